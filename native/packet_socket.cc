@@ -1,0 +1,299 @@
+// vip-arpd native addon: fd-level primitives for AF_PACKET, nothing more.
+//
+// Every function returns a non-negative result or -errno; the TypeScript side
+// (src/native/addon.ts) turns -errno into a Node-style error with code, syscall
+// and interface name. No ARP knowledge lives here: the BPF program, frame
+// layouts and reply logic are all built in TypeScript.
+
+#include <napi.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <vector>
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23  // linux/if_packet.h, Linux >= 4.20
+#endif
+
+namespace {
+
+// Upper bound for one recvmmsg/sendmmsg batch; the TS side picks the size.
+constexpr uint32_t kMaxBatch = 1024;
+
+int32_t ErrnoResult() { return -errno; }
+
+Napi::Number Int(Napi::Env env, int64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
+
+// ioctl on a throwaway datagram socket: the classic way to ask about an
+// interface by name (netdevice(7)).
+int IfReq(const std::string& name, unsigned long request, struct ifreq* ifr) {
+  if (name.size() >= IFNAMSIZ) return -ENAMETOOLONG;
+  memset(ifr, 0, sizeof(*ifr));
+  memcpy(ifr->ifr_name, name.data(), name.size());
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ErrnoResult();
+  int rc = ioctl(fd, request, ifr);
+  int err = rc < 0 ? -errno : 0;
+  close(fd);
+  return err;
+}
+
+// interfaceIndex(name) -> ifindex | -errno
+Napi::Value InterfaceIndex(const Napi::CallbackInfo& info) {
+  struct ifreq ifr;
+  int rc = IfReq(info[0].As<Napi::String>().Utf8Value(), SIOCGIFINDEX, &ifr);
+  return Int(info.Env(), rc < 0 ? rc : ifr.ifr_ifindex);
+}
+
+// interfaceFlags(name) -> IFF_* flags | -errno
+Napi::Value InterfaceFlags(const Napi::CallbackInfo& info) {
+  struct ifreq ifr;
+  int rc = IfReq(info[0].As<Napi::String>().Utf8Value(), SIOCGIFFLAGS, &ifr);
+  return Int(info.Env(), rc < 0 ? rc : static_cast<uint16_t>(ifr.ifr_flags));
+}
+
+// interfaceMac(name, out: Buffer(6)) -> ARPHRD_* type | -errno
+Napi::Value InterfaceMac(const Napi::CallbackInfo& info) {
+  struct ifreq ifr;
+  int rc = IfReq(info[0].As<Napi::String>().Utf8Value(), SIOCGIFHWADDR, &ifr);
+  if (rc < 0) return Int(info.Env(), rc);
+  auto out = info[1].As<Napi::Buffer<uint8_t>>();
+  if (out.Length() < 6) return Int(info.Env(), -EINVAL);
+  memcpy(out.Data(), ifr.ifr_hwaddr.sa_data, 6);
+  return Int(info.Env(), ifr.ifr_hwaddr.sa_family);
+}
+
+// openPacket(ifindex, ethertype, bpf: Buffer of struct sock_filter) -> fd | -errno
+//
+// The socket is created with protocol 0 so that it receives nothing until
+// bind(); the filter is attached first, so no unfiltered frame is ever queued
+// (packet(7): "the socket will receive all packets between socket() and
+// bind()" otherwise). PACKET_IGNORE_OUTGOING keeps our own replies out.
+Napi::Value OpenPacket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int ifindex = info[0].As<Napi::Number>().Int32Value();
+  uint16_t ethertype = static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value());
+  auto bpf = info[2].As<Napi::Buffer<uint8_t>>();
+  if (bpf.Length() == 0 || bpf.Length() % sizeof(struct sock_filter) != 0) return Int(env, -EINVAL);
+
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Int(env, ErrnoResult());
+
+  std::vector<struct sock_filter> code(bpf.Length() / sizeof(struct sock_filter));
+  memcpy(code.data(), bpf.Data(), bpf.Length());
+  struct sock_fprog prog;
+  prog.len = static_cast<unsigned short>(code.size());
+  prog.filter = code.data();
+  int one = 1;
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof(sll));
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ethertype);
+  sll.sll_ifindex = ifindex;
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+      setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
+      bind(fd, reinterpret_cast<struct sockaddr*>(&sll), sizeof(sll)) < 0) {
+    int err = -errno;
+    close(fd);
+    return Int(env, err);
+  }
+  return Int(env, fd);
+}
+
+// recvBatch(fd, buf, slotSize, lengths: Int32Array, max) -> count | -errno
+//
+// Frame i lands at buf[i*slotSize]; lengths[i] is its length on the wire
+// (MSG_TRUNC makes packet sockets report the full length, so a frame longer
+// than its slot is visible as lengths[i] > slotSize).
+Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+  uint32_t slot = info[2].As<Napi::Number>().Uint32Value();
+  auto lengths = info[3].As<Napi::Int32Array>();
+  uint32_t max = info[4].As<Napi::Number>().Uint32Value();
+  if (slot == 0 || max == 0 || max > kMaxBatch || max > lengths.ElementLength() ||
+      static_cast<size_t>(slot) * max > buf.Length())
+    return Int(env, -EINVAL);
+
+  struct mmsghdr msgs[kMaxBatch];
+  struct iovec iovs[kMaxBatch];
+  memset(msgs, 0, sizeof(struct mmsghdr) * max);
+  for (uint32_t i = 0; i < max; i++) {
+    iovs[i].iov_base = buf.Data() + static_cast<size_t>(i) * slot;
+    iovs[i].iov_len = slot;
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n;
+  do {
+    n = recvmmsg(fd, msgs, max, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Int(env, ErrnoResult());
+  int32_t* out = lengths.Data();
+  for (int i = 0; i < n; i++) out[i] = static_cast<int32_t>(msgs[i].msg_len);
+  return Int(env, n);
+}
+
+// sendBatch(fd, buf, slotSize, lengths: Int32Array, count) -> sent | -errno
+//
+// Frame i is buf[i*slotSize .. +lengths[i]], a complete Ethernet frame; the
+// socket is bound, so no destination address is needed (packet(7)).
+Napi::Value SendBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+  uint32_t slot = info[2].As<Napi::Number>().Uint32Value();
+  auto lengths = info[3].As<Napi::Int32Array>();
+  uint32_t count = info[4].As<Napi::Number>().Uint32Value();
+  if (count == 0) return Int(env, 0);
+  if (slot == 0 || count > kMaxBatch || count > lengths.ElementLength() ||
+      static_cast<size_t>(slot) * count > buf.Length())
+    return Int(env, -EINVAL);
+
+  struct mmsghdr msgs[kMaxBatch];
+  struct iovec iovs[kMaxBatch];
+  memset(msgs, 0, sizeof(struct mmsghdr) * count);
+  const int32_t* len = lengths.Data();
+  for (uint32_t i = 0; i < count; i++) {
+    if (len[i] <= 0 || static_cast<uint32_t>(len[i]) > slot) return Int(env, -EINVAL);
+    iovs[i].iov_base = buf.Data() + static_cast<size_t>(i) * slot;
+    iovs[i].iov_len = static_cast<size_t>(len[i]);
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n;
+  do {
+    n = sendmmsg(fd, msgs, count, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return Int(env, n < 0 ? ErrnoResult() : n);
+}
+
+// closeFd(fd) -> 0 | -errno
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  return Int(info.Env(), close(fd) < 0 ? ErrnoResult() : 0);
+}
+
+// sendUnixDatagram(path, payload) -> bytes | -errno
+//
+// For sd_notify: a single datagram from this (main) process, so the unit can
+// use NotifyAccess=main. A leading '@' means the abstract namespace
+// (sd_notify(3)), which the npm unix-dgram package cannot address.
+Napi::Value SendUnixDatagram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto payload = info[1].As<Napi::Buffer<uint8_t>>();
+  struct sockaddr_un sun;
+  memset(&sun, 0, sizeof(sun));
+  sun.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(sun.sun_path)) return Int(env, -EINVAL);
+  memcpy(sun.sun_path, path.data(), path.size());
+  if (path[0] == '@') sun.sun_path[0] = '\0';
+  socklen_t len = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + path.size());
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Int(env, ErrnoResult());
+  ssize_t n = sendto(fd, payload.Data(), payload.Length(), MSG_NOSIGNAL,
+                     reinterpret_cast<struct sockaddr*>(&sun), len);
+  int err = n < 0 ? -errno : 0;
+  close(fd);
+  return Int(env, err < 0 ? err : n);
+}
+
+// Poller: uv_poll readiness for one fd, calling back (status, events) on the
+// JS thread. stop() is idempotent and safe from inside the callback; the
+// handle is freed by libuv's close callback, never while libuv still uses it.
+class Poller : public Napi::ObjectWrap<Poller> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Poller",
+                       {InstanceMethod("start", &Poller::Start), InstanceMethod("stop", &Poller::Stop)});
+  }
+
+  explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+    fd_ = info[0].As<Napi::Number>().Int32Value();
+    callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+    env_ = info.Env();
+  }
+
+  ~Poller() override { Release(); }
+
+ private:
+  struct Handle {
+    uv_poll_t poll;
+  };
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (handle_ == nullptr) {
+      uv_loop_t* loop = nullptr;
+      if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Int(env, -EIO);
+      handle_ = new Handle();
+      int rc = uv_poll_init(loop, &handle_->poll, fd_);
+      if (rc < 0) {
+        delete handle_;
+        handle_ = nullptr;
+        return Int(env, rc);
+      }
+      handle_->poll.data = this;
+      Ref();  // keep the JS object alive while libuv may call us
+    }
+    return Int(env, uv_poll_start(&handle_->poll, UV_READABLE, &Poller::OnReady));
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    Release();
+    return Int(info.Env(), 0);
+  }
+
+  void Release() {
+    if (handle_ == nullptr) return;
+    uv_poll_stop(&handle_->poll);
+    handle_->poll.data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(&handle_->poll),
+             [](uv_handle_t* h) { delete reinterpret_cast<Handle*>(h); });
+    handle_ = nullptr;
+    Unref();
+  }
+
+  static void OnReady(uv_poll_t* poll, int status, int events) {
+    auto* self = static_cast<Poller*>(poll->data);
+    if (self == nullptr) return;
+    Napi::HandleScope scope(self->env_);
+    self->callback_.MakeCallback(self->env_.Global(), {Int(self->env_, status), Int(self->env_, events)});
+  }
+
+  int fd_ = -1;
+  Handle* handle_ = nullptr;
+  Napi::FunctionReference callback_;
+  Napi::Env env_ = nullptr;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("interfaceIndex", Napi::Function::New(env, InterfaceIndex));
+  exports.Set("interfaceFlags", Napi::Function::New(env, InterfaceFlags));
+  exports.Set("interfaceMac", Napi::Function::New(env, InterfaceMac));
+  exports.Set("openPacket", Napi::Function::New(env, OpenPacket));
+  exports.Set("recvBatch", Napi::Function::New(env, RecvBatch));
+  exports.Set("sendBatch", Napi::Function::New(env, SendBatch));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram));
+  exports.Set("Poller", Poller::Init(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(vip_arpd_native, Init)

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+/**
+ * vip-arpd: parse arguments, load config, start the daemon, handle signals.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from '../config/load-config.js';
+import { buildSnapshot } from '../config/snapshot.js';
+import { createLogger } from '../log.js';
+import { Daemon } from '../daemon/daemon.js';
+import { buildFeatures } from '../daemon/features.js';
+import { EXIT_CONFIG, EXIT_NO_INTERFACE, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
+
+const USAGE = `Usage: vip-arpd [--config FILE] [options]
+
+Answers ARP for the VIPs of the groups this LVS director is MASTER for.
+
+Options:
+  -c, --config FILE          JSON config file (see etc/vip-arpd.json)
+      --log-level LEVEL      fatal|error|warn|info|debug|trace (env VIP_ARPD_LOG_LEVEL)
+      --state-file FILE      role state file (env VIP_ARPD_STATE_FILE)
+      --control-socket PATH  control socket, "" for none (env VIP_ARPD_CONTROL_SOCKET)
+      --metrics-listen ADDR  host:port for Prometheus /metrics (env VIP_ARPD_METRICS_LISTEN)
+  -h, --help                 show this help
+
+Exit codes: 0 ok, 64 usage, 69 interface missing, 70 internal error,
+77 no CAP_NET_RAW, 78 invalid config.`;
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`vip-arpd: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'log-level': { type: 'string' },
+        'state-file': { type: 'string' },
+        'control-socket': { type: 'string' },
+        'metrics-listen': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    fail(EXIT_USAGE, `${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (parsed.values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const configFile = parsed.values.config;
+  // convict reads the remaining flags itself (schema `arg` names).
+  const args = argv.filter((_, i) => !['--config', '-c'].includes(argv[i - 1] ?? '') && !['--config', '-c'].includes(argv[i]!));
+
+  let snapshot;
+  try {
+    snapshot = buildSnapshot(loadConfig({ file: configFile, args }));
+  } catch (err) {
+    if (err instanceof ConfigError) fail(EXIT_CONFIG, `invalid config: ${err.message}`);
+    throw err;
+  }
+  const log = createLogger(snapshot.config.log.level);
+  const daemon = new Daemon({ log, features: buildFeatures({ configFile, args, log }) });
+
+  try {
+    await daemon.start(snapshot);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { iface?: string };
+    await daemon.stop();
+    if (e.code === 'ENODEV') {
+      fail(EXIT_NO_INTERFACE, `interface "${e.iface ?? '?'}" does not exist: fix groups[].interface or create the interface (ip link show)`);
+    }
+    if (e.code === 'EPERM' || e.code === 'EACCES') {
+      fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${e.iface ?? 'the interface'} (${e.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
+    }
+    if (err instanceof ConfigError) fail(EXIT_CONFIG, `invalid config: ${err.message}`);
+    throw err;
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    void daemon.stop().then(() => {
+      log.info('stopped');
+      process.exit(EXIT_OK);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  log.info(
+    { groups: daemon.groups.size, vips: daemon.table.size, interfaces: [...daemon.links.keys()], generation: daemon.generation },
+    'ready',
+  );
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`vip-arpd: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(EXIT_SOFTWARE);
+});

@@ -1,0 +1,100 @@
+/**
+ * The convict schema for everything the daemon reads. Sources, lowest first:
+ * defaults < config file < VIP_ARPD_* environment < command-line flags.
+ */
+import convict from 'convict';
+import { validateGroups } from './group-config.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+convict.addFormat({
+  name: 'vip-groups',
+  validate: validateGroups,
+});
+
+convict.addFormat({
+  name: 'file-mode',
+  validate(v: unknown) {
+    if (typeof v !== 'string' || !/^0?[0-7]{3}$/.test(v)) throw new Error('must be an octal mode like "0660"');
+  },
+});
+
+export const schema = {
+  groups: {
+    doc: 'VIP groups: each has a name, an interface, VIPs (inline and/or vipsFile) and a role',
+    format: 'vip-groups',
+    default: [] as unknown[],
+  },
+  stateFile: {
+    doc: 'where group roles are persisted across restarts (same boot only)',
+    format: String,
+    default: '/run/vip-arpd/state.json',
+    env: 'VIP_ARPD_STATE_FILE',
+    arg: 'state-file',
+  },
+  control: {
+    socket: {
+      doc: 'unix socket for vip-arpctl; empty = no control socket',
+      format: String,
+      default: '/run/vip-arpd/control.sock',
+      env: 'VIP_ARPD_CONTROL_SOCKET',
+      arg: 'control-socket',
+    },
+    mode: { doc: 'control socket file mode', format: 'file-mode', default: '0660', env: 'VIP_ARPD_CONTROL_MODE' },
+    group: { doc: 'group owning the control socket; empty = the daemon user\'s', format: String, default: '', env: 'VIP_ARPD_CONTROL_GROUP' },
+    maxClients: { doc: 'concurrent control connections', format: 'nat', default: 32 },
+    maxLineBytes: { doc: 'longest request line accepted', format: 'nat', default: 65536 },
+    idleTimeoutMs: { doc: 'a client idle this long is disconnected', format: 'nat', default: 30000 },
+  },
+  announce: {
+    maxFramesPerSecond: {
+      doc: 'gratuitous ARP frames per second per interface (pacing, like keepalived vrrp_garp_interval); 0 = unpaced',
+      format: 'nat',
+      default: 2000,
+      env: 'VIP_ARPD_GARP_RATE',
+    },
+  },
+  keepalived: {
+    notifyFifo: {
+      doc: 'keepalived notify_fifo path to read state changes from; empty = off',
+      format: String,
+      default: '',
+      env: 'VIP_ARPD_KEEPALIVED_FIFO',
+    },
+  },
+  watch: {
+    enabled: { doc: 'reload when the config or a VIP file changes', format: Boolean, default: true, env: 'VIP_ARPD_WATCH' },
+    debounceMs: { doc: 'wait for changes to settle before reloading', format: 'nat', default: 100 },
+  },
+  metrics: {
+    listen: {
+      doc: 'host:port for a Prometheus /metrics HTTP listener, e.g. 127.0.0.1:9733; empty = off',
+      format: String,
+      default: '',
+      env: 'VIP_ARPD_METRICS_LISTEN',
+      arg: 'metrics-listen',
+    },
+  },
+  diagnostics: {
+    peers: {
+      doc: 'MACs of peer directors: their claims on our VIPs are expected, not conflicts',
+      format: Array,
+      default: [] as string[],
+    },
+    defendIntervalMs: {
+      doc: 'at most one defending GARP per VIP this often (RFC 5227 DEFEND_INTERVAL)',
+      format: 'nat',
+      default: 10000,
+    },
+  },
+  log: {
+    level: { doc: 'pino log level', format: LOG_LEVELS, default: 'info', env: 'VIP_ARPD_LOG_LEVEL', arg: 'log-level' },
+  },
+};
+
+export type ConfigSchema = typeof schema;
+
+/** A fresh convict instance for the schema (one per load, so loads never mix). */
+export function newConfig(args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
+  return convict(schema, { args, env });
+}

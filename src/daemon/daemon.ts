@@ -1,0 +1,212 @@
+/**
+ * Daemon: the running vip-arpd. Holds the current snapshot, VIP table, group
+ * states and interface links, applies new snapshots as a diff, and changes
+ * roles. Everything else (control socket, announcer, watcher, metrics,
+ * systemd, diagnostics) is a DaemonFeature that plugs in through events and
+ * the command registry.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../log.js';
+import type { Snapshot } from '../config/snapshot.js';
+import type { DaemonConfig } from '../config/load-config.js';
+import { VipTable, type VipBinding } from '../vips/vip-table.js';
+import type { GroupState } from '../vips/group-state.js';
+import type { Role } from '../roles/role.js';
+import { parseMac } from '../wire/mac.js';
+import { InterfaceLink } from './interface-link.js';
+import { CommandRegistry } from '../control/command-registry.js';
+import type { ForeignClaimListener } from '../responder/responder.js';
+import type { FrameConn } from '../io/frame-conn.js';
+
+/** A part of the daemon started after the first snapshot is applied. */
+export interface DaemonFeature {
+  readonly name: string;
+  start(daemon: Daemon): void | Promise<void>;
+  stop?(): void | Promise<void>;
+}
+
+export interface RoleChange {
+  group: string;
+  from: Role;
+  to: Role;
+  /** who asked: `config`, `control`, `keepalived`, `state-file`, … */
+  source: string;
+}
+
+export interface SnapshotApplied {
+  generation: number;
+  added: VipBinding[];
+  removed: VipBinding[];
+}
+
+export interface DaemonEvents {
+  'role-changed': [RoleChange];
+  'snapshot-applied': [SnapshotApplied];
+  /** an interface's socket was reopened or the link came up */
+  'link-up': [InterfaceLink];
+  stopping: [];
+}
+
+export interface DaemonOptions {
+  log: Logger;
+  features?: DaemonFeature[];
+  onForeignClaim?: ForeignClaimListener;
+  openConn?: (iface: string, ifindex: number) => FrameConn;
+}
+
+export class Daemon extends EventEmitter<DaemonEvents> {
+  readonly log: Logger;
+  readonly commands = new CommandRegistry();
+  readonly groups = new Map<string, GroupState>();
+  readonly links = new Map<string, InterfaceLink>();
+  readonly startedAt = Date.now();
+  private current: Snapshot | undefined;
+  private vipTable = new VipTable();
+  private gen = 0;
+  private readonly features: DaemonFeature[];
+  private readonly opts: DaemonOptions;
+  /** Set by diagnostics; read by the responders of every link. */
+  foreignClaimListener: ForeignClaimListener | undefined;
+  private stopped = false;
+
+  constructor(opts: DaemonOptions) {
+    super();
+    this.opts = opts;
+    this.log = opts.log;
+    this.features = opts.features ?? [];
+    this.foreignClaimListener = opts.onForeignClaim;
+  }
+
+  /** The snapshot in force. */
+  get snapshot(): Snapshot {
+    if (this.current === undefined) throw new Error('daemon has no snapshot yet');
+    return this.current;
+  }
+
+  get config(): DaemonConfig {
+    return this.snapshot.config;
+  }
+
+  get table(): VipTable {
+    return this.vipTable;
+  }
+
+  /** Config generation: 1 after the first apply, +1 per applied reload. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /**
+   * Applies the first snapshot (opening every interface) and starts features.
+   * @throws {SystemError} ENODEV / EPERM when an interface cannot be opened.
+   */
+  async start(snapshot: Snapshot): Promise<void> {
+    this.apply(snapshot, { strictInterfaces: true });
+    for (const f of this.features) await f.start(this);
+  }
+
+  /**
+   * Applies a validated snapshot as a diff: new groups and interfaces appear,
+   * missing ones go, roles of kept groups are kept, and the VIP table is
+   * swapped in one assignment so a VIP in both snapshots is never unanswered.
+   */
+  apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean } = {}): SnapshotApplied {
+    const newGroups = new Map<string, GroupState>();
+    for (const g of snapshot.groups) {
+      const existing = this.groups.get(g.config.name);
+      const mac = g.config.mac === undefined ? undefined : parseMac(g.config.mac);
+      if (existing !== undefined) {
+        existing.mac = mac;
+        newGroups.set(g.config.name, existing);
+      } else {
+        newGroups.set(g.config.name, { name: g.config.name, role: g.config.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac });
+      }
+    }
+    const table = new VipTable();
+    for (const g of snapshot.groups) {
+      const state = newGroups.get(g.config.name)!;
+      for (const ip of g.vips) table.add(g.config.interface, ip, state);
+    }
+
+    // Open new interfaces before the swap, so new VIPs are answered at once.
+    const opened: InterfaceLink[] = [];
+    for (const iface of new Set(snapshot.groups.map((g) => g.config.interface))) {
+      if (this.links.has(iface)) continue;
+      try {
+        const link = this.openLink(iface);
+        this.links.set(iface, link);
+        opened.push(link);
+      } catch (err) {
+        if (opts.strictInterfaces) {
+          for (const l of opened) l.close();
+          throw err;
+        }
+        this.log.error({ iface, err }, 'cannot open interface; its VIPs are not answered until it exists');
+      }
+    }
+
+    const before = this.vipTable;
+    this.vipTable = table;
+    this.current = snapshot;
+    this.gen++;
+
+    for (const [iface, link] of this.links) {
+      if (!snapshot.groups.some((g) => g.config.interface === iface)) {
+        link.close();
+        this.links.delete(iface);
+      }
+    }
+    for (const name of this.groups.keys()) if (!newGroups.has(name)) this.groups.delete(name);
+    for (const [name, state] of newGroups) this.groups.set(name, state);
+
+    const added: VipBinding[] = [];
+    const removed: VipBinding[] = [];
+    for (const b of table.bindings()) if (before.lookup(b.iface, b.ip)?.group !== b.group) added.push(b);
+    for (const b of before.bindings()) if (table.lookup(b.iface, b.ip)?.group !== b.group) removed.push(b);
+    const result = { generation: this.gen, added, removed };
+    this.emit('snapshot-applied', result);
+    return result;
+  }
+
+  private openLink(iface: string): InterfaceLink {
+    return new InterfaceLink({
+      iface,
+      log: this.log,
+      vips: { onInterface: () => this.vipTable.forInterface(iface), isVip: (ip) => this.vipTable.isVip(ip) },
+      onForeignClaim: (b, f, mac) => this.foreignClaimListener?.(b, f, mac),
+      onReopen: (link) => this.emit('link-up', link),
+      ...(this.opts.openConn === undefined ? {} : { openConn: this.opts.openConn }),
+    });
+  }
+
+  /**
+   * Sets a group's role. Leaving MASTER takes effect before this returns: the
+   * very next frame for the group's VIPs is not answered.
+   * @throws {Error} for an unknown group.
+   */
+  setRole(groupName: string, to: Role, source: string): RoleChange {
+    const group = this.groups.get(groupName);
+    if (group === undefined) throw new Error(`unknown group "${groupName}"`);
+    const change = { group: groupName, from: group.role, to, source };
+    group.role = to;
+    this.log.info({ group: groupName, from: change.from, to, source }, 'role changed');
+    this.emit('role-changed', change);
+    return change;
+  }
+
+  /** Stops features, then closes every socket. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.emit('stopping');
+    for (const f of [...this.features].reverse()) {
+      try {
+        await f.stop?.();
+      } catch (err) {
+        this.log.warn({ err, feature: f.name }, 'feature did not stop cleanly');
+      }
+    }
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+  }
+}

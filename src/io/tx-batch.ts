@@ -1,0 +1,54 @@
+/**
+ * TxBatch collects outgoing frames in one preallocated buffer so a whole
+ * batch leaves with one sendmmsg and nothing is allocated per frame.
+ */
+import type { FrameBatch, FrameConn } from './frame-conn.js';
+
+/** Slot size for outgoing ARP frames (42 bytes, rounded up). */
+export const TX_SLOT_SIZE = 64;
+
+export class TxBatch implements FrameBatch {
+  readonly buf: Buffer;
+  readonly slotSize = TX_SLOT_SIZE;
+  readonly lengths: Int32Array;
+  readonly capacity: number;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.buf = Buffer.alloc(capacity * TX_SLOT_SIZE);
+    this.lengths = new Int32Array(capacity);
+  }
+
+  /** True when no slot is left; the caller flushes first. */
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  /** Byte offset of the next free slot. */
+  nextOffset(): number {
+    return this.count * TX_SLOT_SIZE;
+  }
+
+  /** Marks the next slot as holding a frame of `length` bytes. */
+  commit(length: number): void {
+    this.lengths[this.count++] = length;
+  }
+
+  /**
+   * Sends what is queued and empties the batch. Returns how many frames the
+   * kernel did not take (socket buffer full or an error), for the caller to count.
+   */
+  flush(conn: FrameConn): number {
+    const queued = this.count;
+    if (queued === 0) return 0;
+    let sent: number;
+    try {
+      sent = conn.send(this);
+    } catch {
+      sent = 0;
+    }
+    this.count = 0;
+    return queued - sent;
+  }
+}

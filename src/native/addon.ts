@@ -1,0 +1,64 @@
+/**
+ * The one module that loads the native addon (native/packet_socket.cc) and
+ * types its surface. Every native call returns a number that is the result or
+ * -errno; {@link check} turns -errno into a Node-style SystemError.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import util from 'node:util';
+
+export interface NativePoller {
+  /** Starts (or resumes) readability polling. Returns 0 or -errno. */
+  start(): number;
+  /** Stops polling and frees the libuv handle; idempotent, safe inside the callback. */
+  stop(): number;
+}
+
+interface NativeAddon {
+  interfaceIndex(name: string): number;
+  interfaceFlags(name: string): number;
+  interfaceMac(name: string, out: Buffer): number;
+  openPacket(ifindex: number, ethertype: number, bpf: Buffer): number;
+  recvBatch(fd: number, buf: Buffer, slotSize: number, lengths: Int32Array, max: number): number;
+  sendBatch(fd: number, buf: Buffer, slotSize: number, lengths: Int32Array, count: number): number;
+  closeFd(fd: number): number;
+  sendUnixDatagram(path: string, payload: Buffer): number;
+  Poller: new (fd: number, onReady: (status: number, events: number) => void) => NativePoller;
+}
+
+const require = createRequire(import.meta.url);
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const loadBinding = require('node-gyp-build') as (dir: string) => unknown;
+
+/** The loaded addon. */
+export const native = loadBinding(packageRoot) as NativeAddon;
+
+/** A failed system call, shaped like Node's own errors (code, errno, syscall). */
+export interface SystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  iface?: string;
+}
+
+/** Builds a SystemError from a negative errno result. */
+export function systemError(result: number, syscall: string, iface?: string): SystemError {
+  const code = util.getSystemErrorName(result);
+  const where = iface === undefined ? '' : ` on interface ${iface}`;
+  const err = new Error(`${syscall} failed${where}: ${code} (${util.getSystemErrorMap().get(result)?.[1] ?? 'unknown error'})`) as SystemError;
+  err.code = code;
+  err.errno = result;
+  err.syscall = syscall;
+  if (iface !== undefined) err.iface = iface;
+  return err;
+}
+
+/**
+ * Returns `result` when it is not negative.
+ * @throws {SystemError} when `result` is -errno.
+ */
+export function check(result: number, syscall: string, iface?: string): number {
+  if (result < 0) throw systemError(result, syscall, iface);
+  return result;
+}

@@ -1,0 +1,96 @@
+/**
+ * Responder: one per interface. Decides, for every ARP frame received, whether
+ * to answer, and answers requests for VIPs of MASTER groups with a unicast
+ * reply (RFC 826; RFC 5227 probes included). It knows nothing about roles or
+ * config beyond the VIP bindings it is handed.
+ */
+import { ARPOP_REQUEST, decodeArp, emptyArpFrame, encodeArpReply, type ArpFrame } from '../wire/arp.js';
+import { BROADCAST_MAC } from '../wire/mac.js';
+import { TxBatch } from '../io/tx-batch.js';
+import type { FrameBatch, FrameConn } from '../io/frame-conn.js';
+import type { VipBinding } from '../vips/vip-table.js';
+import { zeroOutcomeCounts, type Outcome, type OutcomeCounts } from './outcome.js';
+
+/** What the responder asks about VIPs; backed by the current VipTable. */
+export interface VipLookup {
+  /** Bindings on this responder's interface (a fresh map after each reload). */
+  onInterface(): ReadonlyMap<number, VipBinding> | undefined;
+  /** True when `ip` is a VIP on any interface. */
+  isVip(ip: number): boolean;
+}
+
+/**
+ * Told about frames whose sender IP is one of our VIPs but whose sender MAC
+ * is not ours: the LVS "ARP problem" happening live (diagnostics/ listens).
+ */
+export type ForeignClaimListener = (binding: VipBinding, frame: Readonly<ArpFrame>, ifaceMac: number) => void;
+
+export interface ResponderOptions {
+  iface: string;
+  conn: FrameConn;
+  /** The interface's current MAC (it may change when the interface is recreated). */
+  interfaceMac: () => number;
+  vips: VipLookup;
+  onForeignClaim?: ForeignClaimListener;
+}
+
+export class Responder {
+  readonly iface: string;
+  readonly counts: OutcomeCounts = zeroOutcomeCounts();
+  /** Replies the kernel did not accept (socket buffer full, interface gone). */
+  txDropped = 0;
+  private readonly opts: ResponderOptions;
+  private readonly frame: ArpFrame = emptyArpFrame();
+  private readonly tx: TxBatch;
+
+  constructor(opts: ResponderOptions, txCapacity = 64) {
+    this.opts = opts;
+    this.iface = opts.iface;
+    this.tx = new TxBatch(txCapacity);
+  }
+
+  /** Handles one received batch and sends the replies in one batch. */
+  handleBatch(batch: FrameBatch): void {
+    const bindings = this.opts.vips.onInterface();
+    const ifaceMac = this.opts.interfaceMac();
+    for (let i = 0; i < batch.count; i++) {
+      // Slots are larger than any frame decodeArp accepts, so a frame that
+      // was truncated to its slot is rejected as oversize before it is read.
+      this.counts[this.handleFrame(batch.buf, i * batch.slotSize, batch.lengths[i]!, bindings, ifaceMac)]++;
+    }
+    this.txDropped += this.tx.flush(this.opts.conn);
+  }
+
+  /**
+   * Classifies one frame at `buf[offset]` (`length` bytes on the wire) and,
+   * when it is to be answered, queues the reply.
+   */
+  handleFrame(
+    buf: Buffer,
+    offset: number,
+    length: number,
+    bindings: ReadonlyMap<number, VipBinding> | undefined,
+    ifaceMac: number,
+  ): Outcome {
+    const f = this.frame;
+    const bad = decodeArp(buf, offset, length, f);
+    if (bad !== undefined) return `malformed:${bad}`;
+
+    const senderBinding = bindings?.get(f.senderIp);
+    if (senderBinding !== undefined && f.senderMac !== (senderBinding.group.mac ?? ifaceMac)) {
+      this.opts.onForeignClaim?.(senderBinding, f, ifaceMac);
+    }
+
+    if (f.op !== ARPOP_REQUEST) return 'not-request';
+    if (f.senderIp === f.targetIp) return 'gratuitous';
+    const binding = bindings?.get(f.targetIp);
+    if (binding === undefined) return this.opts.vips.isVip(f.targetIp) ? 'wrong-interface' : 'not-a-vip';
+    const mac = binding.group.mac ?? ifaceMac;
+    if (f.ethDst !== BROADCAST_MAC && f.ethDst !== mac && f.ethDst !== ifaceMac) return 'not-for-us';
+    if (binding.group.role !== 'MASTER') return 'not-master';
+
+    if (this.tx.full) this.txDropped += this.tx.flush(this.opts.conn);
+    this.tx.commit(encodeArpReply(this.tx.buf, this.tx.nextOffset(), f, mac, binding.ip));
+    return 'answered';
+  }
+}

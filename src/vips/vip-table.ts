@@ -1,0 +1,73 @@
+/**
+ * VipTable: which group owns which VIP on which interface. Immutable once
+ * built; a reload builds a new table and swaps it in one assignment, so a VIP
+ * present before and after is never missing, not even for a moment.
+ */
+import type { GroupState } from './group-state.js';
+
+export interface VipBinding {
+  readonly ip: number;
+  readonly iface: string;
+  readonly group: GroupState;
+}
+
+export class VipTable {
+  private readonly byIface = new Map<string, Map<number, VipBinding>>();
+  private readonly interfacesByIp = new Map<number, number>();
+  private total = 0;
+
+  /**
+   * Adds a VIP for `group` on `iface`.
+   * @throws {Error} when the VIP is already bound on that interface (by any group).
+   */
+  add(iface: string, ip: number, group: GroupState): void {
+    let table = this.byIface.get(iface);
+    if (table === undefined) {
+      table = new Map();
+      this.byIface.set(iface, table);
+    }
+    const existing = table.get(ip);
+    if (existing !== undefined) {
+      throw new Error(`VIP is in two groups on interface ${iface}: "${existing.group.name}" and "${group.name}"`);
+    }
+    table.set(ip, { ip, iface, group });
+    this.interfacesByIp.set(ip, (this.interfacesByIp.get(ip) ?? 0) + 1);
+    this.total++;
+  }
+
+  /** O(1): the binding of `ip` on `iface`, if any. */
+  lookup(iface: string, ip: number): VipBinding | undefined {
+    return this.byIface.get(iface)?.get(ip);
+  }
+
+  /** The per-interface map, for a responder that looks up many frames at once. */
+  forInterface(iface: string): ReadonlyMap<number, VipBinding> | undefined {
+    return this.byIface.get(iface);
+  }
+
+  /** True when `ip` is a VIP on any interface. */
+  isVip(ip: number): boolean {
+    return this.interfacesByIp.has(ip);
+  }
+
+  /** Interfaces that carry at least one VIP. */
+  interfaces(): string[] {
+    return [...this.byIface.keys()];
+  }
+
+  /** All bindings (for status and announcements), interface by interface. */
+  *bindings(): IterableIterator<VipBinding> {
+    for (const table of this.byIface.values()) yield* table.values();
+  }
+
+  /** Bindings of one group. */
+  bindingsOf(groupName: string): VipBinding[] {
+    const out: VipBinding[] = [];
+    for (const b of this.bindings()) if (b.group.name === groupName) out.push(b);
+    return out;
+  }
+
+  get size(): number {
+    return this.total;
+  }
+}

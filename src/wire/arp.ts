@@ -1,0 +1,170 @@
+/**
+ * Ethernet/IPv4 ARP frames (RFC 826): pure decode and encode, no I/O.
+ *
+ * Frame layout (42 bytes; shorter than Ethernet's 60-byte minimum, drivers pad):
+ *
+ *   0  dst MAC (6)   6  src MAC (6)   12 ethertype 0x0806 (2)
+ *   14 htype 1 (2)   16 ptype 0x0800 (2)   18 hlen 6 (1)   19 plen 4 (1)
+ *   20 op (2)        22 sender MAC (6)     28 sender IP (4)
+ *   32 target MAC (6)                      38 target IP (4)
+ */
+import { isGroupMac, readMac, writeMac } from './mac.js';
+import { readIpv4, writeIpv4 } from './ipv4.js';
+
+export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ARP_FRAME_LENGTH = 42;
+export const ARP_HEADER_STUB_LENGTH = 22;
+export const ARPOP_REQUEST = 1;
+export const ARPOP_REPLY = 2;
+/**
+ * Largest frame accepted. An ARP frame is 42 bytes, 60 padded; 64 leaves room
+ * for an FCS or a stray VLAN tag. Anything longer is not an ARP packet a real
+ * stack sends, so it is dropped rather than answered.
+ */
+export const MAX_ARP_FRAME_LENGTH = 64;
+
+/** Why a frame was not decoded; each is counted as `malformed:<reason>`. */
+export type MalformedReason =
+  | 'short'
+  | 'oversize'
+  | 'not-arp'
+  | 'htype'
+  | 'ptype'
+  | 'hlen'
+  | 'plen'
+  | 'op'
+  | 'sender-mac';
+
+export const MALFORMED_REASONS: readonly MalformedReason[] = [
+  'short', 'oversize', 'not-arp', 'htype', 'ptype', 'hlen', 'plen', 'op', 'sender-mac',
+];
+
+/** A decoded frame. MACs are numbers (see mac.ts), IPs unsigned 32-bit numbers. */
+export interface ArpFrame {
+  ethDst: number;
+  ethSrc: number;
+  op: number;
+  senderMac: number;
+  senderIp: number;
+  targetMac: number;
+  targetIp: number;
+}
+
+/** Returns a zeroed frame, for callers that decode into a reused object. */
+export function emptyArpFrame(): ArpFrame {
+  return { ethDst: 0, ethSrc: 0, op: 0, senderMac: 0, senderIp: 0, targetMac: 0, targetIp: 0 };
+}
+
+/**
+ * Decodes the frame `buf[offset, offset+length)` into `out`.
+ * Returns `undefined` on success, or the reason the frame is malformed; it
+ * never reads outside the given range and never throws for any input.
+ * `length` is the frame's length on the wire and may exceed what `buf` holds
+ * (a truncated receive): that is reported as `oversize`.
+ */
+export function decodeArp(buf: Uint8Array, offset: number, length: number, out: ArpFrame): MalformedReason | undefined {
+  if (length > MAX_ARP_FRAME_LENGTH) return 'oversize';
+  // The kernel filter passes malformed ARP as a 22-byte header stub (see
+  // arp-filter.ts), so the header fields are judged before the length.
+  if (length < ARP_HEADER_STUB_LENGTH || offset + length > buf.length) return 'short';
+  if (((buf[offset + 12]! << 8) | buf[offset + 13]!) !== ETHERTYPE_ARP) return 'not-arp';
+  if (((buf[offset + 14]! << 8) | buf[offset + 15]!) !== 1) return 'htype';
+  if (((buf[offset + 16]! << 8) | buf[offset + 17]!) !== ETHERTYPE_IPV4) return 'ptype';
+  if (buf[offset + 18] !== 6) return 'hlen';
+  if (buf[offset + 19] !== 4) return 'plen';
+  const op = (buf[offset + 20]! << 8) | buf[offset + 21]!;
+  if (op !== ARPOP_REQUEST && op !== ARPOP_REPLY) return 'op';
+  if (length < ARP_FRAME_LENGTH) return 'short';
+  const senderMac = readMac(buf, offset + 22);
+  if (isGroupMac(senderMac)) return 'sender-mac';
+  out.ethDst = readMac(buf, offset);
+  out.ethSrc = readMac(buf, offset + 6);
+  out.op = op;
+  out.senderMac = senderMac;
+  out.senderIp = readIpv4(buf, offset + 28);
+  out.targetMac = readMac(buf, offset + 32);
+  out.targetIp = readIpv4(buf, offset + 38);
+  return undefined;
+}
+
+/**
+ * Encodes `frame` as a 42-byte Ethernet/ARP frame at `buf[offset]`.
+ * Returns the number of bytes written.
+ * @throws {RangeError} when fewer than 42 bytes are available.
+ */
+export function encodeArp(buf: Uint8Array, offset: number, frame: ArpFrame): number {
+  if (offset < 0 || offset + ARP_FRAME_LENGTH > buf.length) {
+    throw new RangeError(`Cannot encode ARP: need ${ARP_FRAME_LENGTH} bytes at offset ${offset}, buffer has ${buf.length}`);
+  }
+  writeMac(buf, offset, frame.ethDst);
+  writeMac(buf, offset + 6, frame.ethSrc);
+  buf[offset + 12] = ETHERTYPE_ARP >>> 8;
+  buf[offset + 13] = ETHERTYPE_ARP & 0xff;
+  buf[offset + 14] = 0;
+  buf[offset + 15] = 1;
+  buf[offset + 16] = ETHERTYPE_IPV4 >>> 8;
+  buf[offset + 17] = ETHERTYPE_IPV4 & 0xff;
+  buf[offset + 18] = 6;
+  buf[offset + 19] = 4;
+  buf[offset + 20] = frame.op >>> 8;
+  buf[offset + 21] = frame.op & 0xff;
+  writeMac(buf, offset + 22, frame.senderMac);
+  writeIpv4(buf, offset + 28, frame.senderIp);
+  writeMac(buf, offset + 32, frame.targetMac);
+  writeIpv4(buf, offset + 38, frame.targetIp);
+  return ARP_FRAME_LENGTH;
+}
+
+/**
+ * Writes the reply to `request` claiming `ip` for `mac`: unicast to the
+ * requester (RFC 826). For an RFC 5227 probe the sender IP is 0.0.0.0 and the
+ * reply's target IP is 0.0.0.0 too, as the Linux kernel answers it.
+ */
+export function encodeArpReply(buf: Uint8Array, offset: number, request: ArpFrame, mac: number, ip: number): number {
+  return encodeArp(buf, offset, {
+    ethDst: request.senderMac,
+    ethSrc: mac,
+    op: ARPOP_REPLY,
+    senderMac: mac,
+    senderIp: ip,
+    targetMac: request.senderMac,
+    targetIp: request.senderIp,
+  });
+}
+
+/** Gratuitous ARP forms: `request` (arping -U) and `reply` (arping -A). */
+export type GarpForm = 'request' | 'reply';
+
+/**
+ * Writes a gratuitous ARP for (`mac`, `ip`), Ethernet broadcast, sender IP =
+ * target IP = `ip`. Request form: target MAC zero (RFC 5227 announcement,
+ * `arping -U`). Reply form: target MAC = `mac` (`arping -A`, send_arp).
+ */
+export function encodeGarp(buf: Uint8Array, offset: number, form: GarpForm, mac: number, ip: number): number {
+  return encodeArp(buf, offset, {
+    ethDst: 0xffff_ffff_ffff,
+    ethSrc: mac,
+    op: form === 'request' ? ARPOP_REQUEST : ARPOP_REPLY,
+    senderMac: mac,
+    senderIp: ip,
+    targetMac: form === 'request' ? 0 : mac,
+    targetIp: ip,
+  });
+}
+
+/**
+ * Writes an ARP request from (`mac`, `senderIp`) asking who has `targetIp`,
+ * Ethernet broadcast (used by `probe`, which asks from the director's own address).
+ */
+export function encodeArpRequest(buf: Uint8Array, offset: number, mac: number, senderIp: number, targetIp: number): number {
+  return encodeArp(buf, offset, {
+    ethDst: 0xffff_ffff_ffff,
+    ethSrc: mac,
+    op: ARPOP_REQUEST,
+    senderMac: mac,
+    senderIp,
+    targetMac: 0,
+    targetIp,
+  });
+}
