@@ -18,6 +18,12 @@ import { CommandRegistry } from '../control/command-registry.js';
 import type { ForeignClaimListener } from '../responder/responder.js';
 import type { FrameConn } from '../io/frame-conn.js';
 
+/** What the rest of the daemon may ask of the announcer (announcer/). */
+export interface Announcer {
+  /** Sends one gratuitous ARP round for `bindings` now (paced), in the group's configured mode. */
+  announceOnce(bindings: readonly VipBinding[], reason: string): void;
+}
+
 /** A part of the daemon started after the first snapshot is applied. */
 export interface DaemonFeature {
   readonly name: string;
@@ -65,6 +71,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private gen = 0;
   private readonly features: DaemonFeature[];
   private readonly opts: DaemonOptions;
+  /** Set by the announcer feature; diagnostics use it to defend a VIP. */
+  announcer: Announcer | undefined;
   /** Set by diagnostics; read by the responders of every link. */
   foreignClaimListener: ForeignClaimListener | undefined;
   private stopped = false;
