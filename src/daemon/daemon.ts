@@ -214,7 +214,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.log.warn({ err, feature: f.name }, 'feature did not stop cleanly');
       }
     }
-    for (const link of this.links.values()) link.close();
+    for (const link of this.links.values()) {
+      link.close();
+      const r = link.responder;
+      this.log.info({ iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens }, 'final counters');
+    }
     this.links.clear();
   }
 }
