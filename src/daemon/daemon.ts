@@ -45,9 +45,22 @@ export interface SnapshotApplied {
   removed: VipBinding[];
 }
 
+/** How a reload ended; the reloader emits it after 'reload-started'. */
+export interface ReloadFinished {
+  ok: boolean;
+  /** generation in force afterwards (unchanged when the reload failed) */
+  generation: number;
+  /** why it failed; the last good snapshot stays in force */
+  error?: string;
+}
+
 export interface DaemonEvents {
   'role-changed': [RoleChange];
   'snapshot-applied': [SnapshotApplied];
+  /** a reload began (SIGHUP, control `reload`, file watch); systemd hears RELOADING=1 */
+  'reload-started': [];
+  /** a reload ended, applied or rejected; systemd hears READY=1 again */
+  'reload-finished': [ReloadFinished];
   /** an interface's socket was reopened or the link came up */
   'link-up': [InterfaceLink];
   stopping: [];
