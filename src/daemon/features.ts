@@ -4,6 +4,7 @@
  */
 import type { DaemonFeature } from './daemon.js';
 import type { Logger } from '../log.js';
+import { SystemdNotifyFeature } from '../systemd/notify-feature.js';
 
 export interface FeatureContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -13,6 +14,9 @@ export interface FeatureContext {
 }
 
 /** Returns the features to start for this run. */
-export function buildFeatures(_ctx: FeatureContext): DaemonFeature[] {
-  return [];
+export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
+  return [
+    // Keep last: READY=1 must follow every other feature's start.
+    new SystemdNotifyFeature({ log: ctx.log }),
+  ];
 }

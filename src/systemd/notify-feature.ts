@@ -1,0 +1,124 @@
+/**
+ * Tells systemd what the daemon is doing (sd_notify(3)): READY=1 once every
+ * socket is open and the config applied (this feature starts last), STATUS=
+ * on every role change and reload, RELOADING=1 / READY=1 around reloads,
+ * STOPPING=1 on shutdown, and WATCHDOG=1 pings from an event-loop timer, so a
+ * loop that stops turning stops the pings and systemd restarts us.
+ *
+ * Without `$NOTIFY_SOCKET` (run by hand, the demo, tests) it does nothing.
+ */
+import type { Daemon, DaemonFeature, ReloadFinished } from '../daemon/daemon.js';
+import type { Logger } from '../log.js';
+import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
+import { Notifier, monotonicUsec, parseNotifyEnv } from './notify.js';
+import { statusLine } from './status-line.js';
+
+/**
+ * Ping at half the watchdog timeout, as sd_watchdog_enabled(3) recommends:
+ * one late timer tick then still lands before systemd gives up.
+ */
+export const WATCHDOG_PINGS_PER_TIMEOUT = 2;
+
+/** A failing notify socket (systemd gone) is reported at most this often. */
+const SEND_FAILURE_LOG_MS = 60_000;
+
+/** Environment variables of the notify protocol; unset once read so children do not inherit them (sd_notify(3) unset_environment). */
+const NOTIFY_ENV_VARS = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const;
+
+export interface SystemdNotifyOptions {
+  log: Logger;
+  /** default process.env; the variables are deleted from it once read */
+  env?: NodeJS.ProcessEnv;
+  /** conflicts seen so far, for STATUS=; omitted when diagnostics keep no count */
+  conflicts?: () => number | undefined;
+}
+
+export class SystemdNotifyFeature implements DaemonFeature {
+  readonly name = 'systemd-notify';
+  private readonly opts: SystemdNotifyOptions;
+  private readonly log: Logger;
+  private readonly limiter = new LogRateLimiter({ intervalMs: SEND_FAILURE_LOG_MS });
+  private notifier: Notifier | undefined;
+  private daemon: Daemon | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastReloadError: string | undefined;
+  private readonly onStatusChange = (): void => this.send({ STATUS: this.status() });
+  private readonly onReloadStarted = (): void =>
+    this.send({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec().toString(), STATUS: 'reloading configuration' });
+  private readonly onReloadFinished = (r: ReloadFinished): void => {
+    this.lastReloadError = r.ok ? undefined : (r.error ?? 'unknown error');
+    this.send({ READY: 1, STATUS: this.status() });
+  };
+  private readonly onStopping = (): void => this.send({ STOPPING: 1, STATUS: 'stopping' });
+
+  constructor(opts: SystemdNotifyOptions) {
+    this.opts = opts;
+    this.log = opts.log.child({ feature: 'systemd-notify' });
+  }
+
+  start(daemon: Daemon): void {
+    const env = this.opts.env ?? process.env;
+    let parsed;
+    try {
+      parsed = parseNotifyEnv(env, process.pid);
+    } catch (err) {
+      // Not fatal: the daemon answers ARP without systemd knowing. Under
+      // systemd the variables are always well-formed.
+      this.log.error({ err }, 'ignoring systemd notify environment');
+      return;
+    } finally {
+      for (const v of NOTIFY_ENV_VARS) delete env[v];
+    }
+    if (parsed.socket === undefined) return;
+    this.notifier = new Notifier(parsed.socket);
+    this.daemon = daemon;
+    daemon.on('role-changed', this.onStatusChange);
+    daemon.on('snapshot-applied', this.onStatusChange);
+    daemon.on('reload-started', this.onReloadStarted);
+    daemon.on('reload-finished', this.onReloadFinished);
+    daemon.on('stopping', this.onStopping);
+    this.send({ READY: 1, STATUS: this.status() });
+    if (parsed.watchdogUsec !== undefined) {
+      const everyMs = Math.max(1, Math.floor(parsed.watchdogUsec / 1000 / WATCHDOG_PINGS_PER_TIMEOUT));
+      this.watchdog = setInterval(() => this.send({ WATCHDOG: 1 }), everyMs);
+      // The daemon's sockets keep the process alive, not this timer.
+      this.watchdog.unref();
+      this.log.info({ socket: parsed.socket, watchdogMs: everyMs }, 'systemd notify and watchdog enabled');
+    } else {
+      this.log.info({ socket: parsed.socket }, 'systemd notify enabled');
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    const d = this.daemon;
+    if (d === undefined) return;
+    d.off('role-changed', this.onStatusChange);
+    d.off('snapshot-applied', this.onStatusChange);
+    d.off('reload-started', this.onReloadStarted);
+    d.off('reload-finished', this.onReloadFinished);
+    d.off('stopping', this.onStopping);
+    this.daemon = undefined;
+  }
+
+  private status(): string {
+    const d = this.daemon;
+    if (d === undefined) return '';
+    const line = statusLine({
+      groups: [...d.groups.values()],
+      vips: d.table.size,
+      interfaces: d.links.size,
+      conflicts: this.opts.conflicts?.(),
+    });
+    return this.lastReloadError === undefined ? line : `${line}; last reload failed: ${this.lastReloadError.replace(/[\r\n]+/g, ' ')}`;
+  }
+
+  private send(fields: Record<string, string | number>): void {
+    try {
+      this.notifier?.send(fields);
+    } catch (err) {
+      logLimited(this.log, 'warn', this.limiter, 'send', { err, socket: this.notifier?.socket }, 'cannot notify systemd');
+    }
+  }
+}
