@@ -5,6 +5,8 @@
 import type { DaemonFeature } from './daemon.js';
 import type { Logger } from '../log.js';
 import { SystemdNotifyFeature } from '../systemd/notify-feature.js';
+import { RolePersistenceFeature } from '../roles/role-persistence.js';
+import { AnnouncerFeature } from '../announcer/announcer.js';
 
 export interface FeatureContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -16,6 +18,9 @@ export interface FeatureContext {
 /** Returns the features to start for this run. */
 export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
   return [
+    // Roles are restored before anything announces or answers on them.
+    new RolePersistenceFeature(),
+    new AnnouncerFeature(),
     // Keep last: READY=1 must follow every other feature's start.
     new SystemdNotifyFeature({ log: ctx.log }),
   ];

@@ -1,0 +1,252 @@
+/**
+ * The announcer feature: gratuitous ARP for MASTER groups (model: keepalived's
+ * vrrp_send_garp and MetalLB's layer2 announcer).
+ *
+ * - Entering MASTER starts a burst: `garp.count` rounds `garp.intervalMs`
+ *   apart, and a second block `garp.delayMs` after the takeover; then a round
+ *   every `garp.refreshMs` while MASTER. A round covers every VIP of the
+ *   group, each in the forms of `garp.mode`.
+ * - Leaving MASTER cancels the group's timers and its frames still queued in
+ *   the pacers, before the role-change handler returns.
+ * - VIPs a reload adds to a MASTER group get a burst of their own; a link that
+ *   comes back (or is recreated with a new MAC) re-announces its MASTER groups.
+ * - Frames go through one GarpPacer per interface (announce.maxFramesPerSecond).
+ */
+import type { Announcer, Daemon, DaemonFeature, RoleChange, SnapshotApplied } from '../daemon/daemon.js';
+import type { InterfaceLink } from '../daemon/interface-link.js';
+import type { GarpConfig } from '../config/group-config.js';
+import type { VipBinding } from '../vips/vip-table.js';
+import type { Logger } from '../log.js';
+import { GarpPacer } from './garp-pacer.js';
+import { GarpCounters } from './garp-counters.js';
+import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from './garp-schedule.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+
+export interface AnnouncerOptions {
+  clock?: Clock;
+}
+
+/** Timers of one group: burst rounds, and the periodic refresh. */
+interface GroupTimers {
+  rounds: Set<TimerHandle>;
+  refresh: TimerHandle | undefined;
+}
+
+/** Which bindings a round announces, read when the round runs (a reload may have changed them). */
+type BindingSelector = () => readonly VipBinding[];
+
+export class AnnouncerFeature implements DaemonFeature, Announcer {
+  readonly name = 'announcer';
+  /** GARP frames sent per group/interface/form, for the metrics feature. */
+  readonly counters = new GarpCounters();
+  private readonly clock: Clock;
+  private daemon: Daemon | undefined;
+  private log: Logger | undefined;
+  private readonly pacers = new Map<string, GarpPacer>();
+  private readonly timers = new Map<string, GroupTimers>();
+  private readonly onRoleChanged = (c: RoleChange): void => this.roleChanged(c);
+  private readonly onSnapshotApplied = (s: SnapshotApplied): void => this.snapshotApplied(s);
+  private readonly onLinkUp = (l: InterfaceLink): void => this.linkUp(l);
+
+  constructor(opts: AnnouncerOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /** Listens to the daemon and announces every group that is MASTER already (config or state file). */
+  start(daemon: Daemon): void {
+    this.daemon = daemon;
+    this.log = daemon.log.child({ feature: this.name });
+    daemon.announcer = this;
+    daemon.on('role-changed', this.onRoleChanged);
+    daemon.on('snapshot-applied', this.onSnapshotApplied);
+    daemon.on('link-up', this.onLinkUp);
+    for (const g of daemon.groups.values()) if (g.role === 'MASTER') this.startBurst(g.name, 'start');
+  }
+
+  /** Stops every timer and pacer; queued frames are forgotten. */
+  stop(): void {
+    const d = this.daemon;
+    if (d === undefined) return;
+    d.off('role-changed', this.onRoleChanged);
+    d.off('snapshot-applied', this.onSnapshotApplied);
+    d.off('link-up', this.onLinkUp);
+    if (d.announcer === this) d.announcer = undefined;
+    for (const name of [...this.timers.keys()]) this.clearTimers(name);
+    for (const p of this.pacers.values()) p.close();
+    this.pacers.clear();
+    this.daemon = undefined;
+  }
+
+  /**
+   * One round for `bindings` now (paced), each in its group's configured
+   * mode. Bindings of groups that are not MASTER are skipped: announcing a
+   * VIP this director does not serve would steal it from the real MASTER.
+   */
+  announceOnce(bindings: readonly VipBinding[], reason: string): void {
+    const byGroup = new Map<string, VipBinding[]>();
+    for (const b of bindings) {
+      if (b.group.role !== 'MASTER') continue;
+      let list = byGroup.get(b.group.name);
+      if (list === undefined) byGroup.set(b.group.name, (list = []));
+      list.push(b);
+    }
+    for (const [group, list] of byGroup) this.round(group, () => list, reason, undefined);
+  }
+
+  /** Frames queued in all pacers (for tests and status). */
+  get queuedFrames(): number {
+    let n = 0;
+    for (const p of this.pacers.values()) n += p.queuedFrames;
+    return n;
+  }
+
+  private roleChanged(c: RoleChange): void {
+    if (c.to === 'MASTER') this.startBurst(c.group, `takeover from ${c.source}`);
+    else if (c.from === 'MASTER') this.cancel(c.group);
+  }
+
+  private snapshotApplied(s: SnapshotApplied): void {
+    const d = this.daemon!;
+    for (const name of [...this.timers.keys()]) if (!d.groups.has(name)) this.cancel(name);
+    for (const [iface, pacer] of this.pacers) {
+      if (d.links.has(iface)) continue;
+      pacer.close();
+      this.pacers.delete(iface);
+    }
+    const added = new Map<string, VipBinding[]>();
+    for (const b of s.added) {
+      if (b.group.role !== 'MASTER') continue;
+      let list = added.get(b.group.name);
+      if (list === undefined) added.set(b.group.name, (list = []));
+      list.push(b);
+    }
+    for (const [group, list] of added) {
+      // Announce only what is still this group's when the round runs.
+      const select = (): VipBinding[] => list.filter((b) => d.table.lookup(b.iface, b.ip)?.group.name === group);
+      this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${list.length} VIPs`, `${group} added`);
+    }
+    // A reload may have switched refresh on, off or to another period.
+    for (const g of d.groups.values()) if (g.role === 'MASTER') this.armRefresh(g.name, true);
+  }
+
+  private linkUp(link: InterfaceLink): void {
+    const onLink = new Set<string>();
+    for (const b of this.daemon!.table.forInterface(link.iface)?.values() ?? []) if (b.group.role === 'MASTER') onLink.add(b.group.name);
+    for (const group of onLink) this.startBurst(group, `link ${link.iface} up`);
+  }
+
+  /** Cancels what is pending for `group` and starts its takeover burst; the first round is sent before this returns. */
+  private startBurst(group: string, reason: string): void {
+    this.cancel(group);
+    const garp = this.garpOf(group);
+    const offsets = takeoverRoundOffsets(garp);
+    this.log!.info({ group, rounds: offsets.length, reason }, 'announcing group');
+    this.schedule(group, offsets, () => this.daemon!.table.bindingsOf(group), reason, group);
+    this.armRefresh(group, false);
+  }
+
+  /** Runs a round at each offset (0 = now). */
+  private schedule(group: string, offsets: number[], select: BindingSelector, reason: string, key: string): void {
+    const timers = this.timersOf(group);
+    for (const at of offsets) {
+      if (at === 0) {
+        this.round(group, select, reason, key);
+        continue;
+      }
+      const handle = this.clock.setTimeout(() => {
+        timers.rounds.delete(handle);
+        this.round(group, select, reason, key);
+      }, at);
+      timers.rounds.add(handle);
+    }
+  }
+
+  /**
+   * (Re)arms the refresh timer from the group's current config. `reconfigure`
+   * replaces a running timer (after a reload); otherwise a running one is kept.
+   */
+  private armRefresh(group: string, reconfigure: boolean): void {
+    const timers = this.timersOf(group);
+    if (timers.refresh !== undefined) {
+      if (!reconfigure) return;
+      this.clock.clearTimeout(timers.refresh);
+      timers.refresh = undefined;
+    }
+    const every = this.garpOf(group).refreshMs;
+    if (every <= 0) return;
+    timers.refresh = this.clock.setTimeout(() => {
+      timers.refresh = undefined;
+      this.round(group, () => this.daemon!.table.bindingsOf(group), 'refresh', group);
+      this.armRefresh(group, false);
+    }, every);
+  }
+
+  /** Hands one round of `group` to the pacers of its interfaces. */
+  private round(group: string, select: BindingSelector, reason: string, key: string | undefined): void {
+    const d = this.daemon;
+    const state = d?.groups.get(group);
+    if (d === undefined || state === undefined || state.role !== 'MASTER') return;
+    const forms = garpForms(this.garpOf(group).mode);
+    const byIface = new Map<string, VipBinding[]>();
+    for (const b of select()) {
+      let list = byIface.get(b.iface);
+      if (list === undefined) byIface.set(b.iface, (list = []));
+      list.push(b);
+    }
+    this.counters.rounds++;
+    for (const [iface, bindings] of byIface) {
+      const counts = this.counters.of(group, iface);
+      const link = d.links.get(iface);
+      if (link === undefined || link.wire === undefined) {
+        counts.dropped += bindings.length * forms.length;
+        continue;
+      }
+      this.log!.debug({ group, iface, vips: bindings.length, reason }, 'gratuitous ARP round');
+      this.pacerOf(iface).enqueue({ group, key, bindings, forms, mac: state.mac ?? link.macAddress, counts });
+    }
+  }
+
+  private pacerOf(iface: string): GarpPacer {
+    let pacer = this.pacers.get(iface);
+    if (pacer === undefined) {
+      const d = this.daemon!;
+      pacer = new GarpPacer({
+        iface,
+        wire: () => d.links.get(iface)?.wire,
+        maxFramesPerSecond: d.config.announce.maxFramesPerSecond,
+        log: this.log!.child({ iface }),
+        clock: this.clock,
+      });
+      this.pacers.set(iface, pacer);
+    }
+    return pacer;
+  }
+
+  /** Stops every pending round of `group`: timers and frames queued in pacers. */
+  private cancel(group: string): void {
+    this.clearTimers(group);
+    let frames = 0;
+    for (const p of this.pacers.values()) frames += p.cancelGroup(group);
+    if (frames > 0) this.log!.info({ group, frames }, 'cancelled queued gratuitous ARP');
+  }
+
+  private clearTimers(group: string): void {
+    const timers = this.timers.get(group);
+    if (timers === undefined) return;
+    for (const h of timers.rounds) this.clock.clearTimeout(h);
+    if (timers.refresh !== undefined) this.clock.clearTimeout(timers.refresh);
+    this.timers.delete(group);
+  }
+
+  private timersOf(group: string): GroupTimers {
+    let timers = this.timers.get(group);
+    if (timers === undefined) this.timers.set(group, (timers = { rounds: new Set(), refresh: undefined }));
+    return timers;
+  }
+
+  private garpOf(group: string): GarpConfig {
+    const g = this.daemon!.snapshot.groups.find((x) => x.config.name === group);
+    if (g === undefined) throw new Error(`group "${group}" is not in the snapshot`);
+    return g.config.garp;
+  }
+}

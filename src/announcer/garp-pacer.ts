@@ -1,0 +1,244 @@
+/**
+ * GarpPacer: one per interface. Queues gratuitous ARP rounds and puts their
+ * frames on the wire in small sendmmsg batches, never faster than
+ * `announce.maxFramesPerSecond` (keepalived's vrrp_garp_interval idea: a
+ * thousand VIPs must not hit a switch's CPU in one millisecond). Frames are
+ * encoded at send time into one preallocated TxBatch, so a queued round costs
+ * one small object, not one buffer per frame.
+ *
+ * The first batch of a round leaves synchronously inside `enqueue` when the
+ * bucket has tokens, so a takeover's first GARP is on the wire before the
+ * role-change handler returns.
+ */
+import type { Logger } from '../log.js';
+import type { FrameConn } from '../io/frame-conn.js';
+import { TxBatch } from '../io/tx-batch.js';
+import { encodeGarp, type GarpForm } from '../wire/arp.js';
+import type { VipBinding } from '../vips/vip-table.js';
+import type { GarpFrameCounts } from './garp-counters.js';
+import { TokenBucket } from './token-bucket.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+
+/** Frames per sendmmsg call at most (the same order as the receive batch). */
+export const MAX_TX_BATCH = 64;
+/**
+ * Pacing granularity. Node timers fire ~1 ms late at best; waking every 5 ms
+ * keeps the default 2000 frames/s at 10 frames per sendmmsg, and the bucket
+ * holds one tick's worth, so any window exceeds the rate by at most that.
+ */
+export const PACER_TICK_MS = 5;
+/**
+ * Unpaced (maxFramesPerSecond 0) frames per event-loop turn: ~1-3 ms of
+ * sendmmsg, so a 10,000-VIP round does not keep the responder and the control
+ * socket waiting for its whole length.
+ */
+export const UNPACED_FRAMES_PER_TURN = 4096;
+/** Wait after the kernel refused frames (EAGAIN/ENOBUFS: socket buffer or qdisc full) before retrying. */
+export const TX_RETRY_MS = 2;
+/** Consecutive refused sends before the queue is dropped (~100 ms of a jammed interface). */
+export const MAX_TX_STALLS = 50;
+
+const TRANSIENT_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'ENOBUFS']);
+
+/** One queued round for one group on this interface. */
+interface Job {
+  readonly group: string;
+  /** jobs with the same key coalesce while not yet started; undefined = never */
+  readonly key: string | undefined;
+  bindings: readonly VipBinding[];
+  forms: readonly GarpForm[];
+  mac: number;
+  readonly counts: GarpFrameCounts;
+  /** frames = bindings × forms; frame i is bindings[i / forms] in forms[i % forms] */
+  total: number;
+  next: number;
+}
+
+export interface GarpPacerOptions {
+  iface: string;
+  /** The interface's current connection; undefined while the interface is missing. */
+  wire: () => FrameConn | undefined;
+  /** frames per second; 0 = unpaced */
+  maxFramesPerSecond: number;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** What one round asks of the pacer. */
+export interface PacedRound {
+  group: string;
+  /** coalescing key: a queued, not yet started round with the same key is replaced instead of queued twice */
+  key?: string;
+  bindings: readonly VipBinding[];
+  forms: readonly GarpForm[];
+  /** sender MAC */
+  mac: number;
+  counts: GarpFrameCounts;
+}
+
+export class GarpPacer {
+  readonly iface: string;
+  private readonly opts: GarpPacerOptions;
+  private readonly clock: Clock;
+  private readonly bucket: TokenBucket | undefined;
+  private readonly tx = new TxBatch(MAX_TX_BATCH);
+  private jobs: Job[] = [];
+  private turn = 0;
+  private timer: TimerHandle | undefined;
+  private stalls = 0;
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(opts: GarpPacerOptions) {
+    this.opts = opts;
+    this.iface = opts.iface;
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log;
+    const rate = opts.maxFramesPerSecond;
+    this.bucket = rate > 0 ? new TokenBucket(rate, Math.max(1, (rate * PACER_TICK_MS) / 1000), this.clock.now()) : undefined;
+  }
+
+  /** Frames queued and not yet sent. */
+  get queuedFrames(): number {
+    let n = 0;
+    for (const j of this.jobs) n += j.total - j.next;
+    return n;
+  }
+
+  /** Queues a round; sends its first batch now when the bucket allows. */
+  enqueue(round: PacedRound): void {
+    if (this.closed) return;
+    const total = round.bindings.length * round.forms.length;
+    if (total === 0) return;
+    const pending = round.key === undefined ? undefined : this.jobs.find((j) => j.key === round.key && j.next === 0);
+    if (pending !== undefined) {
+      pending.bindings = round.bindings;
+      pending.forms = round.forms;
+      pending.mac = round.mac;
+      pending.total = total;
+      return;
+    }
+    this.jobs.push({ group: round.group, key: round.key, bindings: round.bindings, forms: round.forms, mac: round.mac, counts: round.counts, total, next: 0 });
+    if (this.timer === undefined) this.pump();
+  }
+
+  /** Drops every queued frame of `group` (it left MASTER); returns how many. */
+  cancelGroup(group: string): number {
+    let cancelled = 0;
+    this.jobs = this.jobs.filter((j) => {
+      if (j.group !== group) return true;
+      const left = j.total - j.next;
+      j.counts.cancelled += left;
+      cancelled += left;
+      return false;
+    });
+    if (this.turn >= this.jobs.length) this.turn = 0;
+    if (this.jobs.length === 0) this.clearTimer();
+    return cancelled;
+  }
+
+  /** Stops: clears the timer and forgets the queue. Idempotent. */
+  close(): void {
+    this.closed = true;
+    this.clearTimer();
+    this.jobs = [];
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, ms);
+  }
+
+  /** Sends as many batches as the bucket allows, round-robin over jobs, then schedules the next wakeup. */
+  private pump(): void {
+    let budget = this.bucket === undefined ? UNPACED_FRAMES_PER_TURN : this.bucket.available(this.clock.now());
+    while (this.jobs.length > 0 && budget > 0) {
+      const conn = this.opts.wire();
+      if (conn === undefined) {
+        this.dropAll('interface missing');
+        return;
+      }
+      const job = this.jobs[this.turn]!;
+      const want = Math.min(budget, MAX_TX_BATCH, job.total - job.next);
+      const { sent, err } = this.sendBatch(conn, job, want);
+      this.bucket?.take(sent);
+      budget -= sent;
+      if (job.next >= job.total) this.removeJob(this.turn);
+      else this.turn = (this.turn + 1) % this.jobs.length;
+      if (sent === want) {
+        this.stalls = 0;
+        continue;
+      }
+      if (err !== undefined && !TRANSIENT_CODES.has(err.code ?? '')) {
+        this.log.warn({ err, group: job.group }, 'cannot send gratuitous ARP; dropping the rest of this round');
+        this.dropJob(job);
+        continue;
+      }
+      if (++this.stalls > MAX_TX_STALLS) {
+        this.dropAll('the kernel kept refusing frames');
+        return;
+      }
+      this.schedule(TX_RETRY_MS);
+      return;
+    }
+    if (this.jobs.length === 0) return;
+    if (this.bucket === undefined) {
+      this.schedule(0);
+      return;
+    }
+    const wanted = Math.min(MAX_TX_BATCH, this.queuedFrames);
+    this.schedule(Math.max(1, this.bucket.msUntil(wanted, this.clock.now())));
+  }
+
+  /** Encodes up to `want` frames of `job` and sends them in one sendmmsg; advances the job by what was sent. */
+  private sendBatch(conn: FrameConn, job: Job, want: number): { sent: number; err: NodeJS.ErrnoException | undefined } {
+    const tx = this.tx;
+    const forms = job.forms;
+    const n = forms.length;
+    tx.count = 0;
+    for (let i = job.next; i < job.next + want; i++) {
+      tx.commit(encodeGarp(tx.buf, tx.nextOffset(), forms[i % n]!, job.mac, job.bindings[(i / n) | 0]!.ip));
+    }
+    let sent = 0;
+    let err: NodeJS.ErrnoException | undefined;
+    try {
+      sent = conn.send(tx);
+    } catch (e) {
+      err = e as NodeJS.ErrnoException;
+    }
+    tx.count = 0;
+    for (let i = job.next; i < job.next + sent; i++) job.counts[forms[i % n]!]++;
+    job.next += sent;
+    return { sent, err };
+  }
+
+  private removeJob(index: number): void {
+    this.jobs.splice(index, 1);
+    if (index < this.turn) this.turn--;
+    if (this.turn >= this.jobs.length) this.turn = 0;
+  }
+
+  private dropJob(job: Job): void {
+    const index = this.jobs.indexOf(job);
+    if (index < 0) return;
+    job.counts.dropped += job.total - job.next;
+    this.removeJob(index);
+  }
+
+  private dropAll(reason: string): void {
+    const frames = this.queuedFrames;
+    for (const j of this.jobs) j.counts.dropped += j.total - j.next;
+    this.jobs = [];
+    this.turn = 0;
+    this.stalls = 0;
+    this.log.warn({ frames, reason }, 'dropped queued gratuitous ARP frames');
+  }
+}
