@@ -15,8 +15,15 @@ export interface CommandSpec {
   handler: CommandHandler;
 }
 
+/**
+ * Produces one named section of the `status` reply (e.g. `config` from the
+ * config watcher, `conflicts` from diagnostics). Called on every `status`.
+ */
+export type StatusSection = () => unknown;
+
 export class CommandRegistry {
   private readonly specs = new Map<string, CommandSpec>();
+  private readonly sections = new Map<string, StatusSection>();
 
   /**
    * Registers `name`.
@@ -42,5 +49,20 @@ export class CommandRegistry {
   /** Usage lines of every command, sorted by name. */
   help(): Array<{ name: string; usage: string; summary: string }> {
     return [...this.specs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => ({ name, usage: s.usage, summary: s.summary }));
+  }
+
+  /**
+   * Adds the section `name` to every `status` reply, beside `daemon`,
+   * `groups` and `interfaces`.
+   * @throws {Error} when the name is taken.
+   */
+  addStatusSection(name: string, section: StatusSection): void {
+    if (this.sections.has(name)) throw new Error(`status section "${name}" is registered twice`);
+    this.sections.set(name, section);
+  }
+
+  /** Every added status section, evaluated now, by name. */
+  statusSections(): Record<string, unknown> {
+    return Object.fromEntries([...this.sections].map(([name, section]) => [name, section()]));
   }
 }

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * vip-arpctl: the control socket's command-line client. Parse arguments, send
+ * one request, print the answer, exit with a code scripts can trust.
+ */
+import { sendRequest } from '../control/client.js';
+import { renderHuman } from '../control/human-output.js';
+import { VipArpdError } from '../errors.js';
+
+/** the daemon did what was asked */
+const CTL_OK = 0;
+/** the daemon refused (unknown group, not MASTER, bad arguments, …): `ok:false` */
+const CTL_REFUSED = 1;
+/** bad vip-arpctl usage; nothing was sent */
+const CTL_USAGE = 2;
+/** no daemon answered on the socket */
+const CTL_UNREACHABLE = 3;
+
+const DEFAULT_SOCKET = '/run/vip-arpd/control.sock';
+/** The daemon answers in well under a millisecond; 5 s only bounds a hung daemon. */
+const DEFAULT_TIMEOUT_MS = 5000;
+
+const USAGE = `Usage: vip-arpctl [--socket PATH] [--json] [--timeout MS] COMMAND [ARGS…]
+
+Talks to vip-arpd over its control socket.
+
+Commands (\`vip-arpctl help\` lists what the running daemon answers):
+  status                      daemon, groups (name, role, interface, VIPs), counters
+  vips [GROUP]                VIPs of every group, or of one
+  role GROUP                  MASTER, BACKUP or FAULT (for scripts)
+  takeover GROUP              become MASTER: answer and announce the group's VIPs
+  release GROUP               become BACKUP: stop answering the group's VIPs
+  fault GROUP                 become FAULT (silent, shown apart from BACKUP)
+  garp GROUP|VIP              send one gratuitous ARP round now (MASTER only)
+  notify TYPE NAME STATE [PRIORITY]
+                              keepalived's notify arguments, unchanged, e.g.
+                              notify INSTANCE VI_1 MASTER 100
+
+Options:
+  -s, --socket PATH   control socket (default $VIP_ARPD_CONTROL_SOCKET or ${DEFAULT_SOCKET})
+  -j, --json          print the daemon's data as JSON (errors: {"code","message"})
+  -t, --timeout MS    give up waiting for the daemon after MS (default ${DEFAULT_TIMEOUT_MS})
+  -h, --help          show this help
+
+Exit codes:
+  ${CTL_OK}  success
+  ${CTL_REFUSED}  refused by the daemon (the error code and message are printed)
+  ${CTL_USAGE}  usage error (nothing was sent)
+  ${CTL_UNREACHABLE}  daemon unreachable (no socket, no permission, no answer)`;
+
+interface Invocation {
+  socket: string;
+  json: boolean;
+  timeoutMs: number;
+  cmd: string;
+  args: string[];
+}
+
+class UsageError extends Error {}
+
+/**
+ * Parses vip-arpctl's arguments: options first, then the command and its
+ * arguments verbatim (so `notify` gets keepalived's arguments unchanged).
+ * Returns undefined for --help.
+ * @throws {UsageError}
+ */
+function parseInvocation(argv: string[], env: NodeJS.ProcessEnv): Invocation | undefined {
+  const inv: Omit<Invocation, 'cmd' | 'args'> = { socket: env.VIP_ARPD_CONTROL_SOCKET || DEFAULT_SOCKET, json: false, timeoutMs: DEFAULT_TIMEOUT_MS };
+  let i = 0;
+  const value = (opt: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`${opt} needs a value`);
+    return v;
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-')) break;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    const eq = a.indexOf('=');
+    const [name, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const take = (): string => inline ?? value(name);
+    switch (name) {
+      case '-h':
+      case '--help':
+        return undefined;
+      case '-j':
+      case '--json':
+        inv.json = true;
+        break;
+      case '-s':
+      case '--socket':
+        inv.socket = take();
+        break;
+      case '-t':
+      case '--timeout': {
+        const t = take();
+        if (!/^\d+$/.test(t) || Number(t) < 1) throw new UsageError(`--timeout must be a positive number of milliseconds, got "${t}"`);
+        inv.timeoutMs = Number(t);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  const cmd = argv[i];
+  if (cmd === undefined) throw new UsageError('no command given');
+  return { ...inv, cmd, args: argv.slice(i + 1) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let inv: Invocation | undefined;
+  try {
+    inv = parseInvocation(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`vip-arpctl: ${err.message}\n\n${USAGE}\n`);
+    return CTL_USAGE;
+  }
+  if (inv === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return CTL_OK;
+  }
+  let response;
+  try {
+    response = await sendRequest(inv.socket, inv.cmd, inv.args, inv.timeoutMs);
+  } catch (err) {
+    if (!(err instanceof VipArpdError)) throw err;
+    process.stderr.write(`vip-arpctl: ${err.message}\n`);
+    return CTL_UNREACHABLE;
+  }
+  if (!response.ok) {
+    if (inv.json) process.stdout.write(`${JSON.stringify(response.error)}\n`);
+    process.stderr.write(`vip-arpctl: ${inv.cmd}: ${response.error.message} (${response.error.code})\n`);
+    return CTL_REFUSED;
+  }
+  process.stdout.write(`${inv.json ? JSON.stringify(response.data) : renderHuman(inv.cmd, response.data)}\n`);
+  return CTL_OK;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`vip-arpctl: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = CTL_UNREACHABLE;
+  },
+);

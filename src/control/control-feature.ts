@@ -1,0 +1,44 @@
+/**
+ * The control feature: registers the core commands and serves every
+ * registered command on `control.socket` (empty = no socket). The socket's
+ * settings are read at start; changing them needs a restart.
+ */
+import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import { registerCoreCommands } from './core-commands.js';
+import { ControlServer } from './control-server.js';
+import { resolveGroupId } from './group-id.js';
+
+export class ControlFeature implements DaemonFeature {
+  readonly name = 'control';
+  private server: ControlServer | undefined;
+
+  /**
+   * @throws {VipArpdError} when the socket cannot be served (see ControlServer.start).
+   */
+  async start(daemon: Daemon): Promise<void> {
+    registerCoreCommands(daemon);
+    const c = daemon.config.control;
+    if (c.socket === '') {
+      daemon.log.info('control socket disabled (control.socket is empty)');
+      return;
+    }
+    const server = new ControlServer({
+      path: c.socket,
+      mode: parseInt(c.mode, 8),
+      gid: c.group === '' ? undefined : resolveGroupId(c.group),
+      maxClients: c.maxClients,
+      maxLineBytes: c.maxLineBytes,
+      idleTimeoutMs: c.idleTimeoutMs,
+      run: (cmd, args) => daemon.commands.run(cmd, args),
+      log: daemon.log,
+    });
+    await server.start();
+    this.server = server;
+    daemon.commands.addStatusSection('control', () => ({ socket: c.socket, clients: server.clientCount, refusedClients: server.refusedClients }));
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+  }
+}
