@@ -3,8 +3,9 @@
  * vip-arpd: parse arguments, load config, start the daemon, handle signals.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, ConfigError } from '../config/load-config.js';
-import { buildSnapshot } from '../config/snapshot.js';
+import { ConfigError } from '../config/load-config.js';
+import { loadSnapshot } from '../config/load-snapshot.js';
+import { effectiveConfig } from '../config/effective-config.js';
 import { createLogger } from '../log.js';
 import { Daemon } from '../daemon/daemon.js';
 import { buildFeatures } from '../daemon/features.js';
@@ -15,7 +16,9 @@ const USAGE = `Usage: vip-arpd [--config FILE] [options]
 Answers ARP for the VIPs of the groups this LVS director is MASTER for.
 
 Options:
-  -c, --config FILE          JSON config file (see etc/vip-arpd.json)
+  -c, --config FILE          JSON config file (see etc/vip-arpd.json, docs/config.md)
+  -t, --check-config         validate the config and every VIP file, print the
+                             effective config as JSON, exit 0 (valid) or 78
       --log-level LEVEL      fatal|error|warn|info|debug|trace (env VIP_ARPD_LOG_LEVEL)
       --state-file FILE      role state file (env VIP_ARPD_STATE_FILE)
       --control-socket PATH  control socket, "" for none (env VIP_ARPD_CONTROL_SOCKET)
@@ -30,6 +33,11 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
+/** One `file:line:column: what` line per problem, like `nginx -t`. */
+function failConfig(err: ConfigError): never {
+  fail(EXIT_CONFIG, `invalid config (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n${err.message}`);
+}
+
 async function main(argv: string[]): Promise<void> {
   let parsed;
   try {
@@ -37,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
       args: argv,
       options: {
         config: { type: 'string', short: 'c' },
+        'check-config': { type: 'boolean', short: 't' },
         'log-level': { type: 'string' },
         'state-file': { type: 'string' },
         'control-socket': { type: 'string' },
@@ -59,10 +68,14 @@ async function main(argv: string[]): Promise<void> {
 
   let snapshot;
   try {
-    snapshot = buildSnapshot(loadConfig({ file: configFile, args }));
+    snapshot = loadSnapshot({ file: configFile, args });
   } catch (err) {
-    if (err instanceof ConfigError) fail(EXIT_CONFIG, `invalid config: ${err.message}`);
+    if (err instanceof ConfigError) failConfig(err);
     throw err;
+  }
+  if (parsed.values['check-config'] === true) {
+    process.stdout.write(`${JSON.stringify(effectiveConfig(snapshot), null, 2)}\n`);
+    return;
   }
   const log = createLogger(snapshot.config.log.level);
   const daemon = new Daemon({ log, features: buildFeatures({ configFile, args, log }) });
@@ -78,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPERM' || e.code === 'EACCES') {
       fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${e.iface ?? 'the interface'} (${e.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
     }
-    if (err instanceof ConfigError) fail(EXIT_CONFIG, `invalid config: ${err.message}`);
+    if (err instanceof ConfigError) failConfig(err);
     throw err;
   }
 

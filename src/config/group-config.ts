@@ -58,73 +58,100 @@ function nonNegativeInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
 
-/** Validates one garp object, returning problems as `where: what` strings. */
-function garpProblems(where: string, v: unknown): string[] {
-  if (v === undefined) return [];
-  if (!isObject(v)) return [`${where}: must be an object`];
-  const problems: string[] = [];
-  for (const key of Object.keys(v)) if (!GARP_KEYS.has(key)) problems.push(`${where}.${key}: unknown setting`);
+/**
+ * One problem with a group setting: `path` locates it in the JSON file
+ * (json-locate.ts), `where` names it for people (`groups[2] ("web").vips[5]`).
+ */
+export interface GroupProblem {
+  path: Array<string | number>;
+  where: string;
+  message: string;
+}
+
+/** `where: message`, the form used in convict errors and logs. */
+export function groupProblemText(p: GroupProblem): string {
+  return `${p.where}: ${p.message}`;
+}
+
+/** Validates one garp object. */
+function garpProblems(v: unknown, add: (sub: Array<string | number>, message: string) => void): void {
+  if (v === undefined) return;
+  if (!isObject(v)) return add(['garp'], 'must be an object');
+  for (const key of Object.keys(v)) if (!GARP_KEYS.has(key)) add(['garp', key], 'unknown setting');
   if (v.mode !== undefined && !['request', 'reply', 'both'].includes(v.mode as string)) {
-    problems.push(`${where}.mode: must be "request", "reply" or "both"`);
+    add(['garp', 'mode'], 'must be "request", "reply" or "both"');
   }
-  if (v.count !== undefined && (!nonNegativeInt(v.count) || v.count < 1 || v.count > 100)) problems.push(`${where}.count: must be an integer 1-100`);
+  if (v.count !== undefined && (!nonNegativeInt(v.count) || v.count < 1 || v.count > 100)) add(['garp', 'count'], 'must be an integer 1-100');
   for (const key of ['intervalMs', 'delayMs', 'refreshMs'] as const) {
-    if (v[key] !== undefined && !nonNegativeInt(v[key])) problems.push(`${where}.${key}: must be a whole number of milliseconds`);
+    if (v[key] !== undefined && !nonNegativeInt(v[key])) add(['garp', key], 'must be a whole number of milliseconds');
   }
-  return problems;
 }
 
 /** Validates one raw group; returns every problem found. */
-export function groupProblems(index: number, g: unknown): string[] {
-  const where = `groups[${index}]`;
-  if (!isObject(g)) return [`${where}: must be an object`];
-  const name = typeof g.name === 'string' ? g.name : undefined;
-  const at = name === undefined ? where : `${where} ("${name}")`;
-  const problems: string[] = [];
-  for (const key of Object.keys(g)) if (!GROUP_KEYS.has(key)) problems.push(`${at}.${key}: unknown setting`);
-  if (name === undefined || !NAME_PATTERN.test(name)) problems.push(`${at}.name: must be 1-64 letters, digits, "_", "." or "-"`);
+export function groupProblems(index: number, g: unknown): GroupProblem[] {
+  const problems: GroupProblem[] = [];
+  const name = isObject(g) && typeof g.name === 'string' ? g.name : undefined;
+  const at = name === undefined ? `groups[${index}]` : `groups[${index}] ("${name}")`;
+  const add = (sub: Array<string | number>, message: string): void => {
+    const suffix = sub.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+    problems.push({ path: ['groups', index, ...sub], where: `${at}${suffix}`, message });
+  };
+  if (!isObject(g)) {
+    add([], 'must be an object');
+    return problems;
+  }
+  for (const key of Object.keys(g)) if (!GROUP_KEYS.has(key)) add([key], 'unknown setting');
+  if (name === undefined || !NAME_PATTERN.test(name)) add(['name'], 'must be 1-64 letters, digits, "_", "." or "-"');
   if (typeof g.interface !== 'string' || g.interface === '' || g.interface.length > MAX_IFNAME || /[\s/:]/.test(g.interface)) {
-    problems.push(`${at}.interface: must be an interface name (1-${MAX_IFNAME} characters, no spaces, "/" or ":")`);
+    add(['interface'], `must be an interface name (1-${MAX_IFNAME} characters, no spaces, "/" or ":")`);
   }
   if (g.vips !== undefined && (!Array.isArray(g.vips) || g.vips.some((v) => typeof v !== 'string'))) {
-    problems.push(`${at}.vips: must be a list of strings`);
+    add(['vips'], 'must be a list of strings');
   } else if (Array.isArray(g.vips)) {
     g.vips.forEach((v: string, i: number) => {
       const r = parseVipEntry(v);
-      if (!r.ok) problems.push(`${at}.vips[${i}]: ${r.message}`);
+      if (!r.ok) add(['vips', i], r.message);
     });
   }
-  if (g.vipsFile !== undefined && (typeof g.vipsFile !== 'string' || g.vipsFile === '')) problems.push(`${at}.vipsFile: must be a file path`);
-  if (g.vips === undefined && g.vipsFile === undefined) problems.push(`${at}: needs "vips" or "vipsFile"`);
+  if (g.vipsFile !== undefined && (typeof g.vipsFile !== 'string' || g.vipsFile === '')) add(['vipsFile'], 'must be a file path');
+  if (g.vips === undefined && g.vipsFile === undefined) add([], 'needs "vips" or "vipsFile"');
   if (g.mac !== undefined && (typeof g.mac !== 'string' || parseMac(g.mac) === undefined)) {
-    problems.push(`${at}.mac: must be a MAC like 00:00:5e:00:01:0a`);
+    add(['mac'], 'must be a MAC like 00:00:5e:00:01:0a');
   }
   if (g.initialRole !== undefined && g.initialRole !== 'master' && g.initialRole !== 'backup') {
-    problems.push(`${at}.initialRole: must be "master" or "backup"`);
+    add(['initialRole'], 'must be "master" or "backup"');
   }
   if (g.keepalived !== undefined && (!Array.isArray(g.keepalived) || g.keepalived.some((v) => typeof v !== 'string' || v === ''))) {
-    problems.push(`${at}.keepalived: must be a list of VRRP instance or group names`);
+    add(['keepalived'], 'must be a list of VRRP instance or group names');
   }
-  if (g.defend !== undefined && typeof g.defend !== 'boolean') problems.push(`${at}.defend: must be true or false`);
-  problems.push(...garpProblems(`${at}.garp`, g.garp));
+  if (g.defend !== undefined && typeof g.defend !== 'boolean') add(['defend'], 'must be true or false');
+  garpProblems(g.garp, add);
+  return problems;
+}
+
+/** Every problem of the whole `groups` list, including names used twice. */
+export function groupsProblems(groups: unknown): GroupProblem[] {
+  if (!Array.isArray(groups)) return [{ path: ['groups'], where: 'groups', message: 'must be a list of groups' }];
+  const problems = groups.flatMap((g, i) => groupProblems(i, g));
+  const firstByName = new Map<string, number>();
+  groups.forEach((g, i) => {
+    const name = isObject(g) && typeof g.name === 'string' ? g.name : undefined;
+    if (name === undefined) return;
+    const first = firstByName.get(name);
+    if (first !== undefined) {
+      problems.push({ path: ['groups', i, 'name'], where: `groups[${i}].name`, message: `group name "${name}" is already used by groups[${first}]; names must be unique` });
+    } else firstByName.set(name, i);
+  });
   return problems;
 }
 
 /**
- * Validates the whole `groups` list (including unique names).
+ * Validates the whole `groups` list (including unique names); convict's format.
  * @throws {Error} listing every problem, one per line.
  */
 export function validateGroups(groups: unknown): void {
-  if (!Array.isArray(groups)) throw new Error('must be a list of groups');
-  const problems = groups.flatMap((g, i) => groupProblems(i, g));
-  const seen = new Set<string>();
-  for (const g of groups) {
-    const name = isObject(g) && typeof g.name === 'string' ? g.name : undefined;
-    if (name === undefined) continue;
-    if (seen.has(name)) problems.push(`group name "${name}" is used twice`);
-    seen.add(name);
-  }
-  if (problems.length > 0) throw new Error(problems.join('\n'));
+  const problems = groupsProblems(groups);
+  if (problems.length > 0) throw new Error(problems.map(groupProblemText).join('\n'));
 }
 
 /** Fills defaults into a validated raw group. */

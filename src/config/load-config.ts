@@ -1,12 +1,14 @@
 /**
  * Loads and validates the daemon config: file, environment, flags (schema.ts).
- * Every failure is a ConfigError naming the file and, where known, the line.
+ * Every failure is a ConfigError naming the file and, where known, the line
+ * and column.
  */
 import { readFileSync } from 'node:fs';
 import { VipArpdError } from '../errors.js';
-import { newConfig } from './schema.js';
-import { normalizeGroup, type GroupConfig } from './group-config.js';
-import { parseJsonWithPosition } from './json-position.js';
+import { newConfig, schema } from './schema.js';
+import { groupProblemText, groupsProblems, normalizeGroup, type GroupConfig } from './group-config.js';
+import { parseJsonWithPosition, type TextPosition } from './json-position.js';
+import { jsonLocator, parseSettingPath, type JsonPath } from './json-locate.js';
 
 export interface DaemonConfig {
   groups: GroupConfig[];
@@ -20,19 +22,55 @@ export interface DaemonConfig {
   log: { level: string };
 }
 
-/** An invalid configuration; `file` and `line` say where when known. */
+/** One thing wrong with the configuration, and where it is written. */
+export interface ConfigProblem {
+  message: string;
+  file?: string | undefined;
+  line?: number | undefined;
+  column?: number | undefined;
+}
+
+/** `file:line:column: message`, leaving out what is not known (the form compilers and nginx -t use). */
+export function formatProblem(p: ConfigProblem): string {
+  if (p.file === undefined) return p.message;
+  const line = p.line === undefined ? '' : `:${p.line}${p.column === undefined ? '' : `:${p.column}`}`;
+  return `${p.file}${line}: ${p.message}`;
+}
+
+/**
+ * An invalid configuration. `problems` holds every problem found (a load
+ * reports them all, not just the first); `file`/`line`/`column` are the
+ * first one's.
+ */
 export class ConfigError extends VipArpdError {
   override name = 'ConfigError';
   readonly file: string | undefined;
   readonly line: number | undefined;
   readonly column: number | undefined;
+  readonly problems: readonly ConfigProblem[];
   constructor(message: string, where: { file?: string; line?: number; column?: number } = {}) {
-    const at = where.file === undefined ? '' : `${where.file}${where.line === undefined ? '' : `:${where.line}${where.column === undefined ? '' : `:${where.column}`}`}: `;
-    super('EINVALIDCONFIG', `${at}${message}`);
+    super('EINVALIDCONFIG', formatProblem({ message, ...where }));
     this.file = where.file;
     this.line = where.line;
     this.column = where.column;
+    this.problems = [{ message, ...where }];
   }
+
+  /** One error for several problems; the message has one `file:line:col: what` line each. */
+  static fromProblems(problems: readonly ConfigProblem[]): ConfigError {
+    const first = problems[0] ?? { message: 'invalid configuration' };
+    const err = new ConfigError(first.message, withoutUndefined(first));
+    Object.assign(err, { problems: [...problems], message: problems.map(formatProblem).join('\n') });
+    return err;
+  }
+}
+
+function withoutUndefined(p: ConfigProblem): { file?: string; line?: number; column?: number } {
+  const out: { file?: string; line?: number; column?: number } = {};
+  if (p.file !== undefined) out.file = p.file;
+  if (p.line !== undefined) out.line = p.line;
+  if (p.column !== undefined) out.column = p.column;
+  return out;
 }
 
 export interface LoadOptions {
@@ -45,11 +83,16 @@ export interface LoadOptions {
 }
 
 /**
- * Reads and validates the config.
+ * Reads and validates the config, reporting every problem with its position
+ * in the file (or the environment variable / flag it came from).
  * @throws {ConfigError} on unreadable files, JSON syntax errors and schema violations.
  */
 export function loadConfig(opts: LoadOptions): DaemonConfig {
-  const config = newConfig(opts.args ?? [], opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  const args = opts.args ?? [];
+  const config = newConfig(args, env);
+  const problems: ConfigProblem[] = [];
+  let locate: (path: JsonPath) => TextPosition | undefined = () => undefined;
   if (opts.file !== undefined) {
     let text = opts.text;
     if (text === undefined) {
@@ -67,17 +110,56 @@ export function loadConfig(opts: LoadOptions): DaemonConfig {
     if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
       throw new ConfigError('the config must be a JSON object', { file: opts.file });
     }
+    const value = parsed.value as Record<string, unknown>;
+    locate = jsonLocator(text);
+    const at = (path: JsonPath): ConfigProblem => ({ message: '', file: opts.file, ...locate(path) });
+    // Groups are checked here, with paths, so each problem gets its line; convict
+    // then sees a groups list it accepts and reports only the other sections.
+    const groupProblems = value.groups === undefined ? [] : groupsProblems(value.groups);
+    for (const p of groupProblems) problems.push({ ...at(p.path), message: groupProblemText(p) });
     try {
-      config.load(parsed.value);
+      config.load(groupProblems.length > 0 ? { ...value, groups: [] } : value);
     } catch (err) {
-      throw new ConfigError((err as Error).message, { file: opts.file });
+      problems.push({ file: opts.file, message: (err as Error).message });
     }
   }
   try {
     config.validate({ allowed: 'strict' });
   } catch (err) {
-    throw new ConfigError((err as Error).message, opts.file === undefined ? {} : { file: opts.file });
+    for (const line of (err as Error).message.split('\n')) problems.push(schemaProblem(line, opts.file, locate, env, args));
   }
+  if (problems.length > 0) throw ConfigError.fromProblems(problems);
   const raw = config.getProperties() as unknown as Omit<DaemonConfig, 'groups'> & { groups: Record<string, unknown>[] };
   return { ...raw, groups: raw.groups.map(normalizeGroup) };
+}
+
+/**
+ * Places one line of a convict validation error: in the file when the
+ * setting is written there, otherwise at the environment variable or flag
+ * that set it.
+ */
+function schemaProblem(
+  line: string,
+  file: string | undefined,
+  locate: (path: JsonPath) => TextPosition | undefined,
+  env: NodeJS.ProcessEnv,
+  args: string[],
+): ConfigProblem {
+  const unknown = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
+  const setting = unknown?.[1] ?? /^([A-Za-z0-9_.[\]]+): /.exec(line)?.[1];
+  const message = unknown === null ? line : `unknown setting "${unknown[1]}"`;
+  if (setting === undefined) return { file, message };
+  const source = externalSource(setting, env, args);
+  if (source !== undefined) return { message: `${message} (from ${source})` };
+  return { file, message, ...locate(parseSettingPath(setting)) };
+}
+
+/** `environment VIP_ARPD_X` / `flag --x` when that is where `setting` came from. */
+function externalSource(setting: string, env: NodeJS.ProcessEnv, args: string[]): string | undefined {
+  let node: unknown = schema;
+  for (const key of setting.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  const spec = node as { env?: string; arg?: string } | undefined;
+  if (spec?.arg !== undefined && args.some((a) => a === `--${spec.arg}` || a.startsWith(`--${spec.arg}=`))) return `flag --${spec.arg}`;
+  if (spec?.env !== undefined && env[spec.env] !== undefined) return `environment ${spec.env}`;
+  return undefined;
 }

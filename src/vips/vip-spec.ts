@@ -19,24 +19,31 @@ export interface VipEntry {
   last: number;
 }
 
-export type VipEntryResult = { ok: true; entry: VipEntry } | { ok: false; message: string };
+/**
+ * On failure, `column` (1-based, within the raw text) points at the part that
+ * is wrong — the prefix length, the range end — so a file parser can report
+ * line:column.
+ */
+export type VipEntryResult = { ok: true; entry: VipEntry } | { ok: false; message: string; column: number };
 
-/** Parses one entry; on failure the message says what is wrong with it. */
+/** Parses one entry; on failure the message says what is wrong with it and `column` where. */
 export function parseVipEntry(raw: string): VipEntryResult {
   const text = raw.trim();
   const exclude = text.startsWith('!');
   const body = exclude ? text.slice(1).trim() : text;
-  if (body === '') return { ok: false, message: `empty VIP entry "${raw}"` };
-  const fail = (why: string): VipEntryResult => ({ ok: false, message: `invalid VIP entry "${text}": ${why}` });
+  /** index of `body` in `raw`, so columns point into what the operator wrote */
+  const bodyAt = raw.length - raw.trimStart().length + (exclude ? text.length - body.length : 0);
+  if (body === '') return { ok: false, message: `empty VIP entry "${raw}"`, column: bodyAt + 1 };
+  const fail = (why: string, at = 0): VipEntryResult => ({ ok: false, message: `invalid VIP entry "${text}": ${why}`, column: bodyAt + at + 1 });
 
   const slash = body.indexOf('/');
   if (slash >= 0) {
     const base = parseIpv4(body.slice(0, slash));
     const prefixText = body.slice(slash + 1);
     if (base === undefined) return fail('not an IPv4 address before "/"');
-    if (!/^\d{1,2}$/.test(prefixText) || Number(prefixText) > 32) return fail('prefix length must be 0-32');
+    if (!/^\d{1,2}$/.test(prefixText) || Number(prefixText) > 32) return fail('prefix length must be 0-32', slash + 1);
     const prefix = Number(prefixText);
-    if (prefix < MAX_BLOCK_PREFIX) return fail(`blocks larger than /${MAX_BLOCK_PREFIX} are not allowed (got /${prefix})`);
+    if (prefix < MAX_BLOCK_PREFIX) return fail(`blocks larger than /${MAX_BLOCK_PREFIX} are not allowed (got /${prefix})`, slash + 1);
     const size = 2 ** (32 - prefix);
     if (base % size !== 0) {
       const network = base - (base % size);
@@ -49,9 +56,10 @@ export function parseVipEntry(raw: string): VipEntryResult {
   if (dash >= 0) {
     const first = parseIpv4(body.slice(0, dash).trim());
     const last = parseIpv4(body.slice(dash + 1).trim());
-    if (first === undefined || last === undefined) return fail('a range is two IPv4 addresses joined by "-"');
-    if (last < first) return fail('range end is below its start');
-    if (last - first + 1 > MAX_BLOCK_SIZE) return fail(`a range may span at most ${MAX_BLOCK_SIZE} addresses (a /${MAX_BLOCK_PREFIX})`);
+    if (first === undefined) return fail('a range is two IPv4 addresses joined by "-"');
+    if (last === undefined) return fail('a range is two IPv4 addresses joined by "-"', dash + 1);
+    if (last < first) return fail('range end is below its start', dash + 1);
+    if (last - first + 1 > MAX_BLOCK_SIZE) return fail(`a range may span at most ${MAX_BLOCK_SIZE} addresses (a /${MAX_BLOCK_PREFIX})`, dash + 1);
     return { ok: true, entry: { exclude, first, last } };
   }
 

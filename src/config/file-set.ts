@@ -1,0 +1,55 @@
+/**
+ * FileSet: the config and VIP files one load read, each read exactly once,
+ * with a content hash. A reload validates exactly the bytes it hashed, so the
+ * "unchanged" test and the applied snapshot can never disagree.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+
+/** One file as read: its text and mtime, or the errno code that stopped the read. */
+export type FileRead = { ok: true; text: string; mtimeMs: number } | { ok: false; code: string };
+
+export class FileSet {
+  private readonly reads = new Map<string, FileRead>();
+  private readonly prefetched: FileSet | undefined;
+
+  /** @param prefetched reads to reuse (e.g. what the watcher hashed) before touching the disk */
+  constructor(prefetched?: FileSet) {
+    this.prefetched = prefetched;
+  }
+
+  /** Reads `path` (absolute) once; later calls return the same result. Never throws. */
+  read(path: string): FileRead {
+    let r = this.reads.get(path) ?? this.prefetched?.reads.get(path);
+    if (r === undefined) r = readNow(path);
+    this.reads.set(path, r);
+    return r;
+  }
+
+  /** Paths read, in first-read order. */
+  paths(): string[] {
+    return [...this.reads.keys()];
+  }
+
+  /** sha256 over every path and its content (or error code), order-independent. */
+  hash(): string {
+    const h = createHash('sha256');
+    for (const path of [...this.reads.keys()].sort()) {
+      const r = this.reads.get(path)!;
+      h.update(`${path}\0${r.ok ? `ok\0${r.text.length}\0` : `err\0${r.code}`}\0`);
+      if (r.ok) h.update(r.text);
+    }
+    return h.digest('hex');
+  }
+}
+
+function readNow(path: string): FileRead {
+  try {
+    // stat before read: if the file changes in between, the mtime is older
+    // than the content, which only makes the half-write check more careful.
+    const { mtimeMs } = statSync(path);
+    return { ok: true, text: readFileSync(path, 'utf8'), mtimeMs };
+  } catch (err) {
+    return { ok: false, code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+}

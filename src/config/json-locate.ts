@@ -1,0 +1,42 @@
+/**
+ * Finds where a setting is written in a JSON config, so a schema error like
+ * `groups[2].vips[5]` can name the line and column to fix. Uses jsonc-parser
+ * (the parser behind VS Code's JSON support) for the syntax tree.
+ */
+import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
+import { positionOf, type TextPosition } from './json-position.js';
+
+/** A path into the JSON value: object keys and array indexes. */
+export type JsonPath = Array<string | number>;
+
+/**
+ * Returns a function that gives the position of `path` in `text`: the key of
+ * an object member, the value of an array element, or the nearest ancestor
+ * that exists (an unknown setting inside a known section points at the
+ * section). Undefined when nothing of the path is in the text.
+ */
+export function jsonLocator(text: string): (path: JsonPath) => TextPosition | undefined {
+  const root = parseTree(text);
+  return (path) => {
+    if (root === undefined) return undefined;
+    for (let n = path.length; n > 0; n--) {
+      const node = findNodeAtLocation(root, path.slice(0, n));
+      if (node !== undefined) return positionOf(text, anchor(node).offset);
+    }
+    return undefined;
+  };
+}
+
+/** The key for an object member (what the operator looks for), else the value. */
+function anchor(node: Node): Node {
+  const parent = node.parent;
+  if (parent?.type === 'property' && parent.children?.[1] === node && parent.children[0] !== undefined) return parent.children[0];
+  return node;
+}
+
+/** Parses `groups[2].vips[5]` / `control.socket` into a JsonPath. */
+export function parseSettingPath(text: string): JsonPath {
+  const path: JsonPath = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) path.push(m[2] === undefined ? m[1]! : Number(m[2]));
+  return path;
+}

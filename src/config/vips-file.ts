@@ -1,0 +1,75 @@
+/**
+ * The VIP file format: plain text, one entry a line, for operators and their
+ * tools (Ansible/Puppet templates, ldirectord or keepalived exports,
+ * Kubernetes ConfigMaps).
+ *
+ * ```
+ * # web frontends            ← comment line
+ * 198.51.100.7               ← one address
+ * 198.51.100.64/26           ← a CIDR block, at most a /16
+ * 203.0.113.10-203.0.113.20  ← an inclusive range, at most 65536 addresses
+ * !198.51.100.100            ← exclusion: removed whatever the order
+ * 198.51.100.9   # trailing comments are fine
+ * ```
+ *
+ * Pure: parsing only, the caller reads the file.
+ */
+import { parseVipEntry, type VipEntry } from '../vips/vip-spec.js';
+import type { ConfigProblem } from './load-config.js';
+
+/** A parsed entry and where it was written, so later errors (duplicates) can point at it. */
+export interface SourcedVipEntry extends VipEntry {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface VipsFileParse {
+  entries: SourcedVipEntry[];
+  /** every bad line (up to MAX_PROBLEMS_PER_FILE), each with file, line and column */
+  problems: ConfigProblem[];
+}
+
+/**
+ * Past this many bad lines the file is probably not a VIP file at all (a
+ * wrong path, a binary); listing 100,000 errors would bury the first one.
+ */
+export const MAX_PROBLEMS_PER_FILE = 20;
+
+/**
+ * Parses the text of a VIP file named `file` (the name only labels errors).
+ * Never throws; an empty result with no problems is a valid, empty file.
+ */
+export function parseVipsFile(text: string, file: string): VipsFileParse {
+  const entries: SourcedVipEntry[] = [];
+  const problems: ConfigProblem[] = [];
+  let badLines = 0;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    const hash = line.indexOf('#');
+    if (hash >= 0) line = line.slice(0, hash);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    const problem = (message: string, column: number): void => {
+      badLines++;
+      if (problems.length < MAX_PROBLEMS_PER_FILE) problems.push({ file, line: i + 1, column, message });
+    };
+    const token = /\S+/.exec(line);
+    if (token === null) continue;
+    const second = /\S+/.exec(line.slice(token.index + token[0].length));
+    // `!` and range dashes may be spaced ("! 198.51.100.9", "a - b"), so only
+    // flag a second token when the entry itself does not parse.
+    const r = parseVipEntry(line);
+    if (!r.ok) {
+      if (second !== null && parseVipEntry(token[0]).ok && parseVipEntry(second[0]).ok) {
+        problem(`one entry per line: "${token[0]}" is followed by "${second[0]}"`, token.index + token[0].length + second.index + 1);
+      } else problem(r.message, r.column);
+      continue;
+    }
+    entries.push({ ...r.entry, file, line: i + 1, column: token.index + 1 });
+  }
+  if (badLines > problems.length) {
+    problems.push({ file, message: `${badLines - problems.length} more bad lines not shown; is this a VIP file?` });
+  }
+  return { entries, problems };
+}
