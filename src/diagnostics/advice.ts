@@ -1,0 +1,29 @@
+/**
+ * The fixes diagnostics print, in one place so `doctor`, `probe` and the
+ * conflict log give the same advice (LVS HOWTO §6.6-6.7, §6.14).
+ */
+import type { ConflictKind } from './conflict-kind.js';
+
+/**
+ * `sysctl -w` argument for `net.ipv4.conf.<iface>.<key>`. sysctl treats "." as
+ * the separator, so a VLAN name like eth0.100 needs the "/" form.
+ */
+export function sysctlKey(iface: string, key: string): string {
+  return iface.includes('.') ? `net/ipv4/conf/${iface}/${key}` : `net.ipv4.conf.${iface}.${key}`;
+}
+
+/** What to do on a host that claims our VIP, by how it claimed it. */
+export function foreignHostFix(vip: string, kind: ConflictKind | 'probe-reply'): string {
+  const sysctls = 'sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2';
+  const lo = `keep ${vip} only as ${vip}/32 on lo (ip addr del ${vip}/<len> dev eth0; ip addr add ${vip}/32 dev lo)`;
+  switch (kind) {
+    case 'request-as-sender':
+      // HOWTO §6.14 problem 3: the host picks the VIP as source of its own ARP requests.
+      return `on that host: ${sysctls} (arp_announce=2 stops it asking "who-has … tell ${vip}")`;
+    case 'gratuitous':
+      return `if it is a peer director, list its MAC in diagnostics.peers and check that only one is MASTER; otherwise on that host: ${sysctls}; ${lo}`;
+    case 'reply':
+    case 'probe-reply':
+      return `on that host: ${sysctls}; ${lo}`;
+  }
+}

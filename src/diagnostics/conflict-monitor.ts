@@ -1,0 +1,212 @@
+/**
+ * ConflictMonitor: the daemon feature that watches for the LVS ARP problem
+ * happening live. The responders call it for every ARP frame whose sender IP
+ * is one of our VIPs on that interface and whose sender MAC is not the group's
+ * (responder.ts `onForeignClaim`); it records the claim, logs it (rate
+ * limited) naming the MAC and the host's IP, and, while the VIP's group is
+ * MASTER with `defend` on, defends the VIP with one GARP per
+ * `diagnostics.defendIntervalMs` (RFC 5227 §2.4(c)).
+ */
+import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import type { Logger } from '../log.js';
+import type { ArpFrame } from '../wire/arp.js';
+import type { VipBinding } from '../vips/vip-table.js';
+import { formatMac } from '../wire/mac.js';
+import { formatIpv4 } from '../wire/ipv4.js';
+import { VipArpdError } from '../errors.js';
+import { classifyConflict } from './conflict-kind.js';
+import { ConflictLog, type ConflictRecord } from './conflict-log.js';
+import { DefenceLimiter } from './defence-limiter.js';
+import { NeighbourCache } from './neighbour-table.js';
+import { parsePeerMacs } from './peers.js';
+import { foreignHostFix } from './advice.js';
+
+/** What happened to the defence for the frame that triggered a log line. */
+export type DefenceOutcome = 'sent' | 'suppressed' | 'not-master' | 'off' | 'no-announcer';
+
+/** `conflicts` lists at most this many pairs unless `--limit` says otherwise. */
+const DEFAULT_LIST_LIMIT = 200;
+/** A pair seen within this window counts as active in `status`. */
+export const ACTIVE_CONFLICT_MS = 5 * 60_000;
+
+export interface ConflictView {
+  vip: string;
+  mac: string;
+  /** the host's IP from this director's neighbour table, null when unknown */
+  ip: string | null;
+  iface: string;
+  group: string;
+  kind: string;
+  kinds: ConflictRecord['kinds'];
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** when this director last defended the VIP, null if never */
+  lastDefended: string | null;
+  fix: string;
+}
+
+export interface ConflictMonitorOptions {
+  now?: () => number;
+  neighbours?: NeighbourCache;
+}
+
+export class ConflictMonitor implements DaemonFeature {
+  readonly name = 'conflict-monitor';
+  readonly conflicts = new ConflictLog();
+  /** frames from our interface MAC or a configured peer: expected, not conflicts */
+  peerFrames = 0;
+  /** defending GARP rounds handed to the announcer */
+  defencesSent = 0;
+  /** defences the announcer threw on */
+  defenceErrors = 0;
+  private limiter = new DefenceLimiter();
+  private peers = new Set<number>();
+  private defendGroups = new Set<string>();
+  private daemon: Daemon | undefined;
+  private log: Logger | undefined;
+  private readonly now: () => number;
+  private readonly neighbours: NeighbourCache;
+  private readonly onSnapshot = (): void => this.configure();
+
+  constructor(opts: ConflictMonitorOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.neighbours = opts.neighbours ?? new NeighbourCache();
+  }
+
+  /** Defences refused because the VIP was defended within the interval. */
+  get defencesSuppressed(): number {
+    return this.limiter.suppressed;
+  }
+
+  start(daemon: Daemon): void {
+    this.daemon = daemon;
+    this.log = daemon.log.child({ feature: this.name });
+    this.limiter = new DefenceLimiter(daemon.config.diagnostics.defendIntervalMs);
+    this.configure();
+    daemon.on('snapshot-applied', this.onSnapshot);
+    daemon.foreignClaimListener = this.onForeignClaim;
+    daemon.commands.register('conflicts', {
+      usage: 'conflicts [--limit N] [--clear]',
+      summary: 'foreign MACs seen claiming our VIPs (most recent first)',
+      handler: (args) => this.conflictsCommand(args),
+    });
+    daemon.commands.addStatusSection('conflicts', () => this.status());
+  }
+
+  stop(): void {
+    if (this.daemon === undefined) return;
+    if (this.daemon.foreignClaimListener === this.onForeignClaim) this.daemon.foreignClaimListener = undefined;
+    this.daemon.off('snapshot-applied', this.onSnapshot);
+    this.daemon = undefined;
+  }
+
+  /** Reads peers and per-group `defend` from the snapshot in force. */
+  private configure(): void {
+    const d = this.daemon!;
+    const peers = parsePeerMacs(d.config.diagnostics.peers);
+    if (peers.invalid.length > 0) {
+      this.log?.warn({ invalid: peers.invalid }, 'diagnostics.peers: entries that are not MACs are ignored; write them like 02:00:00:00:00:01');
+    }
+    this.peers = peers.macs;
+    this.defendGroups = new Set(d.snapshot.groups.filter((g) => g.config.defend).map((g) => g.config.name));
+  }
+
+  /**
+   * The responders' hook: runs on the receive path for every foreign claim,
+   * so it only counts, decides the defence, and hands a due log line off.
+   */
+  readonly onForeignClaim = (binding: VipBinding, frame: Readonly<ArpFrame>, ifaceMac: number): void => {
+    const mac = frame.senderMac;
+    if (mac === ifaceMac || this.peers.has(mac)) {
+      this.peerFrames++;
+      return;
+    }
+    const now = this.now();
+    const due = this.conflicts.observe(binding.iface, binding.group.name, binding.ip, mac, classifyConflict(frame), now);
+    const defence = this.defend(binding, now);
+    if (due !== undefined) void this.report(due, defence);
+  };
+
+  private defend(binding: VipBinding, now: number): DefenceOutcome {
+    if (binding.group.role !== 'MASTER') return 'not-master';
+    if (!this.defendGroups.has(binding.group.name)) return 'off';
+    const announcer = this.daemon?.announcer;
+    if (announcer === undefined) return 'no-announcer';
+    if (!this.limiter.tryDefend(binding.ip, now)) return 'suppressed';
+    try {
+      announcer.announceOnce([binding], 'defend');
+      this.defencesSent++;
+      return 'sent';
+    } catch (err) {
+      this.defenceErrors++;
+      this.log?.debug({ err, vip: formatIpv4(binding.ip) }, 'defence not sent');
+      return 'no-announcer';
+    }
+  }
+
+  /** Looks up the host's IP, then writes the (rate-limited) log line. */
+  private async report(rec: ConflictRecord, defence: DefenceOutcome): Promise<void> {
+    if (rec.hostIp == null) rec.hostIp = await this.hostIpOf(rec.mac);
+    const first = rec.loggedCount === 0;
+    const vip = formatIpv4(rec.vip);
+    this.log?.warn(
+      {
+        iface: rec.iface, group: rec.group, vip, mac: formatMac(rec.mac), hostIp: rec.hostIp, kind: rec.kind,
+        count: rec.count, newFrames: rec.count - rec.loggedCount, defence, fix: foreignHostFix(vip, rec.kind),
+      },
+      first ? 'ARP conflict: a foreign MAC claims a VIP' : 'ARP conflict continues: a foreign MAC still claims a VIP',
+    );
+    this.conflicts.markLogged(rec);
+  }
+
+  private hostIpOf(mac: number): Promise<string | null> {
+    const table = this.daemon?.table;
+    return this.neighbours.ipOf(mac, (ip) => table?.isVip(ip) === true);
+  }
+
+  /** One pair as `conflicts` and `status` show it. */
+  private view(rec: ConflictRecord): ConflictView {
+    const vip = formatIpv4(rec.vip);
+    const defended = this.limiter.lastDefended(rec.vip);
+    return {
+      vip, mac: formatMac(rec.mac), ip: rec.hostIp ?? null, iface: rec.iface, group: rec.group, kind: rec.kind,
+      kinds: { ...rec.kinds }, count: rec.count, firstSeen: new Date(rec.firstSeen).toISOString(),
+      lastSeen: new Date(rec.lastSeen).toISOString(), lastDefended: defended === undefined ? null : new Date(defended).toISOString(),
+      fix: foreignHostFix(vip, rec.kind),
+    };
+  }
+
+  private async conflictsCommand(args: string[]): Promise<unknown> {
+    let limit = DEFAULT_LIST_LIMIT;
+    let clear = false;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a === '--clear') clear = true;
+      else if (a === '--limit' && /^\d+$/.test(args[i + 1] ?? '')) limit = Number(args[++i]);
+      else throw new VipArpdError('EUSAGE', `conflicts: unexpected argument "${a}"; usage: conflicts [--limit N] [--clear]`);
+    }
+    const records = this.conflicts.records();
+    const listed = records.slice(0, limit);
+    for (const rec of listed) if (rec.hostIp == null) rec.hostIp = await this.hostIpOf(rec.mac);
+    const result = { ...this.counters(), total: records.length, conflicts: listed.map((r) => this.view(r)), cleared: clear };
+    if (clear) this.conflicts.clear();
+    return result;
+  }
+
+  /** Plain counters, for metrics. */
+  counters(): { frames: number; pairs: number; untracked: number; logsSuppressed: number; peerFrames: number; defencesSent: number; defencesSuppressed: number; defenceErrors: number } {
+    return {
+      frames: this.conflicts.frames, pairs: this.conflicts.pairs, untracked: this.conflicts.untracked,
+      logsSuppressed: this.conflicts.logsSuppressed, peerFrames: this.peerFrames, defencesSent: this.defencesSent,
+      defencesSuppressed: this.limiter.suppressed, defenceErrors: this.defenceErrors,
+    };
+  }
+
+  /** The `status` section: counters and the pairs seen within {@link ACTIVE_CONFLICT_MS}. */
+  status(): { active: number; counters: ReturnType<ConflictMonitor['counters']>; latest: ConflictView[] } {
+    const since = this.now() - ACTIVE_CONFLICT_MS;
+    const active = this.conflicts.records().filter((r) => r.lastSeen >= since);
+    return { active: active.length, counters: this.counters(), latest: active.slice(0, 10).map((r) => this.view(r)) };
+  }
+}

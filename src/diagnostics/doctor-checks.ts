@@ -1,0 +1,214 @@
+/**
+ * The `doctor` checks: pure functions over {@link DoctorFacts}, each returning
+ * pass/warn/fail with the exact command that fixes it. They check this
+ * director the way the LVS HOWTO teaches (§6.6-6.7): the kernel must never
+ * speak ARP for a VIP (vip-arpd does), yet IPVS must see the VIP as local.
+ */
+import { formatIpv4 } from '../wire/ipv4.js';
+import { sysctlKey } from './advice.js';
+import { CAP_NET_RAW, type DoctorFacts, type GroupFacts, type InterfaceFacts } from './doctor-facts.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface DoctorCheck {
+  /** stable id: `arp_ignore`, `arp_announce`, `interface`, `socket`, `capability`, `vip-local`, `vip-off-wire` */
+  check: string;
+  /** what was checked: an interface, a group, or `daemon` */
+  subject: string;
+  status: CheckStatus;
+  message: string;
+  /** commands that fix it (empty on pass) */
+  fix: string[];
+  /** VIPs concerned, at most {@link MAX_LISTED_VIPS}; `count` has the total */
+  vips?: string[];
+  count?: number;
+}
+
+export interface DoctorReport {
+  /** false when any check failed */
+  ok: boolean;
+  summary: Record<CheckStatus, number>;
+  checks: DoctorCheck[];
+}
+
+/** VIPs named in one check's message and JSON; past this, a count (thousands of VIPs stay readable). */
+export const MAX_LISTED_VIPS = 20;
+/** Fix lines per check before "… and N more like these". */
+export const MAX_FIX_LINES = 10;
+
+/** Where IPVS accepts a VIP as local without the kernel answering ARP for it. */
+function isVipHome(iface: InterfaceFacts | undefined, name: string): boolean {
+  return name === 'lo' || iface?.linkType === 'loopback' || iface?.kind === 'dummy';
+}
+
+function groupInterfaces(facts: DoctorFacts): string[] {
+  return [...new Set(facts.groups.map((g) => g.iface))];
+}
+
+function pass(check: string, subject: string, message: string): DoctorCheck {
+  return { check, subject, status: 'pass', message, fix: [] };
+}
+
+/** `max(all, iface)` is what the kernel applies for arp_ignore and arp_announce (ip-sysctl.rst). */
+function effective(facts: DoctorFacts, iface: string, key: 'arpIgnore' | 'arpAnnounce'): number | undefined {
+  const all = facts.sysctl.get('all')?.[key];
+  const own = facts.sysctl.get(iface)?.[key];
+  if (all === undefined && own === undefined) return undefined;
+  return Math.max(all ?? 0, own ?? 0);
+}
+
+/**
+ * arp_ignore ≥ 1: the kernel answers only for addresses on the receiving
+ * interface, so the VIP on lo is not answered on the wire while BACKUP.
+ * arp_announce ≥ 2: the kernel never uses a VIP as the sender of its own
+ * ARP requests (HOWTO §6.14 problem 3, on the director too).
+ */
+export function checkSysctls(facts: DoctorFacts): DoctorCheck[] {
+  const out: DoctorCheck[] = [];
+  const rules = [
+    { check: 'arp_ignore', key: 'arpIgnore', min: 1, why: 'the kernel would answer ARP for the VIP on lo even while this director is BACKUP' },
+    { check: 'arp_announce', key: 'arpAnnounce', min: 2, why: 'the kernel may use a VIP as the sender of its own ARP requests and move the VIP to this host behind the MASTER\'s back' },
+  ] as const;
+  for (const iface of groupInterfaces(facts)) {
+    for (const r of rules) {
+      const value = effective(facts, iface, r.key);
+      const subject = iface;
+      if (value === undefined) {
+        out.push({ check: r.check, subject, status: 'warn', message: `cannot read ${r.check} for ${iface}`, fix: [`sysctl ${sysctlKey('all', r.check)} ${sysctlKey(iface, r.check)}`] });
+      } else if (value >= r.min) {
+        out.push(pass(r.check, subject, `${r.check} is ${value} on ${iface} (max of all and ${iface})`));
+      } else {
+        out.push({
+          check: r.check, subject, status: 'fail',
+          message: `${r.check} is ${value} on ${iface} (max of all and ${iface}), needs ≥ ${r.min}: ${r.why}`,
+          fix: [
+            `sysctl -w ${sysctlKey(iface, r.check)}=${r.min}`,
+            `echo '${sysctlKey(iface, r.check).replace(/\//g, '.')} = ${r.min}' >> /etc/sysctl.d/90-vip-arpd.conf`,
+          ],
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Up, carrier, not a bridge/bond port, ARP-capable Ethernet. */
+export function checkInterfaces(facts: DoctorFacts): DoctorCheck[] {
+  if (facts.interfaces === undefined) {
+    return [{ check: 'interface', subject: 'daemon', status: 'fail', message: `cannot list interfaces: ${facts.addressError ?? 'unknown error'}`, fix: ['apt-get install iproute2'] }];
+  }
+  const out: DoctorCheck[] = [];
+  for (const name of groupInterfaces(facts)) {
+    const i = facts.interfaces.get(name);
+    const fail = (message: string, fix: string[]): DoctorCheck => ({ check: 'interface', subject: name, status: 'fail', message, fix });
+    if (i === undefined) out.push(fail(`interface ${name} does not exist`, [`ip link show  # then fix groups[].interface "${name}"`]));
+    else if (i.master !== undefined) {
+      out.push(fail(`${name} is a port of ${i.master}: the host's addresses and ARP live on ${i.master}, replies sent on the port bypass it`, [`set groups[].interface to "${i.master}" instead of "${name}"`]));
+    } else if (i.noarp || i.linkType !== 'ether') {
+      out.push(fail(`${name} does not do Ethernet ARP (${i.noarp ? 'NOARP flag' : `link type ${i.linkType}`})`, i.noarp && i.linkType === 'ether' ? [`ip link set ${name} arp on`] : [`use an Ethernet interface for groups[].interface`]));
+    } else if (!i.up) out.push(fail(`${name} is down`, [`ip link set ${name} up`]));
+    else if (!i.lowerUp) out.push({ check: 'interface', subject: name, status: 'warn', message: `${name} is up but has no carrier`, fix: [`check the cable/switch port of ${name} (ip link show ${name})`] });
+    else out.push(pass('interface', name, `${name} is up, Ethernet, ARP on, not enslaved`));
+  }
+  return out;
+}
+
+/** The daemon's own sockets and CAP_NET_RAW (needed again whenever an interface is recreated). */
+export function checkDaemon(facts: DoctorFacts): DoctorCheck[] {
+  const out: DoctorCheck[] = [];
+  for (const name of groupInterfaces(facts)) {
+    if (facts.socketOpen.get(name) === true) out.push(pass('socket', name, `vip-arpd has its packet socket open on ${name}`));
+    else out.push({ check: 'socket', subject: name, status: 'fail', message: `vip-arpd has no open socket on ${name}: its VIPs are not answered`, fix: [`ip link show ${name}  # the interface must exist; vip-arpd reopens it within a second`, 'journalctl -u vip-arpd  # for the reason'] });
+  }
+  if (facts.capNetRaw === true) out.push(pass('capability', 'daemon', 'CAP_NET_RAW is in the effective set'));
+  else {
+    out.push({
+      check: 'capability', subject: 'daemon', status: 'fail',
+      message: facts.capNetRaw === undefined ? 'cannot read the effective capabilities' : `CAP_NET_RAW (bit ${CAP_NET_RAW}) is not in the effective set: sockets cannot be (re)opened`,
+      fix: ['run vip-arpd as root, or with AmbientCapabilities=CAP_NET_RAW and CapabilityBoundingSet=CAP_NET_RAW in its systemd unit'],
+    });
+  }
+  return out;
+}
+
+/** A VIP found (or not) on an interface. */
+interface VipHit {
+  vip: number;
+  iface: string;
+  prefixlen: number;
+}
+
+/** Builds one check that names at most MAX_LISTED_VIPS VIPs and MAX_FIX_LINES fixes. */
+function vipCheck(check: string, subject: string, status: CheckStatus, hits: VipHit[], message: (list: string) => string, fixOf: (vip: string, hit: VipHit) => string): DoctorCheck {
+  const names = hits.slice(0, MAX_LISTED_VIPS).map((h) => formatIpv4(h.vip));
+  const more = hits.length - names.length;
+  const list = `${names.join(', ')}${more > 0 ? ` … (+${more} more)` : ''}`;
+  const fix = hits.slice(0, MAX_FIX_LINES).map((h) => fixOf(formatIpv4(h.vip), h));
+  if (hits.length > MAX_FIX_LINES) fix.push(`# … and ${hits.length - MAX_FIX_LINES} more like these (vip-arpctl doctor --json lists the first ${MAX_LISTED_VIPS})`);
+  return { check, subject, status, message: message(list), fix, vips: names, count: hits.length };
+}
+
+/**
+ * Every VIP must be a /32 on lo or a dummy device, so IPVS takes its packets
+ * as local, and must not be on the wire interface, where the kernel answers
+ * ARP for it whatever arp_ignore says (and so even while BACKUP).
+ */
+export function checkVips(facts: DoctorFacts): DoctorCheck[] {
+  if (facts.addresses === undefined || facts.interfaces === undefined) return [];
+  const out: DoctorCheck[] = [];
+  for (const g of facts.groups) out.push(...checkGroupVips(facts, g));
+  return out;
+}
+
+function checkGroupVips(facts: DoctorFacts, g: GroupFacts): DoctorCheck[] {
+  const missing: VipHit[] = [];
+  const wideOnHome: VipHit[] = [];
+  const onWire: VipHit[] = [];
+  const onOther: VipHit[] = [];
+  for (const vip of g.vips) {
+    const where = facts.addresses!.get(vip) ?? [];
+    const home = where.find((a) => isVipHome(facts.interfaces!.get(a.iface), a.iface));
+    if (home === undefined) missing.push({ vip, iface: 'lo', prefixlen: 32 });
+    else if (home.prefixlen !== 32) wideOnHome.push({ vip, ...home });
+    for (const a of where) {
+      if (a.iface === g.iface) onWire.push({ vip, ...a });
+      else if (!isVipHome(facts.interfaces!.get(a.iface), a.iface)) onOther.push({ vip, ...a });
+    }
+  }
+  const subject = g.name;
+  const out: DoctorCheck[] = [];
+  if (missing.length === 0 && wideOnHome.length === 0) out.push(pass('vip-local', subject, `all ${g.vips.length} VIPs of group ${g.name} are /32 on lo or a dummy device`));
+  if (missing.length > 0) {
+    // On a BACKUP director a missing VIP does no harm until takeover; on the MASTER, IPVS drops the VIP's traffic now.
+    const status: CheckStatus = g.role === 'MASTER' ? 'fail' : 'warn';
+    out.push(vipCheck('vip-local', subject, status, missing,
+      (list) => `${missing.length} VIP(s) of group ${g.name} (${g.role}) are not on lo or a dummy device, so IPVS does not take their traffic as local: ${list}`,
+      (vip) => `ip addr add ${vip}/32 dev lo`));
+  }
+  if (wideOnHome.length > 0) {
+    out.push(vipCheck('vip-local', subject, 'warn', wideOnHome,
+      (list) => `${wideOnHome.length} VIP(s) of group ${g.name} are on lo/dummy with a prefix shorter than /32, which makes the whole prefix local: ${list}`,
+      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface} && ip addr add ${vip}/32 dev ${h.iface}`));
+  }
+  if (onWire.length > 0) {
+    out.push(vipCheck('vip-off-wire', subject, 'fail', onWire,
+      (list) => `${onWire.length} VIP(s) of group ${g.name} are on the wire interface ${g.iface}, where the kernel answers ARP for them even while BACKUP: ${list}`,
+      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface} && ip addr replace ${vip}/32 dev lo`));
+  } else {
+    out.push(pass('vip-off-wire', subject, `no VIP of group ${g.name} is on ${g.iface}`));
+  }
+  if (onOther.length > 0) {
+    out.push(vipCheck('vip-off-wire', subject, 'warn', onOther,
+      (list) => `${onOther.length} VIP(s) of group ${g.name} are also on another ARP interface, which answers ARP for them on its own LAN: ${list}`,
+      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface}`));
+  }
+  return out;
+}
+
+/** Runs every check. */
+export function runDoctorChecks(facts: DoctorFacts): DoctorReport {
+  const checks = [...checkInterfaces(facts), ...checkSysctls(facts), ...checkVips(facts), ...checkDaemon(facts)];
+  const summary = { pass: 0, warn: 0, fail: 0 };
+  for (const c of checks) summary[c.status]++;
+  return { ok: summary.fail === 0, summary, checks };
+}

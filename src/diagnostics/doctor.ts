@@ -1,0 +1,78 @@
+/**
+ * The `doctor` control command: gathers facts about this director (sysctls,
+ * addresses, links, the daemon's sockets and capabilities) and runs the pure
+ * checks of doctor-checks.ts over them.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import { VipArpdError, errorMessage } from '../errors.js';
+import { runDoctorChecks, type DoctorReport } from './doctor-checks.js';
+import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, type DoctorFacts, type SysctlFacts } from './doctor-facts.js';
+
+const execFileAsync = promisify(execFile);
+
+/** `ip -j` on a director with 10k addresses prints megabytes; allow it, but not without bound. */
+const IP_MAX_BUFFER = 64 * 1024 * 1024;
+/** iproute2 answers in milliseconds; a hung netlink dump must not hang the control client. */
+const IP_TIMEOUT_MS = 10_000;
+
+async function readSysctl(iface: string, key: string): Promise<number | undefined> {
+  try {
+    const n = Number.parseInt(await readFile(`/proc/sys/net/ipv4/conf/${iface}/${key}`, 'utf8'), 10);
+    return Number.isNaN(n) ? undefined : n;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readSysctls(iface: string): Promise<SysctlFacts> {
+  return { arpIgnore: await readSysctl(iface, 'arp_ignore'), arpAnnounce: await readSysctl(iface, 'arp_announce') };
+}
+
+/** Gathers the facts `doctor` judges from this host and `daemon`. Never throws: missing facts become failed checks. */
+export async function gatherDoctorFacts(daemon: Daemon): Promise<DoctorFacts> {
+  const groups = daemon.snapshot.groups.map((g) => ({
+    name: g.config.name,
+    iface: g.config.interface,
+    role: daemon.groups.get(g.config.name)?.role ?? 'BACKUP',
+    vips: g.vips,
+  }));
+  const ifaces = [...new Set(groups.map((g) => g.iface))];
+  const sysctl = new Map<string, SysctlFacts>();
+  for (const name of ['all', ...ifaces]) sysctl.set(name, await readSysctls(name));
+  const socketOpen = new Map(ifaces.map((i) => [i, daemon.links.get(i)?.wire !== undefined]));
+  let capNetRaw: boolean | undefined;
+  try {
+    capNetRaw = hasEffectiveCapability(await readFile('/proc/self/status', 'utf8'), CAP_NET_RAW);
+  } catch {
+    capNetRaw = undefined;
+  }
+  const facts: DoctorFacts = { groups, sysctl, interfaces: undefined, addresses: undefined, socketOpen, capNetRaw };
+  try {
+    const { stdout } = await execFileAsync('ip', ['-j', '-d', 'addr', 'show'], { maxBuffer: IP_MAX_BUFFER, timeout: IP_TIMEOUT_MS });
+    const parsed = parseIpAddrJson(stdout);
+    facts.interfaces = parsed.interfaces;
+    facts.addresses = parsed.addresses;
+  } catch (err) {
+    facts.addressError = `ip -j -d addr show failed: ${errorMessage(err)}`;
+  }
+  return facts;
+}
+
+/** Registers `doctor`. */
+export class DoctorFeature implements DaemonFeature {
+  readonly name = 'doctor';
+
+  start(daemon: Daemon): void {
+    daemon.commands.register('doctor', {
+      usage: 'doctor',
+      summary: 'check this director for the LVS ARP problem (sysctls, VIP placement, interfaces, privileges); ok:false on any fail',
+      handler: async (args): Promise<DoctorReport> => {
+        if (args.length > 0) throw new VipArpdError('EUSAGE', `doctor takes no arguments, got "${args.join(' ')}"`);
+        return runDoctorChecks(await gatherDoctorFacts(daemon));
+      },
+    });
+  }
+}

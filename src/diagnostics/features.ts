@@ -1,0 +1,21 @@
+/**
+ * The diagnostics features, for src/daemon/features.ts: the live conflict
+ * monitor (and defence), `doctor` and `probe`.
+ */
+import type { DaemonFeature } from '../daemon/daemon.js';
+import { ConflictMonitor } from './conflict-monitor.js';
+import { DoctorFeature } from './doctor.js';
+import { ProbeFeature } from './probe.js';
+
+export interface DiagnosticsFeatures {
+  /** the conflict monitor, whose `counters()` feed metrics */
+  conflicts: ConflictMonitor;
+  /** every diagnostics feature, in start order */
+  features: DaemonFeature[];
+}
+
+/** Creates the diagnostics features. */
+export function diagnosticsFeatures(): DiagnosticsFeatures {
+  const conflicts = new ConflictMonitor();
+  return { conflicts, features: [conflicts, new DoctorFeature(), new ProbeFeature()] };
+}
