@@ -2,7 +2,7 @@
  * The one-line `STATUS=` systemd shows in `systemctl status vip-arpd`:
  * roles per group, VIP count, conflicts. Pure.
  */
-import type { Role } from '../roles/role.js';
+import { ROLES, type Role } from '../roles/role.js';
 
 /** Group names listed per role before the rest are summarised as "+N". */
 export const MAX_NAMES_PER_ROLE = 4;
@@ -15,15 +15,13 @@ export interface StatusInput {
   conflicts?: number | undefined;
 }
 
-const ROLE_ORDER: readonly Role[] = ['MASTER', 'BACKUP', 'FAULT'];
-
 /**
  * Returns e.g. `MASTER web, mail; BACKUP db; 6 VIPs on 2 interfaces; 0 conflicts`.
- * Names are listed in the order given, at most {@link MAX_NAMES_PER_ROLE} per role.
+ * Roles come in {@link ROLES} order; names in the order given, at most {@link MAX_NAMES_PER_ROLE} per role.
  */
 export function statusLine(s: StatusInput): string {
   const parts: string[] = [];
-  for (const role of ROLE_ORDER) {
+  for (const role of ROLES) {
     const names = s.groups.filter((g) => g.role === role).map((g) => g.name);
     if (names.length === 0) continue;
     const shown = names.slice(0, MAX_NAMES_PER_ROLE).join(', ');

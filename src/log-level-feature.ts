@@ -1,0 +1,65 @@
+/**
+ * Runtime log level: the `log-level [<level>]` control command
+ * (`vip-arpctl log-level debug`), and the config's `log.level` applied again
+ * when a reload changes it. Child loggers made with `log.child(bindings)`
+ * have no level of their own and follow the root's, so setting the root
+ * changes every interface's and group's logger at once.
+ */
+import type { Daemon, DaemonFeature } from './daemon/daemon.js';
+import { VipArpdError } from './errors.js';
+import { schema } from './config/schema.js';
+
+/** Levels an operator may set: the config schema's own list for `log.level`. */
+const LOG_LEVELS: readonly string[] = schema.log.level.format;
+
+export class LogLevelFeature implements DaemonFeature {
+  readonly name = 'log-level';
+  private daemon: Daemon | undefined;
+  private configured = '';
+  private readonly onSnapshot = (): void => {
+    const d = this.daemon;
+    if (d === undefined) return;
+    const level = d.config.log.level;
+    if (level === this.configured) return;
+    this.configured = level;
+    this.set(level, 'config');
+  };
+
+  start(daemon: Daemon): void {
+    this.daemon = daemon;
+    this.configured = daemon.config.log.level;
+    daemon.on('snapshot-applied', this.onSnapshot);
+    daemon.commands.register('log-level', {
+      usage: 'log-level [<level>]',
+      summary: `show or set the log level (${LOG_LEVELS.join('|')}) until restart or a reload that changes log.level`,
+      handler: (args) => {
+        if (args.length > 1) throw new VipArpdError('EUSAGE', `usage: log-level [<level>] (got ${args.length} arguments)`);
+        const level = args[0];
+        if (level === undefined) return { level: daemon.log.level };
+        if (!LOG_LEVELS.includes(level)) {
+          throw new VipArpdError('EBADLEVEL', `unknown log level "${level}"; use one of ${LOG_LEVELS.join(', ')}`);
+        }
+        const previous = this.set(level, 'control');
+        return { level, previous };
+      },
+    });
+  }
+
+  stop(): void {
+    this.daemon?.off('snapshot-applied', this.onSnapshot);
+    this.daemon = undefined;
+  }
+
+  /** Sets the root level and logs the change at the level that survives both sides of it. */
+  private set(level: string, source: string): string {
+    const log = this.daemon!.log;
+    const previous = log.level;
+    if (previous === level) return previous;
+    // Say it before lowering to warn/error would hide it, after raising to debug.
+    const order = (l: string): number => log.levels.values[l] ?? Infinity;
+    if (order(level) > order(previous)) log.info({ from: previous, to: level, source }, 'log level changed');
+    log.level = level;
+    if (order(level) <= order(previous)) log.info({ from: previous, to: level, source }, 'log level changed');
+    return previous;
+  }
+}

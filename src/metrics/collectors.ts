@@ -1,0 +1,206 @@
+/**
+ * The Prometheus metrics of vip-arpd, on a registry of their own (never
+ * prom-client's global one, so tests and embedders get a clean set). Values
+ * that the hot paths already count as plain numbers (responder outcomes, GARP
+ * frames, conflicts) are copied in at scrape time by `collect()`: nothing on
+ * the packet path touches prom-client.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Daemon } from '../daemon/daemon.js';
+import type { GarpCounters } from '../announcer/garp-counters.js';
+import { OUTCOMES } from '../responder/outcome.js';
+import { ROLES } from '../roles/role.js';
+
+/** Plain counters other features keep; each optional, so metrics never depend on a feature being there. */
+export interface MetricSources {
+  /** the announcer's GARP frame counters */
+  garps?: () => Pick<GarpCounters, 'byGroup'> | undefined;
+  /** diagnostics' conflict counters */
+  conflicts?: () => { frames: number; pairs: number; defencesSent: number } | undefined;
+}
+
+/** Counters fed by daemon events rather than read at scrape time. */
+export interface EventMetrics {
+  roleTransitions: Counter<'group' | 'from' | 'to'>;
+  reloads: Counter<'result'>;
+  lastReloadOk: Gauge;
+}
+
+/**
+ * Builds the registry: every vip_arpd_* metric plus prom-client's default
+ * process and Node.js metrics. `daemon()` is read at scrape time.
+ */
+export function createMetricsRegistry(daemon: () => Daemon | undefined, sources: MetricSources = {}): { registry: Registry; events: EventMetrics } {
+  const registry = new Registry();
+  const links = () => daemon()?.links.values() ?? [];
+
+  new Counter({
+    name: 'vip_arpd_frames_total',
+    help: 'ARP frames received, by interface and outcome (answered, not-master, malformed:<reason>, ...); requests received = sum over outcomes',
+    labelNames: ['iface', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const link of links()) for (const o of OUTCOMES) this.inc({ iface: link.iface, outcome: o }, link.responder.counts[o]);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_replies_sent_total',
+    help: 'ARP replies the kernel accepted, by interface',
+    labelNames: ['iface'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of links()) this.inc({ iface: l.iface }, Math.max(0, l.responder.counts.answered - l.responder.txDropped));
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_tx_dropped_total',
+    help: 'ARP replies the kernel did not accept (socket buffer full, interface gone), by interface',
+    labelNames: ['iface'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of links()) this.inc({ iface: l.iface }, l.responder.txDropped);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_socket_errors_total',
+    help: 'packet socket errors (e.g. ENETDOWN while the link is down), by interface',
+    labelNames: ['iface'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of links()) this.inc({ iface: l.iface }, l.socketErrors);
+    },
+  });
+  new Gauge({
+    name: 'vip_arpd_interface_up',
+    help: '1 when the interface exists and is up and running, else 0',
+    labelNames: ['iface'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of links()) {
+        const s = l.interfaceState;
+        this.set({ iface: l.iface }, s.present && s.up ? 1 : 0);
+      }
+    },
+  });
+
+  new Counter({
+    name: 'vip_arpd_garp_frames_total',
+    help: 'gratuitous ARP frames sent, by group, interface and form (request, reply)',
+    labelNames: ['group', 'iface', 'form'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [group, byIface] of sources.garps?.()?.byGroup ?? []) {
+        for (const [iface, c] of byIface) {
+          this.inc({ group, iface, form: 'request' }, c.request);
+          this.inc({ group, iface, form: 'reply' }, c.reply);
+        }
+      }
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_garp_frames_dropped_total',
+    help: 'gratuitous ARP frames not sent, by group, interface and reason (error: socket error or interface missing; cancelled: the group left MASTER first)',
+    labelNames: ['group', 'iface', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [group, byIface] of sources.garps?.()?.byGroup ?? []) {
+        for (const [iface, c] of byIface) {
+          this.inc({ group, iface, reason: 'error' }, c.dropped);
+          this.inc({ group, iface, reason: 'cancelled' }, c.cancelled);
+        }
+      }
+    },
+  });
+
+  new Counter({
+    name: 'vip_arpd_conflict_frames_total',
+    help: 'frames from a foreign MAC claiming one of our VIPs (the LVS ARP problem happening live)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.conflicts?.()?.frames ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'vip_arpd_conflict_pairs',
+    help: '(VIP, foreign MAC) pairs seen since start',
+    registers: [registry],
+    collect() {
+      this.set(sources.conflicts?.()?.pairs ?? 0);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_defences_sent_total',
+    help: 'defending gratuitous ARPs sent after a conflict (RFC 5227 defence)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.conflicts?.()?.defencesSent ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vip_arpd_group_vips',
+    help: 'VIPs configured per group',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const d = daemon();
+      if (d === undefined) return;
+      for (const name of d.groups.keys()) this.set({ group: name }, d.table.bindingsOf(name).length);
+    },
+  });
+  new Gauge({
+    name: 'vip_arpd_group_role',
+    help: '1 for the role each group is in, 0 for the others',
+    labelNames: ['group', 'role'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const g of daemon()?.groups.values() ?? []) for (const r of ROLES) this.set({ group: g.name, role: r }, g.role === r ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'vip_arpd_config_generation',
+    help: 'config generation in force: 1 at start, +1 per applied reload',
+    registers: [registry],
+    collect() {
+      this.set(daemon()?.generation ?? 0);
+    },
+  });
+
+  const events: EventMetrics = {
+    roleTransitions: new Counter({
+      name: 'vip_arpd_role_transitions_total',
+      help: 'role changes, by group, old and new role',
+      labelNames: ['group', 'from', 'to'],
+      registers: [registry],
+    }),
+    reloads: new Counter({
+      name: 'vip_arpd_config_reloads_total',
+      help: 'config reloads, by result (ok, failed); a failed reload keeps the last good config',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    lastReloadOk: new Gauge({
+      name: 'vip_arpd_config_last_reload_successful',
+      help: '1 when the last reload was applied (or none happened yet), 0 when it failed',
+      registers: [registry],
+    }),
+  };
+  // Both results exist from the start, so rate() and alerts see a 0, not "no data".
+  events.reloads.inc({ result: 'ok' }, 0);
+  events.reloads.inc({ result: 'failed' }, 0);
+  events.lastReloadOk.set(1);
+
+  collectDefaultMetrics({ register: registry });
+  return { registry, events };
+}
