@@ -34,6 +34,10 @@ export class RolePersistenceFeature implements DaemonFeature {
   start(daemon: Daemon): void {
     const log = daemon.log.child({ feature: this.name });
     this.log = log;
+    if (daemon.config.stateFile === '') {
+      log.info('stateFile is empty: roles are not persisted; a restart starts every group in its configured role');
+      return;
+    }
     try {
       this.bootId = readBootId(this.bootIdPath);
     } catch (err) {
@@ -105,7 +109,7 @@ export class RolePersistenceFeature implements DaemonFeature {
   private write(): void {
     this.writeQueued = false;
     const d = this.daemon;
-    if (d === undefined) return;
+    if (d === undefined || d.config.stateFile === '') return;
     const groups: Record<string, Role> = {};
     for (const g of d.groups.values()) groups[g.name] = g.role;
     try {

@@ -145,3 +145,15 @@ t.test('stop writes a pending change; an unwritable path is logged, not fatal', 
   await Promise.resolve();
   t.ok(existsSync(join(dir, 'fixed.json')), 'a reload with a fixed path writes there');
 });
+
+t.test('an empty stateFile turns persistence off', async (t) => {
+  const dir = tmp(t);
+  const bootIdPath = join(dir, 'boot_id');
+  writeFileSync(bootIdPath, BOOT);
+  const persistence = new RolePersistenceFeature({ bootIdPath });
+  const daemon = await startDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: '' }), new RecordingConn(), [persistence]);
+  t.teardown(() => daemon.stop());
+  daemon.setRole('web', 'BACKUP', 'control');
+  await Promise.resolve();
+  t.equal(persistence.writes + persistence.writeErrors, 0, 'nothing written, nothing failed');
+});
