@@ -5,10 +5,15 @@
 import type { DaemonFeature } from './daemon.js';
 import type { Logger } from '../log.js';
 import { SystemdNotifyFeature } from '../systemd/notify-feature.js';
+import { MetricsFeature } from '../metrics/metrics-feature.js';
+import { MetricsHttpFeature } from '../metrics/http-listener.js';
+import { LogLevelFeature } from '../log-level-feature.js';
 import { RolePersistenceFeature } from '../roles/role-persistence.js';
 import { AnnouncerFeature } from '../announcer/announcer.js';
+import { diagnosticsFeatures } from '../diagnostics/features.js';
 import { ControlFeature } from '../control/control-feature.js';
 import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
+import { ConfigReloader } from '../config/reloader.js';
 
 export interface FeatureContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -19,13 +24,21 @@ export interface FeatureContext {
 
 /** Returns the features to start for this run. */
 export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
+  const announcer = new AnnouncerFeature();
+  const diagnostics = diagnosticsFeatures();
+  const metrics = new MetricsFeature({ garps: () => announcer.counters, conflicts: () => diagnostics.conflicts.counters() });
   return [
     // Roles are restored before anything announces or answers on them.
     new RolePersistenceFeature(),
-    new AnnouncerFeature(),
+    announcer,
+    ...diagnostics.features,
     new ControlFeature(),
     new NotifyFifoFeature(),
+    new ConfigReloader({ file: ctx.configFile, args: ctx.args, log: ctx.log }),
+    metrics,
+    new MetricsHttpFeature(metrics, ctx.log),
+    new LogLevelFeature(),
     // Keep last: READY=1 must follow every other feature's start.
-    new SystemdNotifyFeature({ log: ctx.log }),
+    new SystemdNotifyFeature({ log: ctx.log, conflicts: () => diagnostics.conflicts.counters().pairs }),
   ];
 }
