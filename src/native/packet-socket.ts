@@ -17,8 +17,6 @@ export const RX_BATCH = 64;
  */
 const RX_CALLS_PER_WAKEUP = 16;
 
-const UV_EBADF = -9;
-
 export class PacketSocket implements FrameConn {
   readonly iface: string;
   readonly ifindex: number;
@@ -50,8 +48,7 @@ export class PacketSocket implements FrameConn {
     if (this.fd < 0 || this.poller !== undefined) return;
     this.poller = new native.Poller(this.fd, (status) => {
       if (status < 0) {
-        onError(systemError(status, 'uv_poll', this.iface));
-        if (status === UV_EBADF) this.close();
+        this.recoverFromPollError(onFrames, onError);
         return;
       }
       this.drain(onFrames, onError);
@@ -61,6 +58,30 @@ export class PacketSocket implements FrameConn {
       this.close();
       throw systemError(rc, 'uv_poll_start', this.iface);
     }
+  }
+
+  /**
+   * libuv reports POLLERR as UV_EBADF and stops the handle. On a packet socket
+   * POLLERR means a pending sk_err (ENETDOWN when the link goes down, ENODEV
+   * when it is unregistered): reading returns and clears it, and polling can
+   * resume; the socket receives again once the link is up (packet(7)).
+   */
+  private recoverFromPollError(onFrames: (batch: FrameBatch) => void, onError: (err: Error) => void): void {
+    if (this.fd < 0) return;
+    const rc = native.recvBatch(this.fd, this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, RX_BATCH);
+    if (rc > 0) {
+      this.rx.count = rc;
+      onFrames(this.rx);
+    } else if (rc < 0) {
+      const err = systemError(rc, 'recvmmsg', this.iface);
+      onError(err);
+      if (err.code === 'EBADF') {
+        this.close();
+        return;
+      }
+    }
+    const restart = this.poller?.start() ?? 0;
+    if (restart < 0) onError(systemError(restart, 'uv_poll_start', this.iface));
   }
 
   private drain(onFrames: (batch: FrameBatch) => void, onError: (err: Error) => void): void {
