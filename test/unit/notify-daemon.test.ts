@@ -51,10 +51,10 @@ async function sequenceTest(t: Test, lab: Lab, socketName: (dir: string) => stri
   t.equal(stopped.code, 0, 'SIGTERM stops it cleanly')
   await rx.waitFor((m) => m.fields.STOPPING === '1')
   t.same(nonWatchdog(rx.messages), [
-    'READY=1\nSTATUS=MASTER web; 1 VIP on 1 interface\n',
+    'READY=1\nSTATUS=MASTER web; 1 VIP on 1 interface; 0 conflicts\n',
     'RELOADING=1\nMONOTONIC_USEC=<n>\nSTATUS=reloading configuration\n',
-    'STATUS=MASTER web; 2 VIPs on 1 interface\n',
-    'READY=1\nSTATUS=MASTER web; 2 VIPs on 1 interface\n',
+    'STATUS=MASTER web; 2 VIPs on 1 interface; 0 conflicts\n',
+    'READY=1\nSTATUS=MASTER web; 2 VIPs on 1 interface; 0 conflicts\n',
     'STOPPING=1\nSTATUS=stopping\n',
   ], 'exact message sequence through start, reload and stop')
   t.ok(rx.messages.every((m) => m.pid === pid), 'every message comes from the main PID (NotifyAccess=main)')
