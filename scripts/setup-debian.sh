@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what vip-arpd's build, demo and tests need on Debian 12, then
+# builds it (`npm ci`: addon + TypeScript). Idempotent; run as root.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null && SUDO="sudo -n"
+fi
+
+echo "setup: installing Debian packages"
+# tshark asks whether non-root users may capture; answer "no" up front.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | $SUDO debconf-set-selections
+$SUDO apt-get update -q
+# Build: g++ make python3 (node-gyp). Lab and tests: iproute2, arping, ping,
+# tshark/tcpdump (captures), scapy (malformed frames), keepalived (VRRP
+# failover), farpd (benchmark peer), netsniff-ng, resource-agents
+# (ocf-tester, send_arp), libcap2-bin/procps (capabilities, /proc tools).
+$SUDO apt-get install -y -q --no-install-recommends \
+  iproute2 iputils-arping iputils-ping tshark tcpdump python3-scapy farpd \
+  keepalived netsniff-ng resource-agents procps libcap2-bin g++ make python3
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "setup: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+echo "setup: npm ci (builds the native addon and the TypeScript)"
+npm ci --no-audit --no-fund
