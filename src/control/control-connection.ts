@@ -87,7 +87,7 @@ export class ControlConnection {
     this.queue = this.queue.then(async () => {
       const response = await this.answer(line);
       this.pending--;
-      if (this.socket.destroyed) return;
+      if (this.socket.destroyed || this.socket.writableEnded) return;
       this.idleTimer.refresh();
       if (!this.socket.write(encodeResponse(response))) {
         // The client is not reading: stop reading from it until it does.
