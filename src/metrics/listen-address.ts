@@ -16,7 +16,7 @@ const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-
  * Returns the host and port of `text`.
  * @throws {VipArpdError} EMETRICSLISTEN when the host is missing (say
  *   `0.0.0.0:9733` to listen everywhere, on purpose), malformed, or the port
- *   is not 1-65535.
+ *   is not 0-65535 (0: any free port, for tests).
  */
 export function parseListenAddress(text: string): ListenAddress {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):([0-9]+)$/.exec(text);
@@ -28,6 +28,7 @@ export function parseListenAddress(text: string): ListenAddress {
   if (m[1] !== undefined && isIP(host) !== 6) throw bad(`"${host}" in brackets is not an IPv6 address`);
   if (m[1] === undefined && isIP(host) === 0 && !HOSTNAME.test(host)) throw bad(`"${host}" is not an IP address or host name`);
   const port = Number(m[3]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw bad(`port ${m[3]} is not 1-65535`);
+  // Port 0 asks the kernel for a free port (tests); the bound address is logged.
+  if (!Number.isInteger(port) || port > 65535) throw bad(`port ${m[3]} is not 0-65535`);
   return { host, port };
 }
