@@ -37,6 +37,20 @@ export interface VipsFileParse {
 export const MAX_PROBLEMS_PER_FILE = 20;
 
 /**
+ * Says what is wrong with a line that does not parse. `!` and range dashes
+ * may be spaced ("! 198.51.100.9", "a - b"), so two tokens are only called
+ * "two entries" when each parses on its own.
+ */
+function lineProblem(line: string, r: { message: string; column: number }): { message: string; column: number } {
+  const tokens = [...line.matchAll(/\S+/g)];
+  const [a, b] = tokens;
+  if (tokens.length === 2 && parseVipEntry(a![0]).ok && parseVipEntry(b![0]).ok) {
+    return { message: `one entry per line: "${a![0]}" is followed by "${b![0]}"`, column: b!.index + 1 };
+  }
+  return { message: r.message, column: r.column };
+}
+
+/**
  * Parses the text of a VIP file named `file` (the name only labels errors).
  * Never throws; an empty result with no problems is a valid, empty file.
  */
@@ -49,24 +63,16 @@ export function parseVipsFile(text: string, file: string): VipsFileParse {
     let line = lines[i]!;
     const hash = line.indexOf('#');
     if (hash >= 0) line = line.slice(0, hash);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    const problem = (message: string, column: number): void => {
-      badLines++;
-      if (problems.length < MAX_PROBLEMS_PER_FILE) problems.push({ file, line: i + 1, column, message });
-    };
-    const token = /\S+/.exec(line);
-    if (token === null) continue;
-    const second = /\S+/.exec(line.slice(token.index + token[0].length));
-    // `!` and range dashes may be spaced ("! 198.51.100.9", "a - b"), so only
-    // flag a second token when the entry itself does not parse.
+    const lead = line.length - line.trimStart().length;
+    if (lead === line.length) continue;
     const r = parseVipEntry(line);
-    if (!r.ok) {
-      if (second !== null && parseVipEntry(token[0]).ok && parseVipEntry(second[0]).ok) {
-        problem(`one entry per line: "${token[0]}" is followed by "${second[0]}"`, token.index + token[0].length + second.index + 1);
-      } else problem(r.message, r.column);
+    if (r.ok) {
+      const { exclude, first, last } = r.entry;
+      entries.push({ exclude, first, last, file, line: i + 1, column: lead + 1 });
       continue;
     }
-    entries.push({ ...r.entry, file, line: i + 1, column: token.index + 1 });
+    badLines++;
+    if (problems.length < MAX_PROBLEMS_PER_FILE) problems.push({ file, line: i + 1, ...lineProblem(line, r) });
   }
   if (badLines > problems.length) {
     problems.push({ file, message: `${badLines - problems.length} more bad lines not shown; is this a VIP file?` });

@@ -1,0 +1,215 @@
+// loadSnapshot (config file + env + flags + VIP files) against every kind of
+// bad input: each error must name the file, line and column to fix.
+import t, { type Test } from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/config/load-config.js';
+import { loadSnapshot } from '../../src/config/load-snapshot.js';
+import { effectiveConfig } from '../../src/config/effective-config.js';
+import { formatIpv4 } from '../../src/wire/ipv4.js';
+import { tempDir } from '../e2e/lab.js';
+
+/** Writes `files` (name → text) into a fresh dir and loads `config.json` from it. */
+function load(t: Test, files: Record<string, string>, opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
+  const dir = tempDir(t, 'vip-arpd-config-');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return { dir, run: () => loadSnapshot({ file: join(dir, 'config.json'), args: opts.args ?? [], env: opts.env ?? {} }) };
+}
+
+/** Pretty JSON with one group per line, so tests can say which line a key is on. */
+const json = (v: unknown): string => JSON.stringify(v, null, 2);
+
+const g = (extra: Record<string, unknown> = {}) => ({ name: 'web', interface: 'eth0', vips: ['198.51.100.7'], ...extra });
+
+interface BadCase {
+  desc: string;
+  files: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+  /** every problem, in order: file (relative, or '' for none), line, column, message */
+  want: Array<{ file: string; line?: number; column?: number; message: RegExp }>;
+}
+
+const bad: BadCase[] = [
+  {
+    desc: 'bad JSON (a trailing comma) at its line and column',
+    files: { 'config.json': '{\n  "groups": [\n    { "name": "web", }\n  ]\n}\n' },
+    want: [{ file: 'config.json', line: 3, column: 22, message: /JSON syntax error/ }],
+  },
+  {
+    desc: 'a truncated JSON file',
+    files: { 'config.json': '{\n  "groups": [\n' },
+    want: [{ file: 'config.json', line: 3, message: /JSON syntax error/ }],
+  },
+  {
+    desc: 'a JSON array instead of an object',
+    files: { 'config.json': '[]' },
+    want: [{ file: 'config.json', message: /must be a JSON object/ }],
+  },
+  {
+    desc: 'an unknown top-level key',
+    files: { 'config.json': '{\n  "groups": [],\n  "colour": "blue"\n}' },
+    want: [{ file: 'config.json', line: 3, column: 3, message: /unknown setting "colour"/ }],
+  },
+  {
+    desc: 'an unknown key inside a section',
+    files: { 'config.json': '{\n  "control": {\n    "sockt": "/run/x"\n  }\n}' },
+    want: [{ file: 'config.json', line: 3, column: 5, message: /unknown setting "control\.sockt"/ }],
+  },
+  {
+    desc: 'an unknown key in a group and in its garp',
+    files: { 'config.json': json({ groups: [g({ colour: 1, garp: { burst: 2 } })] }) },
+    want: [
+      { file: 'config.json', line: 9, column: 7, message: /groups\[0\] \("web"\)\.colour: unknown setting/ },
+      { file: 'config.json', line: 11, column: 9, message: /groups\[0\] \("web"\)\.garp\.burst: unknown setting/ },
+    ],
+  },
+  {
+    desc: 'a bad inline address',
+    files: { 'config.json': json({ groups: [g({ vips: ['198.51.100.7', '198.51.100.300'] })] }) },
+    want: [{ file: 'config.json', line: 8, column: 9, message: /vips\[1\]: invalid VIP entry "198\.51\.100\.300"/ }],
+  },
+  {
+    desc: 'a /8 block inline',
+    files: { 'config.json': json({ groups: [g({ vips: ['10.0.0.0/8'] })] }) },
+    want: [{ file: 'config.json', line: 7, message: /larger than \/16/ }],
+  },
+  {
+    desc: 'a reversed range in a VIP file',
+    files: { 'config.json': json({ groups: [g({ vips: undefined, vipsFile: 'vips/web.vips' })] }), 'vips/web.vips': '# web\n198.51.100.20-198.51.100.10\n' },
+    want: [{ file: 'vips/web.vips', line: 2, column: 15, message: /range end is below its start/ }],
+  },
+  {
+    desc: 'a missing VIP file',
+    files: { 'config.json': json({ groups: [g({ vips: undefined, vipsFile: 'nope.vips' })] }) },
+    want: [{ file: 'nope.vips', message: /cannot read the VIP file of group "web" \(it does not exist\)/ }],
+  },
+  {
+    desc: 'the same VIP in two groups on one interface (file and inline)',
+    files: {
+      'config.json': json({ groups: [g({ vips: undefined, vipsFile: 'a.vips' }), g({ name: 'mail', vips: ['198.51.100.9', '198.51.100.0/29'] })] }),
+      'a.vips': '198.51.100.1\n198.51.100.2\n',
+    },
+    want: [
+      { file: 'config.json', line: 13, column: 9, message: /VIP 198\.51\.100\.1 is in group "web" \(.*a\.vips:1:1\) and group "mail" on interface eth0/ },
+      { file: 'config.json', line: 13, column: 9, message: /VIP 198\.51\.100\.2 is in group "web" \(.*a\.vips:2:1\)/ },
+    ],
+  },
+  {
+    desc: 'group names used twice',
+    files: { 'config.json': json({ groups: [g(), g({ vips: ['198.51.100.8'] })] }) },
+    want: [{ file: 'config.json', line: 11, column: 7, message: /groups\[1\]\.name: group name "web" is already used by groups\[0\]/ }],
+  },
+  {
+    desc: 'a bad MAC',
+    files: { 'config.json': json({ groups: [g({ mac: '00:00:5e:00:01' })] }) },
+    want: [{ file: 'config.json', line: 9, column: 7, message: /\.mac: must be a MAC/ }],
+  },
+  {
+    desc: 'a bad role',
+    files: { 'config.json': json({ groups: [g({ initialRole: 'primary' })] }) },
+    want: [{ file: 'config.json', line: 9, column: 7, message: /\.initialRole: must be "master" or "backup"/ }],
+  },
+  {
+    desc: 'a bad interface name',
+    files: { 'config.json': json({ groups: [g({ interface: 'eth0:1' })] }) },
+    want: [{ file: 'config.json', line: 5, column: 7, message: /\.interface: must be an interface name/ }],
+  },
+  {
+    desc: 'a bad value in a section',
+    files: { 'config.json': json({ log: { level: 'loud' } }) },
+    want: [{ file: 'config.json', line: 3, column: 5, message: /log\.level: must be one of/ }],
+  },
+  {
+    desc: 'a bad value from the environment, named as such',
+    files: { 'config.json': json({ log: { level: 'info' } }) },
+    env: { VIP_ARPD_LOG_LEVEL: 'loud' },
+    want: [{ file: '', message: /log\.level: .*\(from environment VIP_ARPD_LOG_LEVEL\)/ }],
+  },
+  {
+    desc: 'a bad value from a flag, named as such',
+    files: { 'config.json': '{}' },
+    args: ['--log-level', 'loud'],
+    want: [{ file: '', message: /log\.level: .*\(from flag --log-level\)/ }],
+  },
+  {
+    desc: 'many problems at once, all reported',
+    files: { 'config.json': json({ groups: [g({ mac: 'x' }), g({ name: 'b c' })], log: { level: 'x' } }), 'unused.vips': '' },
+    want: [
+      { file: 'config.json', message: /groups\[0\] \("web"\)\.mac/ },
+      { file: 'config.json', message: /groups\[1\] \("b c"\)\.name/ },
+      { file: 'config.json', message: /log\.level/ },
+    ],
+  },
+];
+
+for (const c of bad) {
+  t.test(`loadSnapshot rejects ${c.desc}`, async (t) => {
+    const { dir, run } = load(t, c.files, { ...(c.env ? { env: c.env } : {}), ...(c.args ? { args: c.args } : {}) });
+    const err = t.throws(run) as ConfigError;
+    t.type(err, ConfigError);
+    t.equal(err.code, 'EINVALIDCONFIG');
+    t.same(
+      err.problems.map((p) => ({ file: p.file, line: p.line, column: p.column })),
+      c.want.map((w) => ({ file: w.file === '' ? undefined : join(dir, w.file), line: w.line ?? err.problems[c.want.indexOf(w)]?.line, column: w.column ?? err.problems[c.want.indexOf(w)]?.column })),
+      'every problem, with its file, line and column',
+    );
+    c.want.forEach((w, i) => t.match(err.problems[i]?.message, w.message));
+    t.match(err.message.split('\n').length, c.want.length, 'one message line per problem');
+  });
+}
+
+t.test('loadSnapshot accepts the same VIP in two groups on different interfaces', async (t) => {
+  const { run } = load(t, { 'config.json': json({ groups: [g(), g({ name: 'lan2', interface: 'eth1' })] }) });
+  const s = run();
+  t.same(s.groups.map((x) => x.vips.map(formatIpv4)), [['198.51.100.7'], ['198.51.100.7']]);
+});
+
+t.test('loadSnapshot merges inline VIPs with the VIP file, relative to the config file', async (t) => {
+  const { dir, run } = load(t, {
+    'config.json': json({ groups: [g({ vips: ['203.0.113.1'], vipsFile: 'vips/web.vips' })] }),
+    'vips/web.vips': '198.51.100.0/30\n!198.51.100.2\n',
+  });
+  const s = run();
+  t.same(s.groups[0]!.vips.map(formatIpv4), ['198.51.100.0', '198.51.100.1', '198.51.100.3', '203.0.113.1']);
+  t.same(s.source?.paths, [join(dir, 'config.json'), join(dir, 'vips/web.vips')], 'the files to watch');
+  t.match(s.source?.hash, /^[0-9a-f]{64}$/);
+  t.match(effectiveConfig(s), { vipCount: 4, groups: [{ name: 'web', vipCount: 4 }] });
+});
+
+t.test('sources stack: defaults < file < VIP_ARPD_* environment < flags', async (t) => {
+  const files = { 'config.json': json({ log: { level: 'warn' }, stateFile: '/tmp/from-file.json' }) };
+  const cases = [
+    { desc: 'file over default', env: {}, args: [], level: 'warn', stateFile: '/tmp/from-file.json', socket: '/run/vip-arpd/control.sock' },
+    { desc: 'env over file', env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_CONTROL_SOCKET: '/tmp/env.sock' }, args: [], level: 'debug', stateFile: '/tmp/from-file.json', socket: '/tmp/env.sock' },
+    {
+      desc: 'flag over env',
+      env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_STATE_FILE: '/tmp/env.json' },
+      args: ['--log-level', 'error', '--state-file=/tmp/flag.json'],
+      level: 'error',
+      stateFile: '/tmp/flag.json',
+      socket: '/run/vip-arpd/control.sock',
+    },
+  ];
+  for (const c of cases) {
+    const { run } = load(t, files, { env: c.env, args: c.args });
+    const cfg = run().config;
+    t.same({ level: cfg.log.level, stateFile: cfg.stateFile, socket: cfg.control.socket }, { level: c.level, stateFile: c.stateFile, socket: c.socket }, c.desc);
+  }
+});
+
+t.test('without a config file, defaults, environment and flags still load', async (t) => {
+  const s = loadSnapshot({ file: undefined, args: ['--log-level', 'debug'], env: {} });
+  t.equal(s.config.log.level, 'debug');
+  t.same(s.groups, []);
+  t.same(s.source?.paths, []);
+});
+
+t.test('the shipped example config and VIP files are valid', async (t) => {
+  const s = loadSnapshot({ file: new URL('../../etc/vip-arpd.json', import.meta.url).pathname, args: [], env: {} });
+  t.ok(s.groups.length >= 2, 'several groups');
+  t.ok(s.groups.every((x) => x.vips.length > 0), 'every group has VIPs');
+});

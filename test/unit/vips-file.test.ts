@@ -1,0 +1,76 @@
+import t from 'tap';
+import { MAX_PROBLEMS_PER_FILE, parseVipsFile } from '../../src/config/vips-file.js';
+import { expandVipEntries } from '../../src/vips/vip-spec.js';
+import { formatIpv4 } from '../../src/wire/ipv4.js';
+
+const FILE = '/etc/vip-arpd/web.vips';
+
+const expand = (text: string): string[] => expandVipEntries(parseVipsFile(text, FILE).entries).map(formatIpv4);
+
+const good: Array<{ desc: string; text: string; want: string[] }> = [
+  { desc: 'an empty file', text: '', want: [] },
+  { desc: 'comments and blank lines only', text: '# nothing yet\n\n   \n\t# indented comment\n', want: [] },
+  { desc: 'one address a line', text: '198.51.100.7\n198.51.100.8\n', want: ['198.51.100.7', '198.51.100.8'] },
+  { desc: 'no newline after the last line', text: '198.51.100.7', want: ['198.51.100.7'] },
+  { desc: 'CRLF line ends (a file edited on Windows)', text: '198.51.100.7\r\n198.51.100.8\r\n', want: ['198.51.100.7', '198.51.100.8'] },
+  { desc: 'trailing comments', text: '198.51.100.7   # web\n198.51.100.8#mail\n', want: ['198.51.100.7', '198.51.100.8'] },
+  { desc: 'leading and trailing blanks', text: '   198.51.100.7 \t\n', want: ['198.51.100.7'] },
+  { desc: 'a CIDR block', text: '198.51.100.4/30\n', want: ['198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7'] },
+  { desc: 'a range, spaced or not', text: '198.51.100.1-198.51.100.2\n203.0.113.5 - 203.0.113.6\n', want: ['198.51.100.1', '198.51.100.2', '203.0.113.5', '203.0.113.6'] },
+  { desc: 'an exclusion after the block it cuts', text: '198.51.100.4/30\n!198.51.100.5\n', want: ['198.51.100.4', '198.51.100.6', '198.51.100.7'] },
+  { desc: 'an exclusion before the block it cuts', text: '! 198.51.100.5\n198.51.100.4/30\n', want: ['198.51.100.4', '198.51.100.6', '198.51.100.7'] },
+  { desc: 'the same address twice (a set)', text: '198.51.100.7\n198.51.100.7\n198.51.100.6-198.51.100.7\n', want: ['198.51.100.6', '198.51.100.7'] },
+];
+for (const c of good) {
+  t.test(`parseVipsFile accepts ${c.desc}`, async (t) => {
+    t.same(parseVipsFile(c.text, FILE).problems, []);
+    t.same(expand(c.text), c.want);
+  });
+}
+
+const bad: Array<{ desc: string; text: string; line: number; column: number; wantErr: RegExp }> = [
+  { desc: 'a word', text: '198.51.100.7\nwebserver\n', line: 2, column: 1, wantErr: /not an IPv4 address/ },
+  { desc: 'three octets', text: '  198.51.100\n', line: 1, column: 3, wantErr: /not an IPv4 address/ },
+  { desc: 'an octet over 255', text: '198.51.100.256\n', line: 1, column: 1, wantErr: /not an IPv4 address/ },
+  { desc: 'a /8 block', text: '# big\n10.0.0.0/8\n', line: 2, column: 10, wantErr: /larger than \/16.*got \/8/ },
+  { desc: 'a prefix over 32', text: '198.51.100.0/33\n', line: 1, column: 14, wantErr: /prefix length must be 0-32/ },
+  { desc: 'host bits set', text: '198.51.100.1/24\n', line: 1, column: 1, wantErr: /did you mean 198\.51\.100\.0\/24/ },
+  { desc: 'a reversed range', text: '\n\n198.51.100.20-198.51.100.10\n', line: 3, column: 15, wantErr: /range end is below its start/ },
+  { desc: 'a range over a /16', text: '198.0.0.0-198.2.0.0\n', line: 1, column: 11, wantErr: /at most 65536/ },
+  { desc: 'a range with a bad end', text: '198.51.100.1-198.51.100\n', line: 1, column: 14, wantErr: /two IPv4 addresses/ },
+  { desc: 'a lone "!"', text: '!\n', line: 1, column: 2, wantErr: /empty VIP entry/ },
+  { desc: 'two entries on one line', text: '198.51.100.1 198.51.100.2\n', line: 1, column: 14, wantErr: /one entry per line: "198\.51\.100\.1" is followed by "198\.51\.100\.2"/ },
+  { desc: 'a comma-separated list', text: '198.51.100.1,198.51.100.2\n', line: 1, column: 1, wantErr: /not an IPv4 address/ },
+  { desc: 'an IPv6 address', text: '2001:db8::1\n', line: 1, column: 1, wantErr: /not an IPv4 address/ },
+];
+for (const c of bad) {
+  t.test(`parseVipsFile rejects ${c.desc} at line ${c.line}, column ${c.column}`, async (t) => {
+    const r = parseVipsFile(c.text, FILE);
+    t.equal(r.problems.length, 1);
+    t.match(r.problems[0], { file: FILE, line: c.line, column: c.column, message: c.wantErr });
+  });
+}
+
+t.test('parseVipsFile reports every bad line, keeping the good ones', async (t) => {
+  const r = parseVipsFile('198.51.100.1\nbad\n198.51.100.2\nalso bad\n', FILE);
+  t.same(r.problems.map((p) => p.line), [2, 4]);
+  t.same(r.entries.map((e) => [e.line, e.column]), [[1, 1], [3, 1]]);
+});
+
+t.test('parseVipsFile caps the problems of a file that is not a VIP file', async (t) => {
+  const r = parseVipsFile('garbage\n'.repeat(1000), FILE);
+  t.equal(r.problems.length, MAX_PROBLEMS_PER_FILE + 1);
+  t.match(r.problems.at(-1)!.message, /980 more bad lines not shown/);
+});
+
+t.test('parseVipsFile takes a 100,000-line file in well under a second', async (t) => {
+  const lines: string[] = [];
+  for (let i = 0; i < 100_000; i++) lines.push(formatIpv4(0xc6330000 + (i >>> 8) * 256 * 0 + i));
+  const t0 = performance.now();
+  const r = parseVipsFile(`${lines.join('\n')}\n`, FILE);
+  const ms = performance.now() - t0;
+  t.equal(r.entries.length, 100_000);
+  t.equal(expandVipEntries(r.entries).length, 100_000);
+  t.comment(`parsed 100,000 lines in ${ms.toFixed(0)} ms`);
+  t.ok(ms < 2000, 'generous bound: the benchmark holds the real figure');
+});
