@@ -107,7 +107,7 @@ t.test('decodeArp never throws and never reads out of range on 100,000 random bu
     const len = i % 80;
     // Half the buffers get a valid ARP header so the deeper checks run too.
     const buf = randomBytes(len);
-    if (i % 2 === 0 && len >= 22) request().copy(buf, 0, 0, Math.min(20, len));
+    if (i % 2 === 0 && len >= 22) request().copy(buf, 0, 0, 22);
     try {
       if (decodeArp(buf, 0, len + (i % 7 === 0 ? 100 : 0), out) === undefined) accepted++;
     } catch {
