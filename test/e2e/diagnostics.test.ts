@@ -12,7 +12,7 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import {
-  arping, createLab, neighbour, run, REPO_ROOT, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor,
+  arpFrameHex, arping, createLab, neighbour, run, REPO_ROOT, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor,
   type DaemonProcess, type Lab, type LogLine,
 } from './lab.js'
 
@@ -163,7 +163,7 @@ t.test('"who-has gw tell VIP" from a realserver: detected within 1 s, logged wit
 })
 
 t.test('split brain: both MASTERs report the conflict; defence ≤ one GARP per 10 s per VIP under a flood', async (t) => {
-  if (skipUnlessRoot(t, ['arping', 'tshark'])) return
+  if (skipUnlessRoot(t, ['scapy', 'tshark'])) return
   const lab = await makeLab(t, true)
   const d1 = await startDirector(lab, 'dir1')
   const d2 = await startDirector(lab, 'dir2')
@@ -178,7 +178,9 @@ t.test('split brain: both MASTERs report the conflict; defence ≤ one GARP per 
   const cap = await startCapture(lab, 'client', 'eth0', 'arp')
   const started = Date.now()
   // A third host floods GARPs for the VIP: 10 per second for 22 s.
-  await lab.exec('rs', 'arping', ['-U', '-s', VIP, '-I', 'eth0', '-c', '220', '-i', '0.1', VIP], { timeoutMs: 60_000 })
+  // (iputils arping takes whole seconds only, so scapy sends it.)
+  const garp = arpFrameHex({ ethSrc: lab.mac('rs'), senderIp: VIP, targetIp: VIP })
+  await scapySend(lab, 'rs', 'eth0', [garp], { count: 220, interval: 0.1 })
   await sleep(1000)
   const seconds = (Date.now() - started) / 1000
   const frames = await cap.stop()
