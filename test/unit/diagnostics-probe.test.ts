@@ -51,3 +51,30 @@ t.test('probeVerdicts flags every MAC that is not this director or a peer', asyn
     t.equal(v!.responders.length, c.want.length);
   }
 });
+
+t.test('vip-arpctl renderers and verdict', async (t) => {
+  const { DIAGNOSTICS_RENDERERS, verdictFailed } = await import('../../src/diagnostics/format.js');
+  const probe = {
+    clean: false, ok: false, windowMs: 1000, sources: { eth0: '192.0.2.10' },
+    vips: [{ vip: '198.51.100.10', iface: 'eth0', group: 'web', role: 'BACKUP', clean: false, responders: [{ mac: '02:00:00:00:00:20', ip: '192.0.2.20', ours: false, replies: 2, fix: 'on that host: sysctl …' }] }],
+  };
+  const text = DIAGNOSTICS_RENDERERS['probe']!(probe);
+  t.match(text, /02:00:00:00:00:20 {2}192\.0\.2\.20 +NOT OURS {2}2 replies/);
+  t.match(text, /fix: on that host/);
+  t.match(text, /NOT CLEAN/);
+  const doctor = { ok: false, summary: { pass: 1, warn: 0, fail: 1 }, checks: [
+    { check: 'interface', subject: 'eth0', status: 'pass', message: 'fine', fix: [] },
+    { check: 'arp_ignore', subject: 'eth0', status: 'fail', message: 'arp_ignore is 0', fix: ['sysctl -w net.ipv4.conf.eth0.arp_ignore=1'] },
+  ] };
+  t.match(DIAGNOSTICS_RENDERERS['doctor']!(doctor), /^FAIL {2}arp_ignore \(eth0\): arp_ignore is 0\n {6}fix: sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1\nPASS/);
+  t.match(DIAGNOSTICS_RENDERERS['conflicts']!({ total: 0, frames: 0, defencesSent: 0, conflicts: [], cleared: false }), /no ARP conflicts/);
+  const cases = [
+    { data: doctor, want: true },
+    { data: { ...doctor, ok: true }, want: false },
+    { data: probe, want: true },
+    { data: { total: 0 }, want: false },
+    { data: 'text', want: false },
+    { data: null, want: false },
+  ];
+  for (const c of cases) t.equal(verdictFailed(c.data), c.want, JSON.stringify(c.data).slice(0, 40));
+});
