@@ -91,12 +91,14 @@ t.test('parseProcNetArp maps complete entries MAC → IPs', async (t) => {
 });
 
 /** A daemon double with what ConflictMonitor reads. */
-function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number } = {}) {
+function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number; lines?: Array<Record<string, unknown>> } = {}) {
   const group: GroupState = { name: 'web', role: opts.role ?? 'MASTER', mac: undefined };
   const announced: Array<{ vips: number[]; reason: string }> = [];
   const events = new EventEmitter();
   const daemon = Object.assign(events, {
-    log: pino({ level: 'silent' }),
+    log: opts.lines === undefined
+      ? pino({ level: 'silent' })
+      : pino({ level: 'info' }, { write: (s: string) => opts.lines!.push(JSON.parse(s) as Record<string, unknown>) }),
     commands: new CommandRegistry(),
     config: { diagnostics: { peers: opts.peers ?? [], defendIntervalMs: opts.interval ?? DEFEND_INTERVAL_MS } },
     snapshot: { groups: [{ config: { name: 'web', defend: opts.defend ?? true }, vips: [VIP, VIP2] }] },
@@ -172,5 +174,25 @@ t.test('conflicts command and status section name the MAC, its IP, kind and coun
   await t.rejects(daemon.commands.run('conflicts', ['--bogus']), { code: 'EUSAGE' });
   await daemon.commands.run('conflicts', ['--clear']);
   t.equal(((await daemon.commands.run('conflicts', [])) as { total: number }).total, 0, '--clear forgets the pairs');
+  m.stop();
+});
+
+t.test('the conflict log line names the MAC and its IP, and repeats at most once a minute', async (t) => {
+  const clock = { now: 1_000_000 };
+  const lines: Array<Record<string, unknown>> = [];
+  const table = 'IP address HW type Flags HW address Mask Device\n192.0.2.20 0x1 0x2 02:00:00:00:00:20 * eth0\n';
+  const { daemon, binding } = fakeDaemon({ lines });
+  const m = monitor(clock, table);
+  m.start(daemon);
+  const f = frame(ARPOP_REQUEST, RS_MAC, VIP, GW);
+  for (let s = 0; s < 150; s++) {
+    clock.now = 1_000_000 + s * 1000;
+    m.onForeignClaim(binding(VIP), f, IFACE_MAC);
+    await new Promise((r) => setImmediate(r)); // let the neighbour lookup and the line happen
+  }
+  const conflictLines = lines.filter((l) => /^ARP conflict/.test(String(l['msg'])));
+  t.equal(conflictLines.length, 3, '150 s of one frame a second: lines at 0, 60 and 120 s');
+  t.match(conflictLines[0], { level: 40, msg: 'ARP conflict: a foreign MAC claims a VIP', vip: '198.51.100.10', mac: '02:00:00:00:00:20', hostIp: '192.0.2.20', kind: 'request-as-sender', defence: 'sent', iface: 'eth0', group: 'web' });
+  t.match(conflictLines[1], { msg: 'ARP conflict continues: a foreign MAC still claims a VIP', count: 61, newFrames: 60, defence: 'sent' });
   m.stop();
 });
