@@ -121,11 +121,23 @@ export class ControlConnection {
     this.closing = true;
     clearTimeout(this.idleTimer);
     this.log.debug({ code }, 'closing control client');
-    const cutoff = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
-    cutoff.unref();
-    this.socket.end(encodeResponse(errorResponse(null, code, message)), () => {
-      clearTimeout(cutoff);
-      this.socket.destroy();
-    });
+    closeWithError(this.socket, code, message);
   }
+
+}
+
+/**
+ * Writes one error line and half-closes, discarding whatever the client still
+ * sends until it closes too or {@link CLOSE_GRACE_MS} pass. Closing at once
+ * would reset a client that is still writing (EPIPE/ECONNRESET) before it
+ * reads why it was refused.
+ */
+export function closeWithError(socket: Socket, code: string, message: string): void {
+  const cutoff = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  cutoff.unref();
+  socket.once('close', () => clearTimeout(cutoff));
+  socket.once('end', () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.resume();
+  socket.end(encodeResponse(errorResponse(null, code, message)));
 }

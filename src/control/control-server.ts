@@ -8,8 +8,7 @@ import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import type { Logger } from '../log.js';
 import { VipArpdError } from '../errors.js';
 import { prepareSocketPath } from './socket-path.js';
-import { ControlConnection, CLOSE_GRACE_MS, type ConnectionLimits, type RunCommand } from './control-connection.js';
-import { encodeResponse, errorResponse } from './protocol.js';
+import { ControlConnection, closeWithError, type ConnectionLimits, type RunCommand } from './control-connection.js';
 
 export interface ControlServerOptions extends ConnectionLimits {
   path: string;
@@ -71,13 +70,7 @@ export class ControlServer {
   private accept(socket: Socket): void {
     if (this.clients.size >= this.opts.maxClients) {
       this.refusedClients++;
-      socket.on('error', () => undefined);
-      const cutoff = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
-      cutoff.unref();
-      socket.end(encodeResponse(errorResponse(null, 'ETOOMANYCLIENTS', `${this.opts.maxClients} clients are connected (control.maxClients); try again`)), () => {
-        clearTimeout(cutoff);
-        socket.destroy();
-      });
+      closeWithError(socket, 'ETOOMANYCLIENTS', `${this.opts.maxClients} clients are connected (control.maxClients); try again`);
       return;
     }
     const conn = new ControlConnection(socket, this.opts, this.opts.run, this.log);
