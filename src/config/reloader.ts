@@ -19,9 +19,10 @@ import { configPath, loadSnapshot, type ConfigSource } from './load-snapshot.js'
 import { ConfigWatcher } from './watcher.js';
 
 /**
- * A VIP file whose last line has no newline and that was written less than
- * this long ago is taken to be half-written (a writer between two write(2)
- * calls) and re-read once it has been quiet this long. Longer than a writer's
+ * A VIP file that is empty or whose last line has no newline, and that was
+ * written less than this long ago, is taken to be half-written (a writer that
+ * truncated, or is between two write(2) calls) and re-read once it has been
+ * quiet this long. Longer than a writer's
  * pause between two buffered writes, short enough that a hand-edited file
  * saved without a final newline is still picked up promptly.
  */
@@ -221,10 +222,12 @@ export class ConfigReloader implements DaemonFeature {
     for (const path of files.paths()) {
       if (path === config) continue;
       const r = files.read(path);
-      if (!r.ok || r.text === '' || r.text.endsWith('\n')) continue;
+      // An empty file is also suspect: in-place writers truncate first.
+      if (!r.ok || (r.text !== '' && r.text.endsWith('\n'))) continue;
       const quietMs = now - r.mtimeMs;
       if (quietMs >= HALF_WRITE_SETTLE_MS) continue;
-      this.pending = `${path}: last line has no newline and the file changed ${Math.round(quietMs)} ms ago; waiting for the writer to finish`;
+      const what = r.text === '' ? 'is empty' : 'has no newline after its last line';
+      this.pending = `${path}: ${what} and changed ${Math.round(quietMs)} ms ago; waiting for the writer to finish`;
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => {
         this.settleTimer = undefined;

@@ -77,6 +77,8 @@ t.test('a half-written VIP file waits for its writer instead of being applied in
   const f = await started(t, '198.51.100.1\n198.51.100.2\n');
   writeFileSync(f.vipsFile, '198.51.100.1\n198.51.100.2\n198.51.1');
   t.match(f.reloader.reload('watch'), { status: 'deferred', reason: /no newline/ });
+  writeFileSync(f.vipsFile, '');
+  t.match(f.reloader.reload('watch'), { status: 'deferred', reason: /is empty/ }, 'a truncate before the write, too');
   t.match(await f.status(), { pending: /web\.vips/, lastError: null });
   writeFileSync(f.vipsFile, '198.51.100.1\n198.51.100.2\n198.51.100.3\n');
   await sleep(DEBOUNCE_MS * 8);
