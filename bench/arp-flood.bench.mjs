@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+/**
+ * ARP flood benchmark: vip-arpd vs the Linux kernel vs Debian's farpd, same
+ * run, same lab, same sender.
+ *
+ *   client netns                       director netns
+ *   arp-sender (CPU 0) ── eth0 ═veth═ eth0 ── responder (CPU 1)
+ *   (sends, counts replies)                    + RPS: all director receive
+ *                                                softirq on CPU 1 too
+ *
+ * Each responder gets the director's CPU and nothing else, and the client gets
+ * the other, so "responder CPU" includes the kernel's softirq work for it. The
+ * client's eth0 is `arp off` (IFF_NOARP): its kernel drops the replies at the
+ * top of arp_rcv, so the client measures the responder, not its own ARP stack.
+ *
+ * Usage: node bench/arp-flood.bench.mjs [--duration-ms 5000]
+ *          [--rates 50000,100000,150000,200000,0] [--only vip-arpd,kernel,farpd]
+ *          [--batch 16]      (rate 0 = unlimited)
+ * Needs root, a built tree (npm run build) and farpd (Debian package farpd).
+ */
+import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execFileSync } from 'node:child_process';
+import {
+  cleanupAll, createNamespace, createVeth, linkStats, nsSpawn, nsSysctl, nsWrite, sh, stopChild, sweepStaleNamespaces,
+} from './lib/netns.mjs';
+import { cpuPercent, readBacklogDrops, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
+import { compileSender, runSender, warmUp } from './lib/sender.mjs';
+import { formatTable, round } from './lib/table.mjs';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DAEMON = join(REPO, 'dist', 'cli', 'vip-arpd.js');
+const VIP = '198.51.100.10';
+const DIRECTOR_IP = '192.0.2.1/24';
+const IFACE = 'eth0';
+/** The client (sender, receiver, client softirq) and the director (responder + its softirq) each get one CPU. */
+const CLIENT_CPU = 0;
+const DIRECTOR_CPU = 1;
+/** Pause between windows so queues and sockets drain before the next one. */
+const SETTLE_MS = 500;
+/** A rate counts as loss-free when at most this fraction of requests is unanswered. */
+const LOSS_FREE_MAX = 0;
+
+const { values: argv } = parseArgs({
+  options: {
+    'duration-ms': { type: 'string', default: '5000' },
+    rates: { type: 'string', default: '50000,100000,150000,200000,0' },
+    only: { type: 'string', default: 'vip-arpd,kernel,farpd' },
+    batch: { type: 'string', default: '16' },
+  },
+});
+const durationMs = Number(argv['duration-ms']);
+const rates = argv.rates.split(',').map(Number);
+const responders = argv.only.split(',');
+const batch = Number(argv.batch);
+
+function preflight() {
+  if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces, AF_PACKET)');
+  if (cpus().length < 2) throw new Error('needs 2 CPUs: one for the client, one for the director');
+  if (responders.includes('vip-arpd') && !existsSync(DAEMON)) throw new Error(`${DAEMON} missing: run npm run build`);
+  if (responders.includes('farpd')) sh('sh', ['-c', 'command -v farpd']);
+}
+
+function buildLab() {
+  sweepStaleNamespaces();
+  const client = createNamespace('client');
+  const director = createNamespace('director');
+  createVeth(client, IFACE, director, IFACE);
+  sh('ip', ['-n', client, 'link', 'set', IFACE, 'arp', 'off']);
+  sh('ip', ['-n', director, 'addr', 'add', DIRECTOR_IP, 'dev', IFACE]);
+  // RPS: a veth receives in the sender's context; steer each side's receive
+  // softirq to its own CPU so the responder's kernel work lands on its CPU.
+  nsWrite(director, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << DIRECTOR_CPU).toString(16));
+  nsWrite(client, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << CLIENT_CPU).toString(16));
+  return { client, director };
+}
+
+/** Puts the director in the shape each responder needs and starts it; returns `{ pid?, stop() }`. */
+const setups = {
+  async kernel({ director }) {
+    nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=0', `net.ipv4.conf.${IFACE}.arp_ignore=0`);
+    sh('ip', ['-n', director, 'addr', 'add', `${VIP}/32`, 'dev', IFACE]);
+    return { pid: undefined, stop: async () => sh('ip', ['-n', director, 'addr', 'del', `${VIP}/32`, 'dev', IFACE]) };
+  },
+  async 'vip-arpd'({ director }) {
+    // The LVS director setup (LVS HOWTO, "the ARP problem"): VIP on lo, the
+    // kernel silent for it on the wire side.
+    sh('ip', ['-n', director, 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
+    nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2',
+      `net.ipv4.conf.${IFACE}.arp_ignore=1`, `net.ipv4.conf.${IFACE}.arp_announce=2`);
+    const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-bench-cfg-'));
+    const config = join(dir, 'vip-arpd.json');
+    writeFileSync(config, JSON.stringify({
+      groups: [{ name: 'bench', interface: IFACE, vips: [VIP], garp: { count: 1, delayMs: 0 } }],
+      stateFile: join(dir, 'state.json'),
+      control: { socket: '' },
+      watch: { enabled: false },
+      log: { level: 'warn' },
+    }));
+    const child = nsSpawn(director, 'taskset', ['-c', String(DIRECTOR_CPU), 'nice', '-n', '-20', process.execPath, DAEMON, '--config', config]);
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== null) process.stderr.write(`vip-arpd exited ${code}: ${output}\n`);
+    });
+    return {
+      pid: child.pid,
+      output: () => output,
+      stop: async () => {
+        await stopChild(child);
+        rmSync(dir, { recursive: true, force: true });
+        sh('ip', ['-n', director, 'addr', 'del', `${VIP}/32`, 'dev', 'lo']);
+      },
+    };
+  },
+  async farpd({ director }) {
+    // farpd answers only after ~2 s of probing for the address; warmUp waits.
+    nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=0', `net.ipv4.conf.${IFACE}.arp_ignore=0`);
+    const child = nsSpawn(director, 'taskset', ['-c', String(DIRECTOR_CPU), 'nice', '-n', '-20', 'farpd', '-d', '-i', IFACE, VIP]);
+    child.stdout.resume();
+    child.stderr.resume();
+    return { pid: child.pid, stop: () => stopChild(child) };
+  },
+};
+
+async function measure(lab, binary, pid, rate) {
+  let before;
+  let after;
+  const sample = () => ({
+    cpu: readCpuTimes(),
+    proc: pid === undefined ? undefined : readProcessTicks(pid),
+    link: linkStats(lab.director, IFACE),
+    backlogDrops: readBacklogDrops(),
+    at: process.hrtime.bigint(),
+  });
+  const r = await runSender({
+    binary, ns: lab.client, iface: IFACE, vip: VIP, rate, durationMs, batch, cpu: CLIENT_CPU,
+    onGo: () => (before = sample()),
+    onEnd: () => (after = sample()),
+  });
+  if (before === undefined || after === undefined) throw new Error('sender did not report its window');
+  const seconds = Number(after.at - before.at) / 1e9;
+  const director = cpuPercent(before.cpu.cpus[DIRECTOR_CPU], after.cpu.cpus[DIRECTOR_CPU]);
+  const system = cpuPercent(before.cpu.all, after.cpu.all);
+  return {
+    offeredRate: rate,
+    sentPerSecond: r.sentPerSecond,
+    repliesPerSecond: r.repliesPerSecond,
+    lossPercent: r.sent > 0 ? (100 * (r.sent - r.replies)) / r.sent : 0,
+    latencyUs: r.latencyUs,
+    processCpuPercent: pid === undefined ? undefined : (100 * (after.proc - before.proc)) / CLK_TCK / seconds,
+    directorCpu: director,
+    systemCpu: system,
+    directorRxDropped: after.link.rxDropped - before.link.rxDropped,
+    directorTxPackets: after.link.txPackets - before.link.txPackets,
+    directorBacklogDrops: after.backlogDrops[DIRECTOR_CPU] - before.backlogDrops[DIRECTOR_CPU],
+    sender: r,
+  };
+}
+
+function rateLabel(rate) {
+  return rate === 0 ? 'unlimited' : `${rate / 1000}k/s`;
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  preflight();
+  const sender = compileSender();
+  const lab = buildLab();
+  const results = {};
+  const startedAt = new Date().toISOString();
+  const load = loadavg();
+  try {
+    for (const name of responders) {
+      const setup = setups[name];
+      if (setup === undefined) throw new Error(`unknown responder ${name}`);
+      process.stderr.write(`${name}: starting\n`);
+      const r = await setup(lab);
+      try {
+        await warmUp({ binary: sender.path, ns: lab.client, iface: IFACE, vip: VIP, batch, cpu: CLIENT_CPU });
+        results[name] = [];
+        for (const rate of rates) {
+          await sleep(SETTLE_MS);
+          const m = await measure(lab, sender.path, r.pid, rate);
+          process.stderr.write(`${name} ${rateLabel(rate)}: ${round(m.repliesPerSecond)} replies/s, loss ${round(m.lossPercent, 2)} %\n`);
+          results[name].push(m);
+        }
+      } finally {
+        await r.stop();
+      }
+    }
+  } finally {
+    sender.remove();
+    cleanupAll();
+  }
+  report({ startedAt, load, results });
+}
+
+function report({ startedAt, load, results }) {
+  const rows = [];
+  for (const [name, ms] of Object.entries(results)) {
+    for (const m of ms) {
+      rows.push([
+        name, rateLabel(m.offeredRate), round(m.sentPerSecond), round(m.repliesPerSecond), round(m.lossPercent, 2),
+        round(m.latencyUs.p50), round(m.latencyUs.p99),
+        m.processCpuPercent === undefined ? '-' : round(m.processCpuPercent), round(m.directorCpu.busy), round(m.directorCpu.softirq),
+        round(m.systemCpu.busy),
+      ]);
+    }
+  }
+  console.log(formatTable(
+    ['responder', 'offered', 'sent/s', 'replies/s', 'loss %', 'p50 us', 'p99 us', 'proc CPU %', 'dir CPU %', 'dir sirq %', 'sys CPU %'],
+    rows,
+  ));
+  const ratioRows = rates.map((rate, i) => {
+    const v = results['vip-arpd']?.[i]?.repliesPerSecond;
+    const k = results.kernel?.[i]?.repliesPerSecond;
+    const f = results.farpd?.[i]?.repliesPerSecond;
+    return [rateLabel(rate), v && k ? round(v / k, 3) : '-', v && f ? round(v / f, 3) : '-'];
+  });
+  console.log(`\n${formatTable(['offered', 'vip-arpd/kernel', 'vip-arpd/farpd'], ratioRows)}`);
+  const verdict = bar(results);
+  if (verdict) console.log(`\n${verdict}`);
+
+  const out = join(REPO, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  const file = join(out, `arp-flood-${startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({
+    bench: 'arp-flood', startedAt, commit: gitCommit(), kernel: release(), node: process.version,
+    cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgBefore: load, durationMs, batch,
+    layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, rps: true, clientArpOff: true },
+    results,
+  }, null, 2)}\n`);
+  console.log(`\nresults: ${file}`);
+}
+
+/** The issue's bar: >= 0.75x the kernel under unlimited flood, loss-free at 150k/s. */
+function bar(results) {
+  const v = results['vip-arpd'];
+  const k = results.kernel;
+  if (!v || !k) return undefined;
+  const lines = [];
+  const ui = rates.indexOf(0);
+  if (ui >= 0) {
+    const ratio = v[ui].repliesPerSecond / k[ui].repliesPerSecond;
+    lines.push(`unlimited: vip-arpd/kernel = ${round(ratio, 3)} (bar 0.75, goal 1.0): ${ratio >= 0.75 ? 'PASS' : 'FAIL'}`);
+  }
+  const i150 = rates.indexOf(150000);
+  if (i150 >= 0) {
+    const loss = v[i150].lossPercent;
+    lines.push(`150k/s: vip-arpd loss = ${round(loss, 3)} % (bar: loss-free): ${loss <= LOSS_FREE_MAX ? 'PASS' : 'FAIL'}`);
+  }
+  return lines.join('\n');
+}
+
+main().catch((err) => {
+  cleanupAll();
+  process.stderr.write(`arp-flood: ${err.stack ?? err}\n`);
+  process.exit(1);
+});

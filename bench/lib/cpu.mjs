@@ -1,0 +1,59 @@
+/**
+ * CPU accounting from /proc: per-CPU and system-wide busy time from
+ * /proc/stat, a process's user+system time from /proc/PID/stat, and the
+ * per-CPU backlog drops from /proc/net/softnet_stat (proc(5)).
+ */
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+/** Clock ticks per second for /proc times (sysconf(_SC_CLK_TCK)). */
+export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+const FIELDS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'];
+
+/** Returns `{ all, cpus: [...] }`, each `{user, nice, system, idle, iowait, irq, softirq, steal}` in ticks. */
+export function readCpuTimes() {
+  const out = { all: undefined, cpus: [] };
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d*) (.*)$/.exec(line);
+    if (m === null) continue;
+    const values = m[2].trim().split(/\s+/).map(Number);
+    const t = Object.fromEntries(FIELDS.map((f, i) => [f, values[i] ?? 0]));
+    if (m[1] === '') out.all = t;
+    else out.cpus[Number(m[1])] = t;
+  }
+  return out;
+}
+
+/**
+ * Busy percentages between two samples of one CPU line: total busy, softirq
+ * and user+system, each as % of that line's elapsed time (100 % = all of it).
+ */
+export function cpuPercent(before, after) {
+  const d = Object.fromEntries(FIELDS.map((f) => [f, after[f] - before[f]]));
+  const total = FIELDS.reduce((s, f) => s + d[f], 0);
+  if (total <= 0) return { busy: 0, softirq: 0, userSystem: 0 };
+  const idle = d.idle + d.iowait;
+  const pct = (x) => Math.round((1000 * x) / total) / 10;
+  return { busy: pct(total - idle), softirq: pct(d.softirq + d.irq), userSystem: pct(d.user + d.nice + d.system) };
+}
+
+/** A process's user+system time in ticks, or undefined when it is gone. */
+export function readProcessTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Per-CPU count of frames dropped because the backlog queue was full. */
+export function readBacklogDrops() {
+  return readFileSync('/proc/net/softnet_stat', 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => parseInt(line.trim().split(/\s+/)[1], 16));
+}

@@ -1,0 +1,16 @@
+/** Plain-text tables for benchmark output. */
+
+/** Formats rows (arrays of cells) under `header`, columns right-aligned except the first. */
+export function formatTable(header, rows) {
+  const all = [header, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
+}
+
+/** Rounds to `digits` decimals for display. */
+export function round(x, digits = 0) {
+  if (x === undefined || x === null || Number.isNaN(x)) return '-';
+  const f = 10 ** digits;
+  return String(Math.round(x * f) / f);
+}
