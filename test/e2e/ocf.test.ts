@@ -40,7 +40,7 @@ t.test('the OCF agent passes ocf-tester and handles a stopped daemon; the heartb
 
   const tester = await run('ocf-tester', ['-n', 'test', '-o', 'group=web', '-o', `socket=${sock}`, AGENT], { env, timeoutMs: 120_000 });
   t.comment(tester.stdout.trim());
-  t.equal(tester.code, 0, tester.code === 0 ? "ocf-tester exits 0" : `ocf-tester exits 0\n${tester.stdout}${tester.stderr}`);
+  t.equal(tester.code, 0, tester.code === 0 ? 'ocf-tester exits 0' : `ocf-tester exits 0\n${tester.stdout}${tester.stderr}`);
   t.match(tester.stdout, /passed all tests/);
   const changes = daemon.logs().filter((l) => l.msg === 'role changed').map((l) => `${String(l.from)}->${String(l.to)}`);
   t.ok(changes.includes('BACKUP->MASTER') && changes.includes('MASTER->BACKUP'), `start took over, stop released (${changes.join(', ')})`);
