@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// Reload benchmark (issue 4), as root, in network namespaces it makes and
+// deletes itself. A client floods who-has for a stable VIP of a MASTER group
+// while the VIP file of a second group is replaced:
+//
+//  1. 1 VIP → 100,000 VIPs (a rename, as config management does it);
+//  2. a 1-VIP change to the 100,000-VIP file.
+//
+// Printed per step: the reload's own work (read + validate + diff-apply, from
+// the daemon's "config applied" log), file write → applied (adds the watch
+// debounce), the daemon's RSS (VmRSS now, VmHWM peak, /proc/PID/status), and
+// replies lost to the flood over the whole run. Goals: apply <= 1 s, zero
+// replies lost, RSS <= 80 MB.
+//
+// The 100,000 VIPs are 198.18.0.0/15 (RFC 2544, the benchmarking range) in a
+// BACKUP group: they are looked up and diffed like any VIP, but never answered
+// or announced, so no frame ever names them. The flood target is 198.51.100.10.
+//
+// Usage: sudo node bench/reload-100k.mjs [--rate N] [--vips N]
+// Needs: dist/ built (npm run build), cc (the flood sender), iproute2.
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createNamespace, createVeth, nsExec, nsSpawn, stopChild, sweepStaleNamespaces } from './lib/netns.mjs';
+import { compileSender, runSender, warmUp } from './lib/sender.mjs';
+import { formatTable, round } from './lib/table.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DAEMON = join(ROOT, 'dist', 'cli', 'vip-arpd.js');
+const STABLE_VIP = '198.51.100.10';
+/** 198.18.0.0: first address of the RFC 2544 benchmarking range (a /15: 131,072 addresses). */
+const BULK_BASE = (198 << 24 >>> 0) + (18 << 16);
+const GOALS = { applyMs: 1000, lost: 0, rssMb: 80 };
+/** Quiet time around each step, so the RSS sample and the log line belong to one step. */
+const STEP_GAP_MS = 1500;
+
+const { values: opt } = parseArgs({ options: { rate: { type: 'string', default: '10000' }, vips: { type: 'string', default: '100000' } } });
+const RATE = Number(opt.rate);
+const VIPS = Number(opt.vips);
+if (process.getuid?.() !== 0) {
+  console.error('reload-100k: needs root (network namespaces, packet sockets)');
+  process.exit(77);
+}
+if (!(VIPS >= 2 && VIPS <= 131072)) throw new RangeError(`--vips must be 2-131072 (the 198.18.0.0/15 range), got ${opt.vips}`);
+
+const ipText = (n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+const bulkFile = (count, changed = -1) => {
+  const lines = ['# reload-100k bulk VIPs'];
+  for (let i = 0; i < count; i++) lines.push(ipText(BULK_BASE + (i === changed ? count : i)));
+  return `${lines.join('\n')}\n`;
+};
+const memory = (pid) => {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+};
+
+sweepStaleNamespaces();
+const tmp = mkdtempSync(join(tmpdir(), 'vip-arpd-reload-bench-'));
+const sender = compileSender();
+process.on('exit', () => {
+  sender.remove();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const client = createNamespace('client');
+const director = createNamespace('director');
+createVeth(client, 'eth0', director, 'eth0');
+nsExec(client, 'ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'eth0']);
+nsExec(director, 'ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'eth0']);
+
+const vipsPath = join(tmp, 'bulk.vips');
+writeFileSync(vipsPath, bulkFile(1));
+const configPath = join(tmp, 'config.json');
+writeFileSync(
+  configPath,
+  JSON.stringify({
+    stateFile: '',
+    control: { socket: '' },
+    log: { level: 'info' },
+    groups: [
+      { name: 'web', interface: 'eth0', vips: [STABLE_VIP] },
+      { name: 'bulk', interface: 'eth0', vipsFile: vipsPath, initialRole: 'backup' },
+    ],
+  }),
+);
+
+const daemon = nsSpawn(director, process.execPath, [DAEMON, '--config', configPath]);
+const logs = [];
+const waiters = [];
+let buf = '';
+daemon.stdout.setEncoding('utf8');
+daemon.stdout.on('data', (d) => {
+  buf += d;
+  let nl;
+  while ((nl = buf.indexOf('\n')) >= 0) {
+    const line = buf.slice(0, nl);
+    buf = buf.slice(nl + 1);
+    try {
+      const l = JSON.parse(line);
+      logs.push(l);
+      for (const w of [...waiters]) if (w.pred(l)) w.resolve(l);
+    } catch {
+      // not a log line
+    }
+  }
+});
+daemon.stderr.on('data', (d) => process.stderr.write(d));
+const waitLog = (pred, ms = 30_000) =>
+  new Promise((resolveP, reject) => {
+    const seen = logs.find(pred);
+    if (seen) return resolveP(seen);
+    const timer = setTimeout(() => reject(new Error('timed out waiting for a daemon log line')), ms);
+    waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolveP(l)) });
+  });
+
+await waitLog((l) => l.msg === 'ready');
+const base = memory(daemon.pid);
+await warmUp({ binary: sender.path, ns: client, iface: 'eth0', vip: STABLE_VIP });
+
+/** Replaces the VIP file by rename and waits for the reload; returns its figures. */
+async function step(name, text, generation) {
+  writeFileSync(`${vipsPath}.tmp`, text);
+  const t0 = Date.now();
+  renameSync(`${vipsPath}.tmp`, vipsPath);
+  const l = await waitLog((x) => x.msg === 'config applied' && x.generation === generation);
+  const m = memory(daemon.pid);
+  return { name, workMs: l.ms, wallMs: l.time - t0, added: l.added, removed: l.removed, vips: l.vips, ...m };
+}
+
+const floodMs = 4 * STEP_GAP_MS + 4000;
+const flood = runSender({ binary: sender.path, ns: client, iface: 'eth0', vip: STABLE_VIP, rate: RATE, durationMs: floodMs });
+await new Promise((r) => setTimeout(r, STEP_GAP_MS));
+const steps = [];
+steps.push(await step(`1 → ${VIPS} VIPs`, bulkFile(VIPS), 2));
+await new Promise((r) => setTimeout(r, STEP_GAP_MS));
+steps.push(await step(`1-VIP change of ${VIPS}`, bulkFile(VIPS, Math.floor(VIPS / 2)), 3));
+await new Promise((r) => setTimeout(r, STEP_GAP_MS));
+const settled = memory(daemon.pid);
+const f = await flood;
+await stopChild(daemon);
+
+const lost = f.sent - f.replies;
+console.log(`\nreload-100k: flood ${round(f.sentPerSecond)} who-has/s for ${STABLE_VIP} during both reloads; daemon RSS at start ${round(base.rssMb, 1)} MB\n`);
+console.log(
+  formatTable(
+    ['step', 'reload work ms', 'write→applied ms', 'added', 'removed', 'VIPs', 'RSS MB', 'peak RSS MB'],
+    steps.map((s) => [s.name, round(s.workMs, 1), s.wallMs, s.added, s.removed, s.vips, round(s.rssMb, 1), round(s.hwmMb, 1)]),
+  ),
+);
+console.log(`\nafter both: RSS ${round(settled.rssMb, 1)} MB, peak ${round(settled.hwmMb, 1)} MB`);
+console.log(`flood: ${f.sent} requests, ${f.replies} replies, ${lost} lost`);
+const worstApply = Math.max(...steps.map((s) => s.wallMs));
+const verdict = [
+  `apply ${worstApply <= GOALS.applyMs ? 'ok' : 'MISSED'} (worst write→applied ${worstApply} ms, goal <= ${GOALS.applyMs})`,
+  `replies ${lost <= GOALS.lost ? 'ok' : 'MISSED'} (${lost} lost, goal ${GOALS.lost})`,
+  `RSS ${settled.hwmMb <= GOALS.rssMb ? 'ok' : 'MISSED'} (peak ${round(settled.hwmMb, 1)} MB, goal <= ${GOALS.rssMb})`,
+];
+console.log(`goals: ${verdict.join('; ')}`);
