@@ -13,7 +13,7 @@ import { zeroOutcomeCounts, type Outcome, type OutcomeCounts } from './outcome.j
 
 /** What the responder asks about VIPs; backed by the current VipTable. */
 export interface VipLookup {
-  /** Bindings on this responder's interface (a fresh map after each reload). */
+  /** Bindings on this responder's interface, keyed by `ip | 0` (vipKey); a fresh map after each reload. */
   onInterface(): ReadonlyMap<number, VipBinding> | undefined;
   /** True when `ip` is a VIP on any interface. */
   isVip(ip: number): boolean;
@@ -76,14 +76,14 @@ export class Responder {
     const bad = decodeArp(buf, offset, length, f);
     if (bad !== undefined) return `malformed:${bad}`;
 
-    const senderBinding = bindings?.get(f.senderIp);
+    const senderBinding = bindings?.get(f.senderIp | 0);
     if (senderBinding !== undefined && f.senderMac !== (senderBinding.group.mac ?? ifaceMac)) {
       this.opts.onForeignClaim?.(senderBinding, f, ifaceMac);
     }
 
     if (f.op !== ARPOP_REQUEST) return 'not-request';
     if (f.senderIp === f.targetIp) return 'gratuitous';
-    const binding = bindings?.get(f.targetIp);
+    const binding = bindings?.get(f.targetIp | 0);
     if (binding === undefined) return this.opts.vips.isVip(f.targetIp) ? 'wrong-interface' : 'not-a-vip';
     const mac = binding.group.mac ?? ifaceMac;
     if (f.ethDst !== BROADCAST_MAC && f.ethDst !== mac && f.ethDst !== ifaceMac) return 'not-for-us';

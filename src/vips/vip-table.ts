@@ -2,6 +2,10 @@
  * VipTable: which group owns which VIP on which interface. Immutable once
  * built; a reload builds a new table and swaps it in one assignment, so a VIP
  * present before and after is never missing, not even for a moment.
+ *
+ * Maps are keyed by the address as a signed 32-bit integer (`ip | 0`): V8
+ * keeps those as small integers, where an unsigned address above 2^31 would
+ * be a heap-allocated double per key. {@link vipKey} makes the key.
  */
 import type { GroupState } from './group-state.js';
 
@@ -9,6 +13,11 @@ export interface VipBinding {
   readonly ip: number;
   readonly iface: string;
   readonly group: GroupState;
+}
+
+/** The map key of an unsigned IPv4 address (see the file comment). */
+export function vipKey(ip: number): number {
+  return ip | 0;
 }
 
 export class VipTable {
@@ -26,28 +35,29 @@ export class VipTable {
       table = new Map();
       this.byIface.set(iface, table);
     }
-    const existing = table.get(ip);
+    const key = ip | 0;
+    const existing = table.get(key);
     if (existing !== undefined) {
       throw new Error(`VIP is in two groups on interface ${iface}: "${existing.group.name}" and "${group.name}"`);
     }
-    table.set(ip, { ip, iface, group });
-    this.interfacesByIp.set(ip, (this.interfacesByIp.get(ip) ?? 0) + 1);
+    table.set(key, { ip, iface, group });
+    this.interfacesByIp.set(key, (this.interfacesByIp.get(key) ?? 0) + 1);
     this.total++;
   }
 
   /** O(1): the binding of `ip` on `iface`, if any. */
   lookup(iface: string, ip: number): VipBinding | undefined {
-    return this.byIface.get(iface)?.get(ip);
+    return this.byIface.get(iface)?.get(ip | 0);
   }
 
-  /** The per-interface map, for a responder that looks up many frames at once. */
+  /** The per-interface map (keys from {@link vipKey}), for a responder that looks up many frames at once. */
   forInterface(iface: string): ReadonlyMap<number, VipBinding> | undefined {
     return this.byIface.get(iface);
   }
 
   /** True when `ip` is a VIP on any interface. */
   isVip(ip: number): boolean {
-    return this.interfacesByIp.has(ip);
+    return this.interfacesByIp.has(ip | 0);
   }
 
   /** Interfaces that carry at least one VIP. */
