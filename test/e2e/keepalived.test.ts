@@ -5,7 +5,7 @@
 // the client's neighbour entry for the VIP moves to B; the time is printed.
 // In the FIFO case A's keepalived then restarts (a new FIFO) and takes the
 // VIP back, proving the daemon follows the recreated FIFO.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { chmodSync, existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -69,7 +69,7 @@ async function role(d: Director): Promise<string> {
   return (await run(process.execPath, [CTL, '--socket', d.sock, 'role', 'web'])).stdout.trim();
 }
 
-async function setup(t: Parameters<typeof createLab>[0], mode: 'script' | 'fifo') {
+async function setup(t: Test, mode: 'script' | 'fifo') {
   const lab = await createLab(t, {
     hosts: [
       { name: 'c', ip: '192.0.2.1/24' },
@@ -119,13 +119,13 @@ async function setup(t: Parameters<typeof createLab>[0], mode: 'script' | 'fifo'
 }
 
 /** The client learns the VIP on A, then waits out arp locktime so a GARP may move it. */
-async function clientOnA(t: Parameters<typeof createLab>[0] & { equal: (...a: unknown[]) => void }, lab: Lab): Promise<void> {
+async function clientOnA(t: Test, lab: Lab): Promise<void> {
   t.equal((await lab.exec('c', 'ping', ['-c', '1', '-W', '2', VIP])).code, 0, 'the client reaches the VIP');
   t.equal((await neighbour(lab, 'c', VIP))?.mac, lab.mac('a'), "the client's entry points at A");
   await sleep(LOCKTIME_MS);
 }
 
-async function stopKeepalivedAndTime(t: { comment: (s: string) => void; ok: (v: unknown, m: string) => void }, lab: Lab, a: Director, b: Director, label: string): Promise<void> {
+async function stopKeepalivedAndTime(t: Test, lab: Lab, a: Director, label: string): Promise<void> {
   const t0 = Date.now();
   a.keepalived?.kill('SIGTERM');
   const ms = await waitFor(async () => ((await neighbour(lab, 'c', VIP))?.mac === lab.mac('b') ? Date.now() - t0 : 0), {
@@ -143,7 +143,7 @@ t.test('keepalived drives vip-arpd through the notify script', async (t) => {
   const { lab, a, b, dump } = await setup(t, 'script');
   t.pass('keepalived elected A; its notify script made A MASTER and B BACKUP');
   await clientOnA(t, lab);
-  await stopKeepalivedAndTime(t, lab, a, b, 'notify script');
+  await stopKeepalivedAndTime(t, lab, a, 'notify script');
   t.equal(await role(b), 'MASTER', 'B is MASTER');
   await waitFor(async () => (await role(a)) === 'BACKUP', { what: 'A BACKUP after keepalived STOP' });
   t.pass("A's keepalived STOP notification made A BACKUP");
@@ -157,7 +157,7 @@ t.test('keepalived drives vip-arpd through notify_fifo, across a keepalived rest
   const { lab, a, b, binDir, dump } = await setup(t, 'fifo');
   t.pass('keepalived elected A; the FIFO made A MASTER and B BACKUP');
   await clientOnA(t, lab);
-  await stopKeepalivedAndTime(t, lab, a, b, 'notify_fifo');
+  await stopKeepalivedAndTime(t, lab, a, 'notify_fifo');
   t.equal(await role(b), 'MASTER', 'B is MASTER');
   await waitFor(async () => (await role(a)) === 'BACKUP', { what: 'A BACKUP after keepalived STOP' });
   t.pass("A read keepalived's STOP from the FIFO before it was removed");
