@@ -214,7 +214,8 @@ function report({ startedAt, load, results }) {
     for (const m of ms) {
       rows.push([
         name, rateLabel(m.offeredRate), round(m.sentPerSecond), round(m.repliesPerSecond), round(m.lossPercent, 2),
-        round(m.latencyUs.p50), round(m.latencyUs.p99),
+        // -1: no tagged reply matched (farpd's broadcast replies carry no requester MAC)
+        m.latencyUs.samples > 0 ? round(m.latencyUs.p50) : '-', m.latencyUs.samples > 0 ? round(m.latencyUs.p99) : '-',
         m.processCpuPercent === undefined ? '-' : round(m.processCpuPercent), round(m.directorCpu.busy), round(m.directorCpu.softirq),
         round(m.systemCpu.busy),
       ]);

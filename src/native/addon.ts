@@ -15,6 +15,16 @@ export interface NativePoller {
   stop(): number;
 }
 
+/** A mapped PACKET_RX_RING (TPACKET_V2) on a packet socket. */
+export interface NativeRxRing {
+  /** Switches the socket to TPACKET_V2, creates and maps the ring. Returns 0 or -errno. */
+  open(): number;
+  /** Copies up to `max` ready frames into `slotSize` slots of `buf`, returning them to the kernel. Returns the count or -errno. */
+  read(buf: Buffer, slotSize: number, lengths: Int32Array, max: number): number;
+  /** Unmaps the ring; idempotent. */
+  close(): number;
+}
+
 interface NativeAddon {
   interfaceIndex(name: string): number;
   interfaceFlags(name: string): number;
@@ -22,9 +32,11 @@ interface NativeAddon {
   openPacket(ifindex: number, ethertype: number, bpf: Buffer): number;
   recvBatch(fd: number, buf: Buffer, slotSize: number, lengths: Int32Array, max: number): number;
   sendBatch(fd: number, buf: Buffer, slotSize: number, lengths: Int32Array, count: number): number;
+  setSocketOption(fd: number, level: number, name: number, value: number): number;
   closeFd(fd: number): number;
   sendUnixDatagram(path: string, payload: Buffer): number;
   Poller: new (fd: number, onReady: (status: number, events: number) => void) => NativePoller;
+  RxRing: new (fd: number, frameSize: number, frameCount: number) => NativeRxRing;
 }
 
 const require = createRequire(import.meta.url);

@@ -43,7 +43,11 @@ export class Responder {
   private readonly frame: ArpFrame = emptyArpFrame();
   private readonly tx: TxBatch;
 
-  constructor(opts: ResponderOptions, txCapacity = 64) {
+  /**
+   * @param txCapacity replies per sendmmsg; the default matches the packet
+   * socket's receive batch (RX_BATCH) so a batch's replies leave in one call.
+   */
+  constructor(opts: ResponderOptions, txCapacity = 256) {
     this.opts = opts;
     this.iface = opts.iface;
     this.tx = new TxBatch(txCapacity);
