@@ -9,7 +9,8 @@ import { effectiveConfig } from '../config/effective-config.js';
 import { createLogger } from '../log.js';
 import { Daemon } from '../daemon/daemon.js';
 import { buildFeatures } from '../daemon/features.js';
-import { EXIT_CONFIG, EXIT_NO_INTERFACE, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
+import { VipArpdError } from '../errors.js';
+import { EXIT_CANT_CREATE, EXIT_CONFIG, EXIT_NO_INTERFACE, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
 
 const USAGE = `Usage: vip-arpd [--config FILE] [options]
 
@@ -26,6 +27,7 @@ Options:
   -h, --help                 show this help
 
 Exit codes: 0 ok, 64 usage, 69 interface missing, 70 internal error,
+73 cannot create the control socket, state file or FIFO reader,
 77 no CAP_NET_RAW, 78 invalid config.`;
 
 function fail(code: number, message: string): never {
@@ -36,6 +38,22 @@ function fail(code: number, message: string): never {
 /** One `file:line:column: what` line per problem, like `nginx -t`. */
 function failConfig(err: ConfigError): never {
   fail(EXIT_CONFIG, `invalid config (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}):\n${err.message}`);
+}
+
+/** Exits with the code and message that say what to fix; rethrows what is a bug. */
+function startupFailure(err: unknown): never {
+  const e = err as NodeJS.ErrnoException & { iface?: string };
+  if (e.code === 'ENODEV') {
+    fail(EXIT_NO_INTERFACE, `interface "${e.iface ?? '?'}" does not exist: fix groups[].interface or create the interface (ip link show)`);
+  }
+  if ((e.code === 'EPERM' || e.code === 'EACCES') && e.syscall === 'socket(AF_PACKET)') {
+    fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${e.iface ?? 'the interface'} (${e.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
+  }
+  if (err instanceof ConfigError) failConfig(err);
+  // The control socket, the state file, the keepalived FIFO: a resource the
+  // daemon must create could not be; the message says which and why.
+  if (err instanceof VipArpdError || typeof e.syscall === 'string') fail(EXIT_CANT_CREATE, `cannot start: ${e.message}`);
+  throw err;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -83,15 +101,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     await daemon.start(snapshot);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { iface?: string };
     await daemon.stop();
-    if (e.code === 'ENODEV') {
-      fail(EXIT_NO_INTERFACE, `interface "${e.iface ?? '?'}" does not exist: fix groups[].interface or create the interface (ip link show)`);
-    }
-    if (e.code === 'EPERM' || e.code === 'EACCES') {
-      fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${e.iface ?? 'the interface'} (${e.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
-    }
-    if (err instanceof ConfigError) failConfig(err);
+    startupFailure(err);
     throw err;
   }
 
