@@ -6,6 +6,7 @@
 import { sendRequest } from '../control/client.js';
 import { renderHuman } from '../control/human-output.js';
 import { VipArpdError } from '../errors.js';
+import { verdictFailed } from '../diagnostics/format.js';
 
 /** the daemon did what was asked */
 const CTL_OK = 0;
@@ -15,6 +16,8 @@ const CTL_REFUSED = 1;
 const CTL_USAGE = 2;
 /** no daemon answered on the socket */
 const CTL_UNREACHABLE = 3;
+/** the command ran and found a problem: `doctor` with a failed check, `probe` with a foreign responder */
+const CTL_PROBLEM = 4;
 
 const DEFAULT_SOCKET = '/run/vip-arpd/control.sock';
 /** The daemon answers in well under a millisecond; 5 s only bounds a hung daemon. */
@@ -35,6 +38,14 @@ Commands (\`vip-arpctl help\` lists what the running daemon answers):
   notify TYPE NAME STATE [PRIORITY]
                               keepalived's notify arguments, unchanged, e.g.
                               notify INSTANCE VI_1 MASTER 100
+  reload                      re-read the config and VIP files now (like SIGHUP)
+  doctor                      check sysctls, VIP addresses, interfaces, capabilities
+  probe VIP|GROUP [--window MS]
+                              who answers ARP for the VIP(s)? flags foreign MACs
+  conflicts [--limit N] [--clear]
+                              foreign MACs seen claiming our VIPs
+  metrics                     Prometheus text exposition
+  log-level [LEVEL]           show or set the log level at runtime
 
 Options:
   -s, --socket PATH   control socket (default $VIP_ARPD_CONTROL_SOCKET or ${DEFAULT_SOCKET})
@@ -46,7 +57,8 @@ Exit codes:
   ${CTL_OK}  success
   ${CTL_REFUSED}  refused by the daemon (the error code and message are printed)
   ${CTL_USAGE}  usage error (nothing was sent)
-  ${CTL_UNREACHABLE}  daemon unreachable (no socket, no permission, no answer)`;
+  ${CTL_UNREACHABLE}  daemon unreachable (no socket, no permission, no answer)
+  ${CTL_PROBLEM}  the check found a problem (doctor: a failed check; probe: a foreign responder)`;
 
 interface Invocation {
   socket: string;
@@ -137,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
     return CTL_REFUSED;
   }
   process.stdout.write(`${inv.json ? JSON.stringify(response.data) : renderHuman(inv.cmd, response.data)}\n`);
-  return CTL_OK;
+  return verdictFailed(response.data) ? CTL_PROBLEM : CTL_OK;
 }
 
 main(process.argv.slice(2)).then(

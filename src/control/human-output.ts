@@ -2,6 +2,7 @@
  * vip-arpctl's human output: a renderer per command, and indented JSON for
  * commands without one (those registered by other features).
  */
+import { DIAGNOSTICS_RENDERERS } from '../diagnostics/format.js';
 
 type Renderer = (data: unknown) => string;
 
@@ -81,6 +82,7 @@ const RENDERERS: Record<string, Renderer> = {
     return `announced ${g.announced} VIP(s) of ${g.groups.join(', ')}`;
   },
   help: (d) => formatTable((d as Array<{ usage: string; summary: string }>).map((c) => [c.usage, c.summary])),
+  ...DIAGNOSTICS_RENDERERS,
 };
 
 /** Renders `cmd`'s response data for a person. */
