@@ -17,6 +17,7 @@ import { encodeGarp, type GarpForm } from '../wire/arp.js';
 import type { VipBinding } from '../vips/vip-table.js';
 import type { GarpFrameCounts } from './garp-counters.js';
 import { TokenBucket } from './token-bucket.js';
+import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
 /** Frames per sendmmsg call at most (the same order as the receive batch). */
@@ -39,6 +40,8 @@ export const TX_RETRY_MS = 2;
 export const MAX_TX_STALLS = 50;
 
 const TRANSIENT_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'ENOBUFS']);
+/** A send failure repeats every round while an interface is down: one line a minute per group is enough. */
+const SEND_FAILURE_LOG_MS = 60_000;
 
 /** One queued round for one group on this interface. */
 interface Job {
@@ -88,6 +91,7 @@ export class GarpPacer {
   private stalls = 0;
   private closed = false;
   private readonly log: Logger;
+  private readonly warnings = new LogRateLimiter({ intervalMs: SEND_FAILURE_LOG_MS });
 
   constructor(opts: GarpPacerOptions) {
     this.opts = opts;
@@ -178,7 +182,7 @@ export class GarpPacer {
         continue;
       }
       if (err !== undefined && !TRANSIENT_CODES.has(err.code ?? '')) {
-        this.log.warn({ err, group: job.group }, 'cannot send gratuitous ARP; dropping the rest of this round');
+        logLimited(this.log, 'warn', this.warnings, job.group, { err, group: job.group }, 'cannot send gratuitous ARP; dropping the rest of this round');
         this.dropJob(job);
         continue;
       }

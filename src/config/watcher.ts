@@ -26,6 +26,7 @@ import { watch, statSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { FileSet } from './file-set.js';
 import type { Logger } from '../log.js';
+import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
 
 /**
  * A missing directory is looked for again this often: a VIP file's directory
@@ -33,6 +34,8 @@ import type { Logger } from '../log.js';
  * delay is what an operator would not notice.
  */
 export const DIRECTORY_RETRY_MS = 1000;
+/** A directory that stays missing is retried every second but reported once a minute. */
+const RETRY_WARNING_MS = 60_000;
 
 /**
  * A file rewritten faster than the debounce, forever, is still reported every
@@ -64,6 +67,7 @@ interface DirWatch {
 export class ConfigWatcher {
   private readonly opts: ConfigWatcherOptions;
   private readonly dirs = new Map<string, DirWatch>();
+  private readonly warnings = new LogRateLimiter({ intervalMs: RETRY_WARNING_MS });
   private paths: string[] = [];
   private lastHash: string | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -128,13 +132,13 @@ export class ConfigWatcher {
       w.ino = statSync(dir).ino;
       w.watcher = watch(dir, { persistent: false }, (_event, name) => this.onEvent(w, name));
       w.watcher.on('error', (err) => {
-        this.opts.log?.warn({ err, dir }, 'watch of config directory failed; retrying');
+        if (this.opts.log) logLimited(this.opts.log, 'warn', this.warnings, dir, { err, dir }, 'watch of config directory failed; retrying');
         w.watcher?.close();
         w.watcher = undefined;
         this.scheduleRetry();
       });
     } catch (err) {
-      this.opts.log?.warn({ dir, err }, 'cannot watch config directory yet; retrying');
+      if (this.opts.log) logLimited(this.opts.log, 'warn', this.warnings, dir, { dir, err }, 'cannot watch config directory yet; retrying');
       this.scheduleRetry();
     }
     return w;
