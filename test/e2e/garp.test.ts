@@ -1,8 +1,9 @@
 // End-to-end proof of gratuitous ARP: the built daemon in a director
 // namespace announces its MASTER groups; tshark in a client namespace checks
 // every frame field by field, the client's kernel neighbour table follows the
-// GARPs alone, pacing holds for a 1,000-VIP group, and a SIGKILLed daemon
-// resumes MASTER from its state file and announces again.
+// GARPs alone, a 1,000-VIP group is announced in full within its pacing
+// limit, and a SIGKILLed daemon resumes MASTER from its state file and
+// announces again.
 //
 // Client kernel settings (documented in docs/garp.md): Linux updates an
 // EXISTING neighbour entry from an unsolicited ARP with arp_accept=0 (the
@@ -125,29 +126,48 @@ t.test('GARP at start, each mode field by field; the client cache follows the GA
 })
 
 /**
- * The largest group the lab's address rules allow: VIPs must come from the
- * documentation ranges (198.51.100.0/24, 203.0.113.0/24, and the lab LAN
- * 192.0.2.0/24 minus its hosts and broadcast), 764 addresses, not the 1,000
- * the issue names. Both forms make it 1,528 frames, so the pacing is still
- * measured over ~1.5 s at 1,000 frames/s.
+ * The 1,000-VIP group the issue names comes from the RFC 2544 benchmarking
+ * range 198.18.0.0/15: reserved for lab tests and never routed, and the
+ * documentation ranges hold only 764 usable addresses. The VIPs exist only in
+ * the director daemon's config; the frames stay on the lab bridge.
  */
-const BIG_GROUP_VIPS = ['198.51.100.0/24', '203.0.113.0/24', '192.0.2.3-192.0.2.254']
-const BIG_GROUP_SIZE = 256 + 256 + 252
+const BIG_GROUP_VIPS = ['198.18.0.0-198.18.3.231']
+const BIG_GROUP_SIZE = 1000
+/** Lower than the default 2000 so the 2,000 frames (both forms) spread over ~2 s and several 1 s windows. */
+const BIG_GROUP_RATE = 1000
 
-t.test(`a ${BIG_GROUP_SIZE}-VIP group is fully announced and pacing holds`, async (t) => {
+t.test(`a ${BIG_GROUP_SIZE}-VIP group is fully announced in every form and pacing holds`, async (t) => {
   if (skipUnlessRoot(t, ['tshark'])) return
   const lab = await lab2(t)
   const dmac = lab.mac('director')
-  const rate = 1000
-  const frameCount = 2 * BIG_GROUP_SIZE
+  const rate = BIG_GROUP_RATE
+  const rounds = 1
+  const forms = 2 // mode both: a request and a reply per VIP
+  const frameCount = rounds * forms * BIG_GROUP_SIZE
+  const expectedMs = (frameCount / rate) * 1000
+  // The capture listens on the client, the receiving end: frames sent with
+  // PACKET_QDISC_BYPASS skip the sending interface's own taps (docs/garp.md).
   const cap = await startCapture(lab, 'client', 'eth0', 'arp')
-  const group = { name: 'big', interface: 'eth0', vips: BIG_GROUP_VIPS, garp: { mode: 'both', count: 1, delayMs: 0 } }
+  const group = { name: 'big', interface: 'eth0', vips: BIG_GROUP_VIPS, garp: { mode: 'both', count: rounds, delayMs: 0 } }
   await startDaemon(lab, 'director', config(lab.tempDir(), [group], { announce: { maxFramesPerSecond: rate } }))
-  await sleep((frameCount / rate) * 1000 + 600)
+  await sleep(expectedMs + 1500)
   const frames = garpsOf(await cap.stop(), dmac)
-  t.equal(new Set(frames.map((f) => f.senderIp)).size, BIG_GROUP_SIZE, `every one of the ${BIG_GROUP_SIZE} VIPs announced`)
-  t.equal(frames.filter((f) => f.arpOp === 1).length, BIG_GROUP_SIZE, 'one request per VIP')
-  t.equal(frames.filter((f) => f.arpOp === 2).length, BIG_GROUP_SIZE, 'one reply per VIP')
+
+  const requests = new Set(frames.filter((f) => f.arpOp === 1 && f.targetMac === ZERO_MAC).map((f) => f.senderIp))
+  const replies = new Set(frames.filter((f) => f.arpOp === 2 && f.targetMac === dmac).map((f) => f.senderIp))
+  const missing = (seen: Set<string>): string[] => {
+    const out: string[] = []
+    for (let i = 0; i < BIG_GROUP_SIZE; i++) {
+      const vip = `198.18.${i >> 8}.${i & 255}`
+      if (!seen.has(vip)) out.push(vip)
+    }
+    return out
+  }
+  t.same(missing(requests), [], `every one of the ${BIG_GROUP_SIZE} VIPs announced as a request (op 1, target MAC zero)`)
+  t.same(missing(replies), [], `every one of the ${BIG_GROUP_SIZE} VIPs announced as a reply (op 2, target MAC = sender MAC)`)
+  t.equal(frames.length, frameCount, `${frameCount} frames in all: ${rounds} round x ${forms} forms x ${BIG_GROUP_SIZE} VIPs, none twice`)
+  t.equal(new Set(frames.map((f) => f.senderIp)).size, BIG_GROUP_SIZE, 'and no VIP outside the group')
+
   const times = frames.map((f) => f.time * 1000).sort((a, b) => a - b)
   let worst = 0
   for (let i = 0, j = 0; i < times.length; i++) {
@@ -158,9 +178,12 @@ t.test(`a ${BIG_GROUP_SIZE}-VIP group is fully announced and pacing holds`, asyn
   const tolerance = Math.ceil(rate * 0.02) + 5
   t.ok(worst <= rate + tolerance, `at most ${rate} + ${tolerance} frames in any 1 s window of the capture (worst ${worst})`)
   const span = times[times.length - 1]! - times[0]!
+  // count x frames / limit, less the bucket's initial 5 ms of tokens; the upper
+  // bound is generous (timers on a shared machine) but still far below "twice the rate".
   const paced = ((frameCount - rate * 0.005) / rate) * 1000
-  t.ok(span >= paced * 0.95, `${frameCount} frames at ${rate}/s were spread over ~${Math.round(paced)} ms (${Math.round(span)} ms), not sent in one burst`)
-  t.comment(`pacing: ${frameCount} frames in ${Math.round(span)} ms, worst 1 s window ${worst} frames (limit ${rate})`)
+  t.ok(span >= paced * 0.95, `${frameCount} frames at ${rate}/s spread over ~${Math.round(expectedMs)} ms, not sent faster (${Math.round(span)} ms >= ${Math.round(paced * 0.95)})`)
+  t.ok(span <= expectedMs * 1.3, `and the whole announce took about ${rounds} x ${forms * BIG_GROUP_SIZE} frames / ${rate}/s (${Math.round(span)} ms <= ${Math.round(expectedMs * 1.3)})`)
+  t.comment(`pacing: ${frameCount} frames in ${Math.round(span)} ms (expected ${Math.round(expectedMs)}), worst 1 s window ${worst} frames (limit ${rate})`)
 })
 
 t.test('SIGKILLed MASTER daemon resumes MASTER from its state file and re-announces', async (t) => {
