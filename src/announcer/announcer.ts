@@ -140,9 +140,10 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     this.cancel(group);
     const garp = this.garpOf(group);
     const offsets = takeoverRoundOffsets(garp);
-    this.log!.info({ group, rounds: offsets.length, reason }, 'announcing group');
     this.schedule(group, offsets, () => this.daemon!.table.bindingsOf(group), reason, group);
     this.armRefresh(group, false);
+    // Logged after the first round left: a synchronous log write must not delay the first GARP.
+    this.log!.info({ group, rounds: offsets.length, reason }, 'announcing group');
   }
 
   /** Runs a round at each offset (0 = now). */
@@ -201,8 +202,8 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
         counts.dropped += bindings.length * forms.length;
         continue;
       }
-      this.log!.debug({ group, iface, vips: bindings.length, reason }, 'gratuitous ARP round');
       this.pacerOf(iface).enqueue({ group, key, bindings, forms, mac: state.mac ?? link.macAddress, counts });
+      this.log!.debug({ group, iface, vips: bindings.length, reason }, 'gratuitous ARP round');
     }
   }
 

@@ -5,6 +5,7 @@
  * of here.
  */
 import type { Socket } from 'node:net';
+import { wallClockMicros } from '../wall-clock.js';
 import type { Logger } from '../log.js';
 import { VipArpdError, errorMessage } from '../errors.js';
 import { LineSplitter } from './line-splitter.js';
@@ -62,21 +63,24 @@ export class ControlConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    const receivedAtUs = wallClockMicros();
     const { lines, overflow } = this.splitter.push(chunk);
-    for (const line of lines) this.enqueue(line);
+    for (const line of lines) this.enqueue(line, receivedAtUs);
     if (overflow) this.refuse('ELINETOOLONG', `request line longer than ${this.limits.maxLineBytes} bytes (control.maxLineBytes); closing`);
   }
 
   private onEnd(): void {
     if (this.closing) return;
     const rest = this.splitter.buffered > 0 ? this.splitter.push(Buffer.from('\n')).lines : [];
-    for (const line of rest) this.enqueue(line);
+    const receivedAtUs = wallClockMicros();
+    for (const line of rest) this.enqueue(line, receivedAtUs);
     this.closing = true;
     clearTimeout(this.idleTimer);
     void this.queue.then(() => this.socket.end());
   }
 
-  private enqueue(line: string): void {
+  /** `receivedAtUs`: when the line's bytes reached the daemon (wall clock, µs), logged at debug once answered. */
+  private enqueue(line: string, receivedAtUs: number): void {
     if (this.closing) return;
     if (line.trim() === '') return;
     if (++this.pending > MAX_PENDING_REQUESTS) {
@@ -85,7 +89,7 @@ export class ControlConnection {
     }
     this.idleTimer.refresh();
     this.queue = this.queue.then(async () => {
-      const response = await this.answer(line);
+      const response = await this.answer(line, receivedAtUs);
       this.pending--;
       if (this.socket.destroyed || this.socket.writableEnded) return;
       this.idleTimer.refresh();
@@ -98,7 +102,7 @@ export class ControlConnection {
     });
   }
 
-  private async answer(line: string): Promise<ControlResponse> {
+  private async answer(line: string, receivedAtUs: number): Promise<ControlResponse> {
     const decoded = decodeRequest(line);
     if (!decoded.ok) return errorResponse(decoded.id, decoded.error.code, decoded.error.message);
     const { id, cmd, args } = decoded.request;
@@ -106,6 +110,10 @@ export class ControlConnection {
       return { id, ok: true, data: (await this.run(cmd, args)) ?? null };
     } catch (err) {
       return this.failure(id, cmd, err);
+    } finally {
+      // Logged after the command ran, so a takeover's first GARP never waits
+      // for this line; the arrival time lets benchmarks compare with captures.
+      this.log.debug({ op: cmd, id, receivedAtUs, answeredAtUs: wallClockMicros() }, 'control command answered');
     }
   }
 
