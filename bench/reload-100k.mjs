@@ -16,7 +16,7 @@
 // BACKUP group: they are looked up and diffed like any VIP, but never answered
 // or announced, so no frame ever names them. The flood target is 198.51.100.10.
 //
-// Usage: sudo node bench/reload-100k.mjs [--rate N] [--vips N]
+// Usage: sudo node bench/reload-100k.mjs [--rate N] [--vips N] [--node-flags '--max-semi-space-size=1']
 // Needs: dist/ built (npm run build), cc (the flood sender), iproute2.
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,14 @@ const GOALS = { applyMs: 1000, lost: 0, rssMb: 80 };
 /** Quiet time around each step, so the RSS sample and the log line belong to one step. */
 const STEP_GAP_MS = 1500;
 
-const { values: opt } = parseArgs({ options: { rate: { type: 'string', default: '10000' }, vips: { type: 'string', default: '100000' } } });
+const { values: opt } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '10000' },
+    vips: { type: 'string', default: '100000' },
+    // extra node flags for the daemon, e.g. "--max-semi-space-size=1" or "--trace-gc"
+    'node-flags': { type: 'string', default: '' },
+  },
+});
 const RATE = Number(opt.rate);
 const VIPS = Number(opt.vips);
 if (process.getuid?.() !== 0) {
@@ -81,13 +88,16 @@ writeFileSync(
     control: { socket: '' },
     log: { level: 'info' },
     groups: [
-      { name: 'web', interface: 'eth0', vips: [STABLE_VIP] },
+      // One GARP at start, no second burst: GARP replies name the stable VIP
+      // and would be counted as replies to the flood.
+      { name: 'web', interface: 'eth0', vips: [STABLE_VIP], garp: { count: 1, delayMs: 0 } },
       { name: 'bulk', interface: 'eth0', vipsFile: vipsPath, initialRole: 'backup' },
     ],
   }),
 );
 
-const daemon = nsSpawn(director, process.execPath, [DAEMON, '--config', configPath]);
+const nodeFlags = opt['node-flags'].split(' ').filter((f) => f !== '');
+const daemon = nsSpawn(director, process.execPath, [...nodeFlags, DAEMON, '--config', configPath]);
 const logs = [];
 const waiters = [];
 let buf = '';

@@ -82,14 +82,15 @@ export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReade
 function duplicateProblems(groups: GroupSnapshot[], entriesOf: LocatedVipEntry[][]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   let more = 0;
+  // Keyed by `ip | 0` (vipKey): small integers, not one heap double per VIP above 127.255.255.255.
   const ownerByIface = new Map<string, Map<number, number>>();
   groups.forEach((g, gi) => {
     let owner = ownerByIface.get(g.config.interface);
     if (owner === undefined) ownerByIface.set(g.config.interface, (owner = new Map()));
     for (const ip of g.vips) {
-      const other = owner.get(ip);
+      const other = owner.get(ip | 0);
       if (other === undefined) {
-        owner.set(ip, gi);
+        owner.set(ip | 0, gi);
         continue;
       }
       if (problems.length >= MAX_DUPLICATES_LISTED) {

@@ -58,9 +58,13 @@ export function parseVipsFile(text: string, file: string): VipsFileParse {
   const entries: SourcedVipEntry[] = [];
   const problems: ConfigProblem[] = [];
   let badLines = 0;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!;
+  // Line by line without text.split: a 100,000-line file would otherwise
+  // keep 100,000 line strings alive for the whole parse (reload memory peak).
+  for (let i = 0, start = 0; start <= text.length; i++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let line = text.slice(start, end);
+    start = end + 1;
     const hash = line.indexOf('#');
     if (hash >= 0) line = line.slice(0, hash);
     const lead = line.length - line.trimStart().length;

@@ -143,10 +143,24 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         newGroups.set(g.config.name, { name: g.config.name, role: g.config.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac });
       }
     }
+    // Bindings that stay (same interface, address and group) are carried over
+    // as they are, so a small change to a large set allocates little; the
+    // others are the additions.
+    const before = this.vipTable;
     const table = new VipTable();
+    const added: VipBinding[] = [];
     for (const g of snapshot.groups) {
       const state = newGroups.get(g.config.name)!;
-      for (const ip of g.vips) table.add(g.config.interface, ip, state);
+      const iface = g.config.interface;
+      const kept = before.forInterface(iface);
+      for (const ip of g.vips) {
+        const old = kept?.get(ip | 0);
+        if (old !== undefined && old.group === state) {
+          table.addBinding(old);
+        } else {
+          added.push(table.add(iface, ip, state));
+        }
+      }
     }
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
@@ -166,7 +180,6 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       }
     }
 
-    const before = this.vipTable;
     this.vipTable = table;
     this.current = snapshot;
     this.gen++;
@@ -180,9 +193,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const name of this.groups.keys()) if (!newGroups.has(name)) this.groups.delete(name);
     for (const [name, state] of newGroups) this.groups.set(name, state);
 
-    const added: VipBinding[] = [];
     const removed: VipBinding[] = [];
-    for (const b of table.bindings()) if (before.lookup(b.iface, b.ip)?.group !== b.group) added.push(b);
     for (const b of before.bindings()) if (table.lookup(b.iface, b.ip)?.group !== b.group) removed.push(b);
     const result = { generation: this.gen, added, removed };
     this.emit('snapshot-applied', result);

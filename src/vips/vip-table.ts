@@ -26,10 +26,22 @@ export class VipTable {
   private total = 0;
 
   /**
-   * Adds a VIP for `group` on `iface`.
+   * Adds a VIP for `group` on `iface`; returns its binding.
    * @throws {Error} when the VIP is already bound on that interface (by any group).
    */
-  add(iface: string, ip: number, group: GroupState): void {
+  add(iface: string, ip: number, group: GroupState): VipBinding {
+    const binding = { ip, iface, group };
+    this.addBinding(binding);
+    return binding;
+  }
+
+  /**
+   * Adds an existing binding object, e.g. one of the table being replaced:
+   * a reload that keeps most VIPs then allocates almost nothing per VIP.
+   * @throws {Error} when the VIP is already bound on that interface (by any group).
+   */
+  addBinding(binding: VipBinding): void {
+    const { iface, ip, group } = binding;
     let table = this.byIface.get(iface);
     if (table === undefined) {
       table = new Map();
@@ -40,7 +52,7 @@ export class VipTable {
     if (existing !== undefined) {
       throw new Error(`VIP is in two groups on interface ${iface}: "${existing.group.name}" and "${group.name}"`);
     }
-    table.set(key, { ip, iface, group });
+    table.set(key, binding);
     this.interfacesByIp.set(key, (this.interfacesByIp.get(key) ?? 0) + 1);
     this.total++;
   }
