@@ -31,6 +31,7 @@ import {
 import { cpuPercent, readBacklogDrops, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
+import { unitNodeOptions } from './lib/unit-node-options.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DAEMON = join(REPO, 'dist', 'cli', 'vip-arpd.js');
@@ -51,12 +52,30 @@ const { values: argv } = parseArgs({
     rates: { type: 'string', default: '50000,100000,150000,200000,0' },
     only: { type: 'string', default: 'vip-arpd,kernel,farpd' },
     batch: { type: 'string', default: '16' },
+    // node flags for vip-arpd; default: the systemd unit's NODE_OPTIONS. Add e.g.
+    // "--trace-gc" (with --daemon-log) or "--cpu-prof --cpu-prof-dir=/tmp/prof" to diagnose.
+    'node-flags': { type: 'string', default: unitNodeOptions() },
+    // write vip-arpd's stdout/stderr here when it stops (with --node-flags --trace-gc)
+    'daemon-log': { type: 'string' },
+    // run responder processes under SCHED_FIFO at this priority (chrt -f N); 0 = nice -20 only
+    'rt-priority': { type: 'string', default: '0' },
+    // CPU for responder processes; default the director's (where its softirq runs). Diagnostic:
+    // the client's CPU gives a process-based responder a second core the kernel does not get.
+    'responder-cpu': { type: 'string', default: '1' },
   },
 });
 const durationMs = Number(argv['duration-ms']);
 const rates = argv.rates.split(',').map(Number);
 const responders = argv.only.split(',');
 const batch = Number(argv.batch);
+const nodeFlags = argv['node-flags'].split(' ').filter((f) => f !== '');
+const rtPriority = Number(argv['rt-priority']);
+
+/** How every responder process is started: on the director's CPU, at high priority. */
+function responderCommand(cmd, args) {
+  const prio = rtPriority > 0 ? ['chrt', '-f', String(rtPriority)] : ['nice', '-n', '-20'];
+  return ['taskset', ['-c', argv['responder-cpu'], ...prio, cmd, ...args]];
+}
 
 function preflight() {
   if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces, AF_PACKET)');
@@ -101,7 +120,7 @@ const setups = {
       watch: { enabled: false },
       log: { level: 'warn' },
     }));
-    const child = nsSpawn(director, 'taskset', ['-c', String(DIRECTOR_CPU), 'nice', '-n', '-20', process.execPath, DAEMON, '--config', config]);
+    const child = nsSpawn(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -113,6 +132,7 @@ const setups = {
       output: () => output,
       stop: async () => {
         await stopChild(child);
+        if (argv['daemon-log'] !== undefined) writeFileSync(argv['daemon-log'], output);
         rmSync(dir, { recursive: true, force: true });
         sh('ip', ['-n', director, 'addr', 'del', `${VIP}/32`, 'dev', 'lo']);
       },
@@ -121,7 +141,7 @@ const setups = {
   async farpd({ director }) {
     // farpd answers only after ~2 s of probing for the address; warmUp waits.
     nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=0', `net.ipv4.conf.${IFACE}.arp_ignore=0`);
-    const child = nsSpawn(director, 'taskset', ['-c', String(DIRECTOR_CPU), 'nice', '-n', '-20', 'farpd', '-d', '-i', IFACE, VIP]);
+    const child = nsSpawn(director, ...responderCommand('farpd', ['-d', '-i', IFACE, VIP]));
     child.stdout.resume();
     child.stderr.resume();
     return { pid: child.pid, stop: () => stopChild(child) };
@@ -241,7 +261,8 @@ function report({ startedAt, load, results }) {
   writeFileSync(file, `${JSON.stringify({
     bench: 'arp-flood', startedAt, commit: gitCommit(), kernel: release(), node: process.version,
     cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgBefore: load, durationMs, batch,
-    layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, rps: true, clientArpOff: true },
+    layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, responderCpu: Number(argv['responder-cpu']), rtPriority, rps: true, clientArpOff: true },
+    nodeFlags,
     results,
   }, null, 2)}\n`);
   console.log(`\nresults: ${file}`);

@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { createNamespace, createVeth, nsExec, nsSpawn, stopChild, sweepStaleNamespaces } from './lib/netns.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
+import { unitNodeOptions } from './lib/unit-node-options.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DAEMON = join(ROOT, 'dist', 'cli', 'vip-arpd.js');
@@ -40,8 +41,8 @@ const { values: opt } = parseArgs({
   options: {
     rate: { type: 'string', default: '10000' },
     vips: { type: 'string', default: '100000' },
-    // extra node flags for the daemon, e.g. "--max-semi-space-size=1" or "--trace-gc"
-    'node-flags': { type: 'string', default: '' },
+    // node flags for the daemon; default: the systemd unit's NODE_OPTIONS ("" for node's defaults)
+    'node-flags': { type: 'string', default: unitNodeOptions() },
   },
 });
 const RATE = Number(opt.rate);

@@ -1,0 +1,14 @@
+/**
+ * The node flags systemd/vip-arpd.service gives the daemon (its
+ * `Environment=NODE_OPTIONS=...` line), so the benchmarks run the daemon the
+ * way it is deployed. Empty when the unit sets none.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const UNIT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'systemd', 'vip-arpd.service');
+
+export function unitNodeOptions() {
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1]?.trim() ?? '';
+}
