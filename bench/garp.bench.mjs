@@ -20,12 +20,10 @@
  * extrapolated linearly (printed as such). The agent's own shell work
  * (ip addr add, checks) is not counted, so the anchors are lower bounds.
  *
- * Where the capture listens matters: vip-arpd sends with PACKET_QDISC_BYPASS,
- * and such frames never pass the sending interface's packet taps (packet(7):
- * they skip the qdisc layer, where dev_queue_xmit_nit copies outgoing frames to
- * taps), so tshark on the director's own eth0 sees send_arp's frames but none
- * of vip-arpd's. The capture therefore runs on the receiving end of the veth,
- * in the "switch" namespace, like any peer on the LAN.
+ * The capture runs on the receiving end of the veth, in the "switch"
+ * namespace, like any peer on the LAN: what a router would see. (An earlier
+ * vip-arpd sent with PACKET_QDISC_BYPASS, whose frames skip the sending
+ * interface's packet taps, so a capture on the director saw none of them.)
  *
  *   switch netns: p0 (tshark) ══veth══ eth0 director netns: vip-arpd / send_arp / arping
  *

@@ -43,12 +43,10 @@ const RX_RING_FRAMES = 16384;
  */
 const TX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
-// linux/socket.h, asm-generic/socket.h, linux/if_packet.h
+// linux/socket.h, asm-generic/socket.h
 const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_SNDBUFFORCE = 32;
-const SOL_PACKET = 263;
-const PACKET_QDISC_BYPASS = 20;
 
 export class PacketSocket implements FrameConn {
   readonly iface: string;
@@ -75,9 +73,10 @@ export class PacketSocket implements FrameConn {
     this.ring = new native.RxRing(this.fd, RX_RING_FRAME_SIZE, RX_RING_FRAMES);
     try {
       check(this.ring.open(), 'setsockopt(PACKET_RX_RING)', iface);
-      // Replies go straight to the driver: a responder's frames gain nothing
-      // from a qdisc, and skipping it is cheaper per frame (packet(7)).
-      check(native.setSocketOption(this.fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1), 'setsockopt(PACKET_QDISC_BYPASS)', iface);
+      // No PACKET_QDISC_BYPASS, on purpose: bypassed frames skip the taps of
+      // the sending interface, so an operator's tcpdump on the director would
+      // not show our replies and GARPs (LVS HOWTO §6.10 debugging starts
+      // there). The flood benchmark showed no measurable gain from it.
       // SO_SNDBUFFORCE needs CAP_NET_ADMIN; without it the buffer is capped
       // at net.core.wmem_max, which the admin may raise.
       if (native.setSocketOption(this.fd, SOL_SOCKET, SO_SNDBUFFORCE, TX_SOCKET_BUFFER_BYTES) < 0) {

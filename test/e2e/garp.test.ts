@@ -145,8 +145,7 @@ t.test(`a ${BIG_GROUP_SIZE}-VIP group is fully announced in every form and pacin
   const forms = 2 // mode both: a request and a reply per VIP
   const frameCount = rounds * forms * BIG_GROUP_SIZE
   const expectedMs = (frameCount / rate) * 1000
-  // The capture listens on the client, the receiving end: frames sent with
-  // PACKET_QDISC_BYPASS skip the sending interface's own taps (docs/garp.md).
+  // The capture listens on the client, the receiving end, like a router would.
   const cap = await startCapture(lab, 'client', 'eth0', 'arp')
   const group = { name: 'big', interface: 'eth0', vips: BIG_GROUP_VIPS, garp: { mode: 'both', count: rounds, delayMs: 0 } }
   await startDaemon(lab, 'director', config(lab.tempDir(), [group], { announce: { maxFramesPerSecond: rate } }))

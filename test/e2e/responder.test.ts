@@ -72,6 +72,8 @@ t.test('vip-arpd answers ARP for VIPs of MASTER groups, and only those', async (
   const dmac1 = lab.mac('director', 'eth1')
 
   const cap = await startCapture(lab, 'client', 'eth0', 'arp')
+  // An operator's tcpdump on the director must see the replies too (HOWTO §6.10).
+  const onDirector = await startCapture(lab, 'director', 'eth0', 'arp')
   t.same(await replyMacs(lab, 'eth0', VIP, 2), [dmac0, dmac0], 'arping gets the director MAC for the VIP (broadcast, then unicast request)')
   t.same(await replyMacs(lab, 'eth0', VIP_RANGE_MEMBER), [dmac0], 'a VIP from a CIDR range is answered')
   t.same(await replyMacs(lab, 'eth0', VIP_EXCLUDED), [], 'an excluded address is not answered')
@@ -82,6 +84,8 @@ t.test('vip-arpd answers ARP for VIPs of MASTER groups, and only those', async (
   t.same(await replyMacs(lab, 'eth1', VIP), [], 'a VIP of eth0 is not answered on eth1')
 
   const frames = await cap.stop()
+  const directorView = await onDirector.stop()
+  t.ok(directorView.some((f) => f.arpOp === 2 && f.senderIp === VIP && f.ethDst === lab.mac('client', 'eth0')), 'a capture on the director itself shows the replies')
   // op 2 frames to the client are replies; the director's startup GARPs (reply form) go to broadcast.
   const replies = frames.filter((f) => f.arpOp === 2 && f.ethDst !== 'ff:ff:ff:ff:ff:ff')
   t.ok(replies.length >= 3, `tshark saw the replies (${replies.length})`)
