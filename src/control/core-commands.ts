@@ -85,7 +85,7 @@ export function statusOf(daemon: Daemon): Record<string, unknown> {
  * Bindings to announce for `target`, a group name or a VIP, MASTER groups only.
  * @throws {VipArpdError} ENOTMASTER, ENOVIP.
  */
-function garpTargets(daemon: Daemon, target: string): VipBinding[] {
+function garpTargets(daemon: Daemon, target: string): readonly VipBinding[] {
   const group = daemon.groups.get(target);
   if (group !== undefined) {
     if (group.role !== 'MASTER') throw new VipArpdError('ENOTMASTER', `group "${target}" is ${group.role}; only a MASTER announces its VIPs (takeover first)`);

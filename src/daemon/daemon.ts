@@ -221,8 +221,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (group === undefined) throw new Error(`unknown group "${groupName}"`);
     const change = { group: groupName, from: group.role, to, source };
     group.role = to;
-    this.log.info({ group: groupName, from: change.from, to, source }, 'role changed');
     this.emit('role-changed', change);
+    // Logged after the listeners ran: a synchronous log write must not delay the first GARP.
+    this.log.info({ group: groupName, from: change.from, to, source }, 'role changed');
     return change;
   }
 

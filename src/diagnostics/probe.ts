@@ -142,7 +142,7 @@ export class ProbeFeature implements DaemonFeature {
     this.daemon = undefined;
   }
 
-  private bindingsFor(target: string): VipBinding[] {
+  private bindingsFor(target: string): readonly VipBinding[] {
     const d = this.daemon!;
     const ip = parseIpv4(target);
     const found = ip === undefined
@@ -200,7 +200,7 @@ export class ProbeFeature implements DaemonFeature {
     return this.verdict(d, bindings, probes, windowMs);
   }
 
-  private async verdict(d: Daemon, bindings: VipBinding[], probes: InterfaceProbe[], windowMs: number): Promise<ProbeResult> {
+  private async verdict(d: Daemon, bindings: readonly VipBinding[], probes: InterfaceProbe[], windowMs: number): Promise<ProbeResult> {
     const replies: ReplyCounts = new Map();
     for (const p of probes) for (const [vip, macs] of p.replies) replies.set(vip, macs);
     const ips = new Map<number, string | null>();

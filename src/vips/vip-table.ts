@@ -23,6 +23,8 @@ export function vipKey(ip: number): number {
 export class VipTable {
   private readonly byIface = new Map<string, Map<number, VipBinding>>();
   private readonly interfacesByIp = new Map<number, number>();
+  /** Bindings per group, so a group's announcement does not scan every VIP of every group. */
+  private readonly byGroup = new Map<string, VipBinding[]>();
   private total = 0;
 
   /**
@@ -54,6 +56,9 @@ export class VipTable {
     }
     table.set(key, binding);
     this.interfacesByIp.set(key, (this.interfacesByIp.get(key) ?? 0) + 1);
+    let ofGroup = this.byGroup.get(group.name);
+    if (ofGroup === undefined) this.byGroup.set(group.name, (ofGroup = []));
+    ofGroup.push(binding);
     this.total++;
   }
 
@@ -83,11 +88,10 @@ export class VipTable {
   }
 
   /** Bindings of one group. */
-  bindingsOf(groupName: string): VipBinding[] {
-    const out: VipBinding[] = [];
-    for (const b of this.bindings()) if (b.group.name === groupName) out.push(b);
-    return out;
+  bindingsOf(groupName: string): readonly VipBinding[] {
+    return this.byGroup.get(groupName) ?? [];
   }
+
 
   get size(): number {
     return this.total;
