@@ -10,6 +10,7 @@ import type { Daemon } from '../daemon/daemon.js';
 import type { GarpCounters } from '../announcer/garp-counters.js';
 import { OUTCOMES } from '../responder/outcome.js';
 import { ROLES } from '../roles/role.js';
+import type { EventCounts } from './event-counts.js';
 
 /** Plain counters other features keep; each optional, so metrics never depend on a feature being there. */
 export interface MetricSources {
@@ -19,18 +20,11 @@ export interface MetricSources {
   conflicts?: () => { frames: number; pairs: number; defencesSent: number } | undefined;
 }
 
-/** Counters fed by daemon events rather than read at scrape time. */
-export interface EventMetrics {
-  roleTransitions: Counter<'group' | 'from' | 'to'>;
-  reloads: Counter<'result'>;
-  lastReloadOk: Gauge;
-}
-
 /**
  * Builds the registry: every vip_arpd_* metric plus prom-client's default
- * process and Node.js metrics. `daemon()` is read at scrape time.
+ * process and Node.js metrics. `daemon()` and `events` are read at scrape time.
  */
-export function createMetricsRegistry(daemon: () => Daemon | undefined, sources: MetricSources = {}): { registry: Registry; events: EventMetrics } {
+export function createMetricsRegistry(daemon: () => Daemon | undefined, events: EventCounts, sources: MetricSources = {}): Registry {
   const registry = new Registry();
   const links = () => daemon()?.links.values() ?? [];
 
@@ -177,30 +171,37 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, sources:
     },
   });
 
-  const events: EventMetrics = {
-    roleTransitions: new Counter({
-      name: 'vip_arpd_role_transitions_total',
-      help: 'role changes, by group, old and new role',
-      labelNames: ['group', 'from', 'to'],
-      registers: [registry],
-    }),
-    reloads: new Counter({
-      name: 'vip_arpd_config_reloads_total',
-      help: 'config reloads, by result (ok, failed); a failed reload keeps the last good config',
-      labelNames: ['result'],
-      registers: [registry],
-    }),
-    lastReloadOk: new Gauge({
-      name: 'vip_arpd_config_last_reload_successful',
-      help: '1 when the last reload was applied (or none happened yet), 0 when it failed',
-      registers: [registry],
-    }),
-  };
-  // Both results exist from the start, so rate() and alerts see a 0, not "no data".
-  events.reloads.inc({ result: 'ok' }, 0);
-  events.reloads.inc({ result: 'failed' }, 0);
-  events.lastReloadOk.set(1);
+  new Counter({
+    name: 'vip_arpd_role_transitions_total',
+    help: 'role changes, by group, old and new role',
+    labelNames: ['group', 'from', 'to'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of events.roleTransitions.values()) this.inc({ group: t.group, from: t.from, to: t.to }, t.count);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_config_reloads_total',
+    help: 'config reloads, by result (ok, failed); a failed reload keeps the last good config',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      // Both results always exist, so rate() and alerts see a 0, not "no data".
+      this.reset();
+      this.inc({ result: 'ok' }, events.reloads.ok);
+      this.inc({ result: 'failed' }, events.reloads.failed);
+    },
+  });
+  new Gauge({
+    name: 'vip_arpd_config_last_reload_successful',
+    help: '1 when the last reload was applied (or none happened yet), 0 when it failed',
+    registers: [registry],
+    collect() {
+      this.set(events.lastReloadOk ? 1 : 0);
+    },
+  });
 
   collectDefaultMetrics({ register: registry });
-  return { registry, events };
+  return registry;
 }

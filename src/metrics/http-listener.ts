@@ -104,7 +104,7 @@ export class MetricsHttpFeature implements DaemonFeature {
     }
     try {
       const body = await this.metrics.exposition();
-      res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType, 'Content-Length': Buffer.byteLength(body) });
+      res.writeHead(200, { 'Content-Type': await this.metrics.contentType(), 'Content-Length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
       this.log.error({ err }, 'cannot collect metrics');

@@ -6,25 +6,29 @@
 import type { Registry } from 'prom-client';
 import type { Daemon, DaemonFeature, ReloadFinished, RoleChange } from '../daemon/daemon.js';
 import { VipArpdError } from '../errors.js';
-import { createMetricsRegistry, type EventMetrics, type MetricSources } from './collectors.js';
+import type { MetricSources } from './collectors.js';
+import { EventCounts } from './event-counts.js';
 
 export class MetricsFeature implements DaemonFeature {
   readonly name = 'metrics';
-  readonly registry: Registry;
-  private readonly events: EventMetrics;
+  readonly events = new EventCounts();
+  private registry: Promise<Registry> | undefined;
   private daemon: Daemon | undefined;
-  private readonly onRoleChanged = (c: RoleChange): void => {
-    if (c.from !== c.to) this.events.roleTransitions.inc({ group: c.group, from: c.from, to: c.to });
-  };
-  private readonly onReloadFinished = (r: ReloadFinished): void => {
-    this.events.reloads.inc({ result: r.ok ? 'ok' : 'failed' });
-    this.events.lastReloadOk.set(r.ok ? 1 : 0);
-  };
+  private readonly sources: MetricSources;
+  private readonly onRoleChanged = (c: RoleChange): void => this.events.roleChanged(c);
+  private readonly onReloadFinished = (r: ReloadFinished): void => this.events.reloadFinished(r);
 
   constructor(sources: MetricSources = {}) {
-    const { registry, events } = createMetricsRegistry(() => this.daemon, sources);
-    this.registry = registry;
-    this.events = events;
+    this.sources = sources;
+  }
+
+  /**
+   * The registry, built on first use: prom-client is loaded only on a
+   * daemon whose metrics are asked for (~10 MB of RSS otherwise saved).
+   */
+  private registryNow(): Promise<Registry> {
+    this.registry ??= import('./collectors.js').then((m) => m.createMetricsRegistry(() => this.daemon, this.events, this.sources));
+    return this.registry;
   }
 
   start(daemon: Daemon): void {
@@ -42,8 +46,13 @@ export class MetricsFeature implements DaemonFeature {
   }
 
   /** The current metrics in Prometheus text format (version 0.0.4). */
-  exposition(): Promise<string> {
-    return this.registry.metrics();
+  async exposition(): Promise<string> {
+    return (await this.registryNow()).metrics();
+  }
+
+  /** The exposition's HTTP Content-Type. */
+  async contentType(): Promise<string> {
+    return (await this.registryNow()).contentType;
   }
 
   stop(): void {
