@@ -10,5 +10,5 @@ import { fileURLToPath } from 'node:url';
 const UNIT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'systemd', 'vip-arpd.service');
 
 export function unitNodeOptions() {
-  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1]?.trim() ?? '';
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1]?.trim().replace(/^"(.*)"$/, '$1') ?? '';
 }

@@ -18,6 +18,21 @@ import { FileSet } from './file-set.js';
 import { configPath, loadSnapshot, type ConfigSource } from './load-snapshot.js';
 import { ConfigWatcher } from './watcher.js';
 
+
+/**
+ * A reload of this many VIPs leaves tens of MB of garbage (the old table, the
+ * parsed file) that V8 would keep as heap for a long time: when the unit runs
+ * node with --expose-gc, one full collection right after such a reload gives
+ * it back (100k VIPs: RSS ~135 -> ~90 MB). Off the hot path: the receive ring
+ * holds the requests that arrive during the ~50 ms pause.
+ */
+const LARGE_SNAPSHOT_VIPS = 10_000;
+
+function collectGarbageSoon(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === 'function') setImmediate(gc);
+}
+
 /**
  * A VIP file that is empty or whose last line has no newline, and that was
  * written less than this long ago, is taken to be half-written (a writer that
@@ -187,6 +202,7 @@ export class ConfigReloader implements DaemonFeature {
     this.settled();
     this.syncWatcher();
     const vips = snapshot.groups.reduce((n, g) => n + g.vips.length, 0);
+    if (vips >= LARGE_SNAPSHOT_VIPS) collectGarbageSoon();
     return { status: 'applied', generation: applied.generation, added: applied.added.length, removed: applied.removed.length, vips, durationMs: 0 };
   }
 

@@ -22,7 +22,6 @@ export function vipKey(ip: number): number {
 
 export class VipTable {
   private readonly byIface = new Map<string, Map<number, VipBinding>>();
-  private readonly interfacesByIp = new Map<number, number>();
   /** Bindings per group, so a group's announcement does not scan every VIP of every group. */
   private readonly byGroup = new Map<string, VipBinding[]>();
   private total = 0;
@@ -55,7 +54,6 @@ export class VipTable {
       throw new Error(`VIP is in two groups on interface ${iface}: "${existing.group.name}" and "${group.name}"`);
     }
     table.set(key, binding);
-    this.interfacesByIp.set(key, (this.interfacesByIp.get(key) ?? 0) + 1);
     let ofGroup = this.byGroup.get(group.name);
     if (ofGroup === undefined) this.byGroup.set(group.name, (ofGroup = []));
     ofGroup.push(binding);
@@ -74,7 +72,11 @@ export class VipTable {
 
   /** True when `ip` is a VIP on any interface. */
   isVip(ip: number): boolean {
-    return this.interfacesByIp.has(ip | 0);
+    // A scan of the per-interface maps (a director has a handful of
+    // interfaces) instead of one more map of every VIP.
+    const key = ip | 0;
+    for (const table of this.byIface.values()) if (table.has(key)) return true;
+    return false;
   }
 
   /** Interfaces that carry at least one VIP. */

@@ -16,7 +16,7 @@
 // BACKUP group: they are looked up and diffed like any VIP, but never answered
 // or announced, so no frame ever names them. The flood target is 198.51.100.10.
 //
-// Usage: sudo node bench/reload-100k.mjs [--rate N] [--vips N] [--node-flags '--max-semi-space-size=1']
+// Usage: sudo node bench/reload-100k.bench.mjs [--rate N] [--vips N] [--node-flags '--max-semi-space-size=1']
 // Needs: dist/ built (npm run build), cc (the flood sender), iproute2.
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
