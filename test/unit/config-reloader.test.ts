@@ -104,3 +104,22 @@ t.test('the watcher applies file changes by itself; stop() ends watching', async
   await sleep(DEBOUNCE_MS * 8);
   t.equal(f.daemon.generation, 2, 'no reload after stop');
 });
+
+t.test('a reload of 10,000+ VIPs runs one full GC afterwards when node exposes gc', async (t) => {
+  const f = await started(t, '198.51.100.1\n');
+  const calls: string[] = [];
+  const g = globalThis as { gc?: () => void };
+  const saved = g.gc;
+  g.gc = () => calls.push('gc');
+  t.teardown(() => {
+    g.gc = saved;
+  });
+  writeFileSync(f.vipsFile, '198.51.100.2\n');
+  t.match(f.reloader.reload('watch'), { status: 'applied', vips: 1 });
+  await sleep(20);
+  t.same(calls, [], 'no GC after a small reload');
+  writeFileSync(f.vipsFile, '198.18.0.0/16\n');
+  t.match(f.reloader.reload('watch'), { status: 'applied', vips: 65536 });
+  await sleep(20);
+  t.same(calls, ['gc'], 'one GC after a large reload');
+});
