@@ -17,11 +17,15 @@ export const RX_SLOT_SIZE = 128;
  */
 export const RX_BATCH = 256;
 /**
- * Batches per readiness event before yielding to the event loop, so a flood
- * cannot starve timers (GARP, watchdog) or the control socket: at most 2048
- * frames, a few milliseconds of work.
+ * Time a readiness event may spend draining the ring before yielding to the
+ * event loop, so a flood cannot starve timers (GARP, watchdog) or the control
+ * socket for longer than this. A time budget rather than a batch count: under
+ * a flood every return to epoll is a wakeup the receive softirq competes
+ * with; the unlimited ARP flood answered 307-351k/s with 10 ms against
+ * 195-306k/s with the former 8 batches per wakeup (docs/benchmarks.md).
+ * Without a flood the ring empties long before the budget.
  */
-const RX_CALLS_PER_WAKEUP = 8;
+const RX_DRAIN_BUDGET_MS = 10;
 /**
  * Ring frame: TPACKET_V2 header and sockaddr_ll put the frame at offset ~80,
  * plus at most 65 bytes (the filter's cut), rounded up to a divisor of the
@@ -136,7 +140,8 @@ export class PacketSocket implements FrameConn {
   }
 
   private drain(onFrames: (batch: FrameBatch) => void, onError: (err: Error) => void): void {
-    for (let call = 0; call < RX_CALLS_PER_WAKEUP && this.fd >= 0; call++) {
+    const deadline = performance.now() + RX_DRAIN_BUDGET_MS;
+    while (this.fd >= 0) {
       const n = this.ring.read(this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, RX_BATCH);
       if (n <= 0) {
         if (n < 0) onError(systemError(n, 'rx ring', this.iface));
@@ -144,7 +149,7 @@ export class PacketSocket implements FrameConn {
       }
       this.rx.count = n;
       onFrames(this.rx);
-      if (n < RX_BATCH) return;
+      if (n < RX_BATCH || performance.now() > deadline) return;
     }
   }
 
