@@ -92,8 +92,6 @@ export const schema = {
   },
 };
 
-export type ConfigSchema = typeof schema;
-
 /** A fresh convict instance for the schema (one per load, so loads never mix). */
 export function newConfig(args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
   return convict(schema, { args, env });

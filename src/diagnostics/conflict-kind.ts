@@ -15,8 +15,6 @@ import { ARPOP_REPLY, type ArpFrame } from '../wire/arp.js';
  */
 export type ConflictKind = 'reply' | 'request-as-sender' | 'gratuitous';
 
-export const CONFLICT_KINDS: readonly ConflictKind[] = ['reply', 'request-as-sender', 'gratuitous'];
-
 /** Classifies a frame already known to carry one of our VIPs as sender IP. */
 export function classifyConflict(frame: Readonly<ArpFrame>): ConflictKind {
   if (frame.senderIp === frame.targetIp) return 'gratuitous';

@@ -4,17 +4,14 @@
 import { check, native } from './addon.js';
 
 export const IFF_UP = 0x1;
-export const IFF_LOOPBACK = 0x8;
 export const IFF_RUNNING = 0x40;
-export const IFF_NOARP = 0x80;
-export const ARPHRD_ETHER = 1;
 
 export interface InterfaceInfo {
   name: string;
   index: number;
   mac: Buffer;
   flags: number;
-  /** ARPHRD_* type; only ARPHRD_ETHER carries Ethernet ARP. */
+  /** ARPHRD_* type (1 = Ethernet, the only one carrying Ethernet ARP). */
   hwType: number;
 }
 
@@ -28,10 +25,4 @@ export function interfaceInfo(name: string): InterfaceInfo {
   const mac = Buffer.alloc(6);
   const hwType = check(native.interfaceMac(name, mac), 'ioctl(SIOCGIFHWADDR)', name);
   return { name, index, mac, flags, hwType };
-}
-
-/** Returns the interface index, or undefined when the interface does not exist. */
-export function interfaceIndexOrUndefined(name: string): number | undefined {
-  const index = native.interfaceIndex(name);
-  return index < 0 ? undefined : index;
 }
