@@ -17,11 +17,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-APP_DIR=/opt/vip-arpd
-UNIT_NAME=vip-arpd.service
-USER_NAME=vip-arpd
-DRY_RUN=0
-DESTDIR=${DESTDIR:-}
+. "$ROOT/scripts/install-common.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,10 +29,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# run prints a command and, unless --dry-run, runs it.
-run() {
-  if [ "$DRY_RUN" = 1 ]; then echo "would run: $*"; else echo "+ $*"; "$@"; fi
-}
 die() { echo "install.sh: $*" >&2; exit 1; }
 
 NODE=$(command -v node) || die "node is not on PATH; install Node.js >= 20"

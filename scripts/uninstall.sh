@@ -9,12 +9,8 @@
 #   --destdir DIR  uninstall from DIR (as installed with --destdir); no user, no systemctl
 set -euo pipefail
 
-APP_DIR=/opt/vip-arpd
-UNIT_NAME=vip-arpd.service
-USER_NAME=vip-arpd
-DRY_RUN=0
+. "$(dirname "${BASH_SOURCE[0]}")/install-common.sh"
 PURGE=0
-DESTDIR=${DESTDIR:-}
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,9 +23,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-run() {
-  if [ "$DRY_RUN" = 1 ]; then echo "would run: $*"; else echo "+ $*"; "$@"; fi
-}
 if [ -z "$DESTDIR" ] && [ "$(id -u)" != 0 ]; then echo "uninstall.sh: run as root (or use --destdir DIR)" >&2; exit 1; fi
 
 UNIT=$DESTDIR/etc/systemd/system/$UNIT_NAME
