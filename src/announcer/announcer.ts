@@ -15,7 +15,7 @@
 import type { Announcer, Daemon, DaemonFeature, RoleChange, SnapshotApplied } from '../daemon/daemon.js';
 import type { InterfaceLink } from '../daemon/interface-link.js';
 import type { GarpConfig } from '../config/group-config.js';
-import type { VipBinding } from '../vips/vip-table.js';
+import type { VipSet } from '../vips/vip-table.js';
 import type { Logger } from '../log.js';
 import { GarpPacer } from './garp-pacer.js';
 import { GarpCounters } from './garp-counters.js';
@@ -32,8 +32,8 @@ interface GroupTimers {
   refresh: TimerHandle | undefined;
 }
 
-/** Which bindings a round announces, read when the round runs (a reload may have changed them). */
-type BindingSelector = () => readonly VipBinding[];
+/** Which VIPs a round announces, read when the round runs (a reload may have changed them). */
+type VipSelector = () => readonly VipSet[];
 
 export class AnnouncerFeature implements DaemonFeature, Announcer {
   readonly name = 'announcer';
@@ -78,17 +78,17 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   }
 
   /**
-   * One round for `bindings` now (paced), each in its group's configured
-   * mode. Bindings of groups that are not MASTER are skipped: announcing a
-   * VIP this director does not serve would steal it from the real MASTER.
+   * One round for `sets` now (paced), each in its group's configured mode.
+   * Groups that are not MASTER are skipped: announcing a VIP this director
+   * does not serve would steal it from the real MASTER.
    */
-  announceOnce(bindings: readonly VipBinding[], reason: string): void {
-    const byGroup = new Map<string, VipBinding[]>();
-    for (const b of bindings) {
-      if (b.group.role !== 'MASTER') continue;
-      let list = byGroup.get(b.group.name);
-      if (list === undefined) byGroup.set(b.group.name, (list = []));
-      list.push(b);
+  announceOnce(sets: readonly VipSet[], reason: string): void {
+    const byGroup = new Map<string, VipSet[]>();
+    for (const set of sets) {
+      if (set.group.role !== 'MASTER') continue;
+      let list = byGroup.get(set.group.name);
+      if (list === undefined) byGroup.set(set.group.name, (list = []));
+      list.push(set);
     }
     for (const [group, list] of byGroup) this.round(group, () => list, reason, undefined);
   }
@@ -113,17 +113,12 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
       pacer.close();
       this.pacers.delete(iface);
     }
-    const added = new Map<string, VipBinding[]>();
-    for (const b of s.added) {
-      if (b.group.role !== 'MASTER') continue;
-      let list = added.get(b.group.name);
-      if (list === undefined) added.set(b.group.name, (list = []));
-      list.push(b);
-    }
-    for (const [group, list] of added) {
+    for (const set of s.added) {
+      if (set.group.role !== 'MASTER') continue;
+      const group = set.group.name;
       // Announce only what is still this group's when the round runs.
-      const select = (): VipBinding[] => list.filter((b) => d.table.lookup(b.iface, b.ip)?.group.name === group);
-      this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${list.length} VIPs`, `${group} added`);
+      const select = (): VipSet[] => [{ ...set, ips: set.ips.filter((ip) => d.table.groupOf(set.iface, ip)?.name === group) }];
+      this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${set.ips.length} VIPs`, `${group} added`);
     }
     // A reload may have switched refresh on, off or to another period.
     for (const g of d.groups.values()) if (g.role === 'MASTER') this.armRefresh(g.name, true);
@@ -131,7 +126,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
 
   private linkUp(link: InterfaceLink): void {
     const onLink = new Set<string>();
-    for (const b of this.daemon!.table.forInterface(link.iface)?.values() ?? []) if (b.group.role === 'MASTER') onLink.add(b.group.name);
+    for (const set of this.daemon!.table.sets()) if (set.iface === link.iface && set.group.role === 'MASTER') onLink.add(set.group.name);
     for (const group of onLink) this.startBurst(group, `link ${link.iface} up`);
   }
 
@@ -140,14 +135,14 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     this.cancel(group);
     const garp = this.garpOf(group);
     const offsets = takeoverRoundOffsets(garp);
-    this.schedule(group, offsets, () => this.daemon!.table.bindingsOf(group), reason, group);
+    this.schedule(group, offsets, () => this.tableVipsOf(group), reason, group);
     this.armRefresh(group, false);
     // Logged after the first round left: a synchronous log write must not delay the first GARP.
     this.log!.info({ group, rounds: offsets.length, reason }, 'announcing group');
   }
 
   /** Runs a round at each offset (0 = now). */
-  private schedule(group: string, offsets: number[], select: BindingSelector, reason: string, key: string): void {
+  private schedule(group: string, offsets: number[], select: VipSelector, reason: string, key: string): void {
     const timers = this.timersOf(group);
     for (const at of offsets) {
       if (at === 0) {
@@ -177,34 +172,35 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     if (every <= 0) return;
     timers.refresh = this.clock.setTimeout(() => {
       timers.refresh = undefined;
-      this.round(group, () => this.daemon!.table.bindingsOf(group), 'refresh', group);
+      this.round(group, () => this.tableVipsOf(group), 'refresh', group);
       this.armRefresh(group, false);
     }, every);
   }
 
   /** Hands one round of `group` to the pacers of its interfaces. */
-  private round(group: string, select: BindingSelector, reason: string, key: string | undefined): void {
+  private round(group: string, select: VipSelector, reason: string, key: string | undefined): void {
     const d = this.daemon;
     const state = d?.groups.get(group);
     if (d === undefined || state === undefined || state.role !== 'MASTER') return;
     const forms = garpForms(this.garpOf(group).mode);
-    const byIface = new Map<string, VipBinding[]>();
-    for (const b of select()) {
-      let list = byIface.get(b.iface);
-      if (list === undefined) byIface.set(b.iface, (list = []));
-      list.push(b);
-    }
     this.counters.rounds++;
-    for (const [iface, bindings] of byIface) {
+    for (const { iface, ips } of select()) {
+      if (ips.length === 0) continue;
       const counts = this.counters.of(group, iface);
       const link = d.links.get(iface);
       if (link === undefined || link.wire === undefined) {
-        counts.dropped += bindings.length * forms.length;
+        counts.dropped += ips.length * forms.length;
         continue;
       }
-      this.pacerOf(iface).enqueue({ group, key, bindings, forms, mac: state.mac ?? link.macAddress, counts });
-      this.log!.debug({ group, iface, vips: bindings.length, reason }, 'gratuitous ARP round');
+      this.pacerOf(iface).enqueue({ group, key, ips, forms, mac: state.mac ?? link.macAddress, counts });
+      this.log!.debug({ group, iface, vips: ips.length, reason }, 'gratuitous ARP round');
     }
+  }
+
+  /** The group's VIPs as the table in force has them (none when it has none). */
+  private tableVipsOf(group: string): VipSet[] {
+    const set = this.daemon!.table.vipsOf(group);
+    return set === undefined ? [] : [set];
   }
 
   private pacerOf(iface: string): GarpPacer {

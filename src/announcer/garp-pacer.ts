@@ -14,7 +14,6 @@ import type { Logger } from '../log.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import { TxBatch } from '../io/tx-batch.js';
 import { encodeGarp, type GarpForm } from '../wire/arp.js';
-import type { VipBinding } from '../vips/vip-table.js';
 import type { GarpFrameCounts } from './garp-counters.js';
 import { TokenBucket } from './token-bucket.js';
 import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
@@ -48,11 +47,11 @@ interface Job {
   readonly group: string;
   /** jobs with the same key coalesce while not yet started; undefined = never */
   readonly key: string | undefined;
-  bindings: readonly VipBinding[];
+  ips: ArrayLike<number>;
   forms: readonly GarpForm[];
   mac: number;
   readonly counts: GarpFrameCounts;
-  /** frames = bindings × forms; frame i is bindings[i / forms] in forms[i % forms] */
+  /** frames = ips × forms; frame i is ips[i / forms] in forms[i % forms] */
   total: number;
   next: number;
 }
@@ -72,7 +71,8 @@ export interface PacedRound {
   group: string;
   /** coalescing key: a queued, not yet started round with the same key is replaced instead of queued twice */
   key?: string;
-  bindings: readonly VipBinding[];
+  /** the VIPs to announce (a table's array is not copied) */
+  ips: ArrayLike<number>;
   forms: readonly GarpForm[];
   /** sender MAC */
   mac: number;
@@ -112,17 +112,17 @@ export class GarpPacer {
   /** Queues a round; sends its first batch now when the bucket allows. */
   enqueue(round: PacedRound): void {
     if (this.closed) return;
-    const total = round.bindings.length * round.forms.length;
+    const total = round.ips.length * round.forms.length;
     if (total === 0) return;
     const pending = round.key === undefined ? undefined : this.jobs.find((j) => j.key === round.key && j.next === 0);
     if (pending !== undefined) {
-      pending.bindings = round.bindings;
+      pending.ips = round.ips;
       pending.forms = round.forms;
       pending.mac = round.mac;
       pending.total = total;
       return;
     }
-    this.jobs.push({ group: round.group, key: round.key, bindings: round.bindings, forms: round.forms, mac: round.mac, counts: round.counts, total, next: 0 });
+    this.jobs.push({ group: round.group, key: round.key, ips: round.ips, forms: round.forms, mac: round.mac, counts: round.counts, total, next: 0 });
     if (this.timer === undefined) this.pump();
   }
 
@@ -209,7 +209,7 @@ export class GarpPacer {
     const n = forms.length;
     tx.count = 0;
     for (let i = job.next; i < job.next + want; i++) {
-      tx.commit(encodeGarp(tx.buf, tx.nextOffset(), forms[i % n]!, job.mac, job.bindings[(i / n) | 0]!.ip));
+      tx.commit(encodeGarp(tx.buf, tx.nextOffset(), forms[i % n]!, job.mac, job.ips[(i / n) | 0]!));
     }
     let sent = 0;
     let err: NodeJS.ErrnoException | undefined;

@@ -17,6 +17,7 @@ import { ConfigError, type ConfigProblem } from './load-config.js';
 import { FileSet } from './file-set.js';
 import { configPath, loadSnapshot, type ConfigSource } from './load-snapshot.js';
 import { ConfigWatcher } from './watcher.js';
+import { countVips } from '../vips/vip-table.js';
 
 
 /**
@@ -203,7 +204,7 @@ export class ConfigReloader implements DaemonFeature {
     this.syncWatcher();
     const vips = snapshot.groups.reduce((n, g) => n + g.vips.length, 0);
     if (vips >= LARGE_SNAPSHOT_VIPS) collectGarbageSoon();
-    return { status: 'applied', generation: applied.generation, added: applied.added.length, removed: applied.removed.length, vips, durationMs: 0 };
+    return { status: 'applied', generation: applied.generation, added: countVips(applied.added), removed: countVips(applied.removed), vips, durationMs: 0 };
   }
 
   private reject(err: ConfigError, trigger: ReloadTrigger, generation: number): ReloadResult {

@@ -4,13 +4,14 @@
  */
 import { ConfigError, type ConfigProblem, type DaemonConfig } from './load-config.js';
 import type { GroupConfig } from './group-config.js';
-import { expandVipEntries, parseVipEntry, type VipEntry } from '../vips/vip-spec.js';
+import { expandVipEntries, parseVipEntry } from '../vips/vip-spec.js';
+import { VipEntryList } from '../vips/vip-entry-list.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 
 export interface GroupSnapshot {
   config: GroupConfig;
-  /** expanded, ascending */
-  vips: number[];
+  /** expanded, ascending, unique */
+  vips: Uint32Array;
 }
 
 /** Where a snapshot was read from, so a reloader can tell what changed and what to watch. */
@@ -28,14 +29,11 @@ export interface Snapshot {
   source?: SnapshotSource;
 }
 
-/** An entry and, when known, where it is written (for error messages). */
-export type LocatedVipEntry = VipEntry & { file?: string; line?: number; column?: number };
-
 /**
  * Reads a group's `vipsFile` into entries (config/vips-file.ts via load-snapshot.ts).
  * @throws {ConfigError} with every problem of the file.
  */
-export type VipsFileReader = (group: GroupConfig) => LocatedVipEntry[];
+export type VipsFileReader = (group: GroupConfig) => VipEntryList;
 
 /** Where inline entry `vips[index]` of group `groupIndex` is written, when known. */
 export type InlineLocator = (groupIndex: number, index: number) => ConfigProblem | undefined;
@@ -43,12 +41,14 @@ export type InlineLocator = (groupIndex: number, index: number) => ConfigProblem
 /** Duplicates listed in one error before "and N more": enough to see the pattern. */
 const MAX_DUPLICATES_LISTED = 20;
 
-function inlineEntries(group: GroupConfig, groupIndex: number, locate: InlineLocator | undefined): LocatedVipEntry[] {
-  return group.vips.map((text, i) => {
+function inlineEntries(group: GroupConfig, groupIndex: number, locate: InlineLocator | undefined): VipEntryList {
+  const list = new VipEntryList();
+  group.vips.forEach((text, i) => {
     const r = parseVipEntry(text);
     if (!r.ok) throw new ConfigError(`group "${group.name}": ${r.message}`);
-    return { ...r.entry, ...locate?.(groupIndex, i) };
+    list.push(r.entry.exclude, r.entry.first, r.entry.last, locate?.(groupIndex, i));
   });
+  return list;
 }
 
 /**
@@ -59,13 +59,13 @@ function inlineEntries(group: GroupConfig, groupIndex: number, locate: InlineLoc
  */
 export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReader, locate?: InlineLocator): Snapshot {
   const problems: ConfigProblem[] = [];
-  const entriesOf: LocatedVipEntry[][] = [];
+  const entriesOf: VipEntryList[] = [];
   const groups = config.groups.map((g, gi) => {
     const entries = inlineEntries(g, gi, locate);
     if (g.vipsFile !== undefined) {
       if (readVipsFile === undefined) throw new ConfigError(`group "${g.name}": vipsFile is not supported here`);
       try {
-        for (const e of readVipsFile(g)) entries.push(e);
+        entries.append(readVipsFile(g));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
@@ -79,42 +79,55 @@ export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReade
   return { config, groups };
 }
 
-function duplicateProblems(groups: GroupSnapshot[], entriesOf: LocatedVipEntry[][]): ConfigProblem[] {
+/**
+ * Duplicate check as one sort per interface instead of a map of every VIP:
+ * each (VIP, group) pair is the number `ip × 2^20 + group index` (exact in a
+ * double for up to 2^20 groups), so equal VIPs of two groups end up next to
+ * each other, the earlier group first. A group's own VIPs are already unique.
+ */
+const GROUP_SLOTS = 2 ** 20;
+
+function duplicateProblems(groups: GroupSnapshot[], entriesOf: VipEntryList[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   let more = 0;
-  // Keyed by `ip | 0` (vipKey): small integers, not one heap double per VIP above 127.255.255.255.
-  const ownerByIface = new Map<string, Map<number, number>>();
+  const byIface = new Map<string, number[]>();
   groups.forEach((g, gi) => {
-    let owner = ownerByIface.get(g.config.interface);
-    if (owner === undefined) ownerByIface.set(g.config.interface, (owner = new Map()));
-    for (const ip of g.vips) {
-      const other = owner.get(ip | 0);
-      if (other === undefined) {
-        owner.set(ip | 0, gi);
-        continue;
-      }
+    const list = byIface.get(g.config.interface);
+    if (list === undefined) byIface.set(g.config.interface, [gi]);
+    else list.push(gi);
+  });
+  for (const members of byIface.values()) {
+    if (members.length < 2) continue;
+    const keys = new Float64Array(members.reduce((n, gi) => n + groups[gi]!.vips.length, 0));
+    let n = 0;
+    for (const gi of members) for (const ip of groups[gi]!.vips) keys[n++] = ip * GROUP_SLOTS + gi;
+    keys.sort();
+    for (let k = 1; k < keys.length; k++) {
+      const ip = Math.floor(keys[k]! / GROUP_SLOTS);
+      if (Math.floor(keys[k - 1]! / GROUP_SLOTS) !== ip) continue;
       if (problems.length >= MAX_DUPLICATES_LISTED) {
         more++;
         continue;
       }
-      const first = entryOf(entriesOf[other]!, ip);
-      const here = entryOf(entriesOf[gi]!, ip);
-      const firstAt = first?.file === undefined ? '' : ` (${first.file}:${first.line}${first.column === undefined ? '' : `:${first.column}`})`;
-      problems.push({
-        file: here?.file,
-        line: here?.line,
-        column: here?.column,
-        message:
-          `VIP ${formatIpv4(ip)} is in group "${groups[other]!.config.name}"${firstAt} and group "${g.config.name}" on interface ` +
-          `${g.config.interface}; a VIP may belong to one group per interface (remove it from one, or exclude it with "!${formatIpv4(ip)}")`,
-      });
+      problems.push(duplicateProblem(groups, entriesOf, ip, keys[k - 1]! % GROUP_SLOTS, keys[k]! % GROUP_SLOTS));
     }
-  });
+  }
   if (more > 0) problems.push({ message: `${more} more VIPs are in two groups on one interface` });
   return problems;
 }
 
-/** The first inclusion that names `ip` (only used to point at a duplicate). */
-function entryOf(entries: LocatedVipEntry[], ip: number): LocatedVipEntry | undefined {
-  return entries.find((e) => !e.exclude && e.first <= ip && ip <= e.last);
+/** The error for `ip` in groups `other` (listed first) and `gi`, pointing at both entries. */
+function duplicateProblem(groups: GroupSnapshot[], entriesOf: VipEntryList[], ip: number, other: number, gi: number): ConfigProblem {
+  const g = groups[gi]!;
+  const first = entriesOf[other]!.findInclusion(ip);
+  const here = entriesOf[gi]!.findInclusion(ip);
+  const firstAt = first?.file === undefined ? '' : ` (${first.file}:${first.line}${first.column === undefined ? '' : `:${first.column}`})`;
+  return {
+    file: here?.file,
+    line: here?.line,
+    column: here?.column,
+    message:
+      `VIP ${formatIpv4(ip)} is in group "${groups[other]!.config.name}"${firstAt} and group "${g.config.name}" on interface ` +
+      `${g.config.interface}; a VIP may belong to one group per interface (remove it from one, or exclude it with "!${formatIpv4(ip)}")`,
+  };
 }

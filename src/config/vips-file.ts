@@ -14,18 +14,13 @@
  *
  * Pure: parsing only, the caller reads the file.
  */
-import { parseVipEntry, type VipEntry } from '../vips/vip-spec.js';
+import { parseVipEntry } from '../vips/vip-spec.js';
+import { VipEntryList } from '../vips/vip-entry-list.js';
 import type { ConfigProblem } from './load-config.js';
 
-/** A parsed entry and where it was written, so later errors (duplicates) can point at it. */
-export interface SourcedVipEntry extends VipEntry {
-  file: string;
-  line: number;
-  column: number;
-}
-
 export interface VipsFileParse {
-  entries: SourcedVipEntry[];
+  /** every entry with its file, line and column, so later errors (duplicates) can point at it */
+  entries: VipEntryList;
   /** every bad line (up to MAX_PROBLEMS_PER_FILE), each with file, line and column */
   problems: ConfigProblem[];
 }
@@ -55,7 +50,7 @@ function lineProblem(line: string, r: { message: string; column: number }): { me
  * Never throws; an empty result with no problems is a valid, empty file.
  */
 export function parseVipsFile(text: string, file: string): VipsFileParse {
-  const entries: SourcedVipEntry[] = [];
+  const entries = new VipEntryList();
   const problems: ConfigProblem[] = [];
   let badLines = 0;
   // Line by line without text.split: a 100,000-line file would otherwise
@@ -72,7 +67,7 @@ export function parseVipsFile(text: string, file: string): VipsFileParse {
     const r = parseVipEntry(line);
     if (r.ok) {
       const { exclude, first, last } = r.entry;
-      entries.push({ exclude, first, last, file, line: i + 1, column: lead + 1 });
+      entries.push(exclude, first, last, { file, line: i + 1, column: lead + 1 });
       continue;
     }
     badLines++;

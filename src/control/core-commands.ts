@@ -6,7 +6,7 @@
 import { VipArpdError } from '../errors.js';
 import type { Daemon, RoleChange } from '../daemon/daemon.js';
 import type { Role } from '../roles/role.js';
-import type { VipBinding } from '../vips/vip-table.js';
+import { countVips, type VipSet } from '../vips/vip-table.js';
 import type { GroupState } from '../vips/group-state.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { formatMac } from '../wire/mac.js';
@@ -82,24 +82,25 @@ export function statusOf(daemon: Daemon): Record<string, unknown> {
 }
 
 /**
- * Bindings to announce for `target`, a group name or a VIP, MASTER groups only.
+ * VIPs to announce for `target`, a group name or a VIP, MASTER groups only.
  * @throws {VipArpdError} ENOTMASTER, ENOVIP.
  */
-function garpTargets(daemon: Daemon, target: string): readonly VipBinding[] {
+function garpTargets(daemon: Daemon, target: string): readonly VipSet[] {
   const group = daemon.groups.get(target);
   if (group !== undefined) {
     if (group.role !== 'MASTER') throw new VipArpdError('ENOTMASTER', `group "${target}" is ${group.role}; only a MASTER announces its VIPs (takeover first)`);
-    return daemon.table.bindingsOf(target);
+    const set = daemon.table.vipsOf(target);
+    return set === undefined ? [] : [set];
   }
   const ip = parseIpv4(target);
   if (ip === undefined) throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IPv4 address; groups: ${[...daemon.groups.keys()].join(', ')}`);
-  const bound = [...daemon.table.bindings()].filter((b) => b.ip === ip);
+  const bound = daemon.table.bindingsOfVip(ip);
   if (bound.length === 0) throw new VipArpdError('ENOVIP', `${target} is not a VIP of any group`);
   const master = bound.filter((b) => b.group.role === 'MASTER');
   if (master.length === 0) {
     throw new VipArpdError('ENOTMASTER', `${target} belongs to ${bound.map((b) => `"${b.group.name}" (${b.group.role})`).join(', ')}; only a MASTER announces`);
   }
-  return master;
+  return master.map((b) => ({ group: b.group, iface: b.iface, ips: [b.ip] }));
 }
 
 function roleCommand(daemon: Daemon, cmd: string, to: Role): (args: string[]) => RoleChange {
@@ -135,7 +136,7 @@ export function registerCoreCommands(daemon: Daemon): void {
     handler: (args) => {
       expectArgs('vips', '[<group>]', args, 0, 1);
       const groups = args.length === 1 ? [requireGroup(daemon, args[0]!)] : [...daemon.groups.values()];
-      return groups.map((g) => ({ ...groupStatus(daemon, g), vips: daemon.table.bindingsOf(g.name).map((b) => formatIpv4(b.ip)) }));
+      return groups.map((g) => ({ ...groupStatus(daemon, g), vips: Array.from(daemon.table.vipsOf(g.name)?.ips ?? [], formatIpv4) }));
     },
   });
   c.register('role', {
@@ -155,11 +156,11 @@ export function registerCoreCommands(daemon: Daemon): void {
     summary: 'send one gratuitous ARP round now for a MASTER group or one VIP',
     handler: (args) => {
       expectArgs('garp', '<group|vip>', args, 1, 1);
-      const bindings = garpTargets(daemon, args[0]!);
+      const sets = garpTargets(daemon, args[0]!);
       const announcer = daemon.announcer;
       if (announcer === undefined) throw new VipArpdError('ENOANNOUNCER', 'this daemon runs without an announcer; gratuitous ARP is unavailable');
-      announcer.announceOnce(bindings, CONTROL_SOURCE);
-      return { announced: bindings.length, groups: [...new Set(bindings.map((b) => b.group.name))] };
+      announcer.announceOnce(sets, CONTROL_SOURCE);
+      return { announced: countVips(sets), groups: [...new Set(sets.map((s) => s.group.name))] };
     },
   });
   c.register('notify', {

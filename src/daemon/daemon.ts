@@ -9,7 +9,8 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../config/snapshot.js';
 import type { DaemonConfig } from '../config/load-config.js';
-import { VipTable, type VipBinding } from '../vips/vip-table.js';
+import { VipTable, type GroupVips, type VipSet } from '../vips/vip-table.js';
+import { sortedDifference } from '../vips/sorted-set.js';
 import type { GroupState } from '../vips/group-state.js';
 import type { Role } from '../roles/role.js';
 import { parseMac } from '../wire/mac.js';
@@ -20,8 +21,8 @@ import type { FrameConn } from '../io/frame-conn.js';
 
 /** What the rest of the daemon may ask of the announcer (announcer/). */
 export interface Announcer {
-  /** Sends one gratuitous ARP round for `bindings` now (paced), in the group's configured mode. */
-  announceOnce(bindings: readonly VipBinding[], reason: string): void;
+  /** Sends one gratuitous ARP round for `sets` now (paced), in each group's configured mode. */
+  announceOnce(sets: readonly VipSet[], reason: string): void;
 }
 
 /** A part of the daemon started after the first snapshot is applied. */
@@ -41,8 +42,10 @@ export interface RoleChange {
 
 export interface SnapshotApplied {
   generation: number;
-  added: VipBinding[];
-  removed: VipBinding[];
+  /** per group, the VIPs it answers now and did not before */
+  added: GroupVips[];
+  /** per group (of the old table), the VIPs it no longer answers */
+  removed: GroupVips[];
 }
 
 /** How a reload ended; the reloader emits it after 'reload-started'. */
@@ -143,25 +146,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         newGroups.set(g.config.name, { name: g.config.name, role: g.config.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac });
       }
     }
-    // Bindings that stay (same interface, address and group) are carried over
-    // as they are, so a small change to a large set allocates little; the
-    // others are the additions.
     const before = this.vipTable;
-    const table = new VipTable();
-    const added: VipBinding[] = [];
-    for (const g of snapshot.groups) {
-      const state = newGroups.get(g.config.name)!;
-      const iface = g.config.interface;
-      const kept = before.forInterface(iface);
-      for (const ip of g.vips) {
-        const old = kept?.get(ip | 0);
-        if (old !== undefined && old.group === state) {
-          table.addBinding(old);
-        } else {
-          added.push(table.add(iface, ip, state));
-        }
-      }
-    }
+    const table = new VipTable(snapshot.groups.map((g) => ({ group: newGroups.get(g.config.name)!, iface: g.config.interface, ips: g.vips })));
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
     const opened: InterfaceLink[] = [];
@@ -193,9 +179,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const name of this.groups.keys()) if (!newGroups.has(name)) this.groups.delete(name);
     for (const [name, state] of newGroups) this.groups.set(name, state);
 
-    const removed: VipBinding[] = [];
-    for (const b of before.bindings()) if (table.lookup(b.iface, b.ip)?.group !== b.group) removed.push(b);
-    const result = { generation: this.gen, added, removed };
+    const result = { generation: this.gen, added: vipsGained(before, table), removed: vipsGained(table, before) };
     this.emit('snapshot-applied', result);
     return result;
   }
@@ -246,4 +230,19 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     }
     this.links.clear();
   }
+}
+
+/**
+ * Per group of `after`, the VIPs it has that it did not have in `before` (same
+ * group, same interface): one merge of two sorted arrays per group, and a
+ * group whose VIPs did not change yields nothing.
+ */
+function vipsGained(before: VipTable, after: VipTable): GroupVips[] {
+  const gained: GroupVips[] = [];
+  for (const set of after.sets()) {
+    const old = before.vipsOf(set.group.name);
+    const ips = old === undefined || old.iface !== set.iface || old.group !== set.group ? set.ips : sortedDifference(set.ips, old.ips);
+    if (ips.length > 0) gained.push({ group: set.group, iface: set.iface, ips });
+  }
+  return gained;
 }

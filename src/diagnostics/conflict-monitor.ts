@@ -135,7 +135,7 @@ export class ConflictMonitor implements DaemonFeature {
     if (announcer === undefined) return 'no-announcer';
     if (!this.limiter.tryDefend(binding.ip, now)) return 'suppressed';
     try {
-      announcer.announceOnce([binding], 'defend');
+      announcer.announceOnce([{ group: binding.group, iface: binding.iface, ips: [binding.ip] }], 'defend');
       this.defencesSent++;
       return 'sent';
     } catch (err) {

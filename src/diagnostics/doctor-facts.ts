@@ -36,7 +36,7 @@ export interface GroupFacts {
   name: string;
   iface: string;
   role: Role;
-  vips: readonly number[];
+  vips: ArrayLike<number> & Iterable<number>;
 }
 
 export interface DoctorFacts {

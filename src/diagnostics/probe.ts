@@ -145,18 +145,17 @@ export class ProbeFeature implements DaemonFeature {
   private bindingsFor(target: string): readonly VipBinding[] {
     const d = this.daemon!;
     const ip = parseIpv4(target);
-    const found = ip === undefined
-      ? d.table.bindingsOf(target)
-      : d.table.interfaces().map((i) => d.table.lookup(i, ip)).filter((b): b is VipBinding => b !== undefined);
-    if (found.length === 0) {
-      throw new VipArpdError('ENOTFOUND', ip === undefined
-        ? `probe: no group "${target}" with VIPs; groups: ${[...d.groups.keys()].join(', ')}`
-        : `probe: ${target} is not a configured VIP (vip-arpctl vips lists them)`);
+    if (ip !== undefined) {
+      const found = d.table.bindingsOfVip(ip);
+      if (found.length === 0) throw new VipArpdError('ENOTFOUND', `probe: ${target} is not a configured VIP (vip-arpctl vips lists them)`);
+      return found;
     }
-    if (found.length > MAX_PROBE_VIPS) {
-      throw new VipArpdError('ETOOMANY', `probe: group "${target}" has ${found.length} VIPs; probe at most ${MAX_PROBE_VIPS} at once (name single VIPs)`);
+    const set = d.table.vipsOf(target);
+    if (set === undefined) throw new VipArpdError('ENOTFOUND', `probe: no group "${target}" with VIPs; groups: ${[...d.groups.keys()].join(', ')}`);
+    if (set.ips.length > MAX_PROBE_VIPS) {
+      throw new VipArpdError('ETOOMANY', `probe: group "${target}" has ${set.ips.length} VIPs; probe at most ${MAX_PROBE_VIPS} at once (name single VIPs)`);
     }
-    return found;
+    return Array.from(set.ips, (vip) => ({ ip: vip, iface: set.iface, group: set.group }));
   }
 
   /**

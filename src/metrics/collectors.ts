@@ -149,7 +149,7 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
       this.reset();
       const d = daemon();
       if (d === undefined) return;
-      for (const name of d.groups.keys()) this.set({ group: name }, d.table.bindingsOf(name).length);
+      for (const name of d.groups.keys()) this.set({ group: name }, d.table.vipsOf(name)?.ips.length ?? 0);
     },
   });
   new Gauge({

@@ -8,13 +8,13 @@ import { ARPOP_REQUEST, decodeArp, emptyArpFrame, encodeArpReply, type ArpFrame 
 import { BROADCAST_MAC } from '../wire/mac.js';
 import { TxBatch } from '../io/tx-batch.js';
 import type { FrameBatch, FrameConn } from '../io/frame-conn.js';
-import type { VipBinding } from '../vips/vip-table.js';
+import type { InterfaceVips, VipBinding } from '../vips/vip-table.js';
 import { zeroOutcomeCounts, type Outcome, type OutcomeCounts } from './outcome.js';
 
 /** What the responder asks about VIPs; backed by the current VipTable. */
 export interface VipLookup {
-  /** Bindings on this responder's interface, keyed by `ip | 0` (vipKey); a fresh map after each reload. */
-  onInterface(): ReadonlyMap<number, VipBinding> | undefined;
+  /** The VIPs of this responder's interface; a fresh table after each reload. */
+  onInterface(): InterfaceVips | undefined;
   /** True when `ip` is a VIP on any interface. */
   isVip(ip: number): boolean;
 }
@@ -55,12 +55,12 @@ export class Responder {
 
   /** Handles one received batch and sends the replies in one batch. */
   handleBatch(batch: FrameBatch): void {
-    const bindings = this.opts.vips.onInterface();
+    const vips = this.opts.vips.onInterface();
     const ifaceMac = this.opts.interfaceMac();
     for (let i = 0; i < batch.count; i++) {
       // Slots are larger than any frame decodeArp accepts, so a frame that
       // was truncated to its slot is rejected as oversize before it is read.
-      this.counts[this.handleFrame(batch.buf, i * batch.slotSize, batch.lengths[i]!, bindings, ifaceMac)]++;
+      this.counts[this.handleFrame(batch.buf, i * batch.slotSize, batch.lengths[i]!, vips, ifaceMac)]++;
     }
     this.txDropped += this.tx.flush(this.opts.conn);
   }
@@ -73,28 +73,28 @@ export class Responder {
     buf: Buffer,
     offset: number,
     length: number,
-    bindings: ReadonlyMap<number, VipBinding> | undefined,
+    vips: InterfaceVips | undefined,
     ifaceMac: number,
   ): Outcome {
     const f = this.frame;
     const bad = decodeArp(buf, offset, length, f);
     if (bad !== undefined) return `malformed:${bad}`;
 
-    const senderBinding = bindings?.get(f.senderIp | 0);
-    if (senderBinding !== undefined && f.senderMac !== (senderBinding.group.mac ?? ifaceMac)) {
-      this.opts.onForeignClaim?.(senderBinding, f, ifaceMac);
+    const claimed = vips?.groupOf(f.senderIp);
+    if (claimed !== undefined && f.senderMac !== (claimed.mac ?? ifaceMac)) {
+      this.opts.onForeignClaim?.({ ip: f.senderIp, iface: this.iface, group: claimed }, f, ifaceMac);
     }
 
     if (f.op !== ARPOP_REQUEST) return 'not-request';
     if (f.senderIp === f.targetIp) return 'gratuitous';
-    const binding = bindings?.get(f.targetIp | 0);
-    if (binding === undefined) return this.opts.vips.isVip(f.targetIp) ? 'wrong-interface' : 'not-a-vip';
-    const mac = binding.group.mac ?? ifaceMac;
+    const group = vips?.groupOf(f.targetIp);
+    if (group === undefined) return this.opts.vips.isVip(f.targetIp) ? 'wrong-interface' : 'not-a-vip';
+    const mac = group.mac ?? ifaceMac;
     if (f.ethDst !== BROADCAST_MAC && f.ethDst !== mac && f.ethDst !== ifaceMac) return 'not-for-us';
-    if (binding.group.role !== 'MASTER') return 'not-master';
+    if (group.role !== 'MASTER') return 'not-master';
 
     if (this.tx.full) this.txDropped += this.tx.flush(this.opts.conn);
-    this.tx.commit(encodeArpReply(this.tx.buf, this.tx.nextOffset(), f, mac, binding.ip));
+    this.tx.commit(encodeArpReply(this.tx.buf, this.tx.nextOffset(), f, mac, f.targetIp));
     return 'answered';
   }
 }

@@ -3,79 +3,137 @@
  * built; a reload builds a new table and swaps it in one assignment, so a VIP
  * present before and after is never missing, not even for a moment.
  *
- * Maps are keyed by the address as a signed 32-bit integer (`ip | 0`): V8
- * keeps those as small integers, where an unsigned address above 2^31 would
- * be a heap-allocated double per key. {@link vipKey} makes the key.
+ * Sized for directors with 100,000 VIPs and more: a group's VIPs are one
+ * sorted Uint32Array (the snapshot's), and each interface has an
+ * open-addressing hash of typed arrays for the O(1) lookup the responder
+ * makes per frame: ~15 bytes per VIP, outside the JS heap, instead of a Map
+ * entry and a binding object per VIP (~100 bytes of heap).
  */
 import type { GroupState } from './group-state.js';
 
+/** One VIP of a group on an interface: a value built on demand for the few paths that list VIPs one by one. */
 export interface VipBinding {
   readonly ip: number;
   readonly iface: string;
   readonly group: GroupState;
 }
 
-/** The map key of an unsigned IPv4 address (see the file comment). */
-export function vipKey(ip: number): number {
-  return ip | 0;
+/** VIPs of one group on its interface. */
+export interface VipSet {
+  readonly group: GroupState;
+  readonly iface: string;
+  /** ascending and unique in a table's sets; any order in sets built for one announcement */
+  readonly ips: ArrayLike<number>;
+}
+
+/** A table's own sets hold the snapshot's sorted arrays. */
+export interface GroupVips extends VipSet {
+  readonly ips: Uint32Array;
+}
+
+/** Multiplicative hashing (Knuth): spreads consecutive addresses (a /16) over the slots. */
+const HASH_MULTIPLIER = 0x9e3779b1;
+/** Slots per VIP at least: a load factor of 1/2 keeps probe sequences short. */
+const SLOTS_PER_VIP = 2;
+const MIN_SLOTS = 16;
+/** Group numbers are stored in 16 bits; 0 marks an empty slot. */
+const MAX_GROUPS_PER_INTERFACE = 0xffff;
+
+/** The VIPs of one interface: address → group, in typed arrays. */
+export class InterfaceVips {
+  readonly size: number;
+  private readonly keys: Int32Array;
+  /** 1-based index into `groups`; 0 = empty slot */
+  private readonly owners: Uint16Array;
+  private readonly groups: GroupState[] = [];
+  private readonly mask: number;
+  private readonly shift: number;
+
+  /** @throws {Error} when a VIP is in two of `sets` */
+  constructor(iface: string, sets: readonly GroupVips[]) {
+    const size = sets.reduce((n, s) => n + s.ips.length, 0);
+    let slots = MIN_SLOTS;
+    while (slots < size * SLOTS_PER_VIP) slots *= 2;
+    this.size = size;
+    this.keys = new Int32Array(slots);
+    this.owners = new Uint16Array(slots);
+    this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
+    if (sets.length > MAX_GROUPS_PER_INTERFACE) throw new Error(`more than ${MAX_GROUPS_PER_INTERFACE} groups on interface ${iface}`);
+    for (const set of sets) {
+      const owner = this.groups.push(set.group);
+      for (const ip of set.ips) {
+        const slot = this.slotOf(ip);
+        const existing = this.owners[slot]!;
+        if (existing !== 0) {
+          throw new Error(`VIP is in two groups on interface ${iface}: "${this.groups[existing - 1]!.name}" and "${set.group.name}"`);
+        }
+        this.keys[slot] = ip | 0;
+        this.owners[slot] = owner;
+      }
+    }
+  }
+
+  /** O(1): the group that owns `ip` here, if any. */
+  groupOf(ip: number): GroupState | undefined {
+    const owner = this.owners[this.slotOf(ip)]!;
+    return owner === 0 ? undefined : this.groups[owner - 1];
+  }
+
+  has(ip: number): boolean {
+    return this.owners[this.slotOf(ip)] !== 0;
+  }
+
+  /** The slot holding `ip`, or the empty slot where it would go (linear probing). */
+  private slotOf(ip: number): number {
+    const key = ip | 0;
+    let slot = Math.imul(key, HASH_MULTIPLIER) >>> this.shift;
+    while (this.owners[slot] !== 0 && this.keys[slot] !== key) slot = (slot + 1) & this.mask;
+    return slot;
+  }
 }
 
 export class VipTable {
-  private readonly byIface = new Map<string, Map<number, VipBinding>>();
-  /** Bindings per group, so a group's announcement does not scan every VIP of every group. */
-  private readonly byGroup = new Map<string, VipBinding[]>();
+  private readonly byIface = new Map<string, InterfaceVips>();
+  private readonly byGroup = new Map<string, GroupVips>();
   private total = 0;
 
   /**
-   * Adds a VIP for `group` on `iface`; returns its binding.
-   * @throws {Error} when the VIP is already bound on that interface (by any group).
+   * @param sets one per group (a group has one interface)
+   * @throws {Error} when a VIP is in two groups on one interface, or a group is listed twice.
    */
-  add(iface: string, ip: number, group: GroupState): VipBinding {
-    const binding = { ip, iface, group };
-    this.addBinding(binding);
-    return binding;
-  }
-
-  /**
-   * Adds an existing binding object, e.g. one of the table being replaced:
-   * a reload that keeps most VIPs then allocates almost nothing per VIP.
-   * @throws {Error} when the VIP is already bound on that interface (by any group).
-   */
-  addBinding(binding: VipBinding): void {
-    const { iface, ip, group } = binding;
-    let table = this.byIface.get(iface);
-    if (table === undefined) {
-      table = new Map();
-      this.byIface.set(iface, table);
+  constructor(sets: readonly GroupVips[] = []) {
+    const perIface = new Map<string, GroupVips[]>();
+    for (const set of sets) {
+      if (this.byGroup.has(set.group.name)) throw new Error(`group "${set.group.name}" is listed twice`);
+      this.byGroup.set(set.group.name, set);
+      const list = perIface.get(set.iface);
+      if (list === undefined) perIface.set(set.iface, [set]);
+      else list.push(set);
     }
-    const key = ip | 0;
-    const existing = table.get(key);
-    if (existing !== undefined) {
-      throw new Error(`VIP is in two groups on interface ${iface}: "${existing.group.name}" and "${group.name}"`);
+    for (const [iface, list] of perIface) {
+      const vips = new InterfaceVips(iface, list);
+      if (vips.size === 0) continue;
+      this.byIface.set(iface, vips);
+      this.total += vips.size;
     }
-    table.set(key, binding);
-    let ofGroup = this.byGroup.get(group.name);
-    if (ofGroup === undefined) this.byGroup.set(group.name, (ofGroup = []));
-    ofGroup.push(binding);
-    this.total++;
   }
 
-  /** O(1): the binding of `ip` on `iface`, if any. */
-  lookup(iface: string, ip: number): VipBinding | undefined {
-    return this.byIface.get(iface)?.get(ip | 0);
+  /** O(1): the group owning `ip` on `iface`, if any. */
+  groupOf(iface: string, ip: number): GroupState | undefined {
+    return this.byIface.get(iface)?.groupOf(ip);
   }
 
-  /** The per-interface map (keys from {@link vipKey}), for a responder that looks up many frames at once. */
-  forInterface(iface: string): ReadonlyMap<number, VipBinding> | undefined {
+  /** The VIPs of one interface, for a responder that looks up many frames at once. */
+  forInterface(iface: string): InterfaceVips | undefined {
     return this.byIface.get(iface);
   }
 
   /** True when `ip` is a VIP on any interface. */
   isVip(ip: number): boolean {
-    // A scan of the per-interface maps (a director has a handful of
-    // interfaces) instead of one more map of every VIP.
-    const key = ip | 0;
-    for (const table of this.byIface.values()) if (table.has(key)) return true;
+    // A scan of the per-interface tables (a director has a handful of
+    // interfaces) instead of one more table of every VIP.
+    for (const vips of this.byIface.values()) if (vips.has(ip)) return true;
     return false;
   }
 
@@ -84,18 +142,33 @@ export class VipTable {
     return [...this.byIface.keys()];
   }
 
-  /** All bindings (for status and announcements), interface by interface. */
-  *bindings(): IterableIterator<VipBinding> {
-    for (const table of this.byIface.values()) yield* table.values();
+  /** The VIPs of one group, if it has any. */
+  vipsOf(groupName: string): GroupVips | undefined {
+    const set = this.byGroup.get(groupName);
+    return set === undefined || set.ips.length === 0 ? undefined : set;
   }
 
-  /** Bindings of one group. */
-  bindingsOf(groupName: string): readonly VipBinding[] {
-    return this.byGroup.get(groupName) ?? [];
+  /** Every group's VIPs. */
+  sets(): IterableIterator<GroupVips> {
+    return this.byGroup.values();
   }
 
+  /** Where `ip` is a VIP: one binding per interface that has it. */
+  bindingsOfVip(ip: number): VipBinding[] {
+    const out: VipBinding[] = [];
+    for (const [iface, vips] of this.byIface) {
+      const group = vips.groupOf(ip);
+      if (group !== undefined) out.push({ ip, iface, group });
+    }
+    return out;
+  }
 
   get size(): number {
     return this.total;
   }
+}
+
+/** VIPs in `sets` altogether. */
+export function countVips(sets: readonly VipSet[]): number {
+  return sets.reduce((n, s) => n + s.ips.length, 0);
 }

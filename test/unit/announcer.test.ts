@@ -207,7 +207,7 @@ t.test('announceOnce announces MASTER bindings only, in each group\'s mode', asy
   ] });
   conn.sent = [];
   t.equal(daemon.announcer, announcer, 'registered as the daemon announcer');
-  announcer.announceOnce([...daemon.table.bindings()], 'defence');
+  announcer.announceOnce([...daemon.table.sets()], 'defence');
   t.same(conn.sent.map((f) => [formatIpv4(f.senderIp), f.op]), [['198.51.100.1', ARPOP_REPLY]]);
   const rows = announcer.counters.rows().filter((r) => r.frames > 0);
   t.same(rows, [{ group: 'web', iface: 'lo', mode: 'reply', frames: 2 }], 'counters per group/interface/form');

@@ -25,7 +25,7 @@ async function started(t: Test, vips: string) {
   const daemon = new Daemon({ log, features: [reloader], openConn: () => ({ start() {}, send: () => 0, close() {} }) });
   await daemon.start(loadSnapshot({ file: configFile, args: [], env: {} }));
   t.teardown(() => daemon.stop());
-  const served = (): string[] => [...daemon.table.bindings()].map((b) => formatIpv4(b.ip)).sort();
+  const served = (): string[] => [...daemon.table.sets()].flatMap((s) => Array.from(s.ips, formatIpv4)).sort();
   // what the `config` section of `status` shows
   const status = async (): Promise<ConfigStatus> => daemon.commands.statusSections().config as ConfigStatus;
   return { daemon, reloader, vipsFile, configFile, configText, served, status };
@@ -40,6 +40,8 @@ t.test('a valid change is applied; the same content again is not', async (t) => 
   t.same(served(), ['198.51.100.2', '198.51.100.3']);
   t.match(reloader.reload('signal'), { status: 'unchanged', generation: 2 });
   t.equal(daemon.generation, 2, 'not re-applied');
+  writeFileSync(vipsFile, '198.51.100.3\n198.51.100.8/30\n');
+  t.match(reloader.reload('signal'), { status: 'applied', generation: 3, added: 4, removed: 1, vips: 5 }, 'added and removed count VIPs');
 });
 
 const invalid: Array<{ desc: string; write: (f: { vipsFile: string; configFile: string }) => void; wantErr: RegExp }> = [

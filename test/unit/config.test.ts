@@ -165,7 +165,7 @@ for (const c of bad) {
 t.test('loadSnapshot accepts the same VIP in two groups on different interfaces', async (t) => {
   const { run } = load(t, { 'config.json': json({ groups: [g(), g({ name: 'lan2', interface: 'eth1' })] }) });
   const s = run();
-  t.same(s.groups.map((x) => x.vips.map(formatIpv4)), [['198.51.100.7'], ['198.51.100.7']]);
+  t.same(s.groups.map((x) => Array.from(x.vips, formatIpv4)), [['198.51.100.7'], ['198.51.100.7']]);
 });
 
 t.test('loadSnapshot merges inline VIPs with the VIP file, relative to the config file', async (t) => {
@@ -174,7 +174,7 @@ t.test('loadSnapshot merges inline VIPs with the VIP file, relative to the confi
     'vips/web.vips': '198.51.100.0/30\n!198.51.100.2\n',
   });
   const s = run();
-  t.same(s.groups[0]!.vips.map(formatIpv4), ['198.51.100.0', '198.51.100.1', '198.51.100.3', '203.0.113.1']);
+  t.same(Array.from(s.groups[0]!.vips, formatIpv4), ['198.51.100.0', '198.51.100.1', '198.51.100.3', '203.0.113.1']);
   t.same(s.source?.paths, [join(dir, 'config.json'), join(dir, 'vips/web.vips')], 'the files to watch');
   t.match(s.source?.hash, /^[0-9a-f]{64}$/);
   t.match(effectiveConfig(s), { vipCount: 4, groups: [{ name: 'web', vipCount: 4 }] });

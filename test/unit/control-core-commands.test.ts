@@ -2,7 +2,7 @@
 // (no root): every command's data and every refusal's error code.
 import t, { type Test } from 'tap';
 import { ControlFeature } from '../../src/control/control-feature.js';
-import type { VipBinding } from '../../src/vips/vip-table.js';
+import type { VipSet } from '../../src/vips/vip-table.js';
 import { configWith, RecordingConn, startDaemon } from './announcer-fixture.js';
 
 const GROUPS = [
@@ -23,7 +23,7 @@ async function daemonWithCommands(t: Test) {
     announced,
     withAnnouncer: () => {
       daemon.announcer = {
-        announceOnce: (b: readonly VipBinding[], reason: string) => announced.push({ vips: b.map((x) => x.ip), groups: [...new Set(b.map((x) => x.group.name))], reason }),
+        announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), groups: [...new Set(sets.map((x) => x.group.name))], reason }),
       };
     },
   };

@@ -8,7 +8,7 @@ import { ConflictMonitor } from '../../src/diagnostics/conflict-monitor.js';
 import { NeighbourCache, parseProcNetArp } from '../../src/diagnostics/neighbour-table.js';
 import { CommandRegistry } from '../../src/control/command-registry.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
-import type { VipBinding } from '../../src/vips/vip-table.js';
+import type { VipBinding, VipSet } from '../../src/vips/vip-table.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 import { ARPOP_REPLY, ARPOP_REQUEST, emptyArpFrame, type ArpFrame } from '../../src/wire/arp.js';
 import { parseMac } from '../../src/wire/mac.js';
@@ -103,7 +103,7 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
     config: { diagnostics: { peers: opts.peers ?? [], defendIntervalMs: opts.interval ?? DEFEND_INTERVAL_MS } },
     snapshot: { groups: [{ config: { name: 'web', defend: opts.defend ?? true }, vips: [VIP, VIP2] }] },
     table: { isVip: (n: number) => n === VIP || n === VIP2 },
-    announcer: { announceOnce: (b: readonly VipBinding[], reason: string) => announced.push({ vips: b.map((x) => x.ip), reason }) },
+    announcer: { announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), reason }) },
     foreignClaimListener: undefined as unknown,
   });
   const binding = (vip: number): VipBinding => ({ ip: vip, iface: 'eth0', group });

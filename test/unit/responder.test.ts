@@ -36,11 +36,13 @@ function setup() {
   const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
   const vrrp: GroupState = { name: 'vrrp', role: 'MASTER', mac: VRRP_MAC };
   const mail: GroupState = { name: 'mail', role: 'BACKUP', mac: undefined };
-  const table = new VipTable();
-  table.add('eth0', ip('198.51.100.10'), web);
-  table.add('eth0', ip('198.51.100.11'), vrrp);
-  table.add('eth0', ip('198.51.100.20'), mail);
-  table.add('eth1', ip('203.0.113.5'), web);
+  const lan2: GroupState = { name: 'lan2', role: 'MASTER', mac: undefined };
+  const table = new VipTable([
+    { group: web, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.10')) },
+    { group: vrrp, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.11')) },
+    { group: mail, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.20')) },
+    { group: lan2, iface: 'eth1', ips: Uint32Array.of(ip('203.0.113.5')) },
+  ]);
   const conn = new FakeConn();
   const claims: Array<{ vip: number; mac: number }> = [];
   const responder = new Responder({

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { expandVipEntries, parseVipEntry, type VipEntry } from '../../src/vips/vip-spec.js';
 import { VipTable } from '../../src/vips/vip-table.js';
+import { VipEntryList } from '../../src/vips/vip-entry-list.js';
+import { sortedDifference } from '../../src/vips/sorted-set.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 
@@ -42,33 +44,123 @@ for (const c of bad) {
   });
 }
 
+const entry = (s: string): VipEntry => {
+  const r = parseVipEntry(s);
+  if (!r.ok) throw new Error(r.message);
+  return r.entry;
+};
+const expand = (...entries: string[]): string[] => Array.from(expandVipEntries(VipEntryList.of(entries.map(entry))), formatIpv4);
+
 t.test('expandVipEntries applies exclusions whatever their order', async (t) => {
-  const entries = ['!198.51.100.2', '198.51.100.0/30', '198.51.100.10', '!198.51.100.10'].map((s) => {
-    const r = parseVipEntry(s);
-    if (!r.ok) throw new Error(r.message);
-    return r.entry;
-  });
-  t.same(expandVipEntries(entries).map(formatIpv4), ['198.51.100.0', '198.51.100.1', '198.51.100.3']);
+  t.same(expand('!198.51.100.2', '198.51.100.0/30', '198.51.100.10', '!198.51.100.10'), ['198.51.100.0', '198.51.100.1', '198.51.100.3']);
 });
 
 t.test('expandVipEntries of a /16 minus a /24 leaves 65280 addresses', async (t) => {
-  const e = (s: string): VipEntry => (parseVipEntry(s) as { entry: VipEntry }).entry;
-  t.equal(expandVipEntries([e('198.51.0.0/16'), e('!198.51.100.0/24')]).length, 65280);
+  t.equal(expand('198.51.0.0/16', '!198.51.100.0/24').length, 65280);
 });
+
+const expansions: Array<{ desc: string; entries: string[]; want: string[] }> = [
+  { desc: 'nothing', entries: [], want: [] },
+  { desc: 'exclusions only', entries: ['!198.51.100.1'], want: [] },
+  { desc: 'duplicates once', entries: ['198.51.100.2', '198.51.100.2', '198.51.100.1'], want: ['198.51.100.1', '198.51.100.2'] },
+  { desc: 'overlapping ranges merged', entries: ['198.51.100.4-198.51.100.6', '198.51.100.5-198.51.100.7', '198.51.100.4/31'], want: ['198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7'] },
+  { desc: 'a range inside another', entries: ['198.51.100.0/29', '198.51.100.2-198.51.100.3', '!198.51.100.1-198.51.100.6'], want: ['198.51.100.0', '198.51.100.7'] },
+  { desc: 'adjacent exclusions', entries: ['198.51.100.0/30', '!198.51.100.1', '!198.51.100.2'], want: ['198.51.100.0', '198.51.100.3'] },
+  { desc: 'an exclusion past the end', entries: ['198.51.100.0/31', '!198.51.100.1-198.51.100.9'], want: ['198.51.100.0'] },
+  { desc: 'the top of the address space', entries: ['255.255.255.254/31', '0.0.0.0'], want: ['0.0.0.0', '255.255.255.254', '255.255.255.255'] },
+  { desc: 'ranges in any order', entries: ['203.0.113.1', '192.0.2.1', '198.51.100.1'], want: ['192.0.2.1', '198.51.100.1', '203.0.113.1'] },
+];
+for (const c of expansions) {
+  t.test(`expandVipEntries: ${c.desc}`, async (t) => {
+    t.same(expand(...c.entries), c.want);
+  });
+}
+
+t.test('expandVipEntries matches a set-based expansion on random entries', async (t) => {
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let round = 0; round < 50; round++) {
+    const entries: VipEntry[] = [];
+    for (let i = 0; i < 30; i++) {
+      const first = 0xc6336400 + rand(300);
+      entries.push({ exclude: rand(4) === 0, first, last: first + rand(20) });
+    }
+    const want = new Set<number>();
+    for (const e of entries) if (!e.exclude) for (let a = e.first; a <= e.last; a++) want.add(a);
+    for (const e of entries) if (e.exclude) for (let a = e.first; a <= e.last; a++) want.delete(a);
+    const got = expandVipEntries(VipEntryList.of(entries));
+    if (!t.same(Array.from(got), [...want].sort((a, b) => a - b), `round ${round}`)) break;
+  }
+});
+
+const sorted = (...ips: string[]): Uint32Array => Uint32Array.from(ips.map(ip)).sort();
 
 t.test('VipTable looks up by interface and address', async (t) => {
   const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
   const mail: GroupState = { name: 'mail', role: 'BACKUP', mac: undefined };
-  const table = new VipTable();
-  table.add('eth0', ip('198.51.100.1'), web);
-  table.add('eth1', ip('198.51.100.1'), mail);
-  table.add('eth1', ip('198.51.100.2'), mail);
-  t.equal(table.lookup('eth0', ip('198.51.100.1'))?.group, web);
-  t.equal(table.lookup('eth1', ip('198.51.100.1'))?.group, mail);
-  t.equal(table.lookup('eth0', ip('198.51.100.2')), undefined);
+  const empty: GroupState = { name: 'empty', role: 'MASTER', mac: undefined };
+  const table = new VipTable([
+    { group: web, iface: 'eth0', ips: sorted('198.51.100.1') },
+    { group: mail, iface: 'eth1', ips: sorted('198.51.100.1', '198.51.100.2') },
+    { group: empty, iface: 'eth2', ips: sorted() },
+  ]);
+  t.equal(table.groupOf('eth0', ip('198.51.100.1')), web);
+  t.equal(table.groupOf('eth1', ip('198.51.100.1')), mail);
+  t.equal(table.groupOf('eth0', ip('198.51.100.2')), undefined);
+  t.equal(table.groupOf('eth9', ip('198.51.100.1')), undefined);
   t.ok(table.isVip(ip('198.51.100.2')));
   t.notOk(table.isVip(ip('198.51.100.3')));
   t.equal(table.size, 3);
-  t.same(table.bindingsOf('mail').map((b) => formatIpv4(b.ip)), ['198.51.100.1', '198.51.100.2']);
-  t.throws(() => table.add('eth0', ip('198.51.100.1'), mail), /two groups on interface eth0: "web" and "mail"/);
+  t.same(table.interfaces(), ['eth0', 'eth1'], 'an interface without VIPs is not listed');
+  t.same(Array.from(table.vipsOf('mail')!.ips, formatIpv4), ['198.51.100.1', '198.51.100.2']);
+  t.equal(table.vipsOf('empty'), undefined);
+  t.same(table.bindingsOfVip(ip('198.51.100.1')).map((b) => [b.iface, b.group.name]), [['eth0', 'web'], ['eth1', 'mail']]);
+  t.throws(
+    () => new VipTable([{ group: web, iface: 'eth0', ips: sorted('198.51.100.1') }, { group: mail, iface: 'eth0', ips: sorted('198.51.100.1') }]),
+    /two groups on interface eth0: "web" and "mail"/,
+  );
+  t.throws(() => new VipTable([{ group: web, iface: 'eth0', ips: sorted() }, { group: web, iface: 'eth1', ips: sorted() }]), /listed twice/);
+});
+
+t.test('VipTable finds each of 131,072 VIPs and no other address', async (t) => {
+  const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
+  const mail: GroupState = { name: 'mail', role: 'MASTER', mac: undefined };
+  // A /15 (consecutive addresses, the worst case for a weak hash) split over
+  // two groups, plus addresses above 2^31 (negative as int32 keys).
+  const all = expandVipEntries(VipEntryList.of([entry('198.18.0.0/16'), entry('198.19.0.0/16')]));
+  const table = new VipTable([
+    { group: web, iface: 'eth0', ips: all.filter((a) => a % 2 === 0) },
+    { group: mail, iface: 'eth0', ips: all.filter((a) => a % 2 === 1) },
+  ]);
+  t.equal(table.size, 131072);
+  let wrong = 0;
+  for (const a of all) if (table.groupOf('eth0', a) !== (a % 2 === 0 ? web : mail)) wrong++;
+  // 70.18.0.0 differs from 198.18.0.0 in the top bit only.
+  for (const a of [ip('198.17.255.255'), ip('198.20.0.0'), ip('0.0.0.0'), ip('255.255.255.255'), ip('70.18.0.0')]) if (table.groupOf('eth0', a) !== undefined) wrong++;
+  t.equal(wrong, 0, 'every lookup right');
+});
+
+t.test('sortedDifference keeps what the second set lacks', async (t) => {
+  const diff = (a: string[], b: string[]): string[] => Array.from(sortedDifference(sorted(...a), sorted(...b)), formatIpv4);
+  t.same(diff(['192.0.2.1', '192.0.2.2', '192.0.2.3'], ['192.0.2.2', '192.0.2.9']), ['192.0.2.1', '192.0.2.3']);
+  t.same(diff([], ['192.0.2.1']), []);
+  t.same(diff(['192.0.2.1'], []), ['192.0.2.1']);
+  t.same(diff(['192.0.2.1', '192.0.2.2'], ['192.0.2.1', '192.0.2.2']), []);
+  const same = sorted('192.0.2.1');
+  t.equal(sortedDifference(same, sorted('192.0.2.5')), same, 'nothing removed: the same array, no copy');
+});
+
+t.test('VipEntryList keeps positions and grows past its first capacity', async (t) => {
+  const list = new VipEntryList();
+  for (let i = 0; i < 1000; i++) list.push(i % 2 === 1, i, i + 1, i === 0 ? {} : { file: i < 500 ? 'a.vips' : 'b.vips', line: i, column: 3 });
+  t.equal(list.count, 1000);
+  t.same(list.at(0), { exclude: false, first: 0, last: 1 }, 'no position when none was given');
+  t.same(list.at(999), { exclude: true, first: 999, last: 1000, file: 'b.vips', line: 999, column: 3 });
+  t.same(list.findInclusion(3), { exclude: false, first: 2, last: 3, file: 'a.vips', line: 2, column: 3 }, 'first inclusion, exclusions skipped');
+  const copy = new VipEntryList();
+  copy.append(list);
+  t.same(copy.at(600), list.at(600));
 });

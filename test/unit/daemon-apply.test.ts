@@ -1,0 +1,47 @@
+import t from 'tap';
+import { configWith, RecordingConn, snapshotOf, startDaemon } from './announcer-fixture.js';
+import type { SnapshotApplied } from '../../src/daemon/daemon.js';
+import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
+
+const ip = (s: string): number => parseIpv4(s)!;
+/** A SnapshotApplied side as `group@iface: VIPs`, for comparing. */
+const show = (sets: SnapshotApplied['added']): string[] => sets.map((s) => `${s.group.name}@${s.iface}: ${Array.from(s.ips, formatIpv4).join(' ')}`);
+
+t.test('apply reports per group what it gained and lost, and swaps the table', async (t) => {
+  const daemon = await startDaemon(
+    configWith([
+      { name: 'web', interface: 'lo', vips: ['198.51.100.1', '198.51.100.2', '198.51.100.3'] },
+      { name: 'mail', interface: 'lo', vips: ['203.0.113.1'] },
+      { name: 'gone', interface: 'lo', vips: ['192.0.2.1'] },
+    ]),
+    new RecordingConn(),
+    [],
+  );
+  t.teardown(() => daemon.stop());
+  const web = daemon.groups.get('web');
+  const r = daemon.apply(
+    snapshotOf(
+      configWith([
+        // .1 kept, .2 moved to mail, .3 removed, .4 added
+        { name: 'web', interface: 'lo', vips: ['198.51.100.1', '198.51.100.4'] },
+        { name: 'mail', interface: 'lo', vips: ['203.0.113.1', '198.51.100.2'] },
+        { name: 'new', interface: 'lo', vips: ['192.0.2.9'] },
+      ]),
+    ),
+  );
+  t.equal(r.generation, 2);
+  t.same(show(r.added), ['web@lo: 198.51.100.4', 'mail@lo: 198.51.100.2', 'new@lo: 192.0.2.9']);
+  t.same(show(r.removed), ['web@lo: 198.51.100.2 198.51.100.3', 'gone@lo: 192.0.2.1']);
+  t.equal(daemon.groups.get('web'), web, 'a kept group keeps its state (and role)');
+  t.notOk(daemon.groups.has('gone'));
+  t.equal(daemon.table.groupOf('lo', ip('198.51.100.2'))?.name, 'mail');
+  t.equal(daemon.table.groupOf('lo', ip('198.51.100.3')), undefined);
+  t.equal(daemon.table.size, 5);
+
+  const same = daemon.apply(snapshotOf(configWith([
+    { name: 'web', interface: 'lo', vips: ['198.51.100.1', '198.51.100.4'] },
+    { name: 'mail', interface: 'lo', vips: ['203.0.113.1', '198.51.100.2'] },
+    { name: 'new', interface: 'lo', vips: ['192.0.2.9'] },
+  ])));
+  t.same([same.added, same.removed], [[], []], 'the same VIPs again: nothing gained or lost');
+});
