@@ -16,6 +16,7 @@
  * Usage: node bench/arp-flood.bench.mjs [--duration-ms 5000]
  *          [--rates 50000,100000,150000,200000,0] [--only vip-arpd,kernel,farpd]
  *          [--batch 16]      (rate 0 = unlimited)
+ *          [--client-rps on|off]  (on: default, the client's receive on its own CPU)
  * Needs root, a built tree (npm run build) and farpd (Debian package farpd).
  */
 import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
@@ -62,6 +63,10 @@ const { values: argv } = parseArgs({
     // CPU for responder processes; default the director's (where its softirq runs). Diagnostic:
     // the client's CPU gives a process-based responder a second core the kernel does not get.
     'responder-cpu': { type: 'string', default: '1' },
+    // on: the client's receive softirq runs on the client's CPU (RPS), as with a separate client
+    // machine; a responder sending from process context then pays one IPI per reply (see
+    // docs/benchmarks.md). off: the client receives the replies on the director's CPU.
+    'client-rps': { type: 'string', default: 'on' },
   },
 });
 const durationMs = Number(argv['duration-ms']);
@@ -70,6 +75,8 @@ const responders = argv.only.split(',');
 const batch = Number(argv.batch);
 const nodeFlags = argv['node-flags'].split(' ').filter((f) => f !== '');
 const rtPriority = Number(argv['rt-priority']);
+if (!['on', 'off'].includes(argv['client-rps'])) throw new Error('--client-rps must be on or off');
+const clientRps = argv['client-rps'] === 'on';
 
 /** How every responder process is started: on the director's CPU, at high priority. */
 function responderCommand(cmd, args) {
@@ -94,7 +101,7 @@ function buildLab() {
   // RPS: a veth receives in the sender's context; steer each side's receive
   // softirq to its own CPU so the responder's kernel work lands on its CPU.
   nsWrite(director, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << DIRECTOR_CPU).toString(16));
-  nsWrite(client, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << CLIENT_CPU).toString(16));
+  if (clientRps) nsWrite(client, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << CLIENT_CPU).toString(16));
   return { client, director };
 }
 
@@ -261,7 +268,7 @@ function report({ startedAt, load, results }) {
   writeFileSync(file, `${JSON.stringify({
     bench: 'arp-flood', startedAt, commit: gitCommit(), kernel: release(), node: process.version,
     cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgBefore: load, durationMs, batch,
-    layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, responderCpu: Number(argv['responder-cpu']), rtPriority, rps: true, clientArpOff: true },
+    layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, responderCpu: Number(argv['responder-cpu']), rtPriority, rps: true, clientRps, clientArpOff: true },
     nodeFlags,
     results,
   }, null, 2)}\n`);
