@@ -53,16 +53,15 @@ export function loadSnapshot(source: ConfigSource, files: FileSet = new FileSet(
     const locate = jsonLocator(text);
     locateInline = (gi, i) => ({ message: '', file: source.file, ...locate(['groups', gi, 'vips', i]) });
   }
-  const readVipsFile: VipsFileReader = (group) => {
+  const readVipsFile: VipsFileReader = (group, into) => {
     const vipsPath = vipsFilePath(source, group.vipsFile!);
     const r = files.read(vipsPath);
     if (!r.ok) {
       const why = r.code === 'ENOENT' ? 'it does not exist' : `${r.code}`;
       throw new ConfigError(`cannot read the VIP file of group "${group.name}" (${why})`, { file: vipsPath });
     }
-    const parsed = parseVipsFile(r.text, vipsPath);
+    const parsed = parseVipsFile(r.text, vipsPath, into);
     if (parsed.problems.length > 0) throw ConfigError.fromProblems(parsed.problems);
-    return parsed.entries;
   };
   const snapshot = buildSnapshot(config, readVipsFile, locateInline);
   snapshot.source = { hash: files.hash(), paths: files.paths() };

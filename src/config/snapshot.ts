@@ -30,10 +30,10 @@ export interface Snapshot {
 }
 
 /**
- * Reads a group's `vipsFile` into entries (config/vips-file.ts via load-snapshot.ts).
+ * Reads a group's `vipsFile`, adding its entries to `into` (config/vips-file.ts via load-snapshot.ts).
  * @throws {ConfigError} with every problem of the file.
  */
-export type VipsFileReader = (group: GroupConfig) => VipEntryList;
+export type VipsFileReader = (group: GroupConfig, into: VipEntryList) => void;
 
 /** Where inline entry `vips[index]` of group `groupIndex` is written, when known. */
 export type InlineLocator = (groupIndex: number, index: number) => ConfigProblem | undefined;
@@ -42,7 +42,7 @@ export type InlineLocator = (groupIndex: number, index: number) => ConfigProblem
 const MAX_DUPLICATES_LISTED = 20;
 
 function inlineEntries(group: GroupConfig, groupIndex: number, locate: InlineLocator | undefined): VipEntryList {
-  const list = new VipEntryList();
+  const list = new VipEntryList(group.vips.length);
   group.vips.forEach((text, i) => {
     const r = parseVipEntry(text);
     if (!r.ok) throw new ConfigError(`group "${group.name}": ${r.message}`);
@@ -65,7 +65,7 @@ export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReade
     if (g.vipsFile !== undefined) {
       if (readVipsFile === undefined) throw new ConfigError(`group "${g.name}": vipsFile is not supported here`);
       try {
-        entries.append(readVipsFile(g));
+        readVipsFile(g, entries);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);

@@ -16,21 +16,33 @@ export interface EntryPosition {
 
 export type LocatedVipEntry = VipEntry & EntryPosition;
 
-const INITIAL_CAPACITY = 64;
-/** `line`/`column` value meaning "not known". */
+const INITIAL_CAPACITY = 16;
+/** `line`/`column` value meaning "not known"; columns past 65535 are not kept either. */
 const UNKNOWN = 0;
+const MAX_COLUMN = 0xffff;
 
 export class VipEntryList {
   /** Entries held. */
   count = 0;
-  private first = new Uint32Array(INITIAL_CAPACITY);
-  private last = new Uint32Array(INITIAL_CAPACITY);
-  private exclude = new Uint8Array(INITIAL_CAPACITY);
-  private fileIndex = new Uint16Array(INITIAL_CAPACITY);
-  private line = new Uint32Array(INITIAL_CAPACITY);
-  private column = new Uint32Array(INITIAL_CAPACITY);
+  private first: Uint32Array;
+  private last: Uint32Array;
+  private exclude: Uint8Array;
+  private fileIndex: Uint16Array;
+  private line: Uint32Array;
+  private column: Uint16Array;
   /** index 0: no file */
   private readonly files: Array<string | undefined> = [undefined];
+
+  /** @param capacity entries to make room for at once (a file's line count), so the columns are allocated once */
+  constructor(capacity = INITIAL_CAPACITY) {
+    const n = Math.max(1, capacity);
+    this.first = new Uint32Array(n);
+    this.last = new Uint32Array(n);
+    this.exclude = new Uint8Array(n);
+    this.fileIndex = new Uint16Array(n);
+    this.line = new Uint32Array(n);
+    this.column = new Uint16Array(n);
+  }
 
   /** A list of `entries` (no positions), e.g. for tests and inline configs. */
   static of(entries: readonly LocatedVipEntry[]): VipEntryList {
@@ -41,29 +53,14 @@ export class VipEntryList {
 
   /** Adds an entry; `at` says where it is written. */
   push(exclude: boolean, first: number, last: number, at: EntryPosition = {}): void {
-    if (this.count === this.first.length) this.grow();
+    if (this.count === this.first.length) this.reserve(this.count * 2);
     const i = this.count++;
     this.first[i] = first;
     this.last[i] = last;
     this.exclude[i] = exclude ? 1 : 0;
     this.fileIndex[i] = this.indexOf(at.file);
     this.line[i] = at.line ?? UNKNOWN;
-    this.column[i] = at.column ?? UNKNOWN;
-  }
-
-  /** Appends every entry of `other`, positions included (column copies, no object per entry). */
-  append(other: VipEntryList): void {
-    const n = other.count;
-    while (this.first.length < this.count + n) this.grow();
-    const at = this.count;
-    this.first.set(other.first.subarray(0, n), at);
-    this.last.set(other.last.subarray(0, n), at);
-    this.exclude.set(other.exclude.subarray(0, n), at);
-    this.line.set(other.line.subarray(0, n), at);
-    this.column.set(other.column.subarray(0, n), at);
-    const fileMap = other.files.map((f) => this.indexOf(f));
-    for (let i = 0; i < n; i++) this.fileIndex[at + i] = fileMap[other.fileIndex[i]!]!;
-    this.count += n;
+    this.column[i] = at.column !== undefined && at.column <= MAX_COLUMN ? at.column : UNKNOWN;
   }
 
   isExclusion(i: number): boolean {
@@ -111,10 +108,11 @@ export class VipEntryList {
     return this.files.push(file) - 1;
   }
 
-  private grow(): void {
-    const size = this.first.length * 2;
+  /** Makes room for `capacity` entries in all (no-op when there is room already). */
+  reserve(capacity: number): void {
+    if (capacity <= this.first.length) return;
     const widen = <T extends Uint32Array | Uint16Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
+      const b = make(capacity);
       b.set(a);
       return b;
     };
@@ -123,6 +121,6 @@ export class VipEntryList {
     this.exclude = widen(this.exclude, (n) => new Uint8Array(n));
     this.fileIndex = widen(this.fileIndex, (n) => new Uint16Array(n));
     this.line = widen(this.line, (n) => new Uint32Array(n));
-    this.column = widen(this.column, (n) => new Uint32Array(n));
+    this.column = widen(this.column, (n) => new Uint16Array(n));
   }
 }
