@@ -59,6 +59,8 @@ const TOOL_PACKAGES: Record<string, string> = {
   scapy: 'python3-scapy',
   netsniff: 'netsniff-ng',
   trafgen: 'netsniff-ng',
+  'ocf-tester': 'resource-agents',
+  xmllint: 'libxml2-utils',
 }
 
 // ---------------------------------------------------------------------------
