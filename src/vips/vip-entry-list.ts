@@ -44,13 +44,6 @@ export class VipEntryList {
     this.column = new Uint16Array(n);
   }
 
-  /** A list of `entries` (no positions), e.g. for tests and inline configs. */
-  static of(entries: readonly LocatedVipEntry[]): VipEntryList {
-    const list = new VipEntryList();
-    for (const e of entries) list.push(e.exclude, e.first, e.last, e);
-    return list;
-  }
-
   /** Adds an entry; `at` says where it is written. */
   push(exclude: boolean, first: number, last: number, at: EntryPosition = {}): void {
     if (this.count === this.first.length) this.reserve(this.count * 2);

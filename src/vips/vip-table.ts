@@ -137,11 +137,6 @@ export class VipTable {
     return false;
   }
 
-  /** Interfaces that carry at least one VIP. */
-  interfaces(): string[] {
-    return [...this.byIface.keys()];
-  }
-
   /** The VIPs of one group, if it has any. */
   vipsOf(groupName: string): GroupVips | undefined {
     const set = this.byGroup.get(groupName);

@@ -44,12 +44,17 @@ for (const c of bad) {
   });
 }
 
+const listOf = (entries: readonly VipEntry[]): VipEntryList => {
+  const list = new VipEntryList();
+  for (const e of entries) list.push(e.exclude, e.first, e.last);
+  return list;
+};
 const entry = (s: string): VipEntry => {
   const r = parseVipEntry(s);
   if (!r.ok) throw new Error(r.message);
   return r.entry;
 };
-const expand = (...entries: string[]): string[] => Array.from(expandVipEntries(VipEntryList.of(entries.map(entry))), formatIpv4);
+const expand = (...entries: string[]): string[] => Array.from(expandVipEntries(listOf(entries.map(entry))), formatIpv4);
 
 t.test('expandVipEntries applies exclusions whatever their order', async (t) => {
   t.same(expand('!198.51.100.2', '198.51.100.0/30', '198.51.100.10', '!198.51.100.10'), ['198.51.100.0', '198.51.100.1', '198.51.100.3']);
@@ -91,7 +96,7 @@ t.test('expandVipEntries matches a set-based expansion on random entries', async
     const want = new Set<number>();
     for (const e of entries) if (!e.exclude) for (let a = e.first; a <= e.last; a++) want.add(a);
     for (const e of entries) if (e.exclude) for (let a = e.first; a <= e.last; a++) want.delete(a);
-    const got = expandVipEntries(VipEntryList.of(entries));
+    const got = expandVipEntries(listOf(entries));
     if (!t.same(Array.from(got), [...want].sort((a, b) => a - b), `round ${round}`)) break;
   }
 });
@@ -114,7 +119,7 @@ t.test('VipTable looks up by interface and address', async (t) => {
   t.ok(table.isVip(ip('198.51.100.2')));
   t.notOk(table.isVip(ip('198.51.100.3')));
   t.equal(table.size, 3);
-  t.same(table.interfaces(), ['eth0', 'eth1'], 'an interface without VIPs is not listed');
+  t.equal(table.forInterface('eth2'), undefined, 'an interface without VIPs has no table');
   t.same(Array.from(table.vipsOf('mail')!.ips, formatIpv4), ['198.51.100.1', '198.51.100.2']);
   t.equal(table.vipsOf('empty'), undefined);
   t.same(table.bindingsOfVip(ip('198.51.100.1')).map((b) => [b.iface, b.group.name]), [['eth0', 'web'], ['eth1', 'mail']]);
@@ -130,7 +135,7 @@ t.test('VipTable finds each of 131,072 VIPs and no other address', async (t) => 
   const mail: GroupState = { name: 'mail', role: 'MASTER', mac: undefined };
   // A /15 (consecutive addresses, the worst case for a weak hash) split over
   // two groups, plus addresses above 2^31 (negative as int32 keys).
-  const all = expandVipEntries(VipEntryList.of([entry('198.18.0.0/16'), entry('198.19.0.0/16')]));
+  const all = expandVipEntries(listOf([entry('198.18.0.0/16'), entry('198.19.0.0/16')]));
   const table = new VipTable([
     { group: web, iface: 'eth0', ips: all.filter((a) => a % 2 === 0) },
     { group: mail, iface: 'eth0', ips: all.filter((a) => a % 2 === 1) },
