@@ -29,7 +29,7 @@ import { execFileSync } from 'node:child_process';
 import {
   cleanupAll, createNamespace, createVeth, linkStats, nsSpawn, nsSysctl, nsWrite, sh, stopChild, sweepStaleNamespaces,
 } from './lib/netns.mjs';
-import { cpuPercent, readBacklogDrops, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
+import { cpuPercent, readBacklogDrops, readCallIpis, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
 import { unitNodeOptions } from './lib/unit-node-options.mjs';
@@ -163,6 +163,7 @@ async function measure(lab, binary, pid, rate) {
     proc: pid === undefined ? undefined : readProcessTicks(pid),
     link: linkStats(lab.director, IFACE),
     backlogDrops: readBacklogDrops(),
+    callIpis: readCallIpis(),
     at: process.hrtime.bigint(),
   });
   const r = await runSender({
@@ -186,8 +187,21 @@ async function measure(lab, binary, pid, rate) {
     directorRxDropped: after.link.rxDropped - before.link.rxDropped,
     directorTxPackets: after.link.txPackets - before.link.txPackets,
     directorBacklogDrops: after.backlogDrops[DIRECTOR_CPU] - before.backlogDrops[DIRECTOR_CPU],
+    // IPIs each side received in the window: the client's mostly from the director's
+    // replies (client RPS), the director's from the sender's requests.
+    clientIpis: ipiDelta(before.callIpis, after.callIpis, CLIENT_CPU),
+    directorIpis: ipiDelta(before.callIpis, after.callIpis, DIRECTOR_CPU),
     sender: r,
   };
+}
+
+/** IPIs per reply, as the table shows them ('-' where /proc/interrupts has no CAL row or nothing was answered). */
+function perReply(ipis, replies) {
+  return ipis === undefined || replies === 0 ? '-' : round(ipis / replies, 3);
+}
+
+function ipiDelta(before, after, cpu) {
+  return before[cpu] === undefined || after[cpu] === undefined ? undefined : after[cpu] - before[cpu];
 }
 
 function rateLabel(rate) {
@@ -244,12 +258,12 @@ function report({ startedAt, load, results }) {
         // -1: no tagged reply matched (farpd's broadcast replies carry no requester MAC)
         m.latencyUs.samples > 0 ? round(m.latencyUs.p50) : '-', m.latencyUs.samples > 0 ? round(m.latencyUs.p99) : '-',
         m.processCpuPercent === undefined ? '-' : round(m.processCpuPercent), round(m.directorCpu.busy), round(m.directorCpu.softirq),
-        round(m.systemCpu.busy),
+        round(m.systemCpu.busy), perReply(m.clientIpis, m.sender.replies),
       ]);
     }
   }
   console.log(formatTable(
-    ['responder', 'offered', 'sent/s', 'replies/s', 'loss %', 'p50 us', 'p99 us', 'proc CPU %', 'dir CPU %', 'dir sirq %', 'sys CPU %'],
+    ['responder', 'offered', 'sent/s', 'replies/s', 'loss %', 'p50 us', 'p99 us', 'proc CPU %', 'dir CPU %', 'dir sirq %', 'sys CPU %', 'client IPIs/reply'],
     rows,
   ));
   const ratioRows = rates.map((rate, i) => {

@@ -1,7 +1,8 @@
 /**
  * CPU accounting from /proc: per-CPU and system-wide busy time from
- * /proc/stat, a process's user+system time from /proc/PID/stat, and the
- * per-CPU backlog drops from /proc/net/softnet_stat (proc(5)).
+ * /proc/stat, a process's user+system time from /proc/PID/stat, the
+ * per-CPU backlog drops from /proc/net/softnet_stat (proc(5)), and the
+ * function-call IPIs each CPU received from /proc/interrupts.
  */
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -56,4 +57,17 @@ export function readBacklogDrops() {
     .trim()
     .split('\n')
     .map((line) => parseInt(line.trim().split(/\s+/)[1], 16));
+}
+
+/**
+ * Per-CPU count of function-call IPIs received (the `CAL` row of
+ * /proc/interrupts, x86). RPS hands a frame to another CPU's backlog with
+ * one of these whenever that backlog was idle; in a VM each is an exit to
+ * the host, so how many a responder causes per reply is part of its cost.
+ * Empty on machines without the row.
+ */
+export function readCallIpis() {
+  const row = readFileSync('/proc/interrupts', 'utf8').split('\n').find((line) => /^\s*CAL:/.test(line));
+  if (row === undefined) return [];
+  return row.trim().split(/\s+/).slice(1).map(Number).filter((n) => Number.isFinite(n));
 }
