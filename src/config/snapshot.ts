@@ -6,6 +6,7 @@ import { ConfigError, type ConfigProblem, type DaemonConfig } from './load-confi
 import type { GroupConfig } from './group-config.js';
 import { expandVipEntries, parseVipEntry } from '../vips/vip-spec.js';
 import { VipEntryList } from '../vips/vip-entry-list.js';
+import { MAX_GROUPS_PER_INTERFACE } from '../vips/vip-table.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 
 export interface GroupSnapshot {
@@ -96,7 +97,11 @@ function duplicateProblems(groups: GroupSnapshot[], entriesOf: VipEntryList[]): 
     if (list === undefined) byIface.set(g.config.interface, [gi]);
     else list.push(gi);
   });
-  for (const members of byIface.values()) {
+  for (const [iface, members] of byIface) {
+    if (members.length > MAX_GROUPS_PER_INTERFACE) {
+      problems.push({ message: `interface ${iface} has ${members.length} groups; at most ${MAX_GROUPS_PER_INTERFACE} groups may share one interface` });
+      continue;
+    }
     if (members.length < 2) continue;
     const keys = new Float64Array(members.reduce((n, gi) => n + groups[gi]!.vips.length, 0));
     let n = 0;

@@ -36,8 +36,8 @@ const HASH_MULTIPLIER = 0x9e3779b1;
 /** Slots per VIP at least: a load factor of 1/2 keeps probe sequences short. */
 const SLOTS_PER_VIP = 2;
 const MIN_SLOTS = 16;
-/** Group numbers are stored in 16 bits; 0 marks an empty slot. */
-const MAX_GROUPS_PER_INTERFACE = 0xffff;
+/** Group numbers are stored in 16 bits; 0 marks an empty slot. Config validation enforces it (config/snapshot.ts). */
+export const MAX_GROUPS_PER_INTERFACE = 0xffff;
 
 /** The VIPs of one interface: address → group, in typed arrays. */
 export class InterfaceVips {

@@ -99,6 +99,19 @@ const bad: BadCase[] = [
     ],
   },
   {
+    desc: 'the same VIP in three groups on one interface, and one on another interface',
+    files: {
+      'config.json': json({ groups: [
+        g({ vips: ['198.51.100.7'] }), g({ name: 'mail', vips: ['198.51.100.7'] }), g({ name: 'ftp', vips: ['198.51.100.7'] }),
+        g({ name: 'lan2', interface: 'eth1', vips: ['198.51.100.7'] }),
+      ] }),
+    },
+    want: [
+      { file: 'config.json', message: /VIP 198\.51\.100\.7 is in group "web" \(.*config\.json:\d+:\d+\) and group "mail" on interface eth0/ },
+      { file: 'config.json', message: /VIP 198\.51\.100\.7 is in group "mail" \(.*config\.json:\d+:\d+\) and group "ftp" on interface eth0/ },
+    ],
+  },
+  {
     desc: 'group names used twice',
     files: { 'config.json': json({ groups: [g(), g({ vips: ['198.51.100.8'] })] }) },
     want: [{ file: 'config.json', line: 11, column: 7, message: /groups\[1\]\.name: group name "web" is already used by groups\[0\]/ }],

@@ -2,6 +2,7 @@ import t from 'tap';
 import { configWith, RecordingConn, snapshotOf, startDaemon } from './announcer-fixture.js';
 import type { SnapshotApplied } from '../../src/daemon/daemon.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
+import { MAX_GROUPS_PER_INTERFACE } from '../../src/vips/vip-table.js';
 
 const ip = (s: string): number => parseIpv4(s)!;
 /** A SnapshotApplied side as `group@iface: VIPs`, for comparing. */
@@ -44,4 +45,10 @@ t.test('apply reports per group what it gained and lost, and swaps the table', a
     { name: 'new', interface: 'lo', vips: ['192.0.2.9'] },
   ])));
   t.same([same.added, same.removed], [[], []], 'the same VIPs again: nothing gained or lost');
+});
+
+t.test('a snapshot with more groups on one interface than the table can number is rejected whole', async (t) => {
+  const groups = Array.from({ length: MAX_GROUPS_PER_INTERFACE + 1 }, (_, i) => ({ name: `g${i}`, interface: 'eth0', vips: [] }));
+  t.throws(() => snapshotOf(configWith(groups)), { name: 'ConfigError', message: /interface eth0 has 65536 groups; at most 65535/ });
+  t.doesNotThrow(() => snapshotOf(configWith(groups.slice(1))), '65535 is fine');
 });
