@@ -189,7 +189,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       iface,
       log: this.log,
       vips: { onInterface: () => this.vipTable.forInterface(iface), isVip: (ip) => this.vipTable.isVip(ip) },
-      onForeignClaim: (b, f, mac) => this.foreignClaimListener?.(b, f, mac),
+      onForeignClaim: (i, g, f, mac) => this.foreignClaimListener?.(i, g, f, mac),
       onReopen: (link) => this.emit('link-up', link),
       ...(this.opts.openConn === undefined ? {} : { openConn: this.opts.openConn }),
     });

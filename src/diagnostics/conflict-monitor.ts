@@ -10,7 +10,7 @@
 import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import type { ArpFrame } from '../wire/arp.js';
-import type { VipBinding } from '../vips/vip-table.js';
+import type { GroupState } from '../vips/group-state.js';
 import { formatMac } from '../wire/mac.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 import { VipArpdError } from '../errors.js';
@@ -116,31 +116,32 @@ export class ConflictMonitor implements DaemonFeature {
    * The responders' hook: runs on the receive path for every foreign claim,
    * so it only counts, decides the defence, and hands a due log line off.
    */
-  readonly onForeignClaim = (binding: VipBinding, frame: Readonly<ArpFrame>, ifaceMac: number): void => {
+  readonly onForeignClaim = (iface: string, group: GroupState, frame: Readonly<ArpFrame>, ifaceMac: number): void => {
     const mac = frame.senderMac;
     if (mac === ifaceMac || this.peers.has(mac)) {
       this.peerFrames++;
       return;
     }
     const now = this.now();
-    const due = this.conflicts.observe(binding.iface, binding.group.name, binding.ip, mac, classifyConflict(frame), now);
-    const defence = this.defend(binding, now);
+    const vip = frame.senderIp;
+    const due = this.conflicts.observe(iface, group.name, vip, mac, classifyConflict(frame), now);
+    const defence = this.defend(iface, group, vip, now);
     if (due !== undefined) void this.report(due, defence);
   };
 
-  private defend(binding: VipBinding, now: number): DefenceOutcome {
-    if (binding.group.role !== 'MASTER') return 'not-master';
-    if (!this.defendGroups.has(binding.group.name)) return 'off';
+  private defend(iface: string, group: GroupState, vip: number, now: number): DefenceOutcome {
+    if (group.role !== 'MASTER') return 'not-master';
+    if (!this.defendGroups.has(group.name)) return 'off';
     const announcer = this.daemon?.announcer;
     if (announcer === undefined) return 'no-announcer';
-    if (!this.limiter.tryDefend(binding.ip, now)) return 'suppressed';
+    if (!this.limiter.tryDefend(vip, now)) return 'suppressed';
     try {
-      announcer.announceOnce([{ group: binding.group, iface: binding.iface, ips: [binding.ip] }], 'defend');
+      announcer.announceOnce([{ group, iface, ips: [vip] }], 'defend');
       this.defencesSent++;
       return 'sent';
     } catch (err) {
       this.defenceErrors++;
-      this.log?.debug({ err, vip: formatIpv4(binding.ip) }, 'defence not sent');
+      this.log?.debug({ err, vip: formatIpv4(vip) }, 'defence not sent');
       return 'no-announcer';
     }
   }

@@ -8,7 +8,8 @@ import { ARPOP_REQUEST, decodeArp, emptyArpFrame, encodeArpReply, type ArpFrame 
 import { BROADCAST_MAC } from '../wire/mac.js';
 import { TxBatch } from '../io/tx-batch.js';
 import type { FrameBatch, FrameConn } from '../io/frame-conn.js';
-import type { InterfaceVips, VipBinding } from '../vips/vip-table.js';
+import type { InterfaceVips } from '../vips/vip-table.js';
+import type { GroupState } from '../vips/group-state.js';
 import { zeroOutcomeCounts, type Outcome, type OutcomeCounts } from './outcome.js';
 
 /** What the responder asks about VIPs; backed by the current VipTable. */
@@ -20,10 +21,12 @@ export interface VipLookup {
 }
 
 /**
- * Told about frames whose sender IP is one of our VIPs but whose sender MAC
- * is not ours: the LVS "ARP problem" happening live (diagnostics/ listens).
+ * Told about frames whose sender IP (`frame.senderIp`) is a VIP of `group` on
+ * `iface` but whose sender MAC is not ours: the LVS "ARP problem" happening
+ * live (diagnostics/ listens). Plain arguments: it runs per frame during a
+ * conflict, so nothing is allocated for it.
  */
-export type ForeignClaimListener = (binding: VipBinding, frame: Readonly<ArpFrame>, ifaceMac: number) => void;
+export type ForeignClaimListener = (iface: string, group: GroupState, frame: Readonly<ArpFrame>, ifaceMac: number) => void;
 
 export interface ResponderOptions {
   iface: string;
@@ -82,7 +85,7 @@ export class Responder {
 
     const claimed = vips?.groupOf(f.senderIp);
     if (claimed !== undefined && f.senderMac !== (claimed.mac ?? ifaceMac)) {
-      this.opts.onForeignClaim?.({ ip: f.senderIp, iface: this.iface, group: claimed }, f, ifaceMac);
+      this.opts.onForeignClaim?.(this.iface, claimed, f, ifaceMac);
     }
 
     if (f.op !== ARPOP_REQUEST) return 'not-request';

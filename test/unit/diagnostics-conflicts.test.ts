@@ -8,7 +8,7 @@ import { ConflictMonitor } from '../../src/diagnostics/conflict-monitor.js';
 import { NeighbourCache, parseProcNetArp } from '../../src/diagnostics/neighbour-table.js';
 import { CommandRegistry } from '../../src/control/command-registry.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
-import type { VipBinding, VipSet } from '../../src/vips/vip-table.js';
+import type { VipSet } from '../../src/vips/vip-table.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 import { ARPOP_REPLY, ARPOP_REQUEST, emptyArpFrame, type ArpFrame } from '../../src/wire/arp.js';
 import { parseMac } from '../../src/wire/mac.js';
@@ -106,8 +106,7 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
     announcer: { announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), reason }) },
     foreignClaimListener: undefined as unknown,
   });
-  const binding = (vip: number): VipBinding => ({ ip: vip, iface: 'eth0', group });
-  return { daemon: daemon as unknown as Daemon, group, announced, binding };
+  return { daemon: daemon as unknown as Daemon, group, announced };
 }
 
 function monitor(clock: { now: number }, table = '') {
@@ -116,7 +115,7 @@ function monitor(clock: { now: number }, table = '') {
 
 t.test('ConflictMonitor defends a MASTER VIP at most once per interval, however hard a peer floods', async (t) => {
   const clock = { now: 1_000_000 };
-  const { daemon, announced, binding } = fakeDaemon();
+  const { daemon, announced, group } = fakeDaemon();
   const m = monitor(clock);
   m.start(daemon);
   t.equal(daemon.foreignClaimListener, m.onForeignClaim, 'the monitor is the daemon\'s listener');
@@ -124,8 +123,8 @@ t.test('ConflictMonitor defends a MASTER VIP at most once per interval, however 
   // 25 s of a flood: 1000 frames per second on two VIPs.
   for (let ms = 0; ms < 25_000; ms++) {
     clock.now = 1_000_000 + ms;
-    m.onForeignClaim(binding(VIP), f, IFACE_MAC);
-    m.onForeignClaim(binding(VIP2), frame(ARPOP_REPLY, RS_MAC, VIP2, GW), IFACE_MAC);
+    m.onForeignClaim('eth0', group, f, IFACE_MAC);
+    m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP2, GW), IFACE_MAC);
   }
   t.equal(announced.filter((a) => a.vips[0] === VIP).length, 3, 'VIP defended at 0, 10 and 20 s');
   t.equal(announced.filter((a) => a.vips[0] === VIP2).length, 3, 'VIP2 likewise');
@@ -144,10 +143,10 @@ t.test('ConflictMonitor records but does not defend when BACKUP, defend is off, 
   ];
   for (const c of cases) {
     const clock = { now: 5000 };
-    const { daemon, announced, binding } = fakeDaemon(c.opts);
+    const { daemon, announced, group } = fakeDaemon(c.opts);
     const m = monitor(clock);
     m.start(daemon);
-    m.onForeignClaim(binding(VIP), frame(ARPOP_REPLY, c.from, VIP, GW), IFACE_MAC);
+    m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, c.from, VIP, GW), IFACE_MAC);
     t.equal(announced.length, 0, `${c.desc}: no defence`);
     t.equal(m.conflicts.pairs, c.pairs, `${c.desc}: ${c.pairs} conflict pair(s)`);
     m.stop();
@@ -157,12 +156,12 @@ t.test('ConflictMonitor records but does not defend when BACKUP, defend is off, 
 t.test('conflicts command and status section name the MAC, its IP, kind and counts', async (t) => {
   const clock = { now: Date.parse('2024-01-01T00:00:00Z') };
   const table = 'IP address HW type Flags HW address Mask Device\n192.0.2.20 0x1 0x2 02:00:00:00:00:20 * eth0\n';
-  const { daemon, binding } = fakeDaemon({ role: 'BACKUP' });
+  const { daemon, group } = fakeDaemon({ role: 'BACKUP' });
   const m = monitor(clock, table);
   m.start(daemon);
-  m.onForeignClaim(binding(VIP), frame(ARPOP_REQUEST, RS_MAC, VIP, GW), IFACE_MAC);
+  m.onForeignClaim('eth0', group, frame(ARPOP_REQUEST, RS_MAC, VIP, GW), IFACE_MAC);
   clock.now += 500;
-  m.onForeignClaim(binding(VIP), frame(ARPOP_REQUEST, RS_MAC, VIP, GW), IFACE_MAC);
+  m.onForeignClaim('eth0', group, frame(ARPOP_REQUEST, RS_MAC, VIP, GW), IFACE_MAC);
   const r = (await daemon.commands.run('conflicts', [])) as { total: number; conflicts: Array<Record<string, unknown>> };
   t.equal(r.total, 1);
   t.match(r.conflicts[0], {
@@ -181,13 +180,13 @@ t.test('the conflict log line names the MAC and its IP, and repeats at most once
   const clock = { now: 1_000_000 };
   const lines: Array<Record<string, unknown>> = [];
   const table = 'IP address HW type Flags HW address Mask Device\n192.0.2.20 0x1 0x2 02:00:00:00:00:20 * eth0\n';
-  const { daemon, binding } = fakeDaemon({ lines });
+  const { daemon, group } = fakeDaemon({ lines });
   const m = monitor(clock, table);
   m.start(daemon);
   const f = frame(ARPOP_REQUEST, RS_MAC, VIP, GW);
   for (let s = 0; s < 150; s++) {
     clock.now = 1_000_000 + s * 1000;
-    m.onForeignClaim(binding(VIP), f, IFACE_MAC);
+    m.onForeignClaim('eth0', group, f, IFACE_MAC);
     await new Promise((r) => setImmediate(r)); // let the neighbour lookup and the line happen
   }
   const conflictLines = lines.filter((l) => /^ARP conflict/.test(String(l['msg'])));

@@ -50,7 +50,7 @@ function setup() {
     conn,
     interfaceMac: () => IFACE_MAC,
     vips: { onInterface: () => table.forInterface('eth0'), isVip: (x) => table.isVip(x) },
-    onForeignClaim: (b, f) => claims.push({ vip: b.ip, mac: f.senderMac }),
+    onForeignClaim: (_iface, _group, f) => claims.push({ vip: f.senderIp, mac: f.senderMac }),
   });
   return { responder, conn, claims, groups: { web, vrrp, mail } };
 }
