@@ -235,12 +235,18 @@ Napi::Value SendUnixDatagram(const Napi::CallbackInfo& info) {
 // up to that timeout to every reply's latency at low rates.
 //
 //   new RxRing(fd, frameSize, frameCount); open() -> 0 | -errno
-//   read(buf, slotSize, lengths: Int32Array, max) -> count | -errno
+//   read(buf, slotSize, lengths: Int32Array, packetTypes: Uint8Array,
+//        vlanTags: Int32Array, max) -> count | -errno
 //   close() -> 0; idempotent, unmaps the ring
 //
 // read() copies frames into fixed slots like recvBatch, lengths[i] being the
 // frame's length after the socket filter (tp_snaplen), the same number
 // recvmmsg(MSG_TRUNC) reports, and hands each ring frame back to the kernel.
+// It also copies what the kernel knows about the frame and the bytes do not
+// say: packetTypes[i] is sll_pkttype (PACKET_HOST, PACKET_OTHERHOST, ...),
+// vlanTags[i] the 802.1Q TCI the kernel took off the frame and left in
+// tp_vlan_tci, or -1 when TP_STATUS_VLAN_VALID is clear. What they mean for
+// answering is decided in TypeScript (src/responder/arp-rules.ts).
 class RxRing : public Napi::ObjectWrap<RxRing> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -289,9 +295,12 @@ class RxRing : public Napi::ObjectWrap<RxRing> {
     auto buf = info[0].As<Napi::Buffer<uint8_t>>();
     uint32_t slot = info[1].As<Napi::Number>().Uint32Value();
     auto lengths = info[2].As<Napi::Int32Array>();
-    uint32_t max = info[3].As<Napi::Number>().Uint32Value();
+    auto packet_types = info[3].As<Napi::Uint8Array>();
+    auto vlan_tags = info[4].As<Napi::Int32Array>();
+    uint32_t max = info[5].As<Napi::Number>().Uint32Value();
     if (ring_ == nullptr) return Int(env, -EBADF);
-    if (slot == 0 || max > lengths.ElementLength() || static_cast<size_t>(slot) * max > buf.Length())
+    if (slot == 0 || max > lengths.ElementLength() || max > packet_types.ElementLength() ||
+        max > vlan_tags.ElementLength() || static_cast<size_t>(slot) * max > buf.Length())
       return Int(env, -EINVAL);
     int32_t* out = lengths.Data();
     uint32_t n = 0;
@@ -304,6 +313,11 @@ class RxRing : public Napi::ObjectWrap<RxRing> {
       uint32_t copy = len < slot ? len : slot;
       if (hdr->tp_mac + copy <= frame_size_) {
         memcpy(buf.Data() + static_cast<size_t>(n) * slot, reinterpret_cast<uint8_t*>(hdr) + hdr->tp_mac, copy);
+        // TPACKET_V2 puts the sockaddr_ll right after the aligned header (packet_mmap.rst).
+        auto* sll = reinterpret_cast<struct sockaddr_ll*>(reinterpret_cast<uint8_t*>(hdr) +
+                                                         TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
+        packet_types[n] = sll->sll_pkttype;
+        vlan_tags[n] = (status & TP_STATUS_VLAN_VALID) != 0 ? hdr->tp_vlan_tci : -1;
         out[n++] = static_cast<int32_t>(len);
       }
       // Release: we are done reading before the kernel may reuse the frame.

@@ -19,8 +19,12 @@ export interface NativePoller {
 export interface NativeRxRing {
   /** Switches the socket to TPACKET_V2, creates and maps the ring. Returns 0 or -errno. */
   open(): number;
-  /** Copies up to `max` ready frames into `slotSize` slots of `buf`, returning them to the kernel. Returns the count or -errno. */
-  read(buf: Buffer, slotSize: number, lengths: Int32Array, max: number): number;
+  /**
+   * Copies up to `max` ready frames into `slotSize` slots of `buf`, with each
+   * frame's sll_pkttype in `packetTypes` and its tp_vlan_tci (-1 when none)
+   * in `vlanTags`, returning the frames to the kernel. Returns the count or -errno.
+   */
+  read(buf: Buffer, slotSize: number, lengths: Int32Array, packetTypes: Uint8Array, vlanTags: Int32Array, max: number): number;
   /** Unmaps the ring; idempotent. */
   close(): number;
 }

@@ -6,10 +6,10 @@
 import { check, native, systemError, type NativePoller, type NativeRxRing } from './addon.js';
 import { arpSocketFilter } from '../wire/arp-filter.js';
 import { ETHERTYPE_ARP } from '../wire/arp.js';
-import type { FrameBatch, FrameConn } from '../io/frame-conn.js';
+import type { FrameBatch, FrameConn, RxBatch } from '../io/frame-conn.js';
 
-/** Receive slot: whole frames up to 64 bytes plus the filter's extra byte. */
-export const RX_SLOT_SIZE = 128;
+/** Receive slot: the filter passes at most the 42-byte ARP frame (arp-filter.ts). */
+export const RX_SLOT_SIZE = 64;
 /**
  * Frames handed to the responder per batch. Large batches amortise the
  * JS-to-native call and let the replies leave in few sendmmsg calls; 256 is
@@ -28,7 +28,7 @@ export const RX_BATCH = 256;
 const RX_DRAIN_BUDGET_MS = 10;
 /**
  * Ring frame: TPACKET_V2 header and sockaddr_ll put the frame at offset ~80,
- * plus at most 65 bytes (the filter's cut), rounded up to a divisor of the
+ * plus at most 42 bytes (the filter's cut), rounded up to a divisor of the
  * page size.
  */
 const RX_RING_FRAME_SIZE = 256;
@@ -58,7 +58,7 @@ export class PacketSocket implements FrameConn {
   private fd: number;
   private poller: NativePoller | undefined;
   private readonly ring: NativeRxRing;
-  private readonly rx: FrameBatch;
+  private readonly rx: RxBatch;
 
   /**
    * Opens the socket on `iface` (by index); the filter is attached before bind.
@@ -72,6 +72,8 @@ export class PacketSocket implements FrameConn {
       buf: Buffer.alloc(RX_SLOT_SIZE * RX_BATCH),
       slotSize: RX_SLOT_SIZE,
       lengths: new Int32Array(RX_BATCH),
+      packetTypes: new Uint8Array(RX_BATCH),
+      vlanTags: new Int32Array(RX_BATCH),
       count: 0,
     };
     this.ring = new native.RxRing(this.fd, RX_RING_FRAME_SIZE, RX_RING_FRAMES);
@@ -99,11 +101,11 @@ export class PacketSocket implements FrameConn {
     return this.fd < 0;
   }
 
-  start(onFrames: (batch: FrameBatch) => void, onError: (err: Error) => void): void {
+  start(onFrames: (batch: RxBatch) => void, onError: (err: Error) => void): void {
     if (this.fd < 0 || this.poller !== undefined) return;
     this.poller = new native.Poller(this.fd, (status) => {
       if (status < 0) {
-        this.recoverFromPollError(onFrames, onError);
+        this.recoverFromPollError(onError);
         return;
       }
       this.drain(onFrames, onError);
@@ -120,14 +122,13 @@ export class PacketSocket implements FrameConn {
    * POLLERR means a pending sk_err (ENETDOWN when the link goes down, ENODEV
    * when it is unregistered): reading returns and clears it, and polling can
    * resume; the socket receives again once the link is up (packet(7)).
+   * Since the ring exists every frame goes to it, none to the socket queue,
+   * so the read only collects the error.
    */
-  private recoverFromPollError(onFrames: (batch: FrameBatch) => void, onError: (err: Error) => void): void {
+  private recoverFromPollError(onError: (err: Error) => void): void {
     if (this.fd < 0) return;
     const rc = native.recvBatch(this.fd, this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, RX_BATCH);
-    if (rc > 0) {
-      this.rx.count = rc;
-      onFrames(this.rx);
-    } else if (rc < 0) {
+    if (rc < 0) {
       const err = systemError(rc, 'recvmmsg', this.iface);
       onError(err);
       if (err.code === 'EBADF') {
@@ -139,10 +140,10 @@ export class PacketSocket implements FrameConn {
     if (restart < 0) onError(systemError(restart, 'uv_poll_start', this.iface));
   }
 
-  private drain(onFrames: (batch: FrameBatch) => void, onError: (err: Error) => void): void {
+  private drain(onFrames: (batch: RxBatch) => void, onError: (err: Error) => void): void {
     const deadline = performance.now() + RX_DRAIN_BUDGET_MS;
     while (this.fd >= 0) {
-      const n = this.ring.read(this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, RX_BATCH);
+      const n = this.ring.read(this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, this.rx.packetTypes, this.rx.vlanTags, RX_BATCH);
       if (n <= 0) {
         if (n < 0) onError(systemError(n, 'rx ring', this.iface));
         return;

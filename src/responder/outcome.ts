@@ -1,5 +1,6 @@
 /**
  * Every received frame ends in exactly one outcome, counted per interface.
+ * The rules that lead to each are listed, in order, in arp-rules.ts.
  */
 import { MALFORMED_REASONS, type MalformedReason } from '../wire/arp.js';
 
@@ -15,12 +16,19 @@ export type Outcome =
   | 'not-request'
   /** a gratuitous request (sender IP = target IP): an announcement, never answered */
   | 'gratuitous'
-  /** unicast to a MAC that is not ours (seen only in promiscuous mode) */
+  /** addressed to a MAC that does not answer for the VIP: a multicast MAC, another group's MAC */
   | 'not-for-us'
+  /** tagged for a VLAN this interface has no device for (802.1Q/802.1ad VID other than 0) */
+  | 'foreign-vlan'
+  /** the kernel marked it PACKET_OTHERHOST: unicast to another host's MAC */
+  | 'other-host'
+  /** a request from a sender IP the kernel never answers (loopback, multicast, broadcast, 0/8, 240/4) */
+  | 'martian-sender'
   | `malformed:${MalformedReason}`;
 
 export const OUTCOMES: readonly Outcome[] = [
   'answered', 'not-a-vip', 'wrong-interface', 'not-master', 'not-request', 'gratuitous', 'not-for-us',
+  'foreign-vlan', 'other-host', 'martian-sender',
   ...MALFORMED_REASONS.map((r) => `malformed:${r}` as const),
 ];
 

@@ -1,13 +1,15 @@
 /**
  * Responder: one per interface. Decides, for every ARP frame received, whether
- * to answer, and answers requests for VIPs of MASTER groups with a unicast
- * reply (RFC 826; RFC 5227 probes included). It knows nothing about roles or
- * config beyond the VIP bindings it is handed.
+ * to answer (the rules, in order, are in arp-rules.ts), and answers requests
+ * for VIPs of MASTER groups with a unicast reply (RFC 826; RFC 5227 probes
+ * included). It knows nothing about roles or config beyond the VIP bindings it
+ * is handed.
  */
 import { ARPOP_REQUEST, decodeArp, emptyArpFrame, encodeArpReply, type ArpFrame } from '../wire/arp.js';
 import { BROADCAST_MAC } from '../wire/mac.js';
 import { TxBatch } from '../io/tx-batch.js';
-import type { FrameBatch, FrameConn } from '../io/frame-conn.js';
+import type { FrameConn, RxBatch } from '../io/frame-conn.js';
+import { isMartianSender, linkDrop } from './arp-rules.js';
 import type { InterfaceVips } from '../vips/vip-table.js';
 import type { GroupState } from '../vips/group-state.js';
 import { zeroOutcomeCounts, type Outcome, type OutcomeCounts } from './outcome.js';
@@ -57,20 +59,22 @@ export class Responder {
   }
 
   /** Handles one received batch and sends the replies in one batch. */
-  handleBatch(batch: FrameBatch): void {
+  handleBatch(batch: RxBatch): void {
     const vips = this.opts.vips.onInterface();
     const ifaceMac = this.opts.interfaceMac();
     for (let i = 0; i < batch.count; i++) {
-      // Slots are larger than any frame decodeArp accepts, so a frame that
-      // was truncated to its slot is rejected as oversize before it is read.
-      this.counts[this.handleFrame(batch.buf, i * batch.slotSize, batch.lengths[i]!, vips, ifaceMac)]++;
+      const offset = i * batch.slotSize;
+      // Every frame off the socket holds at least its Ethernet header.
+      const outcome = linkDrop(batch.packetTypes[i]!, batch.vlanTags[i]!, batch.buf, offset, ifaceMac) ??
+        this.handleFrame(batch.buf, offset, batch.lengths[i]!, vips, ifaceMac);
+      this.counts[outcome]++;
     }
     this.txDropped += this.tx.flush(this.opts.conn);
   }
 
   /**
-   * Classifies one frame at `buf[offset]` (`length` bytes on the wire) and,
-   * when it is to be answered, queues the reply.
+   * Classifies one frame at `buf[offset]` (`length` bytes received) that the
+   * link-layer rule let through and, when it is to be answered, queues the reply.
    */
   handleFrame(
     buf: Buffer,
@@ -89,6 +93,7 @@ export class Responder {
     }
 
     if (f.op !== ARPOP_REQUEST) return 'not-request';
+    if (isMartianSender(f.senderIp)) return 'martian-sender';
     if (f.senderIp === f.targetIp) return 'gratuitous';
     const group = vips?.groupOf(f.targetIp);
     if (group === undefined) return this.opts.vips.isVip(f.targetIp) ? 'wrong-interface' : 'not-a-vip';

@@ -1,13 +1,17 @@
 /**
  * The classic BPF program attached to every packet socket (packet(7),
  * SO_ATTACH_FILTER). Only Ethernet/IPv4 ARP with hlen 6 and plen 4 reaches
- * userspace whole; other ARP frames (htype, ptype, hlen, plen wrong) arrive as
- * a 22-byte header stub so that they are still counted by reason without
- * copying them; non-ARP frames never leave the kernel. A frame shorter than the
- * ARP header also arrives as it is, to be counted as `short`.
+ * userspace, as its first 42 bytes: what follows the ARP frame (padding, a
+ * trailer up to the MTU) is ignored, as the kernel ignores it. Other ARP frames
+ * (htype, ptype, hlen, plen wrong) arrive as a 22-byte header stub so that they
+ * are still counted by reason without copying them; non-ARP frames never leave
+ * the kernel. A frame shorter than the ARP header also arrives as it is, to be
+ * counted as `short`. The filter looks at bytes only: frames of a foreign VLAN
+ * or for another host pass like any other and are counted from what the ring
+ * says about them (../responder/arp-rules.ts).
  */
 import os from 'node:os';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ARP_HEADER_STUB_LENGTH, MAX_ARP_FRAME_LENGTH } from './arp.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ARP_FRAME_LENGTH, ARP_HEADER_STUB_LENGTH } from './arp.js';
 
 // linux/filter.h opcodes
 const BPF_LD_W_LEN = 0x80;
@@ -16,12 +20,6 @@ const BPF_LD_B_ABS = 0x30;
 const BPF_JEQ_K = 0x15;
 const BPF_JGE_K = 0x35;
 const BPF_RET_K = 0x06;
-
-/**
- * Keep the full frame, plus one byte past the longest frame we accept, so the
- * reported length still shows an oversize frame as oversize.
- */
-const KEEP_WHOLE = MAX_ARP_FRAME_LENGTH + 1;
 
 type Label = 'whole' | 'stub' | 'drop';
 /** One instruction; a conditional jump names where it goes when the test fails. */
@@ -40,7 +38,7 @@ const STEPS: Step[] = [
   { code: BPF_JEQ_K, k: 6, ifFalse: 'stub' },
   { code: BPF_LD_B_ABS, k: 19 }, // plen
   { code: BPF_JEQ_K, k: 4, ifFalse: 'stub' },
-  { label: 'whole', code: BPF_RET_K, k: KEEP_WHOLE },
+  { label: 'whole', code: BPF_RET_K, k: ARP_FRAME_LENGTH }, // a shorter frame stays as it is, to be counted short
   { label: 'stub', code: BPF_RET_K, k: ARP_HEADER_STUB_LENGTH },
   { label: 'drop', code: BPF_RET_K, k: 0 },
 ];

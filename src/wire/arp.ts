@@ -17,17 +17,10 @@ export const ARP_FRAME_LENGTH = 42;
 export const ARP_HEADER_STUB_LENGTH = 22;
 export const ARPOP_REQUEST = 1;
 export const ARPOP_REPLY = 2;
-/**
- * Largest frame accepted. An ARP frame is 42 bytes, 60 padded; 64 leaves room
- * for an FCS or a stray VLAN tag. Anything longer is not an ARP packet a real
- * stack sends, so it is dropped rather than answered.
- */
-export const MAX_ARP_FRAME_LENGTH = 64;
 
 /** Why a frame was not decoded; each is counted as `malformed:<reason>`. */
 export type MalformedReason =
   | 'short'
-  | 'oversize'
   | 'not-arp'
   | 'htype'
   | 'ptype'
@@ -37,7 +30,7 @@ export type MalformedReason =
   | 'sender-mac';
 
 export const MALFORMED_REASONS: readonly MalformedReason[] = [
-  'short', 'oversize', 'not-arp', 'htype', 'ptype', 'hlen', 'plen', 'op', 'sender-mac',
+  'short', 'not-arp', 'htype', 'ptype', 'hlen', 'plen', 'op', 'sender-mac',
 ];
 
 /** A decoded frame. MACs are numbers (see mac.ts), IPs unsigned 32-bit numbers. */
@@ -59,15 +52,14 @@ export function emptyArpFrame(): ArpFrame {
 /**
  * Decodes the frame `buf[offset, offset+length)` into `out`.
  * Returns `undefined` on success, or the reason the frame is malformed; it
- * never reads outside the given range and never throws for any input.
- * `length` is the frame's length on the wire and may exceed what `buf` holds
- * (a truncated receive): that is reported as `oversize`.
+ * never reads outside the given range (nor past its first 42 bytes) and never
+ * throws for any input. Bytes after the 42-byte ARP frame (Ethernet padding,
+ * trailers of any length) are ignored, as the Linux kernel ignores them.
  */
 export function decodeArp(buf: Uint8Array, offset: number, length: number, out: ArpFrame): MalformedReason | undefined {
-  if (length > MAX_ARP_FRAME_LENGTH) return 'oversize';
   // The kernel filter passes malformed ARP as a 22-byte header stub (see
   // arp-filter.ts), so the header fields are judged before the length.
-  if (length < ARP_HEADER_STUB_LENGTH || offset + length > buf.length) return 'short';
+  if (length < ARP_HEADER_STUB_LENGTH || offset + Math.min(length, ARP_FRAME_LENGTH) > buf.length) return 'short';
   if (((buf[offset + 12]! << 8) | buf[offset + 13]!) !== ETHERTYPE_ARP) return 'not-arp';
   if (((buf[offset + 14]! << 8) | buf[offset + 15]!) !== 1) return 'htype';
   if (((buf[offset + 16]! << 8) | buf[offset + 17]!) !== ETHERTYPE_IPV4) return 'ptype';

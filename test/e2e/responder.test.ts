@@ -151,7 +151,6 @@ t.test('malformed frames are dropped, counted by reason, and never break answeri
   const d = await startDaemon(lab, 'director', CONFIG)
   const cmac = lab.mac('client', 'eth0')
   const base = { ethSrc: cmac, senderIp: CLIENT_IP, targetIp: VIP }
-  const oversize = arpFrameHex(base) + '00'.repeat(1000)
   const cases: Array<{ reason: string; hex: string }> = [
     { reason: 'htype', hex: arpFrameHex({ ...base, htype: 6 }) },
     { reason: 'ptype', hex: arpFrameHex({ ...base, ptype: 0x86dd }) },
@@ -160,7 +159,6 @@ t.test('malformed frames are dropped, counted by reason, and never break answeri
     { reason: 'op', hex: arpFrameHex({ ...base, op: 3 }) },
     { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: '01:00:5e:00:00:01' }) },
     { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: 'ff:ff:ff:ff:ff:ff' }) },
-    { reason: 'oversize', hex: oversize },
     { reason: 'short', hex: arpFrameHex({ ...base, truncate: 30 }) },
     // Shorter frames never arrive: the receiving kernel drops ARP frames under
     // 22 bytes before any packet socket sees them (checked with tshark on veth).

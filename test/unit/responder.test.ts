@@ -3,7 +3,7 @@ import { Responder } from '../../src/responder/responder.js';
 import type { Outcome } from '../../src/responder/outcome.js';
 import { VipTable } from '../../src/vips/vip-table.js';
 import type { GroupState } from '../../src/vips/group-state.js';
-import type { FrameBatch, FrameConn } from '../../src/io/frame-conn.js';
+import type { FrameBatch, FrameConn, RxBatch } from '../../src/io/frame-conn.js';
 import { decodeArp, emptyArpFrame, encodeArp, encodeArpRequest, encodeGarp, type ArpFrame } from '../../src/wire/arp.js';
 import { BROADCAST_MAC, parseMac } from '../../src/wire/mac.js';
 import { parseIpv4 } from '../../src/wire/ipv4.js';
@@ -55,16 +55,37 @@ function setup() {
   return { responder, conn, claims, groups: { web, vrrp, mail } };
 }
 
-/** One frame in a batch of fixed 128-byte slots, as the packet socket delivers it. */
-function batchOf(frames: Array<{ build: (buf: Buffer) => number; length?: number }>): FrameBatch {
-  const slot = 128;
+// sll_pkttype values (linux/if_packet.h)
+const PACKET_HOST = 0;
+const PACKET_BROADCAST = 1;
+const PACKET_MULTICAST = 2;
+const PACKET_OTHERHOST = 3;
+
+/** A frame to put in a batch, with what the ring says about it. */
+interface TestFrame {
+  build: (buf: Buffer) => number;
+  /** Length on the wire (default: what `build` wrote). */
+  length?: number;
+  /** sll_pkttype (default PACKET_BROADCAST). */
+  packetType?: number;
+  /** TCI left on the frame (default -1, none). */
+  vlanTag?: number;
+}
+
+/** Frames in a batch of fixed 64-byte slots, as the packet socket delivers them. */
+function batchOf(frames: TestFrame[]): RxBatch {
+  const slot = 64;
   const buf = Buffer.alloc(slot * frames.length);
   const lengths = new Int32Array(frames.length);
+  const packetTypes = new Uint8Array(frames.length);
+  const vlanTags = new Int32Array(frames.length);
   frames.forEach((f, i) => {
     const n = f.build(buf.subarray(i * slot, (i + 1) * slot));
     lengths[i] = f.length ?? n;
+    packetTypes[i] = f.packetType ?? PACKET_BROADCAST;
+    vlanTags[i] = f.vlanTag ?? -1;
   });
-  return { buf, slotSize: slot, lengths, count: frames.length };
+  return { buf, slotSize: slot, lengths, packetTypes, vlanTags, count: frames.length };
 }
 
 const req = (target: string, opts: { ethDst?: number; senderIp?: number; op?: number } = {}) => ({
@@ -74,7 +95,7 @@ const req = (target: string, opts: { ethDst?: number; senderIp?: number; op?: nu
   }),
 });
 
-const cases: Array<{ desc: string; frame: { build: (b: Buffer) => number; length?: number }; want: Outcome; replyMac?: number }> = [
+const cases: Array<{ desc: string; frame: TestFrame; want: Outcome; replyMac?: number }> = [
   { desc: 'answers a broadcast request for a MASTER VIP', frame: req('198.51.100.10'), want: 'answered', replyMac: IFACE_MAC },
   { desc: 'answers a unicast request to the interface MAC', frame: req('198.51.100.10', { ethDst: IFACE_MAC }), want: 'answered', replyMac: IFACE_MAC },
   { desc: 'answers with the group MAC when one is configured', frame: req('198.51.100.11'), want: 'answered', replyMac: VRRP_MAC },
@@ -83,11 +104,24 @@ const cases: Array<{ desc: string; frame: { build: (b: Buffer) => number; length
   { desc: 'is silent for a BACKUP group', frame: req('198.51.100.20'), want: 'not-master' },
   { desc: 'is silent for an address that is no VIP', frame: req('198.51.100.99'), want: 'not-a-vip' },
   { desc: 'is silent for a VIP of another interface', frame: req('203.0.113.5'), want: 'wrong-interface' },
-  { desc: 'is silent for a unicast request to another MAC (promiscuous)', frame: req('198.51.100.10', { ethDst: OTHER_MAC }), want: 'not-for-us' },
+  { desc: 'is silent for a unicast request to a MAC that does not answer for the VIP', frame: { ...req('198.51.100.10', { ethDst: OTHER_MAC }), packetType: PACKET_HOST }, want: 'not-for-us' },
+  { desc: 'is silent for a request to a multicast MAC', frame: { ...req('198.51.100.10', { ethDst: parseMac('01:00:5e:00:00:01')! }), packetType: PACKET_MULTICAST }, want: 'not-for-us' },
+  { desc: 'is silent for a frame the kernel marked for another host (promiscuous, veth)', frame: { ...req('198.51.100.10', { ethDst: OTHER_MAC }), packetType: PACKET_OTHERHOST }, want: 'other-host' },
+  { desc: 'is silent for a broadcast the kernel marked for another host (a foreign VLAN tag it removed)', frame: { ...req('198.51.100.10'), packetType: PACKET_OTHERHOST }, want: 'foreign-vlan' },
+  { desc: 'is silent for a request to its MAC the kernel marked for another host (a foreign VLAN tag)', frame: { ...req('198.51.100.10', { ethDst: IFACE_MAC }), packetType: PACKET_OTHERHOST }, want: 'foreign-vlan' },
+  { desc: 'is silent for a frame still tagged VID 100 (DSA conduit)', frame: { ...req('198.51.100.10'), vlanTag: 100 }, want: 'foreign-vlan' },
+  { desc: 'is silent for a frame still tagged VID 4095 with PCP 7', frame: { ...req('198.51.100.10'), vlanTag: 0xefff }, want: 'foreign-vlan' },
+  { desc: 'answers a priority-tagged request (VID 0, PCP 5)', frame: { ...req('198.51.100.10'), vlanTag: 0xa000 }, want: 'answered', replyMac: IFACE_MAC },
+  { desc: 'answers a unicast request the kernel marked for this host', frame: { ...req('198.51.100.10', { ethDst: IFACE_MAC }), packetType: PACKET_HOST }, want: 'answered', replyMac: IFACE_MAC },
   { desc: 'does not answer ARP replies', frame: req('198.51.100.10', { op: 2 }), want: 'not-request' },
   { desc: 'does not answer a gratuitous request', frame: { build: (b) => encodeGarp(b, 0, 'request', CLIENT_MAC, ip('198.51.100.10')) }, want: 'gratuitous' },
   { desc: 'drops a frame with a bad header', frame: { build: (b) => { const n = encodeArpRequest(b, 0, CLIENT_MAC, CLIENT_IP, ip('198.51.100.10')); b[19] = 16; return n; } }, want: 'malformed:plen' },
-  { desc: 'drops a frame longer than its slot', frame: { ...req('198.51.100.10'), length: 1500 }, want: 'malformed:oversize' },
+  { desc: 'answers a request followed by trailing bytes (a 1514-byte frame cut to 42 by the filter)', frame: { ...req('198.51.100.10'), length: 1514 }, want: 'answered', replyMac: IFACE_MAC },
+  { desc: 'answers a request in a jumbo frame', frame: { ...req('198.51.100.10'), length: 9014 }, want: 'answered', replyMac: IFACE_MAC },
+  ...['127.0.0.1', '127.255.255.255', '224.0.0.1', '239.255.255.255', '255.255.255.255', '240.0.0.1', '254.1.2.3', '0.0.0.1', '0.255.255.255'].map((sender) => ({
+    desc: `is silent for a request from martian sender ${sender}`, frame: req('198.51.100.10', { senderIp: ip(sender) }), want: 'martian-sender' as const,
+  })),
+  { desc: 'counts a martian reply as a reply', frame: req('198.51.100.10', { senderIp: ip('127.0.0.1'), op: 2 }), want: 'not-request' },
   { desc: 'drops a truncated frame', frame: { ...req('198.51.100.10'), length: 30 }, want: 'malformed:short' },
 ];
 
