@@ -23,11 +23,15 @@
  *     is not 0 never reaches an ARP socket (after one tag the kernel sees
  *     EtherType 0x8100), so it is neither answered nor counted.
  *     In raw-frame terms (XDP, before the kernel's receive path, with any tag
- *     the NIC did not already strip still in the bytes): skip 0x8100/0x88a8
- *     tags with VID 0; any tag with another VID → `foreign-vlan`; an outer
- *     tag with another VID over a second tag is not ARP at all; a unicast
- *     destination other than the interface's MAC (or a MAC a macvlan on it
- *     holds) → `other-host`.
+ *     the NIC did not already strip still in the bytes; 0x8100 and 0x88a8
+ *     tags alike), as seen on Linux 6.18 with scapy frames through a bridge:
+ *     - leading tags with VID 0 (one, two, three) are skipped: as untagged;
+ *     - then a tag with another VID followed by EtherType 0x0806 →
+ *       `foreign-vlan`;
+ *     - a tag with another VID followed by a further tag → not ARP: it never
+ *       reaches an ARP socket, is not answered and not counted;
+ *     - untagged or VID 0 only, unicast to a MAC other than the interface's
+ *       (or one a macvlan on it holds) → `other-host`.
  *  2. ARP header (decodeArp in ../wire/arp.ts) → `malformed:<reason>`:
  *     EtherType, htype 1, ptype 0x0800, hlen 6, plen 4, op 1 or 2, at least
  *     42 bytes, a unicast sender MAC. Bytes after the 42-byte ARP frame

@@ -78,7 +78,9 @@ t.test('802.1Q/802.1ad-tagged requests: answered exactly when the kernel answers
     { desc: '802.1ad VID 100', tags: [ad(100)], answered: false, counted: 'foreign-vlan' },
     { desc: 'QinQ 802.1ad VID 0 + 802.1Q VID 200', tags: [ad(0), q(200)], answered: false, counted: 'foreign-vlan' },
     { desc: '802.1Q VID 0 + 802.1Q VID 100', tags: [q(0), q(100)], answered: false, counted: 'foreign-vlan' },
-    // The kernel strips one tag and then sees EtherType 0x8100: no ARP socket gets it.
+    { desc: 'three 802.1Q VID-0 tags', tags: [q(0), q(0), q(0)], answered: true, counted: 'answered' },
+    // No ARP socket gets this: the kernel strips the outer tag, then sees
+    // EtherType 0x8100 (it strips a second one only under a VID-0 tag).
     { desc: 'QinQ 802.1ad VID 100 + 802.1Q VID 200', tags: [ad(100), q(200)], answered: false },
     { desc: 'untagged, unicast to another MAC', tags: [], unicast: 'other', answered: false, counted: 'other-host' },
   ]
