@@ -6,7 +6,9 @@
 // a namespace whose kernel answers ARP itself; the client's capture says who
 // answered, the receivers' captures prove the frames were on the wire.
 import t from 'tap'
-import { scapySend, skipUnlessRoot, startCapture, startDaemon, type DaemonProcess, type Frame, type Lab } from './lab.js'
+import { join } from 'node:path'
+import { parseExposition } from './exposition.js'
+import { REPO_ROOT, run, scapySend, skipUnlessRoot, startCapture, startDaemon, type DaemonProcess, type Frame, type Lab } from './lab.js'
 import {
   answeredBy, kernelOracleLab, ORACLE_IP, ORACLE_LAB_CONFIG, requestPair, setLanMtu, VIP, withTrailer, withVlanTags,
   type VlanTag,
@@ -61,7 +63,9 @@ function reached(frames: Frame[], senderIp: string, targetIp: string): boolean {
 t.test('802.1Q/802.1ad-tagged requests: answered exactly when the kernel answers (VID 0 only), untagged', async (t) => {
   if (skipUnlessRoot(t, ['tshark', 'scapy'])) return
   const lab = await kernelOracleLab(t)
-  const d = await startDaemon(lab, 'director', ORACLE_LAB_CONFIG)
+  const dir = lab.tempDir('vip-arpd-vlan-')
+  const socket = join(dir, 'control.sock')
+  const d = await startDaemon(lab, 'director', { ...ORACLE_LAB_CONFIG, control: { socket } }, { dir })
   const cmac = lab.mac('client')
   const q = (vid: number, pcp = 0): VlanTag => ({ tpid: 0x8100, vid, pcp })
   const ad = (vid: number): VlanTag => ({ tpid: 0x88a8, vid })
@@ -108,7 +112,6 @@ t.test('802.1Q/802.1ad-tagged requests: answered exactly when the kernel answers
   const replies = atClient.filter((f) => f.arpOp === 2 && (f.senderIp === VIP || f.senderIp === ORACLE_IP))
   t.ok(replies.length > 0 && replies.every((f) => f.ethType === 0x0806 && !tagged(f)), 'every reply, the kernel\'s and vip-arpd\'s, is untagged')
 
-  await d.stop()
   // The director also receives the frames for the oracle's address: the
   // broadcast ones always, the unicast ones when the bridge floods them.
   const want: Record<string, number> = { 'answered': 0, 'foreign-vlan': 0, 'other-host': 0, 'not-a-vip': 0 }
@@ -118,6 +121,15 @@ t.test('802.1Q/802.1ad-tagged requests: answered exactly when the kernel answers
     if (!reached(atDirector, cases[i]!.senderIp, ORACLE_IP)) return
     want[s.unicast !== undefined ? 'other-host' : s.counted === 'answered' ? 'not-a-vip' : s.counted]!++
   })
+  const ctl = (args: string[]) => run(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js'), '--socket', socket, ...args], { check: true })
+  const metrics = parseExposition((await ctl(['metrics'])).stdout)
+  const status = JSON.parse((await ctl(['--json', 'status'])).stdout) as { interfaces: Array<{ name: string; counts: Record<string, number> }> }
+  const statusCounts = status.interfaces.find((i) => i.name === 'eth0')?.counts ?? {}
+  for (const name of ['foreign-vlan', 'other-host']) {
+    t.equal(metrics.sum('vip_arpd_frames_total', { iface: 'eth0', outcome: name }), want[name], `vip-arpctl metrics: outcome ${name}`)
+    t.equal(statusCounts[name], want[name], `vip-arpctl status: ${name}`)
+  }
+  await d.stop()
   const counts = finalCounts(d)
   t.same(Object.fromEntries(Object.keys(want).map((k) => [k, counts[k]])), want, `counted: ${JSON.stringify(want)}`)
 })
