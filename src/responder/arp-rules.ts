@@ -8,7 +8,8 @@
  *
  *  1. Link layer ({@link linkDrop}), from what the kernel says about the frame:
  *     - a VLAN tag with a VID other than 0 still on the frame (tp_vlan_tci;
- *       the kernel leaves it there only on a DSA conduit) → `foreign-vlan`;
+ *       the kernel clears it before an ARP socket sees the frame except where
+ *       it skips its VLAN check, as on a DSA conduit) → `foreign-vlan`;
  *     - sll_pkttype PACKET_OTHERHOST: the kernel ignores these (arp_rcv). It
  *       marks a frame so when it is unicast to another MAC (seen on veth, or
  *       in promiscuous mode) → `other-host`, and when it carried a tag with a
