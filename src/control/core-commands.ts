@@ -72,6 +72,10 @@ export function statusOf(daemon: Daemon): Record<string, unknown> {
       name: link.iface,
       mac: formatMac(link.macAddress),
       present: link.wire !== undefined,
+      /** 'missing' (waited for), 'down' or 'up' */
+      state: link.phase,
+      ...(link.missingSince === undefined ? {} : { missingSince: new Date(link.missingSince).toISOString() }),
+      flaps: link.flaps,
       counts: { ...link.responder.counts },
       txDropped: link.responder.txDropped,
       socketErrors: link.socketErrors,
