@@ -2,8 +2,9 @@
  * Tells systemd what the daemon is doing (sd_notify(3)): READY=1 once every
  * socket is open and the config applied (this feature starts last), STATUS=
  * on every role change, reload and interface change, RELOADING=1 / READY=1
- * around reloads, * STOPPING=1 on shutdown, and WATCHDOG=1 pings from an event-loop timer, so a
- * loop that stops turning stops the pings and systemd restarts us.
+ * around reloads, STOPPING=1 on shutdown, and WATCHDOG=1 pings from an
+ * event-loop timer, so a loop that stops turning stops the pings and systemd
+ * restarts us.
  *
  * Without `$NOTIFY_SOCKET` (run by hand, the demo, tests) it does nothing.
  */
