@@ -48,6 +48,7 @@ export class InterfaceLink {
   flaps = 0;
   /** When the interface was last seen missing (ms since the epoch); undefined while present. */
   missingSince: number | undefined;
+  private reportedPhase: LinkPhase;
 
   /**
    * Opens the interface's socket now, or waits for the interface when it does
@@ -79,6 +80,7 @@ export class InterfaceLink {
       }
       this.waitFor({ present: false, error: code });
     }
+    this.reportedPhase = this.phase;
     this.watch.start();
   }
 
@@ -127,7 +129,7 @@ export class InterfaceLink {
       this.conn?.close();
       this.conn = undefined;
       this.waitFor(now);
-      this.opts.onPhaseChange?.(this);
+      this.notePhase();
       return;
     }
     const recreated = !before.present || before.info.index !== now.info.index;
@@ -144,7 +146,7 @@ export class InterfaceLink {
         return;
       }
       if (now.up) this.opts.onReopen?.(this);
-      this.opts.onPhaseChange?.(this);
+      this.notePhase();
       // Logged after the re-announce: a synchronous log write must not delay the first GARP.
       this.log.info({ ifindex: now.info.index, mac: formatMac(this.mac), up: now.up }, 'interface (re)appeared; socket reopened');
       return;
@@ -153,8 +155,15 @@ export class InterfaceLink {
     const cameUp = now.up && !(before.present && before.up);
     if (cameUp) this.flaps++;
     if (now.up) this.opts.onReopen?.(this);
-    if (before.present && before.up !== now.up) this.opts.onPhaseChange?.(this);
+    this.notePhase();
     this.log.info({ up: now.up, mac: formatMac(this.mac) }, now.up ? 'interface up' : 'interface down');
+  }
+
+  private notePhase(): void {
+    const phase = this.phase;
+    if (phase === this.reportedPhase) return;
+    this.reportedPhase = phase;
+    this.opts.onPhaseChange?.(this);
   }
 
   close(): void {
