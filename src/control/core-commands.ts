@@ -79,6 +79,7 @@ export function statusOf(daemon: Daemon): Record<string, unknown> {
       counts: { ...link.responder.counts },
       txDropped: link.responder.txDropped,
       socketErrors: link.socketErrors,
+      sendErrors: { ...link.sendErrors },
       reopens: link.reopens,
     })),
     ...daemon.commands.statusSections(),

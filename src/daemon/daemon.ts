@@ -236,7 +236,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const link of this.links.values()) {
       link.close();
       const r = link.responder;
-      this.log.info({ iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens, flaps: link.flaps }, 'final counters');
+      this.log.info({ iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens, flaps: link.flaps, sendErrors: link.sendErrors }, 'final counters');
     }
     this.links.clear();
     this.linkMonitor.close();

@@ -44,6 +44,12 @@ export class InterfaceLink {
   /** Socket errors seen (ENETDOWN while the link is down, and the like). */
   socketErrors = 0;
   reopens = 0;
+  /**
+   * Sends the kernel refused, per errno code (ENETDOWN while the link is
+   * down, ENOBUFS, …), replies and GARPs alike: the code is kept here even
+   * where the sender only counts a dropped frame.
+   */
+  readonly sendErrors: Record<string, number> = {};
   /** Link down→up transitions seen (each one re-announces). */
   flaps = 0;
   /** When the interface was last seen missing (ms since the epoch); undefined while present. */
@@ -61,7 +67,7 @@ export class InterfaceLink {
     this.log = opts.log.child({ iface: opts.iface });
     this.responder = new Responder({
       iface: opts.iface,
-      conn: { start: () => undefined, send: (b) => this.conn?.send(b) ?? 0, close: () => undefined },
+      conn: this.countingConn,
       interfaceMac: () => this.mac,
       vips: opts.vips,
       ...(opts.onForeignClaim === undefined ? {} : { onForeignClaim: opts.onForeignClaim }),
@@ -84,9 +90,24 @@ export class InterfaceLink {
     this.watch.start();
   }
 
+  /** The socket's send, counting each refusal by errno code in {@link sendErrors}; it rethrows. */
+  private readonly countingConn: FrameConn = {
+    start: () => undefined,
+    send: (b) => {
+      try {
+        return this.conn?.send(b) ?? 0;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+        this.sendErrors[code] = (this.sendErrors[code] ?? 0) + 1;
+        throw err;
+      }
+    },
+    close: () => undefined,
+  };
+
   /** The connection GARPs are sent on; undefined while the interface is missing. */
   get wire(): FrameConn | undefined {
-    return this.conn;
+    return this.conn === undefined ? undefined : this.countingConn;
   }
 
   get macAddress(): number {
