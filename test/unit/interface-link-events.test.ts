@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { readFileSync } from 'node:fs'
+import { vethFlapDatagrams } from './rtnetlink-fixture.js'
 import { createLogger } from '../../src/log.js'
 import { LinkMonitor, type LinkEventSource } from '../../src/iface/link-monitor.js'
 import { InterfaceLink } from '../../src/daemon/interface-link.js'
@@ -7,17 +7,6 @@ import { SAFETY_POLL_MS, INTERFACE_POLL_MS, stateAfterMessage } from '../../src/
 import type { NetlinkHandlers } from '../../src/native/netlink-socket.js'
 import { decodeLinkMessages } from '../../src/iface/rtnetlink.js'
 import { RecordingConn } from './announcer-fixture.js'
-
-/** Kernel datagrams by step, from the captured fixture (see rtnetlink.test.ts). */
-function fixture(): Map<string, Buffer[]> {
-  const steps = new Map<string, Buffer[]>()
-  let step = ''
-  for (const line of readFileSync(new URL('fixtures/rtnetlink-veth-flap.txt', import.meta.url), 'utf8').split('\n')) {
-    if (line.startsWith('# ')) steps.set((step = line.slice(2)), [])
-    else if (line.trim() !== '') steps.get(step)!.push(Buffer.from(line, 'hex'))
-  }
-  return steps
-}
 
 /** A LinkEventSource whose datagrams the test pushes. */
 class FakeSource implements LinkEventSource {
@@ -51,7 +40,7 @@ function linkOn(iface: string, source: FakeSource, t: Test) {
 }
 
 t.test('a link that does not exist is waited for and opened when the kernel announces it', async (t) => {
-  const steps = fixture()
+  const steps = vethFlapDatagrams()
   const source = new FakeSource()
   const { link, events } = linkOn('nlcap0', source, t)
   t.equal(link.phase, 'missing', 'missing at start, no throw')
@@ -67,7 +56,7 @@ t.test('a link that does not exist is waited for and opened when the kernel anno
 })
 
 t.test('every down→up re-announces, also when both arrive in one read', async (t) => {
-  const steps = fixture()
+  const steps = vethFlapDatagrams()
   const source = new FakeSource()
   const { link, events } = linkOn('nlcap0', source, t)
   source.push(...steps.get('add veth')!, ...steps.get('up both')!)
@@ -108,7 +97,7 @@ t.test('the watch polls slowly with link events and fast without', async (t) => 
 })
 
 t.test('stateAfterMessage: our name, another link, our index renamed away', async (t) => {
-  const steps = fixture()
+  const steps = vethFlapDatagrams()
   const [m] = decodeLinkMessages(steps.get('up nlcap0')![1]!).links
   const up = stateAfterMessage('nlcap0', { present: false, error: 'ENODEV' }, m!)
   t.match(up, { present: true, up: true, info: { index: 3, name: 'nlcap0' } })

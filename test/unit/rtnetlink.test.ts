@@ -1,26 +1,13 @@
 import t from 'tap'
-import { readFileSync } from 'node:fs'
+import { vethFlapDatagrams } from './rtnetlink-fixture.js'
 import { randomBytes } from 'node:crypto'
 import { decodeLinkMessages, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, isRunning, NLMSG_HDRLEN, RTM_NEWLINK } from '../../src/iface/rtnetlink.js'
-
-/** The fixture's datagrams, grouped under the step (`# up both`, …) that caused them. */
-function fixture(): Map<string, Buffer[]> {
-  const steps = new Map<string, Buffer[]>()
-  let step = ''
-  for (const line of readFileSync(new URL('fixtures/rtnetlink-veth-flap.txt', import.meta.url), 'utf8').split('\n')) {
-    if (line.startsWith('# ')) {
-      step = line.slice(2)
-      steps.set(step, [])
-    } else if (line.trim() !== '') steps.get(step)!.push(Buffer.from(line, 'hex'))
-  }
-  return steps
-}
 
 const summary = (bufs: Buffer[]): string[] =>
   bufs.flatMap((b) => decodeLinkMessages(b).links.map((l) => `${l.kind} ${l.index} ${l.name} ${l.operstate} running=${isRunning(l.flags)}`))
 
 t.test('decodeLinkMessages reads the messages the kernel sent for a veth created, flapped and deleted', async (t) => {
-  const steps = fixture()
+  const steps = vethFlapDatagrams()
   for (const bufs of steps.values()) for (const b of bufs) t.equal(decodeLinkMessages(b).malformed, 0, 'nothing malformed in a real datagram')
   t.same(summary(steps.get('add veth')!), ['new 2 nlcap1 DOWN running=false', 'new 3 nlcap0 DOWN running=false'])
   t.same(summary(steps.get('up both')!), [
@@ -39,7 +26,7 @@ t.test('decodeLinkMessages reads the messages the kernel sent for a veth created
 })
 
 t.test('decodeLinkMessages keeps every message of a datagram in order (a flap in one read)', async (t) => {
-  const steps = fixture()
+  const steps = vethFlapDatagrams()
   const down = steps.get('down nlcap0')![0]!
   const up = steps.get('up nlcap0')![1]!
   const both = Buffer.concat([down, up]) // each message is 4-byte aligned already
@@ -47,7 +34,7 @@ t.test('decodeLinkMessages keeps every message of a datagram in order (a flap in
 })
 
 t.test('decodeLinkMessages counts what it cannot decode and never throws', async (t) => {
-  const real = fixture().get('up nlcap0')![1]!
+  const real = vethFlapDatagrams().get('up nlcap0')![1]!
   const cases: Array<{ desc: string; input: Buffer; links: number; malformed: number }> = [
     { desc: 'empty', input: Buffer.alloc(0), links: 0, malformed: 0 },
     { desc: 'shorter than a header', input: real.subarray(0, 10), links: 0, malformed: 1 },
