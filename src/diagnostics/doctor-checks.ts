@@ -173,7 +173,7 @@ export function checkDaemon(facts: DoctorFacts): DoctorCheck[] {
   const out: DoctorCheck[] = [];
   for (const name of groupInterfaces(facts)) {
     if (facts.socketOpen.get(name) === true) out.push(pass('socket', name, `vip-arpd has its packet socket open on ${name}`));
-    else out.push({ check: 'socket', subject: name, status: 'fail', message: `vip-arpd has no open socket on ${name}: its VIPs are not answered`, fix: [`ip link show ${name}  # the interface must exist; vip-arpd reopens it within a second`, 'journalctl -u vip-arpd  # for the reason'] });
+    else out.push({ check: 'socket', subject: name, status: 'fail', message: `vip-arpd has no open socket on ${name}: its VIPs are not answered`, fix: [`ip link show ${name}  # the interface must exist; vip-arpd opens it as soon as it appears`, 'journalctl -u vip-arpd  # for the reason'] });
   }
   if (facts.capNetRaw === true) out.push(pass('capability', 'daemon', 'CAP_NET_RAW is in the effective set'));
   else {

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { arping, createLab, DAEMON_ENTRY, REPO_ROOT, run, skipUnlessRoot, startDaemon, waitFor } from './lab.js'
+import { arping, createLab, DAEMON_ENTRY, REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor } from './lab.js'
 import { startNotifyReceiver } from '../unit/notify-receiver.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
@@ -93,4 +93,30 @@ t.test('a missing interface is waited for and reported, at start and on reload',
   t.match(check.stderr, /warning: interface "eth7" \(groups "later"\) does not exist now/)
   t.notMatch(check.stderr, /"eth0"|"eth1"/, 'existing interfaces are not warned about')
   t.equal((await d.stop()).code, 0)
+})
+
+t.test('an interface down at start: GARP failures logged by code without a stack, counted, announced once up', async (t) => {
+  if (skipUnlessRoot(t, ['tshark'])) return
+  const lab = await createLab(t, { hosts: [{ name: 'client', ip: '192.0.2.2/24' }, { name: 'director', ip: '192.0.2.1/24' }] })
+  await lab.setLink('director', 'eth0', 'down')
+  const dir = lab.tempDir('vip-arpd-down-')
+  const socket = join(dir, 'control.sock')
+  const cap = await startCapture(lab, 'client', 'eth0', 'arp')
+  const d = await startDaemon(lab, 'director', {
+    stateFile: join(dir, 'state.json'), control: { socket }, watch: { enabled: false }, log: { level: 'info' },
+    groups: [{ name: 'web', interface: 'eth0', vips: [VIP], garp: { mode: 'request', count: 5, intervalMs: 100, delayMs: 0 } }],
+  }, { dir })
+  await sleep(700) // the five rounds of the start burst, all refused with ENETDOWN
+  const failures = d.logs().filter((l) => l.msg?.startsWith('cannot send gratuitous ARP'))
+  t.equal(failures.length, 1, `5 failed rounds, ${failures.length} log line (rate-limited per code)`)
+  t.match(failures[0], { code: 'ENETDOWN', group: 'web', level: 40 })
+  t.notOk(JSON.stringify(d.logs()).includes('"stack"'), 'no stack trace in any log line (before: one per failure)')
+  const status = JSON.parse((await run(process.execPath, [CTL, '--socket', socket, '--json', 'status'], { timeoutMs: 20_000 })).stdout) as { interfaces: Array<{ name: string; state: string; sendErrors: Record<string, number> }> }
+  t.match(status.interfaces[0], { name: 'eth0', state: 'down' })
+  t.ok((status.interfaces[0]?.sendErrors['ENETDOWN'] ?? 0) >= 5, `ENETDOWN counted: ${JSON.stringify(status.interfaces[0]?.sendErrors)}`)
+  await lab.setLink('director', 'eth0', 'up')
+  await sleep(300)
+  const frames = await cap.stop()
+  t.ok(frames.some((f) => f.ethSrc === lab.mac('director') && f.senderIp === VIP && f.targetIp === VIP), 'the group is announced once the link is up')
+  await d.stop()
 })
