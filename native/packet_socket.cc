@@ -24,6 +24,8 @@
 
 #include <vector>
 
+#include "netlink_socket.h"
+
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23  // linux/if_packet.h, Linux >= 4.20
 #endif
@@ -427,6 +429,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram));
   exports.Set("Poller", Poller::Init(env));
   exports.Set("RxRing", RxRing::Init(env));
+  RegisterNetlink(env, exports);
   return exports;
 }
 

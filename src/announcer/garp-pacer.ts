@@ -39,6 +39,11 @@ export const TX_RETRY_MS = 2;
 export const MAX_TX_STALLS = 50;
 
 const TRANSIENT_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'ENOBUFS']);
+/**
+ * What a send fails with while the interface is down (ENETDOWN) or going away
+ * (ENXIO, ENODEV): expected, so logged by code, without a stack trace.
+ */
+const LINK_DOWN_CODES = new Set(['ENETDOWN', 'ENXIO', 'ENODEV']);
 /** A send failure repeats every round while an interface is down: one line a minute per group is enough. */
 const SEND_FAILURE_LOG_MS = 60_000;
 
@@ -182,7 +187,10 @@ export class GarpPacer {
         continue;
       }
       if (err !== undefined && !TRANSIENT_CODES.has(err.code ?? '')) {
-        logLimited(this.log, 'warn', this.warnings, job.group, { err, group: job.group }, 'cannot send gratuitous ARP; dropping the rest of this round');
+        const code = err.code ?? 'UNKNOWN';
+        const expected = LINK_DOWN_CODES.has(code);
+        // Keyed by code too: a new kind of failure is told at once, a repeat once a minute.
+        logLimited(this.log, 'warn', this.warnings, `${job.group}:${code}`, expected ? { group: job.group, code, reason: err.message } : { err, group: job.group }, 'cannot send gratuitous ARP; dropping the rest of this round');
         this.dropJob(job);
         continue;
       }

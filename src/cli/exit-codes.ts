@@ -7,8 +7,6 @@ export const EXIT_OK = 0;
 export const EXIT_SOFTWARE = 70;
 /** bad command-line usage (EX_USAGE) */
 export const EXIT_USAGE = 64;
-/** a configured interface does not exist (EX_UNAVAILABLE) */
-export const EXIT_NO_INTERFACE = 69;
 /** a socket or file the daemon must create cannot be (EX_CANTCREAT), e.g. the control socket is in use */
 export const EXIT_CANT_CREATE = 73;
 /** no CAP_NET_RAW: cannot open a packet socket (EX_NOPERM) */

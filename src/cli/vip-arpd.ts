@@ -10,7 +10,9 @@ import { createLogger } from '../log.js';
 import { Daemon } from '../daemon/daemon.js';
 import { buildFeatures } from '../daemon/features.js';
 import { VipArpdError } from '../errors.js';
-import { EXIT_CANT_CREATE, EXIT_CONFIG, EXIT_NO_INTERFACE, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
+import { readInterfaceState } from '../iface/interface-watch.js';
+import { missingInterfaceWarnings } from '../iface/missing-interfaces.js';
+import { EXIT_CANT_CREATE, EXIT_CONFIG, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
 
 const USAGE = `Usage: vip-arpd [--config FILE] [options]
 
@@ -26,9 +28,10 @@ Options:
       --metrics-listen ADDR  host:port for Prometheus /metrics (env VIP_ARPD_METRICS_LISTEN)
   -h, --help                 show this help
 
-Exit codes: 0 ok, 64 usage, 69 interface missing, 70 internal error,
+Exit codes: 0 ok, 64 usage, 70 internal error,
 73 cannot create the control socket, state file or FIFO reader,
-77 no CAP_NET_RAW, 78 invalid config.`;
+77 no CAP_NET_RAW, 78 invalid config. A configured interface that does not
+exist is waited for (and reported), not an exit; --check-config warns of it.`;
 
 function fail(code: number, message: string): never {
   process.stderr.write(`vip-arpd: ${message}\n`);
@@ -43,9 +46,6 @@ function failConfig(err: ConfigError): never {
 /** Exits with the code and message that say what to fix; rethrows what is a bug. */
 function startupFailure(err: unknown): never {
   const e = err as NodeJS.ErrnoException & { iface?: string };
-  if (e.code === 'ENODEV') {
-    fail(EXIT_NO_INTERFACE, `interface "${e.iface ?? '?'}" does not exist: fix groups[].interface or create the interface (ip link show)`);
-  }
   if ((e.code === 'EPERM' || e.code === 'EACCES') && e.syscall === 'socket(AF_PACKET)') {
     fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${e.iface ?? 'the interface'} (${e.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
   }
@@ -93,6 +93,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (parsed.values['check-config'] === true) {
     process.stdout.write(`${JSON.stringify(effectiveConfig(snapshot), null, 2)}\n`);
+    // A warning, not an error: a VLAN or bond may be created after the check
+    // (ExecStartPre, packaging), and the daemon waits for it.
+    for (const w of missingInterfaceWarnings(snapshot.config.groups, (name) => readInterfaceState(name).present)) process.stderr.write(`vip-arpd: warning: ${w}\n`);
     return;
   }
   const log = createLogger(snapshot.config.log.level);

@@ -15,6 +15,7 @@ import type { GroupState } from '../vips/group-state.js';
 import type { Role } from '../roles/role.js';
 import { parseMac } from '../wire/mac.js';
 import { InterfaceLink } from './interface-link.js';
+import { LinkMonitor } from '../iface/link-monitor.js';
 import { CommandRegistry } from '../control/command-registry.js';
 import type { ForeignClaimListener } from '../responder/responder.js';
 import type { FrameConn } from '../io/frame-conn.js';
@@ -66,6 +67,8 @@ export interface DaemonEvents {
   'reload-finished': [ReloadFinished];
   /** an interface's socket was reopened or the link came up */
   'link-up': [InterfaceLink];
+  /** an interface went missing, appeared, went down or came up (InterfaceLink.phase) */
+  'link-phase': [InterfaceLink];
   stopping: [];
 }
 
@@ -92,6 +95,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /** Set by diagnostics; read by the responders of every link. */
   foreignClaimListener: ForeignClaimListener | undefined;
   private stopped = false;
+  /** One rtnetlink socket for every link's watch. */
+  readonly linkMonitor: LinkMonitor;
 
   constructor(opts: DaemonOptions) {
     super();
@@ -99,6 +104,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.log = opts.log;
     this.features = opts.features ?? [];
     this.foreignClaimListener = opts.onForeignClaim;
+    this.linkMonitor = new LinkMonitor({ log: opts.log });
   }
 
   /** The snapshot in force. */
@@ -121,8 +127,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   /**
-   * Applies the first snapshot (opening every interface) and starts features.
-   * @throws {SystemError} ENODEV / EPERM when an interface cannot be opened.
+   * Applies the first snapshot (opening every interface that exists and
+   * waiting for the others) and starts features.
+   * @throws {SystemError} EPERM when an interface's socket cannot be opened.
    */
   async start(snapshot: Snapshot): Promise<void> {
     this.apply(snapshot, { strictInterfaces: true });
@@ -162,7 +169,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
           for (const l of opened) l.close();
           throw err;
         }
-        this.log.error({ iface, err }, 'cannot open interface; its VIPs are not answered until it exists');
+        const e = err as NodeJS.ErrnoException;
+        this.log.error({ iface, code: e.code, reason: e.message }, 'cannot open a socket on the interface; its VIPs are not answered');
       }
     }
 
@@ -191,6 +199,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       vips: { onInterface: () => this.vipTable.forInterface(iface), isVip: (ip) => this.vipTable.isVip(ip) },
       onForeignClaim: (i, g, f, mac) => this.foreignClaimListener?.(i, g, f, mac),
       onReopen: (link) => this.emit('link-up', link),
+      onPhaseChange: (link) => this.emit('link-phase', link),
+      monitor: this.linkMonitor,
       ...(this.opts.openConn === undefined ? {} : { openConn: this.opts.openConn }),
     });
   }
@@ -226,9 +236,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     for (const link of this.links.values()) {
       link.close();
       const r = link.responder;
-      this.log.info({ iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens }, 'final counters');
+      this.log.info({ iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens, flaps: link.flaps, sendErrors: link.sendErrors }, 'final counters');
     }
     this.links.clear();
+    this.linkMonitor.close();
   }
 }
 

@@ -1,22 +1,34 @@
 /**
  * InterfaceLink owns everything bound to one interface: its packet socket,
  * its responder and its watch. When the interface is recreated (new index)
- * it reopens the socket; while the interface is missing it waits.
+ * it reopens the socket; while the interface is missing (not created yet at
+ * boot, a VLAN or bond that comes up late, or deleted) it waits for it.
  */
 import type { Logger } from '../log.js';
 import { PacketSocket } from '../native/packet-socket.js';
 import { Responder, type ForeignClaimListener, type VipLookup } from '../responder/responder.js';
-import { InterfaceWatch, readInterfaceState, type InterfaceState } from '../iface/interface-watch.js';
+import { InterfaceWatch, type InterfaceState } from '../iface/interface-watch.js';
+import type { LinkMonitor } from '../iface/link-monitor.js';
 import { macFromBytes, formatMac } from '../wire/mac.js';
 import type { FrameConn } from '../io/frame-conn.js';
+
+/** A bind or ioctl on an interface that went away in between. */
+const GONE_CODES = new Set(['ENODEV', 'ENXIO']);
+
+/** What status reports: the interface is missing, present but down, or up and running. */
+export type LinkPhase = 'missing' | 'down' | 'up';
 
 export interface InterfaceLinkOptions {
   iface: string;
   vips: VipLookup;
   log: Logger;
   onForeignClaim?: ForeignClaimListener;
-  /** Called after the socket is (re)opened, e.g. to re-announce MASTER VIPs. */
+  /** Called after the socket is (re)opened or the link came up, e.g. to re-announce MASTER VIPs. */
   onReopen?: (link: InterfaceLink) => void;
+  /** Called after every change of {@link InterfaceLink.phase} (status lines). */
+  onPhaseChange?: (link: InterfaceLink) => void;
+  /** Link events; without one the interface is polled. */
+  monitor?: LinkMonitor;
   /** Opens the wire; tests may inject a fake. */
   openConn?: (iface: string, ifindex: number) => FrameConn;
 }
@@ -32,34 +44,70 @@ export class InterfaceLink {
   /** Socket errors seen (ENETDOWN while the link is down, and the like). */
   socketErrors = 0;
   reopens = 0;
+  /**
+   * Sends the kernel refused, per errno code (ENETDOWN while the link is
+   * down, ENOBUFS, …), replies and GARPs alike: the code is kept here even
+   * where the sender only counts a dropped frame.
+   */
+  readonly sendErrors: Record<string, number> = {};
+  /** Link down→up transitions seen (each one re-announces). */
+  flaps = 0;
+  /** When the interface was last seen missing (ms since the epoch); undefined while present. */
+  missingSince: number | undefined;
+  private reportedPhase: LinkPhase;
 
   /**
-   * Opens the interface's socket now.
-   * @throws {SystemError} when the interface is missing (ENODEV) or the socket cannot be opened (EPERM).
+   * Opens the interface's socket now, or waits for the interface when it does
+   * not exist yet (logged once, reported by {@link phase}).
+   * @throws {SystemError} when the interface exists but the socket cannot be opened (EPERM).
    */
   constructor(opts: InterfaceLinkOptions) {
     this.opts = opts;
     this.iface = opts.iface;
     this.log = opts.log.child({ iface: opts.iface });
-    const state = readInterfaceState(opts.iface);
-    if (!state.present) {
-      throw Object.assign(new Error(`interface ${opts.iface} does not exist (${state.error})`), { code: 'ENODEV', iface: opts.iface });
-    }
     this.responder = new Responder({
       iface: opts.iface,
-      conn: { start: () => undefined, send: (b) => this.conn?.send(b) ?? 0, close: () => undefined },
+      conn: this.countingConn,
       interfaceMac: () => this.mac,
       vips: opts.vips,
       ...(opts.onForeignClaim === undefined ? {} : { onForeignClaim: opts.onForeignClaim }),
     });
-    this.open(state);
-    this.watch = new InterfaceWatch(opts.iface, (now, before) => this.onInterfaceChange(now, before), state);
+    this.watch = new InterfaceWatch(opts.iface, (now, before) => this.onInterfaceChange(now, before), opts.monitor);
+    const state = this.watch.state;
+    try {
+      if (state.present) this.open(state);
+      else this.waitFor(state);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      // Deleted between the read and the bind: wait for it like any missing interface.
+      if (!GONE_CODES.has(code)) {
+        this.watch.stop();
+        throw err;
+      }
+      this.waitFor({ present: false, error: code });
+    }
+    this.reportedPhase = this.phase;
     this.watch.start();
   }
 
+  /** The socket's send, counting each refusal by errno code in {@link sendErrors}; it rethrows. */
+  private readonly countingConn: FrameConn = {
+    start: () => undefined,
+    send: (b) => {
+      try {
+        return this.conn?.send(b) ?? 0;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+        this.sendErrors[code] = (this.sendErrors[code] ?? 0) + 1;
+        throw err;
+      }
+    },
+    close: () => undefined,
+  };
+
   /** The connection GARPs are sent on; undefined while the interface is missing. */
   get wire(): FrameConn | undefined {
-    return this.conn;
+    return this.conn === undefined ? undefined : this.countingConn;
   }
 
   get macAddress(): number {
@@ -70,6 +118,12 @@ export class InterfaceLink {
     return this.watch.state;
   }
 
+  get phase(): LinkPhase {
+    const s = this.watch.state;
+    if (!s.present || this.conn === undefined) return 'missing';
+    return s.up ? 'up' : 'down';
+  }
+
   private open(state: InterfaceState & { present: true }): void {
     const open = this.opts.openConn ?? ((iface, ifindex) => new PacketSocket(iface, ifindex));
     const conn = open(this.iface, state.info.index);
@@ -78,17 +132,25 @@ export class InterfaceLink {
       (batch) => this.responder.handleBatch(batch),
       (err) => {
         this.socketErrors++;
-        this.log.debug({ err }, 'socket error');
+        this.log.debug({ code: (err as NodeJS.ErrnoException).code }, 'socket error');
       },
     );
     this.conn = conn;
+    this.missingSince = undefined;
+  }
+
+  /** One line, no stack: a missing interface is an expected condition at boot. */
+  private waitFor(state: InterfaceState & { present: false }): void {
+    this.missingSince ??= Date.now();
+    this.log.warn({ reason: state.error }, 'interface does not exist; its VIPs are answered as soon as it appears');
   }
 
   private onInterfaceChange(now: InterfaceState, before: InterfaceState): void {
     if (!now.present) {
-      this.log.warn({ reason: now.error }, 'interface disappeared; waiting for it to come back');
       this.conn?.close();
       this.conn = undefined;
+      this.waitFor(now);
+      this.notePhase();
       return;
     }
     const recreated = !before.present || before.info.index !== now.info.index;
@@ -98,17 +160,31 @@ export class InterfaceLink {
       try {
         this.open(now);
         this.reopens++;
-        this.log.info({ ifindex: now.info.index, mac: formatMac(this.mac) }, 'interface (re)appeared; socket reopened');
       } catch (err) {
-        this.log.error({ err }, 'cannot reopen socket; will retry');
+        const e = err as NodeJS.ErrnoException;
+        this.log.error({ code: e.code, reason: e.message }, 'cannot open socket; will retry');
         this.watch.forget();
         return;
       }
-    } else {
-      this.mac = macFromBytes(now.info.mac);
-      this.log.info({ up: now.up, mac: formatMac(this.mac) }, now.up ? 'interface up' : 'interface down');
+      if (now.up) this.opts.onReopen?.(this);
+      this.notePhase();
+      // Logged after the re-announce: a synchronous log write must not delay the first GARP.
+      this.log.info({ ifindex: now.info.index, mac: formatMac(this.mac), up: now.up }, 'interface (re)appeared; socket reopened');
+      return;
     }
+    this.mac = macFromBytes(now.info.mac);
+    const cameUp = now.up && !(before.present && before.up);
+    if (cameUp) this.flaps++;
     if (now.up) this.opts.onReopen?.(this);
+    this.notePhase();
+    this.log.info({ up: now.up, mac: formatMac(this.mac) }, now.up ? 'interface up' : 'interface down');
+  }
+
+  private notePhase(): void {
+    const phase = this.phase;
+    if (phase === this.reportedPhase) return;
+    this.reportedPhase = phase;
+    this.opts.onPhaseChange?.(this);
   }
 
   close(): void {

@@ -11,7 +11,7 @@ import { CAP_NET_RAW, type DoctorFacts, type GroupFacts, type InterfaceFacts } f
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface DoctorCheck {
-  /** stable id: `arp_ignore`, `arp_announce`, `interface`, `socket`, `capability`, `vip-local`, `vip-off-wire` */
+  /** stable id: `arp_ignore`, `arp_announce`, `interface`, `group-mac`, `socket`, `capability`, `vip-local`, `vip-off-wire` */
   check: string;
   /** what was checked: an interface, a group, or `daemon` */
   subject: string;
@@ -101,7 +101,12 @@ export function checkInterfaces(facts: DoctorFacts): DoctorCheck[] {
   for (const name of groupInterfaces(facts)) {
     const i = facts.interfaces.get(name);
     const fail = (message: string, fix: string[]): DoctorCheck => ({ check: 'interface', subject: name, status: 'fail', message, fix });
-    if (i === undefined) out.push(fail(`interface ${name} does not exist`, [`ip link show  # then fix groups[].interface "${name}"`]));
+    if (i === undefined) {
+      const groups = facts.groups.filter((g) => g.iface === name).map((g) => g.name);
+      out.push(fail(`interface ${name} does not exist: vip-arpd waits for it, and the VIPs of group ${groups.join(', ')} are not answered until it appears`, [
+        `ip link show  # create ${name} (the NIC, VLAN or bond it names), or fix groups[].interface "${name}"`,
+      ]));
+    }
     else if (i.master !== undefined) {
       out.push(fail(`${name} is a port of ${i.master}: the host's addresses and ARP live on ${i.master}, replies sent on the port bypass it`, [`set groups[].interface to "${i.master}" instead of "${name}"`]));
     } else if (i.noarp || i.linkType !== 'ether') {
@@ -113,12 +118,62 @@ export function checkInterfaces(facts: DoctorFacts): DoctorCheck[] {
   return out;
 }
 
+/** Kinds whose own MAC the lower device accepts for them (they add it to its unicast filter). */
+const MAC_HOLDER_KINDS = new Set(['macvlan', 'macvtap']);
+
+/**
+ * A group's `mac` is what clients learn for its VIPs, so some device on the
+ * group's interface must accept frames sent to it: the interface itself (its
+ * own MAC), a macvlan/macvtap on it holding the MAC (keepalived's use_vmac
+ * creates such a macvlan), or an entry in its unicast filter list. Otherwise
+ * the NIC drops every frame to the VIP.
+ */
+export function checkGroupMacs(facts: DoctorFacts): DoctorCheck[] {
+  if (facts.interfaces === undefined) return [];
+  const out: DoctorCheck[] = [];
+  for (const g of facts.groups) {
+    const lower = facts.interfaces.get(g.iface);
+    if (g.mac === undefined || lower === undefined) continue;
+    const subject = g.name;
+    if (lower.mac === g.mac) {
+      out.push(pass('group-mac', subject, `group ${g.name} answers with ${g.mac}, ${g.iface}'s own MAC`));
+      continue;
+    }
+    const holders = [...facts.interfaces.values()].filter((i) => i.lowerDevice === g.iface && i.mac === g.mac && MAC_HOLDER_KINDS.has(i.kind ?? ''));
+    const upHolder = holders.find((h) => h.up);
+    if (upHolder !== undefined) {
+      out.push(pass('group-mac', subject, `group ${g.name} answers with ${g.mac}, held by ${upHolder.kind} ${upHolder.name} on ${g.iface}`));
+      continue;
+    }
+    if (facts.unicastFilters?.get(g.iface)?.includes(g.mac) === true) {
+      out.push(pass('group-mac', subject, `group ${g.name} answers with ${g.mac}, which is in ${g.iface}'s unicast filter list`));
+      continue;
+    }
+    const down = holders[0];
+    if (down !== undefined) {
+      out.push({ check: 'group-mac', subject, status: 'fail', message: `group ${g.name} answers with ${g.mac}, held by ${down.kind} ${down.name} on ${g.iface}, which is down: every frame clients send to the group's VIPs is dropped`, fix: [`ip link set ${down.name} up`] });
+      continue;
+    }
+    const vmac = `vmac-${g.mac.slice(-5).replace(':', '')}`;
+    const unread = facts.unicastFilters?.has(g.iface) === true ? '' : ` (${g.iface}'s unicast filter list could not be read)`;
+    out.push({
+      check: 'group-mac', subject, status: 'fail',
+      message: `group ${g.name} answers with ${g.mac}, but no device on ${g.iface} accepts frames to that MAC${unread}: clients learn it for the group's VIPs and every packet to them is dropped`,
+      fix: [
+        `ip link add link ${g.iface} name ${vmac} address ${g.mac} type macvlan mode private && ip link set ${vmac} up  # a device holding the MAC (keepalived's use_vmac makes one)`,
+        `or remove groups[].mac of "${g.name}" from the config: the group then answers with ${g.iface}'s own MAC${lower.mac === undefined ? '' : ` ${lower.mac}`}`,
+      ],
+    });
+  }
+  return out;
+}
+
 /** The daemon's own sockets and CAP_NET_RAW (needed again whenever an interface is recreated). */
 export function checkDaemon(facts: DoctorFacts): DoctorCheck[] {
   const out: DoctorCheck[] = [];
   for (const name of groupInterfaces(facts)) {
     if (facts.socketOpen.get(name) === true) out.push(pass('socket', name, `vip-arpd has its packet socket open on ${name}`));
-    else out.push({ check: 'socket', subject: name, status: 'fail', message: `vip-arpd has no open socket on ${name}: its VIPs are not answered`, fix: [`ip link show ${name}  # the interface must exist; vip-arpd reopens it within a second`, 'journalctl -u vip-arpd  # for the reason'] });
+    else out.push({ check: 'socket', subject: name, status: 'fail', message: `vip-arpd has no open socket on ${name}: its VIPs are not answered`, fix: [`ip link show ${name}  # the interface must exist; vip-arpd opens it as soon as it appears`, 'journalctl -u vip-arpd  # for the reason'] });
   }
   if (facts.capNetRaw === true) out.push(pass('capability', 'daemon', 'CAP_NET_RAW is in the effective set'));
   else {
@@ -207,7 +262,7 @@ function checkGroupVips(facts: DoctorFacts, g: GroupFacts): DoctorCheck[] {
 
 /** Runs every check. */
 export function runDoctorChecks(facts: DoctorFacts): DoctorReport {
-  const checks = [...checkInterfaces(facts), ...checkSysctls(facts), ...checkVips(facts), ...checkDaemon(facts)];
+  const checks = [...checkInterfaces(facts), ...checkGroupMacs(facts), ...checkSysctls(facts), ...checkVips(facts), ...checkDaemon(facts)];
   const summary = { pass: 0, warn: 0, fail: 0 };
   for (const c of checks) summary[c.status]++;
   return { ok: summary.fail === 0, summary, checks };

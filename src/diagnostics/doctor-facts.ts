@@ -19,6 +19,10 @@ export interface InterfaceFacts {
   kind: string | undefined;
   /** iproute2 link_type: 'ether', 'loopback', 'none', … */
   linkType: string;
+  /** link-layer address, lower case (`address`) */
+  mac?: string | undefined;
+  /** the device a macvlan/macvtap/VLAN sits on (`link`), when in the same namespace */
+  lowerDevice?: string | undefined;
 }
 
 /** Where an IPv4 address is configured. */
@@ -37,6 +41,8 @@ export interface GroupFacts {
   iface: string;
   role: Role;
   vips: ArrayLike<number> & Iterable<number>;
+  /** groups[].mac, normalised (lower case); undefined = the interface's own MAC */
+  mac?: string | undefined;
 }
 
 export interface DoctorFacts {
@@ -52,6 +58,12 @@ export interface DoctorFacts {
   socketOpen: Map<string, boolean>;
   /** CAP_NET_RAW in the daemon's effective set; undefined when unknown */
   capNetRaw: boolean | undefined;
+  /**
+   * interface → unicast addresses in its receive filter (`bridge -j fdb show
+   * dev IF`, "self permanent" entries); absent for an interface whose list
+   * could not be read or was not needed
+   */
+  unicastFilters?: Map<string, string[]>;
 }
 
 interface IpAddrJson {
@@ -60,6 +72,8 @@ interface IpAddrJson {
   link_type?: string;
   master?: string;
   linkinfo?: { info_kind?: string };
+  address?: string;
+  link?: string;
   addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }>;
 }
 
@@ -82,6 +96,8 @@ export function parseIpAddrJson(text: string): { interfaces: Map<string, Interfa
       master: l.master,
       kind: l.linkinfo?.info_kind,
       linkType: l.link_type ?? 'unknown',
+      mac: l.address?.toLowerCase(),
+      lowerDevice: l.link,
     });
     for (const a of l.addr_info ?? []) {
       if (a.family !== 'inet' || a.local === undefined) continue;
@@ -94,6 +110,34 @@ export function parseIpAddrJson(text: string): { interfaces: Map<string, Interfa
     }
   }
   return { interfaces, addresses };
+}
+
+interface FdbJson {
+  mac?: string;
+  flags?: string[];
+  state?: string;
+}
+
+/** True for a unicast MAC (the I/G bit of the first octet clear). */
+function isUnicastMac(mac: string): boolean {
+  return (Number.parseInt(mac.slice(0, 2), 16) & 1) === 0;
+}
+
+/**
+ * Unicast addresses of `bridge -j fdb show dev IF` that the device itself
+ * accepts: "self" "permanent" entries, which the kernel dumps from the
+ * device's unicast filter list (ndo_dflt_fdb_dump), where macvlan and
+ * `bridge fdb add … self` put theirs. Pure.
+ * @throws {SyntaxError} when the text is not JSON.
+ */
+export function parseUnicastFilters(text: string): string[] {
+  const entries = JSON.parse(text) as FdbJson[];
+  const out: string[] = [];
+  for (const e of Array.isArray(entries) ? entries : []) {
+    if (typeof e.mac !== 'string' || !isUnicastMac(e.mac)) continue;
+    if (e.state === 'permanent' && (e.flags ?? []).includes('self')) out.push(e.mac.toLowerCase());
+  }
+  return out;
 }
 
 /** CAP_NET_RAW (include/uapi/linux/capability.h): needed to open AF_PACKET sockets (packet(7)). */

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
 import { VipArpdError, errorMessage } from '../errors.js';
 import { runDoctorChecks, type DoctorReport } from './doctor-checks.js';
-import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, type DoctorFacts, type SysctlFacts } from './doctor-facts.js';
+import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, parseUnicastFilters, type DoctorFacts, type SysctlFacts } from './doctor-facts.js';
+import { formatMac, parseMac } from '../wire/mac.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -31,6 +32,20 @@ async function readSysctls(iface: string): Promise<SysctlFacts> {
   return { arpIgnore: await readSysctl(iface, 'arp_ignore'), arpAnnounce: await readSysctl(iface, 'arp_announce') };
 }
 
+/** Unicast filter lists of `ifaces` (only those with a group MAC need one); an unreadable list is left out. */
+async function readUnicastFilters(ifaces: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const iface of new Set(ifaces)) {
+    try {
+      const { stdout } = await execFileAsync('bridge', ['-j', 'fdb', 'show', 'dev', iface], { maxBuffer: IP_MAX_BUFFER, timeout: IP_TIMEOUT_MS });
+      out.set(iface, parseUnicastFilters(stdout));
+    } catch {
+      // The macvlan and own-MAC checks still apply; the message says the list was not read.
+    }
+  }
+  return out;
+}
+
 /** Gathers the facts `doctor` judges from this host and `daemon`. Never throws: missing facts become failed checks. */
 export async function gatherDoctorFacts(daemon: Daemon): Promise<DoctorFacts> {
   const groups = daemon.snapshot.groups.map((g) => ({
@@ -38,6 +53,7 @@ export async function gatherDoctorFacts(daemon: Daemon): Promise<DoctorFacts> {
     iface: g.config.interface,
     role: daemon.groups.get(g.config.name)?.role ?? 'BACKUP',
     vips: g.vips,
+    mac: g.config.mac === undefined ? undefined : formatMac(parseMac(g.config.mac) ?? 0),
   }));
   const ifaces = [...new Set(groups.map((g) => g.iface))];
   const sysctl = new Map<string, SysctlFacts>();
@@ -58,6 +74,7 @@ export async function gatherDoctorFacts(daemon: Daemon): Promise<DoctorFacts> {
   } catch (err) {
     facts.addressError = `ip -j -d addr show failed: ${errorMessage(err)}`;
   }
+  facts.unicastFilters = await readUnicastFilters(groups.filter((g) => g.mac !== undefined && facts.interfaces?.has(g.iface) === true).map((g) => g.iface));
   return facts;
 }
 

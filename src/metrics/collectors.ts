@@ -68,6 +68,26 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
       for (const l of links()) this.inc({ iface: l.iface }, l.socketErrors);
     },
   });
+  new Counter({
+    name: 'vip_arpd_send_errors_total',
+    help: 'sends (replies and GARPs) the kernel refused, by interface and errno code (ENETDOWN while the link is down, ENOBUFS, ...)',
+    labelNames: ['iface', 'code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of links()) for (const [code, n] of Object.entries(l.sendErrors)) this.inc({ iface: l.iface, code }, n);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_link_flaps_total',
+    help: 'times the interface came back up after being down (each re-announces its MASTER groups), by interface',
+    labelNames: ['iface'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of links()) this.inc({ iface: l.iface }, l.flaps);
+    },
+  });
   new Gauge({
     name: 'vip_arpd_interface_up',
     help: '1 when the interface exists and is up and running, else 0',

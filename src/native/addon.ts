@@ -1,6 +1,6 @@
 /**
- * The one module that loads the native addon (native/packet_socket.cc) and
- * types its surface. Every native call returns a number that is the result or
+ * The one module that loads the native addon (native/packet_socket.cc,
+ * native/netlink_socket.cc) and types its surface. Every native call returns a number that is the result or
  * -errno; {@link check} turns -errno into a Node-style SystemError.
  */
 import { createRequire } from 'node:module';
@@ -39,6 +39,8 @@ interface NativeAddon {
   setSocketOption(fd: number, level: number, name: number, value: number): number;
   closeFd(fd: number): number;
   sendUnixDatagram(path: string, payload: Buffer): number;
+  openNetlink(protocol: number, groups: number): number;
+  recvNetlink(fd: number, buf: Buffer, sender: Uint32Array): number;
   Poller: new (fd: number, onReady: (status: number, events: number) => void) => NativePoller;
   RxRing: new (fd: number, frameSize: number, frameCount: number) => NativeRxRing;
 }

@@ -1,10 +1,8 @@
 /**
- * Interface facts by name (netdevice(7) ioctls): index, flags, MAC.
+ * Interface facts by name (netdevice(7) ioctls): index, flags, MAC. The
+ * IFF_* flag bits are in src/iface/rtnetlink.ts (netlink reports the same).
  */
 import { check, native } from './addon.js';
-
-export const IFF_UP = 0x1;
-export const IFF_RUNNING = 0x40;
 
 export interface InterfaceInfo {
   name: string;

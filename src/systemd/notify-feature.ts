@@ -1,9 +1,10 @@
 /**
  * Tells systemd what the daemon is doing (sd_notify(3)): READY=1 once every
  * socket is open and the config applied (this feature starts last), STATUS=
- * on every role change and reload, RELOADING=1 / READY=1 around reloads,
- * STOPPING=1 on shutdown, and WATCHDOG=1 pings from an event-loop timer, so a
- * loop that stops turning stops the pings and systemd restarts us.
+ * on every role change, reload and interface change, RELOADING=1 / READY=1
+ * around reloads, STOPPING=1 on shutdown, and WATCHDOG=1 pings from an
+ * event-loop timer, so a loop that stops turning stops the pings and systemd
+ * restarts us.
  *
  * Without `$NOTIFY_SOCKET` (run by hand, the demo, tests) it does nothing.
  */
@@ -74,6 +75,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
     this.daemon = daemon;
     daemon.on('role-changed', this.onStatusChange);
     daemon.on('snapshot-applied', this.onStatusChange);
+    daemon.on('link-phase', this.onStatusChange);
     daemon.on('reload-started', this.onReloadStarted);
     daemon.on('reload-finished', this.onReloadFinished);
     daemon.on('stopping', this.onStopping);
@@ -96,6 +98,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
     if (d === undefined) return;
     d.off('role-changed', this.onStatusChange);
     d.off('snapshot-applied', this.onStatusChange);
+    d.off('link-phase', this.onStatusChange);
     d.off('reload-started', this.onReloadStarted);
     d.off('reload-finished', this.onReloadFinished);
     d.off('stopping', this.onStopping);
@@ -109,6 +112,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
       groups: [...d.groups.values()],
       vips: d.table.size,
       interfaces: d.links.size,
+      missingInterfaces: [...d.links.values()].filter((l) => l.phase === 'missing').map((l) => l.iface),
       conflicts: this.opts.conflicts?.(),
     });
     return this.lastReloadError === undefined ? line : `${line}; last reload failed: ${this.lastReloadError.replace(/[\r\n]+/g, ' ')}`;

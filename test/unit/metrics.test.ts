@@ -65,6 +65,8 @@ t.test('metrics command: every metric from the daemon and the other features', a
   counts['not-master'] = 3
   counts['malformed:short'] = 2
   daemon.links.get('lo')!.responder.txDropped = 1
+  daemon.links.get('lo')!.sendErrors['ENETDOWN'] = 3
+  daemon.links.get('lo')!.flaps = 2
   daemon.setRole('mail', 'MASTER', 'control')
   daemon.setRole('mail', 'MASTER', 'control') // not a transition
   daemon.emit('reload-finished', { ok: false, generation: 1, error: 'x' })
@@ -77,6 +79,8 @@ t.test('metrics command: every metric from the daemon and the other features', a
     ['vip_arpd_frames_total', { iface: 'lo', outcome: 'malformed:short' }, 2],
     ['vip_arpd_replies_sent_total', { iface: 'lo' }, 9],
     ['vip_arpd_tx_dropped_total', { iface: 'lo' }, 1],
+    ['vip_arpd_send_errors_total', { iface: 'lo', code: 'ENETDOWN' }, 3],
+    ['vip_arpd_link_flaps_total', { iface: 'lo' }, 2],
     ['vip_arpd_garp_frames_total', { group: 'web', form: 'request' }, 5],
     ['vip_arpd_garp_frames_total', { group: 'web', form: 'reply' }, 4],
     ['vip_arpd_garp_frames_dropped_total', { group: 'web', reason: 'cancelled' }, 1],
