@@ -31,6 +31,14 @@ export type ControlResponse =
   | { id: RequestId; ok: true; data: unknown }
   | { id: RequestId; ok: false; error: ControlErrorBody };
 
+/**
+ * Refusals that mean the request was not run, so a client may send it again:
+ * every slot held by a client with a request in flight (`ETOOMANYCLIENTS`),
+ * or the connection closed for a newcomer while no request of it was running
+ * or waiting (`EEVICTED`; an answer already written comes before it).
+ */
+export const NOT_RUN_CODES: ReadonlySet<string> = new Set(['ETOOMANYCLIENTS', 'EEVICTED']);
+
 /** Longest id echoed back; a longer one is refused so responses stay small. */
 export const MAX_ID_LENGTH = 128;
 /** Command names are short lower-case words (`status`, `takeover`, …). */
