@@ -18,6 +18,8 @@ export interface MetricSources {
   garps?: () => Pick<GarpCounters, 'byGroup'> | undefined;
   /** diagnostics' conflict counters */
   conflicts?: () => { frames: number; pairs: number; defencesSent: number } | undefined;
+  /** the control socket's client counts */
+  control?: () => { clients: number; refusedClients: number; evictedClients: number } | undefined;
 }
 
 /**
@@ -137,6 +139,27 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
     collect() {
       this.reset();
       this.inc(sources.conflicts?.()?.defencesSent ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vip_arpd_control_clients',
+    help: 'control socket connections holding a slot (at most control.maxClients)',
+    registers: [registry],
+    collect() {
+      this.set(sources.control?.()?.clients ?? 0);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_control_clients_closed_total',
+    help: 'control socket connections closed by the bound on clients, by reason (evicted: idle, closed for a newcomer; refused: every slot had a request in flight)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const c = sources.control?.();
+      this.inc({ reason: 'evicted' }, c?.evictedClients ?? 0);
+      this.inc({ reason: 'refused' }, c?.refusedClients ?? 0);
     },
   });
 
