@@ -37,6 +37,8 @@ export const MAX_PENDING_REQUESTS = 64;
  * waits this long, and it should not hold a slot for 30 s.
  */
 export const FIRST_REQUEST_TIMEOUT_MS = 2000;
+/** Requests run before the inbox drops them from its front (see nextRequest). */
+const INBOX_COMPACT_AT = 1024;
 /** After the error line is written, a client that neither reads nor closes is cut off after this. */
 export const CLOSE_GRACE_MS = 1000;
 
@@ -54,7 +56,9 @@ export class ControlConnection {
   private readonly limits: ConnectionLimits;
   private readonly onClosed: () => void;
   private idleTimer: NodeJS.Timeout;
-  private readonly inbox: PendingRequest[] = [];
+  /** requests read and not yet run: inbox[inboxHead…] (an index, as shift() is O(n) on a long array) */
+  private inbox: PendingRequest[] = [];
+  private inboxHead = 0;
   /** one of this client's commands is running */
   private running = false;
   private pumping = false;
@@ -90,7 +94,7 @@ export class ControlConnection {
    * waiting, or the client does not read the answers it has.
    */
   get evictable(): boolean {
-    return !this.closed && !this.running && (this.inbox.length === 0 || this.awaitingReader);
+    return !this.closed && !this.running && (this.waiting === 0 || this.awaitingReader);
   }
 
   /** Whether a complete request line ever arrived. */
@@ -131,9 +135,9 @@ export class ControlConnection {
 
   private take(lines: string[]): void {
     const receivedAtUs = wallClockMicros();
-    const before = this.inbox.length;
+    const before = this.waiting;
     for (const line of lines) if (line.trim() !== '') this.inbox.push({ line, receivedAtUs });
-    if (this.inbox.length === before) return;
+    if (this.waiting === before) return;
     if (!this.requested) {
       this.requested = true;
       clearTimeout(this.idleTimer);
@@ -147,7 +151,7 @@ export class ControlConnection {
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
-    for (let next = this.inbox.shift(); next !== undefined && !this.closed; next = this.inbox.shift()) {
+    for (let next = this.nextRequest(); next !== undefined && !this.closed; next = this.nextRequest()) {
       this.updateReading();
       this.running = true;
       const answer = await this.answer(next);
@@ -157,12 +161,28 @@ export class ControlConnection {
       if (!this.socket.write(answer)) await this.waitForReader();
     }
     this.pumping = false;
-    if (this.closed || this.inbox.length > 0) return;
+    if (this.closed || this.waiting > 0) return;
     if (this.refusal !== undefined) this.closeNow(this.refusal.code, this.refusal.message);
     else if (this.inputEnded) {
       this.markClosed();
       this.socket.end();
     }
+  }
+
+  private get waiting(): number {
+    return this.inbox.length - this.inboxHead;
+  }
+
+  private nextRequest(): PendingRequest | undefined {
+    const next = this.inbox[this.inboxHead];
+    if (next === undefined) return undefined;
+    this.inboxHead++;
+    // Drop what was run once the inbox runs dry, and now and then for a client that keeps its pipeline full.
+    if (this.inboxHead === this.inbox.length || this.inboxHead >= INBOX_COMPACT_AT) {
+      this.inbox = this.inbox.slice(this.inboxHead);
+      this.inboxHead = 0;
+    }
+    return next;
   }
 
   /** The response line for one request; never throws. */
@@ -211,7 +231,7 @@ export class ControlConnection {
   /** Reads from the client only while it reads its answers and few requests wait. */
   private updateReading(): void {
     if (this.closed) return;
-    const pause = this.awaitingReader || this.inbox.length >= MAX_PENDING_REQUESTS;
+    const pause = this.awaitingReader || this.waiting >= MAX_PENDING_REQUESTS;
     if (pause === this.readingPaused) return;
     this.readingPaused = pause;
     if (pause) this.socket.pause();
@@ -226,7 +246,7 @@ export class ControlConnection {
   private onIdle(): void {
     if (this.closed) return;
     // Our own slowness (a long command, a queue we are answering) is not the client's idling.
-    if (this.running || (this.inbox.length > 0 && !this.awaitingReader)) {
+    if (this.running || (this.waiting > 0 && !this.awaitingReader)) {
       this.idleTimer.refresh();
       return;
     }
@@ -248,7 +268,8 @@ export class ControlConnection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.idleTimer);
-    this.inbox.length = 0;
+    this.inbox = [];
+    this.inboxHead = 0;
     this.onClosed();
   }
 }

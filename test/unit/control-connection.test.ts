@@ -81,22 +81,22 @@ t.test('200 pipelined requests: every one run once, answered in order under its 
   socket.destroy();
 });
 
-t.test('a client that does not read: reading stops, nothing is run unanswered, all answered once it reads', async (t) => {
+t.test('a client that does not read: reading stops, nothing is run unanswered, all 3000 answered once it reads', async (t) => {
   const { run, ran } = recorder();
   const socket = connection(run);
   socket.reading = false;
-  for (let i = 0; i < 10; i++) socket.send(Array.from({ length: 100 }, (_, j) => JSON.stringify({ id: `${i}-${j}`, cmd: 'get' }) + '\n').join(''));
+  for (let i = 0; i < 30; i++) socket.send(Array.from({ length: 100 }, (_, j) => JSON.stringify({ id: `${i}-${j}`, cmd: 'get' }) + '\n').join(''));
   await until(() => socket.isPaused() && ran.length > 0);
   await new Promise((r) => setTimeout(r, 100));
   t.ok(socket.isPaused(), 'the connection stopped reading');
   const ranWhileBlocked = ran.length;
-  t.ok(ranWhileBlocked <= MAX_PENDING_REQUESTS, `only ${ranWhileBlocked} of 1000 ran while the client did not read (their answers fill the socket's buffer)`);
+  t.ok(ranWhileBlocked <= MAX_PENDING_REQUESTS, `only ${ranWhileBlocked} of 3000 ran while the client did not read (their answers fill the socket's buffer)`);
   t.ok(socket.readableLength > 0, 'the rest waits unread in the socket');
   socket.startReading();
-  await until(() => socket.answers.length === 1000);
-  t.equal(socket.answers.length, 1000, 'then all 1000 are answered');
+  await until(() => socket.answers.length === 3000);
+  t.equal(socket.answers.length, 3000, 'then all 3000 are answered');
   t.ok(socket.answers.every((a, k) => a.ok && a.id === `${Math.floor(k / 100)}-${k % 100}`), 'in order, under their ids');
-  t.equal(ran.length, 1000);
+  t.equal(ran.length, 3000);
   socket.destroy();
 });
 
@@ -138,5 +138,15 @@ t.test('requests before an overlong line are answered, then ELINETOOLONG and the
   t.match(socket.answers, [{ id: 1, ok: true }, { id: 2, ok: true }, { id: null, ok: false, error: { code: 'ELINETOOLONG' } }]);
   t.equal(ran.length, 2);
   t.ok(socket.writableEnded, 'the connection is half-closed');
+  socket.destroy();
+});
+
+t.test('5000 requests in one chunk are all answered, in order', async (t) => {
+  const { run, ran } = recorder();
+  const socket = connection(run);
+  socket.send(Array.from({ length: 5000 }, (_, i) => `{"id":${i},"cmd":"get"}\n`).join(''));
+  await until(() => socket.answers.length === 5000, 10_000);
+  t.equal(ran.length, 5000);
+  t.ok(socket.answers.every((a, i) => a.ok && a.id === i), 'each under its id, in order');
   socket.destroy();
 });
