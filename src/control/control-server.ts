@@ -26,7 +26,7 @@ export interface ControlServerOptions extends ConnectionLimits {
 }
 
 /** Evictions are logged at most this often (the line says how many were held back). */
-export const EVICTION_LOG_EVERY_MS = 10_000;
+const EVICTION_LOG_EVERY_MS = 10_000;
 
 /**
  * The client to close for a newcomer when every slot is taken: of those that
@@ -34,7 +34,7 @@ export const EVICTION_LOG_EVERY_MS = 10_000;
  * request before one that did, then the one idle longest. Undefined when
  * every client has a request in flight.
  */
-export function evictionCandidate(clients: Iterable<ControlConnection>): ControlConnection | undefined {
+function evictionCandidate(clients: Iterable<ControlConnection>): ControlConnection | undefined {
   let best: ControlConnection | undefined;
   for (const c of clients) {
     if (!c.evictable) continue;

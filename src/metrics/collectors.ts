@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Daemon } from '../daemon/daemon.js';
 import type { GarpCounters } from '../announcer/garp-counters.js';
+import type { ControlCounters } from '../control/control-feature.js';
 import { OUTCOMES } from '../responder/outcome.js';
 import { ROLES } from '../roles/role.js';
 import type { EventCounts } from './event-counts.js';
@@ -19,7 +20,7 @@ export interface MetricSources {
   /** diagnostics' conflict counters */
   conflicts?: () => { frames: number; pairs: number; defencesSent: number } | undefined;
   /** the control socket's client counts */
-  control?: () => { clients: number; refusedClients: number; evictedClients: number } | undefined;
+  control?: () => ControlCounters | undefined;
 }
 
 /**
