@@ -231,6 +231,7 @@ t.test('200 pipelined requests: each gets its own answer with its id, and the ef
 
   const g = await garbage;
   t.ok(g.lines.length >= 1 && g.lines.every((l) => l.ok === false && ['EBADJSON', 'EBADREQUEST', 'ELINETOOLONG'].includes(l.error?.code ?? '')), `binary garbage gets error answers (${[...new Set(g.lines.map((l) => l.error?.code))].join(',')})`);
+  t.ok(g.lines.some((l) => /binary, not JSON text/.test(l.error?.message ?? '')), 'which say the request is binary');
   const o = await overlong;
   t.match(o.lines, [{ id: null, ok: false, error: { code: 'ELINETOOLONG' } }], 'an overlong line gets ELINETOOLONG');
   t.ok(o.closedByServer, 'and is closed');
