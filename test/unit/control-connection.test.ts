@@ -150,3 +150,17 @@ t.test('5000 requests in one chunk are all answered, in order', async (t) => {
   t.ok(socket.answers.every((a, i) => a.ok && a.id === i), 'each under its id, in order');
   socket.destroy();
 });
+
+t.test('200 requests and a half-close: all answered, then the connection ends', async (t) => {
+  const { run } = recorder();
+  const socket = connection(run);
+  let ended = false;
+  socket.on('finish', () => (ended = true));
+  socket.send(Array.from({ length: 200 }, (_, i) => `{"id":${i},"cmd":"get"}\n`).join('') + '{"id":"last","cmd":"get"}');
+  socket.push(null);
+  await until(() => ended);
+  t.equal(socket.answers.length, 201, 'every request answered, the unterminated last one too');
+  t.equal(socket.answers[200]?.id, 'last');
+  t.ok(ended, 'then our side ended');
+  socket.destroy();
+});
