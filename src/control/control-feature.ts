@@ -8,6 +8,15 @@ import { registerCoreCommands } from './core-commands.js';
 import { ControlServer } from './control-server.js';
 import { resolveGroupId } from './group-id.js';
 
+export interface ControlCounters {
+  /** connections holding a slot now */
+  clients: number;
+  /** connections refused (ETOOMANYCLIENTS) since start */
+  refusedClients: number;
+  /** idle connections closed for a newcomer (EEVICTED) since start */
+  evictedClients: number;
+}
+
 export class ControlFeature implements DaemonFeature {
   readonly name = 'control';
   private server: ControlServer | undefined;
@@ -34,7 +43,13 @@ export class ControlFeature implements DaemonFeature {
     });
     await server.start();
     this.server = server;
-    daemon.commands.addStatusSection('control', () => ({ socket: c.socket, clients: server.clientCount, refusedClients: server.refusedClients }));
+    daemon.commands.addStatusSection('control', () => ({ socket: c.socket, ...this.counters() }));
+  }
+
+  /** Client counts for status and metrics; undefined while no socket is served. */
+  counters(): ControlCounters | undefined {
+    const s = this.server;
+    return s === undefined ? undefined : { clients: s.clientCount, refusedClients: s.refusedClients, evictedClients: s.evictedClients };
   }
 
   async stop(): Promise<void> {

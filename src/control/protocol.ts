@@ -31,8 +31,22 @@ export type ControlResponse =
   | { id: RequestId; ok: true; data: unknown }
   | { id: RequestId; ok: false; error: ControlErrorBody };
 
+/**
+ * Refusals that mean the request was not run, so a client may send it again:
+ * every slot held by a client with a request in flight (`ETOOMANYCLIENTS`),
+ * or the connection closed for a newcomer while no request of it was running
+ * or waiting (`EEVICTED`; an answer already written comes before it).
+ */
+export const NOT_RUN_CODES: ReadonlySet<string> = new Set(['ETOOMANYCLIENTS', 'EEVICTED']);
+
 /** Longest id echoed back; a longer one is refused so responses stay small. */
 export const MAX_ID_LENGTH = 128;
+/**
+ * Marks a line that does not parse as binary rather than mistyped text: a C0
+ * control other than tab, DEL, or U+FFFD (what the line splitter makes of
+ * bytes that are not UTF-8).
+ */
+const BINARY_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f\ufffd]/;
 /** Command names are short lower-case words (`status`, `takeover`, …). */
 const COMMAND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 /** No command takes more; a bound keeps a hostile request cheap to refuse. */
@@ -64,6 +78,12 @@ export function decodeRequest(line: string): DecodeRequestResult {
   try {
     value = JSON.parse(line);
   } catch (err) {
+    const binary = BINARY_CHARACTER.exec(line);
+    if (binary !== null) {
+      // JSON.parse's message would quote the bytes back; say what they are instead.
+      const what = binary[0] === '\ufffd' ? 'a byte that is not UTF-8' : `control character 0x${binary[0].charCodeAt(0).toString(16).padStart(2, '0')}`;
+      return refuse(null, 'EBADJSON', `request is binary, not JSON text: ${what} at character ${binary.index + 1}; send one JSON object per line`);
+    }
     return refuse(null, 'EBADJSON', `request is not JSON (${(err as Error).message}); send one JSON object per line`);
   }
   if (!isObject(value)) return refuse(null, 'EBADREQUEST', 'request must be a JSON object like {"id":1,"cmd":"status","args":[]}');

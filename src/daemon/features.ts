@@ -26,13 +26,14 @@ export interface FeatureContext {
 export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
   const announcer = new AnnouncerFeature();
   const diagnostics = diagnosticsFeatures();
-  const metrics = new MetricsFeature({ garps: () => announcer.counters, conflicts: () => diagnostics.conflicts.counters() });
+  const control = new ControlFeature();
+  const metrics = new MetricsFeature({ garps: () => announcer.counters, conflicts: () => diagnostics.conflicts.counters(), control: () => control.counters() });
   return [
     // Roles are restored before anything announces or answers on them.
     new RolePersistenceFeature(),
     announcer,
     ...diagnostics.features,
-    new ControlFeature(),
+    control,
     new NotifyFifoFeature(),
     new ConfigReloader({ file: ctx.configFile, args: ctx.args, log: ctx.log }),
     metrics,

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Daemon } from '../daemon/daemon.js';
 import type { GarpCounters } from '../announcer/garp-counters.js';
+import type { ControlCounters } from '../control/control-feature.js';
 import { OUTCOMES } from '../responder/outcome.js';
 import { ROLES } from '../roles/role.js';
 import type { EventCounts } from './event-counts.js';
@@ -18,6 +19,8 @@ export interface MetricSources {
   garps?: () => Pick<GarpCounters, 'byGroup'> | undefined;
   /** diagnostics' conflict counters */
   conflicts?: () => { frames: number; pairs: number; defencesSent: number } | undefined;
+  /** the control socket's client counts */
+  control?: () => ControlCounters | undefined;
 }
 
 /**
@@ -157,6 +160,27 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
     collect() {
       this.reset();
       this.inc(sources.conflicts?.()?.defencesSent ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vip_arpd_control_clients',
+    help: 'control socket connections holding a slot (at most control.maxClients)',
+    registers: [registry],
+    collect() {
+      this.set(sources.control?.()?.clients ?? 0);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_control_clients_closed_total',
+    help: 'control socket connections closed by the bound on clients, by reason (evicted: idle, closed for a newcomer; refused: every slot had a request in flight)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const c = sources.control?.();
+      this.inc({ reason: 'evicted' }, c?.evictedClients ?? 0);
+      this.inc({ reason: 'refused' }, c?.refusedClients ?? 0);
     },
   });
 

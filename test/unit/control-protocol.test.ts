@@ -40,6 +40,18 @@ t.test('decodeRequest', async (t) => {
   }
 });
 
+t.test('binary garbage is named as such, not quoted back', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    [Buffer.from([0x7b, 0xff, 0xfe, 0x00]).toString('utf8'), /binary, not JSON text: a byte that is not UTF-8 at character 2/],
+    ['{"id":1,\u0000"cmd"}', /binary, not JSON text: control character 0x00 at character 9/],
+    ['\u001b[1mstatus', /control character 0x1b at character 1/],
+  ];
+  for (const [input, message] of cases) t.match(decodeRequest(input), { ok: false, id: null, error: { code: 'EBADJSON', message } }, JSON.stringify(input));
+  t.match(decodeRequest('{"id":1,\t"cmd":"status"}'), { ok: true }, 'a tab is whitespace, not binary');
+  t.match(decodeRequest('{"id":"\ufffd","cmd":"status"}'), { ok: true }, 'U+FFFD inside valid JSON is accepted');
+  t.match(decodeRequest('status please'), { error: { message: /^request is not JSON/ } }, 'plain text keeps the parser\'s message');
+});
+
 t.test('decodeRequest survives any input', async (t) => {
   for (let i = 0; i < 2000; i++) {
     const bytes = randomBytes(1 + (i % 200));

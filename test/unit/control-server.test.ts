@@ -1,5 +1,6 @@
 // The control server's bounds and file handling, against a fake command set
-// (no daemon, no root): garbage, long lines, too many clients, idle clients,
+// (no daemon, no root): garbage, long lines, too many clients (eviction of
+// idle ones, refusal when all are busy), idle and silent clients,
 // half-closed clients, stale and live socket files.
 import t, { type Test } from 'tap';
 import { connect, createServer, type Socket } from 'node:net';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { ControlServer, type ControlServerOptions } from '../../src/control/control-server.js';
-import { MAX_PENDING_REQUESTS } from '../../src/control/control-connection.js';
+import { FIRST_REQUEST_TIMEOUT_MS } from '../../src/control/control-connection.js';
 import { prepareSocketPath } from '../../src/control/socket-path.js';
 import { VipArpdError } from '../../src/errors.js';
 
@@ -109,25 +110,79 @@ t.test('a line past maxLineBytes gets ELINETOOLONG and a close', async (t) => {
   ok.socket.destroy();
 });
 
-t.test('clients past maxClients get ETOOMANYCLIENTS; the first ones still work', async (t) => {
+t.test('at maxClients a newcomer evicts an idle client: one that never sent a request first, then the longest idle', async (t) => {
   const { server, path } = await serve(t, { maxClients: 3 });
-  const held = [new Client(path), new Client(path), new Client(path)];
-  for (const h of held) {
-    h.send('{"id":0,"cmd":"echo"}\n');
-    await h.waitLines(1);
-  }
+  const old = new Client(path);
+  old.send('{"id":0,"cmd":"echo"}\n');
+  await old.waitLines(1);
+  const recent = new Client(path);
+  recent.send('{"id":0,"cmd":"echo"}\n');
+  await recent.waitLines(1);
+  const silent = new Client(path);
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(server.clientCount, 3, 'full');
+
+  const first = new Client(path);
+  first.send('{"id":1,"cmd":"echo"}\n');
+  t.same(await first.waitLines(1), [{ id: 1, ok: true, data: [] }], 'the newcomer is served');
+  t.ok(await silent.waitClosed(), 'the client that never sent a request is evicted first');
+  t.match(await silent.waitLines(1), [{ id: null, ok: false, error: { code: 'EEVICTED', message: /control\.maxClients/ } }], 'and told why');
+
+  const second = new Client(path);
+  second.send('{"id":2,"cmd":"echo"}\n');
+  t.same(await second.waitLines(1), [{ id: 2, ok: true, data: [] }]);
+  t.ok(await old.waitClosed(), 'then the one idle longest');
+  t.equal(recent.closed, false, 'the more recent one stays');
+  recent.send('{"id":3,"cmd":"echo"}\n');
+  t.equal((await recent.waitLines(2)).length, 2, 'and is still served');
+  t.equal(server.evictedClients, 2);
+  t.equal(server.refusedClients, 0);
+  for (const c of [recent, first, second]) c.socket.destroy();
+});
+
+t.test('at maxClients with every client mid-request the newcomer gets ETOOMANYCLIENTS; nobody loses an answer', async (t) => {
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const { server, path } = await serve(t, {
+    maxClients: 2,
+    run: async (cmd) => {
+      if (cmd === 'wait') await gate;
+      return cmd;
+    },
+  });
+  const busy = [new Client(path), new Client(path)];
+  for (const b of busy) b.send('{"id":"w","cmd":"wait"}\n');
+  await new Promise((r) => setTimeout(r, 50));
   const extra = new Client(path);
   t.ok(await extra.waitClosed(), 'excess client closed');
   t.match(await extra.waitLines(1), [{ ok: false, error: { code: 'ETOOMANYCLIENTS' } }]);
   t.equal(server.refusedClients, 1);
-  held[0]!.send('{"id":1,"cmd":"echo"}\n');
-  t.equal((await held[0]!.waitLines(2)).length, 2, 'a held client is still served');
-  held[1]!.socket.destroy();
+  open();
+  for (const b of busy) t.same(await b.waitLines(1), [{ id: 'w', ok: true, data: 'wait' }], 'a busy client gets its answer');
+  busy[1]!.socket.destroy();
   await new Promise((r) => setTimeout(r, 50));
   const next = new Client(path);
   next.send('{"id":2,"cmd":"echo"}\n');
-  t.same(await next.waitLines(1), [{ id: 2, ok: true, data: [] }], 'a freed slot is reused');
-  for (const c of [...held, next]) c.socket.destroy();
+  t.same(await next.waitLines(1), [{ id: 2, ok: true, data: 'echo' }], 'a freed slot is reused');
+  for (const c of [...busy, next]) c.socket.destroy();
+});
+
+t.test(`a client that sends nothing is closed after ${FIRST_REQUEST_TIMEOUT_MS} ms, one that has sent a request keeps control.idleTimeoutMs`, async (t) => {
+  const { server, path } = await serve(t, { idleTimeoutMs: 60_000 });
+  const started = Date.now();
+  const silent = new Client(path);
+  const trickler = new Client(path);
+  const trickle = setInterval(() => trickler.send(' {'), 100);
+  t.teardown(() => clearInterval(trickle));
+  const talker = new Client(path);
+  talker.send('{"id":1,"cmd":"echo"}\n');
+  t.ok(await silent.waitClosed(FIRST_REQUEST_TIMEOUT_MS + 2000), 'the silent client is closed');
+  t.ok(Date.now() - started < FIRST_REQUEST_TIMEOUT_MS + 1000, `after ${Date.now() - started} ms`);
+  t.match(await silent.waitLines(1), [{ ok: false, error: { code: 'EIDLE', message: /within \d+ ms of connecting/ } }]);
+  t.ok(await trickler.waitClosed(1000), 'a client trickling bytes without a newline too');
+  t.equal(talker.closed, false, 'the client that sent a request stays');
+  t.equal(server.clientCount, 1);
+  talker.socket.destroy();
 });
 
 t.test('a client that never finishes a line is closed after idleTimeoutMs', async (t) => {
@@ -148,14 +203,6 @@ t.test('a half-closed client still gets its answers, including an unterminated l
   c.socket.end('{"id":1,"cmd":"echo","args":["x"]}\n{"id":2,"cmd":"echo"}');
   t.ok(await c.waitClosed(), 'server closes after answering');
   t.same(await c.waitLines(2), [{ id: 1, ok: true, data: ['x'] }, { id: 2, ok: true, data: [] }]);
-});
-
-t.test('a client pipelining past the bound is closed', async (t) => {
-  const { path } = await serve(t);
-  const c = new Client(path);
-  c.send('{"cmd":"slow"}\n'.repeat(MAX_PENDING_REQUESTS + 5));
-  t.ok(await c.waitClosed(), 'closed');
-  t.match(c.lines.map((l) => JSON.parse(l) as unknown), [{ ok: false, error: { code: 'ETOOMANYREQUESTS' } }]);
 });
 
 t.test('a client that disconnects mid-request does not disturb the server', async (t) => {
