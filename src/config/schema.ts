@@ -4,6 +4,7 @@
  */
 import convict from 'convict';
 import { validateGroups } from './group-config.js';
+import { HANDOVER_GRACE_MS, MAX_HANDOVER_GRACE_MS } from '../diagnostics/handover-grace.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -85,6 +86,16 @@ export const schema = {
       doc: 'at most one defending GARP per VIP this often (RFC 5227 DEFEND_INTERVAL)',
       format: 'nat',
       default: 10000,
+    },
+    handoverGraceMs: {
+      doc: 'while MASTER, wait this long after another director\'s gratuitous ARP for our VIPs (a make-before-break handover) for the release before defending; 0 = defend at once',
+      format(v: unknown) {
+        if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > MAX_HANDOVER_GRACE_MS) {
+          throw new Error(`must be a whole number of milliseconds, 0-${MAX_HANDOVER_GRACE_MS}`);
+        }
+      },
+      // why 2 s: see HANDOVER_GRACE_MS (keepalived's advert_int and hook latency)
+      default: HANDOVER_GRACE_MS,
     },
   },
   log: {
