@@ -12,6 +12,8 @@
  * rounds, wait `diagnostics.handoverGraceMs` for the HA manager's release
  * (handover-grace.ts). A grace that runs out with the group still MASTER is
  * a split brain: defended then, logged, counted and listed in `status`.
+ * Just after our own takeover the roles are the other way round: the claims
+ * are the old MASTER's last frames before it saw ours, not defended.
  * A request with the VIP as sender (the realserver leak) is defended at once.
  */
 import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
@@ -35,9 +37,19 @@ import { systemClock, type Clock } from '../announcer/clock.js';
 
 /**
  * What happened to the defence for the frame that triggered a log line.
- * `grace`: held for the handover grace; `peer`: a configured peer, never defended against.
+ * `grace`: held for the handover grace; `taking-over`: we took the group over
+ * within the grace, the frame is the old MASTER's before its release; `peer`:
+ * a configured peer, never defended against.
  */
-export type DefenceOutcome = 'sent' | 'suppressed' | 'not-master' | 'off' | 'no-announcer' | 'grace' | 'peer';
+export type DefenceOutcome = 'sent' | 'suppressed' | 'not-master' | 'off' | 'no-announcer' | 'grace' | 'taking-over' | 'peer';
+
+/**
+ * A claim this soon after our own takeover is the old MASTER's frame that
+ * crossed our first GARP (it holds its rounds once it reads ours, within an
+ * event-loop turn; an older vip-arpd defended within 0-1.6 ms). No HA manager
+ * hands a group back this fast: keepalived needs VRRP adverts, 1 s apart.
+ */
+export const TAKEOVER_RACE_MS = 100;
 
 /** `conflicts` lists at most this many pairs unless `--limit` says otherwise. */
 const DEFAULT_LIST_LIMIT = 200;
@@ -89,6 +101,9 @@ export class ConflictMonitor implements DaemonFeature {
   private limiter = new DefenceLimiter();
   private readonly grace: HandoverGrace;
   private graceMs = 0;
+  /** clock ms when each MASTER group became MASTER (this spell) */
+  private readonly masterSince = new Map<string, number>();
+  private readonly clock: Clock;
   private readonly splitBrainLogs: LogRateLimiter;
   private peers = new Set<number>();
   private defendGroups = new Set<string>();
@@ -102,7 +117,8 @@ export class ConflictMonitor implements DaemonFeature {
   constructor(opts: ConflictMonitorOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.neighbours = opts.neighbours ?? new NeighbourCache();
-    this.grace = new HandoverGrace({ graceMs: () => this.graceMs, clock: opts.clock ?? systemClock, onExpired: (g) => this.graceExpired(g) });
+    this.clock = opts.clock ?? systemClock;
+    this.grace = new HandoverGrace({ graceMs: () => this.graceMs, clock: this.clock, onExpired: (g) => this.graceExpired(g) });
     this.splitBrainLogs = new LogRateLimiter({ intervalMs: CONFLICT_RELOG_MS, now: this.now });
   }
 
@@ -116,6 +132,7 @@ export class ConflictMonitor implements DaemonFeature {
     this.log = daemon.log.child({ feature: this.name });
     this.limiter = new DefenceLimiter(daemon.config.diagnostics.defendIntervalMs);
     this.configure();
+    for (const g of daemon.groups.values()) if (g.role === 'MASTER') this.masterSince.set(g.name, this.clock.now());
     daemon.on('snapshot-applied', this.onSnapshot);
     daemon.on('role-changed', this.onRoleChanged);
     daemon.foreignClaimListener = this.onForeignClaim;
@@ -133,6 +150,7 @@ export class ConflictMonitor implements DaemonFeature {
     this.daemon.off('snapshot-applied', this.onSnapshot);
     this.daemon.off('role-changed', this.onRoleChanged);
     for (const group of this.grace.clear()) this.daemon.announcer?.resumeRounds(group);
+    this.masterSince.clear();
     this.daemon = undefined;
   }
 
@@ -163,31 +181,39 @@ export class ConflictMonitor implements DaemonFeature {
     if (this.peers.has(mac)) {
       // Not a conflict, but a peer's claim while we are MASTER still opens the grace, so our own rounds hold.
       this.peerFrames++;
-      this.waitsForHandover(iface, group, vip, mac, kind, true);
+      this.handoverOutcome(iface, group, vip, mac, kind, true);
       return;
     }
     const now = this.now();
     const due = this.conflicts.observe(iface, group.name, vip, mac, kind, now);
-    const defence = this.waitsForHandover(iface, group, vip, mac, kind, false) ? 'grace' : this.defend(iface, group, vip, now);
+    const defence = this.handoverOutcome(iface, group, vip, mac, kind, false) ?? this.defend(iface, group, vip, now);
     if (due !== undefined) void this.report(due, defence);
   };
 
   /**
-   * Whether this claim waits for the handover grace instead of being defended
-   * now: another director's gratuitous claim while MASTER opens the group's
-   * grace (and holds its scheduled rounds) or joins the open one; a reply
-   * from a MAC already claiming in the open grace joins it too (the new
-   * MASTER answering a request). A request with the VIP as sender never waits.
+   * What a handover makes of this claim, or undefined when it is no handover
+   * matter (defend as usual). Another director's gratuitous claim while
+   * MASTER opens the group's grace (and holds its scheduled rounds) or joins
+   * the open one: `grace`; a reply from a MAC already claiming in the open
+   * grace joins it too (the new MASTER answering a request). Within
+   * {@link TAKEOVER_RACE_MS} of our own takeover we are the new MASTER and the
+   * claim is the old one's last frame: `taking-over`, nothing held, nothing
+   * sent (if it never releases, its grace runs out and its defence opens ours).
+   * A request with the VIP as sender is never a handover.
    */
-  private waitsForHandover(iface: string, group: GroupState, vip: number, mac: number, kind: ConflictKind, peer: boolean): boolean {
-    if (group.role !== 'MASTER' || this.graceMs === 0 || kind === 'request-as-sender') return false;
-    if (kind === 'reply' && !this.grace.isOpen(group.name, mac)) return false;
+  private handoverOutcome(iface: string, group: GroupState, vip: number, mac: number, kind: ConflictKind, peer: boolean): DefenceOutcome | undefined {
+    if (group.role !== 'MASTER' || this.graceMs === 0 || kind === 'request-as-sender') return undefined;
+    if (kind === 'reply' && !this.grace.isOpen(group.name, mac)) return undefined;
+    const since = this.masterSince.get(group.name);
+    if (since !== undefined && this.clock.now() - since < TAKEOVER_RACE_MS && !this.grace.isOpen(group.name)) return 'taking-over';
     if (this.grace.claim(group.name, { iface, vip, mac, peer })) this.daemon?.announcer?.holdRounds(group.name);
-    return true;
+    return 'grace';
   }
 
   /** The release (or any role change) ends the group's grace: that was a handover, not a split brain. */
   private roleChanged(c: RoleChange): void {
+    if (c.to === 'MASTER') this.masterSince.set(c.group, this.clock.now());
+    else this.masterSince.delete(c.group);
     const openMs = this.grace.end(c.group);
     if (openMs === undefined || c.to === 'MASTER') return;
     this.handovers++;

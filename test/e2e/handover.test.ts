@@ -67,7 +67,7 @@ for (const withPeers of [false, true]) {
     for (const d of Object.values(directors)) {
       const counters = (await d.ctl('status') as { conflicts: { counters: Record<string, number> } }).conflicts.counters
       t.match(counters, { defencesSent: 0, splitBrains: 0 }, `${d.host}: no defence, no split brain`)
-      if (!withPeers) t.ok((counters['handovers'] ?? 0) >= HANDOVERS / 2 - 1, `${d.host}: ${counters['handovers']} handovers counted`)
+      t.ok((counters['handovers'] ?? 0) >= Math.floor(HANDOVERS / 2), `${d.host}: ${counters['handovers']} handovers counted (it released in half of them)`)
     }
   })
 }
@@ -85,6 +85,17 @@ t.test('split brain: the old MASTER never releases: it defends once the grace is
   const cap = await startCapture(lab, 'c', 'eth0', 'arp')
   await b.ctl('takeover', 'web')
   const line = await a.daemon.waitForLog((l) => /^split brain/.test(l.msg ?? ''), DEFAULT_GRACE_MS + 3000)
+  t.match(line, { level: 40, group: 'web', vip: HANDOVER_VIP, mac: macs.b, graceMs: DEFAULT_GRACE_MS, defence: 'sent' }, 'A logs the split brain naming B\'s MAC')
+  // Read at once: B's own grace (opened by A's defence) runs out 2 s later and the fight goes on, rate-limited.
+  const status = (await a.ctl('status')) as { conflicts: { splitBrains: Array<Record<string, unknown>>; counters: Record<string, number> } }
+  t.match(status.conflicts.splitBrains, [{ group: 'web', vip: HANDOVER_VIP, mac: macs.b }], 'status lists the split brain')
+  t.ok(status.conflicts.counters['splitBrains']! >= 1 && status.conflicts.counters['defencesSent']! >= 1, `status counts it: ${JSON.stringify(status.conflicts.counters)}`)
+  const conflicts = (await a.ctl('conflicts')) as { conflicts: Array<Record<string, unknown>> }
+  t.match(conflicts.conflicts.find((c) => c['mac'] === macs.b), { splitBrain: String }, 'conflicts marks the pair as a split brain')
+  const metrics = await sendRequest(a.socket, 'metrics', [], 5000)
+  const counted = metrics.ok ? parseExposition(String(metrics.data)).sum('vip_arpd_split_brains_total') : 0
+  t.ok(counted >= 1, `vip_arpd_split_brains_total counts it (${counted})`)
+
   await sleep(300)
   const frames = await cap.stop()
   const firstB = frames.find((f) => f.senderMac === macs.b && f.senderIp === HANDOVER_VIP)
@@ -92,14 +103,5 @@ t.test('split brain: the old MASTER never releases: it defends once the grace is
   t.ok(firstB, 'B announced')
   t.ok(fromA.length >= 1, `A defended (${fromA.length} frame(s))`)
   const after = fromA.length > 0 && firstB !== undefined ? (fromA[0]!.time - firstB.time) * 1000 : NaN
-  t.ok(after >= DEFAULT_GRACE_MS - 50 && after <= DEFAULT_GRACE_MS + 1000, `A's defence came ${after.toFixed(0)} ms after B's first GARP, once the ${DEFAULT_GRACE_MS} ms grace was over`)
-  t.match(line, { level: 40, group: 'web', vip: HANDOVER_VIP, mac: macs.b, graceMs: DEFAULT_GRACE_MS, defence: 'sent' }, 'A logs the split brain naming B\'s MAC')
-
-  const status = (await a.ctl('status')) as { conflicts: { splitBrains: Array<Record<string, unknown>>; counters: Record<string, number> } }
-  t.match(status.conflicts.splitBrains, [{ group: 'web', vip: HANDOVER_VIP, mac: macs.b }], 'status lists the split brain')
-  t.match(status.conflicts.counters, { splitBrains: 1, defencesSent: 1 })
-  const conflicts = (await a.ctl('conflicts')) as { conflicts: Array<Record<string, unknown>> }
-  t.match(conflicts.conflicts.find((c) => c['mac'] === macs.b), { splitBrain: String }, 'conflicts marks the pair as a split brain')
-  const metrics = await sendRequest(a.socket, 'metrics', [], 5000)
-  t.equal(metrics.ok && parseExposition(String(metrics.data)).sum('vip_arpd_split_brains_total'), 1, 'vip_arpd_split_brains_total counts it')
+  t.ok(after >= DEFAULT_GRACE_MS - 50 && after <= DEFAULT_GRACE_MS + 1000, `A's first frame after B's GARP came ${after.toFixed(0)} ms later, once the ${DEFAULT_GRACE_MS} ms grace was over`)
 })

@@ -4,8 +4,9 @@ import { pino } from 'pino';
 import { classifyConflict, type ConflictKind } from '../../src/diagnostics/conflict-kind.js';
 import { ConflictLog } from '../../src/diagnostics/conflict-log.js';
 import { DefenceLimiter, DEFEND_INTERVAL_MS } from '../../src/diagnostics/defence-limiter.js';
-import { ConflictMonitor } from '../../src/diagnostics/conflict-monitor.js';
+import { ConflictMonitor, TAKEOVER_RACE_MS } from '../../src/diagnostics/conflict-monitor.js';
 import { HandoverGrace, type ExpiredGrace } from '../../src/diagnostics/handover-grace.js';
+import { DIAGNOSTICS_RENDERERS } from '../../src/diagnostics/format.js';
 import { FakeClock } from './announcer-fixture.js';
 import { NeighbourCache, parseProcNetArp } from '../../src/diagnostics/neighbour-table.js';
 import { CommandRegistry } from '../../src/control/command-registry.js';
@@ -217,7 +218,9 @@ t.test('the conflict log line names the MAC and its IP, and repeats at most once
 // --- the handover grace (issue 10 item 6, issue 16 item 5) ---------------
 
 const GRACE_MS = 2000;
-const EPOCH = Date.parse('2024-01-01T00:00:00Z');
+/** The monitors below start with 'web' MASTER for this long before the first claim (not a takeover of their own). */
+const MASTER_FOR_MS = 60_000;
+const EPOCH = Date.parse('2024-01-01T00:00:00Z') - MASTER_FOR_MS;
 
 t.test('HandoverGrace: one grace per group, claims kept per VIP, ended by the release or expired', async (t) => {
   const clock = new FakeClock();
@@ -255,9 +258,12 @@ t.test('HandoverGrace: one grace per group, claims kept per VIP, ended by the re
   t.equal(clock.pending, 0, 'and cancels their timers');
 });
 
-/** A monitor whose epoch clock and grace timers follow one fake clock. */
-function graceMonitor(clock: FakeClock) {
-  return new ConflictMonitor({ now: () => EPOCH + clock.time, clock, neighbours: new NeighbourCache({ read: async () => '', now: () => EPOCH + clock.time }) });
+/** A monitor whose epoch clock and grace timers follow one fake clock, started on `daemon` {@link MASTER_FOR_MS} ago. */
+function graceMonitor(clock: FakeClock, daemon: Daemon) {
+  const m = new ConflictMonitor({ now: () => EPOCH + clock.time, clock, neighbours: new NeighbourCache({ read: async () => '', now: () => EPOCH + clock.time }) });
+  m.start(daemon);
+  clock.advance(MASTER_FOR_MS);
+  return m;
 }
 
 const garpFrom = (m: number, vip = VIP) => frame(ARPOP_REQUEST, m, vip, vip);
@@ -266,8 +272,7 @@ t.test('a make-before-break handover: the old MASTER holds defence and rounds, a
   const clock = new FakeClock();
   const lines: Array<Record<string, unknown>> = [];
   const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS, lines });
-  const m = graceMonitor(clock);
-  m.start(daemon);
+  const m = graceMonitor(clock, daemon);
   m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
   m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP, VIP), IFACE_MAC); // the reply form of the same GARP
   m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP2, GW), IFACE_MAC); // the new MASTER answering a request
@@ -289,8 +294,7 @@ t.test('a split brain: the grace runs out while MASTER, the VIPs are defended an
   const clock = new FakeClock();
   const lines: Array<Record<string, unknown>> = [];
   const { daemon, group, announced, holds } = fakeDaemon({ graceMs: GRACE_MS, lines });
-  const m = graceMonitor(clock);
-  m.start(daemon);
+  const m = graceMonitor(clock, daemon);
   m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
   clock.advance(1100);
   m.onForeignClaim('eth0', group, garpFrom(RS_MAC, VIP2), IFACE_MAC);
@@ -308,6 +312,9 @@ t.test('a split brain: the grace runs out while MASTER, the VIPs are defended an
   const listed = (await daemon.commands.run('conflicts', [])) as { conflicts: Array<Record<string, unknown>>; splitBrains: unknown[] };
   t.match(listed.conflicts.find((c) => c['vip'] === '198.51.100.10'), { splitBrain: '2024-01-01T00:00:02.000Z' }, 'conflicts marks the pair');
   t.equal(listed.splitBrains.length, 1);
+  const human = DIAGNOSTICS_RENDERERS['conflicts']!(listed);
+  t.match(human, /^SPLIT BRAIN {2}group web on eth0: 198\.51\.100\.10 \(\+1 VIP\(s\)\) claimed by 02:00:00:00:00:20, 1 time\(s\), last 2024-01-01T00:00:02\.000Z, defence sent\n/, 'vip-arpctl conflicts shows it first');
+  t.match(human, /split brain 2024-01-01T00:00:02\.000Z/, 'and on the pair');
 
   // It goes on: the next claim opens a new grace; its defence is within the RFC 5227 interval, so suppressed; one log line a minute.
   m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
@@ -321,14 +328,12 @@ t.test('a split brain: the grace runs out while MASTER, the VIPs are defended an
 t.test('during a grace, a request with the VIP as sender or a reply from another MAC is still defended at once', async (t) => {
   const clock = new FakeClock();
   const { daemon, group, announced } = fakeDaemon({ graceMs: GRACE_MS });
-  const m = graceMonitor(clock);
-  m.start(daemon);
+  const m = graceMonitor(clock, daemon);
   m.onForeignClaim('eth0', group, garpFrom(PEER_MAC), IFACE_MAC);
   m.onForeignClaim('eth0', group, frame(ARPOP_REQUEST, RS_MAC, VIP2, GW), IFACE_MAC);
   t.same(announced, [{ vips: [VIP2], reason: 'defend' }], 'who-has gw tell VIP (the realserver leak): defended at once');
-  const m2 = graceMonitor(clock);
   const d2 = fakeDaemon({ graceMs: GRACE_MS });
-  m2.start(d2.daemon);
+  const m2 = graceMonitor(clock, d2.daemon);
   m2.onForeignClaim('eth0', d2.group, frame(ARPOP_REPLY, RS_MAC, VIP, GW), IFACE_MAC);
   t.same(d2.announced, [{ vips: [VIP], reason: 'defend' }], 'a reply with no grace open: defended at once');
   m2.onForeignClaim('eth0', d2.group, garpFrom(PEER_MAC, VIP2), IFACE_MAC);
@@ -342,8 +347,7 @@ t.test('grace cases: a peer holds rounds and is reported, not defended; BACKUP i
   const clock = new FakeClock();
   const lines: Array<Record<string, unknown>> = [];
   const peer = fakeDaemon({ graceMs: GRACE_MS, peers: ['02:00:00:00:00:02'], lines });
-  const m = graceMonitor(clock);
-  m.start(peer.daemon);
+  const m = graceMonitor(clock, peer.daemon);
   m.onForeignClaim('eth0', peer.group, garpFrom(PEER_MAC), IFACE_MAC);
   t.same(peer.holds, ['hold web'], 'a peer\'s GARP holds our rounds too');
   t.equal(m.conflicts.pairs, 0, 'a peer is no conflict');
@@ -354,16 +358,14 @@ t.test('grace cases: a peer holds rounds and is reported, not defended; BACKUP i
   m.stop();
 
   const backup = fakeDaemon({ graceMs: GRACE_MS, role: 'BACKUP' });
-  const mb = graceMonitor(clock);
-  mb.start(backup.daemon);
+  const mb = graceMonitor(clock, backup.daemon);
   mb.onForeignClaim('eth0', backup.group, garpFrom(RS_MAC), IFACE_MAC);
   clock.advance(GRACE_MS);
   t.same([backup.holds, backup.announced, mb.counters().splitBrains], [[], [], 0], 'BACKUP: no grace, no hold, no defence');
   mb.stop();
 
   const now = fakeDaemon({ graceMs: 0 });
-  const m0 = graceMonitor(clock);
-  m0.start(now.daemon);
+  const m0 = graceMonitor(clock, now.daemon);
   m0.onForeignClaim('eth0', now.group, garpFrom(RS_MAC), IFACE_MAC);
   t.same([now.holds, now.announced], [[], [{ vips: [VIP], reason: 'defend' }]], 'handoverGraceMs 0: defended at once, nothing held');
   m0.stop();
@@ -372,12 +374,34 @@ t.test('grace cases: a peer holds rounds and is reported, not defended; BACKUP i
 t.test('stop closes an open grace and resumes the held rounds', async (t) => {
   const clock = new FakeClock();
   const { daemon, group, holds, announced } = fakeDaemon({ graceMs: GRACE_MS });
-  const m = graceMonitor(clock);
-  m.start(daemon);
+  const m = graceMonitor(clock, daemon);
   m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
   m.stop();
   t.same(holds, ['hold web', 'resume web']);
   t.equal(clock.pending, 0, 'no timer left');
   clock.advance(GRACE_MS);
   t.same(announced, []);
+});
+
+t.test('the new MASTER: the old one\'s frames just after our takeover are neither held nor defended nor a split brain', async (t) => {
+  const clock = new FakeClock();
+  const lines: Array<Record<string, unknown>> = [];
+  const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS, role: 'BACKUP', lines });
+  const m = graceMonitor(clock, daemon);
+  setRole('MASTER');
+  clock.advance(3);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC); // the old MASTER's round that crossed our takeover
+  clock.advance(10 * GRACE_MS);
+  t.same([announced, holds], [[], []], 'our own rounds go on, nothing defended');
+  t.match(m.counters(), { splitBrains: 0, handovers: 0 });
+  await new Promise((r) => setImmediate(r));
+  t.match(lines.find((l) => /^ARP conflict/.test(String(l['msg']))), { defence: 'taking-over' });
+
+  // A handover back, even soon after our takeover, is someone taking over from us.
+  setRole('BACKUP');
+  setRole('MASTER');
+  clock.advance(TAKEOVER_RACE_MS);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
+  t.same(holds, ['hold web'], `${TAKEOVER_RACE_MS} ms after our takeover: a grace opens`);
+  m.stop();
 });
