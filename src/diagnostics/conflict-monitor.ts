@@ -16,10 +16,9 @@
  * are the old MASTER's last frames before it saw ours, not defended.
  * A request with the VIP as sender (the realserver leak) is defended at once.
  */
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import type { Daemon, DaemonFeature, RoleChange } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import type { ArpFrame } from '../wire/arp.js';
-import type { RoleChange } from '../daemon/daemon.js';
 import type { GroupState } from '../vips/group-state.js';
 import { formatMac } from '../wire/mac.js';
 import { formatIpv4 } from '../wire/ipv4.js';
@@ -38,8 +37,8 @@ import { systemClock, type Clock } from '../announcer/clock.js';
 /**
  * What happened to the defence for the frame that triggered a log line.
  * `grace`: held for the handover grace; `taking-over`: we took the group over
- * within the grace, the frame is the old MASTER's before its release; `peer`:
- * a configured peer, never defended against.
+ * just before ({@link TAKEOVER_RACE_MS}), the frame is the old MASTER's last;
+ * `peer`: a configured peer, never defended against.
  */
 export type DefenceOutcome = 'sent' | 'suppressed' | 'not-master' | 'off' | 'no-announcer' | 'grace' | 'taking-over' | 'peer';
 
