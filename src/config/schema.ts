@@ -4,9 +4,21 @@
  */
 import convict from 'convict';
 import { validateGroups } from './group-config.js';
-import { HANDOVER_GRACE_MS, MAX_HANDOVER_GRACE_MS } from '../diagnostics/handover-grace.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Default `diagnostics.handoverGraceMs` (diagnostics/handover-grace.ts).
+ * keepalived sends the new MASTER's first advertisement and its gratuitous
+ * ARPs together, and the old MASTER steps down as soon as it hears that
+ * advertisement; if it is lost the next comes `advert_int` (default 1 s)
+ * later. The release hook (notify_fifo, or a notify script running
+ * vip-arpctl) adds up to a few hundred ms. 2 s covers one lost advertisement
+ * plus the hook; a real split brain is defended that much later.
+ */
+export const HANDOVER_GRACE_MS = 2000;
+/** Longest grace accepted: past a minute a split brain would go unanswered too long to call it a wait. */
+export const MAX_HANDOVER_GRACE_MS = 60_000;
 
 convict.addFormat({
   name: 'vip-groups',
@@ -94,7 +106,6 @@ export const schema = {
           throw new Error(`must be a whole number of milliseconds, 0-${MAX_HANDOVER_GRACE_MS}`);
         }
       },
-      // why 2 s: see HANDOVER_GRACE_MS (keepalived's advert_int and hook latency)
       default: HANDOVER_GRACE_MS,
     },
   },

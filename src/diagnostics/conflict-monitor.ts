@@ -29,10 +29,9 @@ import { DefenceLimiter } from './defence-limiter.js';
 import { NeighbourCache } from './neighbour-table.js';
 import { parsePeerMacs } from './peers.js';
 import { foreignHostFix } from './advice.js';
-import { HandoverGrace, type ExpiredGrace } from './handover-grace.js';
+import { HandoverGrace, type ExpiredGrace, type GraceTimer } from './handover-grace.js';
 import { SplitBrainLog, type SplitBrainView } from './split-brain-log.js';
 import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
-import { systemClock, type Clock } from '../announcer/clock.js';
 
 /**
  * What happened to the defence for the frame that triggered a log line.
@@ -75,10 +74,10 @@ export interface ConflictView {
 }
 
 export interface ConflictMonitorOptions {
+  /** monotonic time and timers of the handover grace */
+  clock: GraceTimer;
   /** epoch ms, for records and logs */
   now?: () => number;
-  /** timers of the handover grace */
-  clock?: Clock;
   neighbours?: NeighbourCache;
 }
 
@@ -102,7 +101,7 @@ export class ConflictMonitor implements DaemonFeature {
   private graceMs = 0;
   /** clock ms when each MASTER group became MASTER (this spell) */
   private readonly masterSince = new Map<string, number>();
-  private readonly clock: Clock;
+  private readonly clock: GraceTimer;
   private readonly splitBrainLogs: LogRateLimiter;
   private peers = new Set<number>();
   private defendGroups = new Set<string>();
@@ -113,10 +112,10 @@ export class ConflictMonitor implements DaemonFeature {
   private readonly onSnapshot = (): void => this.configure();
   private readonly onRoleChanged = (c: RoleChange): void => this.roleChanged(c);
 
-  constructor(opts: ConflictMonitorOptions = {}) {
+  constructor(opts: ConflictMonitorOptions) {
     this.now = opts.now ?? Date.now;
     this.neighbours = opts.neighbours ?? new NeighbourCache();
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.clock;
     this.grace = new HandoverGrace({ graceMs: () => this.graceMs, clock: this.clock, onExpired: (g) => this.graceExpired(g) });
     this.splitBrainLogs = new LogRateLimiter({ intervalMs: CONFLICT_RELOG_MS, now: this.now });
   }

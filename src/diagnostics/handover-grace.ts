@@ -10,20 +10,17 @@
  * with what was claimed, and the caller decides whether it is still MASTER.
  * Pure apart from the injected clock's timer.
  */
-import type { Clock, TimerHandle } from '../announcer/clock.js';
 
 /**
- * Default `diagnostics.handoverGraceMs`. keepalived sends the new MASTER's
- * first advertisement and its gratuitous ARPs together, and the old MASTER
- * steps down as soon as it hears that advertisement; if it is lost the next
- * one comes `advert_int` (default 1 s) later. The release hook (notify_fifo or
- * a notify script running vip-arpctl) adds up to a few hundred ms. 2 s covers
- * one lost advertisement plus the hook; a real split brain is defended that
- * much later.
+ * The time source and timer a grace needs, injected so tests drive it with
+ * a fake clock (the announcer's `Clock`, announcer/clock.ts, is one).
  */
-export const HANDOVER_GRACE_MS = 2000;
-/** Longest grace the config accepts: past a minute a split brain would go unanswered too long to call it a wait. */
-export const MAX_HANDOVER_GRACE_MS = 60_000;
+export interface GraceTimer {
+  /** monotonic ms */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
 
 /** One VIP claimed during a grace, by the latest MAC that claimed it. */
 export interface GraceClaim {
@@ -44,14 +41,15 @@ export interface ExpiredGrace {
 }
 
 export interface HandoverGraceOptions {
+  /** the grace to open with (`diagnostics.handoverGraceMs`, read at each opening so a reload applies) */
   graceMs: () => number;
-  clock: Clock;
+  clock: GraceTimer;
   onExpired: (grace: ExpiredGrace) => void;
 }
 
 interface OpenGrace {
   openedAt: number;
-  timer: TimerHandle;
+  timer: unknown;
   claims: Map<number, GraceClaim>;
 }
 

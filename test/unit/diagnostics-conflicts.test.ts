@@ -129,7 +129,7 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
 }
 
 function monitor(clock: { now: number }, table = '') {
-  return new ConflictMonitor({ now: () => clock.now, neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }) });
+  return new ConflictMonitor({ clock: new FakeClock(), now: () => clock.now, neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }) });
 }
 
 t.test('ConflictMonitor defends a MASTER VIP at most once per interval, however hard a peer floods', async (t) => {

@@ -2,7 +2,7 @@
 // place and what is allowed (the setting is read by the conflict monitor).
 import t from 'tap';
 import { loadConfig } from '../../src/config/load-config.js';
-import { HANDOVER_GRACE_MS, MAX_HANDOVER_GRACE_MS } from '../../src/diagnostics/handover-grace.js';
+import { HANDOVER_GRACE_MS, MAX_HANDOVER_GRACE_MS } from '../../src/config/schema.js';
 
 const load = (diagnostics: unknown) => loadConfig({ file: '/etc/vip-arpd/vip-arpd.json', text: JSON.stringify({ diagnostics }, null, 2), env: {} });
 
