@@ -115,6 +115,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     this.log?.debug({ group, frames }, 'holding scheduled gratuitous ARP');
   }
 
+  /** Ends a hold of {@link holdRounds}; rounds skipped meanwhile are not sent late. */
   resumeRounds(group: string): void {
     if (this.held.delete(group)) this.log?.debug({ group }, 'scheduled gratuitous ARP resumed');
   }
