@@ -11,6 +11,11 @@
  * - VIPs a reload adds to a MASTER group get a burst of their own; a link that
  *   comes back (or is recreated with a new MAC) re-announces its MASTER groups.
  * - Frames go through one GarpPacer per interface (announce.maxFramesPerSecond).
+ * - While diagnostics see another director claim a MASTER group's VIPs (a
+ *   make-before-break handover or a split brain), the group's own scheduled
+ *   rounds are held (`holdRounds`), so they cannot pull clients back in the
+ *   window before the HA manager's release; a defence (`announceOnce`) still
+ *   goes out.
  */
 import type { Announcer, Daemon, DaemonFeature, RoleChange, SnapshotApplied } from '../daemon/daemon.js';
 import type { InterfaceLink } from '../daemon/interface-link.js';
@@ -44,6 +49,8 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   private log: Logger | undefined;
   private readonly pacers = new Map<string, GarpPacer>();
   private readonly timers = new Map<string, GroupTimers>();
+  /** groups whose scheduled rounds are held (see {@link holdRounds}) */
+  private readonly held = new Set<string>();
   private readonly onRoleChanged = (c: RoleChange): void => this.roleChanged(c);
   private readonly onSnapshotApplied = (s: SnapshotApplied): void => this.snapshotApplied(s);
   private readonly onLinkUp = (l: InterfaceLink): void => this.linkUp(l);
@@ -74,6 +81,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     for (const name of [...this.timers.keys()]) this.clearTimers(name);
     for (const p of this.pacers.values()) p.close();
     this.pacers.clear();
+    this.held.clear();
     this.daemon = undefined;
   }
 
@@ -93,6 +101,25 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     for (const [group, list] of byGroup) this.round(group, () => list, reason, undefined);
   }
 
+  /**
+   * Holds `group`'s scheduled rounds and drops its frames still queued (a
+   * large round half sent). Its timers keep running: a round that falls due
+   * while held is skipped and counted (`counters.roundsHeld`), so the
+   * schedule goes on unchanged once the hold ends.
+   */
+  holdRounds(group: string): void {
+    if (this.held.has(group)) return;
+    this.held.add(group);
+    let frames = 0;
+    for (const p of this.pacers.values()) frames += p.cancelGroup(group);
+    this.log?.debug({ group, frames }, 'holding scheduled gratuitous ARP');
+  }
+
+  /** Ends a hold of {@link holdRounds}; rounds skipped meanwhile are not sent late. */
+  resumeRounds(group: string): void {
+    if (this.held.delete(group)) this.log?.debug({ group }, 'scheduled gratuitous ARP resumed');
+  }
+
   /** Frames queued in all pacers (for tests and status). */
   get queuedFrames(): number {
     let n = 0;
@@ -101,6 +128,8 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   }
 
   private roleChanged(c: RoleChange): void {
+    // A hold belongs to one spell as MASTER: a new takeover announces at once.
+    this.held.delete(c.group);
     if (c.to === 'MASTER') this.startBurst(c.group, `takeover from ${c.source}`);
     else if (c.from === 'MASTER') this.cancel(c.group);
   }
@@ -108,6 +137,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   private snapshotApplied(s: SnapshotApplied): void {
     const d = this.daemon!;
     for (const name of [...this.timers.keys()]) if (!d.groups.has(name)) this.cancel(name);
+    for (const name of [...this.held]) if (!d.groups.has(name)) this.held.delete(name);
     for (const [iface, pacer] of this.pacers) {
       if (d.links.has(iface)) continue;
       pacer.close();
@@ -146,12 +176,12 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     const timers = this.timersOf(group);
     for (const at of offsets) {
       if (at === 0) {
-        this.round(group, select, reason, key);
+        this.scheduledRound(group, select, reason, key);
         continue;
       }
       const handle = this.clock.setTimeout(() => {
         timers.rounds.delete(handle);
-        this.round(group, select, reason, key);
+        this.scheduledRound(group, select, reason, key);
       }, at);
       timers.rounds.add(handle);
     }
@@ -172,9 +202,19 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     if (every <= 0) return;
     timers.refresh = this.clock.setTimeout(() => {
       timers.refresh = undefined;
-      this.round(group, () => this.tableVipsOf(group), 'refresh', group);
+      this.scheduledRound(group, () => this.tableVipsOf(group), 'refresh', group);
       this.armRefresh(group, false);
     }, every);
+  }
+
+  /** A round of the group's own schedule: skipped (and counted) while the group is held. */
+  private scheduledRound(group: string, select: VipSelector, reason: string, key: string): void {
+    if (this.held.has(group)) {
+      this.counters.roundsHeld++;
+      this.log!.debug({ group, reason }, 'gratuitous ARP round held: another director claims the group');
+      return;
+    }
+    this.round(group, select, reason, key);
   }
 
   /** Hands one round of `group` to the pacers of its interfaces. */

@@ -11,7 +11,7 @@ export interface GarpFrameCounts {
   reply: number;
   /** frames not sent: socket errors, interface missing, or retries exhausted */
   dropped: number;
-  /** frames dropped from the queue because the group left MASTER first */
+  /** frames dropped from the queue because the group left MASTER, or its rounds were held, first */
   cancelled: number;
 }
 
@@ -28,6 +28,8 @@ export class GarpCounters {
   readonly byGroup = new Map<string, Map<string, GarpFrameCounts>>();
   /** rounds started (takeover, refresh, reload, link-up, announceOnce) */
   rounds = 0;
+  /** scheduled rounds skipped because another director claimed the group's VIPs (announcer `holdRounds`) */
+  roundsHeld = 0;
 
   /** The counts object of (`group`, `iface`), created at zero if new. Callers keep it to count without lookups. */
   of(group: string, iface: string): GarpFrameCounts {

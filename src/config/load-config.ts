@@ -18,7 +18,7 @@ export interface DaemonConfig {
   keepalived: { notifyFifo: string };
   watch: { enabled: boolean; debounceMs: number };
   metrics: { listen: string };
-  diagnostics: { peers: string[]; defendIntervalMs: number };
+  diagnostics: { peers: string[]; defendIntervalMs: number; handoverGraceMs: number };
   log: { level: string };
 }
 

@@ -7,6 +7,19 @@ import { validateGroups } from './group-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/**
+ * Default `diagnostics.handoverGraceMs` (diagnostics/handover-grace.ts).
+ * keepalived sends the new MASTER's first advertisement and its gratuitous
+ * ARPs together, and the old MASTER steps down as soon as it hears that
+ * advertisement; if it is lost the next comes `advert_int` (default 1 s)
+ * later. The release hook (notify_fifo, or a notify script running
+ * vip-arpctl) adds up to a few hundred ms. 2 s covers one lost advertisement
+ * plus the hook; a real split brain is defended that much later.
+ */
+export const HANDOVER_GRACE_MS = 2000;
+/** Longest grace accepted: past a minute a split brain would go unanswered too long to call it a wait. */
+export const MAX_HANDOVER_GRACE_MS = 60_000;
+
 convict.addFormat({
   name: 'vip-groups',
   validate: validateGroups,
@@ -85,6 +98,15 @@ export const schema = {
       doc: 'at most one defending GARP per VIP this often (RFC 5227 DEFEND_INTERVAL)',
       format: 'nat',
       default: 10000,
+    },
+    handoverGraceMs: {
+      doc: 'while MASTER, wait this long after another director\'s gratuitous ARP for our VIPs (a make-before-break handover) for the release before defending; 0 = defend at once',
+      format(v: unknown) {
+        if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > MAX_HANDOVER_GRACE_MS) {
+          throw new Error(`must be a whole number of milliseconds, 0-${MAX_HANDOVER_GRACE_MS}`);
+        }
+      },
+      default: HANDOVER_GRACE_MS,
     },
   },
   log: {

@@ -24,6 +24,14 @@ import type { FrameConn } from '../io/frame-conn.js';
 export interface Announcer {
   /** Sends one gratuitous ARP round for `sets` now (paced), in each group's configured mode. */
   announceOnce(sets: readonly VipSet[], reason: string): void;
+  /**
+   * Holds `group`'s own scheduled rounds (bursts, refresh, reload and link-up
+   * rounds; `announceOnce` still goes out) and drops its frames still queued,
+   * until {@link Announcer.resumeRounds} or the group's next role change.
+   */
+  holdRounds(group: string): void;
+  /** Ends a hold of {@link Announcer.holdRounds}; rounds skipped meanwhile are not sent late. */
+  resumeRounds(group: string): void;
 }
 
 /** A part of the daemon started after the first snapshot is applied. */

@@ -10,6 +10,7 @@ import { MetricsHttpFeature } from '../metrics/http-listener.js';
 import { LogLevelFeature } from '../log-level-feature.js';
 import { RolePersistenceFeature } from '../roles/role-persistence.js';
 import { AnnouncerFeature } from '../announcer/announcer.js';
+import { systemClock } from '../announcer/clock.js';
 import { diagnosticsFeatures } from '../diagnostics/features.js';
 import { ControlFeature } from '../control/control-feature.js';
 import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
@@ -25,7 +26,7 @@ export interface FeatureContext {
 /** Returns the features to start for this run. */
 export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
   const announcer = new AnnouncerFeature();
-  const diagnostics = diagnosticsFeatures();
+  const diagnostics = diagnosticsFeatures(systemClock);
   const control = new ControlFeature();
   const metrics = new MetricsFeature({ garps: () => announcer.counters, conflicts: () => diagnostics.conflicts.counters(), control: () => control.counters() });
   return [

@@ -41,6 +41,8 @@ export interface ConflictRecord {
   loggedAt: number;
   /** count when the last log line was written */
   loggedCount: number;
+  /** when a handover grace for this claim ran out with this director still MASTER (epoch ms; 0 = never) */
+  splitBrainAt: number;
 }
 
 export interface ConflictLogOptions {
@@ -89,7 +91,7 @@ export class ConflictLog {
       rec = {
         vip, mac, iface, group, firstSeen: now, lastSeen: now, count: 0, kind,
         kinds: { reply: 0, 'request-as-sender': 0, gratuitous: 0 },
-        hostIp: undefined, loggedAt: 0, loggedCount: 0,
+        hostIp: undefined, loggedAt: 0, loggedCount: 0, splitBrainAt: 0,
       };
       macs.set(mac, rec);
       this.size++;
@@ -114,6 +116,11 @@ export class ConflictLog {
     // host's IP do not ask for a second line.
     rec.loggedAt = now;
     return rec;
+  }
+
+  /** The record of `mac` claiming `vip`, if stored. */
+  get(vip: number, mac: number): ConflictRecord | undefined {
+    return this.byVip.get(vip)?.get(mac);
   }
 
   /** Records that a line covering the pair's count so far was written. */

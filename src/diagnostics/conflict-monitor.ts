@@ -6,23 +6,48 @@
  * limited) naming the MAC and the host's IP, and, while the VIP's group is
  * MASTER with `defend` on, defends the VIP with one GARP per
  * `diagnostics.defendIntervalMs` (RFC 5227 §2.4(c)).
+ *
+ * Another director's gratuitous claim while MASTER is a make-before-break
+ * handover or a split brain: the defence, and the group's own scheduled
+ * rounds, wait `diagnostics.handoverGraceMs` for the HA manager's release
+ * (handover-grace.ts). A grace that runs out with the group still MASTER is
+ * a split brain: defended then, logged, counted and listed in `status`.
+ * Just after our own takeover the roles are the other way round: the claims
+ * are the old MASTER's last frames before it saw ours, not defended.
+ * A request with the VIP as sender (the realserver leak) is defended at once.
  */
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import type { Daemon, DaemonFeature, RoleChange } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import type { ArpFrame } from '../wire/arp.js';
 import type { GroupState } from '../vips/group-state.js';
 import { formatMac } from '../wire/mac.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 import { VipArpdError } from '../errors.js';
-import { classifyConflict } from './conflict-kind.js';
-import { ConflictLog, type ConflictRecord } from './conflict-log.js';
+import { classifyConflict, type ConflictKind } from './conflict-kind.js';
+import { CONFLICT_RELOG_MS, ConflictLog, type ConflictRecord } from './conflict-log.js';
 import { DefenceLimiter } from './defence-limiter.js';
 import { NeighbourCache } from './neighbour-table.js';
 import { parsePeerMacs } from './peers.js';
 import { foreignHostFix } from './advice.js';
+import { HandoverGrace, type ExpiredGrace, type GraceTimer } from './handover-grace.js';
+import { SplitBrainLog, type SplitBrainView } from './split-brain-log.js';
+import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
 
-/** What happened to the defence for the frame that triggered a log line. */
-export type DefenceOutcome = 'sent' | 'suppressed' | 'not-master' | 'off' | 'no-announcer';
+/**
+ * What happened to the defence for the frame that triggered a log line.
+ * `grace`: held for the handover grace; `taking-over`: we took the group over
+ * just before ({@link TAKEOVER_RACE_MS}), the frame is the old MASTER's last;
+ * `peer`: a configured peer, never defended against.
+ */
+export type DefenceOutcome = 'sent' | 'suppressed' | 'not-master' | 'off' | 'no-announcer' | 'grace' | 'taking-over' | 'peer';
+
+/**
+ * A claim this soon after our own takeover is the old MASTER's frame that
+ * crossed our first GARP (it holds its rounds once it reads ours, within an
+ * event-loop turn; an older vip-arpd defended within 0-1.6 ms). No HA manager
+ * hands a group back this fast: keepalived needs VRRP adverts, 1 s apart.
+ */
+export const TAKEOVER_RACE_MS = 100;
 
 /** `conflicts` lists at most this many pairs unless `--limit` says otherwise. */
 const DEFAULT_LIST_LIMIT = 200;
@@ -43,13 +68,21 @@ export interface ConflictView {
   lastSeen: string;
   /** when this director last defended the VIP, null if never */
   lastDefended: string | null;
+  /** when a handover grace for this pair last ran out with this director still MASTER, null if never */
+  splitBrain: string | null;
   fix: string;
 }
 
 export interface ConflictMonitorOptions {
+  /** monotonic time and timers of the handover grace */
+  clock: GraceTimer;
+  /** epoch ms, for records and logs */
   now?: () => number;
   neighbours?: NeighbourCache;
 }
+
+const SPLIT_BRAIN_FIX = 'two directors are MASTER for this group: check the HA manager on both (keepalived: do their VRRP adverts reach each other?); '
+  + 'if the old MASTER\'s release only comes later than the grace, raise diagnostics.handoverGraceMs';
 
 export class ConflictMonitor implements DaemonFeature {
   readonly name = 'conflict-monitor';
@@ -60,7 +93,16 @@ export class ConflictMonitor implements DaemonFeature {
   defencesSent = 0;
   /** defences the announcer threw on */
   defenceErrors = 0;
+  /** handover graces ended by this director's release: clean make-before-break handovers */
+  handovers = 0;
+  readonly splitBrains = new SplitBrainLog();
   private limiter = new DefenceLimiter();
+  private readonly grace: HandoverGrace;
+  private graceMs = 0;
+  /** clock ms when each MASTER group became MASTER (this spell) */
+  private readonly masterSince = new Map<string, number>();
+  private readonly clock: GraceTimer;
+  private readonly splitBrainLogs: LogRateLimiter;
   private peers = new Set<number>();
   private defendGroups = new Set<string>();
   private daemon: Daemon | undefined;
@@ -68,10 +110,14 @@ export class ConflictMonitor implements DaemonFeature {
   private readonly now: () => number;
   private readonly neighbours: NeighbourCache;
   private readonly onSnapshot = (): void => this.configure();
+  private readonly onRoleChanged = (c: RoleChange): void => this.roleChanged(c);
 
-  constructor(opts: ConflictMonitorOptions = {}) {
+  constructor(opts: ConflictMonitorOptions) {
     this.now = opts.now ?? Date.now;
     this.neighbours = opts.neighbours ?? new NeighbourCache();
+    this.clock = opts.clock;
+    this.grace = new HandoverGrace({ graceMs: () => this.graceMs, clock: this.clock, onExpired: (g) => this.graceExpired(g) });
+    this.splitBrainLogs = new LogRateLimiter({ intervalMs: CONFLICT_RELOG_MS, now: this.now });
   }
 
   /** Defences refused because the VIP was defended within the interval. */
@@ -84,7 +130,9 @@ export class ConflictMonitor implements DaemonFeature {
     this.log = daemon.log.child({ feature: this.name });
     this.limiter = new DefenceLimiter(daemon.config.diagnostics.defendIntervalMs);
     this.configure();
+    for (const g of daemon.groups.values()) if (g.role === 'MASTER') this.masterSince.set(g.name, this.clock.now());
     daemon.on('snapshot-applied', this.onSnapshot);
+    daemon.on('role-changed', this.onRoleChanged);
     daemon.foreignClaimListener = this.onForeignClaim;
     daemon.commands.register('conflicts', {
       usage: 'conflicts [--limit N] [--clear]',
@@ -98,6 +146,9 @@ export class ConflictMonitor implements DaemonFeature {
     if (this.daemon === undefined) return;
     if (this.daemon.foreignClaimListener === this.onForeignClaim) this.daemon.foreignClaimListener = undefined;
     this.daemon.off('snapshot-applied', this.onSnapshot);
+    this.daemon.off('role-changed', this.onRoleChanged);
+    for (const group of this.grace.clear()) this.daemon.announcer?.resumeRounds(group);
+    this.masterSince.clear();
     this.daemon = undefined;
   }
 
@@ -109,6 +160,7 @@ export class ConflictMonitor implements DaemonFeature {
       this.log?.warn({ invalid: peers.invalid }, 'diagnostics.peers: entries that are not MACs are ignored; write them like 02:00:00:00:00:01');
     }
     this.peers = peers.macs;
+    this.graceMs = d.config.diagnostics.handoverGraceMs;
     this.defendGroups = new Set(d.snapshot.groups.filter((g) => g.config.defend).map((g) => g.config.name));
   }
 
@@ -118,16 +170,75 @@ export class ConflictMonitor implements DaemonFeature {
    */
   readonly onForeignClaim = (iface: string, group: GroupState, frame: Readonly<ArpFrame>, ifaceMac: number): void => {
     const mac = frame.senderMac;
-    if (mac === ifaceMac || this.peers.has(mac)) {
+    if (mac === ifaceMac) {
       this.peerFrames++;
       return;
     }
-    const now = this.now();
     const vip = frame.senderIp;
-    const due = this.conflicts.observe(iface, group.name, vip, mac, classifyConflict(frame), now);
-    const defence = this.defend(iface, group, vip, now);
+    const kind = classifyConflict(frame);
+    if (this.peers.has(mac)) {
+      // Not a conflict, but a peer's claim while we are MASTER still opens the grace, so our own rounds hold.
+      this.peerFrames++;
+      this.handoverOutcome(iface, group, vip, mac, kind, true);
+      return;
+    }
+    const now = this.now();
+    const due = this.conflicts.observe(iface, group.name, vip, mac, kind, now);
+    const defence = this.handoverOutcome(iface, group, vip, mac, kind, false) ?? this.defend(iface, group, vip, now);
     if (due !== undefined) void this.report(due, defence);
   };
+
+  /**
+   * What a handover makes of this claim, or undefined when it is no handover
+   * matter (defend as usual). Another director's gratuitous claim while
+   * MASTER opens the group's grace (and holds its scheduled rounds) or joins
+   * the open one: `grace`; a reply from a MAC already claiming in the open
+   * grace joins it too (the new MASTER answering a request). Within
+   * {@link TAKEOVER_RACE_MS} of our own takeover we are the new MASTER and the
+   * claim is the old one's last frame: `taking-over`, nothing held, nothing
+   * sent (if it never releases, its grace runs out and its defence opens ours).
+   * A request with the VIP as sender is never a handover.
+   */
+  private handoverOutcome(iface: string, group: GroupState, vip: number, mac: number, kind: ConflictKind, peer: boolean): DefenceOutcome | undefined {
+    if (group.role !== 'MASTER' || this.graceMs === 0 || kind === 'request-as-sender') return undefined;
+    if (kind === 'reply' && !this.grace.isOpen(group.name, mac)) return undefined;
+    const since = this.masterSince.get(group.name);
+    if (since !== undefined && this.clock.now() - since < TAKEOVER_RACE_MS && !this.grace.isOpen(group.name)) return 'taking-over';
+    if (this.grace.claim(group.name, { iface, vip, mac, peer })) this.daemon?.announcer?.holdRounds(group.name);
+    return 'grace';
+  }
+
+  /** The release (or any role change) ends the group's grace: that was a handover, not a split brain. */
+  private roleChanged(c: RoleChange): void {
+    if (c.to === 'MASTER') this.masterSince.set(c.group, this.clock.now());
+    else this.masterSince.delete(c.group);
+    const openMs = this.grace.end(c.group);
+    if (openMs === undefined || c.to === 'MASTER') return;
+    this.handovers++;
+    this.log?.info({ group: c.group, to: c.to, releasedAfterMs: Math.round(openMs) }, 'handover: another director took the group and this one released it within the grace');
+  }
+
+  /** A grace ran out: still MASTER means a split brain, defended now and reported. */
+  private graceExpired(g: ExpiredGrace): void {
+    const d = this.daemon;
+    d?.announcer?.resumeRounds(g.group);
+    const group = d?.groups.get(g.group);
+    if (group === undefined || group.role !== 'MASTER' || g.claims.length === 0) return;
+    const now = this.now();
+    const outcomes = g.claims.map((c) => {
+      if (c.peer) return 'peer';
+      const rec = this.conflicts.get(c.vip, c.mac);
+      if (rec !== undefined) rec.splitBrainAt = now;
+      return this.defend(c.iface, group, c.vip, now);
+    });
+    const first = g.claims[0]!;
+    const defence = outcomes[0]!;
+    this.splitBrains.record({ group: g.group, iface: first.iface, vip: first.vip, mac: first.mac, vips: g.claims.length, peer: first.peer, defence }, now);
+    logLimited(this.log!, 'warn', this.splitBrainLogs, g.group, {
+      group: g.group, iface: first.iface, vip: formatIpv4(first.vip), mac: formatMac(first.mac), peer: first.peer, vips: g.claims.length,
+      graceMs: this.graceMs, defence, defended: outcomes.filter((o) => o === 'sent').length, fix: SPLIT_BRAIN_FIX,
+    }, 'split brain: another director still claims the group\'s VIPs after the handover grace');
+  }
 
   private defend(iface: string, group: GroupState, vip: number, now: number): DefenceOutcome {
     if (group.role !== 'MASTER') return 'not-master';
@@ -174,7 +285,7 @@ export class ConflictMonitor implements DaemonFeature {
       vip, mac: formatMac(rec.mac), ip: rec.hostIp ?? null, iface: rec.iface, group: rec.group, kind: rec.kind,
       kinds: { ...rec.kinds }, count: rec.count, firstSeen: new Date(rec.firstSeen).toISOString(),
       lastSeen: new Date(rec.lastSeen).toISOString(), lastDefended: defended === undefined ? null : new Date(defended).toISOString(),
-      fix: foreignHostFix(vip, rec.kind),
+      splitBrain: rec.splitBrainAt === 0 ? null : new Date(rec.splitBrainAt).toISOString(), fix: foreignHostFix(vip, rec.kind),
     };
   }
 
@@ -190,24 +301,30 @@ export class ConflictMonitor implements DaemonFeature {
     const records = this.conflicts.records();
     const listed = records.slice(0, limit);
     for (const rec of listed) if (rec.hostIp == null) rec.hostIp = await this.hostIpOf(rec.mac);
-    const result = { ...this.counters(), total: records.length, conflicts: listed.map((r) => this.view(r)), cleared: clear };
-    if (clear) this.conflicts.clear();
+    const result = { ...this.counters(), total: records.length, conflicts: listed.map((r) => this.view(r)), splitBrains: this.splitBrains.since(0), cleared: clear };
+    if (clear) {
+      this.conflicts.clear();
+      this.splitBrains.clear();
+    }
     return result;
   }
 
   /** Plain counters, for metrics. */
-  counters(): { frames: number; pairs: number; untracked: number; logsSuppressed: number; peerFrames: number; defencesSent: number; defencesSuppressed: number; defenceErrors: number } {
+  counters(): {
+    frames: number; pairs: number; untracked: number; logsSuppressed: number; peerFrames: number; defencesSent: number; defencesSuppressed: number;
+    defenceErrors: number; handovers: number; splitBrains: number;
+  } {
     return {
       frames: this.conflicts.frames, pairs: this.conflicts.pairs, untracked: this.conflicts.untracked,
       logsSuppressed: this.conflicts.logsSuppressed, peerFrames: this.peerFrames, defencesSent: this.defencesSent,
-      defencesSuppressed: this.limiter.suppressed, defenceErrors: this.defenceErrors,
+      defencesSuppressed: this.limiter.suppressed, defenceErrors: this.defenceErrors, handovers: this.handovers, splitBrains: this.splitBrains.total,
     };
   }
 
-  /** The `status` section: counters and the pairs seen within {@link ACTIVE_CONFLICT_MS}. */
-  status(): { active: number; counters: ReturnType<ConflictMonitor['counters']>; latest: ConflictView[] } {
+  /** The `status` section: counters, the pairs and the split brains seen within {@link ACTIVE_CONFLICT_MS}. */
+  status(): { active: number; counters: ReturnType<ConflictMonitor['counters']>; latest: ConflictView[]; splitBrains: SplitBrainView[] } {
     const since = this.now() - ACTIVE_CONFLICT_MS;
     const active = this.conflicts.records().filter((r) => r.lastSeen >= since);
-    return { active: active.length, counters: this.counters(), latest: active.slice(0, 10).map((r) => this.view(r)) };
+    return { active: active.length, counters: this.counters(), latest: active.slice(0, 10).map((r) => this.view(r)), splitBrains: this.splitBrains.since(since) };
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { DaemonFeature } from '../daemon/daemon.js';
 import { ConflictMonitor } from './conflict-monitor.js';
+import type { GraceTimer } from './handover-grace.js';
 import { DoctorFeature } from './doctor.js';
 import { ProbeFeature } from './probe.js';
 
@@ -14,8 +15,8 @@ export interface DiagnosticsFeatures {
   features: DaemonFeature[];
 }
 
-/** Creates the diagnostics features. */
-export function diagnosticsFeatures(): DiagnosticsFeatures {
-  const conflicts = new ConflictMonitor();
+/** Creates the diagnostics features; `clock` times the handover grace. */
+export function diagnosticsFeatures(clock: GraceTimer): DiagnosticsFeatures {
+  const conflicts = new ConflictMonitor({ clock });
   return { conflicts, features: [conflicts, new DoctorFeature(), new ProbeFeature()] };
 }

@@ -6,6 +6,7 @@
 import type { DoctorReport } from './doctor-checks.js';
 import type { ProbeResult } from './probe.js';
 import type { ConflictView } from './conflict-monitor.js';
+import type { SplitBrainView } from './split-brain-log.js';
 
 const STATUS_LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
 
@@ -40,11 +41,14 @@ function renderProbe(data: unknown): string {
 }
 
 function renderConflicts(data: unknown): string {
-  const r = data as { total: number; frames: number; defencesSent: number; conflicts: ConflictView[]; cleared: boolean };
-  if (r.total === 0) return `no ARP conflicts seen (${r.frames} conflicting frame(s) since start)`;
-  const out = [`${r.total} (VIP, MAC) pair(s) seen, ${r.frames} frame(s), ${r.defencesSent} defence(s) sent${r.cleared ? '; now cleared' : ''}`];
+  const r = data as { total: number; frames: number; defencesSent: number; conflicts: ConflictView[]; splitBrains?: SplitBrainView[]; cleared: boolean };
+  // A split brain with a configured peer leaves no conflict pair, so it is listed first, on its own.
+  const splits = (r.splitBrains ?? []).map((b) =>
+    `SPLIT BRAIN  group ${b.group} on ${b.iface}: ${b.vip}${b.vips > 1 ? ` (+${b.vips - 1} VIP(s))` : ''} claimed by ${b.mac}${b.peer ? ' (peer)' : ''}, ${b.count} time(s), last ${b.lastSeen}, defence ${b.defence}`);
+  if (r.total === 0 && splits.length === 0) return `no ARP conflicts seen (${r.frames} conflicting frame(s) since start)`;
+  const out = [...splits, `${r.total} (VIP, MAC) pair(s) seen, ${r.frames} frame(s), ${r.defencesSent} defence(s) sent${r.cleared ? '; now cleared' : ''}`];
   for (const c of r.conflicts) {
-    out.push(`${c.vip}  ${c.mac}  ${c.ip ?? '(IP unknown)'}  ${c.kind}  ×${c.count}  last ${c.lastSeen}  group ${c.group} on ${c.iface}${c.lastDefended === null ? '' : `  defended ${c.lastDefended}`}`);
+    out.push(`${c.vip}  ${c.mac}  ${c.ip ?? '(IP unknown)'}  ${c.kind}  ×${c.count}  last ${c.lastSeen}  group ${c.group} on ${c.iface}${c.lastDefended === null ? '' : `  defended ${c.lastDefended}`}${c.splitBrain == null ? '' : `  split brain ${c.splitBrain}`}`);
     out.push(`      fix: ${c.fix}`);
   }
   if (r.conflicts.length < r.total) out.push(`… ${r.total - r.conflicts.length} more (conflicts --limit N)`);

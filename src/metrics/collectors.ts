@@ -16,9 +16,9 @@ import type { EventCounts } from './event-counts.js';
 /** Plain counters other features keep; each optional, so metrics never depend on a feature being there. */
 export interface MetricSources {
   /** the announcer's GARP frame counters */
-  garps?: () => Pick<GarpCounters, 'byGroup'> | undefined;
+  garps?: () => Pick<GarpCounters, 'byGroup' | 'roundsHeld'> | undefined;
   /** diagnostics' conflict counters */
-  conflicts?: () => { frames: number; pairs: number; defencesSent: number } | undefined;
+  conflicts?: () => { frames: number; pairs: number; defencesSent: number; handovers: number; splitBrains: number } | undefined;
   /** the control socket's client counts */
   control?: () => ControlCounters | undefined;
 }
@@ -122,7 +122,7 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
   });
   new Counter({
     name: 'vip_arpd_garp_frames_dropped_total',
-    help: 'gratuitous ARP frames not sent, by group, interface and reason (error: socket error or interface missing; cancelled: the group left MASTER first)',
+    help: 'gratuitous ARP frames not sent, by group, interface and reason (error: socket error or interface missing; cancelled: the group left MASTER, or another director claimed it, first)',
     labelNames: ['group', 'iface', 'reason'],
     registers: [registry],
     collect() {
@@ -160,6 +160,33 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
     collect() {
       this.reset();
       this.inc(sources.conflicts?.()?.defencesSent ?? 0);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_handovers_total',
+    help: 'make-before-break handovers: another director claimed a MASTER group\'s VIPs and this one released the group within diagnostics.handoverGraceMs',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.conflicts?.()?.handovers ?? 0);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_split_brains_total',
+    help: 'handover graces that ran out with this director still MASTER while another claimed the group\'s VIPs (split brain; defended then)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.conflicts?.()?.splitBrains ?? 0);
+    },
+  });
+  new Counter({
+    name: 'vip_arpd_garp_rounds_held_total',
+    help: 'scheduled gratuitous ARP rounds skipped because another director claimed the group\'s VIPs (held for the handover grace)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.garps?.()?.roundsHeld ?? 0);
     },
   });
 

@@ -87,7 +87,7 @@ export function configWith(groups: Record<string, unknown>[], extra: Partial<Dae
     keepalived: { notifyFifo: '' },
     watch: { enabled: false, debounceMs: 100 },
     metrics: { listen: '' },
-    diagnostics: { peers: [], defendIntervalMs: 10000 },
+    diagnostics: { peers: [], defendIntervalMs: 10000, handoverGraceMs: 2000 },
     log: { level: 'silent' },
     ...extra,
   };

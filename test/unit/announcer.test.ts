@@ -224,3 +224,27 @@ t.test('stop clears every timer and unhooks from the daemon', async (t) => {
   daemon.setRole('web', 'MASTER', 'test');
   t.equal(conn.sent.length, n, 'no longer listening');
 });
+
+t.test('holdRounds skips the group\'s scheduled rounds and drops its queue; a defence still goes out; a role change ends the hold', async (t) => {
+  const { clock, conn, daemon, announcer } = await setup(t, { vips: 100, rate: 1000, garp: { mode: 'request', count: 3, intervalMs: 1000, delayMs: 0, refreshMs: 500 } });
+  t.ok(announcer.queuedFrames > 0, 'the start-up round is being paced');
+  announcer.holdRounds('web');
+  t.equal(announcer.queuedFrames, 0, 'its queued frames are dropped at once');
+  const held = conn.sent.length;
+  t.equal(announcer.counters.of('web', 'lo').cancelled, 100 - held, 'and counted as cancelled');
+  clock.advance(2500);
+  t.equal(conn.sent.length, held, 'burst and refresh rounds due while held: nothing sent');
+  t.equal(announcer.counters.roundsHeld, 7, 'rounds at 500, 1000, 1000, 1500, 2000, 2000, 2500 ms skipped and counted');
+  announcer.announceOnce([daemon.table.vipsOf('web')!], 'defend');
+  clock.advance(200);
+  t.equal(conn.sent.length, held + 100, 'announceOnce (a defence) is not held');
+  announcer.resumeRounds('web');
+  clock.advance(500);
+  t.equal(conn.sent.length, held + 200, 'resumed: the next refresh goes out');
+
+  announcer.holdRounds('web');
+  daemon.setRole('web', 'BACKUP', 'test');
+  conn.sent = [];
+  daemon.setRole('web', 'MASTER', 'test');
+  t.ok(conn.sent.length > 0, 'a new takeover announces at once: the hold ended with the role change');
+});

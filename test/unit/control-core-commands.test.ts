@@ -24,6 +24,8 @@ async function daemonWithCommands(t: Test) {
     withAnnouncer: () => {
       daemon.announcer = {
         announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), groups: [...new Set(sets.map((x) => x.group.name))], reason }),
+        holdRounds: () => {},
+        resumeRounds: () => {},
       };
     },
   };

@@ -4,7 +4,10 @@ import { pino } from 'pino';
 import { classifyConflict, type ConflictKind } from '../../src/diagnostics/conflict-kind.js';
 import { ConflictLog } from '../../src/diagnostics/conflict-log.js';
 import { DefenceLimiter, DEFEND_INTERVAL_MS } from '../../src/diagnostics/defence-limiter.js';
-import { ConflictMonitor } from '../../src/diagnostics/conflict-monitor.js';
+import { ConflictMonitor, TAKEOVER_RACE_MS } from '../../src/diagnostics/conflict-monitor.js';
+import { HandoverGrace, type ExpiredGrace } from '../../src/diagnostics/handover-grace.js';
+import { DIAGNOSTICS_RENDERERS } from '../../src/diagnostics/format.js';
+import { FakeClock } from './announcer-fixture.js';
 import { NeighbourCache, parseProcNetArp } from '../../src/diagnostics/neighbour-table.js';
 import { CommandRegistry } from '../../src/control/command-registry.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
@@ -90,27 +93,43 @@ t.test('parseProcNetArp maps complete entries MAC → IPs', async (t) => {
   t.same(parseProcNetArp(''), new Map());
 });
 
-/** A daemon double with what ConflictMonitor reads. */
-function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number; lines?: Array<Record<string, unknown>> } = {}) {
+/**
+ * A daemon double with what ConflictMonitor reads. `graceMs` is the handover
+ * grace (default 0: defend at once, as the tests of the defence itself want).
+ */
+function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number; graceMs?: number; lines?: Array<Record<string, unknown>> } = {}) {
   const group: GroupState = { name: 'web', role: opts.role ?? 'MASTER', mac: undefined };
   const announced: Array<{ vips: number[]; reason: string }> = [];
+  /** holdRounds / resumeRounds calls, in order */
+  const holds: string[] = [];
   const events = new EventEmitter();
   const daemon = Object.assign(events, {
     log: opts.lines === undefined
       ? pino({ level: 'silent' })
       : pino({ level: 'info' }, { write: (s: string) => opts.lines!.push(JSON.parse(s) as Record<string, unknown>) }),
     commands: new CommandRegistry(),
-    config: { diagnostics: { peers: opts.peers ?? [], defendIntervalMs: opts.interval ?? DEFEND_INTERVAL_MS } },
+    config: { diagnostics: { peers: opts.peers ?? [], defendIntervalMs: opts.interval ?? DEFEND_INTERVAL_MS, handoverGraceMs: opts.graceMs ?? 0 } },
     snapshot: { groups: [{ config: { name: 'web', defend: opts.defend ?? true }, vips: [VIP, VIP2] }] },
+    groups: new Map([['web', group]]),
     table: { isVip: (n: number) => n === VIP || n === VIP2 },
-    announcer: { announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), reason }) },
+    announcer: {
+      announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), reason }),
+      holdRounds: (g: string) => holds.push(`hold ${g}`),
+      resumeRounds: (g: string) => holds.push(`resume ${g}`),
+    },
     foreignClaimListener: undefined as unknown,
   });
-  return { daemon: daemon as unknown as Daemon, group, announced };
+  /** What Daemon.setRole does, as far as the monitor sees it. */
+  const setRole = (to: GroupState['role']): void => {
+    const from = group.role;
+    group.role = to;
+    events.emit('role-changed', { group: 'web', from, to, source: 'test' });
+  };
+  return { daemon: daemon as unknown as Daemon, group, announced, holds, setRole };
 }
 
 function monitor(clock: { now: number }, table = '') {
-  return new ConflictMonitor({ now: () => clock.now, neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }) });
+  return new ConflictMonitor({ clock: new FakeClock(), now: () => clock.now, neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }) });
 }
 
 t.test('ConflictMonitor defends a MASTER VIP at most once per interval, however hard a peer floods', async (t) => {
@@ -193,5 +212,196 @@ t.test('the conflict log line names the MAC and its IP, and repeats at most once
   t.equal(conflictLines.length, 3, '150 s of one frame a second: lines at 0, 60 and 120 s');
   t.match(conflictLines[0], { level: 40, msg: 'ARP conflict: a foreign MAC claims a VIP', vip: '198.51.100.10', mac: '02:00:00:00:00:20', hostIp: '192.0.2.20', kind: 'request-as-sender', defence: 'sent', iface: 'eth0', group: 'web' });
   t.match(conflictLines[1], { msg: 'ARP conflict continues: a foreign MAC still claims a VIP', count: 61, newFrames: 60, defence: 'sent' });
+  m.stop();
+});
+
+// --- the handover grace (issue 10 item 6, issue 16 item 5) ---------------
+
+const GRACE_MS = 2000;
+/** The monitors below start with 'web' MASTER for this long before the first claim (not a takeover of their own). */
+const MASTER_FOR_MS = 60_000;
+const EPOCH = Date.parse('2024-01-01T00:00:00Z') - MASTER_FOR_MS;
+
+t.test('HandoverGrace: one grace per group, claims kept per VIP, ended by the release or expired', async (t) => {
+  const clock = new FakeClock();
+  const expired: ExpiredGrace[] = [];
+  let graceMs = GRACE_MS;
+  const grace = new HandoverGrace({ graceMs: () => graceMs, clock, onExpired: (g) => expired.push(g) });
+  const claim = (vip: number, m: number, peer = false) => ({ iface: 'eth0', vip, mac: m, peer });
+  t.equal(grace.claim('web', claim(VIP, PEER_MAC)), true, 'the first claim opens the grace');
+  clock.advance(10);
+  t.equal(grace.claim('web', claim(VIP, PEER_MAC)), false, 'later claims join it');
+  t.equal(grace.claim('web', claim(VIP2, PEER_MAC)), false);
+  t.ok(grace.isOpen('web') && grace.isOpen('web', PEER_MAC), 'open, and PEER_MAC claimed in it');
+  t.notOk(grace.isOpen('web', RS_MAC), 'RS_MAC did not');
+  t.notOk(grace.isOpen('mail'), 'graces are per group');
+  clock.advance(80);
+  t.equal(grace.end('web'), 90, 'the release ends it after 90 ms');
+  clock.advance(10 * GRACE_MS);
+  t.same(expired, [], 'an ended grace never expires');
+  t.equal(grace.end('web'), undefined, 'nothing left to end');
+
+  graceMs = 500; // a reload: the next grace uses the new value
+  clock.time = 0;
+  grace.claim('web', claim(VIP, RS_MAC));
+  grace.claim('web', claim(VIP2, PEER_MAC));
+  grace.claim('web', claim(VIP, PEER_MAC)); // the latest MAC per VIP is kept, first-claimed order stays
+  clock.advance(499);
+  t.same(expired, [], 'not before the grace');
+  clock.advance(1);
+  t.same(expired, [{ group: 'web', openedAt: 0, claims: [claim(VIP, PEER_MAC), claim(VIP2, PEER_MAC)] }], 'expires at 500 ms with one claim per VIP');
+  t.notOk(grace.isOpen('web'), 'closed once expired');
+
+  grace.claim('web', claim(VIP, RS_MAC));
+  grace.claim('mail', claim(VIP2, RS_MAC));
+  t.same(grace.clear().sort(), ['mail', 'web'], 'clear names the groups that had one');
+  t.equal(clock.pending, 0, 'and cancels their timers');
+});
+
+/** A monitor whose epoch clock and grace timers follow one fake clock, started on `daemon` {@link MASTER_FOR_MS} ago. */
+function graceMonitor(clock: FakeClock, daemon: Daemon) {
+  const m = new ConflictMonitor({ now: () => EPOCH + clock.time, clock, neighbours: new NeighbourCache({ read: async () => '', now: () => EPOCH + clock.time }) });
+  m.start(daemon);
+  clock.advance(MASTER_FOR_MS);
+  return m;
+}
+
+const garpFrom = (m: number, vip = VIP) => frame(ARPOP_REQUEST, m, vip, vip);
+
+t.test('a make-before-break handover: the old MASTER holds defence and rounds, and the release ends it quietly', async (t) => {
+  const clock = new FakeClock();
+  const lines: Array<Record<string, unknown>> = [];
+  const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS, lines });
+  const m = graceMonitor(clock, daemon);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
+  m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP, VIP), IFACE_MAC); // the reply form of the same GARP
+  m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP2, GW), IFACE_MAC); // the new MASTER answering a request
+  t.same(announced, [], 'no defence while the grace runs');
+  t.same(holds, ['hold web'], 'the group\'s scheduled rounds are held, once');
+  await new Promise((r) => setImmediate(r));
+  t.match(lines.find((l) => /^ARP conflict/.test(String(l['msg']))), { kind: 'gratuitous', defence: 'grace' }, 'the conflict line says the defence waits');
+  clock.advance(90);
+  setRole('BACKUP');
+  clock.advance(10 * GRACE_MS);
+  t.same(announced, [], 'released in time: never defended');
+  t.match(m.counters(), { handovers: 1, splitBrains: 0, defencesSent: 0 });
+  t.match(lines.find((l) => /^handover/.test(String(l['msg']))), { level: 30, group: 'web', to: 'BACKUP', releasedAfterMs: 90 });
+  t.same(m.status().splitBrains, [], 'status lists no split brain');
+  m.stop();
+});
+
+t.test('a split brain: the grace runs out while MASTER, the VIPs are defended and it is reported', async (t) => {
+  const clock = new FakeClock();
+  const lines: Array<Record<string, unknown>> = [];
+  const { daemon, group, announced, holds } = fakeDaemon({ graceMs: GRACE_MS, lines });
+  const m = graceMonitor(clock, daemon);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
+  clock.advance(1100);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC, VIP2), IFACE_MAC);
+  clock.advance(GRACE_MS - 1100 - 1);
+  t.same(announced, [], 'nothing before the grace is over');
+  clock.advance(1);
+  t.same(announced, [{ vips: [VIP], reason: 'defend' }, { vips: [VIP2], reason: 'defend' }], 'every claimed VIP defended when the grace ran out');
+  t.same(holds, ['hold web', 'resume web'], 'rounds resume');
+  await new Promise((r) => setImmediate(r));
+  t.match(lines.find((l) => /^split brain/.test(String(l['msg']))), {
+    level: 40, group: 'web', iface: 'eth0', vip: '198.51.100.10', mac: '02:00:00:00:00:20', vips: 2, peer: false, graceMs: GRACE_MS, defence: 'sent', defended: 2, fix: /handoverGraceMs/,
+  });
+  t.match(m.counters(), { splitBrains: 1, handovers: 0, defencesSent: 2 });
+  t.match(m.status().splitBrains, [{ group: 'web', vip: '198.51.100.10', mac: '02:00:00:00:00:20', vips: 2, count: 1, firstSeen: '2024-01-01T00:00:02.000Z' }]);
+  const listed = (await daemon.commands.run('conflicts', [])) as { conflicts: Array<Record<string, unknown>>; splitBrains: unknown[] };
+  t.match(listed.conflicts.find((c) => c['vip'] === '198.51.100.10'), { splitBrain: '2024-01-01T00:00:02.000Z' }, 'conflicts marks the pair');
+  t.equal(listed.splitBrains.length, 1);
+  const human = DIAGNOSTICS_RENDERERS['conflicts']!(listed);
+  t.match(human, /^SPLIT BRAIN {2}group web on eth0: 198\.51\.100\.10 \(\+1 VIP\(s\)\) claimed by 02:00:00:00:00:20, 1 time\(s\), last 2024-01-01T00:00:02\.000Z, defence sent\n/, 'vip-arpctl conflicts shows it first');
+  t.match(human, /split brain 2024-01-01T00:00:02\.000Z/, 'and on the pair');
+
+  // It goes on: the next claim opens a new grace; its defence is within the RFC 5227 interval, so suppressed; one log line a minute.
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
+  clock.advance(GRACE_MS);
+  t.equal(announced.length, 2, 'the second expiry is within defendIntervalMs: no new defence');
+  t.match(m.counters(), { splitBrains: 2, defencesSuppressed: 1 });
+  t.equal(lines.filter((l) => /^split brain/.test(String(l['msg']))).length, 1, 'logged once per minute per group');
+  m.stop();
+});
+
+t.test('during a grace, a request with the VIP as sender or a reply from another MAC is still defended at once', async (t) => {
+  const clock = new FakeClock();
+  const { daemon, group, announced } = fakeDaemon({ graceMs: GRACE_MS });
+  const m = graceMonitor(clock, daemon);
+  m.onForeignClaim('eth0', group, garpFrom(PEER_MAC), IFACE_MAC);
+  m.onForeignClaim('eth0', group, frame(ARPOP_REQUEST, RS_MAC, VIP2, GW), IFACE_MAC);
+  t.same(announced, [{ vips: [VIP2], reason: 'defend' }], 'who-has gw tell VIP (the realserver leak): defended at once');
+  const d2 = fakeDaemon({ graceMs: GRACE_MS });
+  const m2 = graceMonitor(clock, d2.daemon);
+  m2.onForeignClaim('eth0', d2.group, frame(ARPOP_REPLY, RS_MAC, VIP, GW), IFACE_MAC);
+  t.same(d2.announced, [{ vips: [VIP], reason: 'defend' }], 'a reply with no grace open: defended at once');
+  m2.onForeignClaim('eth0', d2.group, garpFrom(PEER_MAC, VIP2), IFACE_MAC);
+  m2.onForeignClaim('eth0', d2.group, frame(ARPOP_REPLY, RS_MAC, VIP2, GW), IFACE_MAC);
+  t.equal(d2.announced.length, 2, 'a reply from a MAC that is not the claiming director: defended at once');
+  m.stop();
+  m2.stop();
+});
+
+t.test('grace cases: a peer holds rounds and is reported, not defended; BACKUP ignores; graceMs 0 defends at once', async (t) => {
+  const clock = new FakeClock();
+  const lines: Array<Record<string, unknown>> = [];
+  const peer = fakeDaemon({ graceMs: GRACE_MS, peers: ['02:00:00:00:00:02'], lines });
+  const m = graceMonitor(clock, peer.daemon);
+  m.onForeignClaim('eth0', peer.group, garpFrom(PEER_MAC), IFACE_MAC);
+  t.same(peer.holds, ['hold web'], 'a peer\'s GARP holds our rounds too');
+  t.equal(m.conflicts.pairs, 0, 'a peer is no conflict');
+  clock.advance(GRACE_MS);
+  t.same(peer.announced, [], 'nor defended against');
+  await new Promise((r) => setImmediate(r));
+  t.match(lines.find((l) => /^split brain/.test(String(l['msg']))), { peer: true, defence: 'peer', mac: '02:00:00:00:00:02' }, 'but a split brain with it is reported');
+  m.stop();
+
+  const backup = fakeDaemon({ graceMs: GRACE_MS, role: 'BACKUP' });
+  const mb = graceMonitor(clock, backup.daemon);
+  mb.onForeignClaim('eth0', backup.group, garpFrom(RS_MAC), IFACE_MAC);
+  clock.advance(GRACE_MS);
+  t.same([backup.holds, backup.announced, mb.counters().splitBrains], [[], [], 0], 'BACKUP: no grace, no hold, no defence');
+  mb.stop();
+
+  const now = fakeDaemon({ graceMs: 0 });
+  const m0 = graceMonitor(clock, now.daemon);
+  m0.onForeignClaim('eth0', now.group, garpFrom(RS_MAC), IFACE_MAC);
+  t.same([now.holds, now.announced], [[], [{ vips: [VIP], reason: 'defend' }]], 'handoverGraceMs 0: defended at once, nothing held');
+  m0.stop();
+});
+
+t.test('stop closes an open grace and resumes the held rounds', async (t) => {
+  const clock = new FakeClock();
+  const { daemon, group, holds, announced } = fakeDaemon({ graceMs: GRACE_MS });
+  const m = graceMonitor(clock, daemon);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
+  m.stop();
+  t.same(holds, ['hold web', 'resume web']);
+  t.equal(clock.pending, 0, 'no timer left');
+  clock.advance(GRACE_MS);
+  t.same(announced, []);
+});
+
+t.test('the new MASTER: the old one\'s frames just after our takeover are neither held nor defended nor a split brain', async (t) => {
+  const clock = new FakeClock();
+  const lines: Array<Record<string, unknown>> = [];
+  const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS, role: 'BACKUP', lines });
+  const m = graceMonitor(clock, daemon);
+  setRole('MASTER');
+  clock.advance(3);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC); // the old MASTER's round that crossed our takeover
+  clock.advance(10 * GRACE_MS);
+  t.same([announced, holds], [[], []], 'our own rounds go on, nothing defended');
+  t.match(m.counters(), { splitBrains: 0, handovers: 0 });
+  await new Promise((r) => setImmediate(r));
+  t.match(lines.find((l) => /^ARP conflict/.test(String(l['msg']))), { defence: 'taking-over' });
+
+  // A handover back, even soon after our takeover, is someone taking over from us.
+  setRole('BACKUP');
+  setRole('MASTER');
+  clock.advance(TAKEOVER_RACE_MS);
+  m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
+  t.same(holds, ['hold web'], `${TAKEOVER_RACE_MS} ms after our takeover: a grace opens`);
   m.stop();
 });

@@ -55,7 +55,8 @@ t.test('metrics command: every metric from the daemon and the other features', a
   garps.of('web', 'lo').request = 5
   garps.of('web', 'lo').reply = 4
   garps.of('web', 'lo').cancelled = 1
-  const conflicts = { frames: 7, pairs: 2, defencesSent: 1 }
+  garps.roundsHeld = 2
+  const conflicts = { frames: 7, pairs: 2, defencesSent: 1, handovers: 3, splitBrains: 4 }
   const control = { clients: 3, refusedClients: 2, evictedClients: 40 }
   const metrics = new MetricsFeature({ garps: () => garps, conflicts: () => conflicts, control: () => control })
   const daemon = new Daemon({ log, openConn: fakeConn, features: [metrics] })
@@ -91,6 +92,9 @@ t.test('metrics command: every metric from the daemon and the other features', a
     ['vip_arpd_control_clients', {}, 3],
     ['vip_arpd_control_clients_closed_total', { reason: 'evicted' }, 40],
     ['vip_arpd_control_clients_closed_total', { reason: 'refused' }, 2],
+    ['vip_arpd_handovers_total', {}, 3],
+    ['vip_arpd_split_brains_total', {}, 4],
+    ['vip_arpd_garp_rounds_held_total', {}, 2],
     ['vip_arpd_role_transitions_total', { group: 'mail', from: 'BACKUP', to: 'MASTER' }, 1],
     ['vip_arpd_role_transitions_total', {}, 1],
     ['vip_arpd_group_vips', { group: 'web' }, 2],
