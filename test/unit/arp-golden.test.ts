@@ -5,25 +5,14 @@
  * (fixtures/kernel-frames.ts). Decoding our own output again would pass a
  * byte-order bug present in both directions; these do not.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import os from 'node:os';
 import { ARP_FRAME_LENGTH, decodeArp, emptyArpFrame, encodeArp, encodeArpReply, encodeArpRequest, encodeGarp } from '../../src/wire/arp.js';
 import { arpSocketFilter } from '../../src/wire/arp-filter.js';
 import { parseMac } from '../../src/wire/mac.js';
 import { parseIpv4 } from '../../src/wire/ipv4.js';
 import { KERNEL_ARP_REPLY, KERNEL_ARP_REQUEST, KERNEL_GARP_REQUEST } from './fixtures/kernel-frames.js';
-
-/** Joins hex fields (spaces allowed) into bytes. */
-function hex(...fields: string[]): Buffer {
-  return Buffer.from(fields.join('').replace(/ /g, ''), 'hex');
-}
-
-/** Runs an encoder into a fresh 42-byte buffer, checks the length it returns, gives the bytes. */
-function encoded(t: Test, encode: (buf: Buffer) => number): Buffer {
-  const buf = Buffer.alloc(ARP_FRAME_LENGTH);
-  t.equal(encode(buf), ARP_FRAME_LENGTH, 'returns 42 bytes written');
-  return buf;
-}
+import { encoded, hex } from './golden-bytes.js';
 
 // Every byte of each address differs, so a swapped or shifted field shows.
 const OUR_MAC = parseMac('0a:1b:2c:3d:4e:5f')!;
@@ -40,7 +29,7 @@ const ETHERNET_ARP_HEADER = [
 ];
 
 t.test('encodeArpRequest writes the RFC 826 request byte for byte', async (t) => {
-  const got = encoded(t, (buf) => encodeArpRequest(buf, 0, OUR_MAC, PEER_IP, VIP));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpRequest(buf, 0, OUR_MAC, PEER_IP, VIP));
   t.equal(got.toString('hex'), hex(
     'ff ff ff ff ff ff', // Ethernet destination: broadcast
     '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
@@ -58,7 +47,7 @@ t.test('encodeArpReply writes the RFC 826 reply byte for byte: unicast, the fiel
   const wire = Buffer.alloc(ARP_FRAME_LENGTH);
   encodeArpRequest(wire, 0, PEER_MAC, PEER_IP, VIP);
   decodeArp(wire, 0, ARP_FRAME_LENGTH, request);
-  const got = encoded(t, (buf) => encodeArpReply(buf, 0, request, OUR_MAC, VIP));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpReply(buf, 0, request, OUR_MAC, VIP));
   t.equal(got.toString('hex'), hex(
     '02 a0 b1 c2 d3 e4', // Ethernet destination: the requester
     '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
@@ -73,7 +62,7 @@ t.test('encodeArpReply writes the RFC 826 reply byte for byte: unicast, the fiel
 
 t.test('encodeArpReply to an RFC 5227 probe writes ar$tpa 0.0.0.0', async (t) => {
   const probe = { ...emptyArpFrame(), ethDst: 0xffff_ffff_ffff, ethSrc: PEER_MAC, op: 1, senderMac: PEER_MAC, targetIp: VIP };
-  const got = encoded(t, (buf) => encodeArpReply(buf, 0, probe, OUR_MAC, VIP));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpReply(buf, 0, probe, OUR_MAC, VIP));
   t.equal(got.toString('hex'), hex(
     '02 a0 b1 c2 d3 e4', // Ethernet destination: the prober
     '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
@@ -87,7 +76,7 @@ t.test('encodeArpReply to an RFC 5227 probe writes ar$tpa 0.0.0.0', async (t) =>
 });
 
 t.test('encodeGarp request form writes an RFC 5227 announcement byte for byte (arping -U)', async (t) => {
-  const got = encoded(t, (buf) => encodeGarp(buf, 0, 'request', OUR_MAC, VIP));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeGarp(buf, 0, 'request', OUR_MAC, VIP));
   t.equal(got.toString('hex'), hex(
     'ff ff ff ff ff ff', // Ethernet destination: broadcast
     '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
@@ -101,7 +90,7 @@ t.test('encodeGarp request form writes an RFC 5227 announcement byte for byte (a
 });
 
 t.test('encodeGarp reply form writes ar$op REPLY and ar$tha = our MAC byte for byte (arping -A)', async (t) => {
-  const got = encoded(t, (buf) => encodeGarp(buf, 0, 'reply', OUR_MAC, VIP));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeGarp(buf, 0, 'reply', OUR_MAC, VIP));
   t.equal(got.toString('hex'), hex(
     'ff ff ff ff ff ff', // Ethernet destination: broadcast
     '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
@@ -133,19 +122,19 @@ t.test('encodeArp writes every field where it is told and touches no byte outsid
 });
 
 t.test('encodeArpRequest writes what the Linux kernel writes for the same request', async (t) => {
-  const got = encoded(t, (buf) => encodeArpRequest(buf, 0, parseMac('02:00:00:00:00:02')!, parseIpv4('192.0.2.2')!, parseIpv4('192.0.2.1')!));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpRequest(buf, 0, parseMac('02:00:00:00:00:02')!, parseIpv4('192.0.2.2')!, parseIpv4('192.0.2.1')!));
   t.equal(got.toString('hex'), KERNEL_ARP_REQUEST);
 });
 
 t.test('encodeArpReply answers the kernel\'s request with the bytes the kernel answered it with', async (t) => {
   const request = emptyArpFrame();
   t.equal(decodeArp(Buffer.from(KERNEL_ARP_REQUEST, 'hex'), 0, ARP_FRAME_LENGTH, request), undefined, 'the kernel request decodes');
-  const got = encoded(t, (buf) => encodeArpReply(buf, 0, request, parseMac('02:00:00:00:00:01')!, parseIpv4('192.0.2.1')!));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpReply(buf, 0, request, parseMac('02:00:00:00:00:01')!, parseIpv4('192.0.2.1')!));
   t.equal(got.toString('hex'), KERNEL_ARP_REPLY);
 });
 
 t.test('encodeGarp request form writes what the kernel sends for arp_notify', async (t) => {
-  const got = encoded(t, (buf) => encodeGarp(buf, 0, 'request', parseMac('02:00:00:00:00:03')!, parseIpv4('192.0.2.1')!));
+  const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeGarp(buf, 0, 'request', parseMac('02:00:00:00:00:03')!, parseIpv4('192.0.2.1')!));
   t.equal(got.toString('hex'), KERNEL_GARP_REQUEST);
 });
 

@@ -1,0 +1,26 @@
+/**
+ * Helpers for the golden-byte tests of the wire codecs: frames written out by
+ * hand as hex fields, and IPv6 addresses from text.
+ */
+import type { Test } from 'tap';
+import { parseIpv6 } from '../../src/wire/ipv6.js';
+
+/** Joins hex fields (spaces allowed) into bytes. */
+export function hex(...fields: string[]): Buffer {
+  return Buffer.from(fields.join('').replace(/ /g, ''), 'hex');
+}
+
+/** Runs an encoder into a fresh buffer of `length` bytes, checks it reports writing them all, gives the bytes. */
+export function encoded(t: Test, length: number, encode: (buf: Buffer) => number): Buffer {
+  const buf = Buffer.alloc(length);
+  t.equal(encode(buf), length, `returns ${length} bytes written`);
+  return buf;
+}
+
+/** An IPv6 address from text the test knows is valid. */
+export function ipv6(text: string): Uint32Array {
+  const out = new Uint32Array(4);
+  const err = parseIpv6(text, out);
+  if (err !== undefined) throw new Error(err.message);
+  return out;
+}
