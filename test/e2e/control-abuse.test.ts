@@ -16,11 +16,11 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { arping, createLab, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, waitFor, type DaemonProcess, type Lab } from './lab.js';
 import { sendRequest, sendRequestOnce } from '../../src/control/client.js';
 import { parseExposition } from './exposition.js';
+import { seededRandomFor } from '../unit/seeded-random.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP = '198.51.100.10';
@@ -211,7 +211,7 @@ t.test('200 pipelined requests: each gets its own answer with its id, and the ef
   const sock = join(dir, 'ctl.sock');
 
   // Other clients at the same time: binary garbage, an overlong line, and one pipelining status requests.
-  const garbage = pipeline(sock, Buffer.concat([randomBytes(4096), Buffer.from('\n\u0000\u00ff\u00fe\n')]), 300);
+  const garbage = pipeline(sock, Buffer.concat([seededRandomFor(t).bytes(4096), Buffer.from('\n\u0000\u00ff\u00fe\n')]), 300);
   const overlong = pipeline(sock, Buffer.alloc(200_000, 0xc3), 300);
   const neighbour = pipeline(sock, Array.from({ length: 100 }, (_, i) => JSON.stringify({ id: `n${i}`, cmd: 'role', args: ['web'] }) + '\n').join(''), 500);
 
