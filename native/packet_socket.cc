@@ -30,6 +30,9 @@
 #define PACKET_IGNORE_OUTGOING 23  // linux/if_packet.h, Linux >= 4.20
 #endif
 
+// The XDP primitives (native/bpf_loader.cc); adds nothing when built without libbpf.
+void RegisterXdp(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 // Upper bound for one recvmmsg/sendmmsg batch; the TS side picks the size.
@@ -430,6 +433,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Poller", Poller::Init(env));
   exports.Set("RxRing", RxRing::Init(env));
   RegisterNetlink(env, exports);
+  RegisterXdp(env, exports);
   return exports;
 }
 

@@ -8,6 +8,7 @@ import { VipArpdError } from '../errors.js';
 import { newConfig, schema } from './schema.js';
 import { groupProblemText, groupsProblems, normalizeGroup, type GroupConfig } from './group-config.js';
 import { parseJsonWithPosition, type TextPosition } from './json-position.js';
+import type { FastPathSetting } from './fast-path.js';
 import { jsonLocator, parseSettingPath, type JsonPath } from './json-locate.js';
 
 export interface DaemonConfig {
@@ -19,6 +20,7 @@ export interface DaemonConfig {
   watch: { enabled: boolean; debounceMs: number };
   metrics: { listen: string };
   diagnostics: { peers: string[]; defendIntervalMs: number; handoverGraceMs: number };
+  fastPath: FastPathSetting;
   log: { level: string };
 }
 

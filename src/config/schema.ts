@@ -4,6 +4,7 @@
  */
 import convict from 'convict';
 import { validateGroups } from './group-config.js';
+import { validateFastPath } from './fast-path.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -24,6 +25,8 @@ convict.addFormat({
   name: 'vip-groups',
   validate: validateGroups,
 });
+
+convict.addFormat({ name: 'fast-path', validate: validateFastPath });
 
 convict.addFormat({
   name: 'file-mode',
@@ -108,6 +111,12 @@ export const schema = {
       },
       default: HANDOVER_GRACE_MS,
     },
+  },
+  fastPath: {
+    doc: 'XDP fast path (docs/xdp.md): "off", "xdp" on every group interface, or a list of interface names',
+    format: 'fast-path',
+    default: 'off' as unknown,
+    env: 'VIP_ARPD_FAST_PATH',
   },
   log: {
     level: { doc: 'pino log level', format: LOG_LEVELS, default: 'info', env: 'VIP_ARPD_LOG_LEVEL', arg: 'log-level' },

@@ -15,6 +15,7 @@ import { diagnosticsFeatures } from '../diagnostics/features.js';
 import { ControlFeature } from '../control/control-feature.js';
 import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
 import { ConfigReloader } from '../config/reloader.js';
+import { XdpFeature } from '../fastpath/xdp-feature.js';
 
 export interface FeatureContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -26,12 +27,17 @@ export interface FeatureContext {
 /** Returns the features to start for this run. */
 export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
   const announcer = new AnnouncerFeature();
-  const diagnostics = diagnosticsFeatures(systemClock);
+  const xdp = new XdpFeature();
+  const diagnostics = diagnosticsFeatures(systemClock, { fastPath: () => xdp.report() });
   const control = new ControlFeature();
-  const metrics = new MetricsFeature({ garps: () => announcer.counters, conflicts: () => diagnostics.conflicts.counters(), control: () => control.counters() });
+  const metrics = new MetricsFeature({
+    garps: () => announcer.counters, conflicts: () => diagnostics.conflicts.counters(), control: () => control.counters(), fastPath: () => xdp.report(),
+  });
   return [
     // Roles are restored before anything announces or answers on them.
     new RolePersistenceFeature(),
+    // Before the announcer: the XDP map holds a MASTER's VIPs before its first GARP.
+    xdp,
     announcer,
     ...diagnostics.features,
     control,

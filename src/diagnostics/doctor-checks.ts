@@ -6,12 +6,13 @@
  */
 import { formatIpv4 } from '../wire/ipv4.js';
 import { sysctlKey } from './advice.js';
+import { checkFastPath } from './fast-path-check.js';
 import { CAP_NET_RAW, type DoctorFacts, type GroupFacts, type InterfaceFacts } from './doctor-facts.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface DoctorCheck {
-  /** stable id: `arp_ignore`, `arp_announce`, `interface`, `group-mac`, `socket`, `capability`, `vip-local`, `vip-off-wire` */
+  /** stable id: `arp_ignore`, `arp_announce`, `interface`, `group-mac`, `socket`, `capability`, `vip-local`, `vip-off-wire`, `fast-path` */
   check: string;
   /** what was checked: an interface, a group, or `daemon` */
   subject: string;
@@ -262,7 +263,7 @@ function checkGroupVips(facts: DoctorFacts, g: GroupFacts): DoctorCheck[] {
 
 /** Runs every check. */
 export function runDoctorChecks(facts: DoctorFacts): DoctorReport {
-  const checks = [...checkInterfaces(facts), ...checkGroupMacs(facts), ...checkSysctls(facts), ...checkVips(facts), ...checkDaemon(facts)];
+  const checks = [...checkInterfaces(facts), ...checkGroupMacs(facts), ...checkSysctls(facts), ...checkVips(facts), ...checkDaemon(facts), ...checkFastPath(facts)];
   const summary = { pass: 0, warn: 0, fail: 0 };
   for (const c of checks) summary[c.status]++;
   return { ok: summary.fail === 0, summary, checks };

@@ -5,6 +5,7 @@
  */
 import { parseIpv4 } from '../wire/ipv4.js';
 import type { Role } from '../roles/role.js';
+import type { FastPathReport } from '../fastpath/fast-path-report.js';
 
 export interface InterfaceFacts {
   name: string;
@@ -64,6 +65,8 @@ export interface DoctorFacts {
    * could not be read or was not needed
    */
   unicastFilters?: Map<string, string[]>;
+  /** the XDP fast path per group interface (src/fastpath/); absent in facts built without it */
+  fastPath?: FastPathReport[];
 }
 
 interface IpAddrJson {

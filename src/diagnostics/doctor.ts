@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
 import { VipArpdError, errorMessage } from '../errors.js';
 import { runDoctorChecks, type DoctorReport } from './doctor-checks.js';
+import type { FastPathReport } from '../fastpath/fast-path-report.js';
 import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, parseUnicastFilters, type DoctorFacts, type SysctlFacts } from './doctor-facts.js';
 import { formatMac, parseMac } from '../wire/mac.js';
 
@@ -47,7 +48,7 @@ async function readUnicastFilters(ifaces: string[]): Promise<Map<string, string[
 }
 
 /** Gathers the facts `doctor` judges from this host and `daemon`. Never throws: missing facts become failed checks. */
-export async function gatherDoctorFacts(daemon: Daemon): Promise<DoctorFacts> {
+export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPathReport[]): Promise<DoctorFacts> {
   const groups = daemon.snapshot.groups.map((g) => ({
     name: g.config.name,
     iface: g.config.interface,
@@ -65,7 +66,7 @@ export async function gatherDoctorFacts(daemon: Daemon): Promise<DoctorFacts> {
   } catch {
     capNetRaw = undefined;
   }
-  const facts: DoctorFacts = { groups, sysctl, interfaces: undefined, addresses: undefined, socketOpen, capNetRaw };
+  const facts: DoctorFacts = { groups, sysctl, interfaces: undefined, addresses: undefined, socketOpen, capNetRaw, fastPath: fastPath?.() ?? [] };
   try {
     const { stdout } = await execFileAsync('ip', ['-j', '-d', 'addr', 'show'], { maxBuffer: IP_MAX_BUFFER, timeout: IP_TIMEOUT_MS });
     const parsed = parseIpAddrJson(stdout);
@@ -81,6 +82,11 @@ export async function gatherDoctorFacts(daemon: Daemon): Promise<DoctorFacts> {
 /** Registers `doctor`. */
 export class DoctorFeature implements DaemonFeature {
   readonly name = 'doctor';
+  private readonly fastPath: (() => FastPathReport[]) | undefined;
+
+  constructor(fastPath?: () => FastPathReport[]) {
+    this.fastPath = fastPath;
+  }
 
   start(daemon: Daemon): void {
     daemon.commands.register('doctor', {
@@ -88,7 +94,7 @@ export class DoctorFeature implements DaemonFeature {
       summary: 'check this director for the LVS ARP problem (sysctls, VIP placement, interfaces, privileges); ok:false on any fail',
       handler: async (args): Promise<DoctorReport> => {
         if (args.length > 0) throw new VipArpdError('EUSAGE', `doctor takes no arguments, got "${args.join(' ')}"`);
-        return runDoctorChecks(await gatherDoctorFacts(daemon));
+        return runDoctorChecks(await gatherDoctorFacts(daemon, this.fastPath));
       },
     });
   }

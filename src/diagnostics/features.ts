@@ -7,6 +7,7 @@ import { ConflictMonitor } from './conflict-monitor.js';
 import type { GraceTimer } from './handover-grace.js';
 import { DoctorFeature } from './doctor.js';
 import { ProbeFeature } from './probe.js';
+import type { FastPathReport } from '../fastpath/fast-path-report.js';
 
 export interface DiagnosticsFeatures {
   /** the conflict monitor, whose `counters()` feed metrics */
@@ -15,8 +16,11 @@ export interface DiagnosticsFeatures {
   features: DaemonFeature[];
 }
 
-/** Creates the diagnostics features; `clock` times the handover grace. */
-export function diagnosticsFeatures(clock: GraceTimer): DiagnosticsFeatures {
+/**
+ * Creates the diagnostics features; `clock` times the handover grace,
+ * `fastPath` tells doctor which interfaces XDP serves.
+ */
+export function diagnosticsFeatures(clock: GraceTimer, sources: { fastPath?: () => FastPathReport[] } = {}): DiagnosticsFeatures {
   const conflicts = new ConflictMonitor({ clock });
-  return { conflicts, features: [conflicts, new DoctorFeature(), new ProbeFeature()] };
+  return { conflicts, features: [conflicts, new DoctorFeature(sources.fastPath), new ProbeFeature()] };
 }

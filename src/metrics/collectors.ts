@@ -12,6 +12,8 @@ import type { ControlCounters } from '../control/control-feature.js';
 import { OUTCOMES } from '../responder/outcome.js';
 import { ROLES } from '../roles/role.js';
 import type { EventCounts } from './event-counts.js';
+import type { FastPathReport } from '../fastpath/fast-path-report.js';
+import { registerFastPathMetrics } from './fast-path-metrics.js';
 
 /** Plain counters other features keep; each optional, so metrics never depend on a feature being there. */
 export interface MetricSources {
@@ -21,6 +23,8 @@ export interface MetricSources {
   conflicts?: () => { frames: number; pairs: number; defencesSent: number; handovers: number; splitBrains: number } | undefined;
   /** the control socket's client counts */
   control?: () => ControlCounters | undefined;
+  /** the XDP fast path, per interface */
+  fastPath?: () => FastPathReport[];
 }
 
 /**
@@ -30,6 +34,8 @@ export interface MetricSources {
 export function createMetricsRegistry(daemon: () => Daemon | undefined, events: EventCounts, sources: MetricSources = {}): Registry {
   const registry = new Registry();
   const links = () => daemon()?.links.values() ?? [];
+  const fastPath = sources.fastPath;
+  if (fastPath !== undefined) registerFastPathMetrics(registry, fastPath);
 
   new Counter({
     name: 'vip_arpd_frames_total',

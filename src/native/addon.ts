@@ -46,7 +46,8 @@ interface NativeAddon {
 }
 
 const require = createRequire(import.meta.url);
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The package directory (where build/Release lives). */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const loadBinding = require('node-gyp-build') as (dir: string) => unknown;
 
 /** The loaded addon. */

@@ -88,6 +88,7 @@ export function configWith(groups: Record<string, unknown>[], extra: Partial<Dae
     watch: { enabled: false, debounceMs: 100 },
     metrics: { listen: '' },
     diagnostics: { peers: [], defendIntervalMs: 10000, handoverGraceMs: 2000 },
+    fastPath: 'off',
     log: { level: 'silent' },
     ...extra,
   };
