@@ -40,10 +40,15 @@ int KeepWarning(enum libbpf_print_level level, const char* format, va_list args)
   return n;
 }
 
-// bpfLoad(object: Buffer, program: string, maps: string[], maxEntries: Int32Array, fds: Int32Array) -> 0 | -errno
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)  // linux/bpf.h, Linux >= 6.3
+#endif
+
+// bpfLoad(object: Buffer, program: string, maps: string[], maxEntries: Int32Array, fds: Int32Array, boundIfindex) -> 0 | -errno
 //
 // Opens the ELF object from memory, sets each named map's max_entries where
-// maxEntries[i] > 0, loads it, and stores in fds[0] the program's fd and in
+// maxEntries[i] > 0, loads `program` alone (bound to boundIfindex when > 0,
+// so it may call the driver's XDP metadata kfuncs), and stores in fds[0] the program's fd and in
 // fds[1 + i] map i's fd. The object is closed again: the fds keep program and
 // maps alive, and closing them (or the process dying) frees them.
 Napi::Value BpfLoad(const Napi::CallbackInfo& info) {
@@ -69,6 +74,15 @@ Napi::Value BpfLoad(const Napi::CallbackInfo& info) {
   }
   struct bpf_program* prog = rc == 0 ? bpf_object__find_program_by_name(obj, program.c_str()) : nullptr;
   if (rc == 0 && prog == nullptr) rc = -ENOENT;
+  int bound_ifindex = info[5].As<Napi::Number>().Int32Value();
+  if (rc == 0) {
+    struct bpf_program* p = nullptr;
+    bpf_object__for_each_program(p, obj) bpf_program__set_autoload(p, p == prog);
+    if (bound_ifindex > 0) {
+      bpf_program__set_ifindex(prog, static_cast<uint32_t>(bound_ifindex));
+      rc = bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_DEV_BOUND_ONLY);
+    }
+  }
   if (rc == 0) rc = bpf_object__load(obj);
   std::vector<int> out;
   if (rc == 0) {

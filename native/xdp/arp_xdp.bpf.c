@@ -22,7 +22,7 @@
 enum counter {
   C_ANSWERED,
   C_PASS_NOT_ARP,      // not ARP, or shorter than an Ethernet header
-  C_PASS_VLAN,         // 802.1Q / 802.1ad tagged, any VID: the decoder judges tags
+  C_PASS_VLAN,         // 802.1Q / 802.1ad tagged (in the frame or per the driver), any VID: the decoder judges tags
   C_PASS_MALFORMED,    // a length or header field the decoder rejects
   C_PASS_SENDER_VIP,   // sender IP is a VIP here: the conflict monitor must see it
   C_PASS_NOT_REQUEST,  // an ARP reply
@@ -83,6 +83,12 @@ struct arp_body {
   __u8 tpa[4];
 } __attribute__((packed));
 
+// Drivers that strip a VLAN tag into their receive descriptor (and veth,
+// which carries the tag of a forwarded skb as metadata) hand XDP an untagged
+// frame; this kfunc (Linux 6.8, device-bound programs only) tells whether
+// there was one. -ENODATA: untagged; -EOPNOTSUPP: the driver cannot say.
+extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto, __u16 *vlan_tci) __ksym __weak;
+
 #define ARP_FRAME_LENGTH 42
 // The decoder's limit (src/wire/arp.ts MAX_ARP_FRAME_LENGTH); longer is passed.
 #define MAX_ARP_FRAME_LENGTH 64
@@ -111,8 +117,12 @@ static __always_inline int is_martian(const __u8 *ip) {
   return ip[0] == 0 && (ip[1] | ip[2] | ip[3]) != 0;
 }
 
-SEC("xdp")
-int vip_arpd_xdp(struct xdp_md *ctx) {
+static __always_inline int handle(struct xdp_md *ctx, int vlan_hint) {
+  if (vlan_hint) {
+    __be16 vlan_proto;
+    __u16 vlan_tci;
+    if (bpf_xdp_metadata_rx_vlan_tag(ctx, &vlan_proto, &vlan_tci) == 0) return verdict(C_PASS_VLAN, XDP_PASS);
+  }
   __u8 *data = (__u8 *)(long)ctx->data;
   __u8 *end = (__u8 *)(long)ctx->data_end;
   if (data + sizeof(struct ethhdr) > end) return verdict(C_PASS_NOT_ARP, XDP_PASS);
@@ -177,5 +187,13 @@ int vip_arpd_xdp(struct xdp_md *ctx) {
   }
   return verdict(C_ANSWERED, XDP_TX);
 }
+
+// Loaded bound to its interface, so it may ask the driver about a stripped VLAN tag.
+SEC("xdp")
+int vip_arpd_xdp_hinted(struct xdp_md *ctx) { return handle(ctx, 1); }
+
+// For generic mode and kernels without the hint: sees only tags left in the frame.
+SEC("xdp")
+int vip_arpd_xdp(struct xdp_md *ctx) { return handle(ctx, 0); }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -16,6 +16,11 @@ export interface FastPathReport {
   reason?: string;
   /** the error code behind `reason` (EPERM, EXDPUNAVAILABLE, EBUSY, …) */
   code?: string;
+  /**
+   * the program asks the driver about VLAN tags it stripped (Linux >= 6.8,
+   * native mode); without it a tag stripped before XDP cannot be seen
+   */
+  vlanHint?: boolean;
   /** VIPs in the program's map (MASTER and BACKUP) */
   vips: number;
   /** the program's verdict counters; undefined on AF_PACKET */

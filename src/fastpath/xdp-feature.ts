@@ -68,7 +68,7 @@ export class XdpFeature implements DaemonFeature {
     return [...d.links.keys()].map((iface) => {
       const x = this.attached.get(iface);
       const configured = wantsXdp(d.config.fastPath, iface);
-      if (x !== undefined) return { iface, configured, mode: `xdp-${x.mode}` as const, vips: x.vipCount, counts: x.counts() };
+      if (x !== undefined) return { iface, configured, mode: `xdp-${x.mode}` as const, vlanHint: x.vlanHint, vips: x.vipCount, counts: x.counts() };
       const why = this.fallback.get(iface);
       return { iface, configured, mode: 'af_packet' as const, vips: 0, ...(why === undefined ? {} : why) };
     });
@@ -131,7 +131,7 @@ export class XdpFeature implements DaemonFeature {
       this.write(x, link);
       this.attached.set(link.iface, x);
       this.fallback.delete(link.iface);
-      this.log?.info({ iface: link.iface, mode: `xdp-${x.mode}`, ifindex: x.ifindex, vips: x.vipCount, capacity: x.capacity }, 'XDP fast path attached');
+      this.log?.info({ iface: link.iface, mode: `xdp-${x.mode}`, vlanHint: x.vlanHint, ifindex: x.ifindex, vips: x.vipCount, capacity: x.capacity }, 'XDP fast path attached');
     } catch (err) {
       x?.close();
       const why = reasonFor(err);

@@ -19,24 +19,45 @@ export class XdpInterface {
   readonly ifindex: number;
   readonly mode: XdpAttachMode;
   private readonly program: XdpProgram;
+  /** the ways to attach, best first: bound with the VLAN hint in the driver, plain in the driver, generic */
+  private static readonly ATTEMPTS: ReadonlyArray<{ bound: boolean; mode: XdpAttachMode }> = [
+    { bound: true, mode: 'native' },
+    { bound: false, mode: 'native' },
+    { bound: false, mode: 'generic' },
+  ];
   /** ip → entryOf(...) as written to the map */
   private readonly written = new Map<number, number>();
   private ifaceMac = -1;
 
   /**
-   * Loads the program sized for `vipCount` VIPs and attaches it to `ifindex`.
-   * @throws {VipArpdError} EXDPUNAVAILABLE; {SystemError} EPERM, EBUSY, the verifier's refusal.
+   * Loads the program sized for `vipCount` VIPs and attaches it to `ifindex`
+   * the best way the kernel and driver allow.
+   * @throws {VipArpdError} EXDPUNAVAILABLE; {SystemError} EPERM, EBUSY, the verifier's refusal (the last attempt's error).
    */
   constructor(iface: string, ifindex: number, vipCount: number) {
     this.iface = iface;
     this.ifindex = ifindex;
-    this.program = new XdpProgram(vipCount);
-    try {
-      this.mode = this.program.attach(ifindex, iface);
-    } catch (err) {
-      this.program.close();
-      throw err;
+    let lastError: unknown;
+    for (const a of XdpInterface.ATTEMPTS) {
+      let program: XdpProgram | undefined;
+      try {
+        program = new XdpProgram(vipCount, a.bound ? ifindex : undefined);
+        program.attach(ifindex, iface, a.mode);
+        this.program = program;
+        this.mode = a.mode;
+        return;
+      } catch (err) {
+        program?.close();
+        lastError = err;
+        if ((err as { code?: string }).code === 'EXDPUNAVAILABLE') break;
+      }
     }
+    throw lastError;
+  }
+
+  /** The driver reports VLAN tags it stripped, so tagged frames are passed even then. */
+  get vlanHint(): boolean {
+    return this.program.vlanHint;
   }
 
   get capacity(): number {

@@ -17,7 +17,9 @@ import { XDP_VERDICTS, sumPerCpu, zeroXdpCounts, type XdpCounts } from './xdp-co
 
 /** Where node-gyp puts the BPF object (binding.gyp's arp_xdp_bpf_object action). */
 export const XDP_OBJECT_PATH = path.join(packageRoot, 'build', 'Release', 'arp_xdp.bpf.o');
-const PROGRAM = 'vip_arpd_xdp';
+/** Bound to its interface, it asks the driver about VIDs stripped from the frame; the plain one cannot. */
+const PROGRAM_HINTED = 'vip_arpd_xdp_hinted';
+const PROGRAM_PLAIN = 'vip_arpd_xdp';
 /** Array keys and per-CPU values are in host byte order; VIP keys in network order. */
 const HOST_LE = endianness() === 'LE';
 const MAPS = ['vips', 'iface', 'counters'] as const;
@@ -56,6 +58,8 @@ function requireBpf(): { api: NativeBpf; object: Buffer } {
 
 export class XdpProgram {
   readonly capacity: number;
+  /** loaded bound to its interface, reading the driver's VLAN hint */
+  readonly vlanHint: boolean;
   private readonly api: NativeBpf;
   private readonly progFd: number;
   private readonly vipsFd: number;
@@ -68,16 +72,19 @@ export class XdpProgram {
   private readonly perCpu: Buffer;
 
   /**
-   * Loads the program with room for `vips` VIPs (not attached yet).
+   * Loads the program with room for `vips` VIPs (not attached yet): bound to
+   * `boundIfindex` with the VLAN hint when given, else the plain one.
    * @throws {VipArpdError} EXDPUNAVAILABLE without the toolchain's build products.
    * @throws {SystemError} EPERM without CAP_BPF, or the verifier's refusal (message from libbpf).
    */
-  constructor(vips: number) {
+  constructor(vips: number, boundIfindex?: number) {
     const { api, object } = requireBpf();
     this.api = api;
     this.capacity = vipCapacity(vips);
+    this.vlanHint = boundIfindex !== undefined;
     const fds = new Int32Array(1 + MAPS.length).fill(-1);
-    const rc = api.bpfLoad(object, PROGRAM, [...MAPS], Int32Array.from([this.capacity, 0, 0]), fds);
+    const program = this.vlanHint ? PROGRAM_HINTED : PROGRAM_PLAIN;
+    const rc = api.bpfLoad(object, program, [...MAPS], Int32Array.from([this.capacity, 0, 0]), fds, boundIfindex ?? 0);
     if (rc < 0) {
       const err = systemError(rc, 'bpf(BPF_PROG_LOAD)');
       const detail = api.bpfLastMessage();
@@ -90,18 +97,12 @@ export class XdpProgram {
   }
 
   /**
-   * Attaches to `ifindex`, in the driver if it can, else generic.
-   * @throws {SystemError} the generic attach's error when neither works (EBUSY: another XDP program is attached).
+   * Attaches to `ifindex` in `mode`.
+   * @throws {SystemError} EBUSY: another XDP program is attached; EOPNOTSUPP: no native XDP in the driver.
    */
-  attach(ifindex: number, iface: string): XdpAttachMode {
-    let fd = this.api.xdpAttach(this.progFd, ifindex, XDP_FLAGS_DRV_MODE);
-    let mode: XdpAttachMode = 'native';
-    if (fd < 0) {
-      fd = check(this.api.xdpAttach(this.progFd, ifindex, XDP_FLAGS_SKB_MODE), 'bpf(BPF_LINK_CREATE, BPF_XDP)', iface);
-      mode = 'generic';
-    }
-    this.linkFd = fd;
-    return mode;
+  attach(ifindex: number, iface: string, mode: XdpAttachMode): void {
+    const flags = mode === 'native' ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+    this.linkFd = check(this.api.xdpAttach(this.progFd, ifindex, flags), `bpf(BPF_LINK_CREATE, BPF_XDP, ${mode})`, iface);
   }
 
   /**

@@ -6,8 +6,11 @@
 import { native } from './addon.js';
 
 export interface NativeBpf {
-  /** Loads an ELF BPF object; fds[0] = the program, fds[1+i] = maps[i]. maxEntries[i] > 0 resizes map i first. Returns 0 or -errno. */
-  bpfLoad(object: Buffer, program: string, maps: string[], maxEntries: Int32Array, fds: Int32Array): number;
+  /**
+   * Loads `program` of an ELF BPF object (bound to `boundIfindex` when > 0);
+   * fds[0] = the program, fds[1+i] = maps[i]. maxEntries[i] > 0 resizes map i first. Returns 0 or -errno.
+   */
+  bpfLoad(object: Buffer, program: string, maps: string[], maxEntries: Int32Array, fds: Int32Array, boundIfindex: number): number;
   /** Attaches an XDP program to `ifindex` as a BPF link. Returns the link fd (close it to detach) or -errno. */
   xdpAttach(progFd: number, ifindex: number, flags: number): number;
   bpfMapUpdate(mapFd: number, key: Buffer, value: Buffer, flags: number): number;
