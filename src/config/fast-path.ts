@@ -1,10 +1,17 @@
 /**
  * The `fastPath` setting: which interfaces get the XDP fast path
  * (src/fastpath/, docs/xdp.md). `"off"` (the default), `"xdp"` for every
- * group interface, or a list of the interface names that get it.
+ * group interface (in the driver where it can, else generic), `"xdp-generic"`
+ * for every group interface in generic mode only, or a list of the interface
+ * names that get `"xdp"`.
  */
 
-export type FastPathSetting = 'off' | 'xdp' | readonly string[];
+export type FastPathSetting = 'off' | 'xdp' | 'xdp-generic' | readonly string[];
+
+/** How an interface's program is attached: `auto` tries the driver first. */
+export type XdpAttachPolicy = 'auto' | 'generic';
+
+const MODES = ['off', 'xdp', 'xdp-generic'];
 
 /** Interface names as the kernel allows them: 1-15 bytes, no slash or whitespace. */
 const IFACE_NAME = /^[^/\s]{1,15}$/;
@@ -14,8 +21,8 @@ const IFACE_NAME = /^[^/\s]{1,15}$/;
  * @throws {Error} naming the bad value and what is allowed.
  */
 export function validateFastPath(v: unknown): void {
-  if (v === 'off' || v === 'xdp') return;
-  if (!Array.isArray(v)) throw new Error(`must be "off", "xdp" or a list of interface names; got ${JSON.stringify(v)}`);
+  if (typeof v === 'string' && MODES.includes(v)) return;
+  if (!Array.isArray(v)) throw new Error(`must be "off", "xdp", "xdp-generic" or a list of interface names; got ${JSON.stringify(v)}`);
   for (const name of v) {
     if (typeof name !== 'string' || !IFACE_NAME.test(name)) {
       throw new Error(`must list interface names (1-15 characters, no "/" or spaces); got ${JSON.stringify(name)}`);
@@ -23,8 +30,10 @@ export function validateFastPath(v: unknown): void {
   }
 }
 
-/** True when `setting` gives `iface` the XDP fast path. */
-export function wantsXdp(setting: FastPathSetting, iface: string): boolean {
-  if (setting === 'off' || setting === 'xdp') return setting === 'xdp';
-  return setting.includes(iface);
+/** How `setting` attaches XDP to `iface`, or undefined when it does not. */
+export function xdpPolicyFor(setting: FastPathSetting, iface: string): XdpAttachPolicy | undefined {
+  if (setting === 'off') return undefined;
+  if (setting === 'xdp') return 'auto';
+  if (setting === 'xdp-generic') return 'generic';
+  return setting.includes(iface) ? 'auto' : undefined;
 }

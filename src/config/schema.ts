@@ -113,7 +113,7 @@ export const schema = {
     },
   },
   fastPath: {
-    doc: 'XDP fast path (docs/xdp.md): "off", "xdp" on every group interface, or a list of interface names',
+    doc: 'XDP fast path (docs/xdp.md): "off", "xdp" or "xdp-generic" on every group interface, or a list of interface names for "xdp"',
     format: 'fast-path',
     default: 'off' as unknown,
     env: 'VIP_ARPD_FAST_PATH',

@@ -11,7 +11,7 @@
 import type { Daemon, DaemonFeature, RoleChange } from '../daemon/daemon.js';
 import type { InterfaceLink } from '../daemon/interface-link.js';
 import type { Logger } from '../log.js';
-import { wantsXdp } from '../config/fast-path.js';
+import { xdpPolicyFor } from '../config/fast-path.js';
 import { errorMessage } from '../errors.js';
 import { XdpInterface } from './xdp-interface.js';
 import { passedTotal } from './xdp-counters.js';
@@ -67,7 +67,7 @@ export class XdpFeature implements DaemonFeature {
     if (d === undefined) return [];
     return [...d.links.keys()].map((iface) => {
       const x = this.attached.get(iface);
-      const configured = wantsXdp(d.config.fastPath, iface);
+      const configured = xdpPolicyFor(d.config.fastPath, iface) !== undefined;
       if (x !== undefined) return { iface, configured, mode: `xdp-${x.mode}` as const, vlanHint: x.vlanHint, vips: x.vipCount, counts: x.counts() };
       const why = this.fallback.get(iface);
       return { iface, configured, mode: 'af_packet' as const, vips: 0, ...(why === undefined ? {} : why) };
@@ -79,11 +79,14 @@ export class XdpFeature implements DaemonFeature {
     const d = this.daemon;
     if (d === undefined) return;
     for (const iface of [...this.attached.keys()]) {
-      if (!d.links.has(iface) || !wantsXdp(d.config.fastPath, iface)) this.detach(iface, 'not configured any more');
+      const x = this.attached.get(iface)!;
+      const policy = xdpPolicyFor(d.config.fastPath, iface);
+      if (!d.links.has(iface) || policy === undefined) this.detach(iface, 'not configured any more');
+      else if (policy === 'generic' && x.mode !== 'generic') this.detach(iface, 'configured for generic mode');
     }
-    for (const iface of [...this.fallback.keys()]) if (!d.links.has(iface) || !wantsXdp(d.config.fastPath, iface)) this.fallback.delete(iface);
+    for (const iface of [...this.fallback.keys()]) if (!d.links.has(iface) || xdpPolicyFor(d.config.fastPath, iface) === undefined) this.fallback.delete(iface);
     for (const link of d.links.values()) {
-      if (!wantsXdp(d.config.fastPath, link.iface)) continue;
+      if (xdpPolicyFor(d.config.fastPath, link.iface) === undefined) continue;
       const x = this.attached.get(link.iface);
       if (x === undefined) this.attach(link);
       else this.sync(x, link);
@@ -125,9 +128,10 @@ export class XdpFeature implements DaemonFeature {
       this.fallback.set(link.iface, { code: 'ENODEV', reason: `interface ${link.iface} is missing` });
       return;
     }
+    const policy = xdpPolicyFor(this.daemon!.config.fastPath, link.iface) ?? 'auto';
     let x: XdpInterface | undefined;
     try {
-      x = new XdpInterface(link.iface, state.info.index, this.daemon!.table.forInterface(link.iface)?.size ?? 0);
+      x = new XdpInterface(link.iface, state.info.index, this.daemon!.table.forInterface(link.iface)?.size ?? 0, policy);
       this.write(x, link);
       this.attached.set(link.iface, x);
       this.fallback.delete(link.iface);
@@ -173,7 +177,7 @@ export class XdpFeature implements DaemonFeature {
     const counts = x.counts();
     x.close();
     this.attached.delete(iface);
-    if (this.daemon !== undefined && wantsXdp(this.daemon.config.fastPath, iface)) this.fallback.set(iface, { code: 'EDETACHED', reason: why });
+    if (this.daemon !== undefined && xdpPolicyFor(this.daemon.config.fastPath, iface) !== undefined) this.fallback.set(iface, { code: 'EDETACHED', reason: why });
     this.log?.info({ iface, why, answered: counts.answered, passed: passedTotal(counts), counts }, 'XDP fast path detached');
   }
 }

@@ -7,6 +7,7 @@
 import type { GroupVips, InterfaceVips } from '../vips/vip-table.js';
 import type { GroupState } from '../vips/group-state.js';
 import { XdpProgram, type XdpAttachMode } from './xdp-program.js';
+import type { XdpAttachPolicy } from '../config/fast-path.js';
 import type { XdpCounts } from './xdp-counters.js';
 
 /** One map entry as a number: the answering MAC (48 bits) times two, plus 1 when answered (MASTER). */
@@ -31,14 +32,14 @@ export class XdpInterface {
 
   /**
    * Loads the program sized for `vipCount` VIPs and attaches it to `ifindex`
-   * the best way the kernel and driver allow.
+   * the best way the kernel and driver allow (generic only, for `generic`).
    * @throws {VipArpdError} EXDPUNAVAILABLE; {SystemError} EPERM, EBUSY, the verifier's refusal (the last attempt's error).
    */
-  constructor(iface: string, ifindex: number, vipCount: number) {
+  constructor(iface: string, ifindex: number, vipCount: number, policy: XdpAttachPolicy) {
     this.iface = iface;
     this.ifindex = ifindex;
     let lastError: unknown;
-    for (const a of XdpInterface.ATTEMPTS) {
+    for (const a of XdpInterface.ATTEMPTS.filter((x) => policy === 'auto' || x.mode === 'generic')) {
       let program: XdpProgram | undefined;
       try {
         program = new XdpProgram(vipCount, a.bound ? ifindex : undefined);
