@@ -14,11 +14,11 @@
  * top of arp_rcv, so the client measures the responder, not its own ARP stack.
  *
  * Usage: node bench/arp-flood.bench.mjs [--duration-ms 5000]
- *          [--rates 50000,100000,150000,200000,0] [--only vip-arpd,kernel,farpd,xdp,xdp-generic]
+ *          [--rates 50000,100000,150000,200000,0] [--only vip-arpd,kernel,farpd,xdp,xdp-softirq,xdp-generic]
  *          [--batch 16]      (rate 0 = unlimited)
  *          [--client-rps on|off]  (on: default, the client's receive on its own CPU)
- * `xdp` is vip-arpd with `fastPath: "xdp"` (native mode; bench/lib/xdp-lab.mjs sets up the
- * veths for it), `xdp-generic` with `fastPath: "xdp-generic"`.
+ * `xdp` and `xdp-softirq` are vip-arpd with `fastPath: "xdp"` (native mode; bench/lib/xdp-lab.mjs
+ * sets up the veths for it), `xdp-generic` with `fastPath: "xdp-generic"`.
  * Needs root, a built tree (npm run build) and farpd (Debian package farpd);
  * the xdp targets need the addon built with clang/libbpf-dev.
  */
@@ -171,6 +171,25 @@ async function startXdp(lab, fastPath) {
   };
 }
 
+/** vip-arpd with `fastPath: "xdp"` in native mode; the client's eth0 gets a pass program so the replies arrive. */
+async function startNativeXdp(lab, threaded) {
+  const pass = compilePassProgram();
+  setXdp(lab.client, IFACE, pass.path);
+  const daemon = await startXdp(lab, 'xdp');
+  if (threaded) {
+    threadNapi(lab.director, IFACE, DIRECTOR_CPU);
+    threadNapi(lab.client, IFACE, CLIENT_CPU);
+  }
+  return {
+    ...daemon,
+    stop: async () => {
+      await daemon.stop();
+      setXdp(lab.client, IFACE, undefined);
+      pass.remove();
+    },
+  };
+}
+
 /** Puts the director in the shape each responder needs and starts it; returns `{ pid?, stop() }`. */
 const setups = {
   async kernel({ director }) {
@@ -181,21 +200,11 @@ const setups = {
   'vip-arpd': (lab) => startVipArpd(lab, {}),
   // Generic mode runs in the receive path after RPS, on the director's CPU as the kernel responder does; no NAPI needed.
   'xdp-generic': (lab) => startXdp(lab, 'xdp-generic'),
-  async xdp(lab) {
-    const pass = compilePassProgram();
-    setXdp(lab.client, IFACE, pass.path);
-    const daemon = await startXdp(lab, 'xdp');
-    threadNapi(lab.director, IFACE, DIRECTOR_CPU);
-    threadNapi(lab.client, IFACE, CLIENT_CPU);
-    return {
-      ...daemon,
-      stop: async () => {
-        await daemon.stop();
-        setXdp(lab.client, IFACE, undefined);
-        pass.remove();
-      },
-    };
-  },
+  // Native mode, each veth's NAPI poll in a kernel thread pinned to its side's CPU (bench/lib/xdp-lab.mjs).
+  xdp: (lab) => startNativeXdp(lab, true),
+  // Native mode, NAPI in the softirq of the CPU that schedules it: the sender's, so the sender's core pays
+  // for the director's XDP work and is the limit.
+  'xdp-softirq': (lab) => startNativeXdp(lab, false),
   async farpd({ director }) {
     // farpd answers only after ~2 s of probing for the address; warmUp waits.
     nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=0', `net.ipv4.conf.${IFACE}.arp_ignore=0`);
@@ -349,14 +358,16 @@ function report({ startedAt, load, results }) {
   writeFileSync(file, `${JSON.stringify({
     bench: 'arp-flood', startedAt, commit: gitCommit(), kernel: release(), node: process.version,
     cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgBefore: load, durationMs, batch,
-    layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, responderCpu: Number(argv['responder-cpu']), rtPriority, rps: true, clientRps, clientArpOff: true },
+    layout: {
+      clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, responderCpu: Number(argv['responder-cpu']), rtPriority, rps: true, clientRps, clientArpOff: true,
+    },
     nodeFlags,
     results,
   }, null, 2)}\n`);
   console.log(`\nresults: ${file}`);
 }
 
-const XDP_TARGETS = ['xdp', 'xdp-generic'];
+const XDP_TARGETS = ['xdp', 'xdp-softirq', 'xdp-generic'];
 
 /**
  * The issues' bars: vip-arpd >= 0.75x the kernel under unlimited flood and

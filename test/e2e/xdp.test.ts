@@ -6,10 +6,10 @@
 // by the program's counters moving while the AF_PACKET responder's `answered`
 // stays put.
 import t, { type Test } from 'tap'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  DAEMON_ENTRY, arpFrameHex, arping, createLab, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
+  DAEMON_ENTRY, REPO_ROOT, arpFrameHex, arping, createLab, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
   type Lab, type LogLine,
 } from './lab.js'
 import { ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js'
@@ -261,23 +261,30 @@ t.test('SIGKILL leaves no program attached and nothing answering', async (t) => 
   t.same(await replyMacs(lab, VIP, 2), [], 'nobody answers the VIP any more')
 })
 
-t.test('without CAP_BPF the daemon says so and answers on AF_PACKET', async (t) => {
-  if (skip(t, ['arping', 'setpriv'])) return
-  const lab = await xdpLab(t)
-  const dir = lab.tempDir()
+/** Starts the daemon as root limited to `caps` (setpriv); resolves with its stdout lines once ready. */
+async function startWithCaps(t: Test, lab: Lab, caps: string[], dir: string): Promise<() => LogLine[]> {
   const configPath = join(dir, 'config.json')
   writeFileSync(configPath, JSON.stringify(config(dir)))
-  const sock = join(dir, 'control.sock')
-  // Root with CAP_NET_RAW as its only capability: what the shipped unit grants without the XDP drop-in.
-  const proc = lab.spawn('director', 'env', ['-u', 'NODE_OPTIONS', 'setpriv', '--inh-caps=-all', '--bounding-set=-all,+net_raw', '--', process.execPath, DAEMON_ENTRY, '--config', configPath])
+  const set = ['-all', ...caps.map((c) => `+${c}`)].join(',')
+  const proc = lab.spawn('director', 'env', ['-u', 'NODE_OPTIONS', 'setpriv', `--inh-caps=${set}`, `--bounding-set=${set}`, '--', process.execPath, DAEMON_ENTRY, '--config', configPath])
   let out = ''
   proc.stdout?.on('data', (c: Buffer) => (out += c.toString()))
-  lab.teardown(async () => {
+  t.teardown(async () => {
     proc.kill('SIGKILL')
     await waitExit(proc)
   })
   await waitFor(() => (out.includes('"msg":"ready"') ? true : undefined), { timeoutMs: 10_000, what: 'ready' })
-  const warn = out.split('\n').filter((l) => l.includes('XDP fast path unavailable')).map((l) => JSON.parse(l) as LogLine)[0]
+  return () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine)
+}
+
+t.test('without CAP_BPF the daemon says so and answers on AF_PACKET; the drop-in\'s capabilities attach XDP', async (t) => {
+  if (skip(t, ['arping', 'setpriv'])) return
+  const lab = await xdpLab(t)
+  const dir = lab.tempDir()
+  const sock = join(dir, 'control.sock')
+  // Root with CAP_NET_RAW as its only capability: what the shipped unit grants without the XDP drop-in.
+  const logs = await startWithCaps(t, lab, ['net_raw'], dir)
+  const warn = logs().find((l) => l.msg === 'XDP fast path unavailable; answering on AF_PACKET')
   t.match(warn, { iface: 'eth0', mode: 'af_packet', code: 'EPERM', reason: /CAP_BPF/ }, 'the log says why and what grants it')
   const before = await pathCounts(sock, 'eth0')
   t.equal(before.mode, 'af_packet', 'status: af_packet')
@@ -287,4 +294,12 @@ t.test('without CAP_BPF the daemon says so and answers on AF_PACKET', async (t) 
   const doctor = await ctlJson(sock, 'doctor')
   const check = (doctor.data['checks'] as Array<{ check: string; status: string; fix: string[] }>).find((c) => c.check === 'fast-path')
   t.match(check, { status: 'warn', fix: [/xdp\.conf\.example/] }, 'doctor warns and names the drop-in')
+
+  // The capabilities the drop-in grants, read from the shipped file, are enough.
+  const dropIn = readFileSync(join(REPO_ROOT, 'systemd', 'vip-arpd.service.d', 'xdp.conf.example'), 'utf8')
+  const caps = (/^AmbientCapabilities=(.*)$/m.exec(dropIn)?.[1] ?? '').split(/\s+/).map((c) => c.replace(/^CAP_/, '').toLowerCase())
+  t.same(caps.sort(), ['bpf', 'net_admin', 'net_raw'], 'the drop-in grants CAP_BPF, CAP_NET_ADMIN, CAP_NET_RAW')
+  const dir2 = lab.tempDir()
+  const logs2 = await startWithCaps(t, lab, caps, dir2)
+  t.match(logs2().find((l) => l.msg === 'XDP fast path attached'), { iface: 'eth0', mode: 'xdp-native' }, 'with them the program attaches')
 })
