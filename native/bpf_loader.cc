@@ -27,16 +27,21 @@ namespace {
 
 Napi::Number Int(Napi::Env env, int64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
 
-// libbpf writes its warnings (a verifier rejection, a missing BTF) to stderr
-// by default; a daemon logging JSON keeps the last one for its own log line.
+// libbpf writes its warnings (a verifier rejection with the verifier's log, a
+// missing BTF) to stderr by default; a daemon logging JSON keeps those of the
+// last load, joined and bounded, for its own log line.
 std::string last_message;
+constexpr size_t kMaxMessage = 2048;
 
 int KeepWarning(enum libbpf_print_level level, const char* format, va_list args) {
   if (level != LIBBPF_WARN) return 0;
   char line[1024];
   int n = vsnprintf(line, sizeof(line), format, args);
-  last_message.assign(line);
-  while (!last_message.empty() && last_message.back() == '\n') last_message.pop_back();
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  if (text.empty() || last_message.size() >= kMaxMessage) return n;
+  if (!last_message.empty()) last_message += " | ";
+  last_message += text.substr(0, kMaxMessage - last_message.size());
   return n;
 }
 
@@ -148,7 +153,7 @@ Napi::Value BpfPossibleCpus(const Napi::CallbackInfo& info) {
   return Int(info.Env(), libbpf_num_possible_cpus());
 }
 
-// bpfLastMessage() -> libbpf's last warning ("" if none since the last bpfLoad)
+// bpfLastMessage() -> libbpf's warnings of the last bpfLoad ("" if none)
 Napi::Value BpfLastMessage(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), last_message);
 }

@@ -12,7 +12,7 @@ function fixesFor(r: FastPathReport): string[] {
   switch (r.code) {
     case 'EPERM':
     case 'EACCES':
-      return ['systemctl edit vip-arpd  # paste systemd/vip-arpd.service.d/xdp.conf.example (CAP_BPF, CAP_NET_ADMIN)', 'systemctl restart vip-arpd'];
+      return ['systemctl edit vip-arpd  # paste systemd/vip-arpd.service.d/xdp.conf.example (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON)', 'systemctl restart vip-arpd'];
     case 'EXDPUNAVAILABLE':
       return ['apt-get install clang llvm libbpf-dev  # then rebuild vip-arpd\'s native addon (npm rebuild)'];
     case 'EBUSY':

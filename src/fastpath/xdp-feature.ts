@@ -23,7 +23,7 @@ function reasonFor(err: unknown): { code: string; reason: string } {
   const c = typeof code === 'string' ? code : 'EIO';
   const msg = errorMessage(err);
   if (c === 'EPERM' || c === 'EACCES') {
-    return { code: c, reason: `${msg}: the XDP fast path needs CAP_BPF and CAP_NET_ADMIN (CAP_SYS_ADMIN before Linux 5.8), granted by the unit drop-in systemd/vip-arpd.service.d/xdp.conf.example` };
+    return { code: c, reason: `${msg}: the XDP fast path needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8), granted by the unit drop-in systemd/vip-arpd.service.d/xdp.conf.example` };
   }
   if (c === 'EBUSY' || c === 'EEXIST') return { code: c, reason: `${msg}: another XDP program is attached to the interface (ip link show)` };
   return { code: c, reason: msg };

@@ -18,7 +18,7 @@ export interface NativeBpf {
   /** For a per-CPU map `out` holds one 8-byte slot per possible CPU. */
   bpfMapLookup(mapFd: number, key: Buffer, out: Buffer): number;
   bpfPossibleCpus(): number;
-  /** libbpf's last warning since the last bpfLoad (a verifier message, say); "" if none. */
+  /** libbpf's warnings of the last bpfLoad (the verifier's log, say), joined; "" if none. */
   bpfLastMessage(): string;
 }
 

@@ -298,7 +298,7 @@ t.test('without CAP_BPF the daemon says so and answers on AF_PACKET; the drop-in
   // The capabilities the drop-in grants, read from the shipped file, are enough.
   const dropIn = readFileSync(join(REPO_ROOT, 'systemd', 'vip-arpd.service.d', 'xdp.conf.example'), 'utf8')
   const caps = (/^AmbientCapabilities=(.*)$/m.exec(dropIn)?.[1] ?? '').split(/\s+/).map((c) => c.replace(/^CAP_/, '').toLowerCase())
-  t.same(caps.sort(), ['bpf', 'net_admin', 'net_raw'], 'the drop-in grants CAP_BPF, CAP_NET_ADMIN, CAP_NET_RAW')
+  t.same(caps.sort(), ['bpf', 'net_admin', 'net_raw', 'perfmon'], 'the drop-in grants CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_NET_RAW')
   const dir2 = lab.tempDir()
   const logs2 = await startWithCaps(t, lab, caps, dir2)
   t.match(logs2().find((l) => l.msg === 'XDP fast path attached'), { iface: 'eth0', mode: 'xdp-native' }, 'with them the program attaches')
