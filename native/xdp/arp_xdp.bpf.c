@@ -90,9 +90,9 @@ struct arp_body {
 extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto, __u16 *vlan_tci) __ksym __weak;
 
 #define ARP_FRAME_LENGTH 42
-// The decoder's limit (src/wire/arp.ts MAX_ARP_FRAME_LENGTH); longer is passed.
-#define MAX_ARP_FRAME_LENGTH 64
-// Ethernet's minimum frame without FCS: a longer request is answered with this.
+// Ethernet's minimum frame without FCS. Bytes after the ARP body (padding, a
+// trailer, a frame up to the MTU) are ignored, as the kernel and the decoder
+// ignore them; a longer request is answered with a frame of this length.
 #define MIN_ETH_FRAME_LENGTH 60
 
 static __always_inline int verdict(__u32 counter, int action) {
@@ -132,7 +132,7 @@ static __always_inline int handle(struct xdp_md *ctx, int vlan_hint) {
   }
   if (eth->h_proto != bpf_htons(ETH_P_ARP)) return verdict(C_PASS_NOT_ARP, XDP_PASS);
   __u64 len = end - data;
-  if (len < ARP_FRAME_LENGTH || len > MAX_ARP_FRAME_LENGTH) return verdict(C_PASS_MALFORMED, XDP_PASS);
+  if (len < ARP_FRAME_LENGTH) return verdict(C_PASS_MALFORMED, XDP_PASS);
   if (data + ARP_FRAME_LENGTH > end) return verdict(C_PASS_MALFORMED, XDP_PASS);
   struct arp_body *arp = (struct arp_body *)(data + sizeof(struct ethhdr));
   if (arp->htype != bpf_htons(1) || arp->ptype != bpf_htons(ETH_P_IP) || arp->hlen != 6 || arp->plen != 4) {

@@ -8,6 +8,7 @@ import {
   arpFrameHex, arping, createLab, DAEMON_ENTRY, neighbour, scapySend, skipUnlessRoot, startCapture, startDaemon, waitFor,
   type Lab, type DaemonProcess,
 } from './lab.js'
+import { malformedArpFrames } from './malformed-frames.js'
 
 const DIRECTOR_IP = '192.0.2.1'
 const CLIENT_IP = '192.0.2.2'
@@ -152,14 +153,7 @@ t.test('malformed frames are dropped, counted by reason, and never break answeri
   const cmac = lab.mac('client', 'eth0')
   const base = { ethSrc: cmac, senderIp: CLIENT_IP, targetIp: VIP }
   const cases: Array<{ reason: string; hex: string }> = [
-    { reason: 'htype', hex: arpFrameHex({ ...base, htype: 6 }) },
-    { reason: 'ptype', hex: arpFrameHex({ ...base, ptype: 0x86dd }) },
-    { reason: 'hlen', hex: arpFrameHex({ ...base, hlen: 8 }) },
-    { reason: 'plen', hex: arpFrameHex({ ...base, plen: 16 }) },
-    { reason: 'op', hex: arpFrameHex({ ...base, op: 3 }) },
-    { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: '01:00:5e:00:00:01' }) },
-    { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: 'ff:ff:ff:ff:ff:ff' }) },
-    { reason: 'short', hex: arpFrameHex({ ...base, truncate: 30 }) },
+    ...malformedArpFrames(base),
     // Shorter frames never arrive: the receiving kernel drops ARP frames under
     // 22 bytes before any packet socket sees them (checked with tshark on veth).
     { reason: 'short', hex: arpFrameHex({ ...base, truncate: 22 }) },

@@ -10,8 +10,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   DAEMON_ENTRY, REPO_ROOT, arpFrameHex, arping, createLab, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
-  type Lab, type LogLine,
+  type DaemonProcess, type Lab, type LogLine,
 } from './lab.js'
+import { malformedArpFrames } from './malformed-frames.js'
 import { ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js'
 
 const DIRECTOR_IP = '192.0.2.1'
@@ -63,18 +64,30 @@ function skip(t: Test, tools: string[]): boolean {
   return false
 }
 
+interface XdpDirector {
+  lab: Lab
+  d: DaemonProcess
+  /** the daemon's control socket */
+  sock: string
+  dmac: string
+  cmac: string
+}
+
+/** The lab with vip-arpd running on the director with `fastPath: "xdp"`. */
+async function xdpDirector(t: Test): Promise<XdpDirector> {
+  const lab = await xdpLab(t)
+  const dir = lab.tempDir()
+  const d = await startDaemon(lab, 'director', config(dir), { dir })
+  return { lab, d, sock: join(dir, 'control.sock'), dmac: lab.mac('director', 'eth0'), cmac: lab.mac('client', 'eth0') }
+}
+
 async function replyMacs(lab: Lab, target: string, count = 1): Promise<string[]> {
   return (await arping(lab, 'client', 'eth0', target, { count, timeoutSec: count + 1 })).replies.map((r) => r.mac)
 }
 
 t.test('XDP answers MASTER VIPs in the driver; BACKUP VIPs and non-VIPs are passed up and stay silent', async (t) => {
   if (skip(t, ['arping', 'tshark', 'scapy'])) return
-  const lab = await xdpLab(t)
-  const dir = lab.tempDir()
-  const d = await startDaemon(lab, 'director', config(dir), { dir })
-  const sock = join(dir, 'control.sock')
-  const dmac = lab.mac('director', 'eth0')
-  const cmac = lab.mac('client', 'eth0')
+  const { lab, d, sock, dmac, cmac } = await xdpDirector(t)
   const attachedLog = await d.waitForLog((l) => l.msg === 'XDP fast path attached')
   t.match(attachedLog, { iface: 'eth0', mode: 'xdp-native', vips: 2 }, 'the log names the mode')
   t.ok(await xdpProgramOn(lab, 'director', 'eth0'), 'ip link shows the program on eth0')
@@ -116,11 +129,7 @@ t.test('XDP answers MASTER VIPs in the driver; BACKUP VIPs and non-VIPs are pass
 
 t.test('release, takeover and reload change what XDP answers before the command returns', async (t) => {
   if (skip(t, ['arping'])) return
-  const lab = await xdpLab(t)
-  const dir = lab.tempDir()
-  const d = await startDaemon(lab, 'director', config(dir), { dir })
-  const sock = join(dir, 'control.sock')
-  const dmac = lab.mac('director', 'eth0')
+  const { lab, d, sock, dmac } = await xdpDirector(t)
   t.same(await replyMacs(lab, VIP), [dmac], 'answered while MASTER')
 
   t.equal((await ctlJson(sock, 'release', 'web')).code, 0, 'release')
@@ -137,7 +146,7 @@ t.test('release, takeover and reload change what XDP answers before the command 
   t.notOk(delta(after.afPacket, before.afPacket)['answered'], 'not by AF_PACKET')
 
   // Reload: VIP leaves the group, VIP2 joins it.
-  writeFileSync(d.configPath, JSON.stringify(config(dir, [
+  writeFileSync(d.configPath, JSON.stringify(config(d.dir, [
     { name: 'web', interface: 'eth0', vips: [VIP2] },
     { name: 'mail', interface: 'eth0', vips: [BACKUP_VIP], initialRole: 'backup' },
   ])))
@@ -160,24 +169,9 @@ function taggedRequest(cmac: string, target: string, vid: number): string {
 
 t.test('malformed, tagged, martian and conflicting frames are passed up unanswered; trailing bytes are answered with a zeroed pad', async (t) => {
   if (skip(t, ['arping', 'tshark', 'scapy'])) return
-  const lab = await xdpLab(t)
-  const dir = lab.tempDir()
-  const d = await startDaemon(lab, 'director', config(dir), { dir })
-  const sock = join(dir, 'control.sock')
-  const cmac = lab.mac('client', 'eth0')
-  const dmac = lab.mac('director', 'eth0')
+  const { lab, d, sock, dmac, cmac } = await xdpDirector(t)
   const base = { ethSrc: cmac, senderIp: CLIENT_IP, targetIp: VIP }
-  const malformed: Array<{ reason: string; hex: string }> = [
-    { reason: 'htype', hex: arpFrameHex({ ...base, htype: 6 }) },
-    { reason: 'ptype', hex: arpFrameHex({ ...base, ptype: 0x86dd }) },
-    { reason: 'hlen', hex: arpFrameHex({ ...base, hlen: 8 }) },
-    { reason: 'plen', hex: arpFrameHex({ ...base, plen: 16 }) },
-    { reason: 'op', hex: arpFrameHex({ ...base, op: 3 }) },
-    { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: '01:00:5e:00:00:01' }) },
-    { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: 'ff:ff:ff:ff:ff:ff' }) },
-    { reason: 'oversize', hex: arpFrameHex(base) + '00'.repeat(1000) },
-    { reason: 'short', hex: arpFrameHex({ ...base, truncate: 30 }) },
-  ]
+  const malformed = malformedArpFrames(base)
   const passed: Array<{ verdict: string; hex: string }> = [
     ...malformed.map((m) => ({ verdict: 'pass:malformed', hex: m.hex })),
     // The decoder judges tags (and the kernel strips them before AF_PACKET): XDP passes any tag.
@@ -225,11 +219,7 @@ t.test('malformed, tagged, martian and conflicting frames are passed up unanswer
 
 t.test('a foreign claim on a MASTER VIP is still detected and defended', async (t) => {
   if (skip(t, ['arping', 'tshark', 'scapy'])) return
-  const lab = await xdpLab(t)
-  const dir = lab.tempDir()
-  const d = await startDaemon(lab, 'director', config(dir), { dir })
-  const sock = join(dir, 'control.sock')
-  const dmac = lab.mac('director', 'eth0')
+  const { lab, d, sock, dmac } = await xdpDirector(t)
   await sleep(1200) // past the startup GARPs' defence interval window
   const before = await pathCounts(sock, 'eth0')
   const cap = await startCapture(lab, 'client', 'eth0', 'arp')
@@ -247,10 +237,8 @@ t.test('a foreign claim on a MASTER VIP is still detected and defended', async (
 
 t.test('SIGKILL leaves no program attached and nothing answering', async (t) => {
   if (skip(t, ['arping'])) return
-  const lab = await xdpLab(t)
-  const dir = lab.tempDir()
-  const d = await startDaemon(lab, 'director', config(dir), { dir })
-  t.same(await replyMacs(lab, VIP), [lab.mac('director', 'eth0')], 'answering')
+  const { lab, d, dmac } = await xdpDirector(t)
+  t.same(await replyMacs(lab, VIP), [dmac], 'answering')
   const prog = await xdpProgramOn(lab, 'director', 'eth0')
   t.ok(prog, `program ${prog?.id} attached`)
   await d.kill()
