@@ -22,7 +22,7 @@ $SUDO apt-get update -q
 # systemd (systemd-analyze verify/security of the unit; no running systemd needed).
 $SUDO apt-get install -y -q --no-install-recommends \
   iproute2 iputils-arping iputils-ping tshark tcpdump python3-scapy farpd \
-  keepalived netsniff-ng resource-agents libxml2-utils procps libcap2-bin systemd g++ make python3 clang llvm libbpf-dev ethtool
+  keepalived netsniff-ng resource-agents libxml2-utils procps libcap2-bin systemd g++ make python3 clang llvm libbpf-dev
 
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   echo "setup: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
