@@ -15,6 +15,7 @@ import { diagnosticsFeatures } from '../diagnostics/features.js';
 import { ControlFeature } from '../control/control-feature.js';
 import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
 import { ConfigReloader } from '../config/reloader.js';
+import { ActivityFeature } from './activity-feature.js';
 
 export interface FeatureContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -33,6 +34,8 @@ export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
     // Roles are restored before anything announces or answers on them.
     new RolePersistenceFeature(),
     announcer,
+    // Before the reloader: its first reload is an event too.
+    new ActivityFeature({ garps: () => announcer.counters }),
     ...diagnostics.features,
     control,
     new NotifyFifoFeature(),
