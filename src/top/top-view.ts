@@ -43,23 +43,25 @@ function clock(ms: number): string {
 }
 
 function interfaceTable(s: TopStatus, rates: Map<string, InterfaceRates> | undefined): string {
-  const cell = (n: number | undefined): string => (n === undefined ? '-' : rate(n));
+  // '-' until two samples give a rate; an outcome a sample lacks is 0/s then.
+  const cell = (n: number | undefined, known: boolean): string => (!known ? '-' : rate(n ?? 0));
   return formatTable([
     ['INTERFACE', 'REQ/S', 'ANSWERED/S', ...DROP_COLUMNS.map(([, h]) => h), 'MALFORMED/S', 'OTHER/S', 'TX-DROP/S', 'GARP/S'],
     ...s.interfaces.map((i) => {
       const r = rates?.get(i.name);
       const o = r?.outcomes;
-      const sum = (pick: (k: string) => boolean): number | undefined => (o === undefined ? undefined : Object.entries(o).filter(([k]) => pick(k)).reduce((a, [, n]) => a + n, 0));
+      const known = r !== undefined;
+      const sum = (pick: (k: string) => boolean): number => Object.entries(o ?? {}).filter(([k]) => pick(k)).reduce((a, [, n]) => a + n, 0);
       const named = new Set(['answered', ...DROP_COLUMNS.map(([k]) => k)]);
       return [
         i.present ? i.name : `${i.name} (missing)`,
-        cell(r?.requests),
-        cell(o?.['answered']),
-        ...DROP_COLUMNS.map(([k]) => cell(o?.[k])),
-        cell(sum((k) => k.startsWith('malformed:'))),
-        cell(sum((k) => !k.startsWith('malformed:') && !named.has(k))),
-        cell(r?.txDropped),
-        cell(r?.garp),
+        cell(r?.requests, known),
+        cell(o?.['answered'], known),
+        ...DROP_COLUMNS.map(([k]) => cell(o?.[k], known)),
+        cell(sum((k) => k.startsWith('malformed:')), known),
+        cell(sum((k) => !k.startsWith('malformed:') && !named.has(k)), known),
+        cell(r?.txDropped, known),
+        cell(r?.garp, known),
       ];
     }),
   ]);
@@ -101,6 +103,6 @@ export function renderTop(f: TopFrame, ctx: RenderContext): string[] {
       : formatTable([['GROUP', 'ROLE', 'INTERFACE', 'VIPS'], ...s.groups.map((g) => [g.name, ctx.style.role(g.role), g.interface, String(g.vips)])]),
   );
   out.push('', interfaceTable(s, f.rates), '');
-  out.push(...conflictLines(s, ctx), ...eventLines(s, ctx));
+  out.push(...conflictLines(s, ctx), '', ...eventLines(s, ctx));
   return out.flatMap((l) => l.split('\n'));
 }
