@@ -29,7 +29,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanupAll, createNamespace, createVeth, nsSpawn, nsSysctl, nsWrite, sh, stopChild, sweepStaleNamespaces } from './lib/netns.mjs';
+import { cleanupAll, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
@@ -40,9 +41,7 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DAEMON = join(REPO, 'dist', 'cli', 'vip-arpd.js');
 const CTL = join(REPO, 'dist', 'cli', 'vip-arpctl.js');
 const VIP = '198.51.100.10';
-const IFACE = 'eth0';
-const CLIENT_CPU = 0;
-const DIRECTOR_CPU = 1;
+const IFACE = FLOOD_IFACE;
 /** Viewers connect and take their first sample before the window opens. */
 const VIEWER_SETTLE_MS = 2500;
 /** Enough requests for the daemon's CPU time to be many clock ticks (10 ms each). */
@@ -65,18 +64,12 @@ function preflight() {
   if (!existsSync(DAEMON)) throw new Error(`${DAEMON} missing: run npm run build`);
 }
 
+/** The flood lab with the LVS director setup vip-arpd expects: VIP on lo, the kernel silent for it. */
 function buildLab() {
-  sweepStaleNamespaces();
-  const client = createNamespace('client');
-  const director = createNamespace('director');
-  createVeth(client, IFACE, director, IFACE);
-  sh('ip', ['-n', client, 'link', 'set', IFACE, 'arp', 'off']);
-  sh('ip', ['-n', director, 'addr', 'add', '192.0.2.1/24', 'dev', IFACE]);
-  sh('ip', ['-n', director, 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
-  nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2');
-  nsWrite(director, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << DIRECTOR_CPU).toString(16));
-  nsWrite(client, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << CLIENT_CPU).toString(16));
-  return { client, director };
+  const lab = buildFloodLab();
+  sh('ip', ['-n', lab.director, 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
+  nsSysctl(lab.director, 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2');
+  return lab;
 }
 
 /** vip-arpd with its control socket on (the arp-flood bench runs it without one). */

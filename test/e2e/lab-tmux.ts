@@ -12,8 +12,8 @@ export interface TmuxPane {
   waitForScreen(pred: (screen: string) => boolean, opts?: { timeoutMs?: number; escapes?: boolean; desc?: string }): Promise<string>
   /** types `keys` (tmux send-keys syntax, e.g. 'q', 'C-c') */
   sendKeys(...keys: string[]): Promise<void>
-  /** exit status once the command ended (the pane stays for capture), undefined while it runs */
-  exitStatus(): Promise<number | undefined>
+  /** the exit status (the pane stays for capture), waiting up to `timeoutMs` for the command to end; undefined if it still runs */
+  waitForExit(timeoutMs?: number): Promise<number | undefined>
   kill(): Promise<void>
 }
 
@@ -40,6 +40,11 @@ export async function openTmux(t: Test, command: string, env: Record<string, str
   const screen = async (opts: { escapes?: boolean } = {}): Promise<string> =>
     // -S -: from the start of the history too; a command that ended may have scrolled its first line there.
     (await tmux('capture-pane', '-p', '-S', '-', '-t', 'main', ...(opts.escapes ? ['-e'] : []))).stdout
+  const exitStatus = async (): Promise<number | undefined> => {
+    const r = await tmux('display-message', '-p', '-t', 'main', '#{pane_dead} #{pane_dead_status}')
+    const [dead, status] = r.stdout.trim().split(' ')
+    return dead === '1' ? Number(status) : undefined
+  }
   return {
     screen,
     waitForScreen: async (pred, opts = {}) => {
@@ -56,10 +61,14 @@ export async function openTmux(t: Test, command: string, env: Record<string, str
     sendKeys: async (...keys) => {
       await tmux('send-keys', '-t', 'main', ...keys)
     },
-    exitStatus: async () => {
-      const r = await tmux('display-message', '-p', '-t', 'main', '#{pane_dead} #{pane_dead_status}')
-      const [dead, status] = r.stdout.trim().split(' ')
-      return dead === '1' ? Number(status) : undefined
+    waitForExit: async (timeoutMs = 3000) => {
+      const deadline = Date.now() + timeoutMs
+      let status = await exitStatus()
+      while (status === undefined && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+        status = await exitStatus()
+      }
+      return status
     },
     kill,
   }

@@ -6,7 +6,7 @@
 // coloured on the terminal, not with NO_COLOR, not through a pipe.
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import { arping, createLab, REPO_ROOT, run, skipUnlessRoot, startDaemon, type Lab } from './lab.js'
+import { arping, createLab, REPO_ROOT, run, skipUnlessRoot, startDaemon, type DaemonProcess, type Lab } from './lab.js'
 import { openTmux } from './lab-tmux.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
@@ -38,17 +38,23 @@ function directorConfig(dir: string): object {
   }
 }
 
+/** The lab with vip-arpd running on dir1; `config` and `dir` restart it. */
+async function labWithDirector(t: Test): Promise<{ lab: Lab; dir: string; socket: string; config: object; daemon: DaemonProcess }> {
+  const lab = await makeLab(t)
+  const dir = lab.tempDir('vip-arpd-view-')
+  const config = directorConfig(dir)
+  const daemon = await startDaemon(lab, 'dir1', config, { dir })
+  return { lab, dir, socket: join(dir, 'control.sock'), config, daemon }
+}
+
 function ctlLine(socket: string, args: string): string {
   return `${process.execPath} ${CTL} --socket ${socket} ${args}`
 }
 
 t.test('top: rates, a role change within 2 s, a conflict row, a daemon restart; q restores the terminal', async (t) => {
   if (skipUnlessRoot(t, ['tmux', 'arping', 'ping'])) return
-  const lab = await makeLab(t)
-  const dir = lab.tempDir('vip-arpd-top-')
-  const socket = join(dir, 'control.sock')
-  const config = directorConfig(dir)
-  let daemon = await startDaemon(lab, 'dir1', config, { dir })
+  const { lab, dir, socket, config, daemon: first } = await labWithDirector(t)
+  let daemon = first
   const pane = await openTmux(t, ctlLine(socket, 'top'), { NO_COLOR: undefined, TERM: 'tmux-256color' })
 
   await t.test('groups and roles, coloured', async (t) => {
@@ -100,12 +106,7 @@ t.test('top: rates, a role change within 2 s, a conflict row, a daemon restart; 
 
   await t.test('q quits and restores the terminal', async (t) => {
     await pane.sendKeys('q')
-    let status: number | undefined
-    for (let i = 0; i < 30 && status === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 100))
-      status = await pane.exitStatus()
-    }
-    t.equal(status, 0, 'top exited 0')
+    t.equal(await pane.waitForExit(), 0, 'top exited 0')
     const screen = await pane.screen({ escapes: true })
     t.notMatch(screen, /REQ\/S|vip-arpd pid/, 'the alternate screen is gone')
   })
@@ -113,10 +114,7 @@ t.test('top: rates, a role change within 2 s, a conflict row, a daemon restart; 
 
 t.test('top through a pipe prints plain lines; Ctrl-C on a terminal quits', async (t) => {
   if (skipUnlessRoot(t, ['tmux'])) return
-  const lab = await makeLab(t)
-  const dir = lab.tempDir('vip-arpd-top-')
-  const socket = join(dir, 'control.sock')
-  await startDaemon(lab, 'dir1', directorConfig(dir), { dir })
+  const { socket } = await labWithDirector(t)
   const piped = await run('timeout', ['-s', 'INT', '2.5', process.execPath, CTL, '--socket', socket, 'top'])
   t.ok((piped.stdout.match(/^vip-arpd pid \d+/gm) ?? []).length >= 2, 'a frame per second')
   t.notMatch(piped.stdout, /\x1b/, 'no escape sequences in a pipe')
@@ -126,24 +124,16 @@ t.test('top through a pipe prints plain lines; Ctrl-C on a terminal quits', asyn
   await pane.waitForScreen((s) => /^web\s+MASTER/m.test(s), { desc: 'the group table' })
   t.notMatch(await pane.screen({ escapes: true }), /\x1b\[3\dm/, 'NO_COLOR: no colour on the terminal either')
   await pane.sendKeys('C-c')
-  let status: number | undefined
-  for (let i = 0; i < 30 && status === undefined; i++) {
-    await new Promise((r) => setTimeout(r, 100))
-    status = await pane.exitStatus()
-  }
-  t.equal(status, 0, 'Ctrl-C ends top cleanly')
+  t.equal(await pane.waitForExit(), 0, 'Ctrl-C ends top cleanly')
 })
 
 t.test('status and doctor on a terminal: every section readable, colour unless NO_COLOR', async (t) => {
   if (skipUnlessRoot(t, ['tmux'])) return
-  const lab = await makeLab(t)
-  const dir = lab.tempDir('vip-arpd-status-')
-  const socket = join(dir, 'control.sock')
-  await startDaemon(lab, 'dir1', directorConfig(dir), { dir })
+  const { socket } = await labWithDirector(t)
   const shown = async (args: string, env: Record<string, string | undefined>): Promise<{ text: string; escapes: string }> => {
     const pane = await openTmux(t, ctlLine(socket, args), env)
     await pane.waitForScreen((s) => s.trim() !== '', { desc: 'output' })
-    for (let i = 0; i < 50 && (await pane.exitStatus()) === undefined; i++) await new Promise((r) => setTimeout(r, 100))
+    t.not(await pane.waitForExit(5000), undefined, `${args} ended`)
     return { text: await pane.screen(), escapes: await pane.screen({ escapes: true }) }
   }
   const status = await shown('status', { NO_COLOR: undefined })
