@@ -7,7 +7,7 @@ import { sendRequest } from '../control/client.js';
 import { renderHuman } from '../control/human-output.js';
 import { VipArpdError } from '../errors.js';
 import { verdictFailed } from '../diagnostics/format.js';
-import { colourWanted, textStyle } from '../control/text-style.js';
+import { colourWanted, textStyle, type TextStyle } from '../control/text-style.js';
 import { runTop } from '../top/top.js';
 
 /** the daemon did what was asked */
@@ -138,6 +138,20 @@ function parseTopArgs(args: string[]): number | UsageError {
   return ms >= 100 ? ms : new UsageError(`usage: top [--interval MS] (MS at least 100), got "${args.join(' ')}"`);
 }
 
+/** `vip-arpctl top`: runs until q / Ctrl-C; usage errors before anything is drawn. */
+async function runTopCommand(inv: Invocation, style: TextStyle): Promise<number> {
+  const intervalMs = inv.json ? new UsageError('top is for a person; scripts use --json status once per interval') : parseTopArgs(inv.args);
+  if (intervalMs instanceof UsageError) {
+    process.stderr.write(`vip-arpctl: ${intervalMs.message}\n`);
+    return CTL_USAGE;
+  }
+  const socket = inv.socket;
+  // A hung daemon must not freeze the screen for longer than a few redraws.
+  const timeoutMs = Math.min(inv.timeoutMs, Math.max(2 * intervalMs, 1000));
+  await runTop({ socket, intervalMs, style, out: process.stdout, in: process.stdin, request: (cmd) => sendRequest(socket, cmd, [], timeoutMs) });
+  return CTL_OK;
+}
+
 async function main(argv: string[]): Promise<number> {
   let inv: Invocation | undefined;
   try {
@@ -152,18 +166,7 @@ async function main(argv: string[]): Promise<number> {
     return CTL_OK;
   }
   const style = textStyle(!inv.json && colourWanted(process.stdout.isTTY, process.env));
-  if (inv.cmd === 'top') {
-    const intervalMs = parseTopArgs(inv.args);
-    if (intervalMs instanceof UsageError) {
-      process.stderr.write(`vip-arpctl: ${intervalMs.message}\n`);
-      return CTL_USAGE;
-    }
-    const socket = inv.socket;
-    // A hung daemon must not freeze the screen for longer than a few redraws.
-    const timeoutMs = Math.min(inv.timeoutMs, Math.max(2 * intervalMs, 1000));
-    await runTop({ socket, intervalMs, style, out: process.stdout, in: process.stdin, request: (cmd) => sendRequest(socket, cmd, [], timeoutMs) });
-    return CTL_OK;
-  }
+  if (inv.cmd === 'top') return runTopCommand(inv, style);
   let response;
   try {
     response = await sendRequest(inv.socket, inv.cmd, inv.args, inv.timeoutMs);

@@ -40,7 +40,6 @@ export function textStyle(colour: boolean): TextStyle {
 /** No colour: for pipes, tests and `--json`. */
 export const PLAIN: TextStyle = textStyle(false);
 
-// eslint-disable-next-line no-control-regex
 const SGR_PATTERN = /\x1b\[[0-9;]*m/g;
 
 /** Length of `text` as a terminal shows it (colour codes take no columns). */

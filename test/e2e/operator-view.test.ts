@@ -157,3 +157,17 @@ t.test('status and doctor on a terminal: every section readable, colour unless N
   t.match(piped.stdout, /^PASS {2}/m)
   t.notMatch(piped.stdout + (await run(process.execPath, [CTL, '--socket', socket, 'status'])).stdout, /\x1b/, 'no colour through a pipe')
 })
+
+t.test('top refuses bad arguments before drawing anything', async (t) => {
+  const cases: Array<{ args: string[]; want: RegExp }> = [
+    { args: ['--json', 'top'], want: /top is for a person; scripts use --json status/ },
+    { args: ['top', '--interval', '5'], want: /usage: top \[--interval MS\] \(MS at least 100\), got "--interval 5"/ },
+    { args: ['top', 'web'], want: /usage: top \[--interval MS\]/ },
+  ]
+  for (const c of cases) {
+    const r = await run(process.execPath, [CTL, '--socket', '/nonexistent/control.sock', ...c.args])
+    t.equal(r.code, 2, `${c.args.join(' ')}: usage exit code`)
+    t.match(r.stderr, c.want)
+    t.equal(r.stdout, '', 'nothing drawn')
+  }
+})
