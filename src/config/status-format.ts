@@ -10,7 +10,7 @@ import { ago, count, firstLine } from '../control/human-units.js';
 const SHOWN: readonly (keyof ConfigStatus)[] = ['file', 'generation', 'loadedAt', 'lastError', 'lastErrorAt', 'reloadFailures', 'reloads', 'pending', 'watching'];
 
 /** The `config` section, one line (plus any field this version does not know). */
-export function renderConfigSection(data: unknown, ctx: RenderContext): string {
+function renderConfigSection(data: unknown, ctx: RenderContext): string {
   const c = data as ConfigStatus & Record<string, unknown>;
   if (typeof c.generation !== 'number' || !Array.isArray(c.watching)) throw new TypeError('not a config status section');
   const parts = [

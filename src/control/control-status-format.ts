@@ -8,7 +8,7 @@ import { count } from './human-units.js';
 interface ControlStatus { socket: string; clients: number; refusedClients: number }
 
 /** The `control` section, one line (plus any field this version does not know). */
-export function renderControlSection(data: unknown, ctx: RenderContext): string {
+function renderControlSection(data: unknown, ctx: RenderContext): string {
   const c = data as ControlStatus & Record<string, unknown>;
   if (typeof c.socket !== 'string' || typeof c.clients !== 'number') throw new TypeError('not a control status section');
   return `control: socket ${c.socket}, ${count(c.clients, 'client')} connected, ${c.refusedClients} refused since start${otherFields(c, ['socket', 'clients', 'refusedClients'], ctx)}`;

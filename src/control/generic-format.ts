@@ -20,17 +20,17 @@ function isScalar(v: unknown): v is Scalar {
   return v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v);
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
+function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** `refusedClients` → `refused clients`, `not-a-vip` stays. */
-export function label(key: string): string {
+function label(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 /** One scalar for a person: times relative, booleans yes/no, null as `-`. */
-export function scalarText(v: Scalar, ctx: RenderContext): string {
+function scalarText(v: Scalar, ctx: RenderContext): string {
   if (v === null || v === undefined) return '-';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'string' && ISO_TIME.test(v)) return ago(v, ctx.now);
@@ -38,7 +38,7 @@ export function scalarText(v: Scalar, ctx: RenderContext): string {
 }
 
 /** `v` on one line, or undefined when it needs more than one. */
-export function inline(v: unknown, ctx: RenderContext): string | undefined {
+function inline(v: unknown, ctx: RenderContext): string | undefined {
   if (isScalar(v)) return scalarText(v, ctx);
   if (Array.isArray(v) && v.every(isScalar)) return v.length === 0 ? 'none' : v.map((x) => scalarText(x, ctx)).join(', ');
   if (isRecord(v) && Object.values(v).every(isScalar)) {

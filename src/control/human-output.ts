@@ -18,7 +18,7 @@ interface GroupRow { name: string; role: string; interface: string; vips: string
 interface RoleChangeRow { group: string; from: string; to: string; source: string }
 
 /** Every status section's formatter, by section name, from the feature that adds the section. */
-export const STATUS_SECTION_FORMATTERS: Readonly<Record<string, StatusSectionFormatter>> = {
+const STATUS_SECTION_FORMATTERS: Readonly<Record<string, StatusSectionFormatter>> = {
   ...DIAGNOSTICS_STATUS_FORMATTERS,
   ...CONFIG_STATUS_FORMATTERS,
   ...CONTROL_STATUS_FORMATTERS,

@@ -10,7 +10,7 @@ export function count(n: number, unit: string, plural = `${unit}s`): string {
 }
 
 /** A span of `seconds` in its largest sensible unit: `12 s`, `2 min`, `3 h`, `4 d`. */
-export function span(seconds: number): string {
+function span(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
