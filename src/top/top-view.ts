@@ -67,6 +67,17 @@ function interfaceTable(s: TopStatus, rates: Map<string, InterfaceRates> | undef
   ]);
 }
 
+/** What OTHER/S and MALFORMED/S are made of, per interface: the outcomes with a rate now. */
+function otherOutcomeLines(s: TopStatus, rates: Map<string, InterfaceRates> | undefined): string[] {
+  const named = new Set(['answered', ...DROP_COLUMNS.map(([k]) => k)]);
+  return s.interfaces.flatMap((i) => {
+    const parts = Object.entries(rates?.get(i.name)?.outcomes ?? {})
+      .filter(([k, r]) => !named.has(k) && r > 0)
+      .map(([k, r]) => `${k} ${rate(r)}`);
+    return parts.length === 0 ? [] : [`  ${i.name} other and malformed, per second: ${parts.join(', ')}`];
+  });
+}
+
 function conflictLines(s: TopStatus, ctx: RenderContext): string[] {
   const c = s.conflicts;
   if (c === undefined) return [];
@@ -102,7 +113,7 @@ export function renderTop(f: TopFrame, ctx: RenderContext): string[] {
       ? 'no groups configured'
       : formatTable([['GROUP', 'ROLE', 'INTERFACE', 'VIPS'], ...s.groups.map((g) => [g.name, ctx.style.role(g.role), g.interface, String(g.vips)])]),
   );
-  out.push('', interfaceTable(s, f.rates), '');
+  out.push('', interfaceTable(s, f.rates), ...otherOutcomeLines(s, f.rates), '');
   out.push(...conflictLines(s, ctx), '', ...eventLines(s, ctx));
   return out.flatMap((l) => l.split('\n'));
 }

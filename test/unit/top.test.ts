@@ -45,8 +45,8 @@ function frame(s: unknown, rates: TopFrame['rates'], extra: Partial<TopFrame> = 
 }
 
 t.test('renderTop: groups, interface rates, conflicts and recent events', async (t) => {
-  const a = sampleOf(status({ answered: 0, 'not-master': 0, 'not-a-vip': 0 }, 0), NOW - 1000);
-  const cur = status({ answered: 1200, 'not-master': 30, 'not-a-vip': 5 }, 6, {
+  const a = sampleOf(status({ answered: 0, 'not-master': 0, 'not-a-vip': 0, 'foreign-vlan': 0, 'malformed:short': 0 }, 0), NOW - 1000);
+  const cur = status({ answered: 1200, 'not-master': 30, 'not-a-vip': 5, 'foreign-vlan': 7, 'malformed:short': 2 }, 6, {
     conflicts: {
       active: 1, counters: {},
       latest: [{ vip: '198.51.100.10', mac: '02:00:00:00:00:20', ip: null, iface: 'eth0', group: 'web', kind: 'gratuitous', count: 3, lastSeen: before(1_000), lastDefended: null }],
@@ -58,7 +58,8 @@ t.test('renderTop: groups, interface rates, conflicts and recent events', async 
   t.match(text, /^web\s+MASTER\s+eth0\s+2$/m);
   t.match(text, /^mail\s+BACKUP\s+eth0\s+1$/m);
   t.match(text, /^INTERFACE\s+REQ\/S\s+ANSWERED\/S\s+NOT-MASTER\/S\s+NOT-A-VIP\/S\s+WRONG-IF\/S\s+MALFORMED\/S\s+OTHER\/S\s+TX-DROP\/S\s+GARP\/S$/m);
-  t.match(text, /^eth0\s+1\.2k\s+1\.2k\s+30\s+5\s+0\s+0\s+0\s+0\s+6$/m);
+  t.match(text, /^eth0\s+1\.2k\s+1\.2k\s+30\s+5\s+0\s+2\s+7\s+0\s+6$/m);
+  t.match(text, /^ {2}eth0 other and malformed, per second: foreign-vlan 7, malformed:short 2$/m, 'what OTHER and MALFORMED are made of');
   t.match(text, /^conflicts: 1 active$/m);
   t.match(text, /^198\.51\.100\.10\s+02:00:00:00:00:20\s+\?\s+gratuitous\s+3 frames\s+1 s ago\s+web \(eth0\)$/m);
   t.match(text, /^ {2}2 s ago\s+web BACKUP -> MASTER \(control\)$/m);
