@@ -5,6 +5,7 @@
  * shape is not the one its formatter knows).
  */
 import { extraColumns, extraKeys, otherFields, renderNamed, type RenderContext } from './generic-format.js';
+import { ago } from './human-units.js';
 import { formatTable } from './table.js';
 
 /** Lays out one status section, heading included; may throw on a shape it does not know. */
@@ -25,11 +26,14 @@ export function formatDuration(seconds: number): string {
 
 interface DaemonSection { pid: number; uptimeSec: number; generation: number }
 type GroupRow = { name: string; role: string; interface: string; vips: number; mac?: string | null } & Record<string, unknown>;
-type InterfaceRow = { name: string; mac: string; present: boolean; counts: Record<string, number>; txDropped: number; socketErrors?: number; reopens?: number } & Record<string, unknown>;
+type InterfaceRow = {
+  name: string; mac: string; present: boolean; state?: string; missingSince?: string; flaps?: number;
+  counts: Record<string, number>; txDropped: number; socketErrors?: number; sendErrors?: Record<string, number>; reopens?: number;
+} & Record<string, unknown>;
 
 const CORE_SECTIONS = ['daemon', 'groups', 'interfaces'];
 const GROUP_KEYS = ['name', 'role', 'interface', 'vips', 'mac'];
-const INTERFACE_KEYS = ['name', 'mac', 'present', 'counts', 'txDropped', 'socketErrors', 'reopens'];
+const INTERFACE_KEYS = ['name', 'mac', 'present', 'state', 'missingSince', 'flaps', 'counts', 'txDropped', 'socketErrors', 'sendErrors', 'reopens'];
 /** Outcomes with a column of their own; every other one is summed under OTHER. */
 const OUTCOME_COLUMNS = ['answered', 'not-master', 'not-a-vip', 'wrong-interface'];
 
@@ -50,19 +54,36 @@ function renderGroups(groups: GroupRow[], ctx: RenderContext): string {
   ]);
 }
 
+/** `up`, `down`, `missing 12 s` (red unless up); older daemons say only present or not. */
+function linkState(i: InterfaceRow, ctx: RenderContext): string {
+  const state = i.state ?? (i.present ? 'up' : 'missing');
+  const text = state === 'missing' && i.missingSince !== undefined ? `missing since ${ago(i.missingSince, ctx.now)}` : state;
+  return state === 'up' ? text : ctx.style.paint('red', text);
+}
+
+/** Send refusals summed, with the codes: `3 (ENOBUFS 2, ENETDOWN 1)`. */
+function sendErrorsText(errors: Record<string, number> | undefined): string {
+  const entries = Object.entries(errors ?? {}).filter(([, n]) => n > 0);
+  if (entries.length === 0) return '0';
+  return `${entries.reduce((sum, [, n]) => sum + n, 0)} (${entries.map(([code, n]) => `${code} ${n}`).join(', ')})`;
+}
+
 function renderInterfaces(interfaces: InterfaceRow[], ctx: RenderContext): string {
   if (interfaces.length === 0) return 'no interfaces open';
   const extra = extraColumns(extraKeys(interfaces, INTERFACE_KEYS), ctx);
   return formatTable([
-    ['INTERFACE', 'MAC', 'ANSWERED', 'NOT-MASTER', 'NOT-A-VIP', 'WRONG-IF', 'MALFORMED', 'OTHER', 'TX-DROPPED', 'SOCK-ERRORS', 'REOPENS', ...extra.header],
+    ['INTERFACE', 'STATE', 'MAC', 'ANSWERED', 'NOT-MASTER', 'NOT-A-VIP', 'WRONG-IF', 'MALFORMED', 'OTHER', 'TX-DROPPED', 'SOCK-ERRORS', 'SEND-ERRORS', 'FLAPS', 'REOPENS', ...extra.header],
     ...interfaces.map((i) => [
-      i.present ? i.name : `${i.name} (missing)`,
+      i.name,
+      linkState(i, ctx),
       i.mac,
       ...OUTCOME_COLUMNS.map((o) => String(i.counts[o] ?? 0)),
       String(sumOf(i.counts, (k) => k.startsWith('malformed:'))),
       String(sumOf(i.counts, (k) => !k.startsWith('malformed:') && !OUTCOME_COLUMNS.includes(k))),
       String(i.txDropped),
       String(i.socketErrors ?? 0),
+      sendErrorsText(i.sendErrors),
+      String(i.flaps ?? 0),
       String(i.reopens ?? 0),
       ...extra.cells(i),
     ]),

@@ -20,7 +20,7 @@ const SHOWN_CONFLICTS = 5;
 interface TopStatus {
   daemon: { pid: number; uptimeSec: number; generation: number };
   groups: Array<{ name: string; role: string; interface: string; vips: number }>;
-  interfaces: Array<{ name: string; present: boolean }>;
+  interfaces: Array<{ name: string; present: boolean; state?: string }>;
   conflicts?: { active: number; latest: ConflictView[] };
   events?: EventsSection;
 }
@@ -54,7 +54,8 @@ function interfaceTable(s: TopStatus, rates: Map<string, InterfaceRates> | undef
       const sum = (pick: (k: string) => boolean): number => Object.entries(o ?? {}).filter(([k]) => pick(k)).reduce((a, [, n]) => a + n, 0);
       const named = new Set(['answered', ...DROP_COLUMNS.map(([k]) => k)]);
       return [
-        i.present ? i.name : `${i.name} (missing)`,
+        // 'missing' or 'down' beside the name: the rates of such a link are zero for a reason.
+        (i.state ?? (i.present ? 'up' : 'missing')) === 'up' ? i.name : `${i.name} (${i.state ?? 'missing'})`,
         cell(r?.requests, known),
         cell(o?.['answered'], known),
         ...DROP_COLUMNS.map(([k]) => cell(o?.[k], known)),

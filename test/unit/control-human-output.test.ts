@@ -27,7 +27,7 @@ const STATUS = {
     { name: 'mail', role: 'FAULT', interface: 'eth0', vips: 1 },
   ],
   interfaces: [{
-    name: 'eth0', mac: '02:00:00:00:00:01', present: true, txDropped: 5, socketErrors: 1, reopens: 0,
+    name: 'eth0', mac: '02:00:00:00:00:01', present: true, state: 'up', flaps: 2, txDropped: 5, socketErrors: 1, sendErrors: { ENOBUFS: 2, ENETDOWN: 1 }, reopens: 0,
     counts: { answered: 4, 'not-a-vip': 7, 'wrong-interface': 0, 'not-master': 2, 'not-request': 1, gratuitous: 1, 'not-for-us': 0, 'malformed:short': 2, 'malformed:htype': 1 },
   }],
   events: {
@@ -56,8 +56,8 @@ t.test('status: every section for a person, none as JSON', async (t) => {
   t.equal(lines[0], 'vip-arpd pid 42, up 1m 1s, config generation 3');
   t.match(out, /^web\s+MASTER\s+eth0\s+3\s+02:00:00:00:00:01$/m, 'group row');
   t.match(out, /^mail\s+FAULT\s+eth0\s+1\s+-$/m, 'a group without a MAC');
-  t.match(out, /^INTERFACE\s+MAC\s+ANSWERED\s+NOT-MASTER\s+NOT-A-VIP\s+WRONG-IF\s+MALFORMED\s+OTHER\s+TX-DROPPED\s+SOCK-ERRORS\s+REOPENS$/m);
-  t.match(out, /^eth0\s+02:00:00:00:00:01\s+4\s+2\s+7\s+0\s+3\s+2\s+5\s+1\s+0$/m, 'interface counters: malformed and other summed');
+  t.match(out, /^INTERFACE\s+STATE\s+MAC\s+ANSWERED\s+NOT-MASTER\s+NOT-A-VIP\s+WRONG-IF\s+MALFORMED\s+OTHER\s+TX-DROPPED\s+SOCK-ERRORS\s+SEND-ERRORS\s+FLAPS\s+REOPENS$/m);
+  t.match(out, /^eth0\s+up\s+02:00:00:00:00:01\s+4\s+2\s+7\s+0\s+3\s+2\s+5\s+1\s+3 \(ENOBUFS 2, ENETDOWN 1\)\s+2\s+0$/m, 'interface counters: malformed and other summed');
   t.match(out, /^conflicts: 1 active \(9 conflicting frames, 1 pair since start, 2 defences sent\)$/m);
   t.match(out, /^VIP\s+MAC\s+HOST IP\s+KIND\s+COUNT\s+LAST SEEN\s+DEFENDED\s+GROUP$/m);
   t.match(out, /^198\.51\.100\.10\s+02:00:00:00:00:20\s+192\.0\.2\.20\s+reply\s+9 frames\s+3 s ago\s+5 s ago\s+web \(eth0\)$/m, 'conflict row');
@@ -90,7 +90,7 @@ t.test('status: fields and sections this version does not know are shown readabl
   const newer = {
     ...STATUS,
     groups: [{ ...STATUS.groups[0], splitBrain: true }],
-    interfaces: [{ ...STATUS.interfaces[0], missing: false, missingSince: null }],
+    interfaces: [{ ...STATUS.interfaces[0], state: 'missing', missingSince: before(12_000), present: false, carrier: 'lost' }],
     control: { ...STATUS.control, evictions: 3 },
     config: { ...STATUS.config, zeroByteVipFileKept: '/etc/vip-arpd/web.vips' },
     conflicts: { ...STATUS.conflicts, graceUntil: before(-30_000), latest: [{ ...STATUS.conflicts.latest[0], splitBrain: true }] },
@@ -100,7 +100,8 @@ t.test('status: fields and sections this version does not know are shown readabl
   const out = renderHuman('status', newer, plain);
   t.match(out, /^GROUP\s+ROLE\s+INTERFACE\s+VIPS\s+MAC\s+SPLIT BRAIN$/m);
   t.match(out, /^web\s+MASTER\s+eth0\s+3\s+02:00:00:00:00:01\s+yes$/m);
-  t.match(out, /MISSING\s+MISSING SINCE$/m);
+  t.match(out, /REOPENS\s+CARRIER$/m, 'an unknown interface field gets a column');
+  t.match(out, /^eth0\s+missing since 12 s ago\s+02:00/m, 'a missing interface says since when');
   t.match(out, /^control: socket .*since start\n {2}evictions 3$/m);
   t.match(out, /^ {2}zero byte vip file kept \/etc\/vip-arpd\/web\.vips$/m);
   t.match(out, /^ {2}grace until just now$/m, 'a time in the future reads as now');

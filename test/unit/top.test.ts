@@ -159,3 +159,17 @@ t.test('runTop: SIGTERM ends it and a refused status is shown as unreachable', a
   t.match(text, /daemon unreachable, retrying \(0 s\): unknown command "status" \(EUNKNOWNCMD\)/);
   t.equal(process.listenerCount('SIGTERM'), listeners, 'signal handlers removed');
 });
+
+t.test('renderTop: a missing or down interface says so beside its name', async (t) => {
+  const s = status({ answered: 0 }, 0, {
+    interfaces: [
+      { name: 'eth0', mac: '02:00:00:00:00:01', present: true, state: 'up', counts: {}, txDropped: 0 },
+      { name: 'eth1', mac: '02:00:00:00:00:02', present: false, state: 'missing', counts: {}, txDropped: 0 },
+      { name: 'eth2', mac: '02:00:00:00:00:03', present: true, state: 'down', counts: {}, txDropped: 0 },
+    ],
+  });
+  const text = renderTop(frame(s, undefined), { now: NOW, style: PLAIN }).join('\n');
+  t.match(text, /^eth0\s+-/m);
+  t.match(text, /^eth1 \(missing\)\s+-/m);
+  t.match(text, /^eth2 \(down\)\s+-/m);
+});
