@@ -37,13 +37,14 @@ const STATUS = {
   garp: { rounds: 2, interfaces: [{ name: 'eth0', request: 3, reply: 3, dropped: 1, cancelled: 0 }] },
   conflicts: {
     active: 1,
-    counters: { frames: 9, pairs: 1, untracked: 0, logsSuppressed: 0, peerFrames: 0, defencesSent: 2, defencesSuppressed: 0, defenceErrors: 0 },
+    counters: { frames: 9, pairs: 1, untracked: 0, logsSuppressed: 0, peerFrames: 0, defencesSent: 2, defencesSuppressed: 0, defenceErrors: 0, handovers: 0, splitBrains: 1 },
+    splitBrains: [{ group: 'web', iface: 'eth0', vip: '198.51.100.10', mac: '02:00:00:00:00:02', vips: 2, peer: true, defence: 'sent', count: 1, firstSeen: before(20_000), lastSeen: before(20_000) }],
     latest: [{
       vip: '198.51.100.10', mac: '02:00:00:00:00:20', ip: '192.0.2.20', iface: 'eth0', group: 'web', kind: 'reply',
-      kinds: { reply: 9, 'request-as-sender': 0, gratuitous: 0 }, count: 9, firstSeen: before(600_000), lastSeen: before(3_000), lastDefended: before(5_000), fix: 'on 192.0.2.20: …',
+      kinds: { reply: 9, 'request-as-sender': 0, gratuitous: 0 }, count: 9, firstSeen: before(600_000), lastSeen: before(3_000), lastDefended: before(5_000), splitBrain: null, fix: 'on 192.0.2.20: …',
     }],
   },
-  control: { socket: '/run/vip-arpd/control.sock', clients: 1, refusedClients: 0 },
+  control: { socket: '/run/vip-arpd/control.sock', clients: 1, refusedClients: 0, evictedClients: 2 },
   config: {
     file: '/etc/vip-arpd/vip-arpd.json', generation: 3, loadedAt: before(120_000), lastError: 'web.vips:2:1: invalid VIP entry "x"', lastErrorAt: before(10_000),
     reloadFailures: 1, reloads: 2, pending: null, watching: ['/etc/vip-arpd/vip-arpd.json', '/etc/vip-arpd/web.vips'],
@@ -59,10 +60,11 @@ t.test('status: every section for a person, none as JSON', async (t) => {
   t.match(out, /^INTERFACE\s+STATE\s+MAC\s+ANSWERED\s+NOT-MASTER\s+NOT-A-VIP\s+WRONG-IF\s+MALFORMED\s+OTHER\s+TX-DROPPED\s+SOCK-ERRORS\s+SEND-ERRORS\s+FLAPS\s+REOPENS$/m);
   t.match(out, /^eth0\s+up\s+02:00:00:00:00:01\s+4\s+2\s+7\s+0\s+3\s+2\s+5\s+1\s+3 \(ENOBUFS 2, ENETDOWN 1\)\s+2\s+0$/m, 'interface counters: malformed and other summed');
   t.match(out, /^conflicts: 1 active \(9 conflicting frames, 1 pair since start, 2 defences sent\)$/m);
-  t.match(out, /^VIP\s+MAC\s+HOST IP\s+KIND\s+COUNT\s+LAST SEEN\s+DEFENDED\s+GROUP$/m);
-  t.match(out, /^198\.51\.100\.10\s+02:00:00:00:00:20\s+192\.0\.2\.20\s+reply\s+9 frames\s+3 s ago\s+5 s ago\s+web \(eth0\)$/m, 'conflict row');
+  t.match(out, /^SPLIT BRAIN {2}group web on eth0: 198\.51\.100\.10 \(\+1 VIP\) claimed by 02:00:00:00:00:02 \(peer\), 1 time, last 20 s ago, defence sent$/m, 'split brain line');
+  t.match(out, /^VIP\s+MAC\s+HOST IP\s+KIND\s+COUNT\s+LAST SEEN\s+DEFENDED\s+SPLIT BRAIN\s+GROUP$/m);
+  t.match(out, /^198\.51\.100\.10\s+02:00:00:00:00:20\s+192\.0\.2\.20\s+reply\s+9 frames\s+3 s ago\s+5 s ago\s+-\s+web \(eth0\)$/m, 'conflict row');
   t.match(out, /^config \/etc\/vip-arpd\/vip-arpd\.json: generation 3, loaded 2 min ago, watching 2 files, 2 reloads applied, 1 failed; last reload failed 10 s ago: web\.vips:2:1: invalid VIP entry "x"$/m);
-  t.match(out, /^control: socket \/run\/vip-arpd\/control\.sock, 1 client connected, 0 refused since start$/m);
+  t.match(out, /^control: socket \/run\/vip-arpd\/control\.sock, 1 client connected, 0 refused, 2 idle evicted since start$/m);
   t.match(out, /^gratuitous ARP: 2 rounds; eth0 6 frames sent, 1 dropped$/m);
   t.match(out, /^ {2}10 s ago\s+reload failed, generation 3 kept: web\.vips:2:1: invalid VIP entry "x" …$/m, 'a multi-line error shows its first line');
   t.match(out, /^ {2}12 s ago\s+web BACKUP -> MASTER \(keepalived\)$/m);
@@ -76,7 +78,7 @@ t.test('status: quiet sections are one line each', async (t) => {
     ...STATUS,
     events: { roleChanges: [], reloads: [] },
     garp: { rounds: 0, interfaces: [] },
-    conflicts: { ...STATUS.conflicts, active: 0, latest: [], counters: { ...STATUS.conflicts.counters, frames: 0, pairs: 0 } },
+    conflicts: { ...STATUS.conflicts, active: 0, latest: [], splitBrains: [], counters: { ...STATUS.conflicts.counters, frames: 0, pairs: 0 } },
     config: { ...STATUS.config, lastError: null, lastErrorAt: null, reloads: 0, reloadFailures: 0, watching: [] },
   };
   const out = renderHuman('status', quiet, plain);
@@ -93,7 +95,7 @@ t.test('status: fields and sections this version does not know are shown readabl
     interfaces: [{ ...STATUS.interfaces[0], state: 'missing', missingSince: before(12_000), present: false, carrier: 'lost' }],
     control: { ...STATUS.control, evictions: 3 },
     config: { ...STATUS.config, zeroByteVipFileKept: '/etc/vip-arpd/web.vips' },
-    conflicts: { ...STATUS.conflicts, graceUntil: before(-30_000), latest: [{ ...STATUS.conflicts.latest[0], splitBrain: true }] },
+    conflicts: { ...STATUS.conflicts, graceUntil: before(-30_000), latest: [{ ...STATUS.conflicts.latest[0], graceOpen: true }] },
     keepalived: { fifo: '/run/keepalived.fifo', eventsRead: 12, lastEventAt: before(4_000), ignoredLines: 0 },
     mystery: { peers: [{ name: 'b', lastSeen: before(2_000) }, { name: 'c', lastSeen: null }], nested: { deep: { x: 1 } } },
   };
@@ -105,7 +107,7 @@ t.test('status: fields and sections this version does not know are shown readabl
   t.match(out, /^control: socket .*since start\n {2}evictions 3$/m);
   t.match(out, /^ {2}zero byte vip file kept \/etc\/vip-arpd\/web\.vips$/m);
   t.match(out, /^ {2}grace until just now$/m, 'a time in the future reads as now');
-  t.match(out, /DEFENDED\s+GROUP\s+SPLIT BRAIN$/m);
+  t.match(out, /DEFENDED\s+SPLIT BRAIN\s+GROUP\s+GRACE OPEN$/m, 'an unknown conflict field gets a column');
   t.match(out, /^keepalived: fifo \/run\/keepalived\.fifo, events read 12, last event at 4 s ago, ignored lines 0$/m, 'an unknown flat section is one line');
   t.match(out, /^mystery:\n {2}peers:\n {4}NAME\s+LAST SEEN\n {4}b\s+2 s ago\n {4}c\s+-\n {2}nested:\n {4}deep: x 1$/m, 'nested data as indented lines and tables');
   t.notMatch(out, /[{}]/, 'no JSON braces anywhere');
@@ -151,7 +153,7 @@ t.test('renderHuman of the other commands', async (t) => {
       desc: 'conflicts lists pairs as a table with the fixes below',
       cmd: 'conflicts',
       data: { total: 1, frames: 9, defencesSent: 0, cleared: false, conflicts: [{ ...STATUS.conflicts.latest[0], lastDefended: null }] },
-      want: /^1 \(VIP, MAC\) pair seen, 9 frames, 0 defences sent\nVIP .*\n198\.51\.100\.10\s+02:00:00:00:00:20\s+192\.0\.2\.20\s+reply\s+9 frames\s+3 s ago\s+no\s+web \(eth0\)\nfix: on 192\.0\.2\.20: …$/,
+      want: /^1 \(VIP, MAC\) pair seen, 9 frames, 0 defences sent\nVIP .*\n198\.51\.100\.10\s+02:00:00:00:00:20\s+192\.0\.2\.20\s+reply\s+9 frames\s+3 s ago\s+no\s+-\s+web \(eth0\)\nfix: on 192\.0\.2\.20: …$/,
     },
   ];
   for (const c of cases) {
