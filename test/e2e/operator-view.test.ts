@@ -141,7 +141,7 @@ t.test('status and doctor on a terminal: every section readable, colour unless N
   t.match(status.text, /^web\s+MASTER\s+eth0\s+2\s+[0-9a-f:]{17}$/m)
   t.match(status.text, /^conflicts: no conflicts in the last 5 min \(0 conflicting frames, 0 pairs since start\)$/m)
   t.match(status.text, /^config \S+config\.json: generation 1, loaded (just now|\d+ s ago), watching 1 file$/m)
-  t.match(status.text, new RegExp(`^control: socket ${socket.replace(/[.]/g, '\\.')}, 1 client connected, 0 refused since start$`, 'm'))
+  t.match(status.text, new RegExp(`^control: socket ${socket.replace(/[.]/g, '\\.')}, 1 client connected, 0 refused, 0 idle evicted since start$`, 'm'))
   t.match(status.text, /^gratuitous ARP: \d+ rounds?; eth0 \d+ frames? sent$/m)
   t.notMatch(status.text, /[{}]|":/, 'no JSON on the screen')
   t.match(status.escapes, GREEN_MASTER, 'MASTER in green on a terminal')
