@@ -29,9 +29,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
-import {
-  cleanupAll, createNamespace, createVeth, linkStats, nsSpawn, nsSysctl, nsWrite, sh, stopChild, sweepStaleNamespaces,
-} from './lib/netns.mjs';
+import { cleanupAll, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+// The client (sender, receiver, client softirq) and the director (responder + its softirq) each get one CPU.
+import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { cpuPercent, readBacklogDrops, readCallIpis, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
@@ -42,11 +42,7 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DAEMON = join(REPO, 'dist', 'cli', 'vip-arpd.js');
 const CTL = join(REPO, 'dist', 'cli', 'vip-arpctl.js');
 const VIP = '198.51.100.10';
-const DIRECTOR_IP = '192.0.2.1/24';
-const IFACE = 'eth0';
-/** The client (sender, receiver, client softirq) and the director (responder + its softirq) each get one CPU. */
-const CLIENT_CPU = 0;
-const DIRECTOR_CPU = 1;
+const IFACE = FLOOD_IFACE;
 /** Pause between windows so queues and sockets drain before the next one. */
 const SETTLE_MS = 500;
 /** A rate counts as loss-free when at most this fraction of requests is unanswered. */
@@ -94,20 +90,6 @@ function preflight() {
   if (cpus().length < 2) throw new Error('needs 2 CPUs: one for the client, one for the director');
   if (responders.some((r) => r === 'vip-arpd' || XDP_TARGETS.includes(r)) && !existsSync(DAEMON)) throw new Error(`${DAEMON} missing: run npm run build`);
   if (responders.includes('farpd')) sh('sh', ['-c', 'command -v farpd']);
-}
-
-function buildLab() {
-  sweepStaleNamespaces();
-  const client = createNamespace('client');
-  const director = createNamespace('director');
-  createVeth(client, IFACE, director, IFACE);
-  sh('ip', ['-n', client, 'link', 'set', IFACE, 'arp', 'off']);
-  sh('ip', ['-n', director, 'addr', 'add', DIRECTOR_IP, 'dev', IFACE]);
-  // RPS: a veth receives in the sender's context; steer each side's receive
-  // softirq to its own CPU so the responder's kernel work lands on its CPU.
-  nsWrite(director, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << DIRECTOR_CPU).toString(16));
-  if (clientRps) nsWrite(client, `/sys/class/net/${IFACE}/queues/rx-0/rps_cpus`, (1 << CLIENT_CPU).toString(16));
-  return { client, director };
 }
 
 /**
@@ -289,7 +271,7 @@ function gitCommit() {
 async function main() {
   preflight();
   const sender = compileSender();
-  const lab = buildLab();
+  const lab = buildFloodLab({ clientRps });
   const results = {};
   const startedAt = new Date().toISOString();
   const load = loadavg();

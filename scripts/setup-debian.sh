@@ -19,10 +19,11 @@ $SUDO apt-get update -q
 # failover), farpd (benchmark peer), netsniff-ng, resource-agents
 # (ocf-tester, send_arp) with libxml2-utils (xmllint, which ocf-tester
 # needs and resource-agents only recommends), libcap2-bin/procps (capabilities, /proc tools),
-# systemd (systemd-analyze verify/security of the unit; no running systemd needed).
+# systemd (systemd-analyze verify/security of the unit; no running systemd needed),
+# tmux (vip-arpctl top and status tested on a real terminal).
 $SUDO apt-get install -y -q --no-install-recommends \
   iproute2 iputils-arping iputils-ping tshark tcpdump python3-scapy farpd \
-  keepalived netsniff-ng resource-agents libxml2-utils procps libcap2-bin systemd g++ make python3 clang llvm libbpf-dev
+  keepalived netsniff-ng resource-agents libxml2-utils procps libcap2-bin systemd g++ make python3 clang llvm libbpf-dev tmux
 
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   echo "setup: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2

@@ -7,6 +7,8 @@ import { sendRequest } from '../control/client.js';
 import { renderHuman } from '../control/human-output.js';
 import { VipArpdError } from '../errors.js';
 import { verdictFailed } from '../diagnostics/format.js';
+import { colourWanted, textStyle, type TextStyle } from '../control/text-style.js';
+import { runTop } from '../top/top.js';
 
 /** the daemon did what was asked */
 const CTL_OK = 0;
@@ -22,6 +24,8 @@ const CTL_PROBLEM = 4;
 const DEFAULT_SOCKET = '/run/vip-arpd/control.sock';
 /** The daemon answers in well under a millisecond; 5 s only bounds a hung daemon. */
 const DEFAULT_TIMEOUT_MS = 5000;
+/** `top` redraws this often by default; a person reads a 1 s rate without it flickering. */
+const DEFAULT_TOP_INTERVAL_MS = 1000;
 
 const USAGE = `Usage: vip-arpctl [--socket PATH] [--json] [--timeout MS] COMMAND [ARGS…]
 
@@ -46,12 +50,17 @@ Commands (\`vip-arpctl help\` lists what the running daemon answers):
                               foreign MACs seen claiming our VIPs
   metrics                     Prometheus text exposition
   log-level [LEVEL]           show or set the log level at runtime
+  top [--interval MS]         live view, redrawn every second: roles, ARP
+                              requests/answers/drops per second, GARP frames,
+                              conflicts, recent role changes and reloads (q quits)
 
 Options:
   -s, --socket PATH   control socket (default $VIP_ARPD_CONTROL_SOCKET or ${DEFAULT_SOCKET})
   -j, --json          print the daemon's data as JSON (errors: {"code","message"})
   -t, --timeout MS    give up waiting for the daemon after MS (default ${DEFAULT_TIMEOUT_MS})
   -h, --help          show this help
+
+Colour (roles, PASS/WARN/FAIL, conflicts) only on a terminal, never with NO_COLOR set.
 
 Exit codes:
   ${CTL_OK}  success
@@ -122,6 +131,27 @@ function parseInvocation(argv: string[], env: NodeJS.ProcessEnv): Invocation | u
   return { ...inv, cmd, args: argv.slice(i + 1) };
 }
 
+/** `top`'s arguments: the redraw interval in ms, or the usage error. */
+function parseTopArgs(args: string[]): number | UsageError {
+  if (args.length === 0) return DEFAULT_TOP_INTERVAL_MS;
+  const ms = args[0] === '--interval' && args.length === 2 && /^\d+$/.test(args[1]!) ? Number(args[1]) : NaN;
+  return ms >= 100 ? ms : new UsageError(`usage: top [--interval MS] (MS at least 100), got "${args.join(' ')}"`);
+}
+
+/** `vip-arpctl top`: runs until q / Ctrl-C; usage errors before anything is drawn. */
+async function runTopCommand(inv: Invocation, style: TextStyle): Promise<number> {
+  const intervalMs = inv.json ? new UsageError('top is for a person; scripts use --json status once per interval') : parseTopArgs(inv.args);
+  if (intervalMs instanceof UsageError) {
+    process.stderr.write(`vip-arpctl: ${intervalMs.message}\n`);
+    return CTL_USAGE;
+  }
+  const socket = inv.socket;
+  // A hung daemon must not freeze the screen for longer than a few redraws.
+  const timeoutMs = Math.min(inv.timeoutMs, Math.max(2 * intervalMs, 1000));
+  await runTop({ socket, intervalMs, style, out: process.stdout, in: process.stdin, request: (cmd) => sendRequest(socket, cmd, [], timeoutMs) });
+  return CTL_OK;
+}
+
 async function main(argv: string[]): Promise<number> {
   let inv: Invocation | undefined;
   try {
@@ -135,6 +165,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return CTL_OK;
   }
+  const style = textStyle(!inv.json && colourWanted(process.stdout.isTTY, process.env));
+  if (inv.cmd === 'top') return runTopCommand(inv, style);
   let response;
   try {
     response = await sendRequest(inv.socket, inv.cmd, inv.args, inv.timeoutMs);
@@ -148,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vip-arpctl: ${inv.cmd}: ${response.error.message} (${response.error.code})\n`);
     return CTL_REFUSED;
   }
-  process.stdout.write(`${inv.json ? JSON.stringify(response.data) : renderHuman(inv.cmd, response.data)}\n`);
+  process.stdout.write(`${inv.json ? JSON.stringify(response.data) : renderHuman(inv.cmd, response.data, { now: Date.now(), style })}\n`);
   return verdictFailed(response.data) ? CTL_PROBLEM : CTL_OK;
 }
 

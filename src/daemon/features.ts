@@ -16,6 +16,7 @@ import { ControlFeature } from '../control/control-feature.js';
 import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
 import { ConfigReloader } from '../config/reloader.js';
 import { XdpFeature } from '../fastpath/xdp-feature.js';
+import { ActivityFeature } from './activity-feature.js';
 
 export interface FeatureContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -39,6 +40,8 @@ export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
     // Before the announcer: the XDP map holds a MASTER's VIPs before its first GARP.
     xdp,
     announcer,
+    // Before the reloader: its first reload is an event too.
+    new ActivityFeature({ garps: () => announcer.counters }),
     ...diagnostics.features,
     control,
     new NotifyFifoFeature(),

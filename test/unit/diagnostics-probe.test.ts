@@ -54,11 +54,13 @@ t.test('probeVerdicts flags every MAC that is not this director or a peer', asyn
 
 t.test('vip-arpctl renderers and verdict', async (t) => {
   const { DIAGNOSTICS_RENDERERS, verdictFailed } = await import('../../src/diagnostics/format.js');
+  const { PLAIN } = await import('../../src/control/text-style.js');
+  const ctx = { now: Date.now(), style: PLAIN };
   const probe = {
     clean: false, ok: false, windowMs: 1000, sources: { eth0: '192.0.2.10' },
     vips: [{ vip: '198.51.100.10', iface: 'eth0', group: 'web', role: 'BACKUP', clean: false, responders: [{ mac: '02:00:00:00:00:20', ip: '192.0.2.20', ours: false, replies: 2, fix: 'on that host: sysctl …' }] }],
   };
-  const text = DIAGNOSTICS_RENDERERS['probe']!(probe);
+  const text = DIAGNOSTICS_RENDERERS['probe']!(probe, ctx);
   t.match(text, /02:00:00:00:00:20 {2}192\.0\.2\.20 +NOT OURS {2}2 replies/);
   t.match(text, /fix: on that host/);
   t.match(text, /NOT CLEAN/);
@@ -66,8 +68,8 @@ t.test('vip-arpctl renderers and verdict', async (t) => {
     { check: 'interface', subject: 'eth0', status: 'pass', message: 'fine', fix: [] },
     { check: 'arp_ignore', subject: 'eth0', status: 'fail', message: 'arp_ignore is 0', fix: ['sysctl -w net.ipv4.conf.eth0.arp_ignore=1'] },
   ] };
-  t.match(DIAGNOSTICS_RENDERERS['doctor']!(doctor), /^FAIL {2}arp_ignore \(eth0\): arp_ignore is 0\n {6}fix: sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1\nPASS/);
-  t.match(DIAGNOSTICS_RENDERERS['conflicts']!({ total: 0, frames: 0, defencesSent: 0, conflicts: [], cleared: false }), /no ARP conflicts/);
+  t.match(DIAGNOSTICS_RENDERERS['doctor']!(doctor, ctx), /^FAIL {2}arp_ignore \(eth0\): arp_ignore is 0\n {6}fix: sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1\nPASS/);
+  t.match(DIAGNOSTICS_RENDERERS['conflicts']!({ total: 0, frames: 0, defencesSent: 0, conflicts: [], cleared: false }, ctx), /^no conflicts \(0 conflicting frames since start\)$/);
   const cases = [
     { data: doctor, want: true },
     { data: { ...doctor, ok: true }, want: false },

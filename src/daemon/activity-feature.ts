@@ -1,0 +1,80 @@
+/**
+ * The activity feature: what `vip-arpctl top` shows beside the core status,
+ * as two status sections. `events`: the last role changes and config
+ * reloads (bounded rings; the daemon keeps no other history). `garp`:
+ * gratuitous ARP frames per interface, summed over groups, so a viewer can
+ * derive frames/s from two samples.
+ */
+import type { Daemon, DaemonFeature, ReloadFinished, RoleChange } from './daemon.js';
+import type { GarpCounters } from '../announcer/garp-counters.js';
+import { RecentEvents } from './recent-events.js';
+
+/** Enough to see a flapping group or a run of failed reloads; a few KB at most. */
+const KEPT_PER_KIND = 10;
+
+export interface RoleChangeEvent extends RoleChange { at: string }
+export interface ReloadEvent { at: string; ok: boolean; generation: number; error: string | null }
+export interface GarpInterfaceCounts { name: string; request: number; reply: number; dropped: number; cancelled: number }
+
+export interface ActivityFeatureOptions {
+  /** the announcer's counters, read on every `status` */
+  garps: () => GarpCounters;
+  now?: () => number;
+}
+
+export class ActivityFeature implements DaemonFeature {
+  readonly name = 'activity';
+  private readonly roleChanges = new RecentEvents<RoleChangeEvent>(KEPT_PER_KIND);
+  private readonly reloads = new RecentEvents<ReloadEvent>(KEPT_PER_KIND);
+  private daemon: Daemon | undefined;
+  private lastGeneration = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ActivityFeatureOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  private readonly onRoleChanged = (c: RoleChange): void => this.roleChanges.push({ at: this.stamp(), ...c });
+
+  /** Failed reloads and applied ones; a reload that found nothing changed is not an event. */
+  private readonly onReloadFinished = (r: ReloadFinished): void => {
+    if (r.ok && r.generation === this.lastGeneration) return;
+    this.lastGeneration = r.generation;
+    this.reloads.push({ at: this.stamp(), ok: r.ok, generation: r.generation, error: r.error ?? null });
+  };
+
+  private stamp(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  start(daemon: Daemon): void {
+    this.daemon = daemon;
+    this.lastGeneration = daemon.generation;
+    daemon.on('role-changed', this.onRoleChanged);
+    daemon.on('reload-finished', this.onReloadFinished);
+    daemon.commands.addStatusSection('events', () => ({ roleChanges: this.roleChanges.newestFirst(), reloads: this.reloads.newestFirst() }));
+    daemon.commands.addStatusSection('garp', () => this.garpStatus());
+  }
+
+  stop(): void {
+    this.daemon?.off('role-changed', this.onRoleChanged);
+    this.daemon?.off('reload-finished', this.onReloadFinished);
+    this.daemon = undefined;
+  }
+
+  private garpStatus(): { rounds: number; interfaces: GarpInterfaceCounts[] } {
+    const counters = this.opts.garps();
+    const byIface = new Map<string, GarpInterfaceCounts>();
+    for (const perIface of counters.byGroup.values()) {
+      for (const [name, c] of perIface) {
+        const sum = byIface.get(name) ?? { name, request: 0, reply: 0, dropped: 0, cancelled: 0 };
+        sum.request += c.request;
+        sum.reply += c.reply;
+        sum.dropped += c.dropped;
+        sum.cancelled += c.cancelled;
+        byIface.set(name, sum);
+      }
+    }
+    return { rounds: counters.rounds, interfaces: [...byIface.values()] };
+  }
+}

@@ -1,0 +1,49 @@
+import t from 'tap';
+import { EventEmitter } from 'node:events';
+import { RecentEvents } from '../../src/daemon/recent-events.js';
+import { ActivityFeature } from '../../src/daemon/activity-feature.js';
+import { CommandRegistry } from '../../src/control/command-registry.js';
+import { GarpCounters } from '../../src/announcer/garp-counters.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+
+t.test('RecentEvents keeps the newest, never more than its capacity', async (t) => {
+  const r = new RecentEvents<number>(3);
+  t.same(r.newestFirst(), []);
+  r.push(1);
+  r.push(2);
+  t.same(r.newestFirst(), [2, 1]);
+  for (const n of [3, 4, 5, 6, 7]) r.push(n);
+  t.same(r.newestFirst(), [7, 6, 5]);
+  t.throws(() => new RecentEvents(0), RangeError);
+});
+
+t.test('ActivityFeature: role changes, applied and failed reloads, GARP frames per interface in status', async (t) => {
+  const daemon = Object.assign(new EventEmitter(), { commands: new CommandRegistry(), generation: 1 });
+  const garps = new GarpCounters();
+  let now = Date.parse('2026-12-01T12:00:00.000Z');
+  const f = new ActivityFeature({ garps: () => garps, now: () => now });
+  f.start(daemon as unknown as Daemon);
+  daemon.emit('role-changed', { group: 'web', from: 'BACKUP', to: 'MASTER', source: 'keepalived' });
+  now += 1000;
+  daemon.emit('reload-finished', { ok: true, generation: 1 });
+  daemon.emit('reload-finished', { ok: true, generation: 2 });
+  daemon.emit('reload-finished', { ok: false, generation: 2, error: 'web.vips:2:1: invalid VIP entry' });
+  for (let i = 0; i < 15; i++) daemon.emit('role-changed', { group: 'web', from: 'MASTER', to: 'MASTER', source: 'control' });
+  Object.assign(garps.of('web', 'eth0'), { request: 3, reply: 1, dropped: 1 });
+  Object.assign(garps.of('mail', 'eth0'), { request: 2 });
+  Object.assign(garps.of('mail', 'eth1'), { reply: 5, cancelled: 2 });
+  garps.rounds = 4;
+  const s = daemon.commands.statusSections() as { events: { roleChanges: unknown[]; reloads: unknown[] }; garp: unknown };
+  t.equal(s.events.roleChanges.length, 10, 'bounded');
+  t.same(s.events.reloads, [
+    { at: '2026-12-01T12:00:01.000Z', ok: false, generation: 2, error: 'web.vips:2:1: invalid VIP entry' },
+    { at: '2026-12-01T12:00:01.000Z', ok: true, generation: 2, error: null },
+  ], 'newest first; a reload that changed nothing is no event');
+  t.same(s.garp, {
+    rounds: 4,
+    interfaces: [{ name: 'eth0', request: 5, reply: 1, dropped: 1, cancelled: 0 }, { name: 'eth1', request: 0, reply: 5, dropped: 0, cancelled: 2 }],
+  });
+  f.stop();
+  daemon.emit('role-changed', { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control' });
+  t.equal(daemon.listenerCount('role-changed'), 0, 'stopped: listeners removed');
+});
