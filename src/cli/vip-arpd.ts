@@ -12,6 +12,7 @@ import { buildFeatures } from '../daemon/features.js';
 import { VipArpdError } from '../errors.js';
 import { readInterfaceState } from '../iface/interface-watch.js';
 import { missingInterfaceWarnings } from '../iface/missing-interfaces.js';
+import { packageVersion } from './version.js';
 import { EXIT_CANT_CREATE, EXIT_CONFIG, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
 
 const USAGE = `Usage: vip-arpd [--config FILE] [options]
@@ -26,6 +27,7 @@ Options:
       --state-file FILE      role state file (env VIP_ARPD_STATE_FILE)
       --control-socket PATH  control socket, "" for none (env VIP_ARPD_CONTROL_SOCKET)
       --metrics-listen ADDR  host:port for Prometheus /metrics (env VIP_ARPD_METRICS_LISTEN)
+  -V, --version              print the version and exit
   -h, --help                 show this help
 
 Exit codes: 0 ok, 64 usage, 70 internal error,
@@ -69,12 +71,17 @@ async function main(argv: string[]): Promise<void> {
         'control-socket': { type: 'string' },
         'metrics-listen': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
       strict: true,
       allowPositionals: false,
     });
   } catch (err) {
     fail(EXIT_USAGE, `${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (parsed.values.version === true) {
+    process.stdout.write(`vip-arpd ${packageVersion()} (Node.js ${process.versions.node})\n`);
+    return;
   }
   if (parsed.values.help === true) {
     process.stdout.write(`${USAGE}\n`);

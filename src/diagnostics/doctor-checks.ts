@@ -96,7 +96,10 @@ export function checkSysctls(facts: DoctorFacts): DoctorCheck[] {
 /** Up, carrier, not a bridge/bond port, ARP-capable Ethernet. */
 export function checkInterfaces(facts: DoctorFacts): DoctorCheck[] {
   if (facts.interfaces === undefined) {
-    return [{ check: 'interface', subject: 'daemon', status: 'fail', message: `cannot list interfaces: ${facts.addressError ?? 'unknown error'}`, fix: ['apt-get install iproute2'] }];
+    const fix = facts.ipMissing === true
+      ? ['apt-get install iproute2']
+      : ['ip -j -d addr show  # as the daemon\'s user; under systemd the unit must allow it (SystemCallFilter=capset)'];
+    return [{ check: 'interface', subject: 'daemon', status: 'fail', message: `cannot list interfaces: ${facts.addressError ?? 'unknown error'}`, fix }];
   }
   const out: DoctorCheck[] = [];
   for (const name of groupInterfaces(facts)) {

@@ -55,6 +55,8 @@ export interface DoctorFacts {
   /** IPv4 address → where it is configured */
   addresses: Map<number, AddressFacts[]> | undefined;
   addressError?: string;
+  /** true when `ip` itself is not installed (spawn ENOENT), not when it ran and failed */
+  ipMissing?: boolean;
   /** interface → the daemon holds an open packet socket on it */
   socketOpen: Map<string, boolean>;
   /** CAP_NET_RAW in the daemon's effective set; undefined when unknown */

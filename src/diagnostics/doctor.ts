@@ -73,7 +73,12 @@ export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPat
     facts.interfaces = parsed.interfaces;
     facts.addresses = parsed.addresses;
   } catch (err) {
-    facts.addressError = `ip -j -d addr show failed: ${errorMessage(err)}`;
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    // ENOENT from spawn is the one case where iproute2 is missing; anything
+    // else (exit 1, a timeout) is ip failing, and its stderr says why.
+    facts.ipMissing = e.code === 'ENOENT';
+    const stderr = typeof e.stderr === 'string' ? e.stderr.trim() : '';
+    facts.addressError = `ip -j -d addr show failed: ${stderr === '' ? errorMessage(err) : stderr}`;
   }
   facts.unicastFilters = await readUnicastFilters(groups.filter((g) => g.mac !== undefined && facts.interfaces?.has(g.iface) === true).map((g) => g.iface));
   return facts;

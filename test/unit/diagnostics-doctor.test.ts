@@ -2,6 +2,11 @@ import t from 'tap';
 import { runDoctorChecks, MAX_FIX_LINES, MAX_LISTED_VIPS, type DoctorCheck } from '../../src/diagnostics/doctor-checks.js';
 import { hasEffectiveCapability, parseIpAddrJson, type DoctorFacts, type InterfaceFacts } from '../../src/diagnostics/doctor-facts.js';
 import { parseIpv4 } from '../../src/wire/ipv4.js';
+import { gatherDoctorFacts } from '../../src/diagnostics/doctor.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ip = (s: string): number => parseIpv4(s)!;
 const VIP = ip('198.51.100.10');
@@ -43,7 +48,8 @@ t.test('doctor checks: one broken fact, one failed check with its fix', async (t
     { desc: 'missing interface', change: (f) => f.interfaces!.delete('eth0'), check: 'interface', status: 'fail', message: /does not exist/ },
     { desc: 'socket closed', change: (f) => f.socketOpen.set('eth0', false), check: 'socket', status: 'fail', message: /no open socket/ },
     { desc: 'no CAP_NET_RAW', change: (f) => { f.capNetRaw = false; }, check: 'capability', status: 'fail', fix: /AmbientCapabilities=CAP_NET_RAW/ },
-    { desc: 'ip not runnable', change: (f) => { f.interfaces = undefined; f.addresses = undefined; f.addressError = 'spawn ip ENOENT'; }, check: 'interface', status: 'fail', fix: /iproute2/ },
+    { desc: 'ip not installed', change: (f) => { f.interfaces = undefined; f.addresses = undefined; f.addressError = 'spawn ip ENOENT'; f.ipMissing = true; }, check: 'interface', status: 'fail', fix: /^apt-get install iproute2$/ },
+    { desc: 'ip installed but failing', change: (f) => { f.interfaces = undefined; f.addresses = undefined; f.addressError = 'ip -j -d addr show failed: Failed to drop capabilities'; f.ipMissing = false; }, check: 'interface', status: 'fail', fix: /SystemCallFilter=capset/ },
   ];
   const good = runDoctorChecks(goodFacts());
   t.equal(good.ok, true, 'a correct director passes');
@@ -113,4 +119,34 @@ t.test('hasEffectiveCapability reads CapEff', async (t) => {
     { text: 'Name:\tnode\n', want: undefined },
   ];
   for (const c of cases) t.equal(hasEffectiveCapability(c.text, 13), c.want, JSON.stringify(c.text));
+});
+
+t.test('an installed ip that fails is not blamed on a missing package', async (t) => {
+  const facts = goodFacts();
+  facts.interfaces = undefined;
+  facts.addresses = undefined;
+  facts.addressError = 'ip -j -d addr show failed: Failed to drop capabilities';
+  facts.ipMissing = false;
+  const hit = find(runDoctorChecks(facts).checks, 'interface', 'fail');
+  t.ok(hit, 'interface check fails');
+  t.notOk(hit?.fix.some((l) => /apt-get/.test(l)), `no "apt-get install" advice: ${JSON.stringify(hit?.fix)}`);
+  t.match(hit?.message, /Failed to drop capabilities/, "ip's own error is shown");
+});
+
+t.test('gatherDoctorFacts tells a missing ip from a failing one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-doctor-ip-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const daemon = { snapshot: { groups: [] }, groups: new Map(), links: new Map() } as unknown as Daemon;
+  const savedPath = process.env.PATH;
+  t.teardown(() => { process.env.PATH = savedPath; });
+
+  process.env.PATH = dir;
+  const missing = await gatherDoctorFacts(daemon);
+  t.equal(missing.ipMissing, true, 'no ip on PATH: missing');
+
+  // An ip that fails the way iproute2 does when capset() is refused.
+  writeFileSync(join(dir, 'ip'), '#!/bin/sh\necho "Failed to drop capabilities: Operation not permitted" >&2\nexit 1\n', { mode: 0o755 });
+  const failing = await gatherDoctorFacts(daemon);
+  t.equal(failing.ipMissing, false, 'ip present but exiting 1: not missing');
+  t.match(failing.addressError, /Failed to drop capabilities/, "its stderr is the reason");
 });

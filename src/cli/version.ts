@@ -1,0 +1,11 @@
+/**
+ * The version of this build, from the package.json two levels above the
+ * built file (dist/cli/ in a checkout, /usr/lib/vip-arpd/dist/cli/ in the
+ * Debian package, where package.json is shipped beside dist/).
+ */
+import { readFileSync } from 'node:fs';
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
