@@ -15,6 +15,7 @@
 #                         version gets its own debian/changelog entry, e.g. to
 #                         build the "next" package for an upgrade test
 #   VIP_ARPD_NO_LINTIAN=1 skip lintian
+#   VIP_ARPD_DEB_COMPRESSION  dpkg-deb -Z (gzip, none; default xz), for quick test builds
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${VIP_ARPD_DEB_OUT:-$ROOT/dist-deb}
@@ -112,7 +113,7 @@ install -m 0644 "$ROOT/etc/vip-arpd.json" "$ROOT"/etc/keepalived/keepalived.conf
 
 mkdir -p "$OUT"
 rm -f "$OUT"/vip-arpd_"$VERSION"_*.deb "$OUT"/vip-arpd_"$VERSION"_*.changes "$OUT"/vip-arpd_"$VERSION"_*.buildinfo
-(cd "$SRC" && DEB_BUILD_OPTIONS=noautodbgsym dpkg-buildpackage --build=binary --no-sign -us -uc >"$WORK/build.log" 2>&1) \
+(cd "$SRC" && export VIP_ARPD_DEB_COMPRESSION=${VIP_ARPD_DEB_COMPRESSION:-} && DEB_BUILD_OPTIONS=noautodbgsym dpkg-buildpackage --build=binary --no-sign -us -uc >"$WORK/build.log" 2>&1) \
   || { cat "$WORK/build.log" >&2; die "dpkg-buildpackage failed"; }
 mv "$WORK"/vip-arpd_"$VERSION"_* "$OUT/"
 DEB=$OUT/vip-arpd_${VERSION}_amd64.deb
