@@ -18,10 +18,13 @@
 // A point marked # SKIP or # TODO counts as skipped. If tap itself exits
 // non-zero and nothing failed by the rules above, one failure is added.
 //
+// With RUN_TESTS_COUNTS_FILE=FILE the counts are written to FILE as JSON
+// ({"pass","fail","skip"}) and the closing line is left to the caller.
+//
 // unit files run in parallel (tap's default jobs); e2e files run one at a time
 // (--jobs=1) because they create namespaces, run captures and time things.
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Parser } from 'tap-parser'
@@ -127,5 +130,14 @@ if (unit.length + e2e.length === 0) {
 if (unit.length > 0) await runTap(unit, 0)
 if (e2e.length > 0) await runTap(e2e, 1)
 
-console.log(`${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`)
+const countsFile = process.env.RUN_TESTS_COUNTS_FILE
+if (countsFile) {
+  // A caller that runs several suites (.ci/run) prints the one closing line
+  // itself, summed: this run's counts go to the file, in words no reader
+  // takes for a closing line.
+  writeFileSync(countsFile, `${JSON.stringify(totals)}\n`)
+  console.log(`# this run: pass ${totals.pass}, fail ${totals.fail}, skip ${totals.skip} (summed by the caller)`)
+} else {
+  console.log(`${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`)
+}
 process.exitCode = totals.fail > 0 ? 1 : 0

@@ -21,12 +21,18 @@ $SUDO apt-get update -q
 # needs and resource-agents only recommends), libcap2-bin/procps (capabilities, /proc tools),
 # systemd (systemd-analyze verify/security of the unit; no running systemd needed),
 # tmux (vip-arpctl top and status tested on a real terminal).
+# Packaging: debhelper (dpkg-buildpackage, dh), lintian; the unit under a real
+# systemd: debootstrap, systemd-container (systemd-nspawn); prometheus
+# (promtool tests the alerting rules); bash-completion (the completion test).
 $SUDO apt-get install -y -q --no-install-recommends \
   iproute2 iputils-arping iputils-ping tshark tcpdump python3-scapy farpd \
-  keepalived netsniff-ng resource-agents libxml2-utils procps libcap2-bin systemd g++ make python3 clang llvm libbpf-dev tmux
+  keepalived netsniff-ng resource-agents libxml2-utils procps libcap2-bin systemd g++ make python3 clang llvm libbpf-dev tmux \
+  debhelper lintian debootstrap systemd-container prometheus bash-completion
 
+# The machine's node builds (tsc, node-gyp); the tests and the .deb use the
+# official Node.js builds scripts/fetch-node.sh brings (see .ci/run).
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-  echo "setup: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  echo "setup: Node.js >= 20 is required to build (found: $(node --version 2>/dev/null || echo none))" >&2
   exit 1
 fi
 
