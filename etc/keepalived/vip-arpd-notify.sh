@@ -6,7 +6,7 @@
 # (groups[].keepalived) and sets their role.
 #
 #   vrrp_instance VI_1 {
-#       notify /usr/local/sbin/vip-arpd-notify.sh
+#       notify /usr/libexec/vip-arpd/vip-arpd-notify.sh
 #   }
 #
 # Environment (optional): VIP_ARPD_SOCKET (default /run/vip-arpd/control.sock),
