@@ -98,7 +98,8 @@ async function waitActive(c: Container, notPid: string | undefined, timeoutMs = 
 /**
  * Sends an ARP request for the VIP every 10 ms from the peer end of the veth
  * while `act` runs, and returns the ms from `act`'s start to the first reply
- * captured after it (tshark timestamps on the same kernel clock).
+ * captured after `act` returned (tshark timestamps on the same kernel clock):
+ * an upper bound, by the few ms nsenter takes.
  */
 async function firstReplyAfter(c: Container, act: () => Promise<void>, windowMs = 4000): Promise<number | undefined> {
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-nspawn-cap-'))
@@ -113,11 +114,14 @@ async function firstReplyAfter(c: Container, act: () => Promise<void>, windowMs 
     await sleep(200)
     const t0 = Date.now() / 1000
     await act()
+    // A reply the old process sent while the kill was on its way is not the
+    // new one's: only replies after act() returned count, timed from before it.
+    const t1 = Date.now() / 1000
     await sleep(windowMs)
     arping.kill('SIGINT')
     cap.kill('SIGINT')
     await new Promise((r) => cap.once('exit', r))
-    const replies = (await readPcap(file)).filter((f) => f.arpOp === 2 && f.senderIp === VIP && f.time > t0)
+    const replies = (await readPcap(file)).filter((f) => f.arpOp === 2 && f.senderIp === VIP && f.time > t1)
     return replies.length === 0 ? undefined : Math.round((replies[0]!.time - t0) * 1000)
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -191,6 +195,17 @@ t.test('the .deb under systemd 252 (nspawn)', { timeout: 15 * 60_000 }, async (t
   const doc = await asAlice('vip-arpctl doctor')
   t.equal(doc.code, 0, 'doctor passes under the unit\'s sandbox (ip allowed to capset)', { output: doc.stdout + doc.stderr })
   t.notMatch(doc.stdout, /apt-get install iproute2/, 'no advice to install what is installed')
+  // Without capset (the unit as it was), ip fails under the sandbox, and
+  // doctor says so instead of blaming a missing iproute2.
+  writeInside(c, 'etc/systemd/system/vip-arpd.service.d/no-capset.conf', '[Service]\nSystemCallFilter=~capset\n')
+  await sh('systemctl daemon-reload && systemctl restart vip-arpd')
+  const noCapset = await asAlice('vip-arpctl doctor')
+  t.equal(noCapset.code, 4, 'without capset doctor fails (ip exits 1 under the filter)', { output: noCapset.stdout + noCapset.stderr })
+  t.notMatch(noCapset.stdout, /apt-get install iproute2/, 'and does not blame a missing iproute2')
+  t.match(noCapset.stdout, /SystemCallFilter=capset/, 'it points at the filter')
+  rmSync(join(c.root, 'etc/systemd/system/vip-arpd.service.d'), { recursive: true, force: true })
+  await sh('systemctl daemon-reload && systemctl restart vip-arpd')
+  await asAlice('vip-arpctl takeover web')
   const bob = await c.exec(['runuser', '-u', 'bob', '--', 'vip-arpctl', 'status'])
   t.equal(bob.code, 3, 'a non-member is refused (exit 3, unreachable)', { output: bob.stdout + bob.stderr })
   t.match(bob.stdout + bob.stderr, /EACCES|permission/i, 'and told why')
