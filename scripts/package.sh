@@ -29,6 +29,13 @@ done
 [ -f "$ROOT/dist/cli/vip-arpd.js" ] || die "$ROOT is not built: run 'npm ci' first"
 ADDON=$(ls "$ROOT"/build/Release/*.node 2>/dev/null | head -n1) || true
 [ -n "$ADDON" ] || die "native addon not built: run 'npm ci' (needs g++ and make)"
+# npm ci keeps an existing build/ (node-gyp-build finds it), so a checkout
+# can hold an addon or JavaScript older than its sources: never package those.
+for f in "$ROOT"/native/* "$ROOT/binding.gyp"; do
+  [ "$f" -nt "$ADDON" ] && die "the addon is older than $f: run 'npm run build'"
+done
+NEWER=$(find "$ROOT/src" -name '*.ts' -newer "$ROOT/dist/cli/vip-arpd.js" | head -n1)
+[ -z "$NEWER" ] || die "dist/ is older than $NEWER: run 'npx tsc -p tsconfig.json' (or 'npm run build')"
 head -n1 "$ROOT/debian/changelog" | grep -q "^vip-arpd ($UPSTREAM)" \
   || die "debian/changelog's first entry is not version $UPSTREAM (package.json): add one"
 

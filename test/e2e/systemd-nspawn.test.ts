@@ -205,7 +205,8 @@ t.test('the .deb under systemd 252 (nspawn)', { timeout: 15 * 60_000 }, async (t
   t.match(noCapset.stdout, /SystemCallFilter=capset/, 'it points at the filter')
   rmSync(join(c.root, 'etc/systemd/system/vip-arpd.service.d'), { recursive: true, force: true })
   await sh('systemctl daemon-reload && systemctl restart vip-arpd')
-  await asAlice('vip-arpctl takeover web')
+  const retake = await asAlice('vip-arpctl takeover web')
+  t.equal(retake.code, 0, 'takeover after the restart', { output: retake.stdout + retake.stderr })
   const bob = await c.exec(['runuser', '-u', 'bob', '--', 'vip-arpctl', 'status'])
   t.equal(bob.code, 3, 'a non-member is refused (exit 3, unreachable)', { output: bob.stdout + bob.stderr })
   t.match(bob.stdout + bob.stderr, /EACCES|permission/i, 'and told why')
@@ -214,7 +215,7 @@ t.test('the .deb under systemd 252 (nspawn)', { timeout: 15 * 60_000 }, async (t
 
   // ARP across the veth, from the peer end.
   const ping = await c.peerExec(['arping', '-c', '3', '-w', '5', '-I', c.hostIface, VIP])
-  t.match(ping.stdout, /Unicast reply from .*\[/, 'the peer gets ARP replies for the VIP', { output: ping.stdout + ping.stderr })
+  t.match(ping.stdout, /Unicast reply from .*\[/, 'the peer gets ARP replies for the VIP', { output: `${ping.stdout}${ping.stderr}\n${(await asAlice('vip-arpctl status')).stdout}\n${(await c.exec(['journalctl', '-u', 'vip-arpd', '-n', '30', '--no-pager'])).stdout}` })
 
   // IPAddressDeny=any + IPAddressAllow=localhost: the metrics listener on
   // 0.0.0.0 answers on loopback only (the cgroup BPF filter drops the rest).
