@@ -5,19 +5,20 @@
 # package list, so a changed list makes a new root beside the old one.
 #
 # Packages: systemd and systemd-sysv (to boot), dbus (systemctl and
-# systemd-analyze talk to PID 1 over it), and what the vip-arpd .deb depends
-# on beyond minbase (iproute2), so `apt-get install ./vip-arpd_*.deb` works
-# offline inside. Deliberately not procps: the unit must work without it.
+# systemd-analyze talk to PID 1 over it), and the PACKAGE arguments: what the
+# vip-arpd .deb depends on (the test passes its Depends), so `apt-get install
+# ./vip-arpd_*.deb` works offline inside. Deliberately not procps: the unit
+# must work without it.
 #
 # The mirror is the one this machine's apt already uses for the suite
 # (/etc/apt/sources.list and sources.list.d, one-line or deb822 form).
 #
-# Usage: scripts/nspawn-root.sh        (root; needs debootstrap)
+# Usage: scripts/nspawn-root.sh [PACKAGE...]   (root; needs debootstrap)
 # Cache: $VIP_ARPD_NSPAWN_CACHE, else /var/cache/vip-arpd-test
 set -euo pipefail
 
 SUITE=bookworm
-PACKAGES=systemd,systemd-sysv,dbus,iproute2
+PACKAGES=$(printf '%s\n' systemd systemd-sysv dbus "$@" | sort -u | paste -sd, -)
 CACHE=${VIP_ARPD_NSPAWN_CACHE:-/var/cache/vip-arpd-test}
 
 die() { echo "nspawn-root.sh: $*" >&2; exit 1; }

@@ -48,9 +48,15 @@ export interface Container {
   console(): string
 }
 
-/** The cached root (scripts/nspawn-root.sh builds it on first use). */
-export async function nspawnRoot(): Promise<string> {
-  const r = await run(join(REPO_ROOT, 'scripts', 'nspawn-root.sh'), [], { timeoutMs: 20 * 60_000 })
+/** The package names of a .deb's Depends (the first of each alternative, no versions). */
+export async function debDepends(deb: string): Promise<string[]> {
+  const r = await run('dpkg-deb', ['-f', deb, 'Depends'], { check: true })
+  return r.stdout.split(',').map((d) => d.split('|')[0]!.trim().split(/[\s(]/)[0]!).filter((n) => n !== '')
+}
+
+/** The cached root with `packages` in it (scripts/nspawn-root.sh builds it on first use). */
+export async function nspawnRoot(packages: string[]): Promise<string> {
+  const r = await run(join(REPO_ROOT, 'scripts', 'nspawn-root.sh'), packages, { timeoutMs: 20 * 60_000 })
   if (r.code !== 0) throw new Error(`scripts/nspawn-root.sh failed (${r.code}): ${r.stderr}`)
   return r.stdout.trim()
 }

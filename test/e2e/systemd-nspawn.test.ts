@@ -23,7 +23,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmS
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { REPO_ROOT, readPcap, run, skipUnlessRoot, sleep, waitFor } from './lab.js'
-import { bootContainer, nspawnRoot, readInside, writeInside, type Container } from './lab-nspawn.js'
+import { bootContainer, debDepends, nspawnRoot, readInside, writeInside, type Container } from './lab-nspawn.js'
 
 const MAX_EXPOSURE = 2.0
 /** Issue 16.6's goal for kill -9 → first reply. */
@@ -135,7 +135,8 @@ t.test('the .deb under systemd 252 (nspawn)', { timeout: 15 * 60_000 }, async (t
     return
   }
   const started = Date.now()
-  const [lower, pkg] = await Promise.all([nspawnRoot(), debs()])
+  const pkg = await debs()
+  const lower = await nspawnRoot(await debDepends(pkg.first))
   t.teardown(() => rmSync(pkg.dir, { recursive: true, force: true }))
   const prepared = Date.now()
   const c = await bootContainer(t, lower)
