@@ -76,6 +76,7 @@ done
 # git files, hooks) is of no use on a director.
 find "$LIB/node_modules" -mindepth 1 \( -name test -o -name tests -o -name benchmarks -o -name docs -o -name '.*' \) -prune -exec rm -rf {} +
 find "$LIB/node_modules" -type f \( -name '*.ts' -o -name '*.map' -o -name '*.md' -o -name '*.html' -o -name '*.sh' \) -delete
+find "$LIB/node_modules" -type d -empty -delete
 find "$LIB" -type f -exec chmod 0644 {} + -o -type d -exec chmod 0755 {} +
 chmod 0755 "$LIB/node"
 # The bundled node runs every module by path (the wrappers below); a "#!"
