@@ -31,9 +31,9 @@ ADDON=$(ls "$ROOT"/build/Release/*.node 2>/dev/null | head -n1) || true
 [ -n "$ADDON" ] || die "native addon not built: run 'npm ci' (needs g++ and make)"
 # npm ci keeps an existing build/ (node-gyp-build finds it), so a checkout
 # can hold an addon or JavaScript older than its sources: never package those.
-for f in "$ROOT"/native/* "$ROOT/binding.gyp"; do
+while IFS= read -r f; do
   [ "$f" -nt "$ADDON" ] && die "the addon is older than $f: run 'npm run build'"
-done
+done < <(find "$ROOT/native" "$ROOT/binding.gyp" -type f)
 NEWER=$(find "$ROOT/src" -name '*.ts' -newer "$ROOT/dist/cli/vip-arpd.js" | head -n1)
 [ -z "$NEWER" ] || die "dist/ is older than $NEWER: run 'npx tsc -p tsconfig.json' (or 'npm run build')"
 head -n1 "$ROOT/debian/changelog" | grep -q "^vip-arpd ($UPSTREAM)" \
@@ -62,6 +62,11 @@ install -m 0644 "$NODE_DIR/LICENSE" "$DOC/node-LICENSE"
 cp -a "$ROOT/package.json" "$LIB/"
 (cd "$ROOT" && find dist -name '*.js' -print0 | xargs -0 cp --parents -p -t "$LIB")
 install -m 0644 "$ADDON" "$LIB/build/Release/"
+# The XDP fast path's BPF object, where the addon was built with it
+# (src/fastpath/xdp-program.ts loads it from beside the addon).
+for obj in "$ROOT"/build/Release/*.bpf.o; do
+  [ -f "$obj" ] && install -m 0644 "$obj" "$LIB/build/Release/"
+done
 
 # Production dependencies only, as npm resolved them for this checkout.
 # node-addon-api is C++ headers for building the addon, not needed at run time.
