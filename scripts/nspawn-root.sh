@@ -72,5 +72,9 @@ if [ ! -f "$ROOT/.complete" ]; then
   touch "$TMP/.complete"
   rm -rf "$ROOT"
   mv "$TMP" "$ROOT"
+  # Roots of other package lists (an older .deb's Depends) are not used again.
+  for old in "$CACHE/$SUITE"-*; do
+    [ "$old" = "$ROOT" ] || rm -rf "$old"
+  done
 fi
 echo "$ROOT"
