@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createNamespace, createVeth, nsExec, nsSpawn, stopChild, sweepStaleNamespaces } from './lib/netns.mjs';
+import { followLogs } from './lib/daemon-logs.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
 import { unitNodeOptions } from './lib/unit-node-options.mjs';
@@ -99,33 +100,7 @@ writeFileSync(
 
 const nodeFlags = opt['node-flags'].split(' ').filter((f) => f !== '');
 const daemon = nsSpawn(director, process.execPath, [...nodeFlags, DAEMON, '--config', configPath]);
-const logs = [];
-const waiters = [];
-let buf = '';
-daemon.stdout.setEncoding('utf8');
-daemon.stdout.on('data', (d) => {
-  buf += d;
-  let nl;
-  while ((nl = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, nl);
-    buf = buf.slice(nl + 1);
-    try {
-      const l = JSON.parse(line);
-      logs.push(l);
-      for (const w of [...waiters]) if (w.pred(l)) w.resolve(l);
-    } catch {
-      // not a log line
-    }
-  }
-});
-daemon.stderr.on('data', (d) => process.stderr.write(d));
-const waitLog = (pred, ms = 30_000) =>
-  new Promise((resolveP, reject) => {
-    const seen = logs.find(pred);
-    if (seen) return resolveP(seen);
-    const timer = setTimeout(() => reject(new Error('timed out waiting for a daemon log line')), ms);
-    waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolveP(l)) });
-  });
+const { waitLog } = followLogs(daemon);
 
 await waitLog((l) => l.msg === 'ready');
 const base = memory(daemon.pid);
