@@ -97,14 +97,17 @@ async function scenario(name) {
   const configPath = join(tmp, 'config.json');
   writeFileSync(configPath, JSON.stringify({ ...base, groups: [web] }));
   const daemon = nsSpawn(director, process.execPath, [...nodeFlags, DAEMON, '--config', configPath]);
-  const { waitLog } = followLogs(daemon);
+  const { logs, waitLog } = followLogs(daemon);
   await waitLog((l) => l.msg === 'ready');
   await warmUp({ binary: sender.path, ns: client, iface: 'eth0', vip: STABLE_VIP });
   const flood = runSender({ binary: sender.path, ns: client, iface: 'eth0', vip: STABLE_VIP, rate: RATE, durationMs: windowMs, batch: 1 });
   await new Promise((r) => setTimeout(r, LEAD_MS));
   const t0 = Date.now();
   renameSync(bigPath, configPath);
-  const done = await waitLog((l) => (l.msg === 'config applied' && l.generation === 2) || l.msg === 'config reload rejected', windowMs + 600_000).catch(() => undefined);
+  const done = await waitLog((l) => (l.msg === 'config applied' && l.generation === 2) || l.msg === 'config reload rejected', windowMs + 120_000).catch(() => {
+    console.error(`${name}: no reload result; last daemon log lines:\n${logs.slice(-5).map((l) => JSON.stringify(l).slice(0, 300)).join('\n')}`);
+    return undefined;
+  });
   const f = await flood;
   await stopChild(daemon);
   const reloadMs = done === undefined ? NaN : done.time - t0;

@@ -6,8 +6,11 @@
  * main thread that was seconds without a single ARP reply
  * (docs/benchmarks.md, "Reloads off the event loop").
  *
- * The main thread only receives the result: the snapshot with its VIP arrays
- * transferred (moved, not copied), or the problems.
+ * The main thread only receives the result: the problems, or the snapshot,
+ * which comes in pieces of GROUPS_PER_MESSAGE groups, each asked for when the
+ * last one is in (so the event loop turns between them), their VIPs in one
+ * transferred (moved, not copied) array per piece. Receiving 65,535 groups in
+ * one message stopped the event loop for seconds.
  */
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
@@ -16,6 +19,7 @@ import { errorMessage } from '../errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
 import { FileSet } from './file-set.js';
 import { configPath, loadSnapshot, type ConfigSource, type LastGoodVipFiles } from './load-snapshot.js';
+import type { GroupConfig } from './group-config.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -78,6 +82,33 @@ function unterminatedFiles(source: ConfigSource, files: FileSet): UnterminatedFi
   return out;
 }
 
+/**
+ * Groups per message from the worker: a piece is received in a few
+ * milliseconds, far under the 50 ms the responder may pause.
+ */
+export const GROUPS_PER_MESSAGE = 256;
+
+/** What the worker posts (snapshot-worker.ts); the main thread answers each `head` and `groups` with `'more'`. */
+export type WorkerMessage =
+  | Exclude<WorkerLoadResult, { kind: 'loaded' }>
+  | { kind: 'head'; snapshot: Snapshot; groupCount: number; unterminated: UnterminatedFile[] }
+  | { kind: 'groups'; configs: GroupConfig[]; vips: Uint32Array; ends: Uint32Array };
+
+/** The pieces of a loaded result, in the order the worker posts them; `snapshot` in `head` has no groups. */
+export function* resultMessages(result: Extract<WorkerLoadResult, { kind: 'loaded' }>): Generator<WorkerMessage> {
+  const { config, groups, source } = result.snapshot;
+  yield { kind: 'head', snapshot: { config: { ...config, groups: [] }, groups: [], ...(source === undefined ? {} : { source }) }, groupCount: groups.length, unterminated: result.unterminated };
+  for (let at = 0; at < groups.length; at += GROUPS_PER_MESSAGE) {
+    const piece = groups.slice(at, at + GROUPS_PER_MESSAGE);
+    const ends = new Uint32Array(piece.length);
+    let n = 0;
+    piece.forEach((g, i) => (ends[i] = n += g.vips.length));
+    const vips = new Uint32Array(n);
+    piece.forEach((g, i) => vips.set(g.vips, ends[i]! - g.vips.length));
+    yield { kind: 'groups', configs: piece.map((g) => g.config), vips, ends };
+  }
+}
+
 /** The worker's script: this module's sibling, with this module's extension (.js built, .ts under the test loader). */
 const WORKER_SCRIPT = new URL(`./snapshot-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
@@ -102,7 +133,24 @@ export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIM
       void worker.terminate();
     };
     const timer = setTimeout(() => settle(failed(`loading the config took over ${timeoutMs / 1000} s; stopped (a hung file system?)`)), timeoutMs);
-    worker.once('message', (r: WorkerLoadResult) => settle(r));
+    let head: Extract<WorkerMessage, { kind: 'head' }> | undefined;
+    const more = (): void => void setImmediate(() => !done && worker.postMessage('more'));
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.kind === 'head') {
+        head = m;
+      } else if (m.kind === 'groups' && head !== undefined) {
+        let start = 0;
+        m.configs.forEach((config, i) => {
+          head!.snapshot.config.groups.push(config);
+          head!.snapshot.groups.push({ config, vips: m.vips.subarray(start, m.ends[i]) });
+          start = m.ends[i]!;
+        });
+      } else if (m.kind !== 'groups') {
+        return settle(m);
+      }
+      if (head !== undefined && head.snapshot.groups.length === head.groupCount) return settle({ kind: 'loaded', snapshot: head.snapshot, unterminated: head.unterminated });
+      more();
+    });
     worker.once('error', (err) => settle(failed(`internal error while loading the config: ${errorMessage(err)}`)));
     worker.once('exit', (code) => settle(failed(`the config loader exited (${code}) without a result`)));
   });

@@ -1,7 +1,8 @@
 /**
  * Worker thread entry of load-in-worker.ts: loads one snapshot from the
- * request in workerData, posts the result with the VIP arrays transferred,
- * and ends.
+ * request in workerData and posts the result: at once when it is
+ * "unchanged" or the problems; a snapshot piece by piece, each when the
+ * main thread asks for more (load-in-worker.ts says why). Ends after the last.
  *
  * The groups' inline `vips` strings stay here: once expanded into the
  * snapshot's VIP arrays nothing needs them, and 3 million of them (a 50 MB
@@ -9,12 +10,20 @@
  * allows (docs/benchmarks.md). A reloaded snapshot's groups have `vips: []`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runLoad, type WorkerLoadRequest } from './load-in-worker.js';
+import { resultMessages, runLoad, type WorkerLoadRequest } from './load-in-worker.js';
 
+const port = parentPort!;
 const result = runLoad(workerData as WorkerLoadRequest);
-const transfer: ArrayBuffer[] = [];
-if (result.kind === 'loaded') {
+if (result.kind !== 'loaded') {
+  port.postMessage(result);
+} else {
   for (const g of result.snapshot.config.groups) g.vips = [];
-  transfer.push(...new Set(result.snapshot.groups.map((g) => g.vips.buffer as ArrayBuffer)));
+  const pieces = resultMessages(result);
+  const next = (): void => {
+    const piece = pieces.next();
+    if (piece.done === true) return port.close();
+    port.postMessage(piece.value, piece.value.kind === 'groups' ? [piece.value.vips.buffer as ArrayBuffer] : []);
+  };
+  port.on('message', next);
+  next();
 }
-parentPort!.postMessage(result, transfer);
