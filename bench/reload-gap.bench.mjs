@@ -104,7 +104,7 @@ async function scenario(name) {
   await new Promise((r) => setTimeout(r, LEAD_MS));
   const t0 = Date.now();
   renameSync(bigPath, configPath);
-  const done = await waitLog((l) => (l.msg === 'config applied' && l.generation === 2) || l.msg === 'config reload rejected', windowMs + 120_000).catch(() => {
+  const done = await waitLog((l) => (l.msg === 'config applied' && l.generation === 2) || String(l.msg).startsWith('config reload rejected'), windowMs + 120_000).catch(() => {
     console.error(`${name}: no reload result; last daemon log lines:\n${logs.slice(-5).map((l) => JSON.stringify(l).slice(0, 300)).join('\n')}`);
     return undefined;
   });
