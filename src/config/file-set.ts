@@ -11,16 +11,29 @@ export type { FileRead } from './read-text-file.js';
 export class FileSet {
   private readonly reads = new Map<string, FileRead>();
   private readonly prefetched: FileSet | undefined;
+  private budget: number | undefined;
+  /** a read was refused because it would have gone past the budget */
+  overBudget = false;
 
-  /** @param prefetched reads to reuse (e.g. those hashed to see whether anything changed) before touching the disk */
-  constructor(prefetched?: FileSet) {
+  /**
+   * @param prefetched reads to reuse (e.g. those hashed to see whether anything changed) before touching the disk
+   * @param budget bytes this set may read in all; a file that would go past it is not read and sets `overBudget`
+   */
+  constructor(prefetched?: FileSet, budget?: number) {
     this.prefetched = prefetched;
+    this.budget = budget;
   }
 
   /** Reads `path` (absolute) once; later calls return the same result. Never throws, never blocks on a FIFO. */
   read(path: string): FileRead {
     let r = this.reads.get(path) ?? this.prefetched?.reads.get(path);
-    if (r === undefined) r = readTextFile(path);
+    if (r === undefined) {
+      r = readTextFile(path, this.budget);
+      if (this.budget !== undefined) {
+        if (r.ok) this.budget -= r.size;
+        else if (r.code === 'EFBIG') this.overBudget = true;
+      }
+    }
     this.reads.set(path, r);
     return r;
   }

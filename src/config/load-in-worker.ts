@@ -48,25 +48,42 @@ export type WorkerLoadResult =
   | { kind: 'invalid'; problems: ConfigProblem[]; paths: string[]; unterminated: UnterminatedFile[]; hash?: string };
 
 /** Reads the files of the snapshot in force; `unchanged` when they hash as they did. */
-export function readApplied(applied: { hash: string; paths: readonly string[] }): { files: FileSet; unchanged: boolean } {
-  const files = new FileSet();
+export function readApplied(applied: { hash: string; paths: readonly string[] }, budget?: number): { files: FileSet; unchanged: boolean } {
+  const files = new FileSet(undefined, budget);
   for (const p of applied.paths) files.read(p);
-  return { files, unchanged: files.hash() === applied.hash };
+  return { files, unchanged: !files.overBudget && files.hash() === applied.hash };
 }
 
 /** The load itself, as the worker runs it (callable in-thread by tests). Never throws. */
 export function runLoad(req: WorkerLoadRequest): WorkerLoadResult {
+  return load(req) as WorkerLoadResult;
+}
+
+/**
+ * The load in this thread when its files are at most `budget` bytes in all
+ * (then it is quick: see SMALL_RELOAD_BYTES in reloader.ts); undefined as
+ * soon as they would be more, before any parsing. Never throws.
+ */
+export function loadIfSmall(req: WorkerLoadRequest, budget: number): WorkerLoadResult | undefined {
+  const r = load(req, budget);
+  return r.kind === 'too-big' ? undefined : r;
+}
+
+function load(req: WorkerLoadRequest, budget?: number): WorkerLoadResult | { kind: 'too-big' } {
   let prefetched: FileSet | undefined;
   if (req.applied !== undefined) {
-    const applied = readApplied(req.applied);
+    const applied = readApplied(req.applied, budget);
+    if (applied.files.overBudget) return { kind: 'too-big' };
     if (applied.unchanged) return { kind: 'unchanged' };
     prefetched = applied.files;
   }
-  const files = new FileSet(prefetched);
+  const files = new FileSet(prefetched, budget);
   try {
     const snapshot = loadSnapshot(req.source, files, req.lastGood);
+    if (files.overBudget) return { kind: 'too-big' };
     return { kind: 'loaded', snapshot, unterminated: unterminatedFiles(req.source, files) };
   } catch (err) {
+    if (files.overBudget) return { kind: 'too-big' };
     const problems = err instanceof ConfigError ? [...err.problems] : [{ message: `internal error while loading the config: ${errorMessage(err)}` }];
     return { kind: 'invalid', problems, paths: files.paths(), unterminated: unterminatedFiles(req.source, files), hash: files.hash() };
   }

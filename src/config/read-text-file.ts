@@ -66,8 +66,9 @@ function errnoFailure(err: unknown): FileReadFailure {
 /**
  * Reads `path` as UTF-8 text (a leading byte order mark is dropped). Never
  * throws and never blocks on a FIFO or device.
+ * @param limit larger files are not read: EFBIG (default MAX_FILE_BYTES)
  */
-export function readTextFile(path: string): FileRead {
+export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
   try {
     const refused = notRegular(statSync(path));
     if (refused !== undefined) return refused;
@@ -84,8 +85,8 @@ export function readTextFile(path: string): FileRead {
     const st = fstatSync(fd);
     const refused = notRegular(st);
     if (refused !== undefined) return refused;
-    if (st.size > MAX_FILE_BYTES) {
-      return failure('EFBIG', `it is ${st.size} bytes; files over ${MAX_FILE_BYTES / 1024 / 1024} MiB are refused (is it the right file?)`);
+    if (st.size > limit) {
+      return failure('EFBIG', `it is ${st.size} bytes; files over ${Math.round(limit / 1024 / 1024)} MiB are refused (is it the right file?)`);
     }
     const bytes = readFileSync(fd);
     if (bytes.length > MAX_FILE_BYTES) return failure('EFBIG', `it grew past ${MAX_FILE_BYTES / 1024 / 1024} MiB while being read`);

@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import { VipArpdError } from '../errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
 import { configPath, type ConfigSource } from './load-snapshot.js';
-import { loadInWorker, readApplied, type UnterminatedFile, type WorkerLoad, type WorkerLoadRequest, type WorkerLoadResult } from './load-in-worker.js';
+import { loadIfSmall, loadInWorker, readApplied, type UnterminatedFile, type WorkerLoad, type WorkerLoadRequest, type WorkerLoadResult } from './load-in-worker.js';
 import type { EmptyVipFile } from './snapshot.js';
 import { ConfigWatcher } from './watcher.js';
 import { countVips } from '../vips/vip-table.js';
@@ -45,6 +45,15 @@ function collectGarbageSoon(): void {
  * saved without a final newline is still picked up promptly.
  */
 export const HALF_WRITE_SETTLE_MS = 1000;
+
+/**
+ * Configs whose files total at most this many bytes are reloaded on the
+ * event loop: they load in a few milliseconds (a handful of groups, VIP files
+ * of a few thousand lines), while starting a worker costs 100-500 ms of
+ * latency on a loaded machine, which made quick successive edits coalesce.
+ * Anything larger goes to the worker (docs/benchmarks.md).
+ */
+export const SMALL_RELOAD_BYTES = 64 * 1024;
 
 export type ReloadTrigger = 'watch' | 'signal' | 'control' | 'start' | 'settle';
 
@@ -83,7 +92,7 @@ export interface ConfigReloaderOptions extends ConfigSource {
   log: Logger;
   /** handle SIGHUP (default true; tests that run several daemons in one process turn it off) */
   sighup?: boolean;
-  /** runs one load (default: on a worker thread; tests may run it in-thread) */
+  /** runs one load too big for the event loop (default: on a worker thread; tests may run it in-thread) */
   load?: (req: WorkerLoadRequest) => WorkerLoad;
 }
 
@@ -191,11 +200,13 @@ export class ConfigReloader implements DaemonFeature {
     if (daemon === undefined) throw new Error('the config reloader is not started');
     const t0 = performance.now();
     daemon.emit('reload-started');
-    const load = (this.opts.load ?? loadInWorker)({
+    const req: WorkerLoadRequest = {
       source: { file: this.opts.file, args: this.opts.args, ...(this.opts.env === undefined ? {} : { env: this.opts.env }) },
       ...(this.appliedHash === undefined ? {} : { applied: { hash: this.appliedHash, paths: this.appliedPaths } }),
       lastGood: daemon.snapshot.source?.vipFileTexts ?? new Map(),
-    });
+    };
+    const small = loadIfSmall(req, SMALL_RELOAD_BYTES);
+    const load = small !== undefined ? { result: Promise.resolve(small), cancel() {} } : (this.opts.load ?? loadInWorker)(req);
     this.inFlight = load;
     let loaded: WorkerLoadResult;
     try {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/log.js';
 import { loadSnapshot } from '../../src/config/load-snapshot.js';
-import { ConfigReloader, HALF_WRITE_SETTLE_MS, type ConfigStatus } from '../../src/config/reloader.js';
+import { ConfigReloader, HALF_WRITE_SETTLE_MS, SMALL_RELOAD_BYTES, type ConfigStatus } from '../../src/config/reloader.js';
 import { loadInWorker, runLoad, type WorkerLoad, type WorkerLoadRequest } from '../../src/config/load-in-worker.js';
 import { formatIpv4 } from '../../src/wire/ipv4.js';
 import { sleep, tempDir } from '../e2e/lab.js';
@@ -205,4 +205,25 @@ t.test('loadInWorker loads on a worker thread and moves the VIP arrays over', as
   t.match(await loadInWorker({ source: { file, args: [], env: {} }, lastGood: new Map() }).result, { kind: 'invalid', problems: [{ file, line: 2, message: /JSON syntax error/ }] });
   const slow = loadInWorker({ source: { file, args: [], env: {} }, lastGood: new Map() }, 1);
   t.match(await slow.result, { kind: 'invalid', problems: [{ message: /took over/ }] }, 'a load past its time is stopped and reported');
+});
+
+t.test('a small config reloads on the event loop; one over SMALL_RELOAD_BYTES goes to the worker loader', async (t) => {
+  const dir = tempDir(t, 'vip-arpd-reload-');
+  const configFile = join(dir, 'config.json');
+  const config = (vips: string[]): string => JSON.stringify({ groups: [{ name: 'web', interface: 'lo', vips }], watch: { enabled: false } });
+  writeFileSync(configFile, config(['198.51.100.1']));
+  const log = createLogger('silent');
+  let offThread = 0;
+  const reloader = new ConfigReloader({ file: configFile, args: [], env: {}, log, sighup: false, load: (req) => (offThread++, loadInThread(req)) });
+  const daemon = new Daemon({ log, features: [reloader], openConn: () => ({ start() {}, send: () => 0, close() {} }) });
+  await daemon.start(loadSnapshot({ file: configFile, args: [], env: {} }));
+  t.teardown(() => daemon.stop());
+  writeFileSync(configFile, config(['198.51.100.2']));
+  t.match(await reloader.reload('control'), { status: 'applied', vips: 1 });
+  t.equal(offThread, 0, 'small: in-thread');
+  const big = Array.from({ length: 6000 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
+  writeFileSync(configFile, config(big));
+  t.ok(config(big).length > SMALL_RELOAD_BYTES);
+  t.match(await reloader.reload('control'), { status: 'applied', vips: 6000 });
+  t.equal(offThread, 1, 'big: the worker loader');
 });
