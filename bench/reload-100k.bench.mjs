@@ -18,13 +18,14 @@
 //
 // Usage: sudo node bench/reload-100k.bench.mjs [--rate N] [--vips N] [--node-flags '--max-semi-space-size=1']
 // Needs: dist/ built (npm run build), cc (the flood sender), iproute2.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createNamespace, createVeth, nsExec, nsSpawn, stopChild, sweepStaleNamespaces } from './lib/netns.mjs';
-import { compileSender, runSender, warmUp } from './lib/sender.mjs';
+import { nsSpawn, stopChild } from './lib/netns.mjs';
+import { clientDirectorLan } from './lib/lan.mjs';
+import { followLogs } from './lib/daemon-logs.mjs';
+import { runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
 import { unitNodeOptions } from './lib/unit-node-options.mjs';
 
@@ -65,19 +66,7 @@ const memory = (pid) => {
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 };
 
-sweepStaleNamespaces();
-const tmp = mkdtempSync(join(tmpdir(), 'vip-arpd-reload-bench-'));
-const sender = compileSender();
-process.on('exit', () => {
-  sender.remove();
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-const client = createNamespace('client');
-const director = createNamespace('director');
-createVeth(client, 'eth0', director, 'eth0');
-nsExec(client, 'ip', ['addr', 'add', '192.0.2.2/24', 'dev', 'eth0']);
-nsExec(director, 'ip', ['addr', 'add', '192.0.2.1/24', 'dev', 'eth0']);
+const { tmp, sender, client, director } = clientDirectorLan('vip-arpd-reload-bench-');
 
 const vipsPath = join(tmp, 'bulk.vips');
 writeFileSync(vipsPath, bulkFile(1));
@@ -99,33 +88,7 @@ writeFileSync(
 
 const nodeFlags = opt['node-flags'].split(' ').filter((f) => f !== '');
 const daemon = nsSpawn(director, process.execPath, [...nodeFlags, DAEMON, '--config', configPath]);
-const logs = [];
-const waiters = [];
-let buf = '';
-daemon.stdout.setEncoding('utf8');
-daemon.stdout.on('data', (d) => {
-  buf += d;
-  let nl;
-  while ((nl = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, nl);
-    buf = buf.slice(nl + 1);
-    try {
-      const l = JSON.parse(line);
-      logs.push(l);
-      for (const w of [...waiters]) if (w.pred(l)) w.resolve(l);
-    } catch {
-      // not a log line
-    }
-  }
-});
-daemon.stderr.on('data', (d) => process.stderr.write(d));
-const waitLog = (pred, ms = 30_000) =>
-  new Promise((resolveP, reject) => {
-    const seen = logs.find(pred);
-    if (seen) return resolveP(seen);
-    const timer = setTimeout(() => reject(new Error('timed out waiting for a daemon log line')), ms);
-    waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolveP(l)) });
-  });
+const { waitLog } = followLogs(daemon);
 
 await waitLog((l) => l.msg === 'ready');
 const base = memory(daemon.pid);

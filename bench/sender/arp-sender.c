@@ -23,6 +23,9 @@
 // kernel's receive timestamp (SO_TIMESTAMPNS), so a receiver thread that is
 // late to read does not inflate it.
 //
+// Reply gap: the longest time between two consecutive replies (kernel
+// receive timestamps), for the reload benchmark (bench/reload-gap.bench.mjs).
+//
 // Protocol on stderr: "go" when the send window starts, "end" when it ends
 // (the harness samples CPU counters there). Result: one JSON object on stdout.
 
@@ -88,6 +91,9 @@ static atomic_int receiver_stop;
 static uint64_t sent, send_errors, tags_sent;
 static int64_t send_elapsed_ns;
 static uint64_t replies, tag_replies, tag_duplicates, other_arp;
+// Longest time between two consecutive replies (a responder that stops
+// answering for a while shows as one long gap), and when the gap ended.
+static int64_t last_reply_ns, max_gap_ns, max_gap_end_ns;
 static uint32_t* latencies_ns;  // one per matched tag
 static uint64_t latency_count;
 static struct tpacket_stats rx_stats;
@@ -242,6 +248,11 @@ static void handle_reply(const uint8_t* f, unsigned len, int64_t rx_ns) {
     return;
   }
   replies++;
+  if (last_reply_ns != 0 && rx_ns - last_reply_ns > max_gap_ns) {
+    max_gap_ns = rx_ns - last_reply_ns;
+    max_gap_end_ns = rx_ns;
+  }
+  last_reply_ns = rx_ns;
   if (get_ip(f + 38) != TAG_IP) return;
   uint64_t tha = get_mac(f + 32);
   if ((tha >> 32) != 0x025e) return;
@@ -379,10 +390,11 @@ int main(int argc, char** argv) {
       "\"sentPerSecond\":%.1f,\"replies\":%llu,\"repliesPerSecond\":%.1f,\"otherArp\":%llu,"
       "\"tagsSent\":%llu,\"tagReplies\":%llu,\"tagDuplicates\":%llu,"
       "\"latencyUs\":{\"samples\":%llu,\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
-      "\"receiverDrops\":%u}\n",
+      "\"maxReplyGapUs\":%.1f,\"maxReplyGapEndMs\":%.3f,\"receiverDrops\":%u}\n",
       opt.rate, secs, opt.batch, (unsigned long long)sent, (unsigned long long)send_errors, sent / secs,
       (unsigned long long)replies, replies / secs, (unsigned long long)other_arp, (unsigned long long)tags_sent,
       (unsigned long long)tag_replies, (unsigned long long)tag_duplicates, (unsigned long long)n,
-      percentile_us(n, 0.50), percentile_us(n, 0.99), n ? latencies_ns[n - 1] / 1000.0 : -1.0, rx_stats.tp_drops);
+      percentile_us(n, 0.50), percentile_us(n, 0.99), n ? latencies_ns[n - 1] / 1000.0 : -1.0, max_gap_ns / 1000.0,
+      max_gap_end_ns / 1e6, rx_stats.tp_drops);
   return 0;
 }

@@ -10,8 +10,10 @@ export function effectiveConfig(snapshot: Snapshot): Record<string, unknown> {
   const { groups: _groups, ...rest } = snapshot.config;
   return {
     ...rest,
-    groups: snapshot.groups.map((g) => ({ ...g.config, vipCount: g.vips.length })),
+    groups: snapshot.groups.map(({ config: { vips: _inline, ...g }, vips }) => ({ ...g, vipCount: vips.length })),
     vipCount: snapshot.groups.reduce((n, g) => n + g.vips.length, 0),
     files: snapshot.source?.paths ?? [],
+    // 0-byte VIP files, taken as not yet written (docs/config.md)
+    emptyVipFiles: (snapshot.source?.emptyVipFiles ?? []).map((e) => e.file),
   };
 }

@@ -4,24 +4,36 @@
  * "unchanged" test and the applied snapshot can never disagree.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readTextFile, type FileRead } from './read-text-file.js';
 
-/** One file as read: its text and mtime, or the errno code that stopped the read. */
-export type FileRead = { ok: true; text: string; mtimeMs: number } | { ok: false; code: string };
+export type { FileRead } from './read-text-file.js';
 
 export class FileSet {
   private readonly reads = new Map<string, FileRead>();
   private readonly prefetched: FileSet | undefined;
+  private budget: number | undefined;
+  /** a read was refused because it would have gone past the budget */
+  overBudget = false;
 
-  /** @param prefetched reads to reuse (e.g. what the watcher hashed) before touching the disk */
-  constructor(prefetched?: FileSet) {
+  /**
+   * @param prefetched reads to reuse (e.g. those hashed to see whether anything changed) before touching the disk
+   * @param budget bytes this set may read in all; a file that would go past it is not read and sets `overBudget`
+   */
+  constructor(prefetched?: FileSet, budget?: number) {
     this.prefetched = prefetched;
+    this.budget = budget;
   }
 
-  /** Reads `path` (absolute) once; later calls return the same result. Never throws. */
+  /** Reads `path` (absolute) once; later calls return the same result. Never throws, never blocks on a FIFO. */
   read(path: string): FileRead {
     let r = this.reads.get(path) ?? this.prefetched?.reads.get(path);
-    if (r === undefined) r = readNow(path);
+    if (r === undefined) {
+      r = readTextFile(path, this.budget);
+      if (this.budget !== undefined) {
+        if (r.ok) this.budget -= r.size;
+        else if (r.code === 'EFBIG') this.overBudget = true;
+      }
+    }
     this.reads.set(path, r);
     return r;
   }
@@ -40,16 +52,5 @@ export class FileSet {
       if (r.ok) h.update(r.text);
     }
     return h.digest('hex');
-  }
-}
-
-function readNow(path: string): FileRead {
-  try {
-    // stat before read: if the file changes in between, the mtime is older
-    // than the content, which only makes the half-write check more careful.
-    const { mtimeMs } = statSync(path);
-    return { ok: true, text: readFileSync(path, 'utf8'), mtimeMs };
-  } catch (err) {
-    return { ok: false, code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
   }
 }

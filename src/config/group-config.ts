@@ -31,6 +31,7 @@ export const GARP_DEFAULTS: Readonly<GarpConfig> = {
 export interface GroupConfig {
   name: string;
   interface: string;
+  /** inline VIP entries as written; empty in a snapshot loaded by a reload (snapshot-worker.ts) */
   vips: string[];
   /** plain-text VIP file, one entry a line (config/vips-file.ts) */
   vipsFile?: string;

@@ -4,7 +4,7 @@
  * (the parser behind VS Code's JSON support) for the syntax tree.
  */
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
-import { positionOf, type TextPosition } from './json-position.js';
+import { LineIndex, type TextPosition } from './json-position.js';
 
 /** A path into the JSON value: object keys and array indexes. */
 export type JsonPath = Array<string | number>;
@@ -14,14 +14,20 @@ export type JsonPath = Array<string | number>;
  * an object member, the value of an array element, or the nearest ancestor
  * that exists (an unknown setting inside a known section points at the
  * section). Undefined when nothing of the path is in the text.
+ *
+ * The syntax tree and line index are built on the first call, so a valid
+ * config (nothing to locate) never pays for them. `text` must be nested no
+ * deeper than MAX_JSON_DEPTH (json-depth.ts): jsonc-parser recurses.
  */
 export function jsonLocator(text: string): (path: JsonPath) => TextPosition | undefined {
-  const root = parseTree(text);
+  let built: { root: Node | undefined; lines: LineIndex } | undefined;
   return (path) => {
+    built ??= { root: parseTree(text), lines: new LineIndex(text) };
+    const { root, lines } = built;
     if (root === undefined) return undefined;
     for (let n = path.length; n > 0; n--) {
       const node = findNodeAtLocation(root, path.slice(0, n));
-      if (node !== undefined) return positionOf(text, anchor(node).offset);
+      if (node !== undefined) return lines.positionOf(anchor(node).offset);
     }
     return undefined;
   };

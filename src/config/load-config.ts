@@ -3,13 +3,13 @@
  * Every failure is a ConfigError naming the file and, where known, the line
  * and column.
  */
-import { readFileSync } from 'node:fs';
 import { VipArpdError } from '../errors.js';
 import { newConfig, schema } from './schema.js';
 import { groupProblemText, groupsProblems, normalizeGroup, type GroupConfig } from './group-config.js';
 import { parseJsonWithPosition, type TextPosition } from './json-position.js';
 import type { FastPathSetting } from './fast-path.js';
 import { jsonLocator, parseSettingPath, type JsonPath } from './json-locate.js';
+import { readTextFile, type FileReadFailure } from './read-text-file.js';
 
 export interface DaemonConfig {
   groups: GroupConfig[];
@@ -95,16 +95,16 @@ export function loadConfig(opts: LoadOptions): DaemonConfig {
   const config = newConfig(args, env);
   const problems: ConfigProblem[] = [];
   let locate: (path: JsonPath) => TextPosition | undefined = () => undefined;
+  let groups: unknown[] = [];
   if (opts.file !== undefined) {
     let text = opts.text;
     if (text === undefined) {
-      try {
-        text = readFileSync(opts.file, 'utf8');
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-        throw new ConfigError(`cannot read config file (${code})`, { file: opts.file });
-      }
+      const r = readTextFile(opts.file);
+      if (!r.ok) throw unreadableConfig(opts.file, r);
+      text = r.text;
     }
+    // Editors on Windows save UTF-8 with a byte order mark; it is no content.
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const parsed = parseJsonWithPosition(text);
     if (!parsed.ok) {
       throw new ConfigError(`JSON syntax error: ${parsed.message}`, { file: opts.file, ...(parsed.position ?? {}) });
@@ -115,12 +115,14 @@ export function loadConfig(opts: LoadOptions): DaemonConfig {
     const value = parsed.value as Record<string, unknown>;
     locate = jsonLocator(text);
     const at = (path: JsonPath): ConfigProblem => ({ message: '', file: opts.file, ...locate(path) });
-    // Groups are checked here, with paths, so each problem gets its line; convict
-    // then sees a groups list it accepts and reports only the other sections.
+    // Groups come only from the file and are checked here, with paths, so each
+    // problem gets its line; convict sees none and checks the other sections
+    // (it would validate and deep-copy 65,535 groups once more).
     const groupProblems = value.groups === undefined ? [] : groupsProblems(value.groups);
     for (const p of groupProblems) problems.push({ ...at(p.path), message: groupProblemText(p) });
+    if (groupProblems.length === 0 && Array.isArray(value.groups)) groups = value.groups;
     try {
-      config.load(groupProblems.length > 0 ? { ...value, groups: [] } : value);
+      config.load({ ...value, groups: [] });
     } catch (err) {
       problems.push({ file: opts.file, message: (err as Error).message });
     }
@@ -131,8 +133,13 @@ export function loadConfig(opts: LoadOptions): DaemonConfig {
     for (const line of (err as Error).message.split('\n')) problems.push(schemaProblem(line, opts.file, locate, env, args));
   }
   if (problems.length > 0) throw ConfigError.fromProblems(problems);
-  const raw = config.getProperties() as unknown as Omit<DaemonConfig, 'groups'> & { groups: Record<string, unknown>[] };
-  return { ...raw, groups: raw.groups.map(normalizeGroup) };
+  const raw = config.getProperties() as unknown as Omit<DaemonConfig, 'groups'>;
+  return { ...raw, groups: groups.map((g) => normalizeGroup(g as Record<string, unknown>)) };
+}
+
+/** The error for a config file that cannot be read as text: what is wrong, and where when it is in the content. */
+export function unreadableConfig(file: string, r: FileReadFailure): ConfigError {
+  return new ConfigError(`cannot read config file (${r.reason})`, { file, ...(r.position ?? {}) });
 }
 
 /**

@@ -4,11 +4,12 @@
  * every reload, so all three accept and reject exactly the same things.
  */
 import { dirname, resolve } from 'node:path';
-import { ConfigError, loadConfig } from './load-config.js';
+import { errorMessage } from '../errors.js';
+import { ConfigError, loadConfig, unreadableConfig } from './load-config.js';
 import { FileSet } from './file-set.js';
 import { jsonLocator } from './json-locate.js';
 import { parseVipsFile } from './vips-file.js';
-import { buildSnapshot, type InlineLocator, type Snapshot, type VipsFileReader } from './snapshot.js';
+import { buildSnapshot, type EmptyVipFile, type SettingLocator, type Snapshot, type VipsFileReader } from './snapshot.js';
 
 /** Where the config comes from: the file (if any), the process's flags and environment. */
 export interface ConfigSource {
@@ -33,37 +34,67 @@ export function vipsFilePath(source: ConfigSource, vipsFile: string): string {
 }
 
 /**
+ * VIP file texts of the snapshot in force, by absolute path: what a 0-byte
+ * VIP file is replaced with on a reload (see {@link loadSnapshot}).
+ */
+export type LastGoodVipFiles = ReadonlyMap<string, string>;
+
+/**
  * Reads every file once through `files` (which keeps what was read, even when
  * this throws, so a caller can watch files that are referenced but broken) and
  * validates the whole.
- * @throws {ConfigError} with every problem found, each naming file, line and column.
+ *
+ * A VIP file of 0 bytes is taken as not yet written (the first half of an
+ * in-place write, a failed copy), never as "no VIPs": its text in `lastGood`
+ * is used instead, and with none (at startup, or a file new to the config) it
+ * gives no VIPs. Either way the snapshot lists it in `source.emptyVipFiles`.
+ * A file that says "no VIPs" has at least a line (a comment).
+ *
+ * @throws {ConfigError} with every problem found, each naming file, line and column;
+ *   also for an unexpected failure (a bug), so no exception of a load can take the daemon down.
  */
-export function loadSnapshot(source: ConfigSource, files: FileSet = new FileSet()): Snapshot {
+export function loadSnapshot(source: ConfigSource, files: FileSet = new FileSet(), lastGood: LastGoodVipFiles = new Map()): Snapshot {
+  try {
+    return load(source, files, lastGood);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const file = configPath(source);
+    throw new ConfigError(`internal error while loading the config (a bug; please report it): ${errorMessage(err)}`, file === undefined ? {} : { file });
+  }
+}
+
+function load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles): Snapshot {
   const path = configPath(source);
   let text: string | undefined;
   if (path !== undefined) {
     const r = files.read(path);
-    if (!r.ok) throw new ConfigError(`cannot read config file (${r.code})`, { file: source.file! });
+    if (!r.ok) throw unreadableConfig(source.file!, r);
     text = r.text;
   }
   const config = loadConfig({ file: source.file, args: source.args, env: source.env ?? process.env, ...(text === undefined ? {} : { text }) });
 
-  let locateInline: InlineLocator | undefined;
+  let locate: SettingLocator | undefined;
   if (text !== undefined) {
-    const locate = jsonLocator(text);
-    locateInline = (gi, i) => ({ message: '', file: source.file, ...locate(['groups', gi, 'vips', i]) });
+    const locateText = jsonLocator(text);
+    locate = (setting) => ({ file: source.file!, ...locateText(setting) });
   }
+  const emptyVipFiles: EmptyVipFile[] = [];
+  const vipFileTexts = new Map<string, string>();
   const readVipsFile: VipsFileReader = (group, into) => {
     const vipsPath = vipsFilePath(source, group.vipsFile!);
     const r = files.read(vipsPath);
-    if (!r.ok) {
-      const why = r.code === 'ENOENT' ? 'it does not exist' : `${r.code}`;
-      throw new ConfigError(`cannot read the VIP file of group "${group.name}" (${why})`, { file: vipsPath });
+    if (!r.ok) throw new ConfigError(`cannot read the VIP file of group "${group.name}" (${r.reason})`, { file: vipsPath, ...(r.position ?? {}) });
+    let vipsText = r.text;
+    if (r.size === 0) {
+      const kept = lastGood.get(vipsPath);
+      emptyVipFiles.push({ file: vipsPath, group: group.name, kept: kept !== undefined });
+      vipsText = kept ?? '';
     }
-    const parsed = parseVipsFile(r.text, vipsPath, into);
+    if (vipsText !== '') vipFileTexts.set(vipsPath, vipsText);
+    const parsed = parseVipsFile(vipsText, vipsPath, into);
     if (parsed.problems.length > 0) throw ConfigError.fromProblems(parsed.problems);
   };
-  const snapshot = buildSnapshot(config, readVipsFile, locateInline);
-  snapshot.source = { hash: files.hash(), paths: files.paths() };
+  const snapshot = buildSnapshot(config, readVipsFile, locate);
+  snapshot.source = { hash: files.hash(), paths: files.paths(), emptyVipFiles, vipFileTexts };
   return snapshot;
 }

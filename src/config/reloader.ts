@@ -4,21 +4,23 @@
  *
  * A reload (file watch, SIGHUP, or `vip-arpctl reload`) reads every file once,
  * validates the whole (loadSnapshot: config, environment, flags, every VIP
- * file, duplicates), and only then applies it with `daemon.apply` — a diff
+ * file, duplicates) on a worker thread (load-in-worker.ts), so the responder
+ * keeps answering meanwhile, and only then applies it with `daemon.apply` — a diff
  * whose VIP-table swap is one assignment, so a VIP in both the old and new
  * set is never unanswered. Anything invalid is not applied at all: the last
  * good snapshot stays, the error (with file:line:column) is logged and kept
  * for `status`. Content identical to what is applied is not applied again.
+ * Reloads do not overlap: one asked for while another runs follows it.
  */
 import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
 import { VipArpdError } from '../errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
-import { FileSet } from './file-set.js';
-import { configPath, loadSnapshot, type ConfigSource } from './load-snapshot.js';
+import { configPath, type ConfigSource } from './load-snapshot.js';
+import { loadIfSmall, loadInWorker, readApplied, type UnterminatedFile, type WorkerLoad, type WorkerLoadRequest, type WorkerLoadResult } from './load-in-worker.js';
+import type { EmptyVipFile } from './snapshot.js';
 import { ConfigWatcher } from './watcher.js';
 import { countVips } from '../vips/vip-table.js';
-
 
 /**
  * A reload of this many VIPs leaves tens of MB of garbage (the old table, the
@@ -35,14 +37,23 @@ function collectGarbageSoon(): void {
 }
 
 /**
- * A VIP file that is empty or whose last line has no newline, and that was
- * written less than this long ago, is taken to be half-written (a writer that
- * truncated, or is between two write(2) calls) and re-read once it has been
- * quiet this long. Longer than a writer's
+ * A VIP file whose last line has no newline, and that was written less than
+ * this long ago, is taken to be half-written (a writer between two write(2)
+ * calls) and re-read once it has been quiet this long. (An empty one is not
+ * yet written at all: load-snapshot.ts keeps its last good content.) Longer than a writer's
  * pause between two buffered writes, short enough that a hand-edited file
  * saved without a final newline is still picked up promptly.
  */
 export const HALF_WRITE_SETTLE_MS = 1000;
+
+/**
+ * Configs whose files total at most this many bytes are reloaded on the
+ * event loop: they load in a few milliseconds (a handful of groups, VIP files
+ * of a few thousand lines), while starting a worker costs 100-500 ms of
+ * latency on a loaded machine, which made quick successive edits coalesce.
+ * Anything larger goes to the worker (docs/benchmarks.md).
+ */
+export const SMALL_RELOAD_BYTES = 64 * 1024;
 
 export type ReloadTrigger = 'watch' | 'signal' | 'control' | 'start' | 'settle';
 
@@ -68,6 +79,12 @@ export interface ConfigStatus {
   reloads: number;
   /** a half-written file being waited for, if any */
   pending: string | null;
+  /**
+   * VIP files that were 0 bytes at the last load: taken as not yet written,
+   * their last good content stays in force (`kept`), or, with none (empty
+   * since start), they give no VIPs. A file meaning "no VIPs" has a line, e.g. a comment.
+   */
+  emptyVipFiles: EmptyVipFile[];
   watching: string[];
 }
 
@@ -75,6 +92,8 @@ export interface ConfigReloaderOptions extends ConfigSource {
   log: Logger;
   /** handle SIGHUP (default true; tests that run several daemons in one process turn it off) */
   sighup?: boolean;
+  /** runs one load too big for the event loop (default: on a worker thread; tests may run it in-thread) */
+  load?: (req: WorkerLoadRequest) => WorkerLoad;
 }
 
 export class ConfigReloader implements DaemonFeature {
@@ -86,6 +105,8 @@ export class ConfigReloader implements DaemonFeature {
   private watchSettings = '';
   private appliedHash: string | undefined;
   private appliedPaths: string[] = [];
+  /** hash of the files last rejected */
+  private rejectedHash: string | undefined;
   private loadedAt = Date.now();
   private lastError: string | null = null;
   private lastErrorAt: number | null = null;
@@ -93,6 +114,10 @@ export class ConfigReloader implements DaemonFeature {
   private reloads = 0;
   private pending: string | null = null;
   private settleTimer: NodeJS.Timeout | undefined;
+  /** the load running on a worker, if any */
+  private inFlight: WorkerLoad | undefined;
+  /** the reload asked for while one runs: it starts when that one ends */
+  private next: { trigger: ReloadTrigger; result: Promise<ReloadResult> } | undefined;
   private readonly onSighup = (): void => void this.reload('signal');
 
   constructor(opts: ConfigReloaderOptions) {
@@ -105,11 +130,12 @@ export class ConfigReloader implements DaemonFeature {
     const source = daemon.snapshot.source;
     this.appliedHash = source?.hash;
     this.appliedPaths = source?.paths ?? [];
+    this.warnEmptyVipFiles(source?.emptyVipFiles ?? []);
     daemon.commands.register('reload', {
       usage: 'reload',
       summary: 're-read the config and VIP files now; applied only if all of it is valid',
-      handler: () => {
-        const r = this.reload('control');
+      handler: async () => {
+        const r = await this.reload('control');
         if (r.status === 'invalid') {
           throw new VipArpdError('EINVALIDCONFIG', `${r.error}\nnot applied: generation ${r.generation} stays in force`);
         }
@@ -119,8 +145,10 @@ export class ConfigReloader implements DaemonFeature {
     daemon.commands.addStatusSection('config', () => this.status());
     if (this.opts.sighup !== false) process.on('SIGHUP', this.onSighup);
     this.syncWatcher();
-    // The files may have changed between the startup read and now.
-    if (this.appliedHash !== undefined) this.reload('start');
+    // The files may have changed between the startup read and now. Checked
+    // here, in one read (never blocking: read-text-file.ts), so an unchanged
+    // start costs no worker and no reload events.
+    if (this.appliedHash !== undefined && !readApplied({ hash: this.appliedHash, paths: this.appliedPaths }).unchanged) void this.reload('start');
   }
 
   stop(): void {
@@ -130,6 +158,7 @@ export class ConfigReloader implements DaemonFeature {
     clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
     this.daemon = undefined;
+    this.inFlight?.cancel();
   }
 
   /** The `config` status section. */
@@ -143,21 +172,50 @@ export class ConfigReloader implements DaemonFeature {
       reloadFailures: this.reloadFailures,
       reloads: this.reloads,
       pending: this.pending,
+      emptyVipFiles: this.daemon?.snapshot.source?.emptyVipFiles ?? [],
       watching: this.watcher === undefined ? [] : this.appliedPaths,
     };
   }
 
   /**
-   * Reads, validates and (if valid and changed) applies the config. Never
-   * throws for a bad config: the result says what happened.
-   * @param prefetched the files as the watcher read and hashed them
+   * Reads and validates the config off the event loop and, if valid and
+   * changed, applies it. Never rejects for a bad config: the result says
+   * what happened. A reload asked for while one runs starts when it ends
+   * (several such requests share that one).
    */
-  reload(trigger: ReloadTrigger, prefetched?: FileSet): ReloadResult {
+  reload(trigger: ReloadTrigger): Promise<ReloadResult> {
+    if (this.daemon === undefined) return Promise.reject(new Error('the config reloader is not started'));
+    if (this.inFlight === undefined) return this.run(trigger);
+    this.next ??= { trigger, result: this.afterCurrent().then(() => this.run(trigger)) };
+    return this.next.result;
+  }
+
+  private async afterCurrent(): Promise<void> {
+    await this.inFlight?.result;
+    this.next = undefined;
+  }
+
+  private async run(trigger: ReloadTrigger): Promise<ReloadResult> {
     const daemon = this.daemon;
     if (daemon === undefined) throw new Error('the config reloader is not started');
     const t0 = performance.now();
     daemon.emit('reload-started');
-    const result = this.tryReload(daemon, trigger, prefetched);
+    const req: WorkerLoadRequest = {
+      source: { file: this.opts.file, args: this.opts.args, ...(this.opts.env === undefined ? {} : { env: this.opts.env }) },
+      ...(this.appliedHash === undefined ? {} : { applied: { hash: this.appliedHash, paths: this.appliedPaths } }),
+      lastGood: daemon.snapshot.source?.vipFileTexts ?? new Map(),
+    };
+    const small = loadIfSmall(req, SMALL_RELOAD_BYTES);
+    const load = small !== undefined ? { result: Promise.resolve(small), cancel() {} } : (this.opts.load ?? loadInWorker)(req);
+    this.inFlight = load;
+    let loaded: WorkerLoadResult;
+    try {
+      loaded = await load.result;
+    } finally {
+      this.inFlight = undefined;
+    }
+    if (this.daemon !== daemon) return { status: 'deferred', generation: daemon.generation, reason: 'the daemon is stopping' };
+    const result = this.finish(daemon, trigger, loaded);
     daemon.emit('reload-finished', result.status === 'invalid' ? { ok: false, generation: result.generation, error: result.error } : { ok: true, generation: result.generation });
     if (result.status === 'applied') {
       result.durationMs = Math.round((performance.now() - t0) * 10) / 10;
@@ -166,35 +224,32 @@ export class ConfigReloader implements DaemonFeature {
     return result;
   }
 
-  private tryReload(daemon: Daemon, trigger: ReloadTrigger, prefetched: FileSet | undefined): ReloadResult {
+  private finish(daemon: Daemon, trigger: ReloadTrigger, loaded: WorkerLoadResult): ReloadResult {
     const generation = daemon.generation;
-    if (this.appliedHash !== undefined) {
-      const known = prefetched ?? readAll(this.appliedPaths);
-      if (known.hash() === this.appliedHash) {
-        this.settled();
-        this.log.debug({ trigger }, 'config files unchanged');
-        return { status: 'unchanged', generation };
-      }
-      prefetched = known;
+    if (loaded.kind === 'unchanged') {
+      this.settled();
+      this.log.debug({ trigger }, 'config files unchanged');
+      return { status: 'unchanged', generation };
     }
-    const files = new FileSet(prefetched);
-    let snapshot;
-    try {
-      snapshot = loadSnapshot(this.opts, files);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      const deferred = this.deferIfHalfWritten(files, generation);
-      if (deferred !== undefined) return deferred;
-      this.watchAlso(files.paths());
+    const deferred = this.deferIfHalfWritten(loaded.unterminated, generation);
+    if (deferred !== undefined) return deferred;
+    if (loaded.kind === 'invalid') {
+      this.watchAlso(loaded.paths);
+      const err = ConfigError.fromProblems(loaded.problems);
+      // The watcher seeing the bytes already rejected (its own event for an edit
+      // a SIGHUP or vip-arpctl reload just tried) is no second failure.
+      if (trigger === 'watch' && loaded.hash !== undefined && loaded.hash === this.rejectedHash) {
+        return { status: 'invalid', generation, error: err.message, problems: err.problems };
+      }
+      this.rejectedHash = loaded.hash;
       return this.reject(err, trigger, generation);
     }
-    const deferred = this.deferIfHalfWritten(files, generation);
-    if (deferred !== undefined) return deferred;
+    const snapshot = loaded.snapshot;
     if (snapshot.source!.hash === this.appliedHash) {
       this.settled();
       return { status: 'unchanged', generation };
     }
-
+    this.warnEmptyVipFiles(snapshot.source!.emptyVipFiles);
     const applied = daemon.apply(snapshot);
     this.appliedHash = snapshot.source!.hash;
     this.appliedPaths = snapshot.source!.paths;
@@ -205,6 +260,17 @@ export class ConfigReloader implements DaemonFeature {
     const vips = snapshot.groups.reduce((n, g) => n + g.vips.length, 0);
     if (vips >= LARGE_SNAPSHOT_VIPS) collectGarbageSoon();
     return { status: 'applied', generation: applied.generation, added: countVips(applied.added), removed: countVips(applied.removed), vips, durationMs: 0 };
+  }
+
+  private warnEmptyVipFiles(files: readonly EmptyVipFile[]): void {
+    for (const e of files) {
+      this.log.warn(
+        { file: e.file, group: e.group, kept: e.kept },
+        e.kept
+          ? 'VIP file is empty (0 bytes): taken as not yet written, its last good content stays in force; write a comment line to mean "no VIPs"'
+          : 'VIP file is empty (0 bytes), taken as not yet written: its group has no VIPs from it until it is',
+      );
+    }
   }
 
   private reject(err: ConfigError, trigger: ReloadTrigger, generation: number): ReloadResult {
@@ -233,22 +299,16 @@ export class ConfigReloader implements DaemonFeature {
    * ago is most likely still being written: wait for it instead of applying
    * (or rejecting) half of it.
    */
-  private deferIfHalfWritten(files: FileSet, generation: number): ReloadResult | undefined {
-    const config = configPath(this.opts);
+  private deferIfHalfWritten(unterminated: readonly UnterminatedFile[], generation: number): ReloadResult | undefined {
     const now = Date.now();
-    for (const path of files.paths()) {
-      if (path === config) continue;
-      const r = files.read(path);
-      // An empty file is also suspect: in-place writers truncate first.
-      if (!r.ok || (r.text !== '' && r.text.endsWith('\n'))) continue;
-      const quietMs = now - r.mtimeMs;
+    for (const { path, mtimeMs } of unterminated) {
+      const quietMs = now - mtimeMs;
       if (quietMs >= HALF_WRITE_SETTLE_MS) continue;
-      const what = r.text === '' ? 'is empty' : 'has no newline after its last line';
-      this.pending = `${path}: ${what} and changed ${Math.round(quietMs)} ms ago; waiting for the writer to finish`;
+      this.pending = `${path}: has no newline after its last line and changed ${Math.round(quietMs)} ms ago; waiting for the writer to finish`;
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => {
         this.settleTimer = undefined;
-        if (this.daemon !== undefined) this.reload('settle');
+        if (this.daemon !== undefined) void this.reload('settle');
       }, HALF_WRITE_SETTLE_MS - quietMs + 10);
       this.log.info({ file: path }, 'VIP file looks half-written; waiting before reloading');
       return { status: 'deferred', generation, reason: this.pending };
@@ -262,7 +322,7 @@ export class ConfigReloader implements DaemonFeature {
     const { enabled, debounceMs } = daemon.config.watch;
     const settings = `${enabled}/${debounceMs}`;
     if (this.watcher !== undefined && settings === this.watchSettings) {
-      this.watcher.setPaths(this.appliedPaths, this.appliedHash);
+      this.watcher.setPaths(this.appliedPaths);
       return;
     }
     this.watcher?.stop();
@@ -272,8 +332,7 @@ export class ConfigReloader implements DaemonFeature {
     this.watcher = new ConfigWatcher({
       paths: this.appliedPaths,
       debounceMs,
-      ...(this.appliedHash === undefined ? {} : { baselineHash: this.appliedHash }),
-      onChange: (files) => void this.reload('watch', files),
+      onChange: () => void this.reload('watch'),
       log: this.log,
     });
     this.watcher.start();
@@ -283,10 +342,4 @@ export class ConfigReloader implements DaemonFeature {
   private watchAlso(paths: string[]): void {
     this.watcher?.setPaths([...this.appliedPaths, ...paths]);
   }
-}
-
-function readAll(paths: readonly string[]): FileSet {
-  const files = new FileSet();
-  for (const p of paths) files.read(p);
-  return files;
 }

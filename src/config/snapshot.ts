@@ -5,7 +5,7 @@
 import { ConfigError, type ConfigProblem, type DaemonConfig } from './load-config.js';
 import type { GroupConfig } from './group-config.js';
 import { expandVipEntries, parseVipEntry } from '../vips/vip-spec.js';
-import { VipEntryList } from '../vips/vip-entry-list.js';
+import { VipEntryList, type EntryPosition } from '../vips/vip-entry-list.js';
 import { MAX_GROUPS_PER_INTERFACE } from '../vips/vip-table.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 
@@ -15,12 +15,24 @@ export interface GroupSnapshot {
   vips: Uint32Array;
 }
 
+/** A VIP file that was 0 bytes when the snapshot was loaded (load-snapshot.ts). */
+export interface EmptyVipFile {
+  file: string;
+  group: string;
+  /** true: its last good content was used; false: there was none, so it gave no VIPs */
+  kept: boolean;
+}
+
 /** Where a snapshot was read from, so a reloader can tell what changed and what to watch. */
 export interface SnapshotSource {
   /** sha256 of every file read (file-set.ts) */
   hash: string;
   /** absolute paths of the config file and every VIP file read */
   paths: string[];
+  /** VIP files that were empty, taken as not yet written */
+  emptyVipFiles: EmptyVipFile[];
+  /** text of every VIP file used (absolute path → text), the next reload's stand-in for a file found empty */
+  vipFileTexts: Map<string, string>;
 }
 
 export interface Snapshot {
@@ -36,20 +48,38 @@ export interface Snapshot {
  */
 export type VipsFileReader = (group: GroupConfig, into: VipEntryList) => void;
 
-/** Where inline entry `vips[index]` of group `groupIndex` is written, when known. */
-export type InlineLocator = (groupIndex: number, index: number) => ConfigProblem | undefined;
+/**
+ * Where a setting (`['groups', 3, 'vips', 7]`) is written in the config file,
+ * when known. Only called to place an error, so a valid config never pays for
+ * locating anything.
+ */
+export type SettingLocator = (path: Array<string | number>) => EntryPosition | undefined;
 
 /** Duplicates listed in one error before "and N more": enough to see the pattern. */
 const MAX_DUPLICATES_LISTED = 20;
 
-function inlineEntries(group: GroupConfig, groupIndex: number, locate: InlineLocator | undefined): VipEntryList {
-  const list = new VipEntryList(group.vips.length);
+/**
+ * Every group's entries, in one list (one set of columns for the whole config
+ * instead of six typed arrays per group): group `gi` has entries
+ * [start[gi], start[gi + 1]), its inline ones first, so entry start[gi] + i is
+ * its `vips[i]`.
+ */
+interface ConfigEntries {
+  list: VipEntryList;
+  start: number[];
+}
+
+/**
+ * Appends the group's inline entries, with no position: {@link entryPosition}
+ * finds it when an error needs it.
+ */
+function addInlineEntries(list: VipEntryList, group: GroupConfig, groupIndex: number, locate: SettingLocator | undefined): void {
+  list.reserve(list.count + group.vips.length);
   group.vips.forEach((text, i) => {
     const r = parseVipEntry(text);
-    if (!r.ok) throw new ConfigError(`group "${group.name}": ${r.message}`);
-    list.push(r.entry.exclude, r.entry.first, r.entry.last, locate?.(groupIndex, i));
+    if (!r.ok) throw new ConfigError(`group "${group.name}": ${r.message}`, locate?.(['groups', groupIndex, 'vips', i]) ?? {});
+    list.push(r.entry.exclude, r.entry.first, r.entry.last);
   });
-  return list;
 }
 
 /**
@@ -58,24 +88,26 @@ function inlineEntries(group: GroupConfig, groupIndex: number, locate: InlineLoc
  * Collects every problem of every group before failing.
  * @throws {ConfigError} listing every bad VIP-file line and every duplicate, each with where it is written.
  */
-export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReader, locate?: InlineLocator): Snapshot {
+export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReader, locate?: SettingLocator): Snapshot {
   const problems: ConfigProblem[] = [];
-  const entriesOf: VipEntryList[] = [];
+  const entries: ConfigEntries = { list: new VipEntryList(), start: [] };
   const groups = config.groups.map((g, gi) => {
-    const entries = inlineEntries(g, gi, locate);
+    const from = entries.list.count;
+    entries.start.push(from);
+    addInlineEntries(entries.list, g, gi, locate);
     if (g.vipsFile !== undefined) {
       if (readVipsFile === undefined) throw new ConfigError(`group "${g.name}": vipsFile is not supported here`);
       try {
-        readVipsFile(g, entries);
+        readVipsFile(g, entries.list);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
       }
     }
-    entriesOf.push(entries);
-    return { config: g, vips: expandVipEntries(entries) };
+    return { config: g, vips: expandVipEntries(entries.list, from, entries.list.count) };
   });
-  problems.push(...duplicateProblems(groups, entriesOf));
+  entries.start.push(entries.list.count);
+  problems.push(...duplicateProblems(groups, entries, locate));
   if (problems.length > 0) throw ConfigError.fromProblems(problems);
   return { config, groups };
 }
@@ -88,7 +120,7 @@ export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReade
  */
 const GROUP_SLOTS = 2 ** 20;
 
-function duplicateProblems(groups: GroupSnapshot[], entriesOf: VipEntryList[]): ConfigProblem[] {
+function duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, locate: SettingLocator | undefined): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   let more = 0;
   const byIface = new Map<string, number[]>();
@@ -99,7 +131,13 @@ function duplicateProblems(groups: GroupSnapshot[], entriesOf: VipEntryList[]): 
   });
   for (const [iface, members] of byIface) {
     if (members.length > MAX_GROUPS_PER_INTERFACE) {
-      problems.push({ message: `interface ${iface} has ${members.length} groups; at most ${MAX_GROUPS_PER_INTERFACE} groups may share one interface` });
+      const over = members[MAX_GROUPS_PER_INTERFACE]!;
+      problems.push({
+        ...locate?.(['groups', over]),
+        message:
+          `groups[${over}] ("${groups[over]!.config.name}") is group ${MAX_GROUPS_PER_INTERFACE + 1} of ${members.length} on interface ${iface}; ` +
+          `at most ${MAX_GROUPS_PER_INTERFACE} groups may share one interface (merge groups that fail over together)`,
+      });
       continue;
     }
     if (members.length < 2) continue;
@@ -114,7 +152,7 @@ function duplicateProblems(groups: GroupSnapshot[], entriesOf: VipEntryList[]): 
         more++;
         continue;
       }
-      problems.push(duplicateProblem(groups, entriesOf, ip, keys[k - 1]! % GROUP_SLOTS, keys[k]! % GROUP_SLOTS));
+      problems.push(duplicateProblem(groups, entries, locate, ip, keys[k - 1]! % GROUP_SLOTS, keys[k]! % GROUP_SLOTS));
     }
   }
   if (more > 0) problems.push({ message: `${more} more VIPs are in two groups on one interface` });
@@ -122,10 +160,10 @@ function duplicateProblems(groups: GroupSnapshot[], entriesOf: VipEntryList[]): 
 }
 
 /** The error for `ip` in groups `other` (listed first) and `gi`, pointing at both entries. */
-function duplicateProblem(groups: GroupSnapshot[], entriesOf: VipEntryList[], ip: number, other: number, gi: number): ConfigProblem {
+function duplicateProblem(groups: GroupSnapshot[], entries: ConfigEntries, locate: SettingLocator | undefined, ip: number, other: number, gi: number): ConfigProblem {
   const g = groups[gi]!;
-  const first = entriesOf[other]!.findInclusion(ip);
-  const here = entriesOf[gi]!.findInclusion(ip);
+  const first = entryPosition(entries, locate, other, ip);
+  const here = entryPosition(entries, locate, gi, ip);
   const firstAt = first?.file === undefined ? '' : ` (${first.file}:${first.line}${first.column === undefined ? '' : `:${first.column}`})`;
   return {
     file: here?.file,
@@ -135,4 +173,13 @@ function duplicateProblem(groups: GroupSnapshot[], entriesOf: VipEntryList[], ip
       `VIP ${formatIpv4(ip)} is in group "${groups[other]!.config.name}"${firstAt} and group "${g.config.name}" on interface ` +
       `${g.config.interface}; a VIP may belong to one group per interface (remove it from one, or exclude it with "!${formatIpv4(ip)}")`,
   };
+}
+
+/** Where the first entry of group `gi` that includes `ip` is written: its VIP file line, or its place in the config. */
+function entryPosition(entries: ConfigEntries, locate: SettingLocator | undefined, gi: number, ip: number): EntryPosition | undefined {
+  const from = entries.start[gi]!;
+  const i = entries.list.findInclusion(ip, from, entries.start[gi + 1]!);
+  if (i < 0) return undefined;
+  const at = entries.list.positionOf(i);
+  return at.file === undefined ? locate?.(['groups', gi, 'vips', i - from]) : at;
 }

@@ -7,7 +7,7 @@ import type { ConfigStatus } from './reloader.js';
 import { otherFields, type RenderContext } from '../control/generic-format.js';
 import { ago, count, firstLine } from '../control/human-units.js';
 
-const SHOWN: readonly (keyof ConfigStatus)[] = ['file', 'generation', 'loadedAt', 'lastError', 'lastErrorAt', 'reloadFailures', 'reloads', 'pending', 'watching'];
+const SHOWN: readonly (keyof ConfigStatus)[] = ['file', 'generation', 'loadedAt', 'lastError', 'lastErrorAt', 'reloadFailures', 'reloads', 'pending', 'emptyVipFiles', 'watching'];
 
 /** The `config` section, one line (plus any field this version does not know). */
 function renderConfigSection(data: unknown, ctx: RenderContext): string {
@@ -20,6 +20,8 @@ function renderConfigSection(data: unknown, ctx: RenderContext): string {
   ];
   if (c.reloads > 0 || c.reloadFailures > 0) parts.push(`${count(c.reloads, 'reload')} applied, ${c.reloadFailures} failed`);
   if (c.pending !== null) parts.push(`waiting for ${c.pending} to be complete`);
+  const empty = c.emptyVipFiles ?? [];
+  if (empty.length > 0) parts.push(`${count(empty.length, 'empty VIP file')} taken as not yet written (${empty.map((e) => e.file).join(', ')})`);
   const failed = c.lastError === null ? '' : `; ${ctx.style.paint('red', `last reload failed ${ago(c.lastErrorAt, ctx.now)}`)}: ${firstLine(c.lastError)}`;
   const file = c.file === null ? '' : ` ${c.file}`;
   return `config${file}: ${parts.join(', ')}${failed}${otherFields(c, SHOWN, ctx)}`;

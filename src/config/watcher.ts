@@ -17,14 +17,15 @@
  * A watch on the file itself would follow the old inode and go deaf after
  * the first rename.
  *
- * Events are debounced (`debounceMs` of quiet), then the watched files are
- * read once and hashed; only content different from the last seen is
- * reported, so `touch`, a rewrite with the same bytes or a ConfigMap resync
- * does nothing.
+ * Events are debounced (`debounceMs` of quiet), then reported once. The
+ * watcher reads no file: the reload it triggers reads and hashes them on a
+ * worker thread (load-in-worker.ts) and does nothing when the bytes are the
+ * ones applied, so `touch`, a rewrite with the same bytes or a ConfigMap
+ * resync changes nothing, and no file (a FIFO, a 50 MB config) can stall the
+ * event loop here.
  */
 import { watch, statSync, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { FileSet } from './file-set.js';
 import type { Logger } from '../log.js';
 import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
 
@@ -50,10 +51,8 @@ export interface ConfigWatcherOptions {
   /** absolute paths of the files to watch */
   paths: readonly string[];
   debounceMs: number;
-  /** hash (FileSet.hash) of the content already applied, so it is not reported again */
-  baselineHash?: string;
-  /** called with exactly the bytes that were hashed */
-  onChange: (files: FileSet) => void;
+  /** called once per settled burst of events for the watched names */
+  onChange: () => void;
   log?: Logger;
 }
 
@@ -69,7 +68,6 @@ export class ConfigWatcher {
   private readonly dirs = new Map<string, DirWatch>();
   private readonly warnings = new LogRateLimiter({ intervalMs: RETRY_WARNING_MS });
   private paths: string[] = [];
-  private lastHash: string | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private maxWait: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
@@ -79,24 +77,18 @@ export class ConfigWatcher {
 
   constructor(opts: ConfigWatcherOptions) {
     this.opts = opts;
-    this.lastHash = opts.baselineHash;
   }
 
-  /** Starts watching. If no baseline was given, the current content is the baseline. */
+  /** Starts watching. */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.setPaths(this.opts.paths);
-    if (this.lastHash === undefined) this.lastHash = this.readPaths().hash();
   }
 
-  /**
-   * Replaces the watched set (a reload may add or drop VIP files). `hash`, if
-   * given, is the content now known to be applied.
-   */
-  setPaths(paths: readonly string[], hash?: string): void {
+  /** Replaces the watched set (a reload may add or drop VIP files). */
+  setPaths(paths: readonly string[]): void {
     this.paths = [...new Set(paths)];
-    if (hash !== undefined) this.lastHash = hash;
     if (!this.running) return;
     const wanted = new Map<string, Set<string>>();
     for (const p of this.paths) {
@@ -161,14 +153,15 @@ export class ConfigWatcher {
     if (!this.running || this.retry !== undefined) return;
     this.retry = setTimeout(() => {
       this.retry = undefined;
-      this.reopenStale();
-      this.schedule();
+      // A directory that came back may hold changed files; one still missing changes nothing.
+      if (this.reopenStale()) this.schedule();
     }, DIRECTORY_RETRY_MS);
   }
 
-  /** Reopens watches whose directory was missing, deleted or replaced. */
-  private reopenStale(): void {
-    if (!this.running) return;
+  /** Reopens watches whose directory was missing, deleted or replaced; true when one is watched again. */
+  private reopenStale(): boolean {
+    if (!this.running) return false;
+    let reopened = false;
     for (const [dir, w] of this.dirs) {
       let ino: number | undefined;
       try {
@@ -178,8 +171,11 @@ export class ConfigWatcher {
       }
       if (w.watcher !== undefined && ino === w.ino) continue;
       w.watcher?.close();
-      this.dirs.set(dir, this.open(dir, w.names));
+      const fresh = this.open(dir, w.names);
+      this.dirs.set(dir, fresh);
+      if (fresh.watcher !== undefined) reopened = true;
     }
+    return reopened;
   }
 
   private settle(): void {
@@ -188,17 +184,7 @@ export class ConfigWatcher {
     this.debounce = this.maxWait = undefined;
     if (!this.running) return;
     this.reopenStale();
-    const files = this.readPaths();
-    const hash = files.hash();
-    if (hash === this.lastHash) return;
-    this.lastHash = hash;
     this.changes++;
-    this.opts.onChange(files);
-  }
-
-  private readPaths(): FileSet {
-    const files = new FileSet();
-    for (const p of this.paths) files.read(p);
-    return files;
+    this.opts.onChange();
   }
 }

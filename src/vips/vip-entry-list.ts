@@ -84,12 +84,12 @@ export class VipEntryList {
     return { exclude: this.isExclusion(i), first: this.firstOf(i), last: this.lastOf(i), ...this.positionOf(i) };
   }
 
-  /** The first inclusion that names `ip`, if any (to point an error at it). */
-  findInclusion(ip: number): LocatedVipEntry | undefined {
-    for (let i = 0; i < this.count; i++) {
-      if (this.exclude[i] === 0 && this.first[i]! <= ip && ip <= this.last[i]!) return this.at(i);
+  /** Index of the first inclusion in [from, to) that names `ip`, or -1 (to point an error at it). */
+  findInclusion(ip: number, from = 0, to = this.count): number {
+    for (let i = from; i < to; i++) {
+      if (this.exclude[i] === 0 && this.first[i]! <= ip && ip <= this.last[i]!) return i;
     }
-    return undefined;
+    return -1;
   }
 
   private indexOf(file: string | undefined): number {
@@ -101,9 +101,14 @@ export class VipEntryList {
     return this.files.push(file) - 1;
   }
 
-  /** Makes room for `capacity` entries in all (no-op when there is room already). */
-  reserve(capacity: number): void {
-    if (capacity <= this.first.length) return;
+  /**
+   * Makes room for `capacity` entries in all (no-op when there is room
+   * already), at least doubling: one list takes the entries of every group,
+   * one small reservation after another.
+   */
+  reserve(wanted: number): void {
+    if (wanted <= this.first.length) return;
+    const capacity = Math.max(wanted, this.first.length * 2);
     const widen = <T extends Uint32Array | Uint16Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(capacity);
       b.set(a);

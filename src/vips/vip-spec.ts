@@ -77,20 +77,48 @@ export function parseVipEntry(raw: string): VipEntryResult {
  */
 const SPAN = 2 ** 17;
 
-/** The inclusions (or exclusions) of `list`, sorted and merged where they overlap or touch. */
-function mergedRanges(list: VipEntryList, exclusions: boolean): { first: Uint32Array; last: Uint32Array; count: number } {
+/** Merged ranges: `count` of them in `first`/`last`, which may be longer (they are reused). */
+interface Ranges {
+  first: Uint32Array;
+  last: Uint32Array;
+  count: number;
+}
+
+/**
+ * Working arrays of {@link expandVipEntries}, grown as needed and reused: a
+ * config with 65,535 one-VIP groups expands 65,535 lists, and fresh typed
+ * arrays for each (a microsecond apiece, and garbage) took over a second.
+ */
+const SCRATCH_KEPT = 64;
+const scratch = { keys: new Float64Array(SCRATCH_KEPT), inc: ranges(SCRATCH_KEPT), exc: ranges(SCRATCH_KEPT) };
+
+/** Lets go of working arrays grown by a large list (a 3M-entry config would keep 70 MB). */
+function shrinkScratch(): void {
+  if (scratch.keys.length > SCRATCH_KEPT) scratch.keys = new Float64Array(SCRATCH_KEPT);
+  if (scratch.inc.first.length > SCRATCH_KEPT) scratch.inc = ranges(SCRATCH_KEPT);
+  if (scratch.exc.first.length > SCRATCH_KEPT) scratch.exc = ranges(SCRATCH_KEPT);
+}
+
+function ranges(n: number): Ranges {
+  return { first: new Uint32Array(n), last: new Uint32Array(n), count: 0 };
+}
+
+/** The inclusions (or exclusions) of entries [from, to) of `list`, sorted and merged where they overlap or touch, into `out`. */
+function mergedRanges(list: VipEntryList, from: number, to: number, exclusions: boolean, out: Ranges): Ranges {
   let n = 0;
-  for (let i = 0; i < list.count; i++) if (list.isExclusion(i) === exclusions) n++;
-  const keys = new Float64Array(n);
+  for (let i = from; i < to; i++) if (list.isExclusion(i) === exclusions) n++;
+  if (scratch.keys.length < n) scratch.keys = new Float64Array(n * 2);
+  if (out.first.length < n) Object.assign(out, ranges(n * 2));
+  const keys = scratch.keys.subarray(0, n);
   n = 0;
-  for (let i = 0; i < list.count; i++) {
+  for (let i = from; i < to; i++) {
     if (list.isExclusion(i) === exclusions) keys[n++] = list.firstOf(i) * SPAN + (list.lastOf(i) - list.firstOf(i));
   }
-  keys.sort();
-  const first = new Uint32Array(n);
-  const last = new Uint32Array(n);
+  if (n > 1) keys.sort();
+  const { first, last } = out;
   let count = 0;
-  for (const key of keys) {
+  for (let k = 0; k < n; k++) {
+    const key = keys[k]!;
     const start = Math.floor(key / SPAN);
     const end = start + (key % SPAN);
     if (count > 0 && start <= last[count - 1]! + 1) {
@@ -100,19 +128,21 @@ function mergedRanges(list: VipEntryList, exclusions: boolean): { first: Uint32A
       last[count++] = end;
     }
   }
-  return { first, last, count };
+  out.count = count;
+  return out;
 }
 
 /**
- * Expands entries to the set of addresses they name: every inclusion, minus
- * every exclusion (exclusions win regardless of order, like a firewall's
- * deny list). Returns addresses in ascending order, without duplicates, in a
- * Uint32Array (4 bytes per VIP, outside the JS heap). Works on merged ranges,
- * so overlapping entries cost one sort and no per-address set.
+ * Expands entries [from, to) of `list` (default: all) to the set of
+ * addresses they name: every inclusion, minus every exclusion (exclusions win
+ * regardless of order, like a firewall's deny list). Returns addresses in
+ * ascending order, without duplicates, in a Uint32Array of its own (4 bytes
+ * per VIP, outside the JS heap). Works on merged ranges, so overlapping
+ * entries cost one sort and no per-address set.
  */
-export function expandVipEntries(list: VipEntryList): Uint32Array {
-  const inc = mergedRanges(list, false);
-  const exc = mergedRanges(list, true);
+export function expandVipEntries(list: VipEntryList, from = 0, to = list.count): Uint32Array {
+  const inc = mergedRanges(list, from, to, false, scratch.inc);
+  const exc = mergedRanges(list, from, to, true, scratch.exc);
   let total = 0;
   for (let r = 0; r < inc.count; r++) total += inc.last[r]! - inc.first[r]! + 1;
   const out = new Uint32Array(total);
@@ -131,5 +161,6 @@ export function expandVipEntries(list: VipEntryList): Uint32Array {
       for (; ip <= end; ip++) out[n++] = ip;
     }
   }
+  shrinkScratch();
   return n === total ? out : out.slice(0, n);
 }

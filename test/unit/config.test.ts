@@ -1,6 +1,7 @@
 // loadSnapshot (config file + env + flags + VIP files) against every kind of
 // bad input: each error must name the file, line and column to fix.
 import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/load-config.js';
@@ -10,7 +11,7 @@ import { formatIpv4 } from '../../src/wire/ipv4.js';
 import { tempDir } from '../e2e/lab.js';
 
 /** Writes `files` (name → text) into a fresh dir and loads `config.json` from it. */
-function load(t: Test, files: Record<string, string>, opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
+function load(t: Test, files: Record<string, string | Buffer>, opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
   const dir = tempDir(t, 'vip-arpd-config-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -26,7 +27,7 @@ const g = (extra: Record<string, unknown> = {}) => ({ name: 'web', interface: 'e
 
 interface BadCase {
   desc: string;
-  files: Record<string, string>;
+  files: Record<string, string | Buffer>;
   env?: NodeJS.ProcessEnv;
   args?: string[];
   /** every problem, in order: file (relative, or '' for none), line, column, message */
@@ -149,6 +150,46 @@ const bad: BadCase[] = [
     want: [{ file: '', message: /log\.level: .*\(from flag --log-level\)/ }],
   },
   {
+    desc: 'a value nested 5,000 deep (jsonc-parser overflowed its stack) at the bracket past the limit',
+    files: { 'config.json': `{\n  "junk": ${'['.repeat(5000)}${']'.repeat(5000)}\n}` },
+    want: [{ file: 'config.json', line: 2, column: 11 + 63, message: /^JSON syntax error: nested more than 64 levels deep \("\{" and "\["\); a vip-arpd config needs at most 4$/ }],
+  },
+  {
+    desc: 'a group holding a value nested 20,000 deep',
+    files: { 'config.json': `{"groups": [{"name": "web", "interface": "eth0", "vips": [], "x": ${'['.repeat(20000)}${']'.repeat(20000)}}]}` },
+    want: [{ file: 'config.json', line: 1, message: /nested more than 64 levels deep/ }],
+  },
+  {
+    desc: 'binary garbage: the first byte that is not UTF-8, with its place',
+    files: { 'config.json': Buffer.concat([Buffer.from('{\n  "log": '), Buffer.from([0xff, 0xfe, 0x00, 0x01])]) },
+    want: [{ file: 'config.json', line: 2, column: 10, message: /^cannot read config file \(byte 0xff is not UTF-8 text: is this a binary file\?\)$/ }],
+  },
+  {
+    desc: 'a NUL character, with its place',
+    files: { 'config.json': '{"log":\n\0}' },
+    want: [{ file: 'config.json', line: 2, column: 1, message: /a NUL character: is this a binary file\?/ }],
+  },
+  {
+    desc: 'a token V8 names without a position, with its place',
+    files: { 'config.json': '{\n  "log": x\n}' },
+    want: [{ file: 'config.json', line: 2, column: 10, message: /^JSON syntax error: unexpected "x"$/ }],
+  },
+  {
+    desc: 'a binary VIP file, at its first bad byte',
+    files: { 'config.json': json({ groups: [g({ vipsFile: 'web.vips' })] }), 'web.vips': Buffer.from([0x31, 0x0a, 0xc3, 0x28]) },
+    want: [{ file: 'web.vips', line: 2, column: 1, message: /cannot read the VIP file of group "web" \(byte 0xc3 is not UTF-8 text/ }],
+  },
+  {
+    desc: 'a VIP file that is a directory, named as such',
+    files: { 'config.json': json({ groups: [g({ vipsFile: 'vips.d' })] }), 'vips.d/x': '' },
+    want: [{ file: 'vips.d', message: /cannot read the VIP file of group "web" \(it is a directory, not a regular file; refusing to open it\)/ }],
+  },
+  {
+    desc: 'more groups on one interface than the table numbers, at the first one too many',
+    files: { 'config.json': json({ groups: Array.from({ length: 65536 }, (_, i) => ({ name: `g${i}`, interface: 'eth0', vips: [] })) }) },
+    want: [{ file: 'config.json', line: 3 + 65535 * 5, column: 5, message: /^groups\[65535\] \("g65535"\) is group 65536 of 65536 on interface eth0; at most 65535 groups may share one interface/ }],
+  },
+  {
     desc: 'many problems at once, all reported',
     files: { 'config.json': json({ groups: [g({ mac: 'x' }), g({ name: 'b c' })], log: { level: 'x' } }), 'unused.vips': '' },
     want: [
@@ -174,6 +215,28 @@ for (const c of bad) {
     t.match(err.message.split('\n').length, c.want.length, 'one message line per problem');
   });
 }
+
+t.test('loadSnapshot accepts a UTF-8 byte order mark before the config (and a VIP file)', async (t) => {
+  const { run } = load(t, { 'config.json': `\ufeff${json({ groups: [g({ vipsFile: 'web.vips' })] })}`, 'web.vips': '\ufeff198.51.100.8\n' });
+  t.same(Array.from(run().groups[0]!.vips, formatIpv4), ['198.51.100.7', '198.51.100.8']);
+});
+
+t.test('loadSnapshot refuses a FIFO at once, without waiting for a writer', async (t) => {
+  const { dir, run } = load(t, { 'config.json': json({ groups: [g({ vipsFile: 'web.vips' })] }) });
+  execFileSync('mkfifo', [join(dir, 'web.vips')]);
+  t.throws(run, { message: `${join(dir, 'web.vips')}: cannot read the VIP file of group "web" (it is a FIFO (named pipe), not a regular file; refusing to open it)` });
+});
+
+t.test('loadSnapshot takes a 0-byte VIP file as not yet written: no VIPs from it at start, and says so', async (t) => {
+  const { dir, run } = load(t, { 'config.json': json({ groups: [g({ vipsFile: 'web.vips' })] }), 'web.vips': '' });
+  const s = run();
+  t.same(Array.from(s.groups[0]!.vips, formatIpv4), ['198.51.100.7'], 'the inline VIPs only');
+  t.same(s.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: false }]);
+  t.same(effectiveConfig(s).emptyVipFiles, [join(dir, 'web.vips')], '--check-config lists it');
+  const kept = loadSnapshot({ file: join(dir, 'config.json'), args: [], env: {} }, undefined, new Map([[join(dir, 'web.vips'), '198.51.100.9\n']]));
+  t.same(Array.from(kept.groups[0]!.vips, formatIpv4), ['198.51.100.7', '198.51.100.9'], 'with a last good text, that text stands in');
+  t.same(kept.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: true }]);
+});
 
 t.test('loadSnapshot accepts the same VIP in two groups on different interfaces', async (t) => {
   const { run } = load(t, { 'config.json': json({ groups: [g(), g({ name: 'lan2', interface: 'eth1' })] }) });

@@ -49,6 +49,6 @@ t.test('apply reports per group what it gained and lost, and swaps the table', a
 
 t.test('a snapshot with more groups on one interface than the table can number is rejected whole', async (t) => {
   const groups = Array.from({ length: MAX_GROUPS_PER_INTERFACE + 1 }, (_, i) => ({ name: `g${i}`, interface: 'eth0', vips: [] }));
-  t.throws(() => snapshotOf(configWith(groups)), { name: 'ConfigError', message: /interface eth0 has 65536 groups; at most 65535/ });
+  t.throws(() => snapshotOf(configWith(groups)), { name: 'ConfigError', message: /groups\[65535\] \("g65535"\) is group 65536 of 65536 on interface eth0; at most 65535 groups may share one interface/ });
   t.doesNotThrow(() => snapshotOf(configWith(groups.slice(1))), '65535 is fine');
 });

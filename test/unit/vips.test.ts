@@ -164,7 +164,8 @@ t.test('VipEntryList keeps positions and grows past its capacity', async (t) => 
   t.equal(list.count, 1000);
   t.same(list.at(0), { exclude: false, first: 0, last: 1 }, 'no position when none was given');
   t.same(list.at(999), { exclude: true, first: 999, last: 1000, file: 'b.vips', line: 999, column: 3 });
-  t.same(list.findInclusion(3), { exclude: false, first: 2, last: 3, file: 'a.vips', line: 2, column: 3 }, 'first inclusion, exclusions skipped');
+  t.same(list.at(list.findInclusion(3)), { exclude: false, first: 2, last: 3, file: 'a.vips', line: 2, column: 3 }, 'first inclusion, exclusions skipped');
+  t.equal(list.findInclusion(5000), -1, 'none');
   const wide = new VipEntryList(1);
   wide.push(false, 1, 1, { file: 'c.vips', line: 1, column: 70_000 });
   t.same(wide.at(0), { exclude: false, first: 1, last: 1, file: 'c.vips', line: 1 }, 'a column past 65535 is not kept');

@@ -1,11 +1,11 @@
 // ConfigWatcher against real files in temp dirs: every way tools change a
-// file is noticed once, unchanged content is not reported, stop() stops.
+// file is noticed once, other files are ignored, stop() stops. (Whether the
+// content changed is the reload's question: config-reloader.test.ts.)
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigWatcher } from '../../src/config/watcher.js';
-import type { FileSet } from '../../src/config/file-set.js';
 import { sleep, tempDir } from '../e2e/lab.js';
 
 const DEBOUNCE_MS = 50;
@@ -13,15 +13,12 @@ const DEBOUNCE_MS = 50;
 const SETTLE_MS = DEBOUNCE_MS * 8;
 
 function watched(t: Test, paths: string[]) {
-  const seen: FileSet[] = [];
-  const w = new ConfigWatcher({ paths, debounceMs: DEBOUNCE_MS, onChange: (f) => seen.push(f) });
+  /** when each change was reported */
+  const seen: number[] = [];
+  const w = new ConfigWatcher({ paths, debounceMs: DEBOUNCE_MS, onChange: () => void seen.push(Date.now()) });
   w.start();
   t.teardown(() => w.stop());
-  const text = (i: number, path = paths[0]!): string | undefined => {
-    const r = seen[i]?.read(path);
-    return r?.ok ? r.text : undefined;
-  };
-  return { w, seen, text };
+  return { w, seen };
 }
 
 interface WriteStyle {
@@ -84,43 +81,41 @@ for (const style of styles) {
     const dir = tempDir(t, 'vip-arpd-watch-');
     const path = style.setup(dir);
     if (style.desc !== 'a Kubernetes ConfigMap symlink swap') writeFileSync(path, '198.51.100.1\n');
-    const { seen, text } = watched(t, [path]);
+    const { seen } = watched(t, [path]);
     await style.write(dir, path, '198.51.100.2\n');
     await sleep(SETTLE_MS);
     t.equal(seen.length, 1, 'one change after the debounce');
-    t.equal(text(0), '198.51.100.2\n', 'the new content, read once');
     await style.write(dir, path, '198.51.100.3\n');
     await sleep(SETTLE_MS);
     t.equal(seen.length, 2, 'a second write is a second change');
-    t.equal(text(1), '198.51.100.3\n');
   });
 }
 
-t.test('ConfigWatcher ignores unchanged content and other files in the directory', async (t) => {
+t.test('ConfigWatcher ignores other files in the directory', async (t) => {
   const dir = tempDir(t, 'vip-arpd-watch-');
   const path = join(dir, 'web.vips');
   writeFileSync(path, '198.51.100.1\n');
   const { seen } = watched(t, [path]);
-  writeFileSync(path, '198.51.100.1\n');
-  utimesSync(path, new Date(), new Date());
-  execFileSync('sed', ['-i', 's/x/x/', path]);
   writeFileSync(join(dir, 'other.txt'), 'noise');
+  utimesSync(join(dir, 'other.txt'), new Date(), new Date());
   await sleep(SETTLE_MS);
-  t.equal(seen.length, 0, 'same bytes, touch, a no-op sed -i and a neighbour file change nothing');
+  t.equal(seen.length, 0, 'a neighbour file changes nothing');
 });
 
 t.test('ConfigWatcher debounces a burst of writes into one change', async (t) => {
   const dir = tempDir(t, 'vip-arpd-watch-');
   const path = join(dir, 'web.vips');
   writeFileSync(path, '198.51.100.1\n');
-  const { seen, text } = watched(t, [path]);
+  const { seen } = watched(t, [path]);
+  let lastWrite = 0;
   for (let i = 0; i < 5; i++) {
     writeFileSync(path, `198.51.100.${10 + i}\n`);
+    lastWrite = Date.now();
     await sleep(DEBOUNCE_MS / 5);
   }
   await sleep(SETTLE_MS);
   t.equal(seen.length, 1);
-  t.equal(text(0), '198.51.100.14\n', 'the last write');
+  t.ok(seen[0]! >= lastWrite, 'reported after the last write');
 });
 
 t.test('ConfigWatcher reports a deleted file (so the reload can reject it), then its return', async (t) => {
@@ -131,7 +126,6 @@ t.test('ConfigWatcher reports a deleted file (so the reload can reject it), then
   unlinkSync(path);
   await sleep(SETTLE_MS);
   t.equal(seen.length, 1);
-  t.match(seen[0]!.read(path), { ok: false, code: 'ENOENT' });
   writeFileSync(path, '198.51.100.1\n');
   await sleep(SETTLE_MS);
   t.equal(seen.length, 2, 'recreated with the old content: still a change from "missing"');
@@ -155,7 +149,6 @@ t.test('ConfigWatcher watches several files in several directories, and new path
   writeFileSync(c, '198.51.100.2\n');
   await sleep(SETTLE_MS + 1200);
   t.equal(seen.length, 2, 'a directory created later is picked up (retry)');
-  t.match(seen[1]!.read(c), { ok: true, text: '198.51.100.2\n' });
 });
 
 t.test('ConfigWatcher.stop() stops: no change is reported afterwards', async (t) => {
@@ -170,4 +163,11 @@ t.test('ConfigWatcher.stop() stops: no change is reported afterwards', async (t)
   t.equal(seen.length, 0, 'not even the change made before stop() returned');
   w.stop();
   t.pass('stop() twice is fine');
+});
+
+t.test('ConfigWatcher does not report a directory that stays missing at every retry', async (t) => {
+  const dir = tempDir(t, 'vip-arpd-watch-');
+  const { seen } = watched(t, [join(dir, 'not-yet', 'web.vips')]);
+  await sleep(2500);
+  t.equal(seen.length, 0, 'nothing changed: no reload every second');
 });

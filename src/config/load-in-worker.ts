@@ -1,0 +1,175 @@
+/**
+ * Loads a snapshot on a worker thread, so a reload of any size never stops
+ * the event loop that answers ARP: reading the files (never blocking on a
+ * FIFO, see read-text-file.ts), hashing them, JSON parsing, validation and
+ * VIP expansion all run there. A 50 MB config takes seconds of CPU; on the
+ * main thread that was seconds without a single ARP reply
+ * (docs/benchmarks.md, "Reloads off the event loop").
+ *
+ * The main thread only receives the result: the problems, or the snapshot,
+ * which comes in pieces of GROUPS_PER_MESSAGE groups, each asked for when the
+ * last one is in (so the event loop turns between them), their VIPs in one
+ * transferred (moved, not copied) array per piece. Receiving 65,535 groups in
+ * one message stopped the event loop for seconds.
+ */
+import { Worker } from 'node:worker_threads';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../errors.js';
+import { ConfigError, type ConfigProblem } from './load-config.js';
+import { FileSet } from './file-set.js';
+import { configPath, loadSnapshot, type ConfigSource, type LastGoodVipFiles } from './load-snapshot.js';
+import type { GroupConfig } from './group-config.js';
+import type { Snapshot } from './snapshot.js';
+
+/**
+ * A load still running after this long is stopped and reported: far more
+ * than the largest config needs (seconds), so only a hung file system or a
+ * bug gets here, and reloads do not queue behind it forever.
+ */
+export const WORKER_LOAD_TIMEOUT_MS = 60_000;
+
+export interface WorkerLoadRequest {
+  source: ConfigSource;
+  /** the snapshot in force: when its files hash the same, nothing is parsed */
+  applied?: { hash: string; paths: string[] };
+  lastGood: LastGoodVipFiles;
+}
+
+/** A VIP file whose last line has no newline: maybe still being written (reloader.ts). */
+export interface UnterminatedFile {
+  path: string;
+  mtimeMs: number;
+}
+
+export type WorkerLoadResult =
+  | { kind: 'unchanged' }
+  | { kind: 'loaded'; snapshot: Snapshot; unterminated: UnterminatedFile[] }
+  | { kind: 'invalid'; problems: ConfigProblem[]; paths: string[]; unterminated: UnterminatedFile[]; hash?: string };
+
+/** Reads the files of the snapshot in force; `unchanged` when they hash as they did. */
+export function readApplied(applied: { hash: string; paths: readonly string[] }, budget?: number): { files: FileSet; unchanged: boolean } {
+  const files = new FileSet(undefined, budget);
+  for (const p of applied.paths) files.read(p);
+  return { files, unchanged: !files.overBudget && files.hash() === applied.hash };
+}
+
+/** The load itself, as the worker runs it (callable in-thread by tests). Never throws. */
+export function runLoad(req: WorkerLoadRequest): WorkerLoadResult {
+  return load(req) as WorkerLoadResult;
+}
+
+/**
+ * The load in this thread when its files are at most `budget` bytes in all
+ * (then it is quick: see SMALL_RELOAD_BYTES in reloader.ts); undefined as
+ * soon as they would be more, before any parsing. Never throws.
+ */
+export function loadIfSmall(req: WorkerLoadRequest, budget: number): WorkerLoadResult | undefined {
+  const r = load(req, budget);
+  return r.kind === 'too-big' ? undefined : r;
+}
+
+function load(req: WorkerLoadRequest, budget?: number): WorkerLoadResult | { kind: 'too-big' } {
+  let prefetched: FileSet | undefined;
+  if (req.applied !== undefined) {
+    const applied = readApplied(req.applied, budget);
+    if (applied.files.overBudget) return { kind: 'too-big' };
+    if (applied.unchanged) return { kind: 'unchanged' };
+    prefetched = applied.files;
+  }
+  const files = new FileSet(prefetched, budget);
+  try {
+    const snapshot = loadSnapshot(req.source, files, req.lastGood);
+    if (files.overBudget) return { kind: 'too-big' };
+    return { kind: 'loaded', snapshot, unterminated: unterminatedFiles(req.source, files) };
+  } catch (err) {
+    if (files.overBudget) return { kind: 'too-big' };
+    const problems = err instanceof ConfigError ? [...err.problems] : [{ message: `internal error while loading the config: ${errorMessage(err)}` }];
+    return { kind: 'invalid', problems, paths: files.paths(), unterminated: unterminatedFiles(req.source, files), hash: files.hash() };
+  }
+}
+
+function unterminatedFiles(source: ConfigSource, files: FileSet): UnterminatedFile[] {
+  const config = configPath(source);
+  const out: UnterminatedFile[] = [];
+  for (const path of files.paths()) {
+    const r = files.read(path);
+    if (path !== config && r.ok && r.text !== '' && !r.text.endsWith('\n')) out.push({ path, mtimeMs: r.mtimeMs });
+  }
+  return out;
+}
+
+/**
+ * Groups per message from the worker: a piece is received in a few
+ * milliseconds, far under the 50 ms the responder may pause.
+ */
+export const GROUPS_PER_MESSAGE = 256;
+
+/** What the worker posts (snapshot-worker.ts); the main thread answers each `head` and `groups` with `'more'`. */
+export type WorkerMessage =
+  | Exclude<WorkerLoadResult, { kind: 'loaded' }>
+  | { kind: 'head'; snapshot: Snapshot; groupCount: number; unterminated: UnterminatedFile[] }
+  | { kind: 'groups'; configs: GroupConfig[]; vips: Uint32Array; ends: Uint32Array };
+
+/** The pieces of a loaded result, in the order the worker posts them; `snapshot` in `head` has no groups. */
+export function* resultMessages(result: Extract<WorkerLoadResult, { kind: 'loaded' }>): Generator<WorkerMessage> {
+  const { config, groups, source } = result.snapshot;
+  yield { kind: 'head', snapshot: { config: { ...config, groups: [] }, groups: [], ...(source === undefined ? {} : { source }) }, groupCount: groups.length, unterminated: result.unterminated };
+  for (let at = 0; at < groups.length; at += GROUPS_PER_MESSAGE) {
+    const piece = groups.slice(at, at + GROUPS_PER_MESSAGE);
+    const ends = new Uint32Array(piece.length);
+    let n = 0;
+    piece.forEach((g, i) => (ends[i] = n += g.vips.length));
+    const vips = new Uint32Array(n);
+    piece.forEach((g, i) => vips.set(g.vips, ends[i]! - g.vips.length));
+    yield { kind: 'groups', configs: piece.map((g) => g.config), vips, ends };
+  }
+}
+
+/** The worker's script: this module's sibling, with this module's extension (.js built, .ts under the test loader). */
+const WORKER_SCRIPT = new URL(`./snapshot-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/** A started load; `cancel()` stops the worker (the promise then resolves as invalid). */
+export interface WorkerLoad {
+  result: Promise<WorkerLoadResult>;
+  cancel(): void;
+}
+
+/** Runs {@link runLoad} on a fresh worker thread. The promise never rejects. */
+export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIMEOUT_MS): WorkerLoad {
+  const worker = new Worker(WORKER_SCRIPT, { workerData: req });
+  let settle: (r: WorkerLoadResult) => void = () => {};
+  const failed = (message: string): WorkerLoadResult => ({ kind: 'invalid', problems: [{ message }], paths: [], unterminated: [] });
+  const result = new Promise<WorkerLoadResult>((resolve) => {
+    let done = false;
+    settle = (r) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(r);
+      void worker.terminate();
+    };
+    const timer = setTimeout(() => settle(failed(`loading the config took over ${timeoutMs / 1000} s; stopped (a hung file system?)`)), timeoutMs);
+    let head: Extract<WorkerMessage, { kind: 'head' }> | undefined;
+    const more = (): void => void setImmediate(() => !done && worker.postMessage('more'));
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.kind === 'head') {
+        head = m;
+      } else if (m.kind === 'groups' && head !== undefined) {
+        let start = 0;
+        m.configs.forEach((config, i) => {
+          head!.snapshot.config.groups.push(config);
+          head!.snapshot.groups.push({ config, vips: m.vips.subarray(start, m.ends[i]) });
+          start = m.ends[i]!;
+        });
+      } else if (m.kind !== 'groups') {
+        return settle(m);
+      }
+      if (head !== undefined && head.snapshot.groups.length === head.groupCount) return settle({ kind: 'loaded', snapshot: head.snapshot, unterminated: head.unterminated });
+      more();
+    });
+    worker.once('error', (err) => settle(failed(`internal error while loading the config: ${errorMessage(err)}`)));
+    worker.once('exit', (code) => settle(failed(`the config loader exited (${code}) without a result`)));
+  });
+  return { result, cancel: () => settle(failed('the config load was cancelled')) };
+}
