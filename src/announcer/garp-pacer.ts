@@ -19,7 +19,12 @@ import { TokenBucket } from './token-bucket.js';
 import { SendErrorLog, sendErrorKind, trySend, type SendOutcome } from '../io/send-errors.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
-/** Frames per sendmmsg call at most (the same order as the receive batch). */
+/**
+ * Frames per sendmmsg call at most. A paced round sends ~10 per tick anyway
+ * (PACER_TICK_MS), so this bounds unpaced rounds and the catch-up after a
+ * stall. It equalled the receive batch when chosen; that grew to 256 (RX_BATCH)
+ * for the ARP flood benchmark, a reason that does not apply to GARPs.
+ */
 export const MAX_TX_BATCH = 64;
 /**
  * Pacing granularity. Node timers fire ~1 ms late at best; waking every 5 ms
