@@ -358,9 +358,10 @@ function report({ startedAt, load, results }) {
 const XDP_TARGETS = ['xdp', 'xdp-softirq', 'xdp-generic'];
 
 /**
- * The issues' bars: vip-arpd >= 0.75x the kernel under unlimited flood and
- * loss-free at 150k/s; xdp >= 1.5x the kernel under unlimited flood, or
- * >= 99.5 % of what the sender offered where the sender is the limit.
+ * The bars of issue 2 and issue 14: vip-arpd >= 0.75x the kernel under
+ * unlimited flood and loss-free at 150k/s; xdp >= 1.5x the kernel under
+ * unlimited flood, or >= 99.5 % of what the sender offered where the sender
+ * is the limit.
  */
 function bar(results) {
   const v = results['vip-arpd'];

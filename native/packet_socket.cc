@@ -1,4 +1,6 @@
-// vip-arpd native addon: fd-level primitives for AF_PACKET, nothing more.
+// vip-arpd native addon: fd-level primitives, nothing more: AF_PACKET sockets
+// and their receive ring, interface ioctls, a libuv poller, the sd_notify
+// datagram (AF_UNIX); rtnetlink lives in netlink_socket.cc.
 //
 // Every function returns a non-negative result or -errno; the TypeScript side
 // (src/native/addon.ts) turns -errno into a Node-style error with code, syscall

@@ -16,10 +16,15 @@ import { TxBatch } from '../io/tx-batch.js';
 import { encodeGarp, type GarpForm } from '../wire/arp.js';
 import type { GarpFrameCounts } from './garp-counters.js';
 import { TokenBucket } from './token-bucket.js';
-import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
+import { SendErrorLog, sendErrorKind, trySend, type SendOutcome } from '../io/send-errors.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
-/** Frames per sendmmsg call at most (the same order as the receive batch). */
+/**
+ * Frames per sendmmsg call at most. A paced round sends ~10 per tick anyway
+ * (PACER_TICK_MS), so this bounds unpaced rounds and the catch-up after a
+ * stall. It equalled the receive batch when chosen; that grew to 256 (RX_BATCH)
+ * for the ARP flood benchmark, a reason that does not apply to GARPs.
+ */
 export const MAX_TX_BATCH = 64;
 /**
  * Pacing granularity. Node timers fire ~1 ms late at best; waking every 5 ms
@@ -37,15 +42,6 @@ export const UNPACED_FRAMES_PER_TURN = 4096;
 export const TX_RETRY_MS = 2;
 /** Consecutive refused sends before the queue is dropped (~100 ms of a jammed interface). */
 export const MAX_TX_STALLS = 50;
-
-const TRANSIENT_CODES = new Set(['EAGAIN', 'EWOULDBLOCK', 'ENOBUFS']);
-/**
- * What a send fails with while the interface is down (ENETDOWN) or going away
- * (ENXIO, ENODEV): expected, so logged by code, without a stack trace.
- */
-const LINK_DOWN_CODES = new Set(['ENETDOWN', 'ENXIO', 'ENODEV']);
-/** A send failure repeats every round while an interface is down: one line a minute per group is enough. */
-const SEND_FAILURE_LOG_MS = 60_000;
 
 /** One queued round for one group on this interface. */
 interface Job {
@@ -96,13 +92,14 @@ export class GarpPacer {
   private stalls = 0;
   private closed = false;
   private readonly log: Logger;
-  private readonly warnings = new LogRateLimiter({ intervalMs: SEND_FAILURE_LOG_MS });
+  private readonly sendErrors: SendErrorLog;
 
   constructor(opts: GarpPacerOptions) {
     this.opts = opts;
     this.iface = opts.iface;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log;
+    this.sendErrors = new SendErrorLog(opts.log);
     const rate = opts.maxFramesPerSecond;
     this.bucket = rate > 0 ? new TokenBucket(rate, Math.max(1, (rate * PACER_TICK_MS) / 1000), this.clock.now()) : undefined;
   }
@@ -177,7 +174,7 @@ export class GarpPacer {
       }
       const job = this.jobs[this.turn]!;
       const want = Math.min(budget, MAX_TX_BATCH, job.total - job.next);
-      const { sent, err } = this.sendBatch(conn, job, want);
+      const { sent, error: err } = this.sendBatch(conn, job, want);
       this.bucket?.take(sent);
       budget -= sent;
       if (job.next >= job.total) this.removeJob(this.turn);
@@ -186,11 +183,9 @@ export class GarpPacer {
         this.stalls = 0;
         continue;
       }
-      if (err !== undefined && !TRANSIENT_CODES.has(err.code ?? '')) {
-        const code = err.code ?? 'UNKNOWN';
-        const expected = LINK_DOWN_CODES.has(code);
-        // Keyed by code too: a new kind of failure is told at once, a repeat once a minute.
-        logLimited(this.log, 'warn', this.warnings, `${job.group}:${code}`, expected ? { group: job.group, code, reason: err.message } : { err, group: job.group }, 'cannot send gratuitous ARP; dropping the rest of this round');
+      if (err !== undefined && sendErrorKind(err.code) !== 'transient') {
+        // Keyed by group and code: a new kind of failure is told at once, a repeat once a minute.
+        this.sendErrors.warn(job.group, err, { group: job.group }, 'cannot send gratuitous ARP; dropping the rest of this round');
         this.dropJob(job);
         continue;
       }
@@ -211,7 +206,7 @@ export class GarpPacer {
   }
 
   /** Encodes up to `want` frames of `job` and sends them in one sendmmsg; advances the job by what was sent. */
-  private sendBatch(conn: FrameConn, job: Job, want: number): { sent: number; err: NodeJS.ErrnoException | undefined } {
+  private sendBatch(conn: FrameConn, job: Job, want: number): SendOutcome {
     const tx = this.tx;
     const forms = job.forms;
     const n = forms.length;
@@ -219,17 +214,12 @@ export class GarpPacer {
     for (let i = job.next; i < job.next + want; i++) {
       tx.commit(encodeGarp(tx.buf, tx.nextOffset(), forms[i % n]!, job.mac, job.ips[(i / n) | 0]!));
     }
-    let sent = 0;
-    let err: NodeJS.ErrnoException | undefined;
-    try {
-      sent = conn.send(tx);
-    } catch (e) {
-      err = e as NodeJS.ErrnoException;
-    }
+    const outcome = trySend(conn, tx);
+    const sent = outcome.sent;
     tx.count = 0;
     for (let i = job.next; i < job.next + sent; i++) job.counts[forms[i % n]!]++;
     job.next += sent;
-    return { sent, err };
+    return outcome;
   }
 
   private removeJob(index: number): void {

@@ -9,7 +9,8 @@ import { effectiveConfig } from '../config/effective-config.js';
 import { createLogger } from '../log.js';
 import { Daemon } from '../daemon/daemon.js';
 import { buildFeatures } from '../daemon/features.js';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError, isSystemError } from '../errors.js';
+import { OPEN_PACKET_SYSCALL } from '../native/packet-socket.js';
 import { readInterfaceState } from '../iface/interface-watch.js';
 import { missingInterfaceWarnings } from '../iface/missing-interfaces.js';
 import { packageVersion } from './version.js';
@@ -47,14 +48,13 @@ function failConfig(err: ConfigError): never {
 
 /** Exits with the code and message that say what to fix; rethrows what is a bug. */
 function startupFailure(err: unknown): never {
-  const e = err as NodeJS.ErrnoException & { iface?: string };
-  if ((e.code === 'EPERM' || e.code === 'EACCES') && e.syscall === 'socket(AF_PACKET)') {
-    fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${e.iface ?? 'the interface'} (${e.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
+  if (isSystemError(err) && (err.code === 'EPERM' || err.code === 'EACCES') && err.syscall === OPEN_PACKET_SYSCALL) {
+    fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${err.iface ?? 'the interface'} (${err.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
   }
   if (err instanceof ConfigError) failConfig(err);
   // The control socket, the state file, the keepalived FIFO: a resource the
   // daemon must create could not be; the message says which and why.
-  if (err instanceof VipArpdError || typeof e.syscall === 'string') fail(EXIT_CANT_CREATE, `cannot start: ${e.message}`);
+  if (err instanceof VipArpdError || isSystemError(err)) fail(EXIT_CANT_CREATE, `cannot start: ${err.message}`);
   throw err;
 }
 

@@ -4,6 +4,7 @@
  */
 import { parseMac } from '../wire/mac.js';
 import { parseVipEntry } from '../vips/vip-spec.js';
+import { isObject } from '../is-object.js';
 
 export type GarpMode = 'request' | 'reply' | 'both';
 
@@ -50,10 +51,6 @@ const GARP_KEYS = new Set(Object.keys(GARP_DEFAULTS));
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** IFNAMSIZ - 1 */
 const MAX_IFNAME = 15;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function nonNegativeInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;

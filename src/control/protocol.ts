@@ -12,6 +12,7 @@
  * omitted. A line that is not a valid request still gets a response, with the
  * id when one could be read and `null` otherwise.
  */
+import { isObject } from '../is-object.js';
 
 /** What a client may use as a request id. */
 export type RequestId = string | number | null;
@@ -55,10 +56,6 @@ export const MAX_ARGS = 64;
 export type DecodeRequestResult =
   | { ok: true; request: ControlRequest }
   | { ok: false; id: RequestId; error: ControlErrorBody };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isRequestId(v: unknown): v is RequestId {
   return v === null || (typeof v === 'string' && v.length <= MAX_ID_LENGTH) || (typeof v === 'number' && Number.isFinite(v));

@@ -11,6 +11,7 @@ import { InterfaceWatch, type InterfaceState } from '../iface/interface-watch.js
 import type { LinkMonitor } from '../iface/link-monitor.js';
 import { macFromBytes, formatMac } from '../wire/mac.js';
 import type { FrameConn } from '../io/frame-conn.js';
+import { SendErrorLog, trySend } from '../io/send-errors.js';
 
 /** A bind or ioctl on an interface that went away in between. */
 const GONE_CODES = new Set(['ENODEV', 'ENXIO']);
@@ -65,12 +66,14 @@ export class InterfaceLink {
     this.opts = opts;
     this.iface = opts.iface;
     this.log = opts.log.child({ iface: opts.iface });
+    const replyErrors = new SendErrorLog(this.log);
     this.responder = new Responder({
       iface: opts.iface,
       conn: this.countingConn,
       interfaceMac: () => this.mac,
       vips: opts.vips,
       ...(opts.onForeignClaim === undefined ? {} : { onForeignClaim: opts.onForeignClaim }),
+      onSendError: (err) => replyErrors.warn('reply', err, {}, 'cannot send ARP replies; counted as dropped'),
     });
     this.watch = new InterfaceWatch(opts.iface, (now, before) => this.onInterfaceChange(now, before), opts.monitor);
     const state = this.watch.state;
@@ -94,13 +97,11 @@ export class InterfaceLink {
   private readonly countingConn: FrameConn = {
     start: () => undefined,
     send: (b) => {
-      try {
-        return this.conn?.send(b) ?? 0;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
-        this.sendErrors[code] = (this.sendErrors[code] ?? 0) + 1;
-        throw err;
-      }
+      if (this.conn === undefined) return 0;
+      const { sent, error } = trySend(this.conn, b);
+      if (error === undefined) return sent;
+      this.sendErrors[error.code] = (this.sendErrors[error.code] ?? 0) + 1;
+      throw error;
     },
     close: () => undefined,
   };

@@ -3,6 +3,8 @@
  * batch leaves with one sendmmsg and nothing is allocated per frame.
  */
 import type { FrameBatch, FrameConn } from './frame-conn.js';
+import type { SystemError } from '../errors.js';
+import { trySend } from './send-errors.js';
 
 /** Slot size for outgoing ARP frames (42 bytes, rounded up). */
 export const TX_SLOT_SIZE = 64;
@@ -37,18 +39,15 @@ export class TxBatch implements FrameBatch {
 
   /**
    * Sends what is queued and empties the batch. Returns how many frames the
-   * kernel did not take (socket buffer full or an error), for the caller to count.
+   * kernel did not take (socket buffer full or an error), for the caller to
+   * count; a refusal's error goes to `onError`, its errno code intact.
    */
-  flush(conn: FrameConn): number {
+  flush(conn: FrameConn, onError?: (err: SystemError) => void): number {
     const queued = this.count;
     if (queued === 0) return 0;
-    let sent: number;
-    try {
-      sent = conn.send(this);
-    } catch {
-      sent = 0;
-    }
+    const { sent, error } = trySend(conn, this);
     this.count = 0;
+    if (error !== undefined) onError?.(error);
     return queued - sent;
   }
 }

@@ -1,12 +1,15 @@
 /**
  * The one module that loads the native addon (native/packet_socket.cc,
  * native/netlink_socket.cc) and types its surface. Every native call returns a number that is the result or
- * -errno; {@link check} turns -errno into a Node-style SystemError.
+ * -errno; {@link check} turns -errno into a Node-style SystemError (errors.ts).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import util from 'node:util';
+import { systemError } from '../errors.js';
+
+// Native modules build their errors through here; the constructor is pure and lives in errors.ts.
+export { systemError, type SystemError } from '../errors.js';
 
 export interface NativePoller {
   /** Starts (or resumes) readability polling. Returns 0 or -errno. */
@@ -52,26 +55,6 @@ const loadBinding = require('node-gyp-build') as (dir: string) => unknown;
 
 /** The loaded addon. */
 export const native = loadBinding(packageRoot) as NativeAddon;
-
-/** A failed system call, shaped like Node's own errors (code, errno, syscall). */
-export interface SystemError extends Error {
-  code: string;
-  errno: number;
-  syscall: string;
-  iface?: string;
-}
-
-/** Builds a SystemError from a negative errno result. */
-export function systemError(result: number, syscall: string, iface?: string): SystemError {
-  const code = util.getSystemErrorName(result);
-  const where = iface === undefined ? '' : ` on interface ${iface}`;
-  const err = new Error(`${syscall} failed${where}: ${code} (${util.getSystemErrorMap().get(result)?.[1] ?? 'unknown error'})`) as SystemError;
-  err.code = code;
-  err.errno = result;
-  err.syscall = syscall;
-  if (iface !== undefined) err.iface = iface;
-  return err;
-}
 
 /**
  * Returns `result` when it is not negative.

@@ -47,6 +47,12 @@ const RX_RING_FRAMES = 16384;
  */
 const TX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The `syscall` of the error opening the socket (socket, filter, bind): EPERM
+ * or EACCES there means no CAP_NET_RAW, which the CLI tells apart by this field.
+ */
+export const OPEN_PACKET_SYSCALL = 'socket(AF_PACKET)';
+
 // linux/socket.h, asm-generic/socket.h
 const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
@@ -67,7 +73,7 @@ export class PacketSocket implements FrameConn {
   constructor(iface: string, ifindex: number) {
     this.iface = iface;
     this.ifindex = ifindex;
-    this.fd = check(native.openPacket(ifindex, ETHERTYPE_ARP, arpSocketFilter()), 'socket(AF_PACKET)', iface);
+    this.fd = check(native.openPacket(ifindex, ETHERTYPE_ARP, arpSocketFilter()), OPEN_PACKET_SYSCALL, iface);
     this.rx = {
       buf: Buffer.alloc(RX_SLOT_SIZE * RX_BATCH),
       slotSize: RX_SLOT_SIZE,

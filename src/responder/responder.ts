@@ -8,6 +8,7 @@
 import { ARPOP_REQUEST, decodeArp, emptyArpFrame, encodeArpReply, type ArpFrame } from '../wire/arp.js';
 import { BROADCAST_MAC } from '../wire/mac.js';
 import { TxBatch } from '../io/tx-batch.js';
+import type { SystemError } from '../errors.js';
 import type { FrameConn, RxBatch } from '../io/frame-conn.js';
 import { isMartianSender, linkDrop } from './arp-rules.js';
 import type { InterfaceVips } from '../vips/vip-table.js';
@@ -37,6 +38,8 @@ export interface ResponderOptions {
   interfaceMac: () => number;
   vips: VipLookup;
   onForeignClaim?: ForeignClaimListener;
+  /** Told of each refused send of replies (the frames are counted in {@link Responder.txDropped} either way). */
+  onSendError?: (err: SystemError) => void;
 }
 
 export class Responder {
@@ -69,7 +72,7 @@ export class Responder {
         this.handleFrame(batch.buf, offset, batch.lengths[i]!, vips, ifaceMac);
       this.counts[outcome]++;
     }
-    this.txDropped += this.tx.flush(this.opts.conn);
+    this.txDropped += this.tx.flush(this.opts.conn, this.opts.onSendError);
   }
 
   /**
@@ -101,7 +104,7 @@ export class Responder {
     if (f.ethDst !== BROADCAST_MAC && f.ethDst !== mac && f.ethDst !== ifaceMac) return 'not-for-us';
     if (group.role !== 'MASTER') return 'not-master';
 
-    if (this.tx.full) this.txDropped += this.tx.flush(this.opts.conn);
+    if (this.tx.full) this.txDropped += this.tx.flush(this.opts.conn, this.opts.onSendError);
     this.tx.commit(encodeArpReply(this.tx.buf, this.tx.nextOffset(), f, mac, f.targetIp));
     return 'answered';
   }

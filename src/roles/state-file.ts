@@ -12,6 +12,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, un
 import { dirname } from 'node:path';
 import { VipArpdError } from '../errors.js';
 import { parseRole, type Role } from './role.js';
+import { isObject } from '../is-object.js';
 
 export const STATE_FILE_VERSION = 1;
 
@@ -32,10 +33,6 @@ export type StateFileRejection =
   | { reason: 'other-boot'; bootId: string };
 
 export type StateFileRead = { ok: true; state: RoleState } | ({ ok: false } & StateFileRejection);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Parses state file text. Pure; never throws.

@@ -126,7 +126,7 @@ t.test('GARP at start, each mode field by field; the client cache follows the GA
 })
 
 /**
- * The 1,000-VIP group the issue names comes from the RFC 2544 benchmarking
+ * The 1,000-VIP group issue 3 names comes from the RFC 2544 benchmarking
  * range 198.18.0.0/15: reserved for lab tests and never routed, and the
  * documentation ranges hold only 764 usable addresses. The VIPs exist only in
  * the director daemon's config; the frames stay on the lab bridge.

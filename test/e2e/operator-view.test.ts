@@ -12,7 +12,7 @@ import { openTmux } from './lab-tmux.js'
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
 const VIP = '198.51.100.10'
 const RS_IP = '192.0.2.20'
-/** The issue's bound for a role change to reach the screen of `top`. */
+/** Issue 15's bound for a role change to reach the screen of `top`. */
 const ROLE_CHANGE_VISIBLE_MS = 2000
 const GREEN_MASTER = '\x1b[32mMASTER'
 

@@ -10,7 +10,7 @@ const RESOLVER = join(REPO_ROOT, 'test', 'e2e', 'arp-resolve.py')
 const DAEMON = join(REPO_ROOT, 'dist', 'cli', 'vip-arpd.js')
 const STABLE_VIP = '198.51.100.10'
 const MAIL_VIP = '198.51.100.20'
-/** Rewrites per write style, as the issue asks. */
+/** Rewrites per write style, as issue 4 asks. */
 const REWRITES = 100
 /** Between rewrites: faster than a person, slower than the debounce, so most rewrites are applied one by one. */
 const REWRITE_GAP_MS = 40

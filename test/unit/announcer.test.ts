@@ -1,4 +1,6 @@
 import t, { type Test } from 'tap';
+import { constants } from 'node:os';
+import { systemError } from '../../src/errors.js';
 import { AnnouncerFeature } from '../../src/announcer/announcer.js';
 import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from '../../src/announcer/garp-schedule.js';
 import { TokenBucket } from '../../src/announcer/token-bucket.js';
@@ -166,12 +168,12 @@ t.test('the kernel refusing frames: EAGAIN is retried, other errors drop the rou
   t.equal(conn.sent.length, 10, 'the rest retried and sent');
 
   daemon.setRole('web', 'BACKUP', 'test');
-  conn.error = Object.assign(new Error('sendmmsg: EAGAIN'), { code: 'EAGAIN' });
+  conn.error = systemError(-constants.errno.EAGAIN, 'sendmmsg', 'lo');
   daemon.setRole('web', 'MASTER', 'test');
   clock.advance(500);
   t.equal(announcer.counters.of('web', 'lo').dropped, 10, 'a jammed interface: the round is dropped after the retries');
 
-  conn.error = Object.assign(new Error('sendmmsg: ENETDOWN'), { code: 'ENETDOWN' });
+  conn.error = systemError(-constants.errno.ENETDOWN, 'sendmmsg', 'lo');
   const sends = conn.sends;
   daemon.setRole('web', 'MASTER', 'test');
   t.equal(conn.sends, sends + 1, 'ENETDOWN: one attempt');

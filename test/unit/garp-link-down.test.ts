@@ -2,6 +2,8 @@
 // the expected errno codes are logged by code, rate-limited, and counted per
 // code by the link (replies and GARPs alike).
 import t from 'tap'
+import { constants } from 'node:os'
+import { systemError } from '../../src/errors.js'
 import { pino } from 'pino'
 import { GarpPacer } from '../../src/announcer/garp-pacer.js'
 import { GarpCounters } from '../../src/announcer/garp-counters.js'
@@ -12,7 +14,7 @@ import { TxBatch } from '../../src/io/tx-batch.js'
 import { FakeClock, RecordingConn } from './announcer-fixture.js'
 
 /** What PacketSocket.send throws on a down link: a SystemError with a stack. */
-const errnoError = (code: string) => Object.assign(new Error(`sendmmsg failed on interface eth0: ${code}`), { code, syscall: 'sendmmsg' })
+const errnoError = (code: keyof typeof constants.errno) => systemError(-constants.errno[code], 'sendmmsg', 'eth0')
 
 t.test('a down interface: one line per code per minute, no stack trace; other errors keep theirs', async (t) => {
   const lines: Array<Record<string, unknown>> = []

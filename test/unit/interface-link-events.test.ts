@@ -1,4 +1,6 @@
 import t, { type Test } from 'tap'
+import { constants } from 'node:os'
+import { systemError } from '../../src/errors.js'
 import { vethFlapDatagrams } from './rtnetlink-fixture.js'
 import { createLogger } from '../../src/log.js'
 import { LinkMonitor, type LinkEventSource } from '../../src/iface/link-monitor.js'
@@ -85,7 +87,7 @@ t.test('lost link messages (ENOBUFS) re-read the state and re-announce an up lin
 
 t.test('the watch polls slowly with link events and fast without', async (t) => {
   const withEvents = new LinkMonitor({ log: createLogger('silent'), open: () => new FakeSource() })
-  const without = new LinkMonitor({ log: createLogger('silent'), open: () => { throw Object.assign(new Error('socket(AF_NETLINK) failed: EAFNOSUPPORT'), { code: 'EAFNOSUPPORT' }) } })
+  const without = new LinkMonitor({ log: createLogger('silent'), open: () => { throw systemError(-constants.errno.EAFNOSUPPORT, 'socket(AF_NETLINK)') } })
   t.equal(withEvents.available, true)
   t.equal(without.available, false)
   const mk = (monitor: LinkMonitor) => new InterfaceLink({ iface: 'lo', log: createLogger('silent'), vips: { onInterface: () => undefined, isVip: () => false }, monitor, openConn: () => new RecordingConn() })

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const UNIT = join(REPO, 'systemd', 'vip-arpd.service')
 const KEEPALIVED_UNIT = '/lib/systemd/system/keepalived.service'
-/** The issue's bar: "OK" territory in systemd-analyze's scale (0 safe … 10 unsafe). */
+/** Issue 5's bar: "OK" territory in systemd-analyze's scale (0 safe … 10 unsafe). */
 const MAX_EXPOSURE = 2.0
 
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0
