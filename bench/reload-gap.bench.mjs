@@ -8,7 +8,7 @@
 //
 // Scenarios (each on a fresh daemon; the bulk groups are BACKUP and hold
 // 198.18.0.0/15 addresses, RFC 2544, so no frame ever names them):
-//   groups-4000, groups-8000   one-VIP groups added (the issue's figures)
+//   groups-4000, groups-8000   one-VIP groups added (issue 16's figures)
 //   groups-65535               the most groups one interface may have
 //   groups-65536               one over: rejected, with its place
 //   inline-100k                100,000 inline VIPs in one group

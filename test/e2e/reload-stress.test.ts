@@ -13,7 +13,7 @@ const GAP = join(REPO_ROOT, 'test', 'e2e', 'arp-reply-gap.py')
 const DAEMON = join(REPO_ROOT, 'dist', 'cli', 'vip-arpd.js')
 const STABLE_VIP = '198.51.100.10'
 /**
- * Longest reply gap allowed during the 50 MB reload. The issue's goal is
+ * Longest reply gap allowed during the 50 MB reload. Issue 16's goal is
  * 50 ms (bench/reload-gap.bench.mjs measures it); on this shared 2-CPU
  * machine runs saw 13-160 ms, so the test allows 4× the goal. Before the
  * worker, the same reload stopped every reply for over a minute.
