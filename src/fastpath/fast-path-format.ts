@@ -23,7 +23,8 @@ function passedText(counts: Record<string, number>): string {
 function interfaceLine(r: Row, ctx: RenderContext): string {
   const rest = otherFields(r, SHOWN, ctx);
   if (r.mode === 'af_packet') {
-    const why = r.reason === undefined ? (r.configured ? '' : ' (not configured for XDP)') : ` (${ctx.style.paint('yellow', `${r.code ?? 'error'}: ${firstLine(r.reason, 100)}`)})`;
+    // The reason can carry libbpf's whole message; doctor shows all of it with the fix.
+    const why = r.reason === undefined ? (r.configured ? '' : ' (not configured for XDP)') : ` (${ctx.style.paint('yellow', `${r.code ?? 'error'}: ${firstLine(r.reason, 80)}`)}; vip-arpctl doctor names the fix)`;
     return `fast path ${r.iface}: af_packet${why}${rest}`;
   }
   // Without the hint a VLAN tag the NIC stripped is invisible to the program (docs/xdp.md, Caveat).
