@@ -7,6 +7,7 @@ import { DIAGNOSTICS_RENDERERS, DIAGNOSTICS_STATUS_FORMATTERS } from '../diagnos
 import { CONFIG_STATUS_FORMATTERS } from '../config/status-format.js';
 import { ACTIVITY_STATUS_FORMATTERS } from '../daemon/activity-format.js';
 import { CONTROL_STATUS_FORMATTERS } from './control-status-format.js';
+import { FAST_PATH_STATUS_FORMATTERS } from '../fastpath/fast-path-format.js';
 import { renderValue, type RenderContext } from './generic-format.js';
 import { renderStatus, type StatusSectionFormatter } from './status-format.js';
 import { formatTable } from './table.js';
@@ -23,6 +24,7 @@ const STATUS_SECTION_FORMATTERS: Readonly<Record<string, StatusSectionFormatter>
   ...CONFIG_STATUS_FORMATTERS,
   ...CONTROL_STATUS_FORMATTERS,
   ...ACTIVITY_STATUS_FORMATTERS,
+  ...FAST_PATH_STATUS_FORMATTERS,
 };
 
 function renderVips(data: unknown, ctx: RenderContext): string {

@@ -77,6 +77,7 @@ t.test('--json of status, vips, role, doctor, probe and conflicts matches docs/s
   const s = outputs['status'] as { events: { roleChanges: unknown[]; reloads: Array<{ ok: boolean }> }; config: { lastError: string | null }; conflicts: { latest: unknown[] } }
   t.ok(s.events.roleChanges.length >= 2 && s.events.reloads.some((r) => !r.ok) && s.events.reloads.some((r) => r.ok), 'status carried role changes and both kinds of reload')
   t.ok(s.conflicts.latest.length > 0, 'and a conflict row')
+  t.match(outputs['status'], { fastPath: [{ iface: 'eth0', configured: false, mode: 'af_packet' }] }, 'fastPath is there with the fast path off (test/e2e/xdp.test.ts checks the XDP shapes)')
   const p = outputs[`probe ${VIP} --window 1000`] as { vips: Array<{ responders: Array<{ ours: boolean }> }> }
   t.ok(p.vips[0]!.responders.some((x) => !x.ours), 'probe carried a foreign responder')
 
@@ -96,6 +97,7 @@ t.test('--json of status, vips, role, doctor, probe and conflicts matches docs/s
     { schema: 'status', out: 'status', path: ['config'], to: 'configuration' },
     { schema: 'status', out: 'status', path: ['conflicts', 'latest', '0', 'lastSeen'], to: 'last_seen' },
     { schema: 'status', out: 'status', path: ['interfaces', '0', 'counts', 'not-master'], to: 'backup' },
+    { schema: 'status', out: 'status', path: ['fastPath', '0', 'mode'], to: 'path' },
     { schema: 'vips', out: 'vips', path: ['0', 'vips'], to: 'ips' },
     { schema: 'role', out: 'role web', path: ['role'], to: 'state' },
     { schema: 'doctor', out: 'doctor', path: ['checks', '0', 'fix'], to: 'fixes' },

@@ -143,6 +143,7 @@ t.test('status and doctor on a terminal: every section readable, colour unless N
   t.match(status.text, /^config \S+config\.json: generation 1, loaded (just now|\d+ s ago), watching 1 file$/m)
   t.match(status.text, new RegExp(`^control: socket ${socket.replace(/[.]/g, '\\.')}, 1 client connected, 0 refused, 0 idle evicted since start$`, 'm'))
   t.match(status.text, /^gratuitous ARP: \d+ rounds?; eth0 \d+ frames? sent$/m)
+  t.match(status.text, /^fast path off$/m, 'the fast path off, in one line')
   t.notMatch(status.text, /[{}]|":/, 'no JSON on the screen')
   t.match(status.escapes, GREEN_MASTER, 'MASTER in green on a terminal')
   t.notMatch((await shown('status', { NO_COLOR: '1' })).escapes, /\x1b\[3\dm/, 'NO_COLOR=1: no colour')

@@ -9,11 +9,12 @@ import t, { type Test } from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  DAEMON_ENTRY, REPO_ROOT, arpFrameHex, arping, createLab, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
+  DAEMON_ENTRY, REPO_ROOT, arpFrameHex, arping, createLab, run, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
   type DaemonProcess, type Lab, type LogLine,
 } from './lab.js'
 import { malformedArpFrames } from './malformed-frames.js'
-import { ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js'
+import { CTL, ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js'
+import { loadSchemas } from './json-schemas.js'
 
 const DIRECTOR_IP = '192.0.2.1'
 const CLIENT_IP = '192.0.2.2'
@@ -52,6 +53,17 @@ async function xdpLab(t: Test): Promise<Lab> {
   await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
   await enableXdpReceive(lab)
   return lab
+}
+
+/**
+ * `status` of the daemon at `sock` checked against docs/schema/status.schema.json,
+ * and its human fastPath line for `iface`.
+ */
+async function checkStatusOutput(t: Test, sock: string, iface: string): Promise<{ json: Record<string, unknown>; line: string | undefined }> {
+  const { data } = await ctlJson(sock, 'status')
+  t.same(loadSchemas()('status', data), [], 'status --json matches status.schema.json')
+  const human = await run(process.execPath, [CTL, '--socket', sock, 'status'], { timeoutMs: 20_000 })
+  return { json: data, line: human.stdout.split('\n').find((l) => l.startsWith(`fast path ${iface}:`)) }
 }
 
 function skip(t: Test, tools: string[]): boolean {
@@ -122,6 +134,13 @@ t.test('XDP answers MASTER VIPs in the driver; BACKUP VIPs and non-VIPs are pass
   const doctor = await ctlJson(sock, 'doctor')
   const check = (doctor.data['checks'] as Array<{ check: string; status: string; message: string }>).find((c) => c.check === 'fast-path')
   t.match(check, { status: 'pass', message: /xdp-native/ }, 'doctor: fast-path pass, mode named')
+  const out = await checkStatusOutput(t, sock, 'eth0')
+  t.match(out.line, /^fast path eth0: xdp-native, 2 VIPs, answered \d+, passed \d+ \(.*\bnot-master [1-9]/, `status for a person: ${out.line}`)
+  t.match(out.line, /\bnot-a-vip [1-9]/, 'with the pass reasons')
+  const fp = structuredClone(out.json) as { fastPath: Array<{ counts: Record<string, number> }> }
+  fp.fastPath[0]!.counts['pass:tagged'] = fp.fastPath[0]!.counts['pass:vlan']!
+  delete fp.fastPath[0]!.counts['pass:vlan']
+  t.ok(loadSchemas()('status', fp).length > 0, 'a renamed XDP verdict fails the schema')
   await d.stop()
   t.ok(d.logs().some((l) => l.msg === 'XDP fast path detached' && l['why'] === 'daemon stopping'), 'a clean exit detaches and says so')
   t.equal(await xdpProgramOn(lab, 'director', 'eth0'), undefined, 'no program left on eth0')
@@ -276,6 +295,9 @@ t.test('without CAP_BPF the daemon says so and answers on AF_PACKET; the drop-in
   t.match(warn, { iface: 'eth0', mode: 'af_packet', code: 'EPERM', reason: /CAP_BPF/ }, 'the log says why and what grants it')
   const before = await pathCounts(sock, 'eth0')
   t.equal(before.mode, 'af_packet', 'status: af_packet')
+  const out = await checkStatusOutput(t, sock, 'eth0')
+  t.match(out.json['fastPath'], [{ iface: 'eth0', configured: true, mode: 'af_packet', code: 'EPERM', reason: /CAP_BPF/ }], 'status says why')
+  t.match(out.line, /^fast path eth0: af_packet \(EPERM: bpf\(BPF_PROG_LOAD\) failed: .*; vip-arpctl doctor names the fix\)$/, `status for a person: ${out.line}`)
   t.same(await replyMacs(lab, VIP), [lab.mac('director', 'eth0')], 'the VIP is answered all the same')
   const after = await pathCounts(sock, 'eth0')
   t.equal(delta(after.afPacket, before.afPacket)['answered'], 1, 'by the AF_PACKET responder')

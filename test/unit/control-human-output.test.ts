@@ -49,6 +49,7 @@ const STATUS = {
     file: '/etc/vip-arpd/vip-arpd.json', generation: 3, loadedAt: before(120_000), lastError: 'web.vips:2:1: invalid VIP entry "x"', lastErrorAt: before(10_000),
     reloadFailures: 1, reloads: 2, pending: null, watching: ['/etc/vip-arpd/vip-arpd.json', '/etc/vip-arpd/web.vips'],
   },
+  fastPath: [{ iface: 'eth0', configured: true, mode: 'af_packet', vips: 0, code: 'EPERM', reason: 'BPF_PROG_LOAD: Operation not permitted' }],
 };
 
 t.test('status: every section for a person, none as JSON', async (t) => {
@@ -66,6 +67,7 @@ t.test('status: every section for a person, none as JSON', async (t) => {
   t.match(out, /^config \/etc\/vip-arpd\/vip-arpd\.json: generation 3, loaded 2 min ago, watching 2 files, 2 reloads applied, 1 failed; last reload failed 10 s ago: web\.vips:2:1: invalid VIP entry "x"$/m);
   t.match(out, /^control: socket \/run\/vip-arpd\/control\.sock, 1 client connected, 0 refused, 2 idle evicted since start$/m);
   t.match(out, /^gratuitous ARP: 2 rounds; eth0 6 frames sent, 1 dropped$/m);
+  t.match(out, /^fast path eth0: af_packet \(EPERM: BPF_PROG_LOAD: Operation not permitted; vip-arpctl doctor names the fix\)$/m);
   t.match(out, /^ {2}10 s ago\s+reload failed, generation 3 kept: web\.vips:2:1: invalid VIP entry "x" …$/m, 'a multi-line error shows its first line');
   t.match(out, /^ {2}12 s ago\s+web BACKUP -> MASTER \(keepalived\)$/m);
   t.match(out, /^ {2}2 min ago\s+reload: generation 3 applied$/m);
