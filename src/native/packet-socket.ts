@@ -3,6 +3,7 @@
  * ARP (arp-filter.ts) through a memory-mapped receive ring and sending
  * batches with sendmmsg. Implements FrameConn.
  */
+import { constants } from 'node:os';
 import { check, native, systemError, type NativePoller, type NativeRxRing } from './addon.js';
 import { arpSocketFilter } from '../wire/arp-filter.js';
 import { ETHERTYPE_ARP } from '../wire/arp.js';
@@ -57,6 +58,7 @@ export const OPEN_PACKET_SYSCALL = 'socket(AF_PACKET)';
 const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_SNDBUFFORCE = 32;
+const { ENETDOWN } = constants.errno;
 
 export class PacketSocket implements FrameConn {
   readonly iface: string;
@@ -160,9 +162,17 @@ export class PacketSocket implements FrameConn {
     }
   }
 
+  /**
+   * A link going down leaves ENETDOWN pending on the socket (sk_err), and the
+   * next send returns it, clearing it, even when the link is up again by then.
+   * After a flap seen in one netlink read the link-up's GARP is sent before
+   * the poll callback has collected that error, so one ENETDOWN is retried:
+   * the retry fails again only while the link really is down.
+   */
   send(batch: FrameBatch): number {
     if (this.fd < 0) return 0;
-    const n = native.sendBatch(this.fd, batch.buf, batch.slotSize, batch.lengths, batch.count);
+    let n = native.sendBatch(this.fd, batch.buf, batch.slotSize, batch.lengths, batch.count);
+    if (n === -ENETDOWN) n = native.sendBatch(this.fd, batch.buf, batch.slotSize, batch.lengths, batch.count);
     if (n < 0) throw systemError(n, 'sendmmsg', this.iface);
     return n;
   }
