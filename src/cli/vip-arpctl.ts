@@ -9,17 +9,7 @@ import { VipArpdError } from '../errors.js';
 import { verdictFailed } from '../diagnostics/format.js';
 import { colourWanted, textStyle, type TextStyle } from '../control/text-style.js';
 import { runTop } from '../top/top.js';
-
-/** the daemon did what was asked */
-const CTL_OK = 0;
-/** the daemon refused (unknown group, not MASTER, bad arguments, …): `ok:false` */
-const CTL_REFUSED = 1;
-/** bad vip-arpctl usage; nothing was sent */
-const CTL_USAGE = 2;
-/** no daemon answered on the socket */
-const CTL_UNREACHABLE = 3;
-/** the command ran and found a problem: `doctor` with a failed check, `probe` with a foreign responder */
-const CTL_PROBLEM = 4;
+import { CTL_OK, CTL_PROBLEM, CTL_REFUSED, CTL_UNREACHABLE, CTL_USAGE } from './exit-codes.js';
 
 const DEFAULT_SOCKET = '/run/vip-arpd/control.sock';
 /** The daemon answers in well under a millisecond; 5 s only bounds a hung daemon. */

@@ -3,7 +3,8 @@
  * vip-arpd: parse arguments, load config, start the daemon, handle signals.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/load-config.js';
+import { ConfigError, type SettingFlags } from '../config/load-config.js';
+import { FLAG_SETTINGS } from '../config/schema.js';
 import { loadSnapshot } from '../config/load-snapshot.js';
 import { effectiveConfig } from '../config/effective-config.js';
 import { createLogger } from '../log.js';
@@ -58,47 +59,69 @@ function startupFailure(err: unknown): never {
   throw err;
 }
 
+interface Invocation {
+  configFile: string | undefined;
+  checkConfig: boolean;
+  help: boolean;
+  version: boolean;
+  /** the flags that set a config setting (`--log-level` …), for the config loader */
+  flags: SettingFlags;
+}
+
+/**
+ * Parses argv, once: vip-arpd's own options, and the setting flags the
+ * schema declares (FLAG_SETTINGS), handed to the config loader as values.
+ * @throws {TypeError} from parseArgs on an unknown option or a missing value.
+ */
+function parseInvocation(argv: string[]): Invocation {
+  const settingOptions = Object.fromEntries([...FLAG_SETTINGS.keys()].map((flag) => [flag, { type: 'string' as const }]));
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'check-config': { type: 'boolean', short: 't' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
+      ...settingOptions,
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const { config, 'check-config': checkConfig, help, version, ...flags } = values;
+  return {
+    configFile: config as string | undefined,
+    checkConfig: checkConfig === true,
+    help: help === true,
+    version: version === true,
+    flags: flags as Record<string, string>,
+  };
+}
+
 async function main(argv: string[]): Promise<void> {
-  let parsed;
+  let inv: Invocation;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'check-config': { type: 'boolean', short: 't' },
-        'log-level': { type: 'string' },
-        'state-file': { type: 'string' },
-        'control-socket': { type: 'string' },
-        'metrics-listen': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
+    inv = parseInvocation(argv);
   } catch (err) {
     fail(EXIT_USAGE, `${(err as Error).message}\n\n${USAGE}`);
   }
-  if (parsed.values.version === true) {
+  if (inv.version) {
     process.stdout.write(`vip-arpd ${packageVersion()} (Node.js ${process.versions.node})\n`);
     return;
   }
-  if (parsed.values.help === true) {
+  if (inv.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const configFile = parsed.values.config;
-  // convict reads the remaining flags itself (schema `arg` names).
-  const args = argv.filter((_, i) => !['--config', '-c'].includes(argv[i - 1] ?? '') && !['--config', '-c'].includes(argv[i]!));
+  const { configFile, flags } = inv;
 
   let snapshot;
   try {
-    snapshot = loadSnapshot({ file: configFile, args });
+    snapshot = loadSnapshot({ file: configFile, flags });
   } catch (err) {
     if (err instanceof ConfigError) failConfig(err);
     throw err;
   }
-  if (parsed.values['check-config'] === true) {
+  if (inv.checkConfig) {
     process.stdout.write(`${JSON.stringify(effectiveConfig(snapshot), null, 2)}\n`);
     // A warning, not an error: a VLAN or bond may be created after the check
     // (ExecStartPre, packaging), and the daemon waits for it.
@@ -106,14 +129,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const log = createLogger(snapshot.config.log.level);
-  const daemon = new Daemon({ log, features: buildFeatures({ configFile, args, log }) });
+  const daemon = new Daemon({ log, features: buildFeatures({ configFile, flags, log }) });
 
   try {
     await daemon.start(snapshot);
   } catch (err) {
     await daemon.stop();
     startupFailure(err);
-    throw err;
   }
 
   let stopping = false;

@@ -4,7 +4,7 @@
  * and column.
  */
 import { VipArpdError } from '../errors.js';
-import { newConfig, schema } from './schema.js';
+import { FLAG_SETTINGS, newConfig, schema } from './schema.js';
 import { groupProblemText, groupsProblems, normalizeGroup, type GroupConfig } from './group-config.js';
 import { parseJsonWithPosition, type TextPosition } from './json-position.js';
 import type { FastPathSetting } from './fast-path.js';
@@ -75,10 +75,13 @@ function withoutUndefined(p: ConfigProblem): { file?: string; line?: number; col
   return out;
 }
 
+/** Setting flags as parsed from the command line: flag name (`log-level`) → value. */
+export type SettingFlags = Readonly<Record<string, string>>;
+
 export interface LoadOptions {
   /** config file path; undefined = defaults, environment and flags only */
   file: string | undefined;
-  args?: string[];
+  flags?: SettingFlags;
   env?: NodeJS.ProcessEnv;
   /** file contents already read (so a watcher validates exactly what it read) */
   text?: string;
@@ -91,8 +94,8 @@ export interface LoadOptions {
  */
 export function loadConfig(opts: LoadOptions): DaemonConfig {
   const env = opts.env ?? process.env;
-  const args = opts.args ?? [];
-  const config = newConfig(args, env);
+  const flags = opts.flags ?? {};
+  const config = newConfig(env);
   const problems: ConfigProblem[] = [];
   let locate: (path: JsonPath) => TextPosition | undefined = () => undefined;
   let groups: unknown[] = [];
@@ -127,10 +130,12 @@ export function loadConfig(opts: LoadOptions): DaemonConfig {
       problems.push({ file: opts.file, message: (err as Error).message });
     }
   }
+  // Last, as flags override the file and the environment.
+  for (const [flag, value] of Object.entries(flags)) config.set(flagSetting(flag), value);
   try {
     config.validate({ allowed: 'strict' });
   } catch (err) {
-    for (const line of (err as Error).message.split('\n')) problems.push(schemaProblem(line, opts.file, locate, env, args));
+    for (const line of (err as Error).message.split('\n')) problems.push(schemaProblem(line, opts.file, locate, env, flags));
   }
   if (problems.length > 0) throw ConfigError.fromProblems(problems);
   const raw = config.getProperties() as unknown as Omit<DaemonConfig, 'groups'>;
@@ -152,23 +157,30 @@ function schemaProblem(
   file: string | undefined,
   locate: (path: JsonPath) => TextPosition | undefined,
   env: NodeJS.ProcessEnv,
-  args: string[],
+  flags: SettingFlags,
 ): ConfigProblem {
   const unknown = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
   const setting = unknown?.[1] ?? /^([A-Za-z0-9_.[\]]+): /.exec(line)?.[1];
   const message = unknown === null ? line : `unknown setting "${unknown[1]}"`;
   if (setting === undefined) return { file, message };
-  const source = externalSource(setting, env, args);
+  const source = externalSource(setting, env, flags);
   if (source !== undefined) return { message: `${message} (from ${source})` };
   return { file, message, ...locate(parseSettingPath(setting)) };
 }
 
 /** `environment VIP_ARPD_X` / `flag --x` when that is where `setting` came from. */
-function externalSource(setting: string, env: NodeJS.ProcessEnv, args: string[]): string | undefined {
+function externalSource(setting: string, env: NodeJS.ProcessEnv, flags: SettingFlags): string | undefined {
   let node: unknown = schema;
   for (const key of setting.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
   const spec = node as { env?: string; arg?: string } | undefined;
-  if (spec?.arg !== undefined && args.some((a) => a === `--${spec.arg}` || a.startsWith(`--${spec.arg}=`))) return `flag --${spec.arg}`;
+  if (spec?.arg !== undefined && flags[spec.arg] !== undefined) return `flag --${spec.arg}`;
   if (spec?.env !== undefined && env[spec.env] !== undefined) return `environment ${spec.env}`;
   return undefined;
+}
+
+/** The setting a flag sets; the CLI offers only the schema's flags, so another name is a bug. */
+function flagSetting(flag: string): string {
+  const setting = FLAG_SETTINGS.get(flag);
+  if (setting === undefined) throw new Error(`--${flag} sets no setting`);
+  return setting;
 }

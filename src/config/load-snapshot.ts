@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { ConfigError, loadConfig, unreadableConfig } from './load-config.js';
+import { ConfigError, loadConfig, unreadableConfig, type SettingFlags } from './load-config.js';
 import { FileSet } from './file-set.js';
 import { jsonLocator } from './json-locate.js';
 import { parseVipsFile } from './vips-file.js';
@@ -14,7 +14,7 @@ import { buildSnapshot, type EmptyVipFile, type SettingLocator, type Snapshot, t
 /** Where the config comes from: the file (if any), the process's flags and environment. */
 export interface ConfigSource {
   file: string | undefined;
-  args: string[];
+  flags: SettingFlags;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -71,7 +71,7 @@ function load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles):
     if (!r.ok) throw unreadableConfig(source.file!, r);
     text = r.text;
   }
-  const config = loadConfig({ file: source.file, args: source.args, env: source.env ?? process.env, ...(text === undefined ? {} : { text }) });
+  const config = loadConfig({ file: source.file, flags: source.flags, env: source.env ?? process.env, ...(text === undefined ? {} : { text }) });
 
   let locate: SettingLocator | undefined;
   if (text !== undefined) {

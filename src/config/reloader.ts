@@ -202,7 +202,7 @@ export class ConfigReloader implements DaemonFeature {
     const t0 = performance.now();
     daemon.emit('reload-started');
     const req: WorkerLoadRequest = {
-      source: { file: this.opts.file, args: this.opts.args, ...(this.opts.env === undefined ? {} : { env: this.opts.env }) },
+      source: { file: this.opts.file, flags: this.opts.flags, ...(this.opts.env === undefined ? {} : { env: this.opts.env }) },
       ...(this.appliedHash === undefined ? {} : { applied: { hash: this.appliedHash, paths: this.appliedPaths } }),
       lastGood: daemon.snapshot.source?.vipFileTexts ?? new Map(),
     };

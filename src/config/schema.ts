@@ -123,7 +123,23 @@ export const schema = {
   },
 };
 
-/** A fresh convict instance for the schema (one per load, so loads never mix). */
-export function newConfig(args: string[] = [], env: NodeJS.ProcessEnv = process.env) {
-  return convict(schema, { args, env });
+/**
+ * A fresh convict instance for the schema (one per load, so loads never mix).
+ * Flags are not convict's to parse (`args: []`): vip-arpd parses argv once and
+ * load-config sets what the flags name (FLAG_SETTINGS).
+ */
+export function newConfig(env: NodeJS.ProcessEnv = process.env) {
+  return convict(schema, { args: [], env });
+}
+
+/** Flag name (a setting's `arg`) → the setting it sets, e.g. `log-level` → `log.level`. */
+export const FLAG_SETTINGS: ReadonlyMap<string, string> = flagSettings(schema, '');
+
+function flagSettings(node: object, prefix: string, into = new Map<string, string>()): Map<string, string> {
+  for (const [key, value] of Object.entries(node) as [string, Record<string, unknown>][]) {
+    if ('doc' in value) {
+      if (typeof value.arg === 'string') into.set(value.arg, prefix + key);
+    } else flagSettings(value, `${prefix}${key}.`, into);
+  }
+  return into;
 }

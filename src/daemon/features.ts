@@ -15,13 +15,15 @@ import { diagnosticsFeatures } from '../diagnostics/features.js';
 import { ControlFeature } from '../control/control-feature.js';
 import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
 import { ConfigReloader } from '../config/reloader.js';
+import type { SettingFlags } from '../config/load-config.js';
 import { XdpFeature } from '../fastpath/xdp-feature.js';
 import { ActivityFeature } from './activity-feature.js';
 
 export interface FeatureContext {
   /** config file path, for reloads; undefined when running from flags alone */
   configFile: string | undefined;
-  args: string[];
+  /** the setting flags vip-arpd was started with, applied again on every reload */
+  flags: SettingFlags;
   log: Logger;
 }
 
@@ -45,7 +47,7 @@ export function buildFeatures(ctx: FeatureContext): DaemonFeature[] {
     ...diagnostics.features,
     control,
     new NotifyFifoFeature(),
-    new ConfigReloader({ file: ctx.configFile, args: ctx.args, log: ctx.log }),
+    new ConfigReloader({ file: ctx.configFile, flags: ctx.flags, log: ctx.log }),
     metrics,
     new MetricsHttpFeature(metrics, ctx.log),
     new LogLevelFeature(),

@@ -32,9 +32,9 @@ async function started(t: Test, vips: string, watch = true) {
   // In-thread: a worker would compile the TypeScript sources again (seconds
   // per reload under the test loader); the worker itself is tested below and
   // by the e2e tests, which run the built daemon.
-  const reloader = new ConfigReloader({ file: configFile, args: [], env: {}, log, sighup: false, load: loadInThread });
+  const reloader = new ConfigReloader({ file: configFile, flags: {}, env: {}, log, sighup: false, load: loadInThread });
   const daemon = new Daemon({ log, features: [reloader], openConn: () => ({ start() {}, send: () => 0, close() {} }) });
-  await daemon.start(loadSnapshot({ file: configFile, args: [], env: {} }));
+  await daemon.start(loadSnapshot({ file: configFile, flags: {}, env: {} }));
   t.teardown(() => daemon.stop());
   await reloader.reload('control'); // after the check start() runs for changes since the first read
   const served = (): string[] => [...daemon.table.sets()].flatMap((s) => Array.from(s.ips, formatIpv4)).sort();
@@ -198,12 +198,12 @@ t.test('loadInWorker loads on a worker thread and moves the VIP arrays over', as
   const dir = tempDir(t, 'vip-arpd-worker-');
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({ groups: [{ name: 'web', interface: 'lo', vips: ['198.51.100.0/30'] }] }));
-  const r = await loadInWorker({ source: { file, args: [], env: {} }, lastGood: new Map() }).result;
+  const r = await loadInWorker({ source: { file, flags: {}, env: {} }, lastGood: new Map() }).result;
   t.equal(r.kind, 'loaded');
   if (r.kind === 'loaded') t.same(Array.from(r.snapshot.groups[0]!.vips, formatIpv4), ['198.51.100.0', '198.51.100.1', '198.51.100.2', '198.51.100.3']);
   writeFileSync(file, '{"groups": [\n');
-  t.match(await loadInWorker({ source: { file, args: [], env: {} }, lastGood: new Map() }).result, { kind: 'invalid', problems: [{ file, line: 2, message: /JSON syntax error/ }] });
-  const slow = loadInWorker({ source: { file, args: [], env: {} }, lastGood: new Map() }, 1);
+  t.match(await loadInWorker({ source: { file, flags: {}, env: {} }, lastGood: new Map() }).result, { kind: 'invalid', problems: [{ file, line: 2, message: /JSON syntax error/ }] });
+  const slow = loadInWorker({ source: { file, flags: {}, env: {} }, lastGood: new Map() }, 1);
   t.match(await slow.result, { kind: 'invalid', problems: [{ message: /took over/ }] }, 'a load past its time is stopped and reported');
 });
 
@@ -214,9 +214,9 @@ t.test('a small config reloads on the event loop; one over SMALL_RELOAD_BYTES go
   writeFileSync(configFile, config(['198.51.100.1']));
   const log = createLogger('silent');
   let offThread = 0;
-  const reloader = new ConfigReloader({ file: configFile, args: [], env: {}, log, sighup: false, load: (req) => (offThread++, loadInThread(req)) });
+  const reloader = new ConfigReloader({ file: configFile, flags: {}, env: {}, log, sighup: false, load: (req) => (offThread++, loadInThread(req)) });
   const daemon = new Daemon({ log, features: [reloader], openConn: () => ({ start() {}, send: () => 0, close() {} }) });
-  await daemon.start(loadSnapshot({ file: configFile, args: [], env: {} }));
+  await daemon.start(loadSnapshot({ file: configFile, flags: {}, env: {} }));
   t.teardown(() => daemon.stop());
   writeFileSync(configFile, config(['198.51.100.2']));
   t.match(await reloader.reload('control'), { status: 'applied', vips: 1 });

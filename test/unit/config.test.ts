@@ -11,13 +11,13 @@ import { formatIpv4 } from '../../src/wire/ipv4.js';
 import { tempDir } from '../e2e/lab.js';
 
 /** Writes `files` (name → text) into a fresh dir and loads `config.json` from it. */
-function load(t: Test, files: Record<string, string | Buffer>, opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
+function load(t: Test, files: Record<string, string | Buffer>, opts: { env?: NodeJS.ProcessEnv; flags?: Record<string, string> } = {}) {
   const dir = tempDir(t, 'vip-arpd-config-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), text);
   }
-  return { dir, run: () => loadSnapshot({ file: join(dir, 'config.json'), args: opts.args ?? [], env: opts.env ?? {} }) };
+  return { dir, run: () => loadSnapshot({ file: join(dir, 'config.json'), flags: opts.flags ?? {}, env: opts.env ?? {} }) };
 }
 
 /** Pretty JSON with one group per line, so tests can say which line a key is on. */
@@ -29,7 +29,7 @@ interface BadCase {
   desc: string;
   files: Record<string, string | Buffer>;
   env?: NodeJS.ProcessEnv;
-  args?: string[];
+  flags?: Record<string, string>;
   /** every problem, in order: file (relative, or '' for none), line, column, message */
   want: Array<{ file: string; line?: number; column?: number; message: RegExp }>;
 }
@@ -146,7 +146,7 @@ const bad: BadCase[] = [
   {
     desc: 'a bad value from a flag, named as such',
     files: { 'config.json': '{}' },
-    args: ['--log-level', 'loud'],
+    flags: { 'log-level': 'loud' },
     want: [{ file: '', message: /log\.level: .*\(from flag --log-level\)/ }],
   },
   {
@@ -202,7 +202,7 @@ const bad: BadCase[] = [
 
 for (const c of bad) {
   t.test(`loadSnapshot rejects ${c.desc}`, async (t) => {
-    const { dir, run } = load(t, c.files, { ...(c.env ? { env: c.env } : {}), ...(c.args ? { args: c.args } : {}) });
+    const { dir, run } = load(t, c.files, { ...(c.env ? { env: c.env } : {}), ...(c.flags ? { flags: c.flags } : {}) });
     const err = t.throws(run) as ConfigError;
     t.type(err, ConfigError);
     t.equal(err.code, 'EINVALIDCONFIG');
@@ -233,7 +233,7 @@ t.test('loadSnapshot takes a 0-byte VIP file as not yet written: no VIPs from it
   t.same(Array.from(s.groups[0]!.vips, formatIpv4), ['198.51.100.7'], 'the inline VIPs only');
   t.same(s.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: false }]);
   t.same(effectiveConfig(s).emptyVipFiles, [join(dir, 'web.vips')], '--check-config lists it');
-  const kept = loadSnapshot({ file: join(dir, 'config.json'), args: [], env: {} }, undefined, new Map([[join(dir, 'web.vips'), '198.51.100.9\n']]));
+  const kept = loadSnapshot({ file: join(dir, 'config.json'), flags: {}, env: {} }, undefined, new Map([[join(dir, 'web.vips'), '198.51.100.9\n']]));
   t.same(Array.from(kept.groups[0]!.vips, formatIpv4), ['198.51.100.7', '198.51.100.9'], 'with a last good text, that text stands in');
   t.same(kept.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: true }]);
 });
@@ -258,34 +258,34 @@ t.test('loadSnapshot merges inline VIPs with the VIP file, relative to the confi
 
 t.test('sources stack: defaults < file < VIP_ARPD_* environment < flags', async (t) => {
   const files = { 'config.json': json({ log: { level: 'warn' }, stateFile: '/tmp/from-file.json' }) };
-  const cases = [
-    { desc: 'file over default', env: {}, args: [], level: 'warn', stateFile: '/tmp/from-file.json', socket: '/run/vip-arpd/control.sock' },
-    { desc: 'env over file', env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_CONTROL_SOCKET: '/tmp/env.sock' }, args: [], level: 'debug', stateFile: '/tmp/from-file.json', socket: '/tmp/env.sock' },
+  const cases: { desc: string; env: NodeJS.ProcessEnv; flags: Record<string, string>; level: string; stateFile: string; socket: string }[] = [
+    { desc: 'file over default', env: {}, flags: {}, level: 'warn', stateFile: '/tmp/from-file.json', socket: '/run/vip-arpd/control.sock' },
+    { desc: 'env over file', env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_CONTROL_SOCKET: '/tmp/env.sock' }, flags: {}, level: 'debug', stateFile: '/tmp/from-file.json', socket: '/tmp/env.sock' },
     {
       desc: 'flag over env',
       env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_STATE_FILE: '/tmp/env.json' },
-      args: ['--log-level', 'error', '--state-file=/tmp/flag.json'],
+      flags: { 'log-level': 'error', 'state-file': '/tmp/flag.json' },
       level: 'error',
       stateFile: '/tmp/flag.json',
       socket: '/run/vip-arpd/control.sock',
     },
   ];
   for (const c of cases) {
-    const { run } = load(t, files, { env: c.env, args: c.args });
+    const { run } = load(t, files, { env: c.env, flags: c.flags });
     const cfg = run().config;
     t.same({ level: cfg.log.level, stateFile: cfg.stateFile, socket: cfg.control.socket }, { level: c.level, stateFile: c.stateFile, socket: c.socket }, c.desc);
   }
 });
 
 t.test('without a config file, defaults, environment and flags still load', async (t) => {
-  const s = loadSnapshot({ file: undefined, args: ['--log-level', 'debug'], env: {} });
+  const s = loadSnapshot({ file: undefined, flags: { 'log-level': 'debug' }, env: {} });
   t.equal(s.config.log.level, 'debug');
   t.same(s.groups, []);
   t.same(s.source?.paths, []);
 });
 
 t.test('the shipped example config and VIP files are valid', async (t) => {
-  const s = loadSnapshot({ file: new URL('../../etc/vip-arpd.json', import.meta.url).pathname, args: [], env: {} });
+  const s = loadSnapshot({ file: new URL('../../etc/vip-arpd.json', import.meta.url).pathname, flags: {}, env: {} });
   t.ok(s.groups.length >= 2, 'several groups');
   t.ok(s.groups.every((x) => x.vips.length > 0), 'every group has VIPs');
 });
