@@ -150,23 +150,24 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    * swapped in one assignment so a VIP in both snapshots is never unanswered.
    */
   apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean } = {}): SnapshotApplied {
-    const newGroups = new Map<string, GroupState>();
+    // One pass: each group's state (kept or new) and its VIP set for the new table.
+    const sets: GroupVips[] = [];
+    const ifaces = new Set<string>();
     for (const g of snapshot.groups) {
-      const existing = this.groups.get(g.config.name);
+      const name = g.config.name;
       const mac = g.config.mac === undefined ? undefined : parseMac(g.config.mac);
-      if (existing !== undefined) {
-        existing.mac = mac;
-        newGroups.set(g.config.name, existing);
-      } else {
-        newGroups.set(g.config.name, { name: g.config.name, role: g.config.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac });
-      }
+      let state = this.groups.get(name);
+      if (state !== undefined) state.mac = mac;
+      else state = { name, role: g.config.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac };
+      sets.push({ group: state, iface: g.config.interface, ips: g.vips });
+      ifaces.add(g.config.interface);
     }
     const before = this.vipTable;
-    const table = new VipTable(snapshot.groups.map((g) => ({ group: newGroups.get(g.config.name)!, iface: g.config.interface, ips: g.vips })));
+    const table = new VipTable(sets);
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
     const opened: InterfaceLink[] = [];
-    for (const iface of new Set(snapshot.groups.map((g) => g.config.interface))) {
+    for (const iface of ifaces) {
       if (this.links.has(iface)) continue;
       try {
         const link = this.openLink(iface);
@@ -187,13 +188,13 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.gen++;
 
     for (const [iface, link] of this.links) {
-      if (!snapshot.groups.some((g) => g.config.interface === iface)) {
+      if (!ifaces.has(iface)) {
         link.close();
         this.links.delete(iface);
       }
     }
-    for (const name of this.groups.keys()) if (!newGroups.has(name)) this.groups.delete(name);
-    for (const [name, state] of newGroups) this.groups.set(name, state);
+    for (const name of this.groups.keys()) if (!table.hasGroup(name)) this.groups.delete(name);
+    for (const set of sets) this.groups.set(set.group.name, set.group);
 
     const result = { generation: this.gen, added: vipsGained(before, table), removed: vipsGained(table, before) };
     this.emit('snapshot-applied', result);
@@ -260,8 +261,13 @@ function vipsGained(before: VipTable, after: VipTable): GroupVips[] {
   const gained: GroupVips[] = [];
   for (const set of after.sets()) {
     const old = before.vipsOf(set.group.name);
-    const ips = old === undefined || old.iface !== set.iface || old.group !== set.group ? set.ips : sortedDifference(set.ips, old.ips);
-    if (ips.length > 0) gained.push({ group: set.group, iface: set.iface, ips });
+    if (old === undefined || old.iface !== set.iface || old.group !== set.group) {
+      // All of it gained: the table's own set, no copy.
+      if (set.ips.length > 0) gained.push(set);
+      continue;
+    }
+    const ips = sortedDifference(set.ips, old.ips);
+    if (ips.length > 0) gained.push(ips === set.ips ? set : { group: set.group, iface: set.iface, ips });
   }
   return gained;
 }

@@ -104,7 +104,10 @@ export class ConflictMonitor implements DaemonFeature {
   private readonly clock: GraceTimer;
   private readonly splitBrainLogs: LogRateLimiter;
   private peers = new Set<number>();
-  private defendGroups = new Set<string>();
+  /** groups of the snapshot in force with `defend: false`: few, where the groups that defend may be 65,535 */
+  private undefendedGroups = new Set<string>();
+  /** the daemon's groups, which are the snapshot's (kept after stop, as the sets above are) */
+  private groupsInForce: ReadonlyMap<string, GroupState> = new Map();
   private daemon: Daemon | undefined;
   private log: Logger | undefined;
   private readonly now: () => number;
@@ -161,7 +164,10 @@ export class ConflictMonitor implements DaemonFeature {
     }
     this.peers = peers.macs;
     this.graceMs = d.config.diagnostics.handoverGraceMs;
-    this.defendGroups = new Set(d.snapshot.groups.filter((g) => g.config.defend).map((g) => g.config.name));
+    const undefended = new Set<string>();
+    for (const g of d.snapshot.groups) if (!g.config.defend) undefended.add(g.config.name);
+    this.undefendedGroups = undefended;
+    this.groupsInForce = d.groups;
   }
 
   /**
@@ -242,7 +248,7 @@ export class ConflictMonitor implements DaemonFeature {
 
   private defend(iface: string, group: GroupState, vip: number, now: number): DefenceOutcome {
     if (group.role !== 'MASTER') return 'not-master';
-    if (!this.defendGroups.has(group.name)) return 'off';
+    if (this.undefendedGroups.has(group.name) || !this.groupsInForce.has(group.name)) return 'off';
     const announcer = this.daemon?.announcer;
     if (announcer === undefined) return 'no-announcer';
     if (!this.limiter.tryDefend(vip, now)) return 'suppressed';

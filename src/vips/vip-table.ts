@@ -62,7 +62,9 @@ export class InterfaceVips {
     if (sets.length > MAX_GROUPS_PER_INTERFACE) throw new Error(`more than ${MAX_GROUPS_PER_INTERFACE} groups on interface ${iface}`);
     for (const set of sets) {
       const owner = this.groups.push(set.group);
-      for (const ip of set.ips) {
+      const ips = set.ips;
+      for (let i = 0; i < ips.length; i++) {
+        const ip = ips[i]!;
         const slot = this.slotOf(ip);
         const existing = this.owners[slot]!;
         if (existing !== 0) {
@@ -104,12 +106,19 @@ export class VipTable {
    */
   constructor(sets: readonly GroupVips[] = []) {
     const perIface = new Map<string, GroupVips[]>();
+    // Consecutive sets mostly share an interface: one Map lookup per run of them.
+    let lastIface: string | undefined;
+    let list: GroupVips[] = [];
     for (const set of sets) {
-      if (this.byGroup.has(set.group.name)) throw new Error(`group "${set.group.name}" is listed twice`);
+      const groups = this.byGroup.size;
       this.byGroup.set(set.group.name, set);
-      const list = perIface.get(set.iface);
-      if (list === undefined) perIface.set(set.iface, [set]);
-      else list.push(set);
+      if (this.byGroup.size === groups) throw new Error(`group "${set.group.name}" is listed twice`);
+      if (set.iface !== lastIface) {
+        lastIface = set.iface;
+        list = perIface.get(set.iface) ?? [];
+        if (list.length === 0) perIface.set(set.iface, list);
+      }
+      list.push(set);
     }
     for (const [iface, list] of perIface) {
       const vips = new InterfaceVips(iface, list);
@@ -141,6 +150,11 @@ export class VipTable {
   vipsOf(groupName: string): GroupVips | undefined {
     const set = this.byGroup.get(groupName);
     return set === undefined || set.ips.length === 0 ? undefined : set;
+  }
+
+  /** True when `groupName` is one of the table's groups, with VIPs or without. */
+  hasGroup(groupName: string): boolean {
+    return this.byGroup.has(groupName);
   }
 
   /** Every group's VIPs. */
