@@ -3,6 +3,9 @@
 // pane of a fixed size, read back with capture-pane. Killed on teardown.
 import type { Test } from 'tap'
 import { randomBytes } from 'node:crypto'
+import { readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { run, waitFor } from './lab.js'
 
 export interface TmuxPane {
@@ -30,20 +33,29 @@ export async function openTmux(t: Test, command: string, env: Record<string, str
   const unset = Object.entries(env).filter(([, v]) => v === undefined).map(([k]) => `-u ${k}`)
   const set = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}='${v!.replace(/'/g, `'\\''`)}'`)
   const line = `env ${[...unset, ...set].join(' ')} ${command}`
-  await tmux('new-session', '-d', '-s', 'main', '-x', String(COLS), '-y', String(ROWS), 'sh', '-c', `sleep 0.2; ${line}`)
+  // The wrapper writes the command's exit status to a file: tmux's
+  // pane_dead_status is not always filled in once the pane is dead (its
+  // terminal closes before tmux reaps the process), and waiting on it alone
+  // made status runs look unfinished.
+  const statusFile = join(tmpdir(), `${server}.exit`)
+  await tmux('new-session', '-d', '-s', 'main', '-x', String(COLS), '-y', String(ROWS), 'sh', '-c', `sleep 0.2; ${line}; echo $? > ${statusFile}`)
   // Keep the pane after the command ends, so its last screen and exit status can be read.
   await tmux('set-option', '-t', 'main', 'remain-on-exit', 'on')
   const kill = async (): Promise<void> => {
     await run('tmux', ['-L', server, 'kill-server'])
+    rmSync(statusFile, { force: true })
   }
   t.teardown(kill)
   const screen = async (opts: { escapes?: boolean } = {}): Promise<string> =>
     // -S -: from the start of the history too; a command that ended may have scrolled its first line there.
     (await tmux('capture-pane', '-p', '-S', '-', '-t', 'main', ...(opts.escapes ? ['-e'] : []))).stdout
   const exitStatus = async (): Promise<number | undefined> => {
-    const r = await tmux('display-message', '-p', '-t', 'main', '#{pane_dead} #{pane_dead_status}')
-    const [dead, status] = r.stdout.trim().split(' ')
-    return dead === '1' ? Number(status) : undefined
+    try {
+      const text = readFileSync(statusFile, 'utf8')
+      return text.endsWith('\n') ? Number(text) : undefined
+    } catch {
+      return undefined
+    }
   }
   return {
     screen,
