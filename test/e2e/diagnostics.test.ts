@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import {
   arpFrameHex, arping, createLab, neighbour, run, REPO_ROOT, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor,
   type DaemonProcess, type Lab, type LogLine,
+  silenceKernelArp,
 } from './lab.js'
 
 const CLIENT_IP = '192.0.2.1'
@@ -98,10 +99,7 @@ t.test('probe names a realserver that answers for the VIP, and is clean once it 
   let responders = await probe('VIP on lo, arp_ignore=0', false)
   t.same(responders.map((x) => ({ mac: x.mac, ip: x.ip, ours: x.ours })), [{ mac: rsMac, ip: RS_IP, ours: false }], 'names the realserver by MAC and IP')
 
-  for (const key of ['all', 'eth0']) {
-    await lab.sysctl('rs', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('rs', `net.ipv4.conf.${key}.arp_announce`, 2)
-  }
+  await silenceKernelArp(lab, 'rs', ['all', 'eth0'])
   t.same(await probe('arp_ignore=1 / arp_announce=2', true), [], 'nobody else answers')
 
   // VIP on the realserver's eth0: answered whatever arp_ignore says.

@@ -4,7 +4,7 @@
 // ARP alone, within 1 s, while the client sends nothing.
 import t from 'tap';
 import { join } from 'node:path';
-import { arping, createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
+import { arping, createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab, silenceKernelArp } from './lab.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP = '198.51.100.10';
@@ -16,10 +16,7 @@ const IN_FLIGHT_GRACE_MS = 100;
 /** An LVS director: VIP on lo, the kernel told never to speak ARP for it (LVS-HOWTO "the ARP problem"). */
 async function director(lab: Lab, host: string): Promise<void> {
   await lab.addAddress(host, 'lo', `${VIP}/32`);
-  for (const iface of ['all', 'eth0']) {
-    await lab.sysctl(host, `net.ipv4.conf.${iface}.arp_ignore`, 1);
-    await lab.sysctl(host, `net.ipv4.conf.${iface}.arp_announce`, 2);
-  }
+  await silenceKernelArp(lab, host, ['all', 'eth0']);
 }
 
 function ctl(sock: string, ...args: string[]) {

@@ -7,7 +7,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { arping, createLab, REPO_ROOT, run, skipUnlessRoot, startDaemon, waitFor } from './lab.js'
+import { arping, createLab, REPO_ROOT, run, skipUnlessRoot, startDaemon, waitFor, silenceKernelArp } from './lab.js'
 import { loadSchemas } from './json-schemas.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
@@ -17,10 +17,7 @@ const RS_IP = '192.0.2.20'
 t.test('--json of status, vips, role, doctor, probe and conflicts matches docs/schema', async (t) => {
   if (skipUnlessRoot(t, ['arping', 'ping'])) return
   const lab = await createLab(t, { hosts: [{ name: 'dir1', ip: '192.0.2.10/24' }, { name: 'rs', ip: `${RS_IP}/24` }] })
-  for (const key of ['all', 'eth0']) {
-    await lab.sysctl('dir1', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('dir1', `net.ipv4.conf.${key}.arp_announce`, 2)
-  }
+  await silenceKernelArp(lab, 'dir1', ['all', 'eth0'])
   await lab.addAddress('dir1', 'lo', `${VIP}/32`)
   const dir = lab.tempDir('vip-arpd-schema-')
   const socket = join(dir, 'control.sock')

@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import { chmodSync, existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, waitExit, waitFor, type DaemonProcess, type Lab } from './lab.js';
+import { createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, waitExit, waitFor, type DaemonProcess, type Lab, silenceKernelArp } from './lab.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const NOTIFY_SCRIPT = join(REPO_ROOT, 'etc', 'keepalived', 'vip-arpd-notify.sh');
@@ -85,10 +85,7 @@ async function setup(t: Test, mode: 'script' | 'fifo') {
   const directors: Director[] = [];
   for (const [host, ip, peer, priority] of [['a', '192.0.2.11', '192.0.2.12', 150], ['b', '192.0.2.12', '192.0.2.11', 100]] as const) {
     await lab.addAddress(host, 'lo', `${VIP}/32`);
-    for (const iface of ['all', 'eth0']) {
-      await lab.sysctl(host, `net.ipv4.conf.${iface}.arp_ignore`, 1);
-      await lab.sysctl(host, `net.ipv4.conf.${iface}.arp_announce`, 2);
-    }
+    await silenceKernelArp(lab, host, ['all', 'eth0']);
     const dir = lab.tempDir();
     const sock = join(dir, 'ctl.sock');
     const fifo = join(dir, 'keepalived.fifo');

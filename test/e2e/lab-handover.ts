@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import { sendRequest } from '../../src/control/client.js'
 import type { ControlResponse } from '../../src/control/protocol.js'
-import { createLab, neighbour, sleep, startDaemon, type DaemonProcess, type Frame, type Lab } from './lab.js'
+import { createLab, neighbour, sleep, startDaemon, type DaemonProcess, type Frame, type Lab, silenceKernelArp } from './lab.js'
 
 export const HANDOVER_VIP = '198.51.100.10'
 export const DIRECTORS = ['a', 'b'] as const
@@ -35,10 +35,7 @@ export async function createHandoverLab(t: Test): Promise<Lab> {
   })
   for (const host of DIRECTORS) {
     await lab.addAddress(host, 'lo', `${HANDOVER_VIP}/32`)
-    for (const key of ['all', 'eth0']) {
-      await lab.sysctl(host, `net.ipv4.conf.${key}.arp_ignore`, 1)
-      await lab.sysctl(host, `net.ipv4.conf.${key}.arp_announce`, 2)
-    }
+    await silenceKernelArp(lab, host, ['all', 'eth0'])
   }
   for (const key of ['all', 'eth0']) {
     await lab.sysctl('c', `net.ipv4.conf.${key}.arp_accept`, 0)

@@ -10,7 +10,7 @@
  * / 802.1ad tags and trailing bytes.
  */
 import type { Test } from 'tap'
-import { arpFrameHex, createLab, run, type ArpFrameSpec, type Frame, type Lab } from './lab.js'
+import { arpFrameHex, createLab, run, type ArpFrameSpec, type Frame, type Lab, silenceKernelArp } from './lab.js'
 
 export const CLIENT_IP = '192.0.2.2'
 export const DIRECTOR_IP = '192.0.2.1'
@@ -35,10 +35,7 @@ export async function kernelOracleLab(t: Test): Promise<Lab> {
       { name: 'oracle', ip: `${ORACLE_IP}/24` },
     ],
   })
-  for (const key of ['all', 'default', 'eth0']) {
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_announce`, 2)
-  }
+  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0'])
   await lab.addAddress('director', 'lo', `${VIP}/32`)
   return lab
 }

@@ -395,6 +395,18 @@ async function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGTER
 }
 
 /**
+ * The LVS director's kernel setup (HOWTO "the ARP problem"): arp_ignore=1 and
+ * arp_announce=2 on each of `keys` (`all`, `default`, interface names), so the
+ * kernel never speaks ARP on the wire for a VIP it holds on lo.
+ */
+export async function silenceKernelArp(lab: Lab, host: string, keys: readonly string[]): Promise<void> {
+  for (const key of keys) {
+    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_ignore`, 1)
+    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_announce`, 2)
+  }
+}
+
+/**
  * createLab builds the namespaces, bridges and veths described by `opts` and
  * registers their removal with `t.teardown`. Interfaces come up with their
  * addresses, `lo` is up, IPv6 is off (unless `disableIpv6: false`).

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { arping, createLab, DAEMON_ENTRY, REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor } from './lab.js'
+import { arping, createLab, DAEMON_ENTRY, REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, silenceKernelArp } from './lab.js'
 import { startNotifyReceiver } from '../unit/notify-receiver.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
@@ -24,10 +24,7 @@ t.test('a missing interface is waited for and reported, at start and on reload',
       { name: 'director', ifaces: 2, ip: ['192.0.2.1/25', '192.0.2.129/25'] },
     ],
   })
-  for (const key of ['all', 'default', 'eth0']) {
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_announce`, 2)
-  }
+  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0'])
   await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
   await lab.exec('client', 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth1'], { check: true })
   // A VLAN or bond that comes up after the daemon: eth1 is not there at start.

@@ -6,7 +6,7 @@
 // coloured on the terminal, not with NO_COLOR, not through a pipe.
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import { arping, createLab, REPO_ROOT, run, skipUnlessRoot, startDaemon, type DaemonProcess, type Lab } from './lab.js'
+import { arping, createLab, REPO_ROOT, run, skipUnlessRoot, startDaemon, type DaemonProcess, type Lab, silenceKernelArp } from './lab.js'
 import { openTmux } from './lab-tmux.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
@@ -18,10 +18,7 @@ const GREEN_MASTER = '\x1b[32mMASTER'
 
 async function makeLab(t: Test): Promise<Lab> {
   const lab = await createLab(t, { hosts: [{ name: 'client', ip: '192.0.2.1/24' }, { name: 'dir1', ip: '192.0.2.10/24' }, { name: 'rs', ip: `${RS_IP}/24` }] })
-  for (const key of ['all', 'eth0']) {
-    await lab.sysctl('dir1', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('dir1', `net.ipv4.conf.${key}.arp_announce`, 2)
-  }
+  await silenceKernelArp(lab, 'dir1', ['all', 'eth0'])
   await lab.addAddress('dir1', 'lo', `${VIP}/32`)
   // The client reaches the VIPs on its LAN, as through the gateway of an LVS-DR setup.
   await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })

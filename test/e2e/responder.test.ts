@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import {
   arpFrameHex, arping, createLab, DAEMON_ENTRY, neighbour, scapySend, skipUnlessRoot, startCapture, startDaemon, waitFor,
   type Lab, type DaemonProcess,
+  silenceKernelArp,
 } from './lab.js'
 import { malformedArpFrames } from './malformed-frames.js'
 
@@ -45,10 +46,7 @@ async function directorLab(t: Test): Promise<Lab> {
       { name: 'director', ifaces: 2, ip: [`${DIRECTOR_IP}/25`, '192.0.2.129/25'] },
     ],
   })
-  for (const key of ['all', 'default', 'eth0', 'eth1']) {
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_announce`, 2)
-  }
+  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0', 'eth1'])
   for (const vip of [VIP, VIP_RANGE_MEMBER, BACKUP_VIP, LAN1_VIP, NOT_A_VIP]) await lab.addAddress('director', 'lo', `${vip}/32`)
   await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
   await lab.exec('client', 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth1'], { check: true })

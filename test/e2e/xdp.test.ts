@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import {
   DAEMON_ENTRY, REPO_ROOT, arpFrameHex, arping, createLab, run, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
   type DaemonProcess, type Lab, type LogLine,
+  silenceKernelArp,
 } from './lab.js'
 import { malformedArpFrames } from './malformed-frames.js'
 import { CTL, ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js'
@@ -45,10 +46,7 @@ async function xdpLab(t: Test): Promise<Lab> {
       { name: 'director', ip: `${DIRECTOR_IP}/24` },
     ],
   })
-  for (const key of ['all', 'default', 'eth0']) {
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_announce`, 2)
-  }
+  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0'])
   for (const vip of [VIP, VIP2, BACKUP_VIP, NOT_A_VIP]) await lab.addAddress('director', 'lo', `${vip}/32`)
   await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
   await enableXdpReceive(lab)
