@@ -20,14 +20,15 @@ $SUDO apt-get update -q
 # (ocf-tester, send_arp) with libxml2-utils (xmllint, which ocf-tester
 # needs and resource-agents only recommends), libcap2-bin/procps (capabilities, /proc tools),
 # systemd (systemd-analyze verify/security of the unit; no running systemd needed),
-# tmux (vip-arpctl top and status tested on a real terminal).
+# tmux (vip-arpctl top and status tested on a real terminal), ndisc6 (ndisc6/rdisc6:
+# a second real IPv6 neighbour-discovery client beside the kernel's).
 # Packaging: debhelper (dpkg-buildpackage, dh), lintian; the unit under a real
 # systemd: debootstrap, systemd-container (systemd-nspawn); prometheus
 # (promtool tests the alerting rules); bash-completion (the completion test).
 $SUDO apt-get install -y -q --no-install-recommends \
   iproute2 iputils-arping iputils-ping tshark tcpdump python3-scapy farpd \
   keepalived netsniff-ng resource-agents libxml2-utils procps libcap2-bin systemd g++ make python3 clang llvm libbpf-dev tmux \
-  debhelper lintian debootstrap systemd-container prometheus bash-completion
+  debhelper lintian debootstrap systemd-container prometheus bash-completion ndisc6
 
 # The machine's node builds (tsc, node-gyp); the tests and the .deb use the
 # official Node.js builds scripts/fetch-node.sh brings (see .ci/run).
