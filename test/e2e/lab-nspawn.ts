@@ -15,7 +15,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import { LAB_PREFIX, REPO_ROOT, run, sleep, waitFor, type ExecResult } from './lab.js'
+import { labNamespace } from '../../lab/names.mjs'
+import { REPO_ROOT, run, sleep, waitFor, type ExecResult } from './lab.js'
 
 /** Hierarchies the nspawn process is moved into (cgroup v1 named + v2 unified on this host kind, or pure v2). */
 const CGROUP_ROOTS = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']
@@ -67,7 +68,7 @@ export async function bootContainer(t: Test, lower: string): Promise<Container> 
   // ≤ 11 characters so ve-<name> fits IFNAMSIZ without nspawn hashing it.
   const name = `va${id}`.slice(0, 11)
   const hostIface = `ve-${name}`
-  const netns = `${LAB_PREFIX}${process.pid}-${id}-nspawn`
+  const netns = labNamespace(id, 'nspawn')
   const work = mkdtempSync(join('/var/tmp', 'vip-arpd-nspawn-'))
   const upper = join(work, 'upper')
   const ovlWork = join(work, 'work')
