@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * ARP flood benchmark: vip-arpd vs the Linux kernel vs Debian's farpd, same
  * run, same lab, same sender.
@@ -22,7 +23,7 @@
  * Needs root, a built tree (npm run build) and farpd (Debian package farpd);
  * the xdp targets need the addon built with clang/libbpf-dev.
  */
-import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +80,22 @@ const rtPriority = Number(argv['rt-priority']);
 if (!['on', 'off'].includes(argv['client-rps'])) throw new Error('--client-rps must be on or off');
 const clientRps = argv['client-rps'] === 'on';
 
-/** How every responder process is started: on the director's CPU, at high priority. */
+/** @typedef {{ client: string, director: string }} FloodLab the namespaces of bench/lib/flood-lab.mjs */
+
+/**
+ * A started responder.
+ * @typedef {object} Responder
+ * @property {number | undefined} pid the process whose CPU time is measured, if any
+ * @property {() => Promise<unknown>} stop
+ * @property {() => number} [xdpAnswered] the XDP program's answered counter
+ */
+
+/**
+ * How every responder process is started: on the director's CPU, at high priority.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {[string, string[]]} command and arguments for nsSpawn
+ */
 function responderCommand(cmd, args) {
   const prio = rtPriority > 0 ? ['chrt', '-f', String(rtPriority)] : ['nice', '-n', '-20'];
   return ['taskset', ['-c', argv['responder-cpu'], ...prio, cmd, ...args]];
@@ -96,6 +112,8 @@ function preflight() {
  * Starts vip-arpd on the director the LVS way (LVS HOWTO, "the ARP problem"):
  * VIP on lo, the kernel silent for it on the wire side. `extraConfig` is
  * merged into its config (e.g. `fastPath`).
+ * @param {FloodLab} lab
+ * @param {object} extraConfig
  */
 async function startVipArpd({ director }, extraConfig) {
   sh('ip', ['-n', director, 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
@@ -113,8 +131,8 @@ async function startVipArpd({ director }, extraConfig) {
   }));
   const child = nsSpawn(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
   let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
   child.on('exit', (code) => {
     if (code !== 0 && code !== null) process.stderr.write(`vip-arpd exited ${code}: ${output}\n`);
   });
@@ -130,7 +148,11 @@ async function startVipArpd({ director }, extraConfig) {
   };
 }
 
-/** vip-arpd with `fastPath`, once its program is attached; `xdpAnswered()` reads the program's answered counter. */
+/**
+ * vip-arpd with `fastPath`, once its program is attached; `xdpAnswered()` reads the program's answered counter.
+ * @param {FloodLab} lab
+ * @param {string} fastPath
+ */
 async function startXdp(lab, fastPath) {
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-bench-ctl-'));
   const socket = join(dir, 'control.sock');
@@ -153,7 +175,11 @@ async function startXdp(lab, fastPath) {
   };
 }
 
-/** vip-arpd with `fastPath: "xdp"` in native mode; the client's eth0 gets a pass program so the replies arrive. */
+/**
+ * vip-arpd with `fastPath: "xdp"` in native mode; the client's eth0 gets a pass program so the replies arrive.
+ * @param {FloodLab} lab
+ * @param {boolean} threaded
+ */
 async function startNativeXdp(lab, threaded) {
   const pass = compilePassProgram();
   setXdp(lab.client, IFACE, pass.path);
@@ -172,7 +198,7 @@ async function startNativeXdp(lab, threaded) {
   };
 }
 
-/** Puts the director in the shape each responder needs and starts it; returns `{ pid?, stop() }`. */
+/** @type {Record<string, (lab: FloodLab) => Promise<Responder>>} Puts the director in the shape each responder needs and starts it. */
 const setups = {
   async kernel({ director }) {
     nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=0', `net.ipv4.conf.${IFACE}.arp_ignore=0`);
@@ -191,15 +217,21 @@ const setups = {
     // farpd answers only after ~2 s of probing for the address; warmUp waits.
     nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=0', `net.ipv4.conf.${IFACE}.arp_ignore=0`);
     const child = nsSpawn(director, ...responderCommand('farpd', ['-d', '-i', IFACE, VIP]));
-    child.stdout.resume();
-    child.stderr.resume();
+    child.stdout?.resume();
+    child.stderr?.resume();
     return { pid: child.pid, stop: () => stopChild(child) };
   },
 };
 
+/**
+ * One send window at `rate` against the running responder.
+ * @param {FloodLab} lab
+ * @param {string} binary the sender
+ * @param {number | undefined} pid the responder process
+ * @param {number} rate
+ * @param {(() => number) | undefined} xdpAnswered
+ */
 async function measure(lab, binary, pid, rate, xdpAnswered) {
-  let before;
-  let after;
   const sample = () => ({
     cpu: readCpuTimes(),
     proc: pid === undefined ? undefined : readProcessTicks(pid),
@@ -208,6 +240,10 @@ async function measure(lab, binary, pid, rate, xdpAnswered) {
     callIpis: readCallIpis(),
     at: process.hrtime.bigint(),
   });
+  /** @type {ReturnType<typeof sample> | undefined} */
+  let before;
+  /** @type {ReturnType<typeof sample> | undefined} */
+  let after;
   // Read around the window, not at its edges: a control round trip costs CPU.
   const xdpBefore = xdpAnswered?.();
   const r = await runSender({
@@ -218,44 +254,57 @@ async function measure(lab, binary, pid, rate, xdpAnswered) {
   if (before === undefined || after === undefined) throw new Error('sender did not report its window');
   const xdpAfter = xdpAnswered?.();
   const seconds = Number(after.at - before.at) / 1e9;
-  const director = cpuPercent(before.cpu.cpus[DIRECTOR_CPU], after.cpu.cpus[DIRECTOR_CPU]);
-  const system = cpuPercent(before.cpu.all, after.cpu.all);
+  const director = cpuPercent(before.cpu.cpus[DIRECTOR_CPU] ?? {}, after.cpu.cpus[DIRECTOR_CPU] ?? {});
+  const system = cpuPercent(before.cpu.all ?? {}, after.cpu.all ?? {});
   return {
     offeredRate: rate,
     sentPerSecond: r.sentPerSecond,
     repliesPerSecond: r.repliesPerSecond,
     lossPercent: r.sent > 0 ? (100 * (r.sent - r.replies)) / r.sent : 0,
     latencyUs: r.latencyUs,
-    processCpuPercent: pid === undefined ? undefined : (100 * (after.proc - before.proc)) / CLK_TCK / seconds,
+    processCpuPercent: pid === undefined ? undefined : (100 * ((after.proc ?? NaN) - (before.proc ?? NaN))) / CLK_TCK / seconds,
     directorCpu: director,
     systemCpu: system,
     directorRxDropped: after.link.rxDropped - before.link.rxDropped,
     directorTxPackets: after.link.txPackets - before.link.txPackets,
-    directorBacklogDrops: after.backlogDrops[DIRECTOR_CPU] - before.backlogDrops[DIRECTOR_CPU],
+    directorBacklogDrops: (after.backlogDrops[DIRECTOR_CPU] ?? NaN) - (before.backlogDrops[DIRECTOR_CPU] ?? NaN),
     // IPIs each side received in the window: the client's mostly from the director's
     // replies (client RPS), the director's from the sender's requests.
     clientIpis: ipiDelta(before.callIpis, after.callIpis, CLIENT_CPU),
     directorIpis: ipiDelta(before.callIpis, after.callIpis, DIRECTOR_CPU),
     // requests the XDP program answered per reply received: ~1 when the replies came from XDP, not AF_PACKET
-    xdpShare: xdpBefore === undefined || r.replies === 0 ? undefined : (xdpAfter - xdpBefore) / r.replies,
+    xdpShare: xdpBefore === undefined || r.replies === 0 ? undefined : ((xdpAfter ?? NaN) - xdpBefore) / r.replies,
     sender: r,
   };
 }
 
-/** The director CPU's busy time per reply, in microseconds (kernel work included). */
+/** @typedef {Awaited<ReturnType<typeof measure>>} Measurement */
+
+/**
+ * The director CPU's busy time per reply, in microseconds (kernel work included).
+ * @param {Measurement} m
+ */
 function cpuPerReplyUs(m) {
   return m.repliesPerSecond > 0 ? round((m.directorCpu.busy / 100) * 1e6 / m.repliesPerSecond, 2) : '-';
 }
 
-/** IPIs per reply, as the table shows them ('-' where /proc/interrupts has no CAL row or nothing was answered). */
+/**
+ * IPIs per reply, as the table shows them ('-' where /proc/interrupts has no CAL row or nothing was answered).
+ * @param {number | undefined} ipis
+ * @param {number} replies
+ */
 function perReply(ipis, replies) {
   return ipis === undefined || replies === 0 ? '-' : round(ipis / replies, 3);
 }
 
+/** @param {number[]} before @param {number[]} after @param {number} cpu @returns {number | undefined} */
 function ipiDelta(before, after, cpu) {
-  return before[cpu] === undefined || after[cpu] === undefined ? undefined : after[cpu] - before[cpu];
+  const b = before[cpu];
+  const a = after[cpu];
+  return b === undefined || a === undefined ? undefined : a - b;
 }
 
+/** @param {number} rate frames/s, 0 = unlimited */
 function rateLabel(rate) {
   return rate === 0 ? 'unlimited' : `${rate / 1000}k/s`;
 }
@@ -271,7 +320,8 @@ function gitCommit() {
 async function main() {
   preflight();
   const sender = compileSender();
-  const lab = buildFloodLab({ clientRps });
+  const lab = await buildFloodLab({ clientRps });
+  /** @type {Record<string, Measurement[]>} */
   const results = {};
   const startedAt = new Date().toISOString();
   const load = loadavg();
@@ -286,15 +336,17 @@ async function main() {
           await warmUp({ binary: sender.path, ns: lab.client, iface: IFACE, vip: VIP, batch, cpu: CLIENT_CPU });
         } catch (err) {
           // One responder that never answers (farpd under heavy load) must not lose the others' figures.
-          process.stderr.write(`${name}: skipped: ${err.message}\n`);
+          process.stderr.write(`${name}: skipped: ${err instanceof Error ? err.message : String(err)}\n`);
           continue;
         }
-        results[name] = [];
+        /** @type {Measurement[]} */
+        const runs = [];
+        results[name] = runs;
         for (const rate of rates) {
           await sleep(SETTLE_MS);
           const m = await measure(lab, sender.path, r.pid, rate, r.xdpAnswered);
           process.stderr.write(`${name} ${rateLabel(rate)}: ${round(m.repliesPerSecond)} replies/s, loss ${round(m.lossPercent, 2)} %\n`);
-          results[name].push(m);
+          runs.push(m);
         }
       } finally {
         await r.stop();
@@ -307,6 +359,7 @@ async function main() {
   report({ startedAt, load, results });
 }
 
+/** @param {{ startedAt: string, load: number[], results: Record<string, Measurement[]> }} run */
 function report({ startedAt, load, results }) {
   const rows = [];
   for (const [name, ms] of Object.entries(results)) {
@@ -362,6 +415,8 @@ const XDP_TARGETS = ['xdp', 'xdp-softirq', 'xdp-generic'];
  * unlimited flood and loss-free at 150k/s; xdp >= 1.5x the kernel under
  * unlimited flood, or >= 99.5 % of what the sender offered where the sender
  * is the limit.
+ * @param {Record<string, Measurement[]>} results
+ * @returns {string | undefined}
  */
 function bar(results) {
   const v = results['vip-arpd'];

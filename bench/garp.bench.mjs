@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * Gratuitous ARP benchmark (issue 3), as root, in network namespaces it makes
  * and deletes itself (bench/lib/netns.mjs). One run measures, side by side:
@@ -40,7 +41,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createNamespace, createVeth, nsExec, nsSpawn, nsSysctl, sh, stopChild, sweepStaleNamespaces } from './lib/netns.mjs';
+import { createNamespace, createVeth, nsExec, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
 import { formatTable, round } from './lib/table.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,12 +61,12 @@ const ANNOUNCES = Number(argv.announces);
 const SAMPLE = Number(argv.sample);
 const TOTAL_VIPS = 10_000;
 
-/** 198.18.0.0-198.18.39.15: the 10,000-VIP group. */
+/** @type {[string, number]} 198.18.0.0-198.18.39.15: the 10,000-VIP group. */
 const BIG_RANGE = ['198.18.0.0', TOTAL_VIPS];
 /** The one-VIP group timed for takeover latency. */
 const ONE_VIP = '198.19.0.10';
 /** Anchor VIPs, apart from the daemon's so their frames cannot be confused. */
-const anchorVips = (n) => Array.from({ length: n }, (_, i) => `198.19.${1 + (i >> 8)}.${i & 255}`);
+const anchorVips = (/** @type {number} */ n) => Array.from({ length: n }, (_, i) => `198.19.${1 + (i >> 8)}.${i & 255}`);
 
 /** IPaddr2 defaults: arp_interval 200 ms, arp_count 5 (this send_arp build spins forever with -i 0). */
 const IPADDR2_ARP_INTERVAL_MS = 200;
@@ -82,26 +83,26 @@ if (process.getuid?.() !== 0) {
   process.exit(77);
 }
 
-const progress = (what) => process.stderr.write(`garp bench: ${what}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const progress = (/** @type {string} */ what) => process.stderr.write(`garp bench: ${what}\n`);
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 /** Wall clock in µs, the daemon's `receivedAtUs` clock (src/wall-clock.ts). */
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
-const ipOf = (base, i) => {
-  const [a, b, c, d] = base.split('.').map(Number);
+const ipOf = (/** @type {string} */ base, /** @type {number} */ i) => {
+  const [a = 0, b = 0, c = 0, d = 0] = base.split('.').map(Number);
   const n = ((a << 24) >>> 0) + (b << 16) + (c << 8) + d + i;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 };
-const median = (xs) => {
+const median = (/** @type {number[]} */ xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const at = (/** @type {number} */ i) => s[i] ?? NaN;
+  return s.length === 0 ? NaN : s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2;
 };
-const max = (xs) => Math.max(...xs);
+const max = (/** @type {number[]} */ xs) => Math.max(...xs);
 
-function setupLab() {
-  sweepStaleNamespaces();
-  const sw = createNamespace('sw');
-  const dir = createNamespace('dir');
-  createVeth(sw, 'p0', dir, 'eth0');
+async function setupLab() {
+  const sw = await createNamespace('sw');
+  const dir = await createNamespace('dir');
+  await createVeth(sw, 'p0', dir, 'eth0');
   sh('ip', ['-n', dir, 'addr', 'add', '192.0.2.1/24', 'dev', 'eth0']);
   // The LVS director setup: VIPs on lo, the kernel silent about them.
   sh('ip', ['-n', dir, 'addr', 'add', '198.18.0.0/15', 'dev', 'lo']);
@@ -109,18 +110,26 @@ function setupLab() {
   return { sw, dir };
 }
 
-/** tshark on the switch end of the veth; resolves once it captures. */
+/** @typedef {{ us: number, op: number, sip: string, tip: string }} CapturedArp */
+
+/**
+ * tshark on the switch end of the veth; resolves once it captures.
+ * @param {string} ns
+ * @param {string} tmp
+ * @param {string} name
+ * @returns {Promise<{ stop(): Promise<CapturedArp[]> }>}
+ */
 async function startCapture(ns, tmp, name) {
   const file = join(tmp, `${name}.pcapng`);
   const proc = nsSpawn(ns, 'tshark', ['-n', '-q', '-i', 'p0', '-B', '64', '-f', 'arp', '-w', file]);
-  await new Promise((res, rej) => {
+  await /** @type {Promise<void>} */ (new Promise((res, rej) => {
     let err = '';
-    proc.stderr.on('data', (d) => {
+    proc.stderr?.on('data', (d) => {
       err += d;
       if (err.includes('Capturing on')) res();
     });
     proc.once('exit', (c) => rej(new Error(`tshark exited ${c}: ${err}`)));
-  });
+  }));
   await sleep(300);
   return {
     async stop() {
@@ -128,7 +137,7 @@ async function startCapture(ns, tmp, name) {
       await stopChild(proc);
       const out = sh('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'arp.opcode', '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4'], { maxBuffer: 256 * 1024 * 1024 });
       return out.trim().split('\n').filter(Boolean).map((l) => {
-        const [time, op, sip, tip] = l.split('\t');
+        const [time = '', op, sip = '', tip = ''] = l.split('\t');
         const [s, frac = ''] = time.split('.');
         return { us: Number(s) * 1e6 + Number(frac.padEnd(6, '0').slice(0, 6)), op: Number(op), sip, tip };
       }).filter((f) => f.sip === f.tip);
@@ -136,17 +145,23 @@ async function startCapture(ns, tmp, name) {
   };
 }
 
-/** Starts vip-arpd in `ns`; collects its JSON log lines. */
+/**
+ * Starts vip-arpd in `ns`; collects its JSON log lines.
+ * @param {string} ns
+ * @param {string} tmp
+ * @param {object} config
+ */
 async function startDaemon(ns, tmp, config) {
   const path = join(tmp, 'vip-arpd.json');
   writeFileSync(path, JSON.stringify(config));
   const proc = nsSpawn(ns, process.execPath, [DAEMON, '--config', path]);
+  /** @type {Array<Record<string, any>>} */
   const logs = [];
   let buf = '';
-  proc.stdout.on('data', (d) => {
+  proc.stdout?.on('data', (d) => {
     buf += d;
     const lines = buf.split('\n');
-    buf = lines.pop();
+    buf = lines.pop() ?? '';
     for (const l of lines) {
       try {
         logs.push(JSON.parse(l));
@@ -155,7 +170,7 @@ async function startDaemon(ns, tmp, config) {
       }
     }
   });
-  proc.stderr.on('data', (d) => process.stderr.write(d));
+  proc.stderr?.on('data', (d) => process.stderr.write(d));
   const deadline = Date.now() + 30_000;
   while (!logs.some((l) => l.msg === 'ready')) {
     if (proc.exitCode !== null) throw new Error(`vip-arpd exited ${proc.exitCode} before ready`);
@@ -165,7 +180,14 @@ async function startDaemon(ns, tmp, config) {
   return { proc, logs };
 }
 
-/** One control request; resolves with the client-side write time (µs). @throws {Error} when the daemon refuses. */
+/**
+ * One control request; resolves with the client-side write time (µs).
+ * @param {string} socket
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {Promise<number>}
+ * @throws {Error} when the daemon refuses.
+ */
 function control(socket, cmd, args) {
   return new Promise((res, rej) => {
     const c = connect(socket);
@@ -178,7 +200,7 @@ function control(socket, cmd, args) {
     c.on('data', (d) => {
       buf += d;
       if (!buf.includes('\n')) return;
-      const r = JSON.parse(buf.split('\n')[0]);
+      const r = JSON.parse(buf.split('\n')[0] ?? '');
       c.destroy();
       if (r.ok === false) rej(new Error(`${cmd}: ${r.error.message}`));
       else res(sentAtUs);
@@ -187,10 +209,16 @@ function control(socket, cmd, args) {
   });
 }
 
-/** vip-arpd: takeover latency on a one-VIP group, then 10k-VIP takeovers, one daemon, one capture. */
+/** @typedef {{ sw: string, dir: string }} GarpLab the switch and director namespaces */
+
+/**
+ * vip-arpd: takeover latency on a one-VIP group, then 10k-VIP takeovers, one daemon, one capture.
+ * @param {GarpLab} lab
+ * @param {string} tmp
+ */
 async function benchDaemon(lab, tmp) {
   const socket = join(tmp, 'control.sock');
-  const garpOnce = (mode) => ({ mode, count: 1, delayMs: 0 });
+  const garpOnce = (/** @type {string} */ mode) => ({ mode, count: 1, delayMs: 0 });
   const cap = await startCapture(lab.sw, tmp, 'daemon');
   const d = await startDaemon(lab.dir, tmp, {
     stateFile: join(tmp, 'state.json'),
@@ -204,7 +232,7 @@ async function benchDaemon(lab, tmp) {
       { name: 'big', interface: 'eth0', vips: [`${BIG_RANGE[0]}-${ipOf(BIG_RANGE[0], BIG_RANGE[1] - 1)}`], initialRole: 'backup', garp: garpOnce('request') },
     ],
   });
-  const takeover = async (group, holdMs) => {
+  const takeover = async (/** @type {string} */ group, /** @type {number} */ holdMs) => {
     const sentAtUs = await control(socket, 'takeover', [group]);
     await sleep(holdMs);
     await control(socket, 'release', [group]);
@@ -212,9 +240,11 @@ async function benchDaemon(lab, tmp) {
     return sentAtUs;
   };
   progress(`${TAKEOVERS} takeovers of a one-VIP group`);
+  /** @type {number[]} */
   const oneSent = [];
   for (let i = 0; i < TAKEOVERS; i++) oneSent.push(await takeover('one', TAKEOVER_HOLD_MS));
   progress(`${ANNOUNCES} takeovers of the ${TOTAL_VIPS}-VIP group, unpaced`);
+  /** @type {number[]} */
   const bigSent = [];
   for (let i = 0; i < ANNOUNCES; i++) bigSent.push(await takeover('big', ANNOUNCE_HOLD_MS));
   const frames = await cap.stop();
@@ -223,11 +253,11 @@ async function benchDaemon(lab, tmp) {
   // The daemon's arrival time of each takeover, in the order they were sent.
   const arrived = d.logs.filter((l) => l.msg === 'control command answered' && l.op === 'takeover').map((l) => l.receivedAtUs);
   if (arrived.length !== TAKEOVERS + ANNOUNCES) throw new Error(`expected ${TAKEOVERS + ANNOUNCES} logged takeovers, found ${arrived.length} (is the control log line at debug?)`);
-  const window = (sent, i) => [sent[i], sent[i + 1] ?? Infinity];
+  const window = (/** @type {number[]} */ sent, /** @type {number} */ i) => [sent[i] ?? NaN, sent[i + 1] ?? Infinity];
   const one = oneSent.map((sentAtUs, i) => {
     const [from, to] = window(oneSent, i);
     const first = frames.find((f) => f.sip === ONE_VIP && f.us >= from && f.us < to);
-    return { sentAtUs, receivedAtUs: arrived[i], firstUs: first?.us };
+    return { sentAtUs, receivedAtUs: arrived[i], firstUs: first?.us ?? NaN };
   });
   const bigSet = new Set(Array.from({ length: TOTAL_VIPS }, (_, i) => ipOf(BIG_RANGE[0], i)));
   const big = bigSent.map((sentAtUs, i) => {
@@ -238,8 +268,8 @@ async function benchDaemon(lab, tmp) {
       receivedAtUs: arrived[TAKEOVERS + i],
       frames: fr.length,
       vips: new Set(fr.map((f) => f.sip)).size,
-      firstUs: fr[0]?.us,
-      lastUs: fr[fr.length - 1]?.us,
+      firstUs: fr[0]?.us ?? NaN,
+      lastUs: fr[fr.length - 1]?.us ?? NaN,
     };
   });
   return { one, big };
@@ -249,6 +279,10 @@ async function benchDaemon(lab, tmp) {
  * One process per VIP, spawned in the background one after another by a bash
  * loop in the director namespace (IPaddr2 is a shell script); each VIP's spawn
  * time is printed from $EPOCHREALTIME just before its fork.
+ * @param {GarpLab} lab
+ * @param {string} tmp
+ * @param {'send_arp' | 'arping'} tool
+ * @param {string[]} vips
  */
 async function benchAnchor(lab, tmp, tool, vips) {
   const cmd = {
@@ -264,23 +298,24 @@ async function benchAnchor(lab, tmp, tool, vips) {
     const [ip, t] = l.split(' ');
     return { ip, spawnUs: Math.round(Number(t) * 1e6) };
   });
+  /** @type {Map<string | undefined, number>} */
   const firstOf = new Map();
   for (const f of frames) if (!firstOf.has(f.sip)) firstOf.set(f.sip, f.us);
   const perVip = spawned.map((s) => (firstOf.get(s.ip) ?? NaN) - s.spawnUs);
   const lastFirst = Math.max(...spawned.map((s) => firstOf.get(s.ip) ?? NaN));
-  return { tool, sample: vips.length, seen: spawned.filter((s) => firstOf.has(s.ip)).length, perVipUs: perVip, totalUs: lastFirst - spawned[0].spawnUs };
+  return { tool, sample: vips.length, seen: spawned.filter((s) => firstOf.has(s.ip)).length, perVipUs: perVip, totalUs: lastFirst - (spawned[0]?.spawnUs ?? NaN) };
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'vip-arpd-garp-bench-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-const lab = setupLab();
+const lab = await setupLab();
 const daemon = await benchDaemon(lab, tmp);
 progress(`anchors: send_arp and arping -U, ${SAMPLE} VIPs each`);
 const sendArp = await benchAnchor(lab, tmp, 'send_arp', anchorVips(SAMPLE));
 const arping = await benchAnchor(lab, tmp, 'arping', anchorVips(SAMPLE));
 
 // --- figures
-const ms = (us) => round(us / 1000, 3);
+const ms = (/** @type {number} */ us) => round(us / 1000, 3);
 const takeoverDaemon = daemon.one.map((r) => r.firstUs - r.receivedAtUs);
 const takeoverClient = daemon.one.map((r) => r.firstUs - r.sentAtUs);
 const spans = daemon.big.map((r) => r.lastUs - r.firstUs);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Reload benchmark (issue 4), as root, in network namespaces it makes and
 // deletes itself. A client floods who-has for a stable VIP of a MASTER group
 // while the VIP file of a second group is replaced:
@@ -54,19 +55,19 @@ if (process.getuid?.() !== 0) {
 }
 if (!(VIPS >= 2 && VIPS <= 131072)) throw new RangeError(`--vips must be 2-131072 (the 198.18.0.0/15 range), got ${opt.vips}`);
 
-const ipText = (n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-const bulkFile = (count, changed = -1) => {
+const ipText = (/** @type {number} */ n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+const bulkFile = (/** @type {number} */ count, changed = -1) => {
   const lines = ['# reload-100k bulk VIPs'];
   for (let i = 0; i < count; i++) lines.push(ipText(BULK_BASE + (i === changed ? count : i)));
   return `${lines.join('\n')}\n`;
 };
-const memory = (pid) => {
+const memory = (/** @type {number | undefined} */ pid) => {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
+  const kb = (/** @type {string} */ k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 };
 
-const { tmp, sender, client, director } = clientDirectorLan('vip-arpd-reload-bench-');
+const { tmp, sender, client, director } = await clientDirectorLan('vip-arpd-reload-bench-');
 
 const vipsPath = join(tmp, 'bulk.vips');
 writeFileSync(vipsPath, bulkFile(1));
@@ -95,6 +96,7 @@ const base = memory(daemon.pid);
 await warmUp({ binary: sender.path, ns: client, iface: 'eth0', vip: STABLE_VIP });
 
 /** Replaces the VIP file by rename and waits for the reload; returns its figures. */
+/** @param {string} name @param {string} text @param {number} generation */
 async function step(name, text, generation) {
   writeFileSync(`${vipsPath}.tmp`, text);
   const t0 = Date.now();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Reply-gap benchmark (issue 16 item 1), as root, in network namespaces it
 // makes and deletes itself. A client asks who-has for a stable VIP of a
 // MASTER group 1,000 times a second while the config file is replaced (by
@@ -53,14 +54,14 @@ if (process.getuid?.() !== 0) {
 }
 const DAEMON = join(resolve(opt.root), 'dist', 'cli', 'vip-arpd.js');
 
-const ipText = (n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-const bulkIp = (i) => ipText(BULK_BASE + (i % BULK_SIZE));
+const ipText = (/** @type {number} */ n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+const bulkIp = (/** @type {number} */ i) => ipText(BULK_BASE + (i % BULK_SIZE));
 const base = { stateFile: '', control: { socket: '' }, log: { level: 'info' } };
 // One GARP at start and no second burst: GARP replies name the stable VIP and would count as replies.
 const web = { name: 'web', interface: 'eth0', vips: [STABLE_VIP], garp: { count: 1, delayMs: 0 } };
-const bulkGroups = (n) => Array.from({ length: n }, (_, i) => ({ name: `b${i}`, interface: 'eth0', vips: [bulkIp(i)], initialRole: 'backup' }));
+const bulkGroups = (/** @type {number} */ n) => Array.from({ length: n }, (_, i) => ({ name: `b${i}`, interface: 'eth0', vips: [bulkIp(i)], initialRole: 'backup' }));
 
-/** name → [config text, sender window ms] */
+/** @type {Record<string, () => [string, number]>} name → [config text, sender window ms] */
 const SCENARIOS = {
   'groups-4000': () => [JSON.stringify({ ...base, groups: [web, ...bulkGroups(4000)] }), 15_000],
   'groups-8000': () => [JSON.stringify({ ...base, groups: [web, ...bulkGroups(8000)] }), 20_000],
@@ -78,18 +79,19 @@ const SCENARIOS = {
 const selected = opt.scenarios.split(',').filter((s) => s !== '');
 for (const s of selected) if (!(s in SCENARIOS)) throw new Error(`unknown scenario ${s}; known: ${Object.keys(SCENARIOS).join(', ')}`);
 
-const { tmp, sender, client, director } = clientDirectorLan('vip-arpd-gap-bench-');
+const { tmp, sender, client, director } = await clientDirectorLan('vip-arpd-gap-bench-');
 const nodeFlags = opt['node-flags'].split(' ').filter((f) => f !== '');
 
-/** `vip-arpd --check-config` on `file`: seconds and exit code. */
+/** `vip-arpd --check-config` on `file`: seconds and exit code. @param {string} file */
 function checkConfig(file) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [DAEMON, '--check-config', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   return { s: (performance.now() - t0) / 1000, code: r.status, err: String(r.stderr).split('\n')[1] ?? '' };
 }
 
+/** @param {string} name a key of SCENARIOS */
 async function scenario(name) {
-  const [text, defaultWindow] = SCENARIOS[name]();
+  const [text, defaultWindow] = /** @type {() => [string, number]} */ (SCENARIOS[name])();
   const windowMs = Number(opt['window-ms'] ?? defaultWindow);
   const bigPath = join(tmp, `${name}.json`);
   writeFileSync(bigPath, text);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * Runs benchmarks: every bench/*.bench.mjs, or the ones named
  * (`npm run bench -- arp-flood -- --duration-ms 3000`: arguments after a

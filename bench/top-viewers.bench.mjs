@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * What `vip-arpctl top` costs the daemon: vip-arpd's CPU during a 100k/s ARP
  * flood with 0, 1 and 10 viewers attached, same lab, same run, windows
@@ -65,14 +66,18 @@ function preflight() {
 }
 
 /** The flood lab with the LVS director setup vip-arpd expects: VIP on lo, the kernel silent for it. */
-function buildLab() {
-  const lab = buildFloodLab();
+async function buildLab() {
+  const lab = await buildFloodLab();
   sh('ip', ['-n', lab.director, 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
   nsSysctl(lab.director, 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2');
   return lab;
 }
 
-/** vip-arpd with its control socket on (the arp-flood bench runs it without one). */
+/**
+ * vip-arpd with its control socket on (the arp-flood bench runs it without one).
+ * @param {string} director namespace
+ * @param {string} dir config and socket dir
+ */
 function startDaemon(director, dir) {
   const config = join(dir, 'vip-arpd.json');
   const socket = join(dir, 'control.sock');
@@ -82,30 +87,53 @@ function startDaemon(director, dir) {
   }));
   const flags = unitNodeOptions().split(' ').filter((f) => f !== '');
   const child = nsSpawn(director, 'taskset', ['-c', String(DIRECTOR_CPU), 'nice', '-n', '-20', process.execPath, ...flags, DAEMON, '--config', config]);
-  child.stdout.resume();
-  child.stderr.resume();
+  child.stdout?.resume();
+  child.stderr?.resume();
   return { child, socket };
 }
 
+/** @param {string} director namespace @param {string} socket @param {number} n */
 function startViewers(director, socket, n) {
   return Array.from({ length: n }, () => {
     const v = nsSpawn(director, 'taskset', ['-c', String(CLIENT_CPU), 'nice', '-n', '10', process.execPath, CTL, '--socket', socket, 'top']);
     // top writes a frame a second to its pipe; read it so it never blocks.
-    v.stdout.resume();
-    v.stderr.resume();
+    v.stdout?.resume();
+    v.stderr?.resume();
     return v;
   });
 }
 
+/**
+ * @typedef {object} Measurement
+ * @property {number} viewers
+ * @property {number} daemonCpuPercent
+ * @property {number} sentPerSecond
+ * @property {number} repliesPerSecond
+ * @property {number} lossPercent
+ */
+
+/**
+ * One flood window with `viewers` top viewers running.
+ * @param {{ client: string }} lab
+ * @param {string} binary the sender
+ * @param {number | undefined} pid the daemon
+ * @param {number} viewers
+ * @returns {Promise<Measurement>}
+ */
 async function measure(lab, binary, pid, viewers) {
+  /** @typedef {{ ticks: number, at: bigint }} Sample */
+  /** @type {Sample | undefined} */
   let before;
+  /** @type {Sample | undefined} */
   let after;
-  const sample = () => ({ ticks: readProcessTicks(pid), at: process.hrtime.bigint() });
+  /** @returns {Sample} */
+  const sample = () => ({ ticks: readProcessTicks(pid) ?? NaN, at: process.hrtime.bigint() });
   const r = await runSender({
     binary, ns: lab.client, iface: IFACE, vip: VIP, rate, durationMs, cpu: CLIENT_CPU,
     onGo: () => (before = sample()),
     onEnd: () => (after = sample()),
   });
+  if (before === undefined || after === undefined) throw new Error('the sender reported no send window');
   const seconds = Number(after.at - before.at) / 1e9;
   return {
     viewers,
@@ -117,20 +145,23 @@ async function measure(lab, binary, pid, viewers) {
 }
 
 /** The daemon's CPU ms per `status` request, asked one after another as top asks them. */
+/** @param {number | undefined} pid @param {string} socket */
 async function statusCost(pid, socket) {
-  const t0 = readProcessTicks(pid);
+  const t0 = readProcessTicks(pid) ?? NaN;
   for (let i = 0; i < STATUS_REQUESTS; i++) await sendRequest(socket, 'status', [], 5000);
-  return ((readProcessTicks(pid) - t0) * 1000) / CLK_TCK / STATUS_REQUESTS;
+  return (((readProcessTicks(pid) ?? NaN) - t0) * 1000) / CLK_TCK / STATUS_REQUESTS;
 }
 
 async function main() {
   preflight();
   const sender = compileSender();
-  const lab = buildLab();
+  const lab = await buildLab();
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-bench-top-'));
   const startedAt = new Date().toISOString();
   const load = loadavg();
+  /** @type {Measurement[]} */
   const results = [];
+  /** @type {number | undefined} */
   let statusMs;
   try {
     const daemon = startDaemon(lab.director, dir);
@@ -157,11 +188,17 @@ async function main() {
   report({ startedAt, load, results, statusMs });
 }
 
+/**
+ * @param {{ startedAt: string, load: number[], results: Measurement[], statusMs: number | undefined }} run
+ */
 function report({ startedAt, load, results, statusMs }) {
+  /** @type {Map<number, Measurement[]>} */
   const byCount = new Map();
   for (const m of results) byCount.set(m.viewers, [...(byCount.get(m.viewers) ?? []), m]);
+  /** @type {(ms: Measurement[], f: 'daemonCpuPercent' | 'repliesPerSecond') => number} */
   const mean = (ms, f) => ms.reduce((s, m) => s + m[f], 0) / ms.length;
-  const base = byCount.has(0) ? mean(byCount.get(0), 'daemonCpuPercent') : undefined;
+  const zero = byCount.get(0);
+  const base = zero ? mean(zero, 'daemonCpuPercent') : undefined;
   console.log(formatTable(
     // CPU per reply: on a shared machine the flood's achieved rate varies, and the daemon's CPU with it.
     ['viewers', 'windows', 'daemon CPU % (each)', 'daemon CPU % (mean)', 'vs 0 viewers', 'replies/s (mean)', 'CPU us/reply', 'loss % (max)'],
@@ -173,7 +210,7 @@ function report({ startedAt, load, results, statusMs }) {
   ));
   // One request per viewer per second: ms per request / 1000 ms = share of one CPU.
   console.log(`\nstatus request: ${round(statusMs, 3)} ms of daemon CPU each (${STATUS_REQUESTS} back to back, no flood)` +
-    ` => 1 viewer ${round(statusMs / 10, 3)} %, 10 viewers ${round(statusMs, 3)} % of one CPU`);
+    ` => 1 viewer ${round((statusMs ?? NaN) / 10, 3)} %, 10 viewers ${round(statusMs, 3)} % of one CPU`);
   const out = join(REPO, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `top-viewers-${startedAt.replace(/[:.]/g, '-')}.json`);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // The test command (`npm test`): runs tap over test/unit and test/e2e and ends
 // with exactly one line of our own, `N passed, N failed, N skipped`.
 //
@@ -37,11 +38,13 @@ const args = process.argv.slice(2)
 const tapOpts = args.filter((a) => a.startsWith('-') && a !== '--')
 const filters = args.filter((a) => !a.startsWith('-'))
 
+/** @param {string} dir test/unit or test/e2e @returns {string[]} its test files that pass the filters */
 function findTests(dir) {
   const abs = join(root, dir)
   if (!existsSync(abs)) return []
+  /** @type {string[]} */
   const out = []
-  const walk = (d) => {
+  const walk = (/** @type {string} */ d) => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name)
       if (statSync(p).isDirectory()) walk(p)
@@ -54,14 +57,22 @@ function findTests(dir) {
 
 const totals = { pass: 0, fail: 0, skip: 0 }
 
-/** Attach counting to a parser and, recursively, to its subtest parsers. */
+/** @typedef {{ leaves: number, fails: number }} PointStats */
+
+/**
+ * Attach counting to a parser and, recursively, to its subtest parsers.
+ * @param {Parser} parser
+ * @returns {PointStats}
+ */
 function track(parser) {
+  /** @type {PointStats} */
   const stats = { leaves: 0, fails: 0 }
+  /** @type {PointStats | null} */
   let lastChild = null
-  parser.on('child', (child) => {
+  parser.on('child', (/** @type {Parser} */ child) => {
     lastChild = track(child)
   })
-  parser.on('assert', (res) => {
+  parser.on('assert', (/** @type {import('tap-parser').Result} */ res) => {
     const child = res.closingTestPoint ? lastChild : null
     if (res.closingTestPoint) lastChild = null
     if (child && child.leaves > 0) {
@@ -86,9 +97,14 @@ function track(parser) {
   return stats
 }
 
-/** Run tap over `files`, streaming its TAP output, and count the points. */
+/**
+ * Run tap over `files`, streaming its TAP output, and count the points.
+ * @param {string[]} files
+ * @param {number} jobs tap's --jobs, 0 for its default
+ * @returns {Promise<boolean>} whether tap exited 0
+ */
 function runTap(files, jobs) {
-  return new Promise((resolveRun) => {
+  return new Promise((/** @type {(ok: boolean) => void} */ resolveRun) => {
     const tapArgs = [
       'tap',
       '--disable-coverage',

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * CPU accounting from /proc: per-CPU and system-wide busy time from
  * /proc/stat, a process's user+system time from /proc/PID/stat, the
@@ -12,8 +13,14 @@ export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: '
 
 const FIELDS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'];
 
-/** Returns `{ all, cpus: [...] }`, each `{user, nice, system, idle, iowait, irq, softirq, steal}` in ticks. */
+/** @typedef {Record<string, number>} CpuTimes `{user, nice, system, idle, iowait, irq, softirq, steal}` in ticks */
+
+/**
+ * Returns `{ all, cpus: [...] }`, each a {@link CpuTimes}.
+ * @returns {{ all: CpuTimes | undefined, cpus: CpuTimes[] }}
+ */
 export function readCpuTimes() {
+  /** @type {{ all: CpuTimes | undefined, cpus: CpuTimes[] }} */
   const out = { all: undefined, cpus: [] };
   for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
     const m = /^cpu(\d*) (.*)$/.exec(line);
@@ -29,17 +36,24 @@ export function readCpuTimes() {
 /**
  * Busy percentages between two samples of one CPU line: total busy, softirq
  * and user+system, each as % of that line's elapsed time (100 % = all of it).
+ * @param {CpuTimes} before
+ * @param {CpuTimes} after
+ * @returns {{ busy: number, softirq: number, userSystem: number }}
  */
 export function cpuPercent(before, after) {
   const d = Object.fromEntries(FIELDS.map((f) => [f, after[f] - before[f]]));
   const total = FIELDS.reduce((s, f) => s + d[f], 0);
   if (total <= 0) return { busy: 0, softirq: 0, userSystem: 0 };
   const idle = d.idle + d.iowait;
-  const pct = (x) => Math.round((1000 * x) / total) / 10;
+  const pct = (/** @type {number} */ x) => Math.round((1000 * x) / total) / 10;
   return { busy: pct(total - idle), softirq: pct(d.softirq + d.irq), userSystem: pct(d.user + d.nice + d.system) };
 }
 
-/** A process's user+system time in ticks, or undefined when it is gone. */
+/**
+ * A process's user+system time in ticks, or undefined when it is gone.
+ * @param {number | undefined} pid
+ * @returns {number | undefined}
+ */
 export function readProcessTicks(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

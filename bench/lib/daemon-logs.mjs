@@ -1,19 +1,26 @@
+// @ts-check
 /**
  * The daemon's pino log lines, as a benchmark reads them from its stdout:
  * every parsed line kept, and `waitLog(pred)` for the first (seen or coming)
  * line that matches.
  */
 
+/** @typedef {Record<string, any>} LogLine one parsed pino line */
+
 /**
- * @param {import('node:child_process').ChildProcess} child the daemon
- * @returns {{ logs: object[], waitLog: (pred: (l: object) => boolean, ms?: number) => Promise<object> }}
+ * @param {import('node:child_process').ChildProcess} child the daemon, stdout and stderr piped
+ * @returns {{ logs: LogLine[], waitLog: (pred: (l: LogLine) => boolean, ms?: number) => Promise<LogLine> }}
  */
 export function followLogs(child) {
+  /** @type {LogLine[]} */
   const logs = [];
+  /** @type {Array<{ pred: (l: LogLine) => boolean, resolve: (l: LogLine) => void }>} */
   const waiters = [];
   let buf = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
+  const { stdout, stderr } = child;
+  if (stdout === null || stderr === null) throw new TypeError('followLogs needs the daemon\'s stdout and stderr piped');
+  stdout.setEncoding('utf8');
+  stdout.on('data', (d) => {
     buf += d;
     let nl;
     while ((nl = buf.indexOf('\n')) >= 0) {
@@ -28,7 +35,8 @@ export function followLogs(child) {
       }
     }
   });
-  child.stderr.on('data', (d) => process.stderr.write(d));
+  stderr.on('data', (d) => process.stderr.write(d));
+  /** @type {(pred: (l: LogLine) => boolean, ms?: number) => Promise<LogLine>} */
   const waitLog = (pred, ms = 30_000) =>
     new Promise((resolveP, reject) => {
       const seen = logs.find(pred);
@@ -36,7 +44,7 @@ export function followLogs(child) {
       const timer = setTimeout(() => reject(new Error('timed out waiting for a daemon log line')), ms);
       const w = {
         pred,
-        resolve: (l) => {
+        resolve: (/** @type {LogLine} */ l) => {
           clearTimeout(timer);
           waiters.splice(waiters.indexOf(w), 1);
           resolveP(l);

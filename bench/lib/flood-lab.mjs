@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The ARP flood lab the flood benchmarks share:
  *
@@ -10,19 +11,22 @@
  * receives in the sender's context), and with `clientRps` the client's to
  * its own.
  */
-import { createNamespace, createVeth, nsWrite, sh, sweepStaleNamespaces } from './netns.mjs';
+import { createNamespace, createVeth, nsWrite, sh } from './netns.mjs';
 
 export const FLOOD_IFACE = 'eth0';
 export const CLIENT_CPU = 0;
 export const DIRECTOR_CPU = 1;
 const DIRECTOR_IP = '192.0.2.1/24';
 
-/** Builds the lab; returns `{ client, director }` namespace names. */
-export function buildFloodLab({ clientRps = true } = {}) {
-  sweepStaleNamespaces();
-  const client = createNamespace('client');
-  const director = createNamespace('director');
-  createVeth(client, FLOOD_IFACE, director, FLOOD_IFACE);
+/**
+ * Builds the lab; resolves to the `{ client, director }` namespace names.
+ * @param {{ clientRps?: boolean }} [opts]
+ * @returns {Promise<{ client: string, director: string }>}
+ */
+export async function buildFloodLab({ clientRps = true } = {}) {
+  const client = await createNamespace('client');
+  const director = await createNamespace('director');
+  await createVeth(client, FLOOD_IFACE, director, FLOOD_IFACE);
   sh('ip', ['-n', client, 'link', 'set', FLOOD_IFACE, 'arp', 'off']);
   sh('ip', ['-n', director, 'addr', 'add', DIRECTOR_IP, 'dev', FLOOD_IFACE]);
   nsWrite(director, `/sys/class/net/${FLOOD_IFACE}/queues/rx-0/rps_cpus`, (1 << DIRECTOR_CPU).toString(16));

@@ -1,138 +1,121 @@
+// @ts-check
 /**
- * Network namespaces for benchmarks: created with unique names
- * (`varpbench-<pid>-<name>`), always removed on exit, SIGINT and SIGTERM, and
- * stale ones of a crashed run (their pid is gone) are swept first. The root
- * namespace is never touched: veth pairs are created inside a namespace with
- * their peer moved straight into the other one.
+ * Network namespaces for benchmarks, on the lab library (lab/*.mjs): named by
+ * its rule (`varplab-<pid>-<id>-<name>`), stale ones of a crashed run swept
+ * first, always removed on exit, SIGINT and SIGTERM. The root namespace is
+ * never touched. Plus the synchronous command helpers the benchmarks use
+ * between measurements.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { labNamespace, newLabId } from '../../lab/names.mjs';
+import { createNamespace as createLabNamespace, createVeth as createLabVeth, sweepStaleLabs } from '../../lab/netns.mjs';
+import { cleanupNow, cleanupOnSignals, killAndWait, spawnIn } from '../../lab/processes.mjs';
 
-/** Prefix of every namespace a benchmark creates; distinct from the tests' `varplab-`. */
-export const BENCH_NS_PREFIX = 'varpbench-';
+/** @typedef {import('node:child_process').ChildProcess} ChildProcess */
 
-const created = new Set();
-const children = new Set();
-let hooked = false;
+/** This process's lab id: every namespace a benchmark makes is one lab. */
+const LAB_ID = newLabId();
 
-/** Runs a command synchronously; returns stdout. @throws {Error} with stderr when it fails. */
+/** Kills tracked children and deletes every namespace this process created. */
+export const cleanupAll = cleanupNow;
+
+/**
+ * Runs a command synchronously; returns stdout.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').ExecFileSyncOptions} [opts]
+ * @returns {string}
+ * @throws {Error} with stderr when it fails.
+ */
 export function sh(cmd, args, opts = {}) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    return String(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }));
   } catch (err) {
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${String(err.stderr ?? err.message).trim()}`);
+    const e = /** @type {{ stderr?: unknown, message?: string }} */ (err);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${String(e.stderr ?? e.message).trim()}`);
   }
 }
 
-/** Runs `cmd` inside namespace `ns`. */
+/**
+ * Runs `cmd` inside namespace `ns`.
+ * @param {string} ns
+ * @param {string} cmd
+ * @param {string[]} args
+ */
 export function nsExec(ns, cmd, args) {
   return sh('ip', ['netns', 'exec', ns, cmd, ...args]);
 }
 
-/** Sets sysctls (`key=value` strings) inside `ns`. */
+/**
+ * Sets sysctls (`key=value` strings) inside `ns`.
+ * @param {string} ns
+ * @param {...string} settings
+ */
 export function nsSysctl(ns, ...settings) {
   nsExec(ns, 'sysctl', ['-qw', ...settings]);
 }
 
-/** Writes `value` to a /sys or /proc file as seen from inside `ns`. */
+/**
+ * Writes `value` to a /sys or /proc file as seen from inside `ns`.
+ * @param {string} ns
+ * @param {string} file
+ * @param {string | number} value
+ */
 export function nsWrite(ns, file, value) {
   nsExec(ns, 'sh', ['-c', `echo ${value} > ${file}`]);
 }
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-}
-
-/** Deletes namespaces left by benchmark runs whose process is gone. */
-export function sweepStaleNamespaces() {
-  for (const line of sh('ip', ['netns', 'list']).split('\n')) {
-    const name = line.split(' ')[0];
-    if (!name?.startsWith(BENCH_NS_PREFIX)) continue;
-    const pid = Number(name.slice(BENCH_NS_PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && !isAlive(pid)) deleteNamespace(name);
-  }
-}
-
-function deleteNamespace(name) {
-  try {
-    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-  created.delete(name);
-}
-
-/** Kills tracked children and deletes every namespace this process created. */
-export function cleanupAll() {
-  for (const child of children) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already exited
-    }
-  }
-  children.clear();
-  for (const name of [...created]) deleteNamespace(name);
-}
-
-function hookExit() {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', cleanupAll);
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      process.stderr.write(`\n${signal}: cleaning up benchmark namespaces\n`);
-      cleanupAll();
-      process.exit(130);
-    });
-  }
-}
-
-/** Creates namespace `varpbench-<pid>-<name>` with lo up and IPv6 off (no ND/MLD noise). */
-export function createNamespace(name) {
-  hookExit();
-  const full = `${BENCH_NS_PREFIX}${process.pid}-${name}`;
-  sh('ip', ['netns', 'add', full]);
-  created.add(full);
-  sh('ip', ['-n', full, 'link', 'set', 'lo', 'up']);
-  nsSysctl(full, 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
-  return full;
-}
-
-/** Joins `nsA`/`ifA` and `nsB`/`ifB` with a veth pair, both ends up. */
-export function createVeth(nsA, ifA, nsB, ifB) {
-  sh('ip', ['-n', nsA, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB]);
-  sh('ip', ['-n', nsA, 'link', 'set', ifA, 'up']);
-  sh('ip', ['-n', nsB, 'link', 'set', ifB, 'up']);
+/**
+ * Creates this benchmark's namespace `name` (lo up, IPv6 off: no ND/MLD
+ * noise), after sweeping stale labs; returns its full name.
+ * @param {string} name [a-z0-9]+
+ * @returns {Promise<string>}
+ */
+export async function createNamespace(name) {
+  cleanupOnSignals('benchmark namespaces');
+  await sweepStaleLabs();
+  return createLabNamespace(labNamespace(LAB_ID, name));
 }
 
 /**
- * Spawns `cmd` inside `ns` (`ip netns exec` execs it, so the pid is the
- * command's own); the child is killed on exit.
+ * Joins `nsA`/`ifA` and `nsB`/`ifB` with a veth pair, both ends up.
+ * @param {string} nsA
+ * @param {string} ifA
+ * @param {string} nsB
+ * @param {string} ifB
+ * @returns {Promise<void>}
  */
-export function nsSpawn(ns, cmd, args, opts = {}) {
-  hookExit();
-  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
+export function createVeth(nsA, ifA, nsB, ifB) {
+  return createLabVeth({ ns: nsA, name: ifA }, { ns: nsB, name: ifB });
 }
 
-/** Stops a child with SIGTERM (SIGKILL after `graceMs`) and waits for it. */
-export async function stopChild(child, graceMs = 2000) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
+/**
+ * Spawns `cmd` inside `ns` (stdin closed); the child is killed on exit.
+ * @param {string} ns
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {ChildProcess}
+ */
+export function nsSpawn(ns, cmd, args) {
+  cleanupOnSignals('benchmark namespaces');
+  return spawnIn(ns, cmd, args, { stdin: 'ignore' });
 }
 
-/** Reads interface counters (`ip -s -j link`) inside `ns`. */
+/**
+ * Stops a child with SIGTERM (SIGKILL after `graceMs`) and waits for it.
+ * @param {ChildProcess} child
+ * @param {number} [graceMs]
+ */
+export function stopChild(child, graceMs = 2000) {
+  return killAndWait(child, 'SIGTERM', graceMs);
+}
+
+/**
+ * Reads interface counters (`ip -s -j link`) inside `ns`.
+ * @param {string} ns
+ * @param {string} iface
+ * @returns {{ rxPackets: number, rxDropped: number, txPackets: number, txDropped: number }}
+ */
 export function linkStats(ns, iface) {
   const [link] = JSON.parse(sh('ip', ['-n', ns, '-s', '-j', 'link', 'show', iface]));
   const s = link.stats64;

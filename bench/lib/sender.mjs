@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The paced ARP sender (bench/sender/arp-sender.c): compiled at bench time
  * into a temporary directory (no committed binaries) and run inside the
@@ -21,19 +22,45 @@ export function compileSender() {
 }
 
 /**
+ * What the sender prints when its window ends (arp-sender.c's JSON line).
+ * @typedef {object} SenderResult
+ * @property {number} offeredRate
+ * @property {number} durationS
+ * @property {number} batch
+ * @property {number} sent
+ * @property {number} sendErrors
+ * @property {number} sentPerSecond
+ * @property {number} replies
+ * @property {number} repliesPerSecond
+ * @property {number} otherArp
+ * @property {number} tagsSent
+ * @property {number} tagReplies
+ * @property {number} tagDuplicates
+ * @property {{ samples: number, p50: number, p99: number, max: number }} latencyUs
+ * @property {number} maxReplyGapUs
+ * @property {number} maxReplyGapEndMs
+ * @property {number} receiverDrops
+ */
+
+/**
+ * One send window's settings.
+ * @typedef {object} SenderOpts
+ * @property {string} binary compiled sender
+ * @property {string} ns client namespace
+ * @property {string} iface client interface
+ * @property {string} vip target IP
+ * @property {number} rate frames/s, 0 = as fast as possible
+ * @property {number} durationMs send window
+ * @property {number} [batch] frames per sendmmsg tick
+ * @property {number} [cpu] CPU for the sender and receiver threads
+ * @property {() => void} [onGo] called when the window starts
+ * @property {() => void} [onEnd] called when the window ends
+ */
+
+/**
  * Runs one send window.
- * @param {object} o
- * @param {string} o.binary compiled sender
- * @param {string} o.ns client namespace
- * @param {string} o.iface client interface
- * @param {string} o.vip target IP
- * @param {number} o.rate frames/s, 0 = as fast as possible
- * @param {number} o.durationMs send window
- * @param {number} [o.batch] frames per sendmmsg tick
- * @param {number} [o.cpu] CPU for the sender and receiver threads
- * @param {() => void} [o.onGo] called when the window starts
- * @param {() => void} [o.onEnd] called when the window ends
- * @returns {Promise<object>} the sender's JSON result
+ * @param {SenderOpts} o
+ * @returns {Promise<SenderResult>} the sender's JSON result
  * @throws {Error} when the sender fails
  */
 export function runSender(o) {
@@ -43,8 +70,8 @@ export function runSender(o) {
   const child = nsSpawn(o.ns, 'nice', ['-n', '-20', o.binary, ...args]);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => {
     for (const line of String(d).split('\n')) {
       if (line === 'go') o.onGo?.();
       else if (line === 'end') o.onEnd?.();
@@ -66,6 +93,8 @@ export function runSender(o) {
 /**
  * Sends short low-rate windows until the responder answers (farpd probes
  * ~2 s before claiming an address; the daemon needs a moment to start).
+ * @param {Omit<SenderOpts, 'rate' | 'durationMs'>} o
+ * @param {number} [timeoutMs]
  * @throws {Error} when nothing answers within `timeoutMs`.
  */
 export async function warmUp(o, timeoutMs = 15000) {

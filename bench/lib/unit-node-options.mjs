@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The node flags systemd/vip-arpd.service gives the daemon (its
  * `Environment=NODE_OPTIONS=...` line), so the benchmarks run the daemon the

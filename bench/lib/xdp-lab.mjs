@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The XDP target's lab (bench/arp-flood.bench.mjs --only xdp): what a veth
  * pair needs so that XDP_TX replies arrive, and so that the XDP work is
@@ -29,17 +30,28 @@ export function compilePassProgram() {
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Attaches (or with `object` undefined, detaches) a native XDP program on `iface` in `ns`. */
+/**
+ * Attaches (or with `object` undefined, detaches) a native XDP program on `iface` in `ns`.
+ * @param {string} ns
+ * @param {string} iface
+ * @param {string | undefined} object
+ */
 export function setXdp(ns, iface, object) {
   sh('ip', ['-n', ns, 'link', 'set', 'dev', iface, 'xdpdrv', ...(object === undefined ? ['off'] : ['obj', object, 'sec', 'xdp'])]);
 }
 
-/** True when `iface` in `ns` has an XDP program attached. */
+/**
+ * True when `iface` in `ns` has an XDP program attached.
+ * @param {string} ns
+ * @param {string} iface
+ * @returns {boolean}
+ */
 export function hasXdp(ns, iface) {
   const [link] = JSON.parse(sh('ip', ['-n', ns, '-j', '-d', 'link', 'show', iface]));
   return link?.xdp?.prog !== undefined;
 }
 
+/** @param {string} iface @returns {number[]} pids of its NAPI threads */
 function napiThreads(iface) {
   return sh('ps', ['-eo', 'pid=,comm=']).split('\n').map((l) => l.trim().split(/\s+/))
     .filter(([, comm]) => comm?.startsWith(`napi/${iface}-`)).map(([pid]) => Number(pid));
@@ -47,6 +59,10 @@ function napiThreads(iface) {
 
 /**
  * Switches `iface` in `ns` to threaded NAPI and pins the thread(s) it starts to `cpu`, at nice -20.
+ * @param {string} ns
+ * @param {string} iface
+ * @param {number} cpu
+ * @returns {number[]} the threads' pids
  * @throws {Error} when no thread appears (NAPI not enabled on the device).
  */
 export function threadNapi(ns, iface, cpu) {

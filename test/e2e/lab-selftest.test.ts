@@ -1,16 +1,21 @@
-// Proves the namespace lab itself (test/e2e/lab.ts) against the kernel's own
+// Proves the namespace lab itself (lab/ and test/e2e/lab/) against the kernel's own
 // ARP stack, without vip-arpd: if these fail, daemon e2e failures mean nothing.
 import t from 'tap'
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import {
   arpFrameHex,
   arping,
   createLab,
   LAB_PREFIX,
   neighbour,
+  REPO_ROOT,
   run,
   scapySend,
   skipUnlessRoot,
   startCapture,
+  waitExit,
   waitFor,
 } from './lab.js'
 
@@ -188,4 +193,23 @@ t.test('destroy removes every namespace and kills spawned processes', async (t) 
   await waitFor(() => sleeper.exitCode !== null || sleeper.signalCode !== null, { what: 'spawned process to die' })
   t.pass('spawned process was killed')
   await t.rejects(lab.exec('a', 'true', [], { check: true }), /Cannot run/, 'exec with check throws on failure')
+})
+
+t.test('the stale-lab sweep (lab/sweep-stale.mjs, as .ci/run calls it) removes only labs whose process is gone', async (t) => {
+  if (skipUnlessRoot(t, [])) return
+  const dead = spawn('true')
+  await waitExit(dead)
+  const id = randomBytes(3).toString('hex')
+  // A live process that is not this one: the test runner that started us.
+  const stale = `${LAB_PREFIX}${dead.pid}-${id}-stale`
+  const live = `${LAB_PREFIX}${process.ppid}-${id}-live`
+  for (const n of [stale, live]) await run('ip', ['netns', 'add', n], { check: true })
+  t.teardown(async () => {
+    for (const n of [stale, live]) await run('ip', ['netns', 'del', n])
+  })
+  const r = await run(process.execPath, [join(REPO_ROOT, 'lab', 'sweep-stale.mjs')], { check: true })
+  t.match(r.stdout, `lab: removed stale namespace ${stale}`)
+  const after = (await run('ip', ['netns', 'list'], { check: true })).stdout
+  t.notMatch(after, stale, 'the lab of a dead process is gone')
+  t.match(after, live, 'the lab of a live process is kept')
 })
