@@ -16,6 +16,7 @@ import {
   type DaemonProcess, type Lab, type LogLine,
   silenceKernelArp,
 } from './lab.js'
+import { followGratuitousArp } from './lab/director.js'
 
 const CLIENT_IP = '192.0.2.1'
 const DIR1_IP = '192.0.2.10'
@@ -33,14 +34,8 @@ async function makeLab(t: Test, withDir2 = false): Promise<Lab> {
   ]
   if (withDir2) hosts.push({ name: 'dir2', ip: `${DIR2_IP}/24` })
   const lab = await createLab(t, { hosts })
-  for (const key of ['all', 'eth0']) {
-    for (const d of withDir2 ? ['dir1', 'dir2'] : ['dir1']) {
-      await lab.sysctl(d, `net.ipv4.conf.${key}.arp_ignore`, 1)
-      await lab.sysctl(d, `net.ipv4.conf.${key}.arp_announce`, 2)
-    }
-    await lab.sysctl('client', `net.ipv4.conf.${key}.arp_accept`, 0)
-    await lab.sysctl('client', `net.ipv4.conf.${key}.drop_gratuitous_arp`, 0)
-  }
+  for (const d of withDir2 ? ['dir1', 'dir2'] : ['dir1']) await silenceKernelArp(lab, d, ['all', 'eth0'])
+  await followGratuitousArp(lab, 'client', ['all', 'eth0'])
   await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
   for (const d of withDir2 ? ['dir1', 'dir2'] : ['dir1']) await lab.addAddress(d, 'lo', `${VIP}/32`)
   return lab

@@ -17,32 +17,17 @@ import t, { type Test } from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  arping, createLab, neighbour, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor,
+  arping, neighbour, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor,
   type Frame, type Lab,
 } from './lab.js'
+import { createDirectorLab } from './lab/director.js'
 
-const DIRECTOR_IP = '192.0.2.1'
-const CLIENT_IP = '192.0.2.2'
 const WRONG_MAC = '02:de:ad:be:ef:01'
 const ZERO_MAC = '00:00:00:00:00:00'
 const BROADCAST = 'ff:ff:ff:ff:ff:ff'
 
-async function lab2(t: Test): Promise<Lab> {
-  const lab = await createLab(t, {
-    hosts: [
-      { name: 'client', ip: `${CLIENT_IP}/24` },
-      { name: 'director', ip: `${DIRECTOR_IP}/24` },
-    ],
-  })
-  for (const key of ['all', 'default', 'eth0']) {
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_announce`, 2)
-    await lab.sysctl('client', `net.ipv4.conf.${key}.arp_accept`, 0)
-    await lab.sysctl('client', `net.ipv4.conf.${key}.drop_gratuitous_arp`, 0)
-  }
-  await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
-  await lab.exec('client', 'ip', ['route', 'add', '203.0.113.0/24', 'dev', 'eth0'], { check: true })
-  return lab
+function lab2(t: Test): Promise<Lab> {
+  return createDirectorLab(t, { clientFollowsGarp: true, clientRoutes: ['198.51.100.0/24', '203.0.113.0/24'] })
 }
 
 /** Daemon config: no control socket, state file in `dir` (never the host's /run). */

@@ -11,6 +11,7 @@ import type { Test } from 'tap'
 import { sendRequest } from '../../src/control/client.js'
 import type { ControlResponse } from '../../src/control/protocol.js'
 import { createLab, neighbour, sleep, startDaemon, type DaemonProcess, type Frame, type Lab, silenceKernelArp } from './lab.js'
+import { followGratuitousArp } from './lab/director.js'
 
 export const HANDOVER_VIP = '198.51.100.10'
 export const DIRECTORS = ['a', 'b'] as const
@@ -37,10 +38,7 @@ export async function createHandoverLab(t: Test): Promise<Lab> {
     await lab.addAddress(host, 'lo', `${HANDOVER_VIP}/32`)
     await silenceKernelArp(lab, host, ['all', 'eth0'])
   }
-  for (const key of ['all', 'eth0']) {
-    await lab.sysctl('c', `net.ipv4.conf.${key}.arp_accept`, 0)
-    await lab.sysctl('c', `net.ipv4.conf.${key}.drop_gratuitous_arp`, 0)
-  }
+  await followGratuitousArp(lab, 'c', ['all', 'eth0'])
   await lab.exec('c', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
   return lab
 }

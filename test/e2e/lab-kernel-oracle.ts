@@ -10,10 +10,10 @@
  * / 802.1ad tags and trailing bytes.
  */
 import type { Test } from 'tap'
-import { arpFrameHex, createLab, run, type ArpFrameSpec, type Frame, type Lab, silenceKernelArp } from './lab.js'
+import { arpFrameHex, run, type ArpFrameSpec, type Frame, type Lab } from './lab.js'
+import { createDirectorLab } from './lab/director.js'
 
-export const CLIENT_IP = '192.0.2.2'
-export const DIRECTOR_IP = '192.0.2.1'
+export { CLIENT_IP, DIRECTOR_IP } from './lab/director.js'
 export const ORACLE_IP = '192.0.2.3'
 export const VIP = '198.51.100.10'
 
@@ -28,16 +28,7 @@ export const ORACLE_LAB_CONFIG = {
 
 /** Builds the client/director/oracle lab described in the module comment. */
 export async function kernelOracleLab(t: Test): Promise<Lab> {
-  const lab = await createLab(t, {
-    hosts: [
-      { name: 'client', ip: `${CLIENT_IP}/24` },
-      { name: 'director', ip: `${DIRECTOR_IP}/24` },
-      { name: 'oracle', ip: `${ORACLE_IP}/24` },
-    ],
-  })
-  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0'])
-  await lab.addAddress('director', 'lo', `${VIP}/32`)
-  return lab
+  return createDirectorLab(t, { vips: [VIP], extraHosts: [{ name: 'oracle', ip: `${ORACLE_IP}/24` }] })
 }
 
 /** One 802.1Q (TPID 0x8100) or 802.1ad (0x88a8) tag. */

@@ -9,16 +9,14 @@ import t, { type Test } from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  DAEMON_ENTRY, REPO_ROOT, arpFrameHex, arping, createLab, run, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
+  DAEMON_ENTRY, REPO_ROOT, arpFrameHex, arping, run, scapySend, skipUnlessRoot, sleep, startCapture, startDaemon, waitExit, waitFor,
   type DaemonProcess, type Lab, type LogLine,
-  silenceKernelArp,
 } from './lab.js'
+import { CLIENT_IP, createDirectorLab } from './lab/director.js'
 import { malformedArpFrames } from './malformed-frames.js'
 import { CTL, ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js'
 import { loadSchemas } from './json-schemas.js'
 
-const DIRECTOR_IP = '192.0.2.1'
-const CLIENT_IP = '192.0.2.2'
 const VIP = '198.51.100.10'
 const VIP2 = '198.51.100.11'
 const BACKUP_VIP = '198.51.100.20'
@@ -40,15 +38,7 @@ function config(dir: string, groups?: object[]): object {
 
 /** Client and director on one LAN; VIPs on the director's lo, its kernel quiet (HOWTO §6). */
 async function xdpLab(t: Test): Promise<Lab> {
-  const lab = await createLab(t, {
-    hosts: [
-      { name: 'client', ip: `${CLIENT_IP}/24` },
-      { name: 'director', ip: `${DIRECTOR_IP}/24` },
-    ],
-  })
-  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0'])
-  for (const vip of [VIP, VIP2, BACKUP_VIP, NOT_A_VIP]) await lab.addAddress('director', 'lo', `${vip}/32`)
-  await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
+  const lab = await createDirectorLab(t, { vips: [VIP, VIP2, BACKUP_VIP, NOT_A_VIP], clientRoutes: ['198.51.100.0/24'] })
   await enableXdpReceive(lab)
   return lab
 }
