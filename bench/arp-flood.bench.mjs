@@ -181,7 +181,7 @@ async function startXdp(lab, fastPath) {
  * @param {boolean} threaded
  */
 async function startNativeXdp(lab, threaded) {
-  const pass = compilePassProgram();
+  const pass = await compilePassProgram();
   setXdp(lab.client, IFACE, pass.path);
   const daemon = await startXdp(lab, 'xdp');
   if (threaded) {

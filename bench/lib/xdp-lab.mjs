@@ -6,7 +6,7 @@
  *
  * - A veth delivers XDP_TX frames only to a peer that runs NAPI; on this
  *   kernel GRO on the peer does not enable it, an XDP program does. The
- *   client's eth0 gets one that passes everything (test/e2e/fixtures/xdp-pass.bpf.c).
+ *   client's eth0 gets one that passes everything (lab/xdp.mjs).
  * - With XDP attached a veth receives in NAPI, which runs in the softirq of
  *   the CPU that scheduled it: the sender's, for requests, and the director's
  *   for replies. Threaded NAPI puts each side's poll in a kernel thread,
@@ -15,18 +15,17 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { buildPassProgram } from '../../lab/xdp.mjs';
 import { nsWrite, sh } from './netns.mjs';
 
-const PASS_SOURCE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'e2e', 'fixtures', 'xdp-pass.bpf.c');
-
-/** Compiles the pass-everything program; returns `{ path, remove() }`. */
-export function compilePassProgram() {
+/**
+ * Compiles the pass-everything program (lab/xdp.mjs) into a temp dir.
+ * @returns {Promise<{ path: string, remove: () => void }>}
+ */
+export async function compilePassProgram() {
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-bench-xdp-'));
-  const path = join(dir, 'xdp-pass.bpf.o');
-  const arch = sh('gcc', ['-print-multiarch']).trim();
-  sh('clang', ['-O2', '-target', 'bpf', `-I/usr/include/${arch}`, '-c', PASS_SOURCE, '-o', path]);
+  const path = await buildPassProgram(dir);
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

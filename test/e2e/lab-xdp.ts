@@ -7,21 +7,10 @@
 // switch-side veth.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { buildPassProgram } from '../../lab/xdp.mjs'
 import { REPO_ROOT, run, type Lab } from './lab.js'
 
 export const XDP_OBJECT = join(REPO_ROOT, 'build', 'Release', 'arp_xdp.bpf.o')
-const PASS_SOURCE = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'xdp-pass.bpf.c')
-
-/**
- * Compiles the pass-everything program into `dir`; returns the object's path.
- * @throws Error when clang fails.
- */
-export async function buildPassProgram(dir: string): Promise<string> {
-  const out = join(dir, 'xdp-pass.bpf.o')
-  const arch = (await run('gcc', ['-print-multiarch'], { check: true })).stdout.trim()
-  await run('clang', ['-O2', '-target', 'bpf', `-I/usr/include/${arch}`, '-c', PASS_SOURCE, '-o', out], { check: true })
-  return out
-}
 
 /** Attaches the pass program `object` to `iface` of namespace `ns` in native mode. */
 export async function attachPassProgram(ns: string, iface: string, object: string): Promise<void> {
