@@ -213,3 +213,13 @@ t.test('the stale-lab sweep (lab/sweep-stale.mjs, as .ci/run calls it) removes o
   t.notMatch(after, stale, 'the lab of a dead process is gone')
   t.match(after, live, 'the lab of a live process is kept')
 })
+
+t.test('a lab that fails half-way is removed before the error is thrown', async (t) => {
+  if (skipUnlessRoot(t, [])) return
+  const mine = async (): Promise<string[]> =>
+    (await run('ip', ['netns', 'list'], { check: true })).stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`${LAB_PREFIX}${process.pid}-`))
+  const before = await mine()
+  // The second host's address is not one: `ip addr add` fails after three namespaces exist.
+  await t.rejects(createLab(t, { hosts: [{ name: 'a', ip: `${A_IP}/24` }, { name: 'b', ip: '192.0.2.300/24' }] }), /Cannot run "ip -n varplab-.*addr add 192\.0\.2\.300\/24/)
+  t.same(await mine(), before, 'no namespace of the failed lab is left')
+})
