@@ -42,6 +42,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createNamespace, createVeth, nsExec, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { followLogs } from './lib/daemon-logs.mjs';
 import { formatTable, round } from './lib/table.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -155,28 +156,11 @@ async function startDaemon(ns, tmp, config) {
   const path = join(tmp, 'vip-arpd.json');
   writeFileSync(path, JSON.stringify(config));
   const proc = nsSpawn(ns, process.execPath, [DAEMON, '--config', path]);
-  /** @type {Array<Record<string, any>>} */
-  const logs = [];
-  let buf = '';
-  proc.stdout?.on('data', (d) => {
-    buf += d;
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines) {
-      try {
-        logs.push(JSON.parse(l));
-      } catch {
-        // not JSON: ignore
-      }
-    }
-  });
-  proc.stderr?.on('data', (d) => process.stderr.write(d));
-  const deadline = Date.now() + 30_000;
-  while (!logs.some((l) => l.msg === 'ready')) {
-    if (proc.exitCode !== null) throw new Error(`vip-arpd exited ${proc.exitCode} before ready`);
-    if (Date.now() > deadline) throw new Error('vip-arpd not ready within 30 s');
-    await sleep(20);
-  }
+  const { logs, waitLog } = followLogs(proc);
+  /** @type {Promise<never>} */
+  const exitedEarly = new Promise((_, reject) => proc.once('exit', (code, signal) => reject(new Error(`vip-arpd exited ${code ?? signal} before ready`))));
+  exitedEarly.catch(() => {}); // read only by the race: the daemon exits later, when the bench stops it
+  await Promise.race([waitLog((l) => l.msg === 'ready', 30_000), exitedEarly]);
   return { proc, logs };
 }
 
