@@ -5,11 +5,17 @@
 import type { ConflictKind } from './conflict-kind.js';
 
 /**
- * `sysctl -w` argument for `net.ipv4.conf.<iface>.<key>`. sysctl treats "." as
- * the separator, so a VLAN name like eth0.100 needs the "/" form.
+ * `sysctl -w` argument for `net.<family>.conf.<iface>.<key>`. sysctl treats "."
+ * as the separator, so a VLAN name like eth0.100 needs the "/" form.
  */
-export function sysctlKey(iface: string, key: string): string {
-  return iface.includes('.') ? `net/ipv4/conf/${iface}/${key}` : `net.ipv4.conf.${iface}.${key}`;
+export function sysctlKey(iface: string, key: string, family: 'ipv4' | 'ipv6' = 'ipv4'): string {
+  return iface.includes('.') ? `net/${family}/conf/${iface}/${key}` : `net.${family}.conf.${iface}.${key}`;
+}
+
+/** The fix lines that set a sysctl now and at every boot. */
+export function sysctlFixLines(iface: string, key: string, value: number, family: 'ipv4' | 'ipv6' = 'ipv4'): string[] {
+  const name = sysctlKey(iface, key, family);
+  return [`sysctl -w ${name}=${value}`, `echo '${name.replace(/\//g, '.')} = ${value}' >> /etc/sysctl.d/90-vip-arpd.conf`];
 }
 
 /** What to do on a host that claims our VIP, by how it claimed it. */
