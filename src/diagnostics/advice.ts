@@ -33,3 +33,12 @@ export function foreignHostFix(vip: string, kind: ConflictKind | 'probe-reply'):
       return `on that host: ${sysctls}; ${lo}`;
   }
 }
+
+/**
+ * What to do on a host that answers NS for our IPv6 VIP: its kernel answers
+ * only for an address of the receiving interface or a proxy entry there, so
+ * the VIP moves to lo (ndisc_recv_ns needs no arp_ignore-like setting).
+ */
+export function foreignHostFix6(vip: string): string {
+  return `on that host: keep ${vip} only as ${vip}/128 on lo (ip -6 addr del ${vip}/<len> dev eth0; ip -6 addr add ${vip}/128 dev lo nodad) and remove any proxy entry for it (ip -6 neigh del proxy ${vip} dev eth0)`;
+}
