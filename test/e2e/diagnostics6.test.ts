@@ -12,9 +12,11 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { createLab, REPO_ROOT, skipUnlessRoot, startCapture, waitFor, type Lab } from './lab.js'
+import { loadSchemas } from './json-schemas.js'
 
 const VIP = '2001:db8::10'
 const RUNNER = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'diagnostics6-run.mjs')
+const schemaErrors = loadSchemas()
 
 interface Check { check: string; subject: string; status: string; message: string; fix: string[] }
 interface Responder { mac: string; ours: boolean; replies: number; fix?: string }
@@ -23,7 +25,13 @@ interface RunResult<T> { data?: T; text?: string; error?: { code: string; messag
 
 async function runFeature<T>(lab: Lab, command: 'doctor' | 'probe', args: string[] = [], host = 'dir'): Promise<RunResult<T>> {
   const r = await lab.exec(host, process.execPath, [RUNNER, command, 'eth0', VIP, ...args], { check: true, timeoutMs: 30_000 })
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as RunResult<T>
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as RunResult<T>
+  // The --json output documented in docs/schema holds IPv6 VIPs and sources too.
+  if (result.data !== undefined) {
+    const errors = schemaErrors(command, result.data)
+    if (errors.length > 0) throw new Error(`${command} output does not match docs/schema/${command}.schema.json: ${JSON.stringify(errors)}`)
+  }
+  return result
 }
 
 /** The director's eth0 link-local address once DAD is done (not tentative). */
