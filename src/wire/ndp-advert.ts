@@ -14,16 +14,12 @@
  */
 import { readMac } from './mac.js';
 import { isIpv6Multicast, readIpv6, type Ipv6Address } from './ipv6.js';
-import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, NDP_HOP_LIMIT, icmpv6Checksum } from './ndp.js';
+import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, NDP_HOP_LIMIT, NDP_LAYOUT, icmpv6Checksum } from './ndp.js';
 
-const IPV6_OFFSET = 14;
-const ICMPV6_OFFSET = 54;
-/** Type, code, checksum, flags, target: the shortest valid NA. */
-const NA_MESSAGE_LENGTH = 24;
-const OPTION_TARGET_LLA = 2;
-const FLAG_ROUTER = 0x80;
-const FLAG_SOLICITED = 0x40;
-const FLAG_OVERRIDE = 0x20;
+const {
+  ipv6Offset: IPV6_OFFSET, icmpv6Offset: ICMPV6_OFFSET, messageLength: NA_MESSAGE_LENGTH, optionTargetLla: OPTION_TARGET_LLA,
+  flagRouter: FLAG_ROUTER, flagSolicited: FLAG_SOLICITED, flagOverride: FLAG_OVERRIDE,
+} = NDP_LAYOUT;
 
 /**
  * Why a frame is not a valid NA: 'short' to 'not-na' say it is not one at

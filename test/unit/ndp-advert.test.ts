@@ -5,23 +5,16 @@
  */
 import t from 'tap';
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement, type NaInvalidReason } from '../../src/wire/ndp-advert.js';
-import { emptyNeighborSolicitation, encodeNaReply, encodeNs, encodeUnsolicitedNa, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
+import { emptyNeighborSolicitation, encodeNaReply, encodeNs, encodeUnsolicitedNa, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
 import { formatIpv6 } from '../../src/wire/ipv6.js';
 import { formatMac, parseMac } from '../../src/wire/mac.js';
 import { KERNEL_NA, KERNEL_UNSOLICITED_NA } from './fixtures/kernel-frames.js';
-import { hex, ipv6 as ip } from './golden-bytes.js';
-
-function fixChecksum(frame: Buffer): Buffer {
-  const icmpLength = frame.readUInt16BE(18);
-  frame.writeUInt16BE(0, 56);
-  frame.writeUInt16BE(icmpv6Checksum(frame, 14, icmpLength), 56);
-  return frame;
-}
+import { fixIcmpv6Checksum, hex, ipv6 as ip } from './golden-bytes.js';
 
 function kernelNaWith(edit: (f: Buffer) => Buffer | void, keepChecksum = false): Buffer {
   const f = Buffer.from(KERNEL_NA, 'hex');
   const edited = edit(f) ?? f;
-  return keepChecksum ? edited : fixChecksum(edited);
+  return keepChecksum ? edited : fixIcmpv6Checksum(edited);
 }
 
 function view(buf: Buffer, length = buf.length): Record<string, unknown> {
