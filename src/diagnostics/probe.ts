@@ -3,7 +3,8 @@
  * Sends ARP requests for the VIPs from this director's own address on the
  * interface (never from the VIP: a request with the VIP as sender would
  * itself move every listener's cache, §6.10/§6.14), collects every reply
- * for a window, and names each MAC that answered.
+ * for a window, and names each MAC that answered. IPv6 VIPs are solicited
+ * by NS from the interface's link-local address instead (probe6.ts).
  *
  * It uses a second packet socket of its own for the window: isolated from
  * the responder, and closed when the probe ends. The daemon's own socket
@@ -148,7 +149,7 @@ export class ProbeFeature implements DaemonFeature {
     this.daemon = daemon;
     daemon.commands.register('probe', {
       usage: 'probe <vip|group> [--window MS]',
-      summary: 'ask the LAN who answers ARP for a VIP (from this director\'s address) and flag every MAC that is not ours; clean:false when a foreign host answers',
+      summary: 'ask the LAN who answers ARP (or NDP, for an IPv6 VIP) for a VIP (from this director\'s address, or its link-local address) and flag every MAC that is not ours; clean:false when a foreign host answers',
       handler: (args) => {
         const { target, windowMs } = parseProbeArgs(args);
         return this.probe(target, windowMs);
