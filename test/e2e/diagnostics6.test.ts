@@ -91,6 +91,8 @@ t.test('probe for an IPv6 VIP: NS from the link-local address, every answering M
   await lab.exec('rs1', 'ip', ['-6', 'addr', 'del', `${VIP}/128`, 'dev', 'eth0'], { check: true })
   await lab.exec('rs1', 'ip', ['-6', 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad'], { check: true })
   await probe('rs1 fixed (VIP on lo)', [lab.mac('rs2')])
+  const byGroup = await runFeature<ProbeData>(lab, 'probe', ['web', '--window', '300'])
+  t.same(byGroup.data?.vips.map((v) => [v.vip, v.responders.map((x) => x.mac)]), [[VIP, [lab.mac('rs2')]]], 'probe by group name solicits its IPv6 VIPs')
 
   await lab.exec('dir', 'ip', ['-6', 'addr', 'flush', 'dev', 'eth0', 'scope', 'link'], { check: true })
   const none = await runFeature<ProbeData>(lab, 'probe', [VIP, '--window', '200'])

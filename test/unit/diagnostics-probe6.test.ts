@@ -55,3 +55,24 @@ t.test('the probe renderer names the link-local source', async (t) => {
   t.match(text, /^2001:db8::10 \(group web, BACKUP, eth0\): clean/);
   t.match(text, /asked from 192\.0\.2\.10 on eth0, fe80::1 on eth0 for 500 ms/);
 });
+
+t.test('ProbeFeature finds IPv6 VIPs through ipv6VipsOf, by address and by group', async (t) => {
+  const { ProbeFeature } = await import('../../src/diagnostics/probe.js');
+  const handlers = new Map<string, (args: string[]) => Promise<unknown>>();
+  const daemon = {
+    commands: { register: (name: string, spec: { handler: (args: string[]) => Promise<unknown> }) => handlers.set(name, spec.handler) },
+    snapshot: { groups: [{ config: { name: 'web', interface: 'nosuchif0' }, vips: new Uint32Array(0) }, { config: { name: 'mail', interface: 'nosuchif0' }, vips: new Uint32Array(0) }] },
+    groups: new Map([['web', { name: 'web', role: 'BACKUP', mac: undefined }], ['mail', { name: 'mail', role: 'BACKUP', mac: undefined }]]),
+    links: new Map([['nosuchif0', { wire: {}, macAddress: 2 }]]),
+    table: { bindingsOfVip: () => [], vipsOf: () => undefined, isVip: () => false },
+    config: { announce: { maxFramesPerSecond: 0 }, diagnostics: { peers: [] } },
+  };
+  const vips = words('2001:db8::1', '2001:db8::10');
+  new ProbeFeature((g) => (g === 'web' ? vips : undefined)).start(daemon as never);
+  const probe = handlers.get('probe')!;
+  await t.rejects(probe(['2001:db8::99']), { code: 'ENOTFOUND', message: /2001:db8::99 is not a configured VIP/ }, 'an IPv6 address that is no VIP');
+  await t.rejects(probe(['mail']), { code: 'ENOTFOUND', message: /no group "mail" with VIPs/ }, 'a group without VIPs of either family');
+  // Found: the next step is the interface's link-local address, which nosuchif0 has not.
+  await t.rejects(probe(['2001:db8:0::10']), { code: 'ENOLINKLOCAL', message: /nosuchif0 has no usable IPv6 link-local address/ }, 'a VIP in any inet_pton form');
+  await t.rejects(probe(['web']), { code: 'ENOLINKLOCAL' }, 'a group with only IPv6 VIPs');
+});
