@@ -10,7 +10,7 @@
  * entry for it, leaves the answering to vip-arpd alone.
  */
 import { sysctlFixLines, sysctlKey } from './advice.js';
-import { isVipHome, pass, vipCheck, type CheckStatus, type DoctorCheck, type VipHit } from './doctor-checks.js';
+import { isVipHome, pass, vipCheck, type CheckStatus, type DoctorCheck, type VipHit } from './doctor-check.js';
 import type { DoctorFacts, GroupFacts } from './doctor-facts.js';
 import { IFA_F_DADFAILED, IFA_F_NODAD, IFA_F_TENTATIVE, ipv6VipTexts, type Ipv6Facts, type Ipv6SysctlFacts } from './doctor6-facts.js';
 
