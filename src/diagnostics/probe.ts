@@ -215,21 +215,26 @@ export class ProbeFeature implements DaemonFeature {
     const probes: InterfaceProbe[] = [];
     const probes6: Ipv6InterfaceProbe[] = [];
     try {
-      const open = <P>(iface: string, make: (mac: number) => P): P => {
+      const macOf = (iface: string): number => {
         const link = d.links.get(iface);
         if (link?.wire === undefined) throw new VipArpdError('ENOLINK', `probe: vip-arpd has no socket on ${iface} (interface missing or down?)`);
+        return link.macAddress;
+      };
+      const open = <P>(iface: string, make: () => P): P => {
         try {
-          return make(link.macAddress);
+          return make();
         } catch (err) {
           throw new VipArpdError('EPROBE', `probe: cannot open a probe socket on ${iface}: ${errorMessage(err)}`, { cause: err });
         }
       };
       for (const [iface, list] of groupByIface(bindings.v4)) {
-        probes.push(open(iface, (mac) => new InterfaceProbe(iface, mac, sourceAddress(iface, (ip) => d.table.isVip(ip)), list.map((b) => b.ip))));
+        const mac = macOf(iface);
+        probes.push(open(iface, () => new InterfaceProbe(iface, mac, sourceAddress(iface, (ip) => d.table.isVip(ip)), list.map((b) => b.ip))));
       }
       for (const [iface, list] of groupByIface(bindings.v6)) {
+        const mac = macOf(iface);
         const source = await readLinkLocal(iface);
-        probes6.push(open(iface, (mac) => new Ipv6InterfaceProbe(iface, mac, source, list.map((b) => b.vip))));
+        probes6.push(open(iface, () => new Ipv6InterfaceProbe(iface, mac, source, list.map((b) => b.vip))));
       }
       const rate = d.config.announce.maxFramesPerSecond;
       const started = Date.now();

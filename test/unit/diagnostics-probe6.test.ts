@@ -75,4 +75,6 @@ t.test('ProbeFeature finds IPv6 VIPs through ipv6VipsOf, by address and by group
   // Found: the next step is the interface's link-local address, which nosuchif0 has not.
   await t.rejects(probe(['2001:db8:0::10']), { code: 'ENOLINKLOCAL', message: /nosuchif0 has no usable IPv6 link-local address/ }, 'a VIP in any inet_pton form');
   await t.rejects(probe(['web']), { code: 'ENOLINKLOCAL' }, 'a group with only IPv6 VIPs');
+  daemon.links.clear();
+  await t.rejects(probe(['web']), { code: 'ENOLINK' }, 'no socket on the interface: said before the link-local address is looked for');
 });
