@@ -5,11 +5,17 @@
 import type { ConflictKind } from './conflict-kind.js';
 
 /**
- * `sysctl -w` argument for `net.ipv4.conf.<iface>.<key>`. sysctl treats "." as
- * the separator, so a VLAN name like eth0.100 needs the "/" form.
+ * `sysctl -w` argument for `net.<family>.conf.<iface>.<key>`. sysctl treats "."
+ * as the separator, so a VLAN name like eth0.100 needs the "/" form.
  */
-export function sysctlKey(iface: string, key: string): string {
-  return iface.includes('.') ? `net/ipv4/conf/${iface}/${key}` : `net.ipv4.conf.${iface}.${key}`;
+export function sysctlKey(iface: string, key: string, family: 'ipv4' | 'ipv6' = 'ipv4'): string {
+  return iface.includes('.') ? `net/${family}/conf/${iface}/${key}` : `net.${family}.conf.${iface}.${key}`;
+}
+
+/** The fix lines that set a sysctl now and at every boot. */
+export function sysctlFixLines(iface: string, key: string, value: number, family: 'ipv4' | 'ipv6' = 'ipv4'): string[] {
+  const name = sysctlKey(iface, key, family);
+  return [`sysctl -w ${name}=${value}`, `echo '${name.replace(/\//g, '.')} = ${value}' >> /etc/sysctl.d/90-vip-arpd.conf`];
 }
 
 /** What to do on a host that claims our VIP, by how it claimed it. */
@@ -26,4 +32,13 @@ export function foreignHostFix(vip: string, kind: ConflictKind | 'probe-reply'):
     case 'probe-reply':
       return `on that host: ${sysctls}; ${lo}`;
   }
+}
+
+/**
+ * What to do on a host that answers NS for our IPv6 VIP: its kernel answers
+ * only for an address of the receiving interface or a proxy entry there, so
+ * the VIP moves to lo (ndisc_recv_ns needs no arp_ignore-like setting).
+ */
+export function foreignHostFix6(vip: string): string {
+  return `on that host: keep ${vip} only as ${vip}/128 on lo (ip -6 addr del ${vip}/<len> dev eth0; ip -6 addr add ${vip}/128 dev lo nodad) and remove any proxy entry for it (ip -6 neigh del proxy ${vip} dev eth0)`;
 }

@@ -5,49 +5,16 @@
  * speak ARP for a VIP (vip-arpd does), yet IPVS must see the VIP as local.
  */
 import { formatIpv4 } from '../wire/ipv4.js';
-import { sysctlKey } from './advice.js';
+import { sysctlFixLines, sysctlKey } from './advice.js';
 import { checkFastPath } from './fast-path-check.js';
-import { CAP_NET_RAW, type DoctorFacts, type GroupFacts, type InterfaceFacts } from './doctor-facts.js';
+import { checkIpv6Interfaces, checkIpv6Vips } from './doctor6-checks.js';
+import { CAP_NET_RAW, type DoctorFacts, type GroupFacts } from './doctor-facts.js';
+import { isVipHome, pass, vipCheck, type CheckStatus, type DoctorCheck, type DoctorReport, type VipHit } from './doctor-check.js';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  /** stable id: `arp_ignore`, `arp_announce`, `interface`, `group-mac`, `socket`, `capability`, `vip-local`, `vip-off-wire`, `fast-path` */
-  check: string;
-  /** what was checked: an interface, a group, or `daemon` */
-  subject: string;
-  status: CheckStatus;
-  message: string;
-  /** commands that fix it (empty on pass) */
-  fix: string[];
-  /** VIPs concerned, at most {@link MAX_LISTED_VIPS}; `count` has the total */
-  vips?: string[];
-  count?: number;
-}
-
-export interface DoctorReport {
-  /** false when any check failed */
-  ok: boolean;
-  summary: Record<CheckStatus, number>;
-  checks: DoctorCheck[];
-}
-
-/** VIPs named in one check's message and JSON; past this, a count (thousands of VIPs stay readable). */
-export const MAX_LISTED_VIPS = 20;
-/** Fix lines per check before "… and N more like these". */
-export const MAX_FIX_LINES = 10;
-
-/** Where IPVS accepts a VIP as local without the kernel answering ARP for it. */
-function isVipHome(iface: InterfaceFacts | undefined, name: string): boolean {
-  return name === 'lo' || iface?.linkType === 'loopback' || iface?.kind === 'dummy';
-}
+export { MAX_FIX_LINES, MAX_LISTED_VIPS, type CheckStatus, type DoctorCheck, type DoctorReport } from './doctor-check.js';
 
 function groupInterfaces(facts: DoctorFacts): string[] {
   return [...new Set(facts.groups.map((g) => g.iface))];
-}
-
-function pass(check: string, subject: string, message: string): DoctorCheck {
-  return { check, subject, status: 'pass', message, fix: [] };
 }
 
 /** `max(all, iface)` is what the kernel applies for arp_ignore and arp_announce (ip-sysctl.rst). */
@@ -82,10 +49,7 @@ export function checkSysctls(facts: DoctorFacts): DoctorCheck[] {
         out.push({
           check: r.check, subject, status: 'fail',
           message: `${r.check} is ${value} on ${iface} (max of all and ${iface}), needs ≥ ${r.min}: ${r.why}`,
-          fix: [
-            `sysctl -w ${sysctlKey(iface, r.check)}=${r.min}`,
-            `echo '${sysctlKey(iface, r.check).replace(/\//g, '.')} = ${r.min}' >> /etc/sysctl.d/90-vip-arpd.conf`,
-          ],
+          fix: sysctlFixLines(iface, r.check, r.min),
         });
       }
     }
@@ -190,23 +154,6 @@ export function checkDaemon(facts: DoctorFacts): DoctorCheck[] {
   return out;
 }
 
-/** A VIP found (or not) on an interface. */
-interface VipHit {
-  vip: number;
-  iface: string;
-  prefixlen: number;
-}
-
-/** Builds one check that names at most MAX_LISTED_VIPS VIPs and MAX_FIX_LINES fixes. */
-function vipCheck(check: string, subject: string, status: CheckStatus, hits: VipHit[], message: (list: string) => string, fixOf: (vip: string, hit: VipHit) => string): DoctorCheck {
-  const names = hits.slice(0, MAX_LISTED_VIPS).map((h) => formatIpv4(h.vip));
-  const more = hits.length - names.length;
-  const list = `${names.join(', ')}${more > 0 ? ` … (+${more} more)` : ''}`;
-  const fix = hits.slice(0, MAX_FIX_LINES).map((h) => fixOf(formatIpv4(h.vip), h));
-  if (hits.length > MAX_FIX_LINES) fix.push(`# … and ${hits.length - MAX_FIX_LINES} more like these (vip-arpctl doctor --json lists the first ${MAX_LISTED_VIPS})`);
-  return { check, subject, status, message: message(list), fix, vips: names, count: hits.length };
-}
-
 /**
  * Every VIP must be a /32 on lo or a dummy device, so IPVS takes its packets
  * as local, and must not be on the wire interface, where the kernel answers
@@ -242,31 +189,34 @@ function checkGroupVips(facts: DoctorFacts, g: GroupFacts): DoctorCheck[] {
     const status: CheckStatus = g.role === 'MASTER' ? 'fail' : 'warn';
     out.push(vipCheck('vip-local', subject, status, missing,
       (list) => `${missing.length} VIP(s) of group ${g.name} (${g.role}) are not on lo or a dummy device, so IPVS does not take their traffic as local: ${list}`,
-      (vip) => `ip addr add ${vip}/32 dev lo`));
+      (vip) => `ip addr add ${vip}/32 dev lo`, formatIpv4));
   }
   if (wideOnHome.length > 0) {
     out.push(vipCheck('vip-local', subject, 'warn', wideOnHome,
       (list) => `${wideOnHome.length} VIP(s) of group ${g.name} are on lo/dummy with a prefix shorter than /32, which makes the whole prefix local: ${list}`,
-      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface} && ip addr add ${vip}/32 dev ${h.iface}`));
+      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface} && ip addr add ${vip}/32 dev ${h.iface}`, formatIpv4));
   }
   if (onWire.length > 0) {
     out.push(vipCheck('vip-off-wire', subject, 'fail', onWire,
       (list) => `${onWire.length} VIP(s) of group ${g.name} are on the wire interface ${g.iface}, where the kernel answers ARP for them even while BACKUP: ${list}`,
-      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface} && ip addr replace ${vip}/32 dev lo`));
+      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface} && ip addr replace ${vip}/32 dev lo`, formatIpv4));
   } else {
     out.push(pass('vip-off-wire', subject, `no VIP of group ${g.name} is on ${g.iface}`));
   }
   if (onOther.length > 0) {
     out.push(vipCheck('vip-off-wire', subject, 'warn', onOther,
       (list) => `${onOther.length} VIP(s) of group ${g.name} are also on another ARP interface, which answers ARP for them on its own LAN: ${list}`,
-      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface}`));
+      (vip, h) => `ip addr del ${vip}/${h.prefixlen} dev ${h.iface}`, formatIpv4));
   }
   return out;
 }
 
 /** Runs every check. */
 export function runDoctorChecks(facts: DoctorFacts): DoctorReport {
-  const checks = [...checkInterfaces(facts), ...checkGroupMacs(facts), ...checkSysctls(facts), ...checkVips(facts), ...checkDaemon(facts), ...checkFastPath(facts)];
+  const checks = [
+    ...checkInterfaces(facts), ...checkGroupMacs(facts), ...checkSysctls(facts), ...checkVips(facts),
+    ...checkIpv6Interfaces(facts), ...checkIpv6Vips(facts), ...checkDaemon(facts), ...checkFastPath(facts),
+  ];
   const summary = { pass: 0, warn: 0, fail: 0 };
   for (const c of checks) summary[c.status]++;
   return { ok: summary.fail === 0, summary, checks };

@@ -6,6 +6,7 @@
 import { parseIpv4 } from '../wire/ipv4.js';
 import type { Role } from '../roles/role.js';
 import type { FastPathReport } from '../fastpath/fast-path-report.js';
+import type { Ipv6Facts } from './doctor6-facts.js';
 
 export interface InterfaceFacts {
   name: string;
@@ -44,6 +45,8 @@ export interface GroupFacts {
   vips: ArrayLike<number> & Iterable<number>;
   /** groups[].mac, normalised (lower case); undefined = the interface's own MAC */
   mac?: string | undefined;
+  /** the group's IPv6 VIPs, 4 words each (src/wire/ipv6.ts); absent or empty = none */
+  ipv6Vips?: Uint32Array | undefined;
 }
 
 export interface DoctorFacts {
@@ -69,6 +72,8 @@ export interface DoctorFacts {
   unicastFilters?: Map<string, string[]>;
   /** the XDP fast path per group interface (src/fastpath/); absent in facts built without it */
   fastPath?: FastPathReport[];
+  /** IPv6 addresses and settings (doctor6-facts.ts); absent when no group has IPv6 VIPs */
+  ipv6?: Ipv6Facts;
 }
 
 interface IpAddrJson {

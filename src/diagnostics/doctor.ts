@@ -3,30 +3,18 @@
  * addresses, links, the daemon's sockets and capabilities) and runs the pure
  * checks of doctor-checks.ts over them.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
 import { VipArpdError, errorMessage } from '../errors.js';
 import { runDoctorChecks, type DoctorReport } from './doctor-checks.js';
 import type { FastPathReport } from '../fastpath/fast-path-report.js';
 import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, parseUnicastFilters, type DoctorFacts, type SysctlFacts } from './doctor-facts.js';
+import { gatherIpv6Facts } from './doctor6.js';
+import { readNumberFile, runIproute } from './host-read.js';
 import { formatMac, parseMac } from '../wire/mac.js';
 
-const execFileAsync = promisify(execFile);
-
-/** `ip -j` on a director with 10k addresses prints megabytes; allow it, but not without bound. */
-const IP_MAX_BUFFER = 64 * 1024 * 1024;
-/** iproute2 answers in milliseconds; a hung netlink dump must not hang the control client. */
-const IP_TIMEOUT_MS = 10_000;
-
-async function readSysctl(iface: string, key: string): Promise<number | undefined> {
-  try {
-    const n = Number.parseInt(await readFile(`/proc/sys/net/ipv4/conf/${iface}/${key}`, 'utf8'), 10);
-    return Number.isNaN(n) ? undefined : n;
-  } catch {
-    return undefined;
-  }
+function readSysctl(iface: string, key: string): Promise<number | undefined> {
+  return readNumberFile(`/proc/sys/net/ipv4/conf/${iface}/${key}`);
 }
 
 async function readSysctls(iface: string): Promise<SysctlFacts> {
@@ -38,8 +26,7 @@ async function readUnicastFilters(ifaces: string[]): Promise<Map<string, string[
   const out = new Map<string, string[]>();
   for (const iface of new Set(ifaces)) {
     try {
-      const { stdout } = await execFileAsync('bridge', ['-j', 'fdb', 'show', 'dev', iface], { maxBuffer: IP_MAX_BUFFER, timeout: IP_TIMEOUT_MS });
-      out.set(iface, parseUnicastFilters(stdout));
+      out.set(iface, parseUnicastFilters(await runIproute('bridge', ['-j', 'fdb', 'show', 'dev', iface])));
     } catch {
       // The macvlan and own-MAC checks still apply; the message says the list was not read.
     }
@@ -47,14 +34,24 @@ async function readUnicastFilters(ifaces: string[]): Promise<Map<string, string[
   return out;
 }
 
-/** Gathers the facts `doctor` judges from this host and `daemon`. Never throws: missing facts become failed checks. */
-export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPathReport[]): Promise<DoctorFacts> {
+/**
+ * A group's IPv6 VIPs, 4 words each, sorted (the IPv6 VIP table of issue 13
+ * feeds it); undefined or empty for a group without.
+ */
+export type Ipv6VipsOf = (group: string) => Uint32Array | undefined;
+
+/**
+ * Gathers the facts `doctor` judges from this host and `daemon`. Never throws: missing facts become failed checks.
+ * The IPv6 facts are gathered when `ipv6VipsOf` gives some group IPv6 VIPs.
+ */
+export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPathReport[], ipv6VipsOf?: Ipv6VipsOf): Promise<DoctorFacts> {
   const groups = daemon.snapshot.groups.map((g) => ({
     name: g.config.name,
     iface: g.config.interface,
     role: daemon.groups.get(g.config.name)?.role ?? 'BACKUP',
     vips: g.vips,
     mac: g.config.mac === undefined ? undefined : formatMac(parseMac(g.config.mac) ?? 0),
+    ipv6Vips: ipv6VipsOf?.(g.config.name),
   }));
   const ifaces = [...new Set(groups.map((g) => g.iface))];
   const sysctl = new Map<string, SysctlFacts>();
@@ -68,8 +65,7 @@ export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPat
   }
   const facts: DoctorFacts = { groups, sysctl, interfaces: undefined, addresses: undefined, socketOpen, capNetRaw, fastPath: fastPath?.() ?? [] };
   try {
-    const { stdout } = await execFileAsync('ip', ['-j', '-d', 'addr', 'show'], { maxBuffer: IP_MAX_BUFFER, timeout: IP_TIMEOUT_MS });
-    const parsed = parseIpAddrJson(stdout);
+    const parsed = parseIpAddrJson(await runIproute('ip', ['-j', '-d', 'addr', 'show']));
     facts.interfaces = parsed.interfaces;
     facts.addresses = parsed.addresses;
   } catch (err) {
@@ -80,6 +76,8 @@ export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPat
     const stderr = typeof e.stderr === 'string' ? e.stderr.trim() : '';
     facts.addressError = `ip -j -d addr show failed: ${stderr === '' ? errorMessage(err) : stderr}`;
   }
+  const ipv6Ifaces = groups.filter((g) => (g.ipv6Vips?.length ?? 0) > 0).map((g) => g.iface);
+  if (ipv6Ifaces.length > 0) facts.ipv6 = await gatherIpv6Facts(ipv6Ifaces);
   facts.unicastFilters = await readUnicastFilters(groups.filter((g) => g.mac !== undefined && facts.interfaces?.has(g.iface) === true).map((g) => g.iface));
   return facts;
 }
@@ -88,9 +86,11 @@ export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPat
 export class DoctorFeature implements DaemonFeature {
   readonly name = 'doctor';
   private readonly fastPath: (() => FastPathReport[]) | undefined;
+  private readonly ipv6VipsOf: Ipv6VipsOf | undefined;
 
-  constructor(fastPath?: () => FastPathReport[]) {
+  constructor(fastPath?: () => FastPathReport[], ipv6VipsOf?: Ipv6VipsOf) {
     this.fastPath = fastPath;
+    this.ipv6VipsOf = ipv6VipsOf;
   }
 
   start(daemon: Daemon): void {
@@ -99,7 +99,7 @@ export class DoctorFeature implements DaemonFeature {
       summary: 'check this director for the LVS ARP problem (sysctls, VIP placement, interfaces, privileges); ok:false on any fail',
       handler: async (args): Promise<DoctorReport> => {
         if (args.length > 0) throw new VipArpdError('EUSAGE', `doctor takes no arguments, got "${args.join(' ')}"`);
-        return runDoctorChecks(await gatherDoctorFacts(daemon, this.fastPath));
+        return runDoctorChecks(await gatherDoctorFacts(daemon, this.fastPath, this.ipv6VipsOf));
       },
     });
   }

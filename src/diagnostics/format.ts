@@ -29,7 +29,7 @@ function renderDoctor(data: unknown, ctx: RenderContext): string {
 function renderProbe(data: unknown, _ctx: RenderContext): string {
   const r = data as ProbeResult;
   const out: string[] = [];
-  const from = Object.entries(r.sources).map(([i, s]) => `${s} on ${i}`).join(', ');
+  const from = [...Object.entries(r.sources), ...Object.entries(r.sources6 ?? {})].map(([i, s]) => `${s} on ${i}`).join(', ');
   for (const v of r.vips) {
     const foreign = v.responders.filter((x) => !x.ours).length;
     out.push(`${v.vip} (group ${v.group}, ${v.role}, ${v.iface}): ${v.clean ? 'clean' : `${foreign} foreign responder(s)`}`);

@@ -3,7 +3,8 @@
  * Sends ARP requests for the VIPs from this director's own address on the
  * interface (never from the VIP: a request with the VIP as sender would
  * itself move every listener's cache, §6.10/§6.14), collects every reply
- * for a window, and names each MAC that answered.
+ * for a window, and names each MAC that answered. IPv6 VIPs are solicited
+ * by NS from the interface's link-local address instead (probe6.ts).
  *
  * It uses a second packet socket of its own for the window: isolated from
  * the responder, and closed when the probe ends. The daemon's own socket
@@ -20,6 +21,11 @@ import { interfaceInfo } from '../native/interface-info.js';
 import { TxBatch } from '../io/tx-batch.js';
 import { ARPOP_REPLY, decodeArp, emptyArpFrame, encodeArpRequest } from '../wire/arp.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
+import { parseIpv6 } from '../wire/ipv6.js';
+import type { GroupState } from '../vips/group-state.js';
+import type { Ipv6VipsOf } from './doctor.js';
+import { Ipv6InterfaceProbe, ipv6VipsMatching, readLinkLocal } from './probe6.js';
+import { ipv6VipTexts } from './doctor6-facts.js';
 import { VipArpdError, errorMessage } from '../errors.js';
 import { NeighbourCache } from './neighbour-table.js';
 import { parsePeerMacs } from './peers.js';
@@ -44,6 +50,8 @@ export interface ProbeResult {
   windowMs: number;
   /** the sender address used per interface (0.0.0.0 when the interface has no IPv4 address) */
   sources: Record<string, string>;
+  /** the link-local address each NS for an IPv6 VIP came from, per interface; absent without IPv6 VIPs */
+  sources6?: Record<string, string>;
   vips: ProbeVipResult[];
 }
 
@@ -77,6 +85,13 @@ function sourceAddress(iface: string, isVip: (ip: number) => boolean): number {
     if (ip !== undefined && !isVip(ip)) return ip;
   }
   return 0;
+}
+
+/** An IPv6 VIP of a group, as the probe targets it. */
+interface Ipv6Binding {
+  vip: string;
+  iface: string;
+  group: GroupState;
 }
 
 /** One interface's part of a probe: its own socket, requests out, replies counted. */
@@ -123,12 +138,18 @@ export class ProbeFeature implements DaemonFeature {
   private daemon: Daemon | undefined;
   private readonly running = new Set<AbortController>();
   private readonly neighbours = new NeighbourCache();
+  private readonly ipv6VipsOf: Ipv6VipsOf | undefined;
+
+  /** `ipv6VipsOf` gives each group's IPv6 VIPs, which `probe` then solicits as NDP. */
+  constructor(ipv6VipsOf?: Ipv6VipsOf) {
+    this.ipv6VipsOf = ipv6VipsOf;
+  }
 
   start(daemon: Daemon): void {
     this.daemon = daemon;
     daemon.commands.register('probe', {
       usage: 'probe <vip|group> [--window MS]',
-      summary: 'ask the LAN who answers ARP for a VIP (from this director\'s address) and flag every MAC that is not ours; clean:false when a foreign host answers',
+      summary: 'ask the LAN who answers ARP (or NDP, for an IPv6 VIP) for a VIP (from this director\'s address, or its link-local address) and flag every MAC that is not ours; clean:false when a foreign host answers',
       handler: (args) => {
         const { target, windowMs } = parseProbeArgs(args);
         return this.probe(target, windowMs);
@@ -142,76 +163,120 @@ export class ProbeFeature implements DaemonFeature {
     this.daemon = undefined;
   }
 
-  private bindingsFor(target: string): readonly VipBinding[] {
+  /** The IPv6 VIPs among `groups` (all groups when undefined) that `select` picks. */
+  private ipv6Bindings(select: (vips: Uint32Array) => string[], group?: string): Ipv6Binding[] {
+    const d = this.daemon!;
+    const out: Ipv6Binding[] = [];
+    for (const g of d.snapshot.groups) {
+      const state = d.groups.get(g.config.name);
+      const vips = this.ipv6VipsOf?.(g.config.name);
+      if (state === undefined || vips === undefined || (group !== undefined && g.config.name !== group)) continue;
+      for (const vip of select(vips)) out.push({ vip, iface: g.config.interface, group: state });
+    }
+    return out;
+  }
+
+  private bindingsFor(target: string): { v4: readonly VipBinding[]; v6: Ipv6Binding[] } {
     const d = this.daemon!;
     const ip = parseIpv4(target);
+    const address6 = new Uint32Array(4);
+    const notVip = () => new VipArpdError('ENOTFOUND', `probe: ${target} is not a configured VIP (vip-arpctl vips lists them)`);
     if (ip !== undefined) {
       const found = d.table.bindingsOfVip(ip);
-      if (found.length === 0) throw new VipArpdError('ENOTFOUND', `probe: ${target} is not a configured VIP (vip-arpctl vips lists them)`);
-      return found;
+      if (found.length === 0) throw notVip();
+      return { v4: found, v6: [] };
+    }
+    if (parseIpv6(target, address6) === undefined) {
+      const v6 = this.ipv6Bindings((vips) => ipv6VipsMatching(vips, address6));
+      if (v6.length === 0) throw notVip();
+      return { v4: [], v6 };
     }
     const set = d.table.vipsOf(target);
-    if (set === undefined) throw new VipArpdError('ENOTFOUND', `probe: no group "${target}" with VIPs; groups: ${[...d.groups.keys()].join(', ')}`);
-    if (set.ips.length > MAX_PROBE_VIPS) {
-      throw new VipArpdError('ETOOMANY', `probe: group "${target}" has ${set.ips.length} VIPs; probe at most ${MAX_PROBE_VIPS} at once (name single VIPs)`);
+    const v6 = this.ipv6Bindings(ipv6VipTexts, target);
+    if (set === undefined && v6.length === 0) throw new VipArpdError('ENOTFOUND', `probe: no group "${target}" with VIPs; groups: ${[...d.groups.keys()].join(', ')}`);
+    const total = (set?.ips.length ?? 0) + v6.length;
+    if (total > MAX_PROBE_VIPS) {
+      throw new VipArpdError('ETOOMANY', `probe: group "${target}" has ${total} VIPs; probe at most ${MAX_PROBE_VIPS} at once (name single VIPs)`);
     }
-    return Array.from(set.ips, (vip) => ({ ip: vip, iface: set.iface, group: set.group }));
+    return { v4: set === undefined ? [] : Array.from(set.ips, (vip) => ({ ip: vip, iface: set.iface, group: set.group })), v6 };
   }
 
   /**
    * Probes `target` (a VIP or a group name) for `windowMs`.
-   * @throws {VipArpdError} ENOTFOUND, ETOOMANY, ENOLINK (interface has no socket), EPROBE (socket failed).
+   * @throws {VipArpdError} ENOTFOUND, ETOOMANY, ENOLINK (interface has no socket), EPROBE (socket failed),
+   *   ENOLINKLOCAL (an IPv6 VIP's interface has no link-local address to solicit from).
    */
   async probe(target: string, windowMs: number): Promise<ProbeResult> {
     const d = this.daemon;
     if (d === undefined) throw new VipArpdError('ESTOPPING', 'probe: the daemon is stopping');
     const bindings = this.bindingsFor(target);
-    const byIface = new Map<string, VipBinding[]>();
-    for (const b of bindings) byIface.set(b.iface, [...(byIface.get(b.iface) ?? []), b]);
-
     const controller = new AbortController();
     this.running.add(controller);
     const probes: InterfaceProbe[] = [];
+    const probes6: Ipv6InterfaceProbe[] = [];
     try {
-      for (const [iface, list] of byIface) {
+      const macOf = (iface: string): number => {
         const link = d.links.get(iface);
         if (link?.wire === undefined) throw new VipArpdError('ENOLINK', `probe: vip-arpd has no socket on ${iface} (interface missing or down?)`);
+        return link.macAddress;
+      };
+      const open = <P>(iface: string, make: () => P): P => {
         try {
-          probes.push(new InterfaceProbe(iface, link.macAddress, sourceAddress(iface, (ip) => d.table.isVip(ip)), list.map((b) => b.ip)));
+          return make();
         } catch (err) {
           throw new VipArpdError('EPROBE', `probe: cannot open a probe socket on ${iface}: ${errorMessage(err)}`, { cause: err });
         }
+      };
+      for (const [iface, list] of groupByIface(bindings.v4)) {
+        const mac = macOf(iface);
+        probes.push(open(iface, () => new InterfaceProbe(iface, mac, sourceAddress(iface, (ip) => d.table.isVip(ip)), list.map((b) => b.ip))));
+      }
+      for (const [iface, list] of groupByIface(bindings.v6)) {
+        const mac = macOf(iface);
+        const source = await readLinkLocal(iface);
+        probes6.push(open(iface, () => new Ipv6InterfaceProbe(iface, mac, source, list.map((b) => b.vip))));
       }
       const rate = d.config.announce.maxFramesPerSecond;
       const started = Date.now();
       for (let round = 0; round < PROBE_ROUNDS; round++) {
         if (round > 0) await sleep(windowMs / PROBE_ROUNDS, undefined, { signal: controller.signal });
-        for (const p of probes) await p.sendRound(rate, controller.signal);
+        for (const p of [...probes, ...probes6]) await p.sendRound(rate, controller.signal);
       }
       await sleep(Math.max(0, windowMs - (Date.now() - started)), undefined, { signal: controller.signal });
     } catch (err) {
       if (controller.signal.aborted) throw new VipArpdError('ESTOPPING', 'probe: the daemon is stopping');
       throw err;
     } finally {
-      for (const p of probes) p.close();
+      for (const p of [...probes, ...probes6]) p.close();
       this.running.delete(controller);
     }
-    return this.verdict(d, bindings, probes, windowMs);
+    return this.verdict(d, bindings, probes, probes6, windowMs);
   }
 
-  private async verdict(d: Daemon, bindings: readonly VipBinding[], probes: InterfaceProbe[], windowMs: number): Promise<ProbeResult> {
+  private async verdict(
+    d: Daemon, bindings: { v4: readonly VipBinding[]; v6: Ipv6Binding[] }, probes: InterfaceProbe[], probes6: Ipv6InterfaceProbe[], windowMs: number,
+  ): Promise<ProbeResult> {
     const replies: ReplyCounts = new Map();
-    for (const p of probes) for (const [vip, macs] of p.replies) replies.set(vip, macs);
+    for (const p of [...probes, ...probes6]) for (const [vip, macs] of p.replies) replies.set(vip, macs);
     const ips = new Map<number, string | null>();
     for (const macs of replies.values()) {
       for (const mac of macs.keys()) if (!ips.has(mac)) ips.set(mac, await this.neighbours.ipOf(mac, (ip) => d.table.isVip(ip)));
     }
-    const targets: ProbeTarget[] = bindings.map((b) => {
+    const targets: ProbeTarget[] = [...bindings.v4.map((b) => ({ ...b, vip: b.ip as number | string })), ...bindings.v6].map((b) => {
       const interfaceMac = d.links.get(b.iface)?.macAddress ?? 0;
-      return { vip: b.ip, iface: b.iface, group: b.group.name, role: b.group.role, interfaceMac, groupMac: b.group.mac ?? interfaceMac };
+      return { vip: b.vip, iface: b.iface, group: b.group.name, role: b.group.role, interfaceMac, groupMac: b.group.mac ?? interfaceMac };
     });
     const vips = probeVerdicts(targets, replies, parsePeerMacs(d.config.diagnostics.peers).macs, (mac) => ips.get(mac) ?? null);
     const clean = vips.every((v) => v.clean);
-    return { clean, ok: clean, windowMs, sources: Object.fromEntries(probes.map((p) => [p.iface, formatIpv4(p.source)])), vips };
+    const result: ProbeResult = { clean, ok: clean, windowMs, sources: Object.fromEntries(probes.map((p) => [p.iface, formatIpv4(p.source)])), vips };
+    if (probes6.length > 0) result.sources6 = Object.fromEntries(probes6.map((p) => [p.iface, p.sourceText]));
+    return result;
   }
+}
+
+/** Bindings by interface, in first-seen order. */
+function groupByIface<B extends { iface: string }>(bindings: readonly B[]): Map<string, B[]> {
+  const out = new Map<string, B[]>();
+  for (const b of bindings) out.set(b.iface, [...(out.get(b.iface) ?? []), b]);
+  return out;
 }

@@ -254,3 +254,16 @@ export function encodeNs(buf: Uint8Array, offset: number, mac: number, source: I
   return writeNdp(buf, offset, multicastMac(solicitedGroup), mac, source, solicitedGroup, ICMPV6_NEIGHBOR_SOLICITATION,
     0, target, OPTION_SOURCE_LLA);
 }
+
+// --- The layout above, for the NA decoder (ndp-advert.ts) ------------------
+
+/** Offsets, sizes and NA flag bits of the frame layout in the header, shared with ndp-advert.ts. */
+export const NDP_LAYOUT = {
+  ipv6Offset: IPV6_OFFSET,
+  icmpv6Offset: ICMPV6_OFFSET,
+  messageLength: NDP_MESSAGE_LENGTH,
+  optionTargetLla: OPTION_TARGET_LLA,
+  flagRouter: NA_FLAG_ROUTER,
+  flagSolicited: NA_FLAG_SOLICITED,
+  flagOverride: NA_FLAG_OVERRIDE,
+} as const;

@@ -4,6 +4,7 @@
  */
 import type { Test } from 'tap';
 import { parseIpv6 } from '../../src/wire/ipv6.js';
+import { icmpv6Checksum } from '../../src/wire/ndp.js';
 
 /** Joins hex fields (spaces allowed) into bytes. */
 export function hex(...fields: string[]): Buffer {
@@ -23,4 +24,12 @@ export function ipv6(text: string): Uint32Array {
   const err = parseIpv6(text, out);
   if (err !== undefined) throw new Error(err.message);
   return out;
+}
+
+/** Rewrites the ICMPv6 checksum of an Ethernet/IPv6 frame after a test changed it; returns the frame. */
+export function fixIcmpv6Checksum(frame: Buffer): Buffer {
+  const icmpLength = frame.readUInt16BE(18);
+  frame.writeUInt16BE(0, 56);
+  frame.writeUInt16BE(icmpv6Checksum(frame, 14, icmpLength), 56);
+  return frame;
 }
