@@ -7,10 +7,7 @@
  */
 import type { Daemon, DaemonFeature } from './daemon/daemon.js';
 import { VipArpdError } from './errors.js';
-import { schema } from './config/schema.js';
-
-/** Levels an operator may set: the config schema's own list for `log.level`. */
-const LOG_LEVELS: readonly string[] = schema.log.level.format;
+import { LOG_LEVELS } from './config/schema.js';
 
 export class LogLevelFeature implements DaemonFeature {
   readonly name = 'log-level';

@@ -16,18 +16,16 @@ const MODES = ['off', 'xdp', 'xdp-generic'];
 /** Interface names as the kernel allows them: 1-15 bytes, no slash or whitespace. */
 const IFACE_NAME = /^[^/\s]{1,15}$/;
 
-/**
- * Convict validator for `fastPath`.
- * @throws {Error} naming the bad value and what is allowed.
- */
-export function validateFastPath(v: unknown): void {
-  if (typeof v === 'string' && MODES.includes(v)) return;
-  if (!Array.isArray(v)) throw new Error(`must be "off", "xdp", "xdp-generic" or a list of interface names; got ${JSON.stringify(v)}`);
+/** What is wrong with a `fastPath` value (naming it and what is allowed), or undefined when it is one. */
+export function fastPathProblem(v: unknown): string | undefined {
+  if (typeof v === 'string' && MODES.includes(v)) return undefined;
+  if (!Array.isArray(v)) return `must be "off", "xdp", "xdp-generic" or a list of interface names; got ${JSON.stringify(v)}`;
   for (const name of v) {
     if (typeof name !== 'string' || !IFACE_NAME.test(name)) {
-      throw new Error(`must list interface names (1-15 characters, no "/" or spaces); got ${JSON.stringify(name)}`);
+      return `must list interface names (1-15 characters, no "/" or spaces); got ${JSON.stringify(name)}`;
     }
   }
+  return undefined;
 }
 
 /** How `setting` attaches XDP to `iface`, or undefined when it does not. */

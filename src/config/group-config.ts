@@ -1,6 +1,6 @@
 /**
  * The `groups[]` section: types, defaults and validation of one group. Pure;
- * convict calls {@link validateGroups} as the format of `groups`.
+ * load-config.ts checks `groups` with {@link groupsProblems}.
  */
 import { parseMac } from '../wire/mac.js';
 import { parseVipEntry } from '../vips/vip-spec.js';
@@ -66,7 +66,7 @@ export interface GroupProblem {
   message: string;
 }
 
-/** `where: message`, the form used in convict errors and logs. */
+/** `where: message`, the form used in config errors and logs. */
 export function groupProblemText(p: GroupProblem): string {
   return `${p.where}: ${p.message}`;
 }
@@ -141,15 +141,6 @@ export function groupsProblems(groups: unknown): GroupProblem[] {
     } else firstByName.set(name, i);
   });
   return problems;
-}
-
-/**
- * Validates the whole `groups` list (including unique names); convict's format.
- * @throws {Error} listing every problem, one per line.
- */
-export function validateGroups(groups: unknown): void {
-  const problems = groupsProblems(groups);
-  if (problems.length > 0) throw new Error(problems.map(groupProblemText).join('\n'));
 }
 
 /** Fills defaults into a validated raw group. */

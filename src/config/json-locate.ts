@@ -1,5 +1,5 @@
 /**
- * Finds where a setting is written in a JSON config, so a schema error like
+ * Finds where a setting is written in a JSON config, so an error about
  * `groups[2].vips[5]` can name the line and column to fix. Uses jsonc-parser
  * (the parser behind VS Code's JSON support) for the syntax tree.
  */
@@ -40,9 +40,3 @@ function anchor(node: Node): Node {
   return node;
 }
 
-/** Parses `groups[2].vips[5]` / `control.socket` into a JsonPath. */
-export function parseSettingPath(text: string): JsonPath {
-  const path: JsonPath = [];
-  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) path.push(m[2] === undefined ? m[1]! : Number(m[2]));
-  return path;
-}

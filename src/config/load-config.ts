@@ -4,29 +4,25 @@
  * and column.
  */
 import { VipArpdError } from '../errors.js';
-import { FLAG_SETTINGS, newConfig, schema } from './schema.js';
+import type { Settings } from './schema.js';
+import { checkSettings, type SettingSources } from './check-settings.js';
 import { groupProblemText, groupsProblems, normalizeGroup, type GroupConfig } from './group-config.js';
-import { parseJsonWithPosition, type TextPosition } from './json-position.js';
-import type { FastPathSetting } from './fast-path.js';
-import { jsonLocator, parseSettingPath, type JsonPath } from './json-locate.js';
+import { parseJsonWithPosition } from './json-position.js';
+import { jsonLocator } from './json-locate.js';
 import { readTextFile, type FileReadFailure } from './read-text-file.js';
 
-export interface DaemonConfig {
+/** Everything the daemon reads: the settings of schema.ts and the groups. */
+export interface DaemonConfig extends Settings {
   groups: GroupConfig[];
-  stateFile: string;
-  control: { socket: string; mode: string; group: string; maxClients: number; maxLineBytes: number; idleTimeoutMs: number };
-  announce: { maxFramesPerSecond: number };
-  keepalived: { notifyFifo: string };
-  watch: { enabled: boolean; debounceMs: number };
-  metrics: { listen: string };
-  diagnostics: { peers: string[]; defendIntervalMs: number; handoverGraceMs: number };
-  fastPath: FastPathSetting;
-  log: { level: string };
 }
 
 /** One thing wrong with the configuration, and where it is written. */
 export interface ConfigProblem {
   message: string;
+  /** what kind of problem, for code (e.g. EUNKNOWNSETTING, check-settings.ts); absent where only a person reads it */
+  code?: string | undefined;
+  /** the setting it is about, e.g. `control.socket`, when it is one of schema.ts's */
+  setting?: string | undefined;
   file?: string | undefined;
   line?: number | undefined;
   column?: number | undefined;
@@ -93,11 +89,8 @@ export interface LoadOptions {
  * @throws {ConfigError} on unreadable files, JSON syntax errors and schema violations.
  */
 export function loadConfig(opts: LoadOptions): DaemonConfig {
-  const env = opts.env ?? process.env;
-  const flags = opts.flags ?? {};
-  const config = newConfig(env);
   const problems: ConfigProblem[] = [];
-  let locate: (path: JsonPath) => TextPosition | undefined = () => undefined;
+  let file: SettingSources['file'];
   let groups: unknown[] = [];
   if (opts.file !== undefined) {
     let text = opts.text;
@@ -116,71 +109,19 @@ export function loadConfig(opts: LoadOptions): DaemonConfig {
       throw new ConfigError('the config must be a JSON object', { file: opts.file });
     }
     const value = parsed.value as Record<string, unknown>;
-    locate = jsonLocator(text);
-    const at = (path: JsonPath): ConfigProblem => ({ message: '', file: opts.file, ...locate(path) });
-    // Groups come only from the file and are checked here, with paths, so each
-    // problem gets its line; convict sees none and checks the other sections
-    // (it would validate and deep-copy 65,535 groups once more).
+    file = { name: opts.file, value, locate: jsonLocator(text) };
+    // Groups come only from the file; they are checked here, with their paths, so each problem gets its line.
     const groupProblems = value.groups === undefined ? [] : groupsProblems(value.groups);
-    for (const p of groupProblems) problems.push({ ...at(p.path), message: groupProblemText(p) });
+    for (const p of groupProblems) problems.push({ message: groupProblemText(p), file: opts.file, ...file.locate(p.path) });
     if (groupProblems.length === 0 && Array.isArray(value.groups)) groups = value.groups;
-    try {
-      config.load({ ...value, groups: [] });
-    } catch (err) {
-      problems.push({ file: opts.file, message: (err as Error).message });
-    }
   }
-  // Last, as flags override the file and the environment.
-  for (const [flag, value] of Object.entries(flags)) config.set(flagSetting(flag), value);
-  try {
-    config.validate({ allowed: 'strict' });
-  } catch (err) {
-    for (const line of (err as Error).message.split('\n')) problems.push(schemaProblem(line, opts.file, locate, env, flags));
-  }
+  const { settings, problems: settingProblems } = checkSettings({ file, env: opts.env ?? process.env, flags: opts.flags ?? {} });
+  problems.push(...settingProblems);
   if (problems.length > 0) throw ConfigError.fromProblems(problems);
-  const raw = config.getProperties() as unknown as Omit<DaemonConfig, 'groups'>;
-  return { ...raw, groups: groups.map((g) => normalizeGroup(g as Record<string, unknown>)) };
+  return { ...settings, groups: groups.map((g) => normalizeGroup(g as Record<string, unknown>)) };
 }
 
 /** The error for a config file that cannot be read as text: what is wrong, and where when it is in the content. */
 export function unreadableConfig(file: string, r: FileReadFailure): ConfigError {
   return new ConfigError(`cannot read config file (${r.reason})`, { file, ...(r.position ?? {}) });
-}
-
-/**
- * Places one line of a convict validation error: in the file when the
- * setting is written there, otherwise at the environment variable or flag
- * that set it.
- */
-function schemaProblem(
-  line: string,
-  file: string | undefined,
-  locate: (path: JsonPath) => TextPosition | undefined,
-  env: NodeJS.ProcessEnv,
-  flags: SettingFlags,
-): ConfigProblem {
-  const unknown = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
-  const setting = unknown?.[1] ?? /^([A-Za-z0-9_.[\]]+): /.exec(line)?.[1];
-  const message = unknown === null ? line : `unknown setting "${unknown[1]}"`;
-  if (setting === undefined) return { file, message };
-  const source = externalSource(setting, env, flags);
-  if (source !== undefined) return { message: `${message} (from ${source})` };
-  return { file, message, ...locate(parseSettingPath(setting)) };
-}
-
-/** `environment VIP_ARPD_X` / `flag --x` when that is where `setting` came from. */
-function externalSource(setting: string, env: NodeJS.ProcessEnv, flags: SettingFlags): string | undefined {
-  let node: unknown = schema;
-  for (const key of setting.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
-  const spec = node as { env?: string; arg?: string } | undefined;
-  if (spec?.arg !== undefined && flags[spec.arg] !== undefined) return `flag --${spec.arg}`;
-  if (spec?.env !== undefined && env[spec.env] !== undefined) return `environment ${spec.env}`;
-  return undefined;
-}
-
-/** The setting a flag sets; the CLI offers only the schema's flags, so another name is a bug. */
-function flagSetting(flag: string): string {
-  const setting = FLAG_SETTINGS.get(flag);
-  if (setting === undefined) throw new Error(`--${flag} sets no setting`);
-  return setting;
 }
