@@ -4,6 +4,7 @@
  * one request, print the answer, exit with a code scripts can trust.
  */
 import { sendRequest } from '../control/client.js';
+import type { ControlResponse } from '../control/protocol.js';
 import { renderHuman } from '../control/human-output.js';
 import { VipArpdError } from '../errors.js';
 import { verdictFailed } from '../diagnostics/format.js';
@@ -157,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const style = textStyle(!inv.json && colourWanted(process.stdout.isTTY, process.env));
   if (inv.cmd === 'top') return runTopCommand(inv, style);
-  let response;
+  let response: ControlResponse;
   try {
     response = await sendRequest(inv.socket, inv.cmd, inv.args, inv.timeoutMs);
   } catch (err) {

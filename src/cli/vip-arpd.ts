@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, type SettingFlags } from '../config/load-config.js';
 import { FLAG_SETTINGS } from '../config/schema.js';
 import { loadSnapshot } from '../config/load-snapshot.js';
+import type { Snapshot } from '../config/snapshot.js';
 import { effectiveConfig } from '../config/effective-config.js';
 import { createLogger } from '../log.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -114,7 +115,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const { configFile, flags } = inv;
 
-  let snapshot;
+  let snapshot: Snapshot;
   try {
     snapshot = loadSnapshot({ file: configFile, flags });
   } catch (err) {

@@ -134,4 +134,3 @@ function setAt(into: Record<string, unknown>, path: string, value: unknown): voi
   into[section] ??= {};
   (into[section] as Record<string, unknown>)[path.slice(dot + 1)] = value;
 }
-

@@ -74,7 +74,10 @@ export function groupProblemText(p: GroupProblem): string {
 /** Validates one garp object. */
 function garpProblems(v: unknown, add: (sub: Array<string | number>, message: string) => void): void {
   if (v === undefined) return;
-  if (!isObject(v)) return add(['garp'], 'must be an object');
+  if (!isObject(v)) {
+    add(['garp'], 'must be an object');
+    return;
+  }
   for (const key of Object.keys(v)) if (!GARP_KEYS.has(key)) add(['garp', key], 'unknown setting');
   if (v.mode !== undefined && !['request', 'reply', 'both'].includes(v.mode as string)) {
     add(['garp', 'mode'], 'must be "request", "reply" or "both"');

@@ -63,11 +63,25 @@ export type SettingsTable = { readonly [P in SettingPath]: Setting<ValueAt<Setti
 
 const count = wholeNumber({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const timerMs = wholeNumber({ min: 0, max: MAX_TIMER_MS, unit: 'milliseconds' });
-const fileMode = custom<string>((v) => (typeof v === 'string' && /^0?[0-7]{3}$/.test(v) ? undefined : `must be an octal mode like "0660"; got ${JSON.stringify(v)}`));
+const fileMode = custom<string>((v) =>
+  typeof v === 'string' && /^0?[0-7]{3}$/.test(v) ? undefined : `must be an octal mode like "0660"; got ${JSON.stringify(v)}`,
+);
 
 export const SETTINGS: SettingsTable = {
-  stateFile: { type: text, default: '/run/vip-arpd/state.json', env: 'VIP_ARPD_STATE_FILE', flag: 'state-file', doc: 'where group roles are persisted across restarts (same boot only)' },
-  'control.socket': { type: text, default: '/run/vip-arpd/control.sock', env: 'VIP_ARPD_CONTROL_SOCKET', flag: 'control-socket', doc: 'unix socket for vip-arpctl; empty = no control socket' },
+  stateFile: {
+    type: text,
+    default: '/run/vip-arpd/state.json',
+    env: 'VIP_ARPD_STATE_FILE',
+    flag: 'state-file',
+    doc: 'where group roles are persisted across restarts (same boot only)',
+  },
+  'control.socket': {
+    type: text,
+    default: '/run/vip-arpd/control.sock',
+    env: 'VIP_ARPD_CONTROL_SOCKET',
+    flag: 'control-socket',
+    doc: 'unix socket for vip-arpctl; empty = no control socket',
+  },
   'control.mode': { type: fileMode, default: '0660', env: 'VIP_ARPD_CONTROL_MODE', doc: 'control socket file mode' },
   'control.group': { type: text, default: '', env: 'VIP_ARPD_CONTROL_GROUP', doc: "group owning the control socket; empty = the daemon user's" },
   'control.maxClients': { type: count, default: 32, doc: 'concurrent control connections' },
@@ -79,10 +93,21 @@ export const SETTINGS: SettingsTable = {
     env: 'VIP_ARPD_GARP_RATE',
     doc: 'gratuitous ARP frames per second per interface (pacing, like keepalived vrrp_garp_interval); 0 = unpaced',
   },
-  'keepalived.notifyFifo': { type: text, default: '', env: 'VIP_ARPD_KEEPALIVED_FIFO', doc: 'keepalived notify_fifo path to read state changes from; empty = off' },
+  'keepalived.notifyFifo': {
+    type: text,
+    default: '',
+    env: 'VIP_ARPD_KEEPALIVED_FIFO',
+    doc: 'keepalived notify_fifo path to read state changes from; empty = off',
+  },
   'watch.enabled': { type: yesNo, default: true, env: 'VIP_ARPD_WATCH', doc: 'reload when the config or a VIP file changes' },
   'watch.debounceMs': { type: timerMs, default: 100, doc: 'wait for changes to settle before reloading' },
-  'metrics.listen': { type: text, default: '', env: 'VIP_ARPD_METRICS_LISTEN', flag: 'metrics-listen', doc: 'host:port for a Prometheus /metrics HTTP listener, e.g. 127.0.0.1:9733; empty = off' },
+  'metrics.listen': {
+    type: text,
+    default: '',
+    env: 'VIP_ARPD_METRICS_LISTEN',
+    flag: 'metrics-listen',
+    doc: 'host:port for a Prometheus /metrics HTTP listener, e.g. 127.0.0.1:9733; empty = off',
+  },
   'diagnostics.peers': { type: stringList, default: [], doc: 'MACs of peer directors: their claims on our VIPs are expected, not conflicts' },
   'diagnostics.defendIntervalMs': { type: timerMs, default: 10000, doc: 'at most one defending GARP per VIP this often (RFC 5227 DEFEND_INTERVAL)' },
   'diagnostics.handoverGraceMs': {

@@ -50,8 +50,14 @@ export function wholeNumber(opts: { min: number; max: number; unit?: string }): 
 
 /** Boolean words as systemd reads them (systemd.syntax(7)), so a unit's `VIP_ARPD_WATCH=0` means off. */
 const BOOLEAN_WORDS = new Map<string, boolean>([
-  ['true', true], ['yes', true], ['on', true], ['1', true],
-  ['false', false], ['no', false], ['off', false], ['0', false],
+  ['true', true],
+  ['yes', true],
+  ['on', true],
+  ['1', true],
+  ['false', false],
+  ['no', false],
+  ['off', false],
+  ['0', false],
 ]);
 
 export const yesNo: SettingType<boolean> = {

@@ -15,12 +15,13 @@ function check(text: string, env: NodeJS.ProcessEnv = {}, flags: Record<string, 
 }
 const pretty = (v: unknown): string => JSON.stringify(v, null, 2);
 
-t.test('defaults alone are valid and are the table\'s defaults', async (t) => {
+t.test("defaults alone are valid and are the table's defaults", async (t) => {
   const { settings, problems } = checkSettings({ env: {}, flags: {} });
   t.same(problems, []);
   for (const [path, row] of SETTING_ROWS) {
     const [a, b] = path.split('.') as [string, string | undefined];
-    const value = b === undefined ? (settings as unknown as Record<string, unknown>)[a] : (settings as unknown as Record<string, Record<string, unknown>>)[a]![b];
+    const value =
+      b === undefined ? (settings as unknown as Record<string, unknown>)[a] : (settings as unknown as Record<string, Record<string, unknown>>)[a]![b];
     t.same(value, row.default, `${path} defaults to ${JSON.stringify(row.default)}`);
   }
 });
@@ -28,7 +29,14 @@ t.test('defaults alone are valid and are the table\'s defaults', async (t) => {
 t.test('problems are values: code, setting, file, line and column', async (t) => {
   const { problems } = check(pretty({ control: { sockt: '/x', maxClients: -1 }, log: 'debug', colour: 1 }));
   t.same(problems, [
-    { code: 'EBADVALUE', setting: 'control.maxClients', message: 'control.maxClients: must be a whole number, 0 or more; got -1', file: 'config.json', line: 4, column: 5 },
+    {
+      code: 'EBADVALUE',
+      setting: 'control.maxClients',
+      message: 'control.maxClients: must be a whole number, 0 or more; got -1',
+      file: 'config.json',
+      line: 4,
+      column: 5,
+    },
     { code: 'EUNKNOWNSETTING', setting: 'control.sockt', message: 'unknown setting "control.sockt"', file: 'config.json', line: 3, column: 5 },
     { code: 'ENOTSECTION', setting: 'log', message: 'log: must be an object of settings (level); got "debug"', file: 'config.json', line: 6, column: 3 },
     { code: 'EUNKNOWNSETTING', setting: 'colour', message: 'unknown setting "colour"', file: 'config.json', line: 7, column: 3 },
@@ -38,18 +46,29 @@ t.test('problems are values: code, setting, file, line and column', async (t) =>
 t.test('a section given as a value is one problem at its key, not one per setting in it', async (t) => {
   for (const v of ['x', null, 5, ['a']]) {
     const { problems } = check(pretty({ control: v }));
-    t.same(problems.map((p) => [p.code, p.setting, p.line, p.column]), [['ENOTSECTION', 'control', 2, 3]], JSON.stringify(v));
+    t.same(
+      problems.map((p) => [p.code, p.setting, p.line, p.column]),
+      [['ENOTSECTION', 'control', 2, 3]],
+      JSON.stringify(v),
+    );
   }
 });
 
 t.test('keys that only look like settings are unknown settings', async (t) => {
   for (const key of ['__proto__', 'constructor', 'toString', 'control.socket', 'hasOwnProperty']) {
     const { problems, settings } = check(`{"${key}": {"x": 1}}`);
-    t.same(problems.map((p) => [p.code, p.setting]), [['EUNKNOWNSETTING', key]], key);
+    t.same(
+      problems.map((p) => [p.code, p.setting]),
+      [['EUNKNOWNSETTING', key]],
+      key,
+    );
     t.equal(settings.control.socket, SETTINGS['control.socket'].default, `${key} changes nothing`);
   }
   const inSection = check('{"control": {"__proto__": {"socket": "/evil"}}}');
-  t.same(inSection.problems.map((p) => p.setting), ['control.__proto__']);
+  t.same(
+    inSection.problems.map((p) => p.setting),
+    ['control.__proto__'],
+  );
 });
 
 t.test('text (environment, flags, strings in the file) is read strictly for its type', async (t) => {
@@ -57,22 +76,39 @@ t.test('text (environment, flags, strings in the file) is read strictly for its 
   t.equal(rate('3000').settings.announce.maxFramesPerSecond, 3000);
   t.equal(rate('0').settings.announce.maxFramesPerSecond, 0);
   for (const bad of ['12abc', '1.5', '-1', '', ' 7', '1e3', '0x10']) {
-    t.same(rate(bad).problems.map((p) => [p.code, p.setting, p.file]), [['EBADVALUE', 'announce.maxFramesPerSecond', undefined]], `"${bad}" refused`);
+    t.same(
+      rate(bad).problems.map((p) => [p.code, p.setting, p.file]),
+      [['EBADVALUE', 'announce.maxFramesPerSecond', undefined]],
+      `"${bad}" refused`,
+    );
   }
-  t.match(rate('12abc').problems[0]?.message, /^announce\.maxFramesPerSecond: must be a whole number, 0 or more; got "12abc" \(from environment VIP_ARPD_GARP_RATE\)$/);
+  t.match(
+    rate('12abc').problems[0]?.message,
+    /^announce\.maxFramesPerSecond: must be a whole number, 0 or more; got "12abc" \(from environment VIP_ARPD_GARP_RATE\)$/,
+  );
   // convict took anything but "false" as true: VIP_ARPD_WATCH=0 turned watching on.
   const watch = (v: string) => check('{}', { VIP_ARPD_WATCH: v });
   for (const off of ['0', 'false', 'no', 'off', 'FALSE']) t.equal(watch(off).settings.watch.enabled, false, `"${off}" is off`);
   for (const on of ['1', 'true', 'yes', 'on']) t.equal(watch(on).settings.watch.enabled, true, `"${on}" is on`);
   t.match(watch('maybe').problems[0]?.message, /^watch\.enabled: must be true or false; got "maybe" \(from environment VIP_ARPD_WATCH\)$/);
   t.equal(check(pretty({ control: { maxClients: '12' } })).settings.control.maxClients, 12, 'a quoted number in the file is its number');
-  t.same(check(pretty({ control: { maxClients: '12abc' } })).problems.map((p) => [p.setting, p.line]), [['control.maxClients', 3]]);
-  t.same(check(pretty({ diagnostics: { peers: [1, 2] } })).problems.map((p) => p.setting), ['diagnostics.peers'], 'peers are strings');
+  t.same(
+    check(pretty({ control: { maxClients: '12abc' } })).problems.map((p) => [p.setting, p.line]),
+    [['control.maxClients', 3]],
+  );
+  t.same(
+    check(pretty({ diagnostics: { peers: [1, 2] } })).problems.map((p) => p.setting),
+    ['diagnostics.peers'],
+    'peers are strings',
+  );
 });
 
 t.test('timers stay within what setTimeout keeps', async (t) => {
   t.same(check(pretty({ watch: { debounceMs: 2 ** 31 - 1 } })).problems, []);
-  t.match(check(pretty({ watch: { debounceMs: 2 ** 31 } })).problems[0]?.message, /^watch\.debounceMs: must be a whole number of milliseconds, 0-2147483647; got 2147483648$/);
+  t.match(
+    check(pretty({ watch: { debounceMs: 2 ** 31 } })).problems[0]?.message,
+    /^watch\.debounceMs: must be a whole number of milliseconds, 0-2147483647; got 2147483648$/,
+  );
 });
 
 t.test('only the value in use is checked, and a flag beats the environment beats the file', async (t) => {
@@ -80,14 +116,28 @@ t.test('only the value in use is checked, and a flag beats the environment beats
   t.same(r.problems, [], 'a bad file value the environment overrides is not used');
   t.equal(r.settings.log.level, 'warn');
   const f = check(pretty({ log: { level: 'debug' } }), { VIP_ARPD_LOG_LEVEL: 'warn' }, { 'log-level': 'loud' });
-  t.same(f.problems.map((p) => [p.code, p.setting, p.file, p.message]), [['EBADVALUE', 'log.level', undefined, 'log.level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"; got "loud" (from flag --log-level)']]);
+  t.same(
+    f.problems.map((p) => [p.code, p.setting, p.file, p.message]),
+    [
+      [
+        'EBADVALUE',
+        'log.level',
+        undefined,
+        'log.level: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"; got "loud" (from flag --log-level)',
+      ],
+    ],
+  );
   t.throws(() => checkSettings({ env: {}, flags: { colour: 'x' } }), /--colour sets no setting/, 'a flag the table does not have is a bug of the CLI');
 });
 
-t.test('docs/config.md lists every setting with the table\'s default, variable and flag', async (t) => {
+t.test("docs/config.md lists every setting with the table's default, variable and flag", async (t) => {
   const md = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
   const rows = new Map<string, string[]>();
-  for (const m of md.matchAll(/^\| `([A-Za-z.]+)` \|(.*)$/gm)) rows.set(m[1]!, m[2]!.split('|').map((c) => c.trim().replace(/^`|`$/g, '')));
+  for (const m of md.matchAll(/^\| `([A-Za-z.]+)` \|(.*)$/gm))
+    rows.set(
+      m[1]!,
+      m[2]!.split('|').map((c) => c.trim().replace(/^`|`$/g, '')),
+    );
   for (const [path, row] of SETTING_ROWS) {
     const cells = rows.get(path);
     if (cells === undefined) {

@@ -211,7 +211,9 @@ for (const c of bad) {
       c.want.map((w) => ({ file: w.file === '' ? undefined : join(dir, w.file), line: w.line ?? err.problems[c.want.indexOf(w)]?.line, column: w.column ?? err.problems[c.want.indexOf(w)]?.column })),
       'every problem, with its file, line and column',
     );
-    c.want.forEach((w, i) => t.match(err.problems[i]?.message, w.message));
+    c.want.forEach((w, i) => {
+      t.match(err.problems[i]?.message, w.message);
+    });
     t.match(err.message.split('\n').length, c.want.length, 'one message line per problem');
   });
 }
