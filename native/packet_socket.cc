@@ -1,6 +1,7 @@
 // vip-arpd native addon: fd-level primitives, nothing more: AF_PACKET sockets
-// and their receive ring, interface ioctls, a libuv poller, the sd_notify
-// datagram (AF_UNIX); rtnetlink lives in netlink_socket.cc.
+// and their receive ring, interface ioctls, plain sockets and their options
+// (MLD memberships), a libuv poller, the sd_notify datagram (AF_UNIX);
+// rtnetlink lives in netlink_socket.cc.
 //
 // Every function returns a non-negative result or -errno; the TypeScript side
 // (src/native/addon.ts) turns -errno into a Node-style error with code, syscall
@@ -199,6 +200,32 @@ Napi::Value SetSocketOption(const Napi::CallbackInfo& info) {
   int name = info[2].As<Napi::Number>().Int32Value();
   int value = info[3].As<Napi::Number>().Int32Value();
   return Int(info.Env(), setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? ErrnoResult() : 0);
+}
+
+// setSocketOptionBytes(fd, level, name, value: Buffer) -> 0 | -errno
+//
+// A setsockopt whose value is a struct the TS side lays out (ipv6_mreq for
+// IPV6_ADD_MEMBERSHIP, icmp6_filter, ...), so the addon knows no option.
+Napi::Value SetSocketOptionBytes(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int level = info[1].As<Napi::Number>().Int32Value();
+  int name = info[2].As<Napi::Number>().Int32Value();
+  auto value = info[3].As<Napi::Buffer<uint8_t>>();
+  int rc = setsockopt(fd, level, name, value.Data(), static_cast<socklen_t>(value.Length()));
+  return Int(info.Env(), rc < 0 ? ErrnoResult() : 0);
+}
+
+// openSocket(domain, type, protocol) -> fd | -errno
+//
+// socket(2) with SOCK_NONBLOCK | SOCK_CLOEXEC added, for the sockets that need
+// no setup before their first option (AF_INET6 datagram sockets holding MLD
+// memberships, an ICMPv6 raw socket).
+Napi::Value OpenSocket(const Napi::CallbackInfo& info) {
+  int domain = info[0].As<Napi::Number>().Int32Value();
+  int type = info[1].As<Napi::Number>().Int32Value();
+  int protocol = info[2].As<Napi::Number>().Int32Value();
+  int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  return Int(info.Env(), fd < 0 ? ErrnoResult() : fd);
 }
 
 // closeFd(fd) -> 0 | -errno
@@ -430,6 +457,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recvBatch", Napi::Function::New(env, RecvBatch));
   exports.Set("sendBatch", Napi::Function::New(env, SendBatch));
   exports.Set("setSocketOption", Napi::Function::New(env, SetSocketOption));
+  exports.Set("setSocketOptionBytes", Napi::Function::New(env, SetSocketOptionBytes));
+  exports.Set("openSocket", Napi::Function::New(env, OpenSocket));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("sendUnixDatagram", Napi::Function::New(env, SendUnixDatagram));
   exports.Set("Poller", Poller::Init(env));

@@ -6,19 +6,21 @@ import type { FrameBatch, FrameConn } from './frame-conn.js';
 import type { SystemError } from '../errors.js';
 import { trySend } from './send-errors.js';
 
-/** Slot size for outgoing ARP frames (42 bytes, rounded up). */
+/** Default slot size: outgoing ARP frames (42 bytes, rounded up). */
 export const TX_SLOT_SIZE = 64;
 
 export class TxBatch implements FrameBatch {
   readonly buf: Buffer;
-  readonly slotSize = TX_SLOT_SIZE;
+  readonly slotSize: number;
   readonly lengths: Int32Array;
   readonly capacity: number;
   count = 0;
 
-  constructor(capacity: number) {
+  /** @param slotSize bytes per frame: at least the longest frame queued (an 86-byte NA needs more than the default). */
+  constructor(capacity: number, slotSize = TX_SLOT_SIZE) {
     this.capacity = capacity;
-    this.buf = Buffer.alloc(capacity * TX_SLOT_SIZE);
+    this.slotSize = slotSize;
+    this.buf = Buffer.alloc(capacity * slotSize);
     this.lengths = new Int32Array(capacity);
   }
 
@@ -29,7 +31,7 @@ export class TxBatch implements FrameBatch {
 
   /** Byte offset of the next free slot. */
   nextOffset(): number {
-    return this.count * TX_SLOT_SIZE;
+    return this.count * this.slotSize;
   }
 
   /** Marks the next slot as holding a frame of `length` bytes. */

@@ -40,6 +40,8 @@ interface NativeAddon {
   recvBatch(fd: number, buf: Buffer, slotSize: number, lengths: Int32Array, max: number): number;
   sendBatch(fd: number, buf: Buffer, slotSize: number, lengths: Int32Array, count: number): number;
   setSocketOption(fd: number, level: number, name: number, value: number): number;
+  setSocketOptionBytes(fd: number, level: number, name: number, value: Buffer): number;
+  openSocket(domain: number, type: number, protocol: number): number;
   closeFd(fd: number): number;
   sendUnixDatagram(path: string, payload: Buffer): number;
   openNetlink(protocol: number, groups: number): number;

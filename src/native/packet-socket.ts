@@ -1,13 +1,30 @@
 /**
  * PacketSocket: an AF_PACKET socket bound to one interface, receiving only
- * ARP (arp-filter.ts) through a memory-mapped receive ring and sending
- * batches with sendmmsg. Implements FrameConn.
+ * the frames of one protocol (ARP by default, arp-filter.ts; NDP,
+ * ndp-socket.ts) through a memory-mapped receive ring and sending batches
+ * with sendmmsg. Implements FrameConn.
  */
 import { constants } from 'node:os';
 import { check, native, systemError, type NativePoller, type NativeRxRing } from './addon.js';
 import { arpSocketFilter } from '../wire/arp-filter.js';
 import { ETHERTYPE_ARP } from '../wire/arp.js';
 import type { FrameBatch, FrameConn, RxBatch } from '../io/frame-conn.js';
+
+/** What a packet socket receives and how much room each frame gets. */
+export interface PacketProtocol {
+  /** The EtherType bound to (packet(7) sll_protocol). */
+  readonly ethertype: number;
+  /** The classic BPF program, attached before bind (`struct sock_filter[]` bytes). */
+  readonly filter: Buffer;
+  /** Receive slot: at least the longest cut the filter returns. */
+  readonly slotSize: number;
+  /**
+   * Ring frame: the TPACKET_V2 header and sockaddr_ll put the frame at offset
+   * ~80, plus the slot, rounded up to a divisor of the page size.
+   */
+  readonly ringFrameSize: number;
+  readonly ringFrames: number;
+}
 
 /** Receive slot: the filter passes at most the 42-byte ARP frame (arp-filter.ts). */
 export const RX_SLOT_SIZE = 64;
@@ -28,17 +45,18 @@ export const RX_BATCH = 256;
  */
 const RX_DRAIN_BUDGET_MS = 10;
 /**
- * Ring frame: TPACKET_V2 header and sockaddr_ll put the frame at offset ~80,
- * plus at most 42 bytes (the filter's cut), rounded up to a divisor of the
- * page size.
+ * ARP: ring frames of 256 bytes (the 42-byte frame at offset ~80), 16384 of
+ * them = 4 MiB, about 100 ms of a 150k/s flood, so a garbage collection or a
+ * reload on the event loop does not drop requests. (The socket receive buffer
+ * it replaces holds ~250 frames by default.)
  */
-const RX_RING_FRAME_SIZE = 256;
-/**
- * Ring frames: 16384 x 256 bytes = 4 MiB, about 100 ms of a 150k/s flood, so a
- * garbage collection or a reload on the event loop does not drop requests.
- * (The socket receive buffer it replaces holds ~250 frames by default.)
- */
-const RX_RING_FRAMES = 16384;
+export const ARP_PACKET_PROTOCOL: PacketProtocol = {
+  ethertype: ETHERTYPE_ARP,
+  filter: arpSocketFilter(),
+  slotSize: RX_SLOT_SIZE,
+  ringFrameSize: 256,
+  ringFrames: 16384,
+};
 
 /**
  * Send buffer: a reply stays charged to the socket until the peer consumes it
@@ -67,24 +85,27 @@ export class PacketSocket implements FrameConn {
   private poller: NativePoller | undefined;
   private readonly ring: NativeRxRing;
   private readonly rx: RxBatch;
+  private readonly slotSize: number;
 
   /**
-   * Opens the socket on `iface` (by index); the filter is attached before bind.
+   * Opens the socket on `iface` (by index) for `protocol`; the filter is
+   * attached before bind.
    * @throws {SystemError} EPERM without CAP_NET_RAW, ENODEV for a missing interface.
    */
-  constructor(iface: string, ifindex: number) {
+  constructor(iface: string, ifindex: number, protocol: PacketProtocol = ARP_PACKET_PROTOCOL) {
     this.iface = iface;
     this.ifindex = ifindex;
-    this.fd = check(native.openPacket(ifindex, ETHERTYPE_ARP, arpSocketFilter()), OPEN_PACKET_SYSCALL, iface);
+    this.slotSize = protocol.slotSize;
+    this.fd = check(native.openPacket(ifindex, protocol.ethertype, protocol.filter), OPEN_PACKET_SYSCALL, iface);
     this.rx = {
-      buf: Buffer.alloc(RX_SLOT_SIZE * RX_BATCH),
-      slotSize: RX_SLOT_SIZE,
+      buf: Buffer.alloc(protocol.slotSize * RX_BATCH),
+      slotSize: protocol.slotSize,
       lengths: new Int32Array(RX_BATCH),
       packetTypes: new Uint8Array(RX_BATCH),
       vlanTags: new Int32Array(RX_BATCH),
       count: 0,
     };
-    this.ring = new native.RxRing(this.fd, RX_RING_FRAME_SIZE, RX_RING_FRAMES);
+    this.ring = new native.RxRing(this.fd, protocol.ringFrameSize, protocol.ringFrames);
     try {
       check(this.ring.open(), 'setsockopt(PACKET_RX_RING)', iface);
       // No PACKET_QDISC_BYPASS, on purpose: bypassed frames skip the taps of
@@ -102,7 +123,7 @@ export class PacketSocket implements FrameConn {
     }
     // Frames that arrived between bind and the ring's creation sit in the
     // socket queue, which would keep poll readable for ever: read them now.
-    while (native.recvBatch(this.fd, this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, RX_BATCH) > 0);
+    while (native.recvBatch(this.fd, this.rx.buf, this.slotSize, this.rx.lengths, RX_BATCH) > 0);
   }
 
   get closed(): boolean {
@@ -135,7 +156,7 @@ export class PacketSocket implements FrameConn {
    */
   private recoverFromPollError(onError: (err: Error) => void): void {
     if (this.fd < 0) return;
-    const rc = native.recvBatch(this.fd, this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, RX_BATCH);
+    const rc = native.recvBatch(this.fd, this.rx.buf, this.slotSize, this.rx.lengths, RX_BATCH);
     if (rc < 0) {
       const err = systemError(rc, 'recvmmsg', this.iface);
       onError(err);
@@ -151,7 +172,7 @@ export class PacketSocket implements FrameConn {
   private drain(onFrames: (batch: RxBatch) => void, onError: (err: Error) => void): void {
     const deadline = performance.now() + RX_DRAIN_BUDGET_MS;
     while (this.fd >= 0) {
-      const n = this.ring.read(this.rx.buf, RX_SLOT_SIZE, this.rx.lengths, this.rx.packetTypes, this.rx.vlanTags, RX_BATCH);
+      const n = this.ring.read(this.rx.buf, this.slotSize, this.rx.lengths, this.rx.packetTypes, this.rx.vlanTags, RX_BATCH);
       if (n <= 0) {
         if (n < 0) onError(systemError(n, 'rx ring', this.iface));
         return;

@@ -10,22 +10,12 @@
  * or for another host pass like any other and are counted from what the ring
  * says about them (../responder/arp-rules.ts).
  */
-import os from 'node:os';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ARP_FRAME_LENGTH, ARP_HEADER_STUB_LENGTH } from './arp.js';
-
-// linux/filter.h opcodes
-const BPF_LD_W_LEN = 0x80;
-const BPF_LD_H_ABS = 0x28;
-const BPF_LD_B_ABS = 0x30;
-const BPF_JEQ_K = 0x15;
-const BPF_JGE_K = 0x35;
-const BPF_RET_K = 0x06;
+import { assembleFilter, BPF_JEQ_K, BPF_JGE_K, BPF_LD_B_ABS, BPF_LD_H_ABS, BPF_LD_W_LEN, BPF_RET_K, type BpfStep } from './cbpf.js';
 
 type Label = 'whole' | 'stub' | 'drop';
-/** One instruction; a conditional jump names where it goes when the test fails. */
-type Step = { code: number; k: number; ifFalse?: Label } | { label: Label; code: number; k: number };
 
-const STEPS: Step[] = [
+const STEPS: BpfStep<Label>[] = [
   { code: BPF_LD_H_ABS, k: 12 }, // ethertype
   { code: BPF_JEQ_K, k: ETHERTYPE_ARP, ifFalse: 'drop' },
   { code: BPF_LD_W_LEN, k: 0 }, // a frame too short for the header loads below is a stub
@@ -45,24 +35,5 @@ const STEPS: Step[] = [
 
 /** Returns the filter as `struct sock_filter[]` bytes (host byte order). */
 export function arpSocketFilter(): Buffer {
-  const at = new Map<Label, number>();
-  STEPS.forEach((step, i) => {
-    if ('label' in step) at.set(step.label, i);
-  });
-  const buf = Buffer.alloc(STEPS.length * 8);
-  const little = os.endianness() === 'LE';
-  STEPS.forEach((step, i) => {
-    // Jump offsets count from the next instruction; a true test falls through.
-    const jf = 'ifFalse' in step && step.ifFalse !== undefined ? at.get(step.ifFalse)! - i - 1 : 0;
-    if (little) {
-      buf.writeUInt16LE(step.code, i * 8);
-      buf.writeUInt32LE(step.k, i * 8 + 4);
-    } else {
-      buf.writeUInt16BE(step.code, i * 8);
-      buf.writeUInt32BE(step.k, i * 8 + 4);
-    }
-    buf.writeUInt8(0, i * 8 + 2);
-    buf.writeUInt8(jf, i * 8 + 3);
-  });
-  return buf;
+  return assembleFilter(STEPS);
 }

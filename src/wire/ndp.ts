@@ -109,6 +109,60 @@ export function icmpv6Checksum(buf: Uint8Array, ip: number, icmpLength: number):
   return ~sum & 0xffff;
 }
 
+/** Why a frame is not a valid neighbour message of the expected type: the checks NS and NA share. */
+type HeaderReason = 'short' | 'not-ipv6' | 'not-icmpv6' | 'hop-limit' | 'icmp-code' | 'icmp-length' | 'checksum';
+
+/**
+ * The checks RFC 4861 §7.1.1 and §7.1.2 make of every NS and NA before their
+ * options, in the order decodeNs and decodeNa report them. Returns the ICMPv6
+ * length, `wrongType` when the message is another ICMPv6 type, or the reason.
+ */
+function checkHeader<T extends string>(
+  buf: Uint8Array, offset: number, length: number, type: number, wrongType: T,
+): number | HeaderReason | T {
+  if (length < ICMPV6_OFFSET + 4 || offset < 0 || offset + ICMPV6_OFFSET + 4 > buf.length) return 'short';
+  const ip = offset + IPV6_OFFSET;
+  if (((buf[offset + 12]! << 8) | buf[offset + 13]!) !== ETHERTYPE_IPV6 || buf[ip]! >>> 4 !== 6) return 'not-ipv6';
+  if (buf[ip + 6] !== IPPROTO_ICMPV6) return 'not-icmpv6';
+  const icmp = offset + ICMPV6_OFFSET;
+  if (buf[icmp] !== type) return wrongType;
+  if (buf[ip + 7] !== NDP_HOP_LIMIT) return 'hop-limit';
+  if (buf[icmp + 1] !== 0) return 'icmp-code';
+  const icmpLength = (buf[ip + 4]! << 8) | buf[ip + 5]!;
+  if (icmpLength < NDP_MESSAGE_LENGTH) return 'icmp-length';
+  if (ICMPV6_OFFSET + icmpLength > length || offset + ICMPV6_OFFSET + icmpLength > buf.length) return 'short';
+  if (icmpv6Checksum(buf, ip, icmpLength) !== 0) return 'checksum';
+  return icmpLength;
+}
+
+/** What scanOptions found: the first link-layer address option of the type asked for (not reentrant, need not be). */
+const found = { lla: false, mac: 0 };
+
+/**
+ * Walks the options of the message at `buf[icmp]`, `icmpLength` bytes, and
+ * records in {@link found} the first option of type `llaType`. Returns
+ * 'option-length' for an option of length 0 or one running past the message,
+ * 'lla-length' for a link-layer address option that is not one 8-byte unit
+ * (Linux drops those too), else undefined. Later duplicates are ignored, as
+ * Linux ignores them.
+ */
+function scanOptions(buf: Uint8Array, icmp: number, icmpLength: number, llaType: number): 'option-length' | 'lla-length' | undefined {
+  found.lla = false;
+  found.mac = 0;
+  const end = icmp + icmpLength;
+  for (let o = icmp + NDP_MESSAGE_LENGTH; o < end;) {
+    const units = o + 1 < end ? buf[o + 1]! : 0;
+    if (units === 0 || o + units * 8 > end) return 'option-length';
+    if (buf[o] === llaType && !found.lla) {
+      if (units !== 1) return 'lla-length';
+      found.lla = true;
+      found.mac = readMac(buf, o + 2);
+    }
+    o += units * 8;
+  }
+  return undefined;
+}
+
 /**
  * Decodes the frame `buf[offset, offset+length)` as an NS into `out` and
  * checks it as RFC 4861 §7.1.1 says a node must before acting on it.
@@ -119,44 +173,98 @@ export function icmpv6Checksum(buf: Uint8Array, ip: number, icmpLength: number):
  * outside the buffer, never throws.
  */
 export function decodeNs(buf: Uint8Array, offset: number, length: number, out: NeighborSolicitation): NsInvalidReason | undefined {
-  if (length < ICMPV6_OFFSET + 4 || offset < 0 || offset + ICMPV6_OFFSET + 4 > buf.length) return 'short';
+  const icmpLength = checkHeader(buf, offset, length, ICMPV6_NEIGHBOR_SOLICITATION, 'not-ns');
+  if (typeof icmpLength === 'string') return icmpLength;
   const ip = offset + IPV6_OFFSET;
-  if (((buf[offset + 12]! << 8) | buf[offset + 13]!) !== ETHERTYPE_IPV6 || buf[ip]! >>> 4 !== 6) return 'not-ipv6';
-  if (buf[ip + 6] !== IPPROTO_ICMPV6) return 'not-icmpv6';
   const icmp = offset + ICMPV6_OFFSET;
-  if (buf[icmp] !== ICMPV6_NEIGHBOR_SOLICITATION) return 'not-ns';
-  if (buf[ip + 7] !== NDP_HOP_LIMIT) return 'hop-limit';
-  if (buf[icmp + 1] !== 0) return 'icmp-code';
-  const icmpLength = (buf[ip + 4]! << 8) | buf[ip + 5]!;
-  if (icmpLength < NDP_MESSAGE_LENGTH) return 'icmp-length';
-  if (ICMPV6_OFFSET + icmpLength > length || offset + ICMPV6_OFFSET + icmpLength > buf.length) return 'short';
-  if (icmpv6Checksum(buf, ip, icmpLength) !== 0) return 'checksum';
   readIpv6(buf, icmp + 8, out.target);
   if (isIpv6Multicast(out.target)) return 'target-multicast';
-  let hasSourceLla = false;
-  let sourceLla = 0;
-  const end = icmp + icmpLength;
-  for (let o = icmp + NDP_MESSAGE_LENGTH; o < end;) {
-    const units = o + 1 < end ? buf[o + 1]! : 0;
-    if (units === 0 || o + units * 8 > end) return 'option-length';
-    if (buf[o] === OPTION_SOURCE_LLA && !hasSourceLla) {
-      // Later duplicates are ignored, as Linux ignores them.
-      if (units !== 1) return 'source-lla';
-      hasSourceLla = true;
-      sourceLla = readMac(buf, o + 2);
-    }
-    o += units * 8;
-  }
+  const options = scanOptions(buf, icmp, icmpLength, OPTION_SOURCE_LLA);
+  if (options !== undefined) return options === 'lla-length' ? 'source-lla' : options;
   readIpv6(buf, ip + 8, out.source);
   readIpv6(buf, ip + 24, out.destination);
   if (isIpv6Unspecified(out.source)) {
     if (!isSolicitedNodeMulticast(out.destination)) return 'dad-destination';
-    if (hasSourceLla) return 'dad-source-lla';
+    if (found.lla) return 'dad-source-lla';
   }
   out.ethDst = readMac(buf, offset);
   out.ethSrc = readMac(buf, offset + 6);
-  out.hasSourceLla = hasSourceLla;
-  out.sourceLla = sourceLla;
+  out.hasSourceLla = found.lla;
+  out.sourceLla = found.mac;
+  return undefined;
+}
+
+/**
+ * Why a frame is not a valid NA: the RFC 4861 §7.1.2 checks, with
+ * 'target-lla' for a Target Link-Layer Address option that is not one 8-byte
+ * unit and 'solicited-multicast' for S=1 to a multicast destination.
+ */
+export type NaInvalidReason =
+  | 'short'
+  | 'not-ipv6'
+  | 'not-icmpv6'
+  | 'not-na'
+  | 'hop-limit'
+  | 'icmp-code'
+  | 'icmp-length'
+  | 'checksum'
+  | 'target-multicast'
+  | 'option-length'
+  | 'target-lla'
+  | 'solicited-multicast';
+
+export const NA_INVALID_REASONS: readonly NaInvalidReason[] = [
+  'short', 'not-ipv6', 'not-icmpv6', 'not-na', 'hop-limit', 'icmp-code', 'icmp-length', 'checksum',
+  'target-multicast', 'option-length', 'target-lla', 'solicited-multicast',
+];
+
+/** A decoded NA (for conflict detection: who claims which address). */
+export interface NeighborAdvertisement {
+  ethDst: number;
+  ethSrc: number;
+  source: Ipv6Address;
+  destination: Ipv6Address;
+  target: Ipv6Address;
+  router: boolean;
+  solicited: boolean;
+  override: boolean;
+  hasTargetLla: boolean;
+  /** The first Target Link-Layer Address option's MAC; 0 when hasTargetLla is false. */
+  targetLla: number;
+}
+
+/** Returns a zeroed NA, for callers that decode into a reused object. */
+export function emptyNeighborAdvertisement(): NeighborAdvertisement {
+  return {
+    ethDst: 0, ethSrc: 0, source: new Uint32Array(4), destination: new Uint32Array(4), target: new Uint32Array(4),
+    router: false, solicited: false, override: false, hasTargetLla: false, targetLla: 0,
+  };
+}
+
+/**
+ * Decodes the frame `buf[offset, offset+length)` as an NA into `out` and
+ * checks it as RFC 4861 §7.1.2 says; the same contract as {@link decodeNs}.
+ */
+export function decodeNa(buf: Uint8Array, offset: number, length: number, out: NeighborAdvertisement): NaInvalidReason | undefined {
+  const icmpLength = checkHeader(buf, offset, length, ICMPV6_NEIGHBOR_ADVERTISEMENT, 'not-na');
+  if (typeof icmpLength === 'string') return icmpLength;
+  const ip = offset + IPV6_OFFSET;
+  const icmp = offset + ICMPV6_OFFSET;
+  readIpv6(buf, icmp + 8, out.target);
+  if (isIpv6Multicast(out.target)) return 'target-multicast';
+  const flags = buf[icmp + 4]!;
+  readIpv6(buf, ip + 24, out.destination);
+  if ((flags & NA_FLAG_SOLICITED) !== 0 && isIpv6Multicast(out.destination)) return 'solicited-multicast';
+  const options = scanOptions(buf, icmp, icmpLength, OPTION_TARGET_LLA);
+  if (options !== undefined) return options === 'lla-length' ? 'target-lla' : options;
+  readIpv6(buf, ip + 8, out.source);
+  out.ethDst = readMac(buf, offset);
+  out.ethSrc = readMac(buf, offset + 6);
+  out.router = (flags & NA_FLAG_ROUTER) !== 0;
+  out.solicited = (flags & NA_FLAG_SOLICITED) !== 0;
+  out.override = (flags & NA_FLAG_OVERRIDE) !== 0;
+  out.hasTargetLla = found.lla;
+  out.targetLla = found.mac;
   return undefined;
 }
 
