@@ -53,6 +53,7 @@ export function compileSender() {
  * @property {number} durationMs send window
  * @property {number} [batch] frames per sendmmsg tick
  * @property {number} [cpu] CPU for the sender and receiver threads
+ * @property {string} [frame] a fixed Ethernet frame (hex) to send instead of ARP requests
  * @property {() => void} [onGo] called when the window starts
  * @property {() => void} [onEnd] called when the window ends
  */
@@ -66,6 +67,7 @@ export function compileSender() {
 export function runSender(o) {
   const args = ['-i', o.iface, '-v', o.vip, '-r', String(o.rate), '-d', String(o.durationMs), '-b', String(o.batch ?? 16)];
   if (o.cpu !== undefined) args.push('-c', String(o.cpu), '-C', String(o.cpu));
+  if (o.frame !== undefined) args.push('-F', o.frame);
   // nice -20: the sender must keep its pace on a machine shared with other work.
   const child = nsSpawn(o.ns, 'nice', ['-n', '-20', o.binary, ...args]);
   let stdout = '';

@@ -26,6 +26,10 @@
 // Reply gap: the longest time between two consecutive replies (kernel
 // receive timestamps), for the reload benchmark (bench/reload-gap.bench.mjs).
 //
+// Fixed frame (-F HEX): instead of ARP requests, send this one Ethernet frame
+// (up to FRAME_MAX bytes) at the same pace, e.g. the IPv6 UDP flood of
+// bench/ndp-socket-cost.bench.mjs; replies are then whatever ARP arrives.
+//
 // Protocol on stderr: "go" when the send window starts, "end" when it ends
 // (the harness samples CPU counters there). Result: one JSON object on stdout.
 
@@ -53,6 +57,7 @@
 #endif
 
 #define FRAME_LEN 42  // Ethernet + ARP for IPv4 (RFC 826)
+#define FRAME_MAX 128  // the longest -F frame
 #define MAX_BATCH 256
 #define RX_BATCH 256
 #define RX_SLOT 128
@@ -84,6 +89,8 @@ struct options {
 
 static struct options opt = {NULL, 0, 0, 5000, 300, 16, 100, 16, -1, -1};
 static int ifindex;
+static uint8_t custom_frame[FRAME_MAX];
+static int custom_len;  // 0: ARP requests
 static int64_t* tag_sent_ns;  // CLOCK_REALTIME of each tag's send, 0 = unused
 static atomic_int receiver_stop;
 
@@ -166,7 +173,7 @@ static uint64_t tag_mac(uint32_t seq) { return 0x025e00000000ULL | seq; }
 
 // Pre-built frames: the pool's requests never change; tag frames are patched.
 struct tx {
-  uint8_t frames[MAX_BATCH][FRAME_LEN];
+  uint8_t frames[MAX_BATCH][FRAME_MAX];
   struct iovec iov[MAX_BATCH];
   struct mmsghdr msgs[MAX_BATCH];
 };
@@ -184,7 +191,8 @@ static void* sender_main(void* arg) {
   static struct tx tx;
   for (int i = 0; i < MAX_BATCH; i++) {
     tx.iov[i].iov_base = tx.frames[i];
-    tx.iov[i].iov_len = FRAME_LEN;
+    tx.iov[i].iov_len = custom_len > 0 ? (size_t)custom_len : FRAME_LEN;
+    if (custom_len > 0) memcpy(tx.frames[i], custom_frame, (size_t)custom_len);
     tx.msgs[i].msg_hdr.msg_iov = &tx.iov[i];
     tx.msgs[i].msg_hdr.msg_iovlen = 1;
   }
@@ -211,7 +219,8 @@ static void* sender_main(void* arg) {
     }
     int n = opt.batch;
     int64_t stamp = now_ns(CLOCK_REALTIME);
-    for (int i = 0; i < n; i++, counter++) {
+    if (custom_len > 0) counter += (uint64_t)n;  // the frames are already in place
+    for (int i = 0; i < n && custom_len == 0; i++, counter++) {
       if (opt.tag_every > 0 && counter % (uint64_t)opt.tag_every == 0) {
         uint32_t seq = tag_seq++;
         build_request(tx.frames[i], tag_mac(seq), TAG_IP);
@@ -327,7 +336,7 @@ static double percentile_us(uint64_t n, double p) {
 static void usage(void) {
   fputs(
       "usage: arp-sender -i IFACE -v VIP [-r RATE|0] [-d MS] [-w DRAIN_MS] [-b BATCH]\n"
-      "                  [-p POOL] [-t TAG_EVERY] [-c SENDER_CPU] [-C RECEIVER_CPU]\n",
+      "                  [-p POOL] [-t TAG_EVERY] [-c SENDER_CPU] [-C RECEIVER_CPU] [-F FRAME_HEX]\n",
       stderr);
   exit(64);
 }
@@ -335,7 +344,7 @@ static void usage(void) {
 int main(int argc, char** argv) {
   int c;
   struct in_addr a;
-  while ((c = getopt(argc, argv, "i:v:r:d:w:b:p:t:c:C:")) != -1) {
+  while ((c = getopt(argc, argv, "i:v:r:d:w:b:p:t:c:C:F:")) != -1) {
     switch (c) {
       case 'i': opt.iface = optarg; break;
       case 'v':
@@ -350,6 +359,14 @@ int main(int argc, char** argv) {
       case 't': opt.tag_every = atoi(optarg); break;
       case 'c': opt.sender_cpu = atoi(optarg); break;
       case 'C': opt.receiver_cpu = atoi(optarg); break;
+      case 'F':
+        for (custom_len = 0; optarg[2 * custom_len] != '\0' && optarg[2 * custom_len + 1] != '\0'; custom_len++) {
+          unsigned byte;
+          if (custom_len == FRAME_MAX || sscanf(optarg + 2 * custom_len, "%2x", &byte) != 1) usage();
+          custom_frame[custom_len] = (uint8_t)byte;
+        }
+        if (custom_len < 14) usage();
+        break;
       default: usage();
     }
   }
