@@ -9,27 +9,13 @@ import { emptyNeighborSolicitation, decodeNs, encodeNaReply, encodeNs, encodeUns
 import { formatIpv6 } from '../../src/wire/ipv6.js'
 import { parseMac } from '../../src/wire/mac.js'
 import { ipv6 as ip } from '../unit/golden-bytes.js'
-import { createLab, run, scapySend, skipUnlessRoot, sleep, startCapture, waitFor, type Lab } from './lab.js'
+import { createLab, scapySend, skipUnlessRoot, sleep, startCapture, waitFor } from './lab.js'
+import { neighbour6, rawFrames } from './lab-ndp.js'
 
 function frameHex(encode: (buf: Buffer) => number): string {
   const buf = Buffer.alloc(NDP_FRAME_LENGTH)
   encode(buf)
   return buf.toString('hex')
-}
-
-/** `host`'s IPv6 neighbour entry for `addr` on eth0, from `ip -j -6 neigh`. */
-async function neighbour6(lab: Lab, host: string, addr: string): Promise<{ mac?: string; state: string } | undefined> {
-  const r = await run('ip', ['-n', lab.ns(host), '-j', '-6', 'neigh', 'show', 'to', addr, 'dev', 'eth0'], { check: true })
-  const e = (JSON.parse(r.stdout || '[]') as Array<{ dst: string; lladdr?: string; state?: string[] }>).find((x) => x.dst === addr)
-  if (e === undefined) return undefined
-  return { ...(e.lladdr !== undefined ? { mac: e.lladdr.toLowerCase() } : {}), state: (e.state ?? []).join(',') }
-}
-
-/** The raw bytes (hex) of the frames in `file` that match tshark display filter `filter`. */
-async function rawFrames(file: string, filter: string): Promise<string[]> {
-  const r = await run('tshark', ['-r', file, '-Y', filter, '-T', 'json', '-x'], { check: true })
-  const packets = JSON.parse(r.stdout.trim() || '[]') as Array<{ _source: { layers: { frame_raw: [string, ...unknown[]] } } }>
-  return packets.map((p) => p._source.layers.frame_raw[0])
 }
 
 const VIP = '2001:db8::10'
