@@ -4,9 +4,10 @@
  * What an NDP receive socket costs a director per IPv6 packet that is NOT
  * NDP (issue 13): a paced UDP flood to an IPv6 VIP on the director's lo, the
  * director's CPU measured with no socket, with vip-arpd's AF_PACKET socket
- * (ETH_P_IPV6 + the NS/NA cBPF filter, src/native/ndp-socket.ts) and with an
- * ICMPv6 raw socket (ICMP6_FILTER passing 135/136), side by side in one run,
- * in rotating order, several rounds.
+ * (`packet-all`: ETH_P_ALL + the NS/NA cBPF filter, src/native/ndp-socket.ts),
+ * with the same socket bound to ETH_P_IPV6 instead (`packet-ipv6`) and with an
+ * ICMPv6 raw socket (`raw`: ICMP6_FILTER passing 135/136), side by side in one
+ * run, in rotating order, several rounds.
  *
  *   client netns                          director netns
  *   arp-sender -F <UDP frame> (CPU 0) ── eth0 ═veth═ eth0 ── kernel: ip6_rcv,
@@ -28,7 +29,7 @@
  * socket the raw-socket lookup on every locally delivered IPv6 packet.
  *
  * Usage: node bench/ndp-socket-cost.bench.mjs [--rate 100000] [--duration-ms 3000] [--rounds 5]
- *          [--only none,packet,raw]
+ *          [--only none,packet-all,packet-ipv6,raw]
  * Needs root, a built tree (npm run build), /usr/bin/python3 (the raw socket holder).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -51,13 +52,16 @@ const VIP_BYTES = '20010db8000000000000000000000010';
 const CLIENT_IP_BYTES = '20010db8000000000000000000000064'; // 2001:db8::64
 const IFACE = FLOOD_IFACE;
 const SETTLE_MS = 300;
+const ETH_P_IPV6 = 0x86dd;
+/** packet(7): every protocol; such a tap sees a frame before the protocol handlers. */
+const ETH_P_ALL = 0x0003;
 
 const { values: argv } = parseArgs({
   options: {
     rate: { type: 'string', default: '100000' },
     'duration-ms': { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'none,packet,raw' },
+    only: { type: 'string', default: 'none,packet-all,packet-ipv6,raw' },
   },
 });
 const rate = Number(argv.rate);
@@ -98,8 +102,10 @@ function macOf(ns, iface) {
 /** Holds vip-arpd's NDP packet socket open in the director, counting what it receives. */
 const PACKET_HOLDER = `
 import { native } from ${JSON.stringify(join(REPO, 'dist', 'native', 'addon.js'))};
-import { openNdpSocket } from ${JSON.stringify(join(REPO, 'dist', 'native', 'ndp-socket.js'))};
-const sock = openNdpSocket(${JSON.stringify(IFACE)}, native.interfaceIndex(${JSON.stringify(IFACE)}));
+import { NDP_PACKET_PROTOCOL } from ${JSON.stringify(join(REPO, 'dist', 'native', 'ndp-socket.js'))};
+import { PacketSocket } from ${JSON.stringify(join(REPO, 'dist', 'native', 'packet-socket.js'))};
+const ethertype = Number(process.env.ETHERTYPE ?? NDP_PACKET_PROTOCOL.ethertype);
+const sock = new PacketSocket(${JSON.stringify(IFACE)}, native.interfaceIndex(${JSON.stringify(IFACE)}), { ...NDP_PACKET_PROTOCOL, ethertype });
 let frames = 0;
 sock.start((b) => { frames += b.count; }, (e) => process.stderr.write(String(e) + '\\n'));
 process.on('SIGTERM', () => { sock.close(); process.stdout.write('frames ' + frames + '\\n'); process.exit(0); });
@@ -129,9 +135,10 @@ while True:
 /** Starts the variant's socket holder; resolves once the socket is open. */
 async function startHolder(director, variant) {
   if (variant === 'none') return { stop: async () => 0 };
-  const child = variant === 'packet'
-    ? nsSpawn(director, process.execPath, ['--input-type=module', '-e', PACKET_HOLDER])
-    : nsSpawn(director, '/usr/bin/python3', ['-c', RAW_HOLDER]);
+  const child = variant === 'raw'
+    ? nsSpawn(director, '/usr/bin/python3', ['-c', RAW_HOLDER])
+    : nsSpawn(director, process.execPath, ['--input-type=module', '-e', PACKET_HOLDER],
+      { env: { ...process.env, ETHERTYPE: String(variant === 'packet-ipv6' ? ETH_P_IPV6 : ETH_P_ALL) } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
