@@ -51,25 +51,15 @@ const NA_FLAG_OVERRIDE = 0x20;
  * 'source-lla' (a Source Link-Layer Address option that is not one 8-byte
  * unit, which Linux drops too).
  */
-export type NsInvalidReason =
-  | 'short'
-  | 'not-ipv6'
-  | 'not-icmpv6'
-  | 'not-ns'
-  | 'hop-limit'
-  | 'icmp-code'
-  | 'icmp-length'
-  | 'checksum'
-  | 'target-multicast'
-  | 'option-length'
-  | 'source-lla'
-  | 'dad-destination'
-  | 'dad-source-lla';
+export type NsInvalidReason = (typeof NS_INVALID_REASONS)[number];
 
-export const NS_INVALID_REASONS: readonly NsInvalidReason[] = [
-  'short', 'not-ipv6', 'not-icmpv6', 'not-ns', 'hop-limit', 'icmp-code', 'icmp-length', 'checksum',
-  'target-multicast', 'option-length', 'source-lla', 'dad-destination', 'dad-source-lla',
-];
+/** The reasons an NS and an NA share, before and after the type check. */
+const NOT_NDP_REASONS = ['short', 'not-ipv6', 'not-icmpv6'] as const;
+const SHARED_CHECK_REASONS = ['hop-limit', 'icmp-code', 'icmp-length', 'checksum', 'target-multicast', 'option-length'] as const;
+
+export const NS_INVALID_REASONS = [
+  ...NOT_NDP_REASONS, 'not-ns', ...SHARED_CHECK_REASONS, 'source-lla', 'dad-destination', 'dad-source-lla',
+] as const;
 
 /** A decoded NS. MACs are numbers (mac.ts), addresses four words (ipv6.ts). */
 export interface NeighborSolicitation {
@@ -199,24 +189,9 @@ export function decodeNs(buf: Uint8Array, offset: number, length: number, out: N
  * 'target-lla' for a Target Link-Layer Address option that is not one 8-byte
  * unit and 'solicited-multicast' for S=1 to a multicast destination.
  */
-export type NaInvalidReason =
-  | 'short'
-  | 'not-ipv6'
-  | 'not-icmpv6'
-  | 'not-na'
-  | 'hop-limit'
-  | 'icmp-code'
-  | 'icmp-length'
-  | 'checksum'
-  | 'target-multicast'
-  | 'option-length'
-  | 'target-lla'
-  | 'solicited-multicast';
+export type NaInvalidReason = (typeof NA_INVALID_REASONS)[number];
 
-export const NA_INVALID_REASONS: readonly NaInvalidReason[] = [
-  'short', 'not-ipv6', 'not-icmpv6', 'not-na', 'hop-limit', 'icmp-code', 'icmp-length', 'checksum',
-  'target-multicast', 'option-length', 'target-lla', 'solicited-multicast',
-];
+export const NA_INVALID_REASONS = [...NOT_NDP_REASONS, 'not-na', ...SHARED_CHECK_REASONS, 'target-lla', 'solicited-multicast'] as const;
 
 /** A decoded NA (for conflict detection: who claims which address). */
 export interface NeighborAdvertisement {
