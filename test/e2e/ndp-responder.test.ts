@@ -2,8 +2,10 @@
 // NDP packet socket with its cBPF filter, the VIP's solicited-node membership
 // and an NdpResponder (test/e2e/fixtures/ndp-responder-probe.mjs) in a
 // director namespace with the VIP on lo, against a client namespace's own
-// kernel NDP and ndisc6: the membership shows in `ip -6 maddr` and its MLD
-// report on the wire; ping -6 resolves the VIP; tshark reads every NA field;
+// kernel NDP and ndisc6, through a bridge with multicast_snooping and
+// multicast_querier on: the membership shows in `ip -6 maddr`, its MLD report
+// on the wire and in the bridge's mdb for the director's port; ping -6
+// resolves the VIP; tshark reads every NA field;
 // the neighbour entry comes back from STALE through a unicast NUD probe; a DAD
 // probe is answered to ff02::1 with S=0; each invalid NS scapy puts on the
 // wire is counted by reason and unanswered, valid ones still answered; a
@@ -62,6 +64,9 @@ async function setUp(t: Test): Promise<{ lab: Lab; dirMac: string; clientMac: st
   // Short reachable time (the kernel picks 0.5-1.5 x base), so the entry goes STALE within seconds.
   await lab.sysctl('client', 'net.ipv6.neigh.eth0.base_reachable_time_ms', 1000)
   await lab.sysctl('client', 'net.ipv6.neigh.eth0.delay_first_probe_time', 1)
+  // A bridge that snoops MLD and queries for it, as an MLD-snooping switch: it must learn the director's port
+  // for the VIP's solicited-node group from the membership's report.
+  await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '1'], { check: true })
   return { lab, dirMac: lab.mac('dir'), clientMac: lab.mac('client') }
 }
 
@@ -92,6 +97,13 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
     return f.length > 0 ? f : undefined
   }, { timeoutMs: 10_000, what: 'an MLDv2 report for the group' })
   t.equal(reports[0]!['ipv6.dst'], 'ff02::16', 'the client sees the director\'s MLDv2 report for the group')
+  const ports = JSON.parse((await run('ip', ['-n', lab.switchNs, '-j', 'link', 'show', 'master', 'br0'], { check: true })).stdout) as Array<{ ifname: string }>
+  const dirPort = ports.find((p) => p.ifname.endsWith('dir'))!.ifname
+  const mdb = await waitFor(async () => {
+    const out = (await run('bridge', ['-n', lab.switchNs, 'mdb', 'show', 'dev', 'br0'], { check: true })).stdout
+    return out.includes(`port ${dirPort} grp ${VIP_GROUP}`) ? out : undefined
+  }, { timeoutMs: 10_000, what: `the snooping bridge learning ${VIP_GROUP} on the director's port` })
+  t.match(mdb, `port ${dirPort} grp ${VIP_GROUP}`, 'the snooping bridge forwards the group to the director\'s port (bridge mdb)')
 
   // ping -6: the client's kernel resolves the VIP through our NA.
   await waitFor(async () => (await lab.exec('client', 'ping', ['-6', '-c', '1', '-W', '2', VIP])).code === 0, { timeoutMs: 20_000, what: 'ping -6 the VIP' })
