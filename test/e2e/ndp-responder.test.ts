@@ -60,6 +60,8 @@ async function setUp(t: Test): Promise<{ lab: Lab; dirMac: string; clientMac: st
   // The LVS way: the VIP on lo, /128, no DAD; the director's own address on eth0.
   await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad'], { check: true })
   await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true })
+  // A director forwards: the NA's R flag must say so (read from this sysctl by the probe's router()).
+  await lab.sysctl('dir', 'net.ipv6.conf.eth0.forwarding', 1)
   await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true })
   // Short reachable time (the kernel picks 0.5-1.5 x base), so the entry goes STALE within seconds.
   await lab.sysctl('client', 'net.ipv6.neigh.eth0.base_reachable_time_ms', 1000)
@@ -77,7 +79,7 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
   const cap = await startCapture(lab, 'client', 'eth0', 'ip6')
   const dirCap = await startCapture(lab, 'dir', 'eth0', 'icmp6')
 
-  const probe = lab.spawn('dir', process.execPath, [PROBE, 'eth0', VIP], { env: { VIPS_ELSEWHERE: VIP_ELSEWHERE, ROUTER: '1', NODE_OPTIONS: '' } })
+  const probe = lab.spawn('dir', process.execPath, [PROBE, 'eth0', VIP], { env: { VIPS_ELSEWHERE: VIP_ELSEWHERE, NODE_OPTIONS: '' } })
   let stdout = ''
   let stderr = ''
   probe.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
