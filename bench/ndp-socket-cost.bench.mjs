@@ -28,7 +28,7 @@
  * the ptype delivery and the filter run on every IPv6 frame, for the raw
  * socket the raw-socket lookup on every locally delivered IPv6 packet.
  *
- * Usage: node bench/ndp-socket-cost.bench.mjs [--rate 100000] [--duration-ms 3000] [--rounds 5]
+ * Usage: node bench/ndp-socket-cost.bench.mjs [--rate 50000] [--duration-ms 3000] [--rounds 12]
  *          [--only none,packet-all,packet-ipv6,raw]
  * Needs root, a built tree (npm run build), /usr/bin/python3 (the raw socket holder).
  */
@@ -58,9 +58,9 @@ const ETH_P_ALL = 0x0003;
 
 const { values: argv } = parseArgs({
   options: {
-    rate: { type: 'string', default: '100000' },
+    rate: { type: 'string', default: '50000' },
     'duration-ms': { type: 'string', default: '3000' },
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '12' },
     only: { type: 'string', default: 'none,packet-all,packet-ipv6,raw' },
   },
 });
@@ -164,14 +164,15 @@ function runtimeNs(pids) {
 }
 
 async function measure(lab, binary, frame, napiPids) {
-  let before;
-  let after;
   const sample = () => ({ cpu: readCpuTimes(), napi: runtimeNs(napiPids) });
+  /** @type {{ before?: ReturnType<typeof sample>, after?: ReturnType<typeof sample> }} */
+  const window = {};
   const r = await runSender({
     binary, ns: lab.client, iface: IFACE, vip: '192.0.2.1', rate, durationMs, batch: 16, cpu: CLIENT_CPU, frame,
-    onGo: () => (before = sample()),
-    onEnd: () => (after = sample()),
+    onGo: () => (window.before = sample()),
+    onEnd: () => (window.after = sample()),
   });
+  const { before, after } = window;
   if (before === undefined || after === undefined) throw new Error('sender did not report its window');
   const director = cpuPercent(before.cpu.cpus[DIRECTOR_CPU], after.cpu.cpus[DIRECTOR_CPU]);
   return { sent: r.sent, sentPerSecond: r.sentPerSecond, director, napiNs: after.napi - before.napi };
