@@ -102,13 +102,12 @@ export class NdpResponder {
     if (bad !== undefined) return `malformed:${bad}`;
     if (isMartianSource(ns.source)) return 'martian-source';
 
-    const dad = isIpv6Unspecified(ns.source);
-    if (!dad) this.checkClaim(ns.source, 'solicitation-source', solicitorMac(ns), ifaceMac);
+    // A DAD probe carries no Source LLA: the frame's source is the prober.
+    if (isIpv6Unspecified(ns.source)) this.checkClaim(ns.target, 'dad-probe', ns.ethSrc, ifaceMac);
+    else this.checkClaim(ns.source, 'solicitation-source', solicitorMac(ns), ifaceMac);
     const group = this.opts.vips.groupOf(ns.target);
     if (group === undefined) return this.opts.vips.isVip(ns.target) ? 'wrong-interface' : 'not-a-vip';
     const mac = group.mac ?? ifaceMac;
-    // A DAD probe carries no Source LLA: the frame's source is the prober.
-    if (dad && ns.ethSrc !== mac && ns.ethSrc !== ifaceMac) this.opts.onForeignClaim?.(this.iface, group, ns.target, 'dad-probe', ns.ethSrc, ifaceMac);
     if (!isForUs(ns, mac, ifaceMac)) return 'not-for-us';
     if (group.role !== 'MASTER') return 'not-master';
 
