@@ -29,7 +29,7 @@
  * socket the raw-socket lookup on every locally delivered IPv6 packet.
  *
  * Usage: node bench/ndp-socket-cost.bench.mjs [--rate 50000] [--duration-ms 3000] [--rounds 12]
- *          [--only none,packet-all,packet-ipv6,raw]
+ *          [--only none,packet-all,packet-ipv6,raw] [--target vip|forward]
  * Needs root, a built tree (npm run build), /usr/bin/python3 (the raw socket holder).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanupAll, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { cleanupAll, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { readFileSync } from 'node:fs';
 import { cpuPercent, readCpuTimes } from './lib/cpu.mjs';
@@ -50,6 +50,9 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const VIP = '2001:db8::10';
 const VIP_BYTES = '20010db8000000000000000000000010';
 const CLIENT_IP_BYTES = '20010db8000000000000000000000064'; // 2001:db8::64
+/** `--target forward`: a realserver address the director routes back out of eth0 (one-arm LVS-DR). */
+const FORWARD_IP = '2001:db8:5::1';
+const FORWARD_IP_BYTES = '20010db8000500000000000000000001';
 const IFACE = FLOOD_IFACE;
 const SETTLE_MS = 300;
 const ETH_P_IPV6 = 0x86dd;
@@ -62,12 +65,17 @@ const { values: argv } = parseArgs({
     'duration-ms': { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '12' },
     only: { type: 'string', default: 'none,packet-all,packet-ipv6,raw' },
+    // vip: the flood ends at the VIP (local delivery); forward: the director routes it back out of eth0,
+    // so each packet also crosses the tap on the transmit side (dev_queue_xmit_nit).
+    target: { type: 'string', default: 'vip' },
   },
 });
 const rate = Number(argv.rate);
 const durationMs = Number(argv['duration-ms']);
 const rounds = Number(argv.rounds);
 const variants = argv.only.split(',');
+if (!['vip', 'forward'].includes(argv.target)) throw new Error('--target must be vip or forward');
+const forward = argv.target === 'forward';
 
 /** The one's-complement sum of 16-bit words (RFC 1071), folded. */
 function sum16(buf, from, to, initial = 0) {
@@ -79,12 +87,12 @@ function sum16(buf, from, to, initial = 0) {
 }
 
 /** An Ethernet/IPv6/UDP frame from the client to the VIP's port 9, 18 payload bytes, checksum right. */
-function udpFrame(directorMac, clientMac) {
+function udpFrame(directorMac, clientMac, dstBytes) {
   const payload = Buffer.alloc(18, 0x5a);
   const udpLength = 8 + payload.length;
   const f = Buffer.concat([
     Buffer.from(directorMac.replace(/:/g, '') + clientMac.replace(/:/g, '') + '86dd', 'hex'),
-    Buffer.from(`60000000${udpLength.toString(16).padStart(4, '0')}1140${CLIENT_IP_BYTES}${VIP_BYTES}`, 'hex'),
+    Buffer.from(`60000000${udpLength.toString(16).padStart(4, '0')}1140${CLIENT_IP_BYTES}${dstBytes}`, 'hex'),
     Buffer.from(`c0000009${udpLength.toString(16).padStart(4, '0')}0000`, 'hex'),
     payload,
   ]);
@@ -164,7 +172,7 @@ function runtimeNs(pids) {
 }
 
 async function measure(lab, binary, frame, napiPids) {
-  const sample = () => ({ cpu: readCpuTimes(), napi: runtimeNs(napiPids) });
+  const sample = () => ({ cpu: readCpuTimes(), napi: runtimeNs(napiPids), tx: linkStats(lab.director, IFACE).txPackets });
   /** @type {{ before?: ReturnType<typeof sample>, after?: ReturnType<typeof sample> }} */
   const window = {};
   const r = await runSender({
@@ -175,7 +183,7 @@ async function measure(lab, binary, frame, napiPids) {
   const { before, after } = window;
   if (before === undefined || after === undefined) throw new Error('sender did not report its window');
   const director = cpuPercent(before.cpu.cpus[DIRECTOR_CPU], after.cpu.cpus[DIRECTOR_CPU]);
-  return { sent: r.sent, sentPerSecond: r.sentPerSecond, director, napiNs: after.napi - before.napi };
+  return { sent: r.sent, sentPerSecond: r.sentPerSecond, director, napiNs: after.napi - before.napi, txPackets: after.tx - before.tx };
 }
 
 function median(xs) {
@@ -196,14 +204,19 @@ async function main() {
   const pass = compilePassProgram();
   const startedAt = new Date().toISOString();
   const load = loadavg();
-  /** @type {Record<string, {napi: number, busy: number, holderFrames: number, sentPerSecond: number}[]>} */
+  /** @type {Record<string, {napi: number, busy: number, holderFrames: number, sentPerSecond: number, forwardedShare: number}[]>} */
   const results = Object.fromEntries(variants.map((v) => [v, []]));
   try {
     // The flood lab's namespaces start with IPv6 off; the director needs it, the client sends raw frames.
     nsSysctl(lab.director, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
       `net.ipv6.conf.${IFACE}.disable_ipv6=0`, `net.ipv6.conf.${IFACE}.accept_dad=0`);
     sh('ip', ['-n', lab.director, 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad']);
-    const frame = udpFrame(macOf(lab.director, IFACE), macOf(lab.client, IFACE));
+    if (forward) {
+      nsSysctl(lab.director, 'net.ipv6.conf.all.forwarding=1');
+      sh('ip', ['-n', lab.director, '-6', 'route', 'add', `${FORWARD_IP}/128`, 'dev', IFACE]);
+      sh('ip', ['-n', lab.director, '-6', 'neigh', 'add', FORWARD_IP, 'lladdr', macOf(lab.client, IFACE), 'dev', IFACE, 'nud', 'permanent']);
+    }
+    const frame = udpFrame(macOf(lab.director, IFACE), macOf(lab.client, IFACE), forward ? FORWARD_IP_BYTES : VIP_BYTES);
     setXdp(lab.director, IFACE, pass.path);
     const napiPids = threadNapi(lab.director, IFACE, DIRECTOR_CPU);
     for (let pass = 0; pass < rounds; pass++) {
@@ -215,9 +228,9 @@ async function main() {
         const m = await measure(lab, sender.path, frame, napiPids);
         const holderFrames = await holder.stop();
         const ns = perPacketNs(m);
-        results[variant].push({ ...ns, holderFrames, sentPerSecond: m.sentPerSecond });
+        results[variant].push({ ...ns, holderFrames, sentPerSecond: m.sentPerSecond, forwardedShare: m.txPackets / m.sent });
         process.stderr.write(`round ${pass + 1} ${variant}: ${round(m.sentPerSecond)}/s, NAPI thread ${round(ns.napi)} ns/packet ` +
-          `(director CPU busy ${round(ns.busy)}), holder saw ${holderFrames} frames\n`);
+          `(director CPU busy ${round(ns.busy)}), holder saw ${holderFrames} frames, director sent ${round(m.txPackets / m.sent, 3)} per packet\n`);
       }
     }
   } finally {
@@ -242,7 +255,7 @@ async function main() {
   const file = join(out, `ndp-socket-cost-${startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({
     bench: 'ndp-socket-cost', startedAt, kernel: release(), node: process.version, cpus: cpus().length,
-    cpuModel: cpus()[0]?.model, loadavgBefore: load, rate, durationMs, rounds, results,
+    cpuModel: cpus()[0]?.model, loadavgBefore: load, rate, durationMs, rounds, target: argv.target, results,
   }, null, 2)}\n`);
   console.log(`\nresults: ${file}`);
 }
