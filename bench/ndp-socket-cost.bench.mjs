@@ -77,7 +77,13 @@ const variants = argv.only.split(',');
 if (!['vip', 'forward'].includes(argv.target)) throw new Error('--target must be vip or forward');
 const forward = argv.target === 'forward';
 
-/** The one's-complement sum of 16-bit words (RFC 1071), folded. */
+/**
+ * The one's-complement sum of 16-bit words (RFC 1071), folded.
+ * @param {Buffer} buf
+ * @param {number} from
+ * @param {number} to
+ * @param {number} [initial]
+ */
 function sum16(buf, from, to, initial = 0) {
   let sum = initial;
   for (let i = from; i + 1 < to; i += 2) sum += buf.readUInt16BE(i);
@@ -86,7 +92,12 @@ function sum16(buf, from, to, initial = 0) {
   return sum;
 }
 
-/** An Ethernet/IPv6/UDP frame from the client to the VIP's port 9, 18 payload bytes, checksum right. */
+/**
+ * An Ethernet/IPv6/UDP frame from the client to `dstBytes` (hex), port 9, 18 payload bytes, checksum right.
+ * @param {string} directorMac
+ * @param {string} clientMac
+ * @param {string} dstBytes
+ */
 function udpFrame(directorMac, clientMac, dstBytes) {
   const payload = Buffer.alloc(18, 0x5a);
   const udpLength = 8 + payload.length;
@@ -103,6 +114,11 @@ function udpFrame(directorMac, clientMac, dstBytes) {
   return f.toString('hex');
 }
 
+/**
+ * @param {string} ns
+ * @param {string} iface
+ * @returns {string}
+ */
 function macOf(ns, iface) {
   return JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', iface]))[0].address;
 }
@@ -140,17 +156,22 @@ while True:
     frames += 1
 `;
 
-/** Starts the variant's socket holder; resolves once the socket is open. */
+/**
+ * Starts the variant's socket holder; resolves once the socket is open.
+ * @param {string} director
+ * @param {string} variant
+ * @returns {Promise<{ stop: () => Promise<number> }>} stop resolves to the frames the socket received
+ */
 async function startHolder(director, variant) {
   if (variant === 'none') return { stop: async () => 0 };
   const child = variant === 'raw'
     ? nsSpawn(director, '/usr/bin/python3', ['-c', RAW_HOLDER])
-    : nsSpawn(director, process.execPath, ['--input-type=module', '-e', PACKET_HOLDER],
-      { env: { ...process.env, ETHERTYPE: String(variant === 'packet-ipv6' ? ETH_P_IPV6 : ETH_P_ALL) } });
+    : nsSpawn(director, 'env', [`ETHERTYPE=${variant === 'packet-ipv6' ? ETH_P_IPV6 : ETH_P_ALL}`, process.execPath,
+      '--input-type=module', '-e', PACKET_HOLDER]);
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (err += d));
   const deadline = Date.now() + 10000;
   while (!out.includes('ready')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${variant} holder did not start: ${err}`);
@@ -166,11 +187,21 @@ async function startHolder(director, variant) {
   };
 }
 
-/** Nanoseconds the threads have run (the first field of /proc/PID/schedstat). */
+/**
+ * Nanoseconds the threads have run (the first field of /proc/PID/schedstat).
+ * @param {number[]} pids
+ */
 function runtimeNs(pids) {
   return pids.reduce((sum, pid) => sum + Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]), 0);
 }
 
+/**
+ * One send window with the director's counters read at its edges.
+ * @param {{ client: string, director: string }} lab
+ * @param {string} binary
+ * @param {string} frame
+ * @param {number[]} napiPids
+ */
 async function measure(lab, binary, frame, napiPids) {
   const sample = () => ({ cpu: readCpuTimes(), napi: runtimeNs(napiPids), tx: linkStats(lab.director, IFACE).txPackets });
   /** @type {{ before?: ReturnType<typeof sample>, after?: ReturnType<typeof sample> }} */
@@ -186,12 +217,16 @@ async function measure(lab, binary, frame, napiPids) {
   return { sent: r.sent, sentPerSecond: r.sentPerSecond, director, napiNs: after.napi - before.napi, txPackets: after.tx - before.tx };
 }
 
+/** @param {number[]} xs */
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Nanoseconds per packet sent: the director's NAPI thread, and the director CPU's busy time (all work on it). */
+/**
+ * Nanoseconds per packet sent: the director's NAPI thread, and the director CPU's busy time (all work on it).
+ * @param {Awaited<ReturnType<typeof measure>>} m
+ */
 function perPacketNs(m) {
   return { napi: m.napiNs / m.sent, busy: (m.director.busy / 100) * 1e9 / m.sentPerSecond };
 }
@@ -200,8 +235,8 @@ async function main() {
   if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces, AF_PACKET)');
   if (cpus().length < 2) throw new Error('needs 2 CPUs: one for the client, one for the director');
   const sender = compileSender();
-  const lab = buildFloodLab();
-  const pass = compilePassProgram();
+  const lab = await buildFloodLab();
+  const pass = await compilePassProgram();
   const startedAt = new Date().toISOString();
   const load = loadavg();
   /** @type {Record<string, {napi: number, busy: number, holderFrames: number, sentPerSecond: number, forwardedShare: number}[]>} */
@@ -240,7 +275,7 @@ async function main() {
   }
   const base = results.none === undefined ? undefined : median(results.none.map((r) => r.napi));
   // Paired: each round's windows ran back to back, so their ratio cancels most of the drift in the machine's load.
-  const paired = (v) => (results.none === undefined ? NaN : median(results[v].map((r, i) => r.napi / results.none[i].napi)));
+  const paired = (/** @type {string} */ v) => (results.none === undefined ? NaN : median(results[v].map((r, i) => r.napi / results.none[i].napi)));
   const rows = variants.map((v) => {
     const napi = median(results[v].map((r) => r.napi));
     return [v, round(median(results[v].map((r) => r.sentPerSecond))), round(napi), round(Math.min(...results[v].map((r) => r.napi))),

@@ -3,7 +3,8 @@
  * counted per interface, named in the style of the ARP outcomes (outcome.ts).
  * The rules that lead to each are listed, in order, in ndp-rules.ts.
  */
-import { NA_INVALID_REASONS, NS_INVALID_REASONS, type NaInvalidReason, type NsInvalidReason } from '../wire/ndp.js';
+import { NS_INVALID_REASONS, type NsInvalidReason } from '../wire/ndp.js';
+import { NA_INVALID_REASONS, type NaInvalidReason } from '../wire/ndp-advert.js';
 
 export type NdpOutcome =
   | 'answered'

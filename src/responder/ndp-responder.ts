@@ -7,16 +7,16 @@
  * lookup says.
  */
 import {
-  decodeNa, decodeNs, emptyNeighborAdvertisement, emptyNeighborSolicitation, encodeNaReply, ICMPV6_NEIGHBOR_ADVERTISEMENT,
-  type NeighborAdvertisement, type NeighborSolicitation,
+  decodeNs, emptyNeighborSolicitation, encodeNaReply, ICMPV6_NEIGHBOR_ADVERTISEMENT, type NeighborSolicitation,
 } from '../wire/ndp.js';
+import { advertisedMac, decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from '../wire/ndp-advert.js';
 import { isIpv6Unspecified, type Ipv6Address } from '../wire/ipv6.js';
 import { TxBatch } from '../io/tx-batch.js';
 import type { SystemError } from '../errors.js';
 import type { FrameConn, RxBatch } from '../io/frame-conn.js';
 import type { GroupState } from '../vips/group-state.js';
 import { linkDrop } from './arp-rules.js';
-import { advertisedMac, isForUs, isMartianSource, solicitorMac, type NdpClaimKind } from './ndp-rules.js';
+import { isForUs, isMartianSource, solicitorMac, type NdpClaimKind } from './ndp-rules.js';
 import { zeroNdpOutcomeCounts, type NdpOutcome, type NdpOutcomeCounts } from './ndp-outcome.js';
 
 /** What the NDP responder asks about IPv6 VIPs; backed by the current IPv6 VIP table. */

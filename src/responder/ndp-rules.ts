@@ -8,7 +8,7 @@
  *  1. Link layer (linkDrop in arp-rules.ts, the same for both protocols) →
  *     `foreign-vlan`, `other-host`.
  *  2. An NA (ICMPv6 type 136) is checked as RFC 4861 §7.1.2 says
- *     (decodeNa, ../wire/ndp.ts) → `malformed-na:<reason>`, else
+ *     (decodeNa, ../wire/ndp-advert.ts) → `malformed-na:<reason>`, else
  *     `advertisement`: never answered, but an NA for our VIP from another MAC
  *     is a foreign claim.
  *  3. Anything else is checked as an NS, RFC 4861 §7.1.1 (decodeNs) →
@@ -30,7 +30,7 @@
 import {
   isIpv6Loopback, isIpv6Multicast, isSolicitedNodeMulticast, multicastMac, type Ipv6Address,
 } from '../wire/ipv6.js';
-import type { NeighborAdvertisement, NeighborSolicitation } from '../wire/ndp.js';
+import type { NeighborSolicitation } from '../wire/ndp.js';
 
 /** True for a source address ip6_rcv_core drops on a frame from the wire: multicast or loopback. */
 export function isMartianSource(source: Ipv6Address): boolean {
@@ -65,11 +65,6 @@ export function isForUs(ns: Readonly<NeighborSolicitation>, replyMac: number, if
  *   Source LLA learns the wrong MAC, as with ARP's request-as-sender).
  */
 export type NdpClaimKind = 'advertisement' | 'dad-probe' | 'solicitation-source';
-
-/** The MAC an NA says the target is at: its Target LLA option, else the frame's source. */
-export function advertisedMac(na: Readonly<NeighborAdvertisement>): number {
-  return na.hasTargetLla ? na.targetLla : na.ethSrc;
-}
 
 /** The MAC an NS says its source is at: its Source LLA option, else the frame's source. */
 export function solicitorMac(ns: Readonly<NeighborSolicitation>): number {

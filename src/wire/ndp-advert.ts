@@ -26,9 +26,13 @@ const {
  * all or is cut; the rest are the RFC 4861 §7.1.2 checks, plus 'target-lla'
  * (a Target Link-Layer Address option that is not one 8-byte unit).
  */
-export type NaInvalidReason =
-  | 'short' | 'not-ipv6' | 'not-icmpv6' | 'not-na' | 'hop-limit' | 'icmp-code' | 'icmp-length' | 'checksum'
-  | 'target-multicast' | 'solicited-multicast' | 'option-length' | 'target-lla';
+export type NaInvalidReason = (typeof NA_INVALID_REASONS)[number];
+
+/** Every reason, in the order decodeNa checks them (the NDP responder counts each). */
+export const NA_INVALID_REASONS = [
+  'short', 'not-ipv6', 'not-icmpv6', 'not-na', 'hop-limit', 'icmp-code', 'icmp-length', 'checksum',
+  'target-multicast', 'solicited-multicast', 'option-length', 'target-lla',
+] as const;
 
 /** A decoded NA. MACs are numbers (mac.ts), addresses four words (ipv6.ts). */
 export interface NeighborAdvertisement {

@@ -53,12 +53,9 @@ const NA_FLAG_OVERRIDE = 0x20;
  */
 export type NsInvalidReason = (typeof NS_INVALID_REASONS)[number];
 
-/** The reasons an NS and an NA share, before and after the type check. */
-const NOT_NDP_REASONS = ['short', 'not-ipv6', 'not-icmpv6'] as const;
-const SHARED_CHECK_REASONS = ['hop-limit', 'icmp-code', 'icmp-length', 'checksum', 'target-multicast', 'option-length'] as const;
-
 export const NS_INVALID_REASONS = [
-  ...NOT_NDP_REASONS, 'not-ns', ...SHARED_CHECK_REASONS, 'source-lla', 'dad-destination', 'dad-source-lla',
+  'short', 'not-ipv6', 'not-icmpv6', 'not-ns', 'hop-limit', 'icmp-code', 'icmp-length', 'checksum',
+  'target-multicast', 'option-length', 'source-lla', 'dad-destination', 'dad-source-lla',
 ] as const;
 
 /** A decoded NS. MACs are numbers (mac.ts), addresses four words (ipv6.ts). */
@@ -99,13 +96,13 @@ export function icmpv6Checksum(buf: Uint8Array, ip: number, icmpLength: number):
   return ~sum & 0xffff;
 }
 
-/** Why a frame is not a valid neighbour message of the expected type: the checks NS and NA share. */
+/** Why a frame is not a valid NS before its options are read. */
 type HeaderReason = 'short' | 'not-ipv6' | 'not-icmpv6' | 'hop-limit' | 'icmp-code' | 'icmp-length' | 'checksum';
 
 /**
- * The checks RFC 4861 §7.1.1 and §7.1.2 make of every NS and NA before their
- * options, in the order decodeNs and decodeNa report them. Returns the ICMPv6
- * length, `wrongType` when the message is another ICMPv6 type, or the reason.
+ * The checks RFC 4861 §7.1.1 makes of an NS before its options, in the order
+ * decodeNs reports them. Returns the ICMPv6 length, `wrongType` when the
+ * message is another ICMPv6 type, or the reason.
  */
 function checkHeader<T extends string>(
   buf: Uint8Array, offset: number, length: number, type: number, wrongType: T,
@@ -181,65 +178,6 @@ export function decodeNs(buf: Uint8Array, offset: number, length: number, out: N
   out.ethSrc = readMac(buf, offset + 6);
   out.hasSourceLla = found.lla;
   out.sourceLla = found.mac;
-  return undefined;
-}
-
-/**
- * Why a frame is not a valid NA: the RFC 4861 §7.1.2 checks, with
- * 'target-lla' for a Target Link-Layer Address option that is not one 8-byte
- * unit and 'solicited-multicast' for S=1 to a multicast destination.
- */
-export type NaInvalidReason = (typeof NA_INVALID_REASONS)[number];
-
-export const NA_INVALID_REASONS = [...NOT_NDP_REASONS, 'not-na', ...SHARED_CHECK_REASONS, 'target-lla', 'solicited-multicast'] as const;
-
-/** A decoded NA (for conflict detection: who claims which address). */
-export interface NeighborAdvertisement {
-  ethDst: number;
-  ethSrc: number;
-  source: Ipv6Address;
-  destination: Ipv6Address;
-  target: Ipv6Address;
-  router: boolean;
-  solicited: boolean;
-  override: boolean;
-  hasTargetLla: boolean;
-  /** The first Target Link-Layer Address option's MAC; 0 when hasTargetLla is false. */
-  targetLla: number;
-}
-
-/** Returns a zeroed NA, for callers that decode into a reused object. */
-export function emptyNeighborAdvertisement(): NeighborAdvertisement {
-  return {
-    ethDst: 0, ethSrc: 0, source: new Uint32Array(4), destination: new Uint32Array(4), target: new Uint32Array(4),
-    router: false, solicited: false, override: false, hasTargetLla: false, targetLla: 0,
-  };
-}
-
-/**
- * Decodes the frame `buf[offset, offset+length)` as an NA into `out` and
- * checks it as RFC 4861 §7.1.2 says; the same contract as {@link decodeNs}.
- */
-export function decodeNa(buf: Uint8Array, offset: number, length: number, out: NeighborAdvertisement): NaInvalidReason | undefined {
-  const icmpLength = checkHeader(buf, offset, length, ICMPV6_NEIGHBOR_ADVERTISEMENT, 'not-na');
-  if (typeof icmpLength === 'string') return icmpLength;
-  const ip = offset + IPV6_OFFSET;
-  const icmp = offset + ICMPV6_OFFSET;
-  readIpv6(buf, icmp + 8, out.target);
-  if (isIpv6Multicast(out.target)) return 'target-multicast';
-  const flags = buf[icmp + 4]!;
-  readIpv6(buf, ip + 24, out.destination);
-  if ((flags & NA_FLAG_SOLICITED) !== 0 && isIpv6Multicast(out.destination)) return 'solicited-multicast';
-  const options = scanOptions(buf, icmp, icmpLength, OPTION_TARGET_LLA);
-  if (options !== undefined) return options === 'lla-length' ? 'target-lla' : options;
-  readIpv6(buf, ip + 8, out.source);
-  out.ethDst = readMac(buf, offset);
-  out.ethSrc = readMac(buf, offset + 6);
-  out.router = (flags & NA_FLAG_ROUTER) !== 0;
-  out.solicited = (flags & NA_FLAG_SOLICITED) !== 0;
-  out.override = (flags & NA_FLAG_OVERRIDE) !== 0;
-  out.hasTargetLla = found.lla;
-  out.targetLla = found.mac;
   return undefined;
 }
 

@@ -9,9 +9,9 @@ import type { NdpClaimKind } from '../../src/responder/ndp-rules.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 import type { FrameBatch, FrameConn, RxBatch } from '../../src/io/frame-conn.js';
 import {
-  decodeNa, decodeNs, emptyNeighborAdvertisement, encodeNaReply, encodeNs, encodeUnsolicitedNa, emptyNeighborSolicitation, icmpv6Checksum,
-  NDP_FRAME_LENGTH, type NeighborAdvertisement,
+  decodeNs, encodeNaReply, encodeNs, encodeUnsolicitedNa, emptyNeighborSolicitation, icmpv6Checksum, NDP_FRAME_LENGTH,
 } from '../../src/wire/ndp.js';
+import { decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from '../../src/wire/ndp-advert.js';
 import { formatIpv6, multicastMac, parseIpv6, solicitedNodeAddress, writeIpv6, type Ipv6Address } from '../../src/wire/ipv6.js';
 import { formatMac, parseMac, writeMac } from '../../src/wire/mac.js';
 
