@@ -102,7 +102,7 @@ function udpFrame(directorMac, clientMac, dstBytes) {
   const payload = Buffer.alloc(18, 0x5a);
   const udpLength = 8 + payload.length;
   const f = Buffer.concat([
-    Buffer.from(directorMac.replace(/:/g, '') + clientMac.replace(/:/g, '') + '86dd', 'hex'),
+    Buffer.from(`${directorMac.replace(/:/g, '')}${clientMac.replace(/:/g, '')}86dd`, 'hex'),
     Buffer.from(`60000000${udpLength.toString(16).padStart(4, '0')}1140${CLIENT_IP_BYTES}${dstBytes}`, 'hex'),
     Buffer.from(`c0000009${udpLength.toString(16).padStart(4, '0')}0000`, 'hex'),
     payload,

@@ -50,7 +50,9 @@ function fakeOps(perSocket: number) {
 
 function vips(...texts: string[]): Uint32Array {
   const words = new Uint32Array(4 * texts.length);
-  texts.forEach((text, i) => parseIpv6(text, words, 4 * i));
+  texts.forEach((text, i) => {
+    parseIpv6(text, words, 4 * i);
+  });
   return words;
 }
 
