@@ -3,8 +3,9 @@
  * IPv6 entries → its sorted, unique IPv6 VIPs, 4 words per address in one
  * Uint32Array. Like IPv4, it works on merged ranges (one sort of the entries,
  * no per-address set); 128-bit starts do not fit one sortable number as IPv4
- * ones do, so the entries are sorted by index with a comparator, skipped when
- * they are in order already (VIP files mostly are).
+ * ones do, so the entries are sorted by index: not at all when they are in
+ * order already (VIP files mostly are), with a comparator when they are few,
+ * by radix when many: a comparator sort of 100,000 shuffled entries took 0.4 s.
  */
 import { IPV6_WORDS, addWords, compareWords, offsetWords } from './address-words.js';
 import { EXCLUDE, IPV6, type EntryKind, type VipEntryList } from './vip-entry-list.js';
@@ -23,7 +24,10 @@ const NONE = new Uint32Array(0);
 
 /** Working arrays, grown as needed and reused (see vip-spec.ts, SCRATCH_KEPT). */
 const SCRATCH_KEPT = 64;
-const scratch = { order: new Uint32Array(SCRATCH_KEPT), inc: ranges6(SCRATCH_KEPT), exc: ranges6(SCRATCH_KEPT) };
+const scratch = { order: new Uint32Array(SCRATCH_KEPT), swap: new Uint32Array(0), inc: ranges6(SCRATCH_KEPT), exc: ranges6(SCRATCH_KEPT) };
+/** Below this many entries a comparator sort is quicker than radix passes over 65,536 buckets. */
+const RADIX_FROM = 2048;
+const buckets = new Uint32Array(0x1_0000);
 /** The address being written out, and the end of an entry being merged. */
 const cursor = new Uint32Array(W);
 const end = new Uint32Array(W);
@@ -34,6 +38,7 @@ function ranges6(n: number): Ranges6 {
 
 function shrinkScratch(): void {
   if (scratch.order.length > SCRATCH_KEPT) scratch.order = new Uint32Array(SCRATCH_KEPT);
+  scratch.swap = new Uint32Array(0);
   if (scratch.inc.first.length > SCRATCH_KEPT * W) scratch.inc = ranges6(SCRATCH_KEPT);
   if (scratch.exc.first.length > SCRATCH_KEPT * W) scratch.exc = ranges6(SCRATCH_KEPT);
 }
@@ -58,7 +63,8 @@ function mergedRanges6(list: VipEntryList, from: number, to: number, kind: Entry
     if (n > 0 && compareWords(firsts, list.ipv6FirstAt(order[n - 1]!), firsts, list.ipv6FirstAt(i), W) > 0) sorted = false;
     order[n++] = i;
   }
-  if (!sorted) order.sort((i, j) => compareWords(firsts, list.ipv6FirstAt(i), firsts, list.ipv6FirstAt(j), W));
+  if (!sorted && n < RADIX_FROM) order.sort((i, j) => compareWords(firsts, list.ipv6FirstAt(i), firsts, list.ipv6FirstAt(j), W));
+  else if (!sorted) radixSort(list, order);
   const { first, last } = out;
   let count = 0;
   for (let k = 0; k < n; k++) {
@@ -77,6 +83,53 @@ function mergedRanges6(list: VipEntryList, from: number, to: number, kind: Entry
   }
   out.count = count;
   return out;
+}
+
+/** Words per element of a radix pass: the 4 words of the first address, then the entry index. */
+const STRIDE = W + 1;
+
+/**
+ * Sorts entry indices `order` by their first address: least significant
+ * 16-bit digit first, each pass stable, skipping the digits every entry
+ * shares (a /64 of VIPs differs in its last few only). Each element carries
+ * its address along, so a pass reads memory in order instead of looking
+ * every address up again (that cost more than the sorting).
+ */
+function radixSort(list: VipEntryList, order: Uint32Array): void {
+  const firsts = list.ipv6Firsts;
+  const n = order.length;
+  if (scratch.swap.length < 2 * n * STRIDE) scratch.swap = new Uint32Array(2 * n * STRIDE);
+  let from = scratch.swap.subarray(0, n * STRIDE);
+  let to = scratch.swap.subarray(n * STRIDE, 2 * n * STRIDE);
+  const differs = new Uint32Array(W);
+  for (let k = 0; k < n; k++) {
+    const at = list.ipv6FirstAt(order[k]!);
+    for (let w = 0; w < W; w++) {
+      from[k * STRIDE + w] = firsts[at + w]!;
+      differs[w] = differs[w]! | (firsts[at + w]! ^ from[w]!);
+    }
+    from[k * STRIDE + W] = order[k]!;
+  }
+  for (let digit = 0; digit < 2 * W; digit++) {
+    const word = W - 1 - (digit >> 1);
+    const shift = (digit & 1) * 16;
+    if (((differs[word]! >>> shift) & 0xffff) === 0) continue;
+    buckets.fill(0);
+    for (let k = 0; k < n; k++) buckets[(from[k * STRIDE + word]! >>> shift) & 0xffff]!++;
+    let sum = 0;
+    for (let b = 0; b < buckets.length; b++) {
+      const c = buckets[b]!;
+      buckets[b] = sum;
+      sum += c;
+    }
+    for (let k = 0; k < n; k++) {
+      const src = k * STRIDE;
+      const dst = buckets[(from[src + word]! >>> shift) & 0xffff]!++ * STRIDE;
+      for (let w = 0; w < STRIDE; w++) to[dst + w] = from[src + w]!;
+    }
+    [from, to] = [to, from];
+  }
+  for (let k = 0; k < n; k++) order[k] = from[k * STRIDE + W]!;
 }
 
 /**

@@ -81,21 +81,26 @@ const IPV6_FAMILY: AddressFamily = {
     return { why: e.message, at: 0 };
   },
   format(words, at) {
-    probe6.set(words.subarray(at, at + 4));
+    for (let w = 0; w < 4; w++) probe6[w] = words[at + w]!;
     return formatIpv6(probe6);
   },
   refusal(words, at) {
-    probe6.set(words.subarray(at, at + 4));
-    const text = formatIpv6(probe6);
-    if (isIpv6Multicast(probe6)) return `${text} is a multicast address (ff00::/8); a VIP is unicast`;
-    if (isIpv6LinkLocal(probe6)) return `${text} is link-local (fe80::/10); a VIP is a global or unique-local address`;
-    if (isIpv6Loopback(probe6)) return `${text} is the loopback address`;
-    if (isIpv6Unspecified(probe6)) return `${text} is the unspecified address`;
-    if (probe6[0] === 0 && probe6[1] === 0 && probe6[2] === 0xffff) return `${text} is IPv4-mapped; write the IPv4 address ${formatIpv4(probe6[3]!)} instead`;
-    return undefined;
+    for (let w = 0; w < 4; w++) probe6[w] = words[at + w]!;
+    const what = ipv6Class(probe6);
+    return what === undefined ? undefined : `${formatIpv6(probe6)} ${what}`;
   },
   add: (list, exclude, words, at, span, where) => list.pushIpv6(exclude, words, at, span, where),
 };
+
+/** What `a` is when it may not be a VIP: the classes that are never answered on a wire for a host. */
+function ipv6Class(a: Uint32Array): string | undefined {
+  if (isIpv6Multicast(a)) return 'is a multicast address (ff00::/8); a VIP is unicast';
+  if (isIpv6LinkLocal(a)) return 'is link-local (fe80::/10); a VIP is a global or unique-local address';
+  if (isIpv6Loopback(a)) return 'is the loopback address';
+  if (isIpv6Unspecified(a)) return 'is the unspecified address';
+  if (a[0] === 0 && a[1] === 0 && a[2] === 0xffff) return `is IPv4-mapped; write the IPv4 address ${formatIpv4(a[3]!)} instead`;
+  return undefined;
+}
 
 /** IPv6 text always has a colon, IPv4 text never. */
 function familyOf(text: string): AddressFamily {
