@@ -276,36 +276,16 @@ t.test('sortedIpv6Difference matches a BigInt set difference (seeded)', async (t
 
 const state = (name: string): GroupState => ({ name, role: 'MASTER', mac: undefined });
 
-t.test('Ipv6VipTable looks up by interface and address', async (t) => {
+t.test('Ipv6VipTable takes an address at an offset, and tells prefixes apart', async (t) => {
   const web = state('web');
-  const mail = state('mail');
-  const empty = state('empty');
-  const table = new Ipv6VipTable([
-    { group: web, iface: 'eth0', ips: rowsOf('2001:db8::1') },
-    { group: mail, iface: 'eth1', ips: rowsOf('2001:db8::1', '2001:db8::2') },
-    { group: empty, iface: 'eth2', ips: rowsOf() },
-  ]);
-  t.equal(table.groupOf('eth0', a6('2001:db8::1')), web);
-  t.equal(table.groupOf('eth1', a6('2001:db8::1')), mail);
-  t.equal(table.groupOf('eth0', a6('2001:db8::2')), undefined);
-  t.equal(table.groupOf('eth9', a6('2001:db8::1')), undefined);
-  t.equal(table.forInterface('eth1')?.groupOf(a6('2001:db8::2')), mail);
+  const table = new Ipv6VipTable([{ group: web, iface: 'eth1', ips: rowsOf('2001:db8::1', '2001:db8::2') }]);
   const frame = new Uint32Array([0, 0, ...a6('2001:db8::2')]);
-  t.equal(table.forInterface('eth1')?.groupOf(frame, 2), mail, 'an address at an offset of a larger array');
-  t.ok(table.isVip(a6('2001:db8::2')));
-  t.notOk(table.isVip(a6('2001:db8::3')));
+  t.equal(table.forInterface('eth1')?.groupOf(frame, 2), web, 'an address at an offset of a larger array');
   t.notOk(table.isVip(a6('2001:db9::1')), 'same last word, another prefix');
-  t.equal(table.size, 3);
-  t.equal(table.forInterface('eth2'), undefined, 'an interface without VIPs has no table');
-  t.same(textsOf(table.vipsOf('mail')!.ips), ['2001:db8::1', '2001:db8::2']);
-  t.equal(table.vipsOf('empty'), undefined);
-  t.ok(table.hasGroup('empty'));
-  t.same(table.bindingsOfVip(a6('2001:db8::1')).map((b) => [b.iface, b.group.name]), [['eth0', 'web'], ['eth1', 'mail']]);
   t.throws(
-    () => new Ipv6VipTable([{ group: web, iface: 'eth0', ips: rowsOf('2001:db8::1') }, { group: mail, iface: 'eth0', ips: rowsOf('2001:db8::5', '2001:db8::1') }]),
-    /VIP 2001:db8::1 is in two groups on interface eth0: "web" and "mail"/,
+    () => new Ipv6VipTable([{ group: web, iface: 'eth0', ips: rowsOf('2001:db8::1') }, { group: state('mail'), iface: 'eth0', ips: rowsOf('2001:db8::5', '2001:db8::1') }]),
+    /^VIP 2001:db8::1 is in two groups on interface eth0: "web" and "mail"$/,
   );
-  t.throws(() => new Ipv6VipTable([{ group: web, iface: 'eth0', ips: rowsOf() }, { group: web, iface: 'eth1', ips: rowsOf() }]), /listed twice/);
 });
 
 t.test('Ipv6VipTable finds each of 200,000 VIPs and no other address', async (t) => {

@@ -110,33 +110,6 @@ t.test('expandVipEntries matches a set-based expansion on random entries', async
 
 const sorted = (...ips: string[]): Uint32Array => Uint32Array.from(ips.map(ip)).sort();
 
-t.test('VipTable looks up by interface and address', async (t) => {
-  const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
-  const mail: GroupState = { name: 'mail', role: 'BACKUP', mac: undefined };
-  const empty: GroupState = { name: 'empty', role: 'MASTER', mac: undefined };
-  const table = new VipTable([
-    { group: web, iface: 'eth0', ips: sorted('198.51.100.1') },
-    { group: mail, iface: 'eth1', ips: sorted('198.51.100.1', '198.51.100.2') },
-    { group: empty, iface: 'eth2', ips: sorted() },
-  ]);
-  t.equal(table.groupOf('eth0', ip('198.51.100.1')), web);
-  t.equal(table.groupOf('eth1', ip('198.51.100.1')), mail);
-  t.equal(table.groupOf('eth0', ip('198.51.100.2')), undefined);
-  t.equal(table.groupOf('eth9', ip('198.51.100.1')), undefined);
-  t.ok(table.isVip(ip('198.51.100.2')));
-  t.notOk(table.isVip(ip('198.51.100.3')));
-  t.equal(table.size, 3);
-  t.equal(table.forInterface('eth2'), undefined, 'an interface without VIPs has no table');
-  t.same(Array.from(table.vipsOf('mail')!.ips, formatIpv4), ['198.51.100.1', '198.51.100.2']);
-  t.equal(table.vipsOf('empty'), undefined);
-  t.same(table.bindingsOfVip(ip('198.51.100.1')).map((b) => [b.iface, b.group.name]), [['eth0', 'web'], ['eth1', 'mail']]);
-  t.throws(
-    () => new VipTable([{ group: web, iface: 'eth0', ips: sorted('198.51.100.1') }, { group: mail, iface: 'eth0', ips: sorted('198.51.100.1') }]),
-    /two groups on interface eth0: "web" and "mail"/,
-  );
-  t.throws(() => new VipTable([{ group: web, iface: 'eth0', ips: sorted() }, { group: web, iface: 'eth1', ips: sorted() }]), /listed twice/);
-});
-
 t.test('VipTable finds each of 131,072 VIPs and no other address', async (t) => {
   const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
   const mail: GroupState = { name: 'mail', role: 'MASTER', mac: undefined };
