@@ -124,29 +124,41 @@ export function parseVipEntry(raw: string, into: VipEntryList, where: EntryPosit
   /** index of `body` in `raw`, so columns point into what the operator wrote */
   const bodyAt = raw.length - raw.trimStart().length + (exclude ? text.length - body.length : 0);
   if (body === '') return { message: `empty VIP entry "${raw}"`, column: bodyAt + 1 };
-  const fail = (why: string, at = 0): VipEntryProblem => ({ message: `invalid VIP entry "${text}": ${why}`, column: bodyAt + at + 1 });
-  /** The problem of an address, in the context of what was expected there. */
-  const explain = (context: string, p: AddressProblem): string => (p.whole === true ? p.why : p.why === '' ? context : `${context} (${p.why})`);
+  const bad = parseBody(body, exclude, into, where);
+  return bad === undefined ? undefined : { message: `invalid VIP entry "${text}": ${bad.why}`, column: bodyAt + bad.at + 1 };
+}
 
+/** The problem of an address, in the context of what was expected there. */
+function explain(context: string, p: AddressProblem): AddressProblem {
+  return { why: p.whole === true ? p.why : p.why === '' ? context : `${context} (${p.why})`, at: p.at };
+}
+
+/** What is wrong `at` (0-based) in the entry's body. */
+function wrong(why: string, at = 0): AddressProblem {
+  return { why, at };
+}
+
+/** Parses an entry without its `!` into `into`; what is wrong and where in `body` when it does not parse. */
+function parseBody(body: string, exclude: boolean, into: VipEntryList, where: EntryPosition): AddressProblem | undefined {
   const slash = body.indexOf('/');
   if (slash >= 0) {
     const family = familyOf(body.slice(0, slash));
     const bad = family.parse(body.slice(0, slash), parsed, FIRST);
-    if (bad !== undefined) return fail(explain(`not an ${family.name} address before "/"`, bad), bad.at);
+    if (bad !== undefined) return explain(`not an ${family.name} address before "/"`, bad);
     const prefixText = body.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > family.bits) return fail(`prefix length must be 0-${family.bits}`, slash + 1);
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > family.bits) return wrong(`prefix length must be 0-${family.bits}`, slash + 1);
     const prefix = Number(prefixText);
-    if (prefix < family.maxBlockPrefix) return fail(`blocks larger than /${family.maxBlockPrefix} are not allowed (got /${prefix})`, slash + 1);
+    if (prefix < family.maxBlockPrefix) return wrong(`blocks larger than /${family.maxBlockPrefix} are not allowed (got /${prefix})`, slash + 1);
     // At most 2^16 addresses: the host bits are all in the last word.
     const size = 2 ** (family.bits - prefix);
     const low = FIRST + family.width - 1;
     if (parsed[low]! % size !== 0) {
       parsed[low] = parsed[low]! - (parsed[low]! % size);
-      return fail(`host bits set; did you mean ${family.format(parsed, FIRST)}/${prefix}?`);
+      return wrong(`host bits set; did you mean ${family.format(parsed, FIRST)}/${prefix}?`);
     }
     addWords(parsed, FIRST, size - 1, parsed, LAST, family.width);
     const refused = family.refusal(parsed, FIRST) ?? family.refusal(parsed, LAST);
-    if (refused !== undefined) return fail(refused);
+    if (refused !== undefined) return wrong(refused);
     family.add(into, exclude, parsed, FIRST, size - 1, where);
     return undefined;
   }
@@ -158,30 +170,30 @@ export function parseVipEntry(raw: string, into: VipEntryList, where: EntryPosit
     /** where the range's end is written in `body` (after "-" and any blanks) */
     const lastAt = body.length - body.slice(dash + 1).trimStart().length;
     const family = familyOf(firstText);
-    const joined = `a range is two ${family.name} addresses joined by "-"`;
     if (lastText !== '' && familyOf(lastText) !== family) {
-      return fail(`both ends of a range must be of one family (here an ${family.name} and an ${familyOf(lastText).name} address)`, lastAt);
+      return wrong(`both ends of a range must be of one family (here an ${family.name} and an ${familyOf(lastText).name} address)`, lastAt);
     }
+    const joined = (): string => `a range is two ${family.name} addresses joined by "-"`;
     const badFirst = family.parse(firstText, parsed, FIRST);
-    if (badFirst !== undefined) return fail(explain(joined, badFirst), badFirst.at);
+    if (badFirst !== undefined) return explain(joined(), badFirst);
     const badLast = family.parse(lastText, parsed, LAST);
-    if (badLast !== undefined) return fail(explain(joined, badLast), lastAt + badLast.at);
-    if (compareWords(parsed, LAST, parsed, FIRST, family.width) < 0) return fail('range end is below its start', lastAt);
+    if (badLast !== undefined) return explain(joined(), { ...badLast, at: lastAt + badLast.at });
+    if (compareWords(parsed, LAST, parsed, FIRST, family.width) < 0) return wrong('range end is below its start', lastAt);
     const span = offsetWords(parsed, FIRST, parsed, LAST, family.width);
-    if (span < 0 || span > MAX_SPAN) return fail(`a range may span at most ${MAX_BLOCK_SIZE} addresses (a /${family.maxBlockPrefix})`, lastAt);
+    if (span < 0 || span > MAX_SPAN) return wrong(`a range may span at most ${MAX_BLOCK_SIZE} addresses (a /${family.maxBlockPrefix})`, lastAt);
     const refusedFirst = family.refusal(parsed, FIRST);
-    if (refusedFirst !== undefined) return fail(refusedFirst);
+    if (refusedFirst !== undefined) return wrong(refusedFirst);
     const refusedLast = family.refusal(parsed, LAST);
-    if (refusedLast !== undefined) return fail(refusedLast, lastAt);
+    if (refusedLast !== undefined) return wrong(refusedLast, lastAt);
     family.add(into, exclude, parsed, FIRST, span, where);
     return undefined;
   }
 
   const family = familyOf(body);
   const bad = family.parse(body, parsed, FIRST);
-  if (bad !== undefined) return fail(explain(family === IPV4_FAMILY ? 'not an IPv4 or IPv6 address, CIDR block or range' : 'not an IPv6 address', bad), bad.at);
+  if (bad !== undefined) return explain(family === IPV4_FAMILY ? 'not an IPv4 or IPv6 address, CIDR block or range' : 'not an IPv6 address', bad);
   const refused = family.refusal(parsed, FIRST);
-  if (refused !== undefined) return fail(refused);
+  if (refused !== undefined) return wrong(refused);
   family.add(into, exclude, parsed, FIRST, 0, where);
   return undefined;
 }
