@@ -9,8 +9,8 @@
  * The main thread only receives the result: the problems, or the snapshot,
  * which comes in pieces of GROUPS_PER_MESSAGE groups, each asked for when the
  * last one is in (so the event loop turns between them), their VIPs in one
- * transferred (moved, not copied) array per piece and family. Receiving 65,535 groups in
- * one message stopped the event loop for seconds.
+ * transferred (moved, not copied) array per piece and family. Receiving
+ * 65,535 groups in one message stopped the event loop for seconds.
  */
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
@@ -109,15 +109,15 @@ export const GROUPS_PER_MESSAGE = 256;
 export type WorkerMessage =
   | Exclude<WorkerLoadResult, { kind: 'loaded' }>
   | { kind: 'head'; snapshot: Snapshot; groupCount: number; unterminated: UnterminatedFile[] }
-  | { kind: 'groups'; configs: GroupConfig[]; vips: Pieces; ipv6Vips: Pieces };
+  | { kind: 'groups'; configs: GroupConfig[]; vips: JoinedVips; ipv6Vips: JoinedVips };
 
 /** Several groups' VIP arrays of one family in one: group i's are [ends[i - 1], ends[i]) of `all`. */
-export interface Pieces {
+export interface JoinedVips {
   all: Uint32Array;
   ends: Uint32Array;
 }
 
-function joined(arrays: readonly Uint32Array[]): Pieces {
+function joinVips(arrays: readonly Uint32Array[]): JoinedVips {
   const ends = new Uint32Array(arrays.length);
   let n = 0;
   arrays.forEach((a, i) => (ends[i] = n += a.length));
@@ -126,7 +126,7 @@ function joined(arrays: readonly Uint32Array[]): Pieces {
   return { all, ends };
 }
 
-function piece(p: Pieces, i: number): Uint32Array {
+function vipsOfGroup(p: JoinedVips, i: number): Uint32Array {
   return p.all.subarray(i === 0 ? 0 : p.ends[i - 1], p.ends[i]);
 }
 
@@ -136,7 +136,7 @@ export function* resultMessages(result: Extract<WorkerLoadResult, { kind: 'loade
   yield { kind: 'head', snapshot: { config: { ...config, groups: [] }, groups: [], ...(source === undefined ? {} : { source }) }, groupCount: groups.length, unterminated: result.unterminated };
   for (let at = 0; at < groups.length; at += GROUPS_PER_MESSAGE) {
     const some = groups.slice(at, at + GROUPS_PER_MESSAGE);
-    yield { kind: 'groups', configs: some.map((g) => g.config), vips: joined(some.map((g) => g.vips)), ipv6Vips: joined(some.map((g) => g.ipv6Vips)) };
+    yield { kind: 'groups', configs: some.map((g) => g.config), vips: joinVips(some.map((g) => g.vips)), ipv6Vips: joinVips(some.map((g) => g.ipv6Vips)) };
   }
 }
 
@@ -172,7 +172,7 @@ export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIM
       } else if (m.kind === 'groups' && head !== undefined) {
         m.configs.forEach((config, i) => {
           head!.snapshot.config.groups.push(config);
-          head!.snapshot.groups.push({ config, vips: piece(m.vips, i), ipv6Vips: piece(m.ipv6Vips, i) });
+          head!.snapshot.groups.push({ config, vips: vipsOfGroup(m.vips, i), ipv6Vips: vipsOfGroup(m.ipv6Vips, i) });
         });
       } else if (m.kind !== 'groups') {
         return settle(m);
