@@ -52,8 +52,10 @@ function copy(src: Uint32Array, si: number, dst: Uint32Array, di: number): void 
 function mergedRanges6(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges6): Ranges6 {
   let n = 0;
   for (let i = from; i < to; i++) if (list.kindOf(i) === kind) n++;
-  if (scratch.order.length < n) scratch.order = new Uint32Array(n * 2);
-  if (out.first.length < n * W) Object.assign(out, ranges6(n * 2));
+  // Grown to what this list needs (at least doubling, for many small lists
+  // one after another): 32 bytes per entry, a few MB for 100,000 of them.
+  if (scratch.order.length < n) scratch.order = new Uint32Array(Math.max(n, 2 * scratch.order.length));
+  if (out.first.length < n * W) Object.assign(out, ranges6(Math.max(n, (2 * out.first.length) / W)));
   const order = scratch.order.subarray(0, n);
   const firsts = list.ipv6Firsts;
   n = 0;
