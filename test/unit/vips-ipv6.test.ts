@@ -13,6 +13,7 @@ import type { GroupState } from '../../src/vips/group-state.js';
 import { formatIpv6, parseIpv6 } from '../../src/wire/ipv6.js';
 import { formatIpv4 } from '../../src/wire/ipv4.js';
 import { seededRandomFor } from './seeded-random.js';
+import { entryOf, parseOne } from './vip-entry-fixture.js';
 
 /** One address as 4 words. */
 const a6 = (text: string): Uint32Array => {
@@ -44,11 +45,8 @@ const fromBig = (v: bigint): Uint32Array => {
   return out;
 };
 
-const parse = (s: string) => {
-  const list = new VipEntryList(1);
-  return parseVipEntry(s, list) ?? list.at(0);
-};
-const v6 = (exclude: boolean, first: string, last = first) => ({ family: 6, exclude, first, last });
+const parse = parseOne;
+const v6 = (exclude: boolean, first: string, last = first) => entryOf(6, exclude, first, last);
 
 const accepted = [
   { input: '2001:db8::7', want: v6(false, '2001:db8::7') },

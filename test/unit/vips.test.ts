@@ -2,18 +2,15 @@ import t from 'tap';
 import { expandVipEntries, parseVipEntry } from '../../src/vips/vip-spec.js';
 import { VipTable } from '../../src/vips/vip-table.js';
 import { VipEntryList } from '../../src/vips/vip-entry-list.js';
+import { entryOf, parseOne } from './vip-entry-fixture.js';
 import { sortedDifference } from '../../src/vips/sorted-set.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 
 const ip = (s: string): number => parseIpv4(s)!;
 
-/** One entry parsed into a list of its own: the entry as text, or the problem. */
-const parse = (s: string) => {
-  const list = new VipEntryList(1);
-  return parseVipEntry(s, list) ?? list.at(0);
-};
-const v4 = (exclude: boolean, first: string, last = first) => ({ family: 4, exclude, first, last });
+const parse = parseOne;
+const v4 = (exclude: boolean, first: string, last = first) => entryOf(4, exclude, first, last);
 
 const good = [
   { input: '198.51.100.7', want: v4(false, '198.51.100.7') },
