@@ -17,7 +17,10 @@
 // BACKUP group: they are looked up and diffed like any VIP, but never answered
 // or announced, so no frame ever names them. The flood target is 198.51.100.10.
 //
-// Usage: sudo node bench/reload-100k.bench.mjs [--rate N] [--vips N] [--node-flags '--max-semi-space-size=1']
+// With --ipv6 the bulk file also has as many IPv6 VIPs (2001:db8:0:1::/64,
+// one per IPv4 line, the change too): the dual-stack config load and reload.
+//
+// Usage: sudo node bench/reload-100k.bench.mjs [--rate N] [--vips N] [--ipv6] [--node-flags '--max-semi-space-size=1']
 // Needs: dist/ built (npm run build), cc (the flood sender), iproute2.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +46,7 @@ const { values: opt } = parseArgs({
   options: {
     rate: { type: 'string', default: '10000' },
     vips: { type: 'string', default: '100000' },
+    ipv6: { type: 'boolean', default: false },
     // node flags for the daemon; default: the systemd unit's NODE_OPTIONS ("" for node's defaults)
     'node-flags': { type: 'string', default: unitNodeOptions() },
   },
@@ -58,7 +62,11 @@ if (!(VIPS >= 2 && VIPS <= 131072)) throw new RangeError(`--vips must be 2-13107
 const ipText = (/** @type {number} */ n) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 const bulkFile = (/** @type {number} */ count, changed = -1) => {
   const lines = ['# reload-100k bulk VIPs'];
-  for (let i = 0; i < count; i++) lines.push(ipText(BULK_BASE + (i === changed ? count : i)));
+  for (let i = 0; i < count; i++) {
+    const k = i === changed ? count : i;
+    lines.push(ipText(BULK_BASE + k));
+    if (opt.ipv6) lines.push(`2001:db8:0:1::${(k >>> 16).toString(16)}:${(k & 0xffff).toString(16)}`);
+  }
   return `${lines.join('\n')}\n`;
 };
 const memory = (/** @type {number | undefined} */ pid) => {

@@ -3,7 +3,6 @@
  * load-config.ts checks `groups` with {@link groupsProblems}.
  */
 import { parseMac } from '../wire/mac.js';
-import { parseVipEntry } from '../vips/vip-spec.js';
 import { isObject } from '../is-object.js';
 
 export type GarpMode = 'request' | 'reply' | 'both';
@@ -88,14 +87,22 @@ function garpProblems(v: unknown, add: (sub: Array<string | number>, message: st
   }
 }
 
-/** Validates one raw group; returns every problem found. */
+/** A group setting as named for people: `groups[2] ("web").vips[5]`. */
+export function groupSettingName(index: number, name: string | undefined, sub: Array<string | number>): string {
+  const at = name === undefined ? `groups[${index}]` : `groups[${index}] ("${name}")`;
+  return `${at}${sub.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
+}
+
+/**
+ * Validates one raw group; returns every problem found. Its VIP entries are
+ * only checked to be strings here: each is parsed once, into the snapshot's
+ * typed columns (snapshot.ts), which reports the entries that do not parse.
+ */
 export function groupProblems(index: number, g: unknown): GroupProblem[] {
   const problems: GroupProblem[] = [];
   const name = isObject(g) && typeof g.name === 'string' ? g.name : undefined;
-  const at = name === undefined ? `groups[${index}]` : `groups[${index}] ("${name}")`;
   const add = (sub: Array<string | number>, message: string): void => {
-    const suffix = sub.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
-    problems.push({ path: ['groups', index, ...sub], where: `${at}${suffix}`, message });
+    problems.push({ path: ['groups', index, ...sub], where: groupSettingName(index, name, sub), message });
   };
   if (!isObject(g)) {
     add([], 'must be an object');
@@ -108,11 +115,6 @@ export function groupProblems(index: number, g: unknown): GroupProblem[] {
   }
   if (g.vips !== undefined && (!Array.isArray(g.vips) || g.vips.some((v) => typeof v !== 'string'))) {
     add(['vips'], 'must be a list of strings');
-  } else if (Array.isArray(g.vips)) {
-    g.vips.forEach((v: string, i: number) => {
-      const r = parseVipEntry(v);
-      if (!r.ok) add(['vips', i], r.message);
-    });
   }
   if (g.vipsFile !== undefined && (typeof g.vipsFile !== 'string' || g.vipsFile === '')) add(['vipsFile'], 'must be a file path');
   if (g.vips === undefined && g.vipsFile === undefined) add([], 'needs "vips" or "vipsFile"');

@@ -9,8 +9,8 @@
  * The main thread only receives the result: the problems, or the snapshot,
  * which comes in pieces of GROUPS_PER_MESSAGE groups, each asked for when the
  * last one is in (so the event loop turns between them), their VIPs in one
- * transferred (moved, not copied) array per piece. Receiving 65,535 groups in
- * one message stopped the event loop for seconds.
+ * transferred (moved, not copied) array per piece and family. Receiving
+ * 65,535 groups in one message stopped the event loop for seconds.
  */
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
@@ -109,20 +109,34 @@ export const GROUPS_PER_MESSAGE = 256;
 export type WorkerMessage =
   | Exclude<WorkerLoadResult, { kind: 'loaded' }>
   | { kind: 'head'; snapshot: Snapshot; groupCount: number; unterminated: UnterminatedFile[] }
-  | { kind: 'groups'; configs: GroupConfig[]; vips: Uint32Array; ends: Uint32Array };
+  | { kind: 'groups'; configs: GroupConfig[]; vips: JoinedVips; ipv6Vips: JoinedVips };
+
+/** Several groups' VIP arrays of one family in one: group i's are [ends[i - 1], ends[i]) of `all`. */
+export interface JoinedVips {
+  all: Uint32Array;
+  ends: Uint32Array;
+}
+
+function joinVips(arrays: readonly Uint32Array[]): JoinedVips {
+  const ends = new Uint32Array(arrays.length);
+  let n = 0;
+  arrays.forEach((a, i) => (ends[i] = n += a.length));
+  const all = new Uint32Array(n);
+  arrays.forEach((a, i) => all.set(a, ends[i]! - a.length));
+  return { all, ends };
+}
+
+function vipsOfGroup(p: JoinedVips, i: number): Uint32Array {
+  return p.all.subarray(i === 0 ? 0 : p.ends[i - 1], p.ends[i]);
+}
 
 /** The pieces of a loaded result, in the order the worker posts them; `snapshot` in `head` has no groups. */
 export function* resultMessages(result: Extract<WorkerLoadResult, { kind: 'loaded' }>): Generator<WorkerMessage> {
   const { config, groups, source } = result.snapshot;
   yield { kind: 'head', snapshot: { config: { ...config, groups: [] }, groups: [], ...(source === undefined ? {} : { source }) }, groupCount: groups.length, unterminated: result.unterminated };
   for (let at = 0; at < groups.length; at += GROUPS_PER_MESSAGE) {
-    const piece = groups.slice(at, at + GROUPS_PER_MESSAGE);
-    const ends = new Uint32Array(piece.length);
-    let n = 0;
-    piece.forEach((g, i) => (ends[i] = n += g.vips.length));
-    const vips = new Uint32Array(n);
-    piece.forEach((g, i) => vips.set(g.vips, ends[i]! - g.vips.length));
-    yield { kind: 'groups', configs: piece.map((g) => g.config), vips, ends };
+    const some = groups.slice(at, at + GROUPS_PER_MESSAGE);
+    yield { kind: 'groups', configs: some.map((g) => g.config), vips: joinVips(some.map((g) => g.vips)), ipv6Vips: joinVips(some.map((g) => g.ipv6Vips)) };
   }
 }
 
@@ -156,11 +170,9 @@ export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIM
       if (m.kind === 'head') {
         head = m;
       } else if (m.kind === 'groups' && head !== undefined) {
-        let start = 0;
         m.configs.forEach((config, i) => {
           head!.snapshot.config.groups.push(config);
-          head!.snapshot.groups.push({ config, vips: m.vips.subarray(start, m.ends[i]) });
-          start = m.ends[i]!;
+          head!.snapshot.groups.push({ config, vips: vipsOfGroup(m.vips, i), ipv6Vips: vipsOfGroup(m.ipv6Vips, i) });
         });
       } else if (m.kind !== 'groups') {
         return settle(m);

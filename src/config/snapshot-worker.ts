@@ -22,7 +22,8 @@ if (result.kind !== 'loaded') {
   const next = (): void => {
     const piece = pieces.next();
     if (piece.done === true) return port.close();
-    port.postMessage(piece.value, piece.value.kind === 'groups' ? [piece.value.vips.buffer as ArrayBuffer] : []);
+    const m = piece.value;
+    port.postMessage(m, m.kind === 'groups' ? [m.vips.all.buffer as ArrayBuffer, m.ipv6Vips.all.buffer as ArrayBuffer] : []);
   };
   port.on('message', next);
   next();

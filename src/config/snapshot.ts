@@ -3,16 +3,26 @@
  * the daemon applies, whole or not at all.
  */
 import { ConfigError, type ConfigProblem, type DaemonConfig } from './load-config.js';
-import type { GroupConfig } from './group-config.js';
+import { groupSettingName, type GroupConfig } from './group-config.js';
 import { expandVipEntries, parseVipEntry } from '../vips/vip-spec.js';
+import { expandIpv6VipEntries } from '../vips/ipv6-expand.js';
 import { VipEntryList, type EntryPosition } from '../vips/vip-entry-list.js';
 import { MAX_GROUPS_PER_INTERFACE } from '../vips/vip-table.js';
+import { forEachIpv6Duplicate } from '../vips/ipv6-vip-table.js';
+import { IPV6_WORDS } from '../vips/address-words.js';
 import { formatIpv4 } from '../wire/ipv4.js';
+import { formatIpv6 } from '../wire/ipv6.js';
 
 export interface GroupSnapshot {
   config: GroupConfig;
-  /** expanded, ascending, unique */
+  /** IPv4 VIPs: expanded, ascending, unique */
   vips: Uint32Array;
+  /**
+   * IPv6 VIPs: expanded, 4 words per address (wire/ipv6.ts), ascending
+   * (lexicographic, which is numeric), unique; diff with sortedIpv6Difference
+   * (vips/sorted-set.ts), look up with Ipv6VipTable (vips/ipv6-vip-table.ts).
+   */
+  ipv6Vips: Uint32Array;
 }
 
 /** A VIP file that was 0 bytes when the snapshot was loaded (load-snapshot.ts). */
@@ -62,39 +72,45 @@ const MAX_DUPLICATES_LISTED = 20;
  * Every group's entries, in one list (one set of columns for the whole config
  * instead of six typed arrays per group): group `gi` has entries
  * [start[gi], start[gi + 1]), its inline ones first, so entry start[gi] + i is
- * its `vips[i]`.
+ * its `vips[i]` — unless some of its inline entries did not parse: their
+ * indices are in `unparsed`, so positions can still be found.
  */
 interface ConfigEntries {
   list: VipEntryList;
   start: number[];
+  unparsed: Map<number, number[]>;
 }
 
 /**
- * Appends the group's inline entries, with no position: {@link entryPosition}
- * finds it when an error needs it.
+ * Parses the group's inline entries once, into the list (with no position:
+ * {@link entryPosition} finds it when an error needs it); the entries that do
+ * not parse are problems, placed at their string in the config file.
  */
-function addInlineEntries(list: VipEntryList, group: GroupConfig, groupIndex: number, locate: SettingLocator | undefined): void {
-  list.reserve(list.count + group.vips.length);
+function addInlineEntries(entries: ConfigEntries, group: GroupConfig, gi: number, locate: SettingLocator | undefined, problems: ConfigProblem[]): void {
+  entries.list.reserve(entries.list.count + group.vips.length);
   group.vips.forEach((text, i) => {
-    const r = parseVipEntry(text);
-    if (!r.ok) throw new ConfigError(`group "${group.name}": ${r.message}`, locate?.(['groups', groupIndex, 'vips', i]) ?? {});
-    list.push(r.entry.exclude, r.entry.first, r.entry.last);
+    const r = parseVipEntry(text, entries.list);
+    if (r === undefined) return;
+    const unparsed = entries.unparsed.get(gi) ?? [];
+    if (unparsed.push(i) === 1) entries.unparsed.set(gi, unparsed);
+    problems.push({ ...locate?.(['groups', gi, 'vips', i]), message: `${groupSettingName(gi, group.name, ['vips', i])}: ${r.message}` });
   });
 }
 
 /**
- * Expands every group's VIPs and checks that no VIP is in two groups on one
- * interface (on different interfaces it is fine: each LAN has its own ARP).
- * Collects every problem of every group before failing.
- * @throws {ConfigError} listing every bad VIP-file line and every duplicate, each with where it is written.
+ * Expands every group's VIPs of both families and checks that no VIP is in
+ * two groups on one interface (on different interfaces it is fine: each LAN
+ * has its own ARP and NDP). Collects every problem of every group before
+ * failing.
+ * @throws {ConfigError} listing every bad entry and every duplicate, each with where it is written.
  */
 export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReader, locate?: SettingLocator): Snapshot {
   const problems: ConfigProblem[] = [];
-  const entries: ConfigEntries = { list: new VipEntryList(), start: [] };
+  const entries: ConfigEntries = { list: new VipEntryList(), start: [], unparsed: new Map() };
   const groups = config.groups.map((g, gi) => {
     const from = entries.list.count;
     entries.start.push(from);
-    addInlineEntries(entries.list, g, gi, locate);
+    addInlineEntries(entries, g, gi, locate, problems);
     if (g.vipsFile !== undefined) {
       if (readVipsFile === undefined) throw new ConfigError(`group "${g.name}": vipsFile is not supported here`);
       try {
@@ -104,7 +120,8 @@ export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReade
         problems.push(...err.problems);
       }
     }
-    return { config: g, vips: expandVipEntries(entries.list, from, entries.list.count) };
+    const to = entries.list.count;
+    return { config: g, vips: expandVipEntries(entries.list, from, to), ipv6Vips: expandIpv6VipEntries(entries.list, from, to) };
   });
   entries.start.push(entries.list.count);
   problems.push(...duplicateProblems(groups, entries, locate));
@@ -112,17 +129,39 @@ export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReade
   return { config, groups };
 }
 
+/** VIPs of both families in a snapshot's groups. */
+export interface VipCounts {
+  ipv4: number;
+  ipv6: number;
+}
+
+/** How many VIPs of each family `groups` have. */
+export function vipCounts(groups: readonly GroupSnapshot[]): VipCounts {
+  let ipv4 = 0;
+  let ipv6 = 0;
+  for (const g of groups) {
+    ipv4 += g.vips.length;
+    ipv6 += g.ipv6Vips.length / IPV6_WORDS;
+  }
+  return { ipv4, ipv6 };
+}
+
 /**
- * Duplicate check as one sort per interface instead of a map of every VIP:
- * each (VIP, group) pair is the number `ip × 2^20 + group index` (exact in a
- * double for up to 2^20 groups), so equal VIPs of two groups end up next to
- * each other, the earlier group first. A group's own VIPs are already unique.
+ * Duplicate check, IPv4 as one sort per interface instead of a map of every
+ * VIP: each (VIP, group) pair is the number `ip × 2^20 + group index` (exact
+ * in a double for up to 2^20 groups), so equal VIPs of two groups end up next
+ * to each other, the earlier group first. A group's own VIPs are already
+ * unique. IPv6 (128-bit, no such number) with one hash insert per VIP.
  */
 const GROUP_SLOTS = 2 ** 20;
 
 function duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, locate: SettingLocator | undefined): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   let more = 0;
+  const report = (problem: () => ConfigProblem): void => {
+    if (problems.length < MAX_DUPLICATES_LISTED) problems.push(problem());
+    else more++;
+  };
   const byIface = new Map<string, number[]>();
   groups.forEach((g, gi) => {
     const list = byIface.get(g.config.interface);
@@ -148,38 +187,54 @@ function duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, loca
     for (let k = 1; k < keys.length; k++) {
       const ip = Math.floor(keys[k]! / GROUP_SLOTS);
       if (Math.floor(keys[k - 1]! / GROUP_SLOTS) !== ip) continue;
-      if (problems.length >= MAX_DUPLICATES_LISTED) {
-        more++;
-        continue;
-      }
-      problems.push(duplicateProblem(groups, entries, locate, ip, keys[k - 1]! % GROUP_SLOTS, keys[k]! % GROUP_SLOTS));
+      const [other, gi] = [keys[k - 1]! % GROUP_SLOTS, keys[k]! % GROUP_SLOTS];
+      report(() => duplicateProblem(groups, other, gi, formatIpv4(ip), (g) => entries.list.findInclusion(ip, entries.start[g]!, entries.start[g + 1]!), entries, locate));
     }
+    const with6 = members.filter((gi) => groups[gi]!.ipv6Vips.length > 0);
+    if (with6.length < 2) continue;
+    forEachIpv6Duplicate(with6.map((gi) => groups[gi]!.ipv6Vips), (earlier, later, rows, at) => {
+      const [other, gi] = [with6[earlier]!, with6[later]!];
+      report(() => duplicateProblem(groups, other, gi, formatIpv6(rows.subarray(at, at + IPV6_WORDS)), (g) => entries.list.findIpv6Inclusion(rows, at, entries.start[g]!, entries.start[g + 1]!), entries, locate));
+    });
   }
   if (more > 0) problems.push({ message: `${more} more VIPs are in two groups on one interface` });
   return problems;
 }
 
-/** The error for `ip` in groups `other` (listed first) and `gi`, pointing at both entries. */
-function duplicateProblem(groups: GroupSnapshot[], entries: ConfigEntries, locate: SettingLocator | undefined, ip: number, other: number, gi: number): ConfigProblem {
+/**
+ * The error for `vip` in groups `other` (listed first) and `gi`, pointing at
+ * both entries; `find(g)` is the index of group g's first entry that includes it.
+ */
+function duplicateProblem(
+  groups: GroupSnapshot[],
+  other: number,
+  gi: number,
+  vip: string,
+  find: (g: number) => number,
+  entries: ConfigEntries,
+  locate: SettingLocator | undefined,
+): ConfigProblem {
   const g = groups[gi]!;
-  const first = entryPosition(entries, locate, other, ip);
-  const here = entryPosition(entries, locate, gi, ip);
+  const first = entryPosition(entries, locate, other, find(other));
+  const here = entryPosition(entries, locate, gi, find(gi));
   const firstAt = first?.file === undefined ? '' : ` (${first.file}:${first.line}${first.column === undefined ? '' : `:${first.column}`})`;
   return {
     file: here?.file,
     line: here?.line,
     column: here?.column,
     message:
-      `VIP ${formatIpv4(ip)} is in group "${groups[other]!.config.name}"${firstAt} and group "${g.config.name}" on interface ` +
-      `${g.config.interface}; a VIP may belong to one group per interface (remove it from one, or exclude it with "!${formatIpv4(ip)}")`,
+      `VIP ${vip} is in group "${groups[other]!.config.name}"${firstAt} and group "${g.config.name}" on interface ` +
+      `${g.config.interface}; a VIP may belong to one group per interface (remove it from one, or exclude it with "!${vip}")`,
   };
 }
 
-/** Where the first entry of group `gi` that includes `ip` is written: its VIP file line, or its place in the config. */
-function entryPosition(entries: ConfigEntries, locate: SettingLocator | undefined, gi: number, ip: number): EntryPosition | undefined {
-  const from = entries.start[gi]!;
-  const i = entries.list.findInclusion(ip, from, entries.start[gi + 1]!);
+/** Where entry `i` of group `gi` is written: its VIP file line, or its place in the config. */
+function entryPosition(entries: ConfigEntries, locate: SettingLocator | undefined, gi: number, i: number): EntryPosition | undefined {
   if (i < 0) return undefined;
   const at = entries.list.positionOf(i);
-  return at.file === undefined ? locate?.(['groups', gi, 'vips', i - from]) : at;
+  if (at.file !== undefined) return at;
+  // An inline entry: the k-th that parsed.
+  let index = i - entries.start[gi]!;
+  for (const skipped of entries.unparsed.get(gi) ?? []) if (skipped <= index) index++;
+  return locate?.(['groups', gi, 'vips', index]);
 }

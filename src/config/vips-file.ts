@@ -10,11 +10,15 @@
  * 203.0.113.10-203.0.113.20  ← an inclusive range, at most 65536 addresses
  * !198.51.100.100            ← exclusion: removed whatever the order
  * 198.51.100.9   # trailing comments are fine
+ * 2001:db8::7                ← IPv6 alike: an address,
+ * 2001:db8::100/120          ← a block, at most a /112,
+ * 2001:db8::1:0-2001:db8::1:ff ← a range, at most 65536 addresses
+ * !2001:db8::150             ← and exclusions
  * ```
  *
  * Pure: parsing only, the caller reads the file.
  */
-import { parseVipEntry } from '../vips/vip-spec.js';
+import { parseVipEntry, type VipEntryProblem } from '../vips/vip-spec.js';
 import { VipEntryList } from '../vips/vip-entry-list.js';
 import type { ConfigProblem } from './load-config.js';
 
@@ -36,10 +40,11 @@ export const MAX_PROBLEMS_PER_FILE = 20;
  * may be spaced ("! 198.51.100.9", "a - b"), so two tokens are only called
  * "two entries" when each parses on its own.
  */
-function lineProblem(line: string, r: { message: string; column: number }): { message: string; column: number } {
+function lineProblem(line: string, r: VipEntryProblem): VipEntryProblem {
   const tokens = [...line.matchAll(/\S+/g)];
   const [a, b] = tokens;
-  if (tokens.length === 2 && parseVipEntry(a![0]).ok && parseVipEntry(b![0]).ok) {
+  const parses = (token: string): boolean => parseVipEntry(token, new VipEntryList(1)) === undefined;
+  if (tokens.length === 2 && parses(a![0]) && parses(b![0])) {
     return { message: `one entry per line: "${a![0]}" is followed by "${b![0]}"`, column: b!.index + 1 };
   }
   return { message: r.message, column: r.column };
@@ -72,12 +77,8 @@ export function parseVipsFile(text: string, file: string, entries = new VipEntry
     if (hash >= 0) line = line.slice(0, hash);
     const lead = line.length - line.trimStart().length;
     if (lead === line.length) continue;
-    const r = parseVipEntry(line);
-    if (r.ok) {
-      const { exclude, first, last } = r.entry;
-      entries.push(exclude, first, last, { file, line: i + 1, column: lead + 1 });
-      continue;
-    }
+    const r = parseVipEntry(line, entries, { file, line: i + 1, column: lead + 1 });
+    if (r === undefined) continue;
     badLines++;
     if (problems.length < MAX_PROBLEMS_PER_FILE) problems.push({ file, line: i + 1, ...lineProblem(line, r) });
   }

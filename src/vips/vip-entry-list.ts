@@ -1,11 +1,19 @@
 /**
- * VipEntryList: parsed VIP entries (address ranges to add or remove) and where
- * each was written, in typed columns instead of one object per entry. A
- * 100,000-line VIP file is 100,000 entries; as objects they cost ~12 MB of
- * heap during every reload, as columns ~2 MB outside the heap, and positions
- * are only turned into objects for the few entries an error message names.
+ * VipEntryList: parsed VIP entries of both families (address ranges to add or
+ * remove) and where each was written, in typed columns instead of one object
+ * per entry. A 100,000-line VIP file is 100,000 entries; as objects they cost
+ * ~12 MB of heap during every reload, as columns 15 bytes each (plus 16 for an
+ * IPv6 entry's first address) outside the heap, and positions are only turned
+ * into objects for the few entries an error message names.
+ *
+ * An entry is its first address and its span (addresses after the first,
+ * 0-65535: no entry names more than 65,536 addresses, vip-spec.ts). IPv6
+ * first addresses are rows of 4 words in a column of their own; an IPv6
+ * entry's `first` is its row number there.
  */
-import type { VipEntry } from './vip-spec.js';
+import { IPV6_WORDS, addWords, offsetWords } from './address-words.js';
+import { formatIpv4 } from '../wire/ipv4.js';
+import { formatIpv6 } from '../wire/ipv6.js';
 
 /** Where an entry is written, when known (inline entries of a config read from memory have no file). */
 export interface EntryPosition {
@@ -14,7 +22,22 @@ export interface EntryPosition {
   column?: number;
 }
 
-export type LocatedVipEntry = VipEntry & EntryPosition;
+/** An entry as text (for error messages and tests): `first`/`last` formatted in their family. */
+export interface LocatedVipEntry extends EntryPosition {
+  family: 4 | 6;
+  exclude: boolean;
+  first: string;
+  last: string;
+}
+
+/** Entry kinds: a bit for exclusion, a bit for IPv6 (so IPv4 inclusion is 0). */
+export const EXCLUDE = 1;
+export const IPV6 = 2;
+/** An entry's kind: 0 (IPv4), EXCLUDE, IPV6 or IPV6 | EXCLUDE. */
+export type EntryKind = number;
+
+/** Largest span an entry may have (65,536 addresses), so spans fit the Uint16 column. */
+export const MAX_SPAN = 0xffff;
 
 const INITIAL_CAPACITY = 16;
 /** `line`/`column` value meaning "not known"; columns past 65535 are not kept either. */
@@ -24,12 +47,17 @@ const MAX_COLUMN = 0xffff;
 export class VipEntryList {
   /** Entries held. */
   count = 0;
+  /** IPv6 entries held (rows in {@link ipv6Firsts}). */
+  ipv6Count = 0;
+  /** IPv4: the first address; IPv6: its row in `ipv6Firsts` */
   private first: Uint32Array;
-  private last: Uint32Array;
-  private exclude: Uint8Array;
+  private span: Uint16Array;
+  private kind: Uint8Array;
   private fileIndex: Uint16Array;
   private line: Uint32Array;
   private column: Uint16Array;
+  /** first addresses of the IPv6 entries, 4 words each */
+  private firsts6 = new Uint32Array(0);
   /** index 0: no file */
   private readonly files: Array<string | undefined> = [undefined];
 
@@ -37,35 +65,68 @@ export class VipEntryList {
   constructor(capacity = INITIAL_CAPACITY) {
     const n = Math.max(1, capacity);
     this.first = new Uint32Array(n);
-    this.last = new Uint32Array(n);
-    this.exclude = new Uint8Array(n);
+    this.span = new Uint16Array(n);
+    this.kind = new Uint8Array(n);
     this.fileIndex = new Uint16Array(n);
     this.line = new Uint32Array(n);
     this.column = new Uint16Array(n);
   }
 
-  /** Adds an entry; `at` says where it is written. */
+  /** Adds an IPv4 entry [first, last]; `at` says where it is written. */
   push(exclude: boolean, first: number, last: number, at: EntryPosition = {}): void {
+    this.pushEntry(exclude ? EXCLUDE : 0, first, last - first, at);
+  }
+
+  /** Adds an IPv6 entry: the address at words[from, from+4) and the `span` addresses after it. */
+  pushIpv6(exclude: boolean, words: Uint32Array, from: number, span: number, at: EntryPosition = {}): void {
+    const row = this.ipv6Count++;
+    if (this.firsts6.length < this.ipv6Count * IPV6_WORDS) {
+      const wider = new Uint32Array(Math.max(INITIAL_CAPACITY, this.ipv6Count * 2) * IPV6_WORDS);
+      wider.set(this.firsts6);
+      this.firsts6 = wider;
+    }
+    for (let w = 0; w < IPV6_WORDS; w++) this.firsts6[row * IPV6_WORDS + w] = words[from + w]!;
+    this.pushEntry(IPV6 | (exclude ? EXCLUDE : 0), row, span, at);
+  }
+
+  private pushEntry(kind: EntryKind, first: number, span: number, at: EntryPosition): void {
+    if (span < 0 || span > MAX_SPAN) throw new RangeError(`VipEntryList: span ${span} is outside 0-${MAX_SPAN}`);
     if (this.count === this.first.length) this.reserve(this.count * 2);
     const i = this.count++;
     this.first[i] = first;
-    this.last[i] = last;
-    this.exclude[i] = exclude ? 1 : 0;
+    this.span[i] = span;
+    this.kind[i] = kind;
     this.fileIndex[i] = this.indexOf(at.file);
     this.line[i] = at.line ?? UNKNOWN;
     this.column[i] = at.column !== undefined && at.column <= MAX_COLUMN ? at.column : UNKNOWN;
   }
 
-  isExclusion(i: number): boolean {
-    return this.exclude[i] === 1;
+  kindOf(i: number): EntryKind {
+    return this.kind[i]!;
   }
 
+  isExclusion(i: number): boolean {
+    return (this.kind[i]! & EXCLUDE) !== 0;
+  }
+
+  /** IPv4 entries: the first address. */
   firstOf(i: number): number {
     return this.first[i]!;
   }
 
-  lastOf(i: number): number {
-    return this.last[i]!;
+  /** Addresses after the first (0 for one address). */
+  spanOf(i: number): number {
+    return this.span[i]!;
+  }
+
+  /** The first addresses of the IPv6 entries, 4 words each; entry `i`'s is at {@link ipv6FirstAt}(i). */
+  get ipv6Firsts(): Uint32Array {
+    return this.firsts6;
+  }
+
+  /** IPv6 entries: the offset of the first address in {@link ipv6Firsts}. */
+  ipv6FirstAt(i: number): number {
+    return this.first[i]! * IPV6_WORDS;
   }
 
   positionOf(i: number): EntryPosition {
@@ -79,15 +140,38 @@ export class VipEntryList {
     };
   }
 
-  /** Entry `i` as an object (for error messages and tests). */
+  /** Entry `i` as text (for error messages and tests). */
   at(i: number): LocatedVipEntry {
-    return { exclude: this.isExclusion(i), first: this.firstOf(i), last: this.lastOf(i), ...this.positionOf(i) };
+    const span = this.spanOf(i);
+    let first: string;
+    let last: string;
+    if ((this.kind[i]! & IPV6) === 0) {
+      first = formatIpv4(this.firstOf(i));
+      last = formatIpv4(this.firstOf(i) + span);
+    } else {
+      const at = this.ipv6FirstAt(i);
+      const a = this.firsts6.slice(at, at + IPV6_WORDS);
+      first = formatIpv6(a);
+      addWords(a, 0, span, a, 0, IPV6_WORDS);
+      last = formatIpv6(a);
+    }
+    return { family: (this.kind[i]! & IPV6) === 0 ? 4 : 6, exclude: this.isExclusion(i), first, last, ...this.positionOf(i) };
   }
 
-  /** Index of the first inclusion in [from, to) that names `ip`, or -1 (to point an error at it). */
+  /** Index of the first IPv4 inclusion in [from, to) that names `ip`, or -1 (to point an error at it). */
   findInclusion(ip: number, from = 0, to = this.count): number {
     for (let i = from; i < to; i++) {
-      if (this.exclude[i] === 0 && this.first[i]! <= ip && ip <= this.last[i]!) return i;
+      if (this.kind[i] === 0 && this.first[i]! <= ip && ip - this.first[i]! <= this.span[i]!) return i;
+    }
+    return -1;
+  }
+
+  /** Index of the first IPv6 inclusion in [from, to) that names the address at words[at], or -1. */
+  findIpv6Inclusion(words: Uint32Array, at: number, from = 0, to = this.count): number {
+    for (let i = from; i < to; i++) {
+      if (this.kind[i] !== IPV6) continue;
+      const offset = offsetWords(this.firsts6, this.ipv6FirstAt(i), words, at, IPV6_WORDS);
+      if (offset >= 0 && offset <= this.span[i]!) return i;
     }
     return -1;
   }
@@ -115,8 +199,8 @@ export class VipEntryList {
       return b;
     };
     this.first = widen(this.first, (n) => new Uint32Array(n));
-    this.last = widen(this.last, (n) => new Uint32Array(n));
-    this.exclude = widen(this.exclude, (n) => new Uint8Array(n));
+    this.span = widen(this.span, (n) => new Uint16Array(n));
+    this.kind = widen(this.kind, (n) => new Uint8Array(n));
     this.fileIndex = widen(this.fileIndex, (n) => new Uint16Array(n));
     this.line = widen(this.line, (n) => new Uint32Array(n));
     this.column = widen(this.column, (n) => new Uint16Array(n));

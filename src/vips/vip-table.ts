@@ -1,7 +1,6 @@
 /**
- * VipTable: which group owns which VIP on which interface. Immutable once
- * built; a reload builds a new table and swaps it in one assignment, so a VIP
- * present before and after is never missing, not even for a moment.
+ * VipTable: which group owns which IPv4 VIP on which interface (what it shares
+ * with the IPv6 table, and why it is immutable, is in family-vip-table.ts).
  *
  * Sized for directors with 100,000 VIPs and more: a group's VIPs are one
  * sorted Uint32Array (the snapshot's), and each interface has an
@@ -10,13 +9,10 @@
  * entry and a binding object per VIP (~100 bytes of heap).
  */
 import type { GroupState } from './group-state.js';
+import { FamilyVipTable, type FamilyBinding } from './family-vip-table.js';
 
 /** One VIP of a group on an interface: a value built on demand for the few paths that list VIPs one by one. */
-export interface VipBinding {
-  readonly ip: number;
-  readonly iface: string;
-  readonly group: GroupState;
-}
+export type VipBinding = FamilyBinding<number>;
 
 /** VIPs of one group on its interface. */
 export interface VipSet {
@@ -95,85 +91,14 @@ export class InterfaceVips {
   }
 }
 
-export class VipTable {
-  private readonly byIface = new Map<string, InterfaceVips>();
-  private readonly byGroup = new Map<string, GroupVips>();
-  private total = 0;
-
+/** The IPv4 VIP table (ipv6-vip-table.ts has the IPv6 one). */
+export class VipTable extends FamilyVipTable<number, GroupVips, InterfaceVips> {
   /**
    * @param sets one per group (a group has one interface)
    * @throws {Error} when a VIP is in two groups on one interface, or a group is listed twice.
    */
   constructor(sets: readonly GroupVips[] = []) {
-    const perIface = new Map<string, GroupVips[]>();
-    // Consecutive sets mostly share an interface: one Map lookup per run of them.
-    let lastIface: string | undefined;
-    let list: GroupVips[] = [];
-    for (const set of sets) {
-      const groups = this.byGroup.size;
-      this.byGroup.set(set.group.name, set);
-      if (this.byGroup.size === groups) throw new Error(`group "${set.group.name}" is listed twice`);
-      if (set.iface !== lastIface) {
-        lastIface = set.iface;
-        list = perIface.get(set.iface) ?? [];
-        if (list.length === 0) perIface.set(set.iface, list);
-      }
-      list.push(set);
-    }
-    for (const [iface, list] of perIface) {
-      const vips = new InterfaceVips(iface, list);
-      if (vips.size === 0) continue;
-      this.byIface.set(iface, vips);
-      this.total += vips.size;
-    }
-  }
-
-  /** O(1): the group owning `ip` on `iface`, if any. */
-  groupOf(iface: string, ip: number): GroupState | undefined {
-    return this.byIface.get(iface)?.groupOf(ip);
-  }
-
-  /** The VIPs of one interface, for a responder that looks up many frames at once. */
-  forInterface(iface: string): InterfaceVips | undefined {
-    return this.byIface.get(iface);
-  }
-
-  /** True when `ip` is a VIP on any interface. */
-  isVip(ip: number): boolean {
-    // A scan of the per-interface tables (a director has a handful of
-    // interfaces) instead of one more table of every VIP.
-    for (const vips of this.byIface.values()) if (vips.has(ip)) return true;
-    return false;
-  }
-
-  /** The VIPs of one group, if it has any. */
-  vipsOf(groupName: string): GroupVips | undefined {
-    const set = this.byGroup.get(groupName);
-    return set === undefined || set.ips.length === 0 ? undefined : set;
-  }
-
-  /** True when `groupName` is one of the table's groups, with VIPs or without. */
-  hasGroup(groupName: string): boolean {
-    return this.byGroup.has(groupName);
-  }
-
-  /** Every group's VIPs. */
-  sets(): IterableIterator<GroupVips> {
-    return this.byGroup.values();
-  }
-
-  /** Where `ip` is a VIP: one binding per interface that has it. */
-  bindingsOfVip(ip: number): VipBinding[] {
-    const out: VipBinding[] = [];
-    for (const [iface, vips] of this.byIface) {
-      const group = vips.groupOf(ip);
-      if (group !== undefined) out.push({ ip, iface, group });
-    }
-    return out;
-  }
-
-  get size(): number {
-    return this.total;
+    super(sets, (iface, list) => new InterfaceVips(iface, list));
   }
 }
 

@@ -1,0 +1,136 @@
+/**
+ * Ipv6VipTable: which group owns which IPv6 VIP on which interface, beside
+ * the IPv4 VipTable and built the same way (family-vip-table.ts) from the
+ * snapshot's sets: a group's IPv6 VIPs are one sorted Uint32Array of 4 words
+ * per address (GroupSnapshot.ipv6Vips), and each interface has an
+ * open-addressing hash on the 4 words for the O(1) lookup an NS target
+ * needs, with no allocation per lookup: 36 bytes per VIP at a load factor of
+ * 1/2, outside the JS heap.
+ */
+import { IPV6_WORDS } from './address-words.js';
+import { FamilyVipTable, type FamilyBinding, type FamilyGroupVips } from './family-vip-table.js';
+import type { GroupState } from './group-state.js';
+import { MAX_GROUPS_PER_INTERFACE } from './vip-table.js';
+import { formatIpv6, type Ipv6Address } from '../wire/ipv6.js';
+
+/** The IPv6 VIPs of one group on its interface: 4 words per address, ascending and unique. */
+export type Ipv6GroupVips = FamilyGroupVips;
+
+export type Ipv6VipBinding = FamilyBinding<Ipv6Address>;
+
+/** Slots per VIP at least: a load factor of 1/2 keeps probe sequences short. */
+const SLOTS_PER_VIP = 2;
+const MIN_SLOTS = 16;
+const W = IPV6_WORDS;
+
+/**
+ * Open-addressing slots keyed on 4-word addresses, each owned by a number
+ * 1-65535 (0: empty). The hash mixes all four words, so a block of
+ * consecutive addresses (a /112: the last word counts up) and addresses that
+ * differ only in their prefix both spread over the slots.
+ */
+class Ipv6Slots {
+  private readonly keys: Uint32Array;
+  readonly owners: Uint16Array;
+  private readonly mask: number;
+  private readonly shift: number;
+
+  constructor(size: number) {
+    let slots = MIN_SLOTS;
+    while (slots < size * SLOTS_PER_VIP) slots *= 2;
+    this.keys = new Uint32Array(slots * W);
+    this.owners = new Uint16Array(slots);
+    this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
+  }
+
+  /** The slot holding the address at words[at], or the empty slot where it would go (linear probing). */
+  slotOf(words: Uint32Array, at: number): number {
+    const w0 = words[at]!;
+    const w1 = words[at + 1]!;
+    const w2 = words[at + 2]!;
+    const w3 = words[at + 3]!;
+    let h = Math.imul(w0, 0x9e3779b1);
+    h = Math.imul(h ^ w1, 0x85ebca6b);
+    h = Math.imul(h ^ w2, 0xc2b2ae35);
+    h = Math.imul(h ^ w3, 0x9e3779b1);
+    let slot = h >>> this.shift;
+    const keys = this.keys;
+    while (this.owners[slot] !== 0) {
+      const k = slot * W;
+      if (keys[k] === w0 && keys[k + 1] === w1 && keys[k + 2] === w2 && keys[k + 3] === w3) break;
+      slot = (slot + 1) & this.mask;
+    }
+    return slot;
+  }
+
+  /** Gives the address at words[at] to `owner`; returns its owner before, 0 when it was not in. */
+  claim(words: Uint32Array, at: number, owner: number): number {
+    const slot = this.slotOf(words, at);
+    const before = this.owners[slot]!;
+    if (before === 0) for (let w = 0; w < W; w++) this.keys[slot * W + w] = words[at + w]!;
+    this.owners[slot] = owner;
+    return before;
+  }
+}
+
+/** The IPv6 VIPs of one interface: address → group. */
+export class Ipv6InterfaceVips {
+  readonly size: number;
+  private readonly slots: Ipv6Slots;
+  private readonly groups: GroupState[] = [];
+
+  /** @throws {Error} when a VIP is in two of `sets` */
+  constructor(iface: string, sets: readonly Ipv6GroupVips[]) {
+    if (sets.length > MAX_GROUPS_PER_INTERFACE) throw new Error(`more than ${MAX_GROUPS_PER_INTERFACE} groups on interface ${iface}`);
+    this.size = sets.reduce((n, s) => n + s.ips.length / W, 0);
+    this.slots = new Ipv6Slots(this.size);
+    for (const set of sets) {
+      const owner = this.groups.push(set.group);
+      for (let at = 0; at < set.ips.length; at += W) {
+        const before = this.slots.claim(set.ips, at, owner);
+        if (before !== 0) {
+          throw new Error(`VIP ${formatIpv6(set.ips.subarray(at, at + W))} is in two groups on interface ${iface}: "${this.groups[before - 1]!.name}" and "${set.group.name}"`);
+        }
+      }
+    }
+  }
+
+  /** O(1): the group that owns the address at addr[at] here, if any. Allocates nothing. */
+  groupOf(addr: Ipv6Address, at = 0): GroupState | undefined {
+    const owner = this.slots.owners[this.slots.slotOf(addr, at)]!;
+    return owner === 0 ? undefined : this.groups[owner - 1];
+  }
+
+  has(addr: Ipv6Address, at = 0): boolean {
+    return this.slots.owners[this.slots.slotOf(addr, at)] !== 0;
+  }
+}
+
+/** The IPv6 VIP table: the IPv4 VipTable's API, keyed on 4-word addresses. */
+export class Ipv6VipTable extends FamilyVipTable<Ipv6Address, Ipv6GroupVips, Ipv6InterfaceVips> {
+  /**
+   * @param sets one per group (a group has one interface), `ips` 4 words per VIP
+   * @throws {Error} when a VIP is in two groups on one interface, or a group is listed twice.
+   */
+  constructor(sets: readonly Ipv6GroupVips[] = []) {
+    super(sets, (iface, list) => new Ipv6InterfaceVips(iface, list));
+  }
+}
+
+/**
+ * Calls `visit` for each address that two of `sets` (one interface's groups'
+ * IPv6 VIPs, at most 65,535) both hold: with the index of the set that had it
+ * last before and the one that has it too, and where it is in the latter, so
+ * a VIP in three groups is reported as two pairs, like IPv4's duplicates
+ * (config/snapshot.ts). One hash insert per VIP.
+ */
+export function forEachIpv6Duplicate(sets: readonly Uint32Array[], visit: (earlier: number, later: number, rows: Uint32Array, at: number) => void): void {
+  const slots = new Ipv6Slots(sets.reduce((n, s) => n + s.length / W, 0));
+  sets.forEach((rows, i) => {
+    for (let at = 0; at < rows.length; at += W) {
+      const before = slots.claim(rows, at, i + 1);
+      if (before !== 0) visit(before - 1, i, rows, at);
+    }
+  });
+}
