@@ -17,8 +17,13 @@
  *   window before the HA manager's release; a defence (`announceOnce`) still
  *   goes out.
  */
-import type { Announcer, Daemon, DaemonFeature, RoleChange, SnapshotApplied } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
 import type { InterfaceLink } from '../daemon/interface-link.js';
+import type { LinkView } from '../daemon/link-view.js';
+import type { ConfigView, SnapshotApplied } from '../config/config-view.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import type { RoleChange, RoleSource } from '../roles/role-source.js';
+import type { AnnouncePort } from './announce-port.js';
 import type { GarpConfig } from '../config/group-config.js';
 import type { VipSet } from '../vips/vip-table.js';
 import type { Logger } from '../log.js';
@@ -28,6 +33,14 @@ import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from './garp-sched
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
 export interface AnnouncerOptions {
+  log: Logger;
+  /** roles: who is MASTER, and each change */
+  roles: RoleSource;
+  /** each group's garp settings, the pacing rate, and reloads */
+  config: ConfigView;
+  vips: VipSource;
+  /** each interface's socket and MAC, and links coming back */
+  links: LinkView;
   clock?: Clock;
 }
 
@@ -40,13 +53,14 @@ interface GroupTimers {
 /** Which VIPs a round announces, read when the round runs (a reload may have changed them). */
 type VipSelector = () => readonly VipSet[];
 
-export class AnnouncerFeature implements DaemonFeature, Announcer {
+export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
   readonly name = 'announcer';
   /** GARP frames sent per group/interface/form, for the metrics feature. */
   readonly counters = new GarpCounters();
   private readonly clock: Clock;
-  private daemon: Daemon | undefined;
-  private log: Logger | undefined;
+  private readonly opts: AnnouncerOptions;
+  private readonly log: Logger;
+  private started = false;
   private readonly pacers = new Map<string, GarpPacer>();
   private readonly timers = new Map<string, GroupTimers>();
   /** groups whose scheduled rounds are held (see {@link holdRounds}) */
@@ -55,34 +69,34 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   private readonly onSnapshotApplied = (s: SnapshotApplied): void => this.snapshotApplied(s);
   private readonly onLinkUp = (l: InterfaceLink): void => this.linkUp(l);
 
-  constructor(opts: AnnouncerOptions = {}) {
+  constructor(opts: AnnouncerOptions) {
+    this.opts = opts;
     this.clock = opts.clock ?? systemClock;
+    this.log = opts.log.child({ feature: this.name });
   }
 
-  /** Listens to the daemon and announces every group that is MASTER already (config or state file). */
-  start(daemon: Daemon): void {
-    this.daemon = daemon;
-    this.log = daemon.log.child({ feature: this.name });
-    daemon.announcer = this;
-    daemon.on('role-changed', this.onRoleChanged);
-    daemon.on('snapshot-applied', this.onSnapshotApplied);
-    daemon.on('link-up', this.onLinkUp);
-    for (const g of daemon.groups.values()) if (g.role === 'MASTER') this.startBurst(g.name, 'start');
+  /** Listens to roles, reloads and links, and announces every group that is MASTER already (config or state file). */
+  start(): void {
+    const { roles, config, links } = this.opts;
+    this.started = true;
+    roles.on('role-changed', this.onRoleChanged);
+    config.on('snapshot-applied', this.onSnapshotApplied);
+    links.on('link-up', this.onLinkUp);
+    for (const g of roles.groups.values()) if (g.role === 'MASTER') this.startBurst(g.name, 'start');
   }
 
   /** Stops every timer and pacer; queued frames are forgotten. */
   stop(): void {
-    const d = this.daemon;
-    if (d === undefined) return;
-    d.off('role-changed', this.onRoleChanged);
-    d.off('snapshot-applied', this.onSnapshotApplied);
-    d.off('link-up', this.onLinkUp);
-    if (d.announcer === this) d.announcer = undefined;
+    if (!this.started) return;
+    this.started = false;
+    const { roles, config, links } = this.opts;
+    roles.off('role-changed', this.onRoleChanged);
+    config.off('snapshot-applied', this.onSnapshotApplied);
+    links.off('link-up', this.onLinkUp);
     for (const name of [...this.timers.keys()]) this.clearTimers(name);
     for (const p of this.pacers.values()) p.close();
     this.pacers.clear();
     this.held.clear();
-    this.daemon = undefined;
   }
 
   /**
@@ -112,12 +126,12 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     this.held.add(group);
     let frames = 0;
     for (const p of this.pacers.values()) frames += p.cancelGroup(group);
-    this.log?.debug({ group, frames }, 'holding scheduled gratuitous ARP');
+    this.log.debug({ group, frames }, 'holding scheduled gratuitous ARP');
   }
 
   /** Ends a hold of {@link holdRounds}; rounds skipped meanwhile are not sent late. */
   resumeRounds(group: string): void {
-    if (this.held.delete(group)) this.log?.debug({ group }, 'scheduled gratuitous ARP resumed');
+    if (this.held.delete(group)) this.log.debug({ group }, 'scheduled gratuitous ARP resumed');
   }
 
   /** Frames queued in all pacers (for tests and status). */
@@ -135,11 +149,11 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   }
 
   private snapshotApplied(s: SnapshotApplied): void {
-    const d = this.daemon!;
-    for (const name of [...this.timers.keys()]) if (!d.groups.has(name)) this.cancel(name);
-    for (const name of [...this.held]) if (!d.groups.has(name)) this.held.delete(name);
+    const { roles, vips, links } = this.opts;
+    for (const name of [...this.timers.keys()]) if (!roles.groups.has(name)) this.cancel(name);
+    for (const name of [...this.held]) if (!roles.groups.has(name)) this.held.delete(name);
     for (const [iface, pacer] of this.pacers) {
-      if (d.links.has(iface)) continue;
+      if (links.has(iface)) continue;
       pacer.close();
       this.pacers.delete(iface);
     }
@@ -147,16 +161,16 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
       if (set.group.role !== 'MASTER') continue;
       const group = set.group.name;
       // Announce only what is still this group's when the round runs.
-      const select = (): VipSet[] => [{ ...set, ips: set.ips.filter((ip) => d.table.groupOf(set.iface, ip)?.name === group) }];
+      const select = (): VipSet[] => [{ ...set, ips: set.ips.filter((ip) => vips.table.groupOf(set.iface, ip)?.name === group) }];
       this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${set.ips.length} VIPs`, `${group} added`);
     }
     // A reload may have switched refresh on, off or to another period.
-    for (const g of d.groups.values()) if (g.role === 'MASTER') this.armRefresh(g.name, true);
+    for (const g of roles.groups.values()) if (g.role === 'MASTER') this.armRefresh(g.name, true);
   }
 
   private linkUp(link: InterfaceLink): void {
     const onLink = new Set<string>();
-    for (const set of this.daemon!.table.sets()) if (set.iface === link.iface && set.group.role === 'MASTER') onLink.add(set.group.name);
+    for (const set of this.opts.vips.table.sets()) if (set.iface === link.iface && set.group.role === 'MASTER') onLink.add(set.group.name);
     for (const group of onLink) this.startBurst(group, `link ${link.iface} up`);
   }
 
@@ -168,7 +182,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     this.schedule(group, offsets, () => this.tableVipsOf(group), reason, group);
     this.armRefresh(group, false);
     // Logged after the first round left: a synchronous log write must not delay the first GARP.
-    this.log!.info({ group, rounds: offsets.length, reason }, 'announcing group');
+    this.log.info({ group, rounds: offsets.length, reason }, 'announcing group');
   }
 
   /** Runs a round at each offset (0 = now). */
@@ -211,7 +225,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   private scheduledRound(group: string, select: VipSelector, reason: string, key: string): void {
     if (this.held.has(group)) {
       this.counters.roundsHeld++;
-      this.log!.debug({ group, reason }, 'gratuitous ARP round held: another director claims the group');
+      this.log.debug({ group, reason }, 'gratuitous ARP round held: another director claims the group');
       return;
     }
     this.round(group, select, reason, key);
@@ -219,39 +233,38 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
 
   /** Hands one round of `group` to the pacers of its interfaces. */
   private round(group: string, select: VipSelector, reason: string, key: string | undefined): void {
-    const d = this.daemon;
-    const state = d?.groups.get(group);
-    if (d === undefined || state === undefined || state.role !== 'MASTER') return;
+    const state = this.opts.roles.groups.get(group);
+    if (!this.started || state === undefined || state.role !== 'MASTER') return;
     const forms = garpForms(this.garpOf(group).mode);
     this.counters.rounds++;
     for (const { iface, ips } of select()) {
       if (ips.length === 0) continue;
       const counts = this.counters.of(group, iface);
-      const link = d.links.get(iface);
+      const link = this.opts.links.get(iface);
       if (link === undefined || link.wire === undefined) {
         counts.dropped += ips.length * forms.length;
         continue;
       }
       this.pacerOf(iface).enqueue({ group, key, ips, forms, mac: state.mac ?? link.macAddress, counts });
-      this.log!.debug({ group, iface, vips: ips.length, reason }, 'gratuitous ARP round');
+      this.log.debug({ group, iface, vips: ips.length, reason }, 'gratuitous ARP round');
     }
   }
 
   /** The group's VIPs as the table in force has them (none when it has none). */
   private tableVipsOf(group: string): VipSet[] {
-    const set = this.daemon!.table.vipsOf(group);
+    const set = this.opts.vips.table.vipsOf(group);
     return set === undefined ? [] : [set];
   }
 
   private pacerOf(iface: string): GarpPacer {
     let pacer = this.pacers.get(iface);
     if (pacer === undefined) {
-      const d = this.daemon!;
+      const links = this.opts.links;
       pacer = new GarpPacer({
         iface,
-        wire: () => d.links.get(iface)?.wire,
-        maxFramesPerSecond: d.config.announce.maxFramesPerSecond,
-        log: this.log!.child({ iface }),
+        wire: () => links.get(iface)?.wire,
+        maxFramesPerSecond: this.opts.config.config.announce.maxFramesPerSecond,
+        log: this.log.child({ iface }),
         clock: this.clock,
       });
       this.pacers.set(iface, pacer);
@@ -264,7 +277,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
     this.clearTimers(group);
     let frames = 0;
     for (const p of this.pacers.values()) frames += p.cancelGroup(group);
-    if (frames > 0) this.log!.info({ group, frames }, 'cancelled queued gratuitous ARP');
+    if (frames > 0) this.log.info({ group, frames }, 'cancelled queued gratuitous ARP');
   }
 
   private clearTimers(group: string): void {
@@ -282,7 +295,7 @@ export class AnnouncerFeature implements DaemonFeature, Announcer {
   }
 
   private garpOf(group: string): GarpConfig {
-    const g = this.daemon!.snapshot.groups.find((x) => x.config.name === group);
+    const g = this.opts.config.snapshot.groups.find((x) => x.config.name === group);
     if (g === undefined) throw new Error(`group "${group}" is not in the snapshot`);
     return g.config.garp;
   }

@@ -9,8 +9,7 @@ import { loadSnapshot } from '../config/load-snapshot.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { effectiveConfig } from '../config/effective-config.js';
 import { createLogger } from '../log.js';
-import { Daemon } from '../daemon/daemon.js';
-import { buildFeatures } from '../daemon/features.js';
+import { composeDaemon } from '../daemon/composition-root.js';
 import { VipArpdError, isSystemError } from '../errors.js';
 import { OPEN_PACKET_SYSCALL } from '../native/packet-socket.js';
 import { readInterfaceState } from '../iface/interface-watch.js';
@@ -130,7 +129,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const log = createLogger(snapshot.config.log.level);
-  const daemon = new Daemon({ log, features: buildFeatures({ configFile, flags, log }) });
+  const { daemon, roles, inForce, links } = composeDaemon({ configFile, flags, log });
 
   try {
     await daemon.start(snapshot);
@@ -153,7 +152,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   log.info(
-    { groups: daemon.groups.size, vips: daemon.table.size, interfaces: [...daemon.links.keys()], generation: daemon.generation },
+    { groups: roles.groups.size, vips: inForce.table.size, interfaces: [...links.keys()], generation: inForce.generation },
     'ready',
   );
 }

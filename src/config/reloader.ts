@@ -5,14 +5,19 @@
  * A reload (file watch, SIGHUP, or `vip-arpctl reload`) reads every file once,
  * validates the whole (loadSnapshot: config, environment, flags, every VIP
  * file, duplicates) on a worker thread (load-in-worker.ts), so the responder
- * keeps answering meanwhile, and only then applies it with `daemon.apply` — a diff
+ * keeps answering meanwhile, and only then applies it (Daemon.apply) — a diff
  * whose VIP-table swap is one assignment, so a VIP in both the old and new
  * set is never unanswered. Anything invalid is not applied at all: the last
  * good snapshot stays, the error (with file:line:column) is logged and kept
  * for `status`. Content identical to what is applied is not applied again.
  * Reloads do not overlap: one asked for while another runs follows it.
  */
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import { EventEmitter } from 'node:events';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { CommandRegistry } from '../control/command-registry.js';
+import type { ConfigView, SnapshotApplied } from './config-view.js';
+import type { ReloadEventMap } from './reload-events.js';
+import type { Snapshot } from './snapshot.js';
 import type { Logger } from '../log.js';
 import { VipArpdError } from '../errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
@@ -91,17 +96,24 @@ export interface ConfigStatus {
 
 export interface ConfigReloaderOptions extends ConfigSource {
   log: Logger;
+  /** the snapshot in force: its files, hash and `watch.*` */
+  config: ConfigView;
+  /** applies a valid, changed snapshot (Daemon.apply) */
+  apply: (snapshot: Snapshot) => SnapshotApplied;
+  /** `reload` and the `config` status section */
+  commands: CommandRegistry;
   /** handle SIGHUP (default true; tests that run several daemons in one process turn it off) */
   sighup?: boolean;
   /** runs one load too big for the event loop (default: on a worker thread; tests may run it in-thread) */
   load?: (req: WorkerLoadRequest) => WorkerLoad;
 }
 
-export class ConfigReloader implements DaemonFeature {
+/** Emits 'reload-started' and 'reload-finished' around every reload (ReloadEvents). */
+export class ConfigReloader extends EventEmitter<ReloadEventMap> implements DaemonFeature {
   readonly name = 'config-reloader';
   private readonly opts: ConfigReloaderOptions;
   private readonly log: Logger;
-  private daemon: Daemon | undefined;
+  private started = false;
   private watcher: ConfigWatcher | undefined;
   private watchSettings = '';
   private appliedHash: string | undefined;
@@ -122,17 +134,19 @@ export class ConfigReloader implements DaemonFeature {
   private readonly onSighup = (): void => void this.reload('signal');
 
   constructor(opts: ConfigReloaderOptions) {
+    super();
     this.opts = opts;
     this.log = opts.log.child({ feature: 'config' });
   }
 
-  start(daemon: Daemon): void {
-    this.daemon = daemon;
-    const source = daemon.snapshot.source;
+  start(): void {
+    this.started = true;
+    const { config, commands } = this.opts;
+    const source = config.snapshot.source;
     this.appliedHash = source?.hash;
     this.appliedPaths = source?.paths ?? [];
     this.warnEmptyVipFiles(source?.emptyVipFiles ?? []);
-    daemon.commands.register('reload', {
+    commands.register('reload', {
       usage: 'reload',
       summary: 're-read the config and VIP files now; applied only if all of it is valid',
       handler: async () => {
@@ -143,7 +157,7 @@ export class ConfigReloader implements DaemonFeature {
         return r;
       },
     });
-    daemon.commands.addStatusSection('config', () => this.status());
+    commands.addStatusSection('config', () => this.status());
     if (this.opts.sighup !== false) process.on('SIGHUP', this.onSighup);
     this.syncWatcher();
     // The files may have changed between the startup read and now. Checked
@@ -158,7 +172,7 @@ export class ConfigReloader implements DaemonFeature {
     this.watcher = undefined;
     clearTimeout(this.settleTimer);
     this.settleTimer = undefined;
-    this.daemon = undefined;
+    this.started = false;
     this.inFlight?.cancel();
   }
 
@@ -166,14 +180,14 @@ export class ConfigReloader implements DaemonFeature {
   status(): ConfigStatus {
     return {
       file: configPath(this.opts) ?? null,
-      generation: this.daemon?.generation ?? 0,
+      generation: this.opts.config.generation ?? 0,
       loadedAt: new Date(this.loadedAt).toISOString(),
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt === null ? null : new Date(this.lastErrorAt).toISOString(),
       reloadFailures: this.reloadFailures,
       reloads: this.reloads,
       pending: this.pending,
-      emptyVipFiles: this.daemon?.snapshot.source?.emptyVipFiles ?? [],
+      emptyVipFiles: this.opts.config.snapshot.source?.emptyVipFiles ?? [],
       watching: this.watcher === undefined ? [] : this.appliedPaths,
     };
   }
@@ -185,7 +199,7 @@ export class ConfigReloader implements DaemonFeature {
    * (several such requests share that one).
    */
   reload(trigger: ReloadTrigger): Promise<ReloadResult> {
-    if (this.daemon === undefined) return Promise.reject(new Error('the config reloader is not started'));
+    if (!this.started) return Promise.reject(new Error('the config reloader is not started'));
     if (this.inFlight === undefined) return this.run(trigger);
     this.next ??= { trigger, result: this.afterCurrent().then(() => this.run(trigger)) };
     return this.next.result;
@@ -197,14 +211,14 @@ export class ConfigReloader implements DaemonFeature {
   }
 
   private async run(trigger: ReloadTrigger): Promise<ReloadResult> {
-    const daemon = this.daemon;
-    if (daemon === undefined) throw new Error('the config reloader is not started');
+    if (!this.started) throw new Error('the config reloader is not started');
+    const config = this.opts.config;
     const t0 = performance.now();
-    daemon.emit('reload-started');
+    this.emit('reload-started');
     const req: WorkerLoadRequest = {
       source: { file: this.opts.file, flags: this.opts.flags, ...(this.opts.env === undefined ? {} : { env: this.opts.env }) },
       ...(this.appliedHash === undefined ? {} : { applied: { hash: this.appliedHash, paths: this.appliedPaths } }),
-      lastGood: daemon.snapshot.source?.vipFileTexts ?? new Map(),
+      lastGood: config.snapshot.source?.vipFileTexts ?? new Map(),
     };
     const small = loadIfSmall(req, SMALL_RELOAD_BYTES);
     const load = small !== undefined ? { result: Promise.resolve(small), cancel() {} } : (this.opts.load ?? loadInWorker)(req);
@@ -215,9 +229,9 @@ export class ConfigReloader implements DaemonFeature {
     } finally {
       this.inFlight = undefined;
     }
-    if (this.daemon !== daemon) return { status: 'deferred', generation: daemon.generation, reason: 'the daemon is stopping' };
-    const result = this.finish(daemon, trigger, loaded);
-    daemon.emit('reload-finished', result.status === 'invalid' ? { ok: false, generation: result.generation, error: result.error } : { ok: true, generation: result.generation });
+    if (!this.started) return { status: 'deferred', generation: config.generation, reason: 'the daemon is stopping' };
+    const result = this.finish(trigger, loaded);
+    this.emit('reload-finished', result.status === 'invalid' ? { ok: false, generation: result.generation, error: result.error } : { ok: true, generation: result.generation });
     if (result.status === 'applied') {
       result.durationMs = Math.round((performance.now() - t0) * 10) / 10;
       this.log.info({ trigger, generation: result.generation, added: result.added, removed: result.removed, vips: result.vips, ms: result.durationMs }, 'config applied');
@@ -225,8 +239,8 @@ export class ConfigReloader implements DaemonFeature {
     return result;
   }
 
-  private finish(daemon: Daemon, trigger: ReloadTrigger, loaded: WorkerLoadResult): ReloadResult {
-    const generation = daemon.generation;
+  private finish(trigger: ReloadTrigger, loaded: WorkerLoadResult): ReloadResult {
+    const generation = this.opts.config.generation;
     if (loaded.kind === 'unchanged') {
       this.settled();
       this.log.debug({ trigger }, 'config files unchanged');
@@ -251,7 +265,7 @@ export class ConfigReloader implements DaemonFeature {
       return { status: 'unchanged', generation };
     }
     this.warnEmptyVipFiles(snapshot.source!.emptyVipFiles);
-    const applied = daemon.apply(snapshot);
+    const applied = this.opts.apply(snapshot);
     this.appliedHash = snapshot.source!.hash;
     this.appliedPaths = snapshot.source!.paths;
     this.loadedAt = Date.now();
@@ -309,7 +323,7 @@ export class ConfigReloader implements DaemonFeature {
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => {
         this.settleTimer = undefined;
-        if (this.daemon !== undefined) void this.reload('settle');
+        if (this.started) void this.reload('settle');
       }, HALF_WRITE_SETTLE_MS - quietMs + 10);
       this.log.info({ file: path }, 'VIP file looks half-written; waiting before reloading');
       return { status: 'deferred', generation, reason: this.pending };
@@ -319,8 +333,7 @@ export class ConfigReloader implements DaemonFeature {
 
   /** Starts, restarts or stops the watcher to match `watch.*` of the config in force. */
   private syncWatcher(): void {
-    const daemon = this.daemon!;
-    const { enabled, debounceMs } = daemon.config.watch;
+    const { enabled, debounceMs } = this.opts.config.config.watch;
     const settings = `${enabled}/${debounceMs}`;
     if (this.watcher !== undefined && settings === this.watchSettings) {
       this.watcher.setPaths(this.appliedPaths);

@@ -3,8 +3,9 @@
  * registered command on `control.socket` (empty = no socket). The socket's
  * settings are read at start; changing them needs a restart.
  */
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
-import { registerCoreCommands } from './core-commands.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { Logger } from '../log.js';
+import { registerCoreCommands, type CoreCommandPorts } from './core-commands.js';
 import { ControlServer } from './control-server.js';
 import { resolveGroupId } from './group-id.js';
 
@@ -17,18 +18,25 @@ export interface ControlCounters {
   evictedClients: number;
 }
 
+export interface ControlFeatureOptions extends CoreCommandPorts {
+  log: Logger;
+}
+
 export class ControlFeature implements DaemonFeature {
   readonly name = 'control';
   private server: ControlServer | undefined;
 
+  constructor(private readonly opts: ControlFeatureOptions) {}
+
   /**
    * @throws {VipArpdError} when the socket cannot be served (see ControlServer.start).
    */
-  async start(daemon: Daemon): Promise<void> {
-    registerCoreCommands(daemon);
-    const c = daemon.config.control;
+  async start(): Promise<void> {
+    const { log, commands } = this.opts;
+    registerCoreCommands(this.opts);
+    const c = this.opts.config.config.control;
     if (c.socket === '') {
-      daemon.log.info('control socket disabled (control.socket is empty)');
+      log.info('control socket disabled (control.socket is empty)');
       return;
     }
     const server = new ControlServer({
@@ -38,12 +46,12 @@ export class ControlFeature implements DaemonFeature {
       maxClients: c.maxClients,
       maxLineBytes: c.maxLineBytes,
       idleTimeoutMs: c.idleTimeoutMs,
-      run: (cmd, args) => daemon.commands.run(cmd, args),
-      log: daemon.log,
+      run: (cmd, args) => commands.run(cmd, args),
+      log,
     });
     await server.start();
     this.server = server;
-    daemon.commands.addStatusSection('control', () => ({ socket: c.socket, ...this.counters() }));
+    commands.addStatusSection('control', () => ({ socket: c.socket, ...this.counters() }));
   }
 
   /** Client counts for status and metrics; undefined while no socket is served. */

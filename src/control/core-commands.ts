@@ -4,7 +4,12 @@
  * own (metrics, reload, doctor, …) on the same registry.
  */
 import { VipArpdError } from '../errors.js';
-import type { Daemon, RoleChange } from '../daemon/daemon.js';
+import type { LinkView } from '../daemon/link-view.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import type { RoleChange, RoleControl } from '../roles/role-source.js';
+import type { AnnouncePort } from '../announcer/announce-port.js';
+import type { CommandRegistry } from './command-registry.js';
 import type { Role } from '../roles/role.js';
 import { countVips, type VipSet } from '../vips/vip-table.js';
 import type { GroupState } from '../vips/group-state.js';
@@ -25,6 +30,19 @@ export interface GroupStatus {
   mac: string | undefined;
 }
 
+/** What the core commands read and call: roles (they change them only through the role machine), config, VIPs, links, the announcer. */
+export interface CoreCommandPorts {
+  roles: RoleControl;
+  config: ConfigView;
+  vips: VipSource;
+  links: LinkView;
+  /** undefined: `garp` answers ENOANNOUNCER */
+  announcer: AnnouncePort | undefined;
+  commands: CommandRegistry;
+  /** when the daemon started (ms since the epoch) */
+  startedAt: number;
+}
+
 function usage(cmd: string, want: string, args: string[]): VipArpdError {
   return new VipArpdError('EUSAGE', `usage: ${cmd} ${want}`.trimEnd() + ` (got ${args.length} argument(s))`);
 }
@@ -37,38 +55,38 @@ function expectArgs(cmd: string, want: string, args: string[], min: number, max:
  * The state of `name`.
  * @throws {VipArpdError} ENOGROUP naming the known groups.
  */
-export function requireGroup(daemon: Daemon, name: string): GroupState {
-  const group = daemon.groups.get(name);
+export function requireGroup(ports: CoreCommandPorts, name: string): GroupState {
+  const group = ports.roles.groups.get(name);
   if (group === undefined) {
-    throw new VipArpdError('ENOGROUP', `unknown group "${name}"; configured groups: ${[...daemon.groups.keys()].join(', ') || '(none)'}`);
+    throw new VipArpdError('ENOGROUP', `unknown group "${name}"; configured groups: ${[...ports.roles.groups.keys()].join(', ') || '(none)'}`);
   }
   return group;
 }
 
-function groupStatus(daemon: Daemon, group: GroupState): GroupStatus {
-  const cfg = daemon.config.groups.find((g) => g.name === group.name);
+function groupStatus(ports: CoreCommandPorts, group: GroupState): GroupStatus {
+  const cfg = ports.config.config.groups.find((g) => g.name === group.name);
   const iface = cfg?.interface ?? '';
-  const mac = group.mac ?? daemon.links.get(iface)?.macAddress;
+  const mac = group.mac ?? ports.links.get(iface)?.macAddress;
   return {
     name: group.name,
     role: group.role,
     interface: iface,
-    vips: daemon.snapshot.groups.find((g) => g.config.name === group.name)?.vips.length ?? 0,
+    vips: ports.config.snapshot.groups.find((g) => g.config.name === group.name)?.vips.length ?? 0,
     mac: mac === undefined ? undefined : formatMac(mac),
   };
 }
 
 /** The `status` reply: daemon, groups, interfaces, then every added section. */
-export function statusOf(daemon: Daemon): Record<string, unknown> {
+export function statusOf(ports: CoreCommandPorts): Record<string, unknown> {
   return {
     daemon: {
       pid: process.pid,
-      uptimeSec: Math.round((Date.now() - daemon.startedAt) / 1000),
-      startedAt: new Date(daemon.startedAt).toISOString(),
-      generation: daemon.generation,
+      uptimeSec: Math.round((Date.now() - ports.startedAt) / 1000),
+      startedAt: new Date(ports.startedAt).toISOString(),
+      generation: ports.config.generation,
     },
-    groups: [...daemon.groups.values()].map((g) => groupStatus(daemon, g)),
-    interfaces: [...daemon.links.values()].map((link) => ({
+    groups: [...ports.roles.groups.values()].map((g) => groupStatus(ports, g)),
+    interfaces: [...ports.links.values()].map((link) => ({
       name: link.iface,
       mac: formatMac(link.macAddress),
       present: link.wire !== undefined,
@@ -82,7 +100,7 @@ export function statusOf(daemon: Daemon): Record<string, unknown> {
       sendErrors: { ...link.sendErrors },
       reopens: link.reopens,
     })),
-    ...daemon.commands.statusSections(),
+    ...ports.commands.statusSections(),
   };
 }
 
@@ -90,16 +108,16 @@ export function statusOf(daemon: Daemon): Record<string, unknown> {
  * VIPs to announce for `target`, a group name or a VIP, MASTER groups only.
  * @throws {VipArpdError} ENOTMASTER, ENOVIP.
  */
-function garpTargets(daemon: Daemon, target: string): readonly VipSet[] {
-  const group = daemon.groups.get(target);
+function garpTargets(ports: CoreCommandPorts, target: string): readonly VipSet[] {
+  const group = ports.roles.groups.get(target);
   if (group !== undefined) {
     if (group.role !== 'MASTER') throw new VipArpdError('ENOTMASTER', `group "${target}" is ${group.role}; only a MASTER announces its VIPs (takeover first)`);
-    const set = daemon.table.vipsOf(target);
+    const set = ports.vips.table.vipsOf(target);
     return set === undefined ? [] : [set];
   }
   const ip = parseIpv4(target);
-  if (ip === undefined) throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IPv4 address; groups: ${[...daemon.groups.keys()].join(', ')}`);
-  const bound = daemon.table.bindingsOfVip(ip);
+  if (ip === undefined) throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IPv4 address; groups: ${[...ports.roles.groups.keys()].join(', ')}`);
+  const bound = ports.vips.table.bindingsOfVip(ip);
   if (bound.length === 0) throw new VipArpdError('ENOVIP', `${target} is not a VIP of any group`);
   const master = bound.filter((b) => b.group.role === 'MASTER');
   if (master.length === 0) {
@@ -108,20 +126,20 @@ function garpTargets(daemon: Daemon, target: string): readonly VipSet[] {
   return master.map((b) => ({ group: b.group, iface: b.iface, ips: [b.ip] }));
 }
 
-function roleCommand(daemon: Daemon, cmd: string, to: Role): (args: string[]) => RoleChange {
+function roleCommand(ports: CoreCommandPorts, cmd: string, to: Role): (args: string[]) => RoleChange {
   return (args) => {
     expectArgs(cmd, '<group>', args, 1, 1);
-    requireGroup(daemon, args[0]!);
-    return daemon.setRole(args[0]!, to, CONTROL_SOURCE);
+    requireGroup(ports, args[0]!);
+    return ports.roles.setRole(args[0]!, to, CONTROL_SOURCE);
   };
 }
 
 /**
- * Registers the core commands on `daemon.commands`.
+ * Registers the core commands on `ports.commands`.
  * @throws {Error} when one of them is registered already.
  */
-export function registerCoreCommands(daemon: Daemon): void {
-  const c = daemon.commands;
+export function registerCoreCommands(ports: CoreCommandPorts): void {
+  const c = ports.commands;
   c.register('help', {
     usage: 'help',
     summary: 'list the commands this daemon answers',
@@ -132,7 +150,7 @@ export function registerCoreCommands(daemon: Daemon): void {
     summary: 'daemon, groups (name, role, interface, VIP count), interface counters',
     handler: (args) => {
       expectArgs('status', '', args, 0, 0);
-      return statusOf(daemon);
+      return statusOf(ports);
     },
   });
   c.register('vips', {
@@ -140,8 +158,8 @@ export function registerCoreCommands(daemon: Daemon): void {
     summary: 'the VIPs of every group, or of one',
     handler: (args) => {
       expectArgs('vips', '[<group>]', args, 0, 1);
-      const groups = args.length === 1 ? [requireGroup(daemon, args[0]!)] : [...daemon.groups.values()];
-      return groups.map((g) => ({ ...groupStatus(daemon, g), vips: Array.from(daemon.table.vipsOf(g.name)?.ips ?? [], formatIpv4) }));
+      const groups = args.length === 1 ? [requireGroup(ports, args[0]!)] : [...ports.roles.groups.values()];
+      return groups.map((g) => ({ ...groupStatus(ports, g), vips: Array.from(ports.vips.table.vipsOf(g.name)?.ips ?? [], formatIpv4) }));
     },
   });
   c.register('role', {
@@ -149,20 +167,20 @@ export function registerCoreCommands(daemon: Daemon): void {
     summary: 'the role of one group (MASTER, BACKUP or FAULT), for scripts',
     handler: (args) => {
       expectArgs('role', '<group>', args, 1, 1);
-      const g = requireGroup(daemon, args[0]!);
+      const g = requireGroup(ports, args[0]!);
       return { group: g.name, role: g.role };
     },
   });
-  c.register('takeover', { usage: 'takeover <group>', summary: 'become MASTER for a group: answer and announce its VIPs', handler: roleCommand(daemon, 'takeover', 'MASTER') });
-  c.register('release', { usage: 'release <group>', summary: 'become BACKUP for a group: stop answering its VIPs', handler: roleCommand(daemon, 'release', 'BACKUP') });
-  c.register('fault', { usage: 'fault <group>', summary: 'mark a group FAULT: silent, shown apart from BACKUP', handler: roleCommand(daemon, 'fault', 'FAULT') });
+  c.register('takeover', { usage: 'takeover <group>', summary: 'become MASTER for a group: answer and announce its VIPs', handler: roleCommand(ports, 'takeover', 'MASTER') });
+  c.register('release', { usage: 'release <group>', summary: 'become BACKUP for a group: stop answering its VIPs', handler: roleCommand(ports, 'release', 'BACKUP') });
+  c.register('fault', { usage: 'fault <group>', summary: 'mark a group FAULT: silent, shown apart from BACKUP', handler: roleCommand(ports, 'fault', 'FAULT') });
   c.register('garp', {
     usage: 'garp <group|vip>',
     summary: 'send one gratuitous ARP round now for a MASTER group or one VIP',
     handler: (args) => {
       expectArgs('garp', '<group|vip>', args, 1, 1);
-      const sets = garpTargets(daemon, args[0]!);
-      const announcer = daemon.announcer;
+      const sets = garpTargets(ports, args[0]!);
+      const announcer = ports.announcer;
       if (announcer === undefined) throw new VipArpdError('ENOANNOUNCER', 'this daemon runs without an announcer; gratuitous ARP is unavailable');
       announcer.announceOnce(sets, CONTROL_SOURCE);
       return { announced: countVips(sets), groups: [...new Set(sets.map((s) => s.group.name))] };
@@ -174,7 +192,7 @@ export function registerCoreCommands(daemon: Daemon): void {
     handler: (args) => {
       const r = parseNotifyArgs(args);
       if (!r.ok) throw new VipArpdError('EUSAGE', `notify: ${r.message}`);
-      return applyNotify(daemon, r.event);
+      return applyNotify(ports.roles, ports.config.config, r.event);
     },
   });
 }

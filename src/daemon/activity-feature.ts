@@ -5,7 +5,11 @@
  * gratuitous ARP frames per interface, summed over groups, so a viewer can
  * derive frames/s from two samples.
  */
-import type { Daemon, DaemonFeature, ReloadFinished, RoleChange } from './daemon.js';
+import type { DaemonFeature } from './feature.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { ReloadEvents, ReloadFinished } from '../config/reload-events.js';
+import type { RoleChange, RoleSource } from '../roles/role-source.js';
+import type { CommandRegistry } from '../control/command-registry.js';
 import type { GarpCounters } from '../announcer/garp-counters.js';
 import { RecentEvents } from './recent-events.js';
 
@@ -17,6 +21,12 @@ export interface ReloadEvent { at: string; ok: boolean; generation: number; erro
 export interface GarpInterfaceCounts { name: string; request: number; reply: number; dropped: number; cancelled: number }
 
 export interface ActivityFeatureOptions {
+  roles: RoleSource;
+  reloads: ReloadEvents;
+  /** the generation at start: a reload that leaves it is no event */
+  config: Pick<ConfigView, 'generation'>;
+  /** the `events` and `garp` status sections */
+  commands: CommandRegistry;
   /** the announcer's counters, read on every `status` */
   garps: () => GarpCounters;
   now?: () => number;
@@ -26,7 +36,6 @@ export class ActivityFeature implements DaemonFeature {
   readonly name = 'activity';
   private readonly roleChanges = new RecentEvents<RoleChangeEvent>(KEPT_PER_KIND);
   private readonly reloads = new RecentEvents<ReloadEvent>(KEPT_PER_KIND);
-  private daemon: Daemon | undefined;
   private lastGeneration = 0;
   private readonly now: () => number;
 
@@ -47,19 +56,18 @@ export class ActivityFeature implements DaemonFeature {
     return new Date(this.now()).toISOString();
   }
 
-  start(daemon: Daemon): void {
-    this.daemon = daemon;
-    this.lastGeneration = daemon.generation;
-    daemon.on('role-changed', this.onRoleChanged);
-    daemon.on('reload-finished', this.onReloadFinished);
-    daemon.commands.addStatusSection('events', () => ({ roleChanges: this.roleChanges.newestFirst(), reloads: this.reloads.newestFirst() }));
-    daemon.commands.addStatusSection('garp', () => this.garpStatus());
+  start(): void {
+    const { roles, reloads, config, commands } = this.opts;
+    this.lastGeneration = config.generation;
+    roles.on('role-changed', this.onRoleChanged);
+    reloads.on('reload-finished', this.onReloadFinished);
+    commands.addStatusSection('events', () => ({ roleChanges: this.roleChanges.newestFirst(), reloads: this.reloads.newestFirst() }));
+    commands.addStatusSection('garp', () => this.garpStatus());
   }
 
   stop(): void {
-    this.daemon?.off('role-changed', this.onRoleChanged);
-    this.daemon?.off('reload-finished', this.onReloadFinished);
-    this.daemon = undefined;
+    this.opts.roles.off('role-changed', this.onRoleChanged);
+    this.opts.reloads.off('reload-finished', this.onReloadFinished);
   }
 
   private garpStatus(): { rounds: number; interfaces: GarpInterfaceCounts[] } {

@@ -6,7 +6,8 @@
  */
 import type { Logger } from '../log.js';
 import { PacketSocket } from '../native/packet-socket.js';
-import { Responder, type ForeignClaimListener, type VipLookup } from '../responder/responder.js';
+import { Responder, type VipLookup } from '../responder/responder.js';
+import type { ForeignClaimSink } from '../responder/foreign-claim.js';
 import { InterfaceWatch, type InterfaceState } from '../iface/interface-watch.js';
 import type { LinkMonitor } from '../iface/link-monitor.js';
 import { macFromBytes, formatMac } from '../wire/mac.js';
@@ -23,7 +24,7 @@ export interface InterfaceLinkOptions {
   iface: string;
   vips: VipLookup;
   log: Logger;
-  onForeignClaim?: ForeignClaimListener;
+  onForeignClaim?: ForeignClaimSink;
   /** Called after the socket is (re)opened or the link came up, e.g. to re-announce MASTER VIPs. */
   onReopen?: (link: InterfaceLink) => void;
   /** Called after every change of {@link InterfaceLink.phase} (status lines). */

@@ -16,7 +16,12 @@
  * are the old MASTER's last frames before it saw ours, not defended.
  * A request with the VIP as sender (the realserver leak) is defended at once.
  */
-import type { Daemon, DaemonFeature, RoleChange } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import type { RoleChange, RoleSource } from '../roles/role-source.js';
+import type { AnnouncePort } from '../announcer/announce-port.js';
+import type { CommandRegistry } from '../control/command-registry.js';
 import type { Logger } from '../log.js';
 import type { ArpFrame } from '../wire/arp.js';
 import type { GroupState } from '../vips/group-state.js';
@@ -74,6 +79,17 @@ export interface ConflictView {
 }
 
 export interface ConflictMonitorOptions {
+  log: Logger;
+  /** roles: the grace ends on a role change; only a MASTER defends */
+  roles: RoleSource;
+  /** peers, `defend`, the defence interval and the grace */
+  config: ConfigView;
+  /** to tell a host's own IP from a VIP */
+  vips: VipSource;
+  /** defences and the hold of a group's rounds; undefined = nothing is defended ('no-announcer') */
+  announcer: AnnouncePort | undefined;
+  /** `conflicts` and the `conflicts` status section */
+  commands: CommandRegistry;
   /** monotonic time and timers of the handover grace */
   clock: GraceTimer;
   /** epoch ms, for records and logs */
@@ -108,14 +124,17 @@ export class ConflictMonitor implements DaemonFeature {
   private undefendedGroups = new Set<string>();
   /** the daemon's groups, which are the snapshot's (kept after stop, as the sets above are) */
   private groupsInForce: ReadonlyMap<string, GroupState> = new Map();
-  private daemon: Daemon | undefined;
-  private log: Logger | undefined;
+  private readonly opts: ConflictMonitorOptions;
+  private readonly log: Logger;
+  private started = false;
   private readonly now: () => number;
   private readonly neighbours: NeighbourCache;
   private readonly onSnapshot = (): void => this.configure();
   private readonly onRoleChanged = (c: RoleChange): void => this.roleChanged(c);
 
   constructor(opts: ConflictMonitorOptions) {
+    this.opts = opts;
+    this.log = opts.log.child({ feature: this.name });
     this.now = opts.now ?? Date.now;
     this.neighbours = opts.neighbours ?? new NeighbourCache();
     this.clock = opts.clock;
@@ -128,46 +147,45 @@ export class ConflictMonitor implements DaemonFeature {
     return this.limiter.suppressed;
   }
 
-  start(daemon: Daemon): void {
-    this.daemon = daemon;
-    this.log = daemon.log.child({ feature: this.name });
-    this.limiter = new DefenceLimiter(daemon.config.diagnostics.defendIntervalMs);
+  /** Claims are taken from now on (the responders call {@link onForeignClaim} from the start; until then they are ignored). */
+  start(): void {
+    const { roles, config, commands } = this.opts;
+    this.started = true;
+    this.limiter = new DefenceLimiter(config.config.diagnostics.defendIntervalMs);
     this.configure();
-    for (const g of daemon.groups.values()) if (g.role === 'MASTER') this.masterSince.set(g.name, this.clock.now());
-    daemon.on('snapshot-applied', this.onSnapshot);
-    daemon.on('role-changed', this.onRoleChanged);
-    daemon.foreignClaimListener = this.onForeignClaim;
-    daemon.commands.register('conflicts', {
+    for (const g of roles.groups.values()) if (g.role === 'MASTER') this.masterSince.set(g.name, this.clock.now());
+    config.on('snapshot-applied', this.onSnapshot);
+    roles.on('role-changed', this.onRoleChanged);
+    commands.register('conflicts', {
       usage: 'conflicts [--limit N] [--clear]',
       summary: 'foreign MACs seen claiming our VIPs (most recent first)',
       handler: (args) => this.conflictsCommand(args),
     });
-    daemon.commands.addStatusSection('conflicts', () => this.status());
+    commands.addStatusSection('conflicts', () => this.status());
   }
 
   stop(): void {
-    if (this.daemon === undefined) return;
-    if (this.daemon.foreignClaimListener === this.onForeignClaim) this.daemon.foreignClaimListener = undefined;
-    this.daemon.off('snapshot-applied', this.onSnapshot);
-    this.daemon.off('role-changed', this.onRoleChanged);
-    for (const group of this.grace.clear()) this.daemon.announcer?.resumeRounds(group);
+    if (!this.started) return;
+    this.started = false;
+    this.opts.config.off('snapshot-applied', this.onSnapshot);
+    this.opts.roles.off('role-changed', this.onRoleChanged);
+    for (const group of this.grace.clear()) this.opts.announcer?.resumeRounds(group);
     this.masterSince.clear();
-    this.daemon = undefined;
   }
 
   /** Reads peers and per-group `defend` from the snapshot in force. */
   private configure(): void {
-    const d = this.daemon!;
-    const peers = parsePeerMacs(d.config.diagnostics.peers);
+    const { config, roles } = this.opts;
+    const peers = parsePeerMacs(config.config.diagnostics.peers);
     if (peers.invalid.length > 0) {
-      this.log?.warn({ invalid: peers.invalid }, 'diagnostics.peers: entries that are not MACs are ignored; write them like 02:00:00:00:00:01');
+      this.log.warn({ invalid: peers.invalid }, 'diagnostics.peers: entries that are not MACs are ignored; write them like 02:00:00:00:00:01');
     }
     this.peers = peers.macs;
-    this.graceMs = d.config.diagnostics.handoverGraceMs;
+    this.graceMs = config.config.diagnostics.handoverGraceMs;
     const undefended = new Set<string>();
-    for (const g of d.snapshot.groups) if (!g.config.defend) undefended.add(g.config.name);
+    for (const g of config.snapshot.groups) if (!g.config.defend) undefended.add(g.config.name);
     this.undefendedGroups = undefended;
-    this.groupsInForce = d.groups;
+    this.groupsInForce = roles.groups;
   }
 
   /**
@@ -175,6 +193,7 @@ export class ConflictMonitor implements DaemonFeature {
    * so it only counts, decides the defence, and hands a due log line off.
    */
   readonly onForeignClaim = (iface: string, group: GroupState, frame: Readonly<ArpFrame>, ifaceMac: number): void => {
+    if (!this.started) return;
     const mac = frame.senderMac;
     if (mac === ifaceMac) {
       this.peerFrames++;
@@ -210,7 +229,7 @@ export class ConflictMonitor implements DaemonFeature {
     if (kind === 'reply' && !this.grace.isOpen(group.name, mac)) return undefined;
     const since = this.masterSince.get(group.name);
     if (since !== undefined && this.clock.now() - since < TAKEOVER_RACE_MS && !this.grace.isOpen(group.name)) return 'taking-over';
-    if (this.grace.claim(group.name, { iface, vip, mac, peer })) this.daemon?.announcer?.holdRounds(group.name);
+    if (this.grace.claim(group.name, { iface, vip, mac, peer })) this.opts.announcer?.holdRounds(group.name);
     return 'grace';
   }
 
@@ -221,14 +240,13 @@ export class ConflictMonitor implements DaemonFeature {
     const openMs = this.grace.end(c.group);
     if (openMs === undefined || c.to === 'MASTER') return;
     this.handovers++;
-    this.log?.info({ group: c.group, to: c.to, releasedAfterMs: Math.round(openMs) }, 'handover: another director took the group and this one released it within the grace');
+    this.log.info({ group: c.group, to: c.to, releasedAfterMs: Math.round(openMs) }, 'handover: another director took the group and this one released it within the grace');
   }
 
   /** A grace ran out: still MASTER means a split brain, defended now and reported. */
   private graceExpired(g: ExpiredGrace): void {
-    const d = this.daemon;
-    d?.announcer?.resumeRounds(g.group);
-    const group = d?.groups.get(g.group);
+    this.opts.announcer?.resumeRounds(g.group);
+    const group = this.opts.roles.groups.get(g.group);
     if (group === undefined || group.role !== 'MASTER' || g.claims.length === 0) return;
     const now = this.now();
     const outcomes = g.claims.map((c) => {
@@ -240,7 +258,7 @@ export class ConflictMonitor implements DaemonFeature {
     const first = g.claims[0]!;
     const defence = outcomes[0]!;
     this.splitBrains.record({ group: g.group, iface: first.iface, vip: first.vip, mac: first.mac, vips: g.claims.length, peer: first.peer, defence }, now);
-    logLimited(this.log!, 'warn', this.splitBrainLogs, g.group, {
+    logLimited(this.log, 'warn', this.splitBrainLogs, g.group, {
       group: g.group, iface: first.iface, vip: formatIpv4(first.vip), mac: formatMac(first.mac), peer: first.peer, vips: g.claims.length,
       graceMs: this.graceMs, defence, defended: outcomes.filter((o) => o === 'sent').length, fix: SPLIT_BRAIN_FIX,
     }, 'split brain: another director still claims the group\'s VIPs after the handover grace');
@@ -249,7 +267,7 @@ export class ConflictMonitor implements DaemonFeature {
   private defend(iface: string, group: GroupState, vip: number, now: number): DefenceOutcome {
     if (group.role !== 'MASTER') return 'not-master';
     if (this.undefendedGroups.has(group.name) || !this.groupsInForce.has(group.name)) return 'off';
-    const announcer = this.daemon?.announcer;
+    const announcer = this.opts.announcer;
     if (announcer === undefined) return 'no-announcer';
     if (!this.limiter.tryDefend(vip, now)) return 'suppressed';
     try {
@@ -258,7 +276,7 @@ export class ConflictMonitor implements DaemonFeature {
       return 'sent';
     } catch (err) {
       this.defenceErrors++;
-      this.log?.debug({ err, vip: formatIpv4(vip) }, 'defence not sent');
+      this.log.debug({ err, vip: formatIpv4(vip) }, 'defence not sent');
       return 'no-announcer';
     }
   }
@@ -268,7 +286,7 @@ export class ConflictMonitor implements DaemonFeature {
     if (rec.hostIp == null) rec.hostIp = await this.hostIpOf(rec.mac);
     const first = rec.loggedCount === 0;
     const vip = formatIpv4(rec.vip);
-    this.log?.warn(
+    this.log.warn(
       {
         iface: rec.iface, group: rec.group, vip, mac: formatMac(rec.mac), hostIp: rec.hostIp, kind: rec.kind,
         count: rec.count, newFrames: rec.count - rec.loggedCount, defence, fix: foreignHostFix(vip, rec.kind),
@@ -279,8 +297,8 @@ export class ConflictMonitor implements DaemonFeature {
   }
 
   private hostIpOf(mac: number): Promise<string | null> {
-    const table = this.daemon?.table;
-    return this.neighbours.ipOf(mac, (ip) => table?.isVip(ip) === true);
+    const table = this.opts.vips.table;
+    return this.neighbours.ipOf(mac, (ip) => table.isVip(ip));
   }
 
   /** One pair as `conflicts` and `status` show it. */

@@ -4,7 +4,11 @@
  * checks of doctor-checks.ts over them.
  */
 import { readFile } from 'node:fs/promises';
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { LinkView } from '../daemon/link-view.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { RoleSource } from '../roles/role-source.js';
+import type { CommandRegistry } from '../control/command-registry.js';
 import { VipArpdError, errorMessage } from '../errors.js';
 import { runDoctorChecks, type DoctorReport } from './doctor-checks.js';
 import type { FastPathReport } from '../fastpath/fast-path-report.js';
@@ -40,15 +44,25 @@ async function readUnicastFilters(ifaces: string[]): Promise<Map<string, string[
  */
 export type Ipv6VipsOf = (group: string) => Uint32Array | undefined;
 
+/** What `doctor` reads of the daemon: the groups configured, their roles, which sockets are open, which interfaces XDP serves, the IPv6 VIPs. */
+export interface DoctorSources {
+  config: ConfigView;
+  roles: RoleSource;
+  links: LinkView;
+  fastPath?: () => FastPathReport[];
+  ipv6VipsOf?: Ipv6VipsOf;
+}
+
 /**
- * Gathers the facts `doctor` judges from this host and `daemon`. Never throws: missing facts become failed checks.
+ * Gathers the facts `doctor` judges from this host and the daemon. Never throws: missing facts become failed checks.
  * The IPv6 facts are gathered when `ipv6VipsOf` gives some group IPv6 VIPs.
  */
-export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPathReport[], ipv6VipsOf?: Ipv6VipsOf): Promise<DoctorFacts> {
-  const groups = daemon.snapshot.groups.map((g) => ({
+export async function gatherDoctorFacts(daemon: DoctorSources): Promise<DoctorFacts> {
+  const { fastPath, ipv6VipsOf } = daemon;
+  const groups = daemon.config.snapshot.groups.map((g) => ({
     name: g.config.name,
     iface: g.config.interface,
-    role: daemon.groups.get(g.config.name)?.role ?? 'BACKUP',
+    role: daemon.roles.groups.get(g.config.name)?.role ?? 'BACKUP',
     vips: g.vips,
     mac: g.config.mac === undefined ? undefined : formatMac(parseMac(g.config.mac) ?? 0),
     ipv6Vips: ipv6VipsOf?.(g.config.name),
@@ -85,21 +99,15 @@ export async function gatherDoctorFacts(daemon: Daemon, fastPath?: () => FastPat
 /** Registers `doctor`. */
 export class DoctorFeature implements DaemonFeature {
   readonly name = 'doctor';
-  private readonly fastPath: (() => FastPathReport[]) | undefined;
-  private readonly ipv6VipsOf: Ipv6VipsOf | undefined;
+  constructor(private readonly opts: DoctorSources & { commands: CommandRegistry }) {}
 
-  constructor(fastPath?: () => FastPathReport[], ipv6VipsOf?: Ipv6VipsOf) {
-    this.fastPath = fastPath;
-    this.ipv6VipsOf = ipv6VipsOf;
-  }
-
-  start(daemon: Daemon): void {
-    daemon.commands.register('doctor', {
+  start(): void {
+    this.opts.commands.register('doctor', {
       usage: 'doctor',
       summary: 'check this director for the LVS ARP problem (sysctls, VIP placement, interfaces, privileges); ok:false on any fail',
       handler: async (args): Promise<DoctorReport> => {
         if (args.length > 0) throw new VipArpdError('EUSAGE', `doctor takes no arguments, got "${args.join(' ')}"`);
-        return runDoctorChecks(await gatherDoctorFacts(daemon, this.fastPath, this.ipv6VipsOf));
+        return runDoctorChecks(await gatherDoctorFacts(this.opts));
       },
     });
   }

@@ -13,7 +13,12 @@
  */
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { LinkView } from '../daemon/link-view.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import type { RoleSource } from '../roles/role-source.js';
+import type { CommandRegistry } from '../control/command-registry.js';
 import type { VipBinding } from '../vips/vip-table.js';
 import type { FrameBatch, FrameConn } from '../io/frame-conn.js';
 import { PacketSocket } from '../native/packet-socket.js';
@@ -133,21 +138,29 @@ class InterfaceProbe {
 }
 
 /** Registers `probe`. */
+export interface ProbeFeatureOptions {
+  /** peers, the pacing rate, the groups and their interfaces */
+  config: ConfigView;
+  vips: VipSource;
+  /** each group's state, and group names for an error naming them */
+  roles: RoleSource;
+  /** each interface's socket (must be open) and MAC */
+  links: LinkView;
+  commands: CommandRegistry;
+  /** each group's IPv6 VIPs, which `probe` then solicits as NDP */
+  ipv6VipsOf?: Ipv6VipsOf;
+}
+
 export class ProbeFeature implements DaemonFeature {
   readonly name = 'probe';
-  private daemon: Daemon | undefined;
+  private started = false;
   private readonly running = new Set<AbortController>();
   private readonly neighbours = new NeighbourCache();
-  private readonly ipv6VipsOf: Ipv6VipsOf | undefined;
+  constructor(private readonly opts: ProbeFeatureOptions) {}
 
-  /** `ipv6VipsOf` gives each group's IPv6 VIPs, which `probe` then solicits as NDP. */
-  constructor(ipv6VipsOf?: Ipv6VipsOf) {
-    this.ipv6VipsOf = ipv6VipsOf;
-  }
-
-  start(daemon: Daemon): void {
-    this.daemon = daemon;
-    daemon.commands.register('probe', {
+  start(): void {
+    this.started = true;
+    this.opts.commands.register('probe', {
       usage: 'probe <vip|group> [--window MS]',
       summary: 'ask the LAN who answers ARP (or NDP, for an IPv6 VIP) for a VIP (from this director\'s address, or its link-local address) and flag every MAC that is not ours; clean:false when a foreign host answers',
       handler: (args) => {
@@ -160,16 +173,16 @@ export class ProbeFeature implements DaemonFeature {
   /** Aborts running probes (their sockets close at once). */
   stop(): void {
     for (const c of this.running) c.abort();
-    this.daemon = undefined;
+    this.started = false;
   }
 
   /** The IPv6 VIPs among `groups` (all groups when undefined) that `select` picks. */
   private ipv6Bindings(select: (vips: Uint32Array) => string[], group?: string): Ipv6Binding[] {
-    const d = this.daemon!;
+    const d = this.opts;
     const out: Ipv6Binding[] = [];
-    for (const g of d.snapshot.groups) {
-      const state = d.groups.get(g.config.name);
-      const vips = this.ipv6VipsOf?.(g.config.name);
+    for (const g of d.config.snapshot.groups) {
+      const state = d.roles.groups.get(g.config.name);
+      const vips = this.opts.ipv6VipsOf?.(g.config.name);
       if (state === undefined || vips === undefined || (group !== undefined && g.config.name !== group)) continue;
       for (const vip of select(vips)) out.push({ vip, iface: g.config.interface, group: state });
     }
@@ -177,12 +190,12 @@ export class ProbeFeature implements DaemonFeature {
   }
 
   private bindingsFor(target: string): { v4: readonly VipBinding[]; v6: Ipv6Binding[] } {
-    const d = this.daemon!;
+    const d = this.opts;
     const ip = parseIpv4(target);
     const address6 = new Uint32Array(4);
     const notVip = () => new VipArpdError('ENOTFOUND', `probe: ${target} is not a configured VIP (vip-arpctl vips lists them)`);
     if (ip !== undefined) {
-      const found = d.table.bindingsOfVip(ip);
+      const found = d.vips.table.bindingsOfVip(ip);
       if (found.length === 0) throw notVip();
       return { v4: found, v6: [] };
     }
@@ -191,9 +204,9 @@ export class ProbeFeature implements DaemonFeature {
       if (v6.length === 0) throw notVip();
       return { v4: [], v6 };
     }
-    const set = d.table.vipsOf(target);
+    const set = d.vips.table.vipsOf(target);
     const v6 = this.ipv6Bindings(ipv6VipTexts, target);
-    if (set === undefined && v6.length === 0) throw new VipArpdError('ENOTFOUND', `probe: no group "${target}" with VIPs; groups: ${[...d.groups.keys()].join(', ')}`);
+    if (set === undefined && v6.length === 0) throw new VipArpdError('ENOTFOUND', `probe: no group "${target}" with VIPs; groups: ${[...d.roles.groups.keys()].join(', ')}`);
     const total = (set?.ips.length ?? 0) + v6.length;
     if (total > MAX_PROBE_VIPS) {
       throw new VipArpdError('ETOOMANY', `probe: group "${target}" has ${total} VIPs; probe at most ${MAX_PROBE_VIPS} at once (name single VIPs)`);
@@ -207,8 +220,8 @@ export class ProbeFeature implements DaemonFeature {
    *   ENOLINKLOCAL (an IPv6 VIP's interface has no link-local address to solicit from).
    */
   async probe(target: string, windowMs: number): Promise<ProbeResult> {
-    const d = this.daemon;
-    if (d === undefined) throw new VipArpdError('ESTOPPING', 'probe: the daemon is stopping');
+    if (!this.started) throw new VipArpdError('ESTOPPING', 'probe: the daemon is stopping');
+    const d = this.opts;
     const bindings = this.bindingsFor(target);
     const controller = new AbortController();
     this.running.add(controller);
@@ -229,14 +242,14 @@ export class ProbeFeature implements DaemonFeature {
       };
       for (const [iface, list] of groupByIface(bindings.v4)) {
         const mac = macOf(iface);
-        probes.push(open(iface, () => new InterfaceProbe(iface, mac, sourceAddress(iface, (ip) => d.table.isVip(ip)), list.map((b) => b.ip))));
+        probes.push(open(iface, () => new InterfaceProbe(iface, mac, sourceAddress(iface, (ip) => d.vips.table.isVip(ip)), list.map((b) => b.ip))));
       }
       for (const [iface, list] of groupByIface(bindings.v6)) {
         const mac = macOf(iface);
         const source = await readLinkLocal(iface);
         probes6.push(open(iface, () => new Ipv6InterfaceProbe(iface, mac, source, list.map((b) => b.vip))));
       }
-      const rate = d.config.announce.maxFramesPerSecond;
+      const rate = d.config.config.announce.maxFramesPerSecond;
       const started = Date.now();
       for (let round = 0; round < PROBE_ROUNDS; round++) {
         if (round > 0) await sleep(windowMs / PROBE_ROUNDS, undefined, { signal: controller.signal });
@@ -254,19 +267,19 @@ export class ProbeFeature implements DaemonFeature {
   }
 
   private async verdict(
-    d: Daemon, bindings: { v4: readonly VipBinding[]; v6: Ipv6Binding[] }, probes: InterfaceProbe[], probes6: Ipv6InterfaceProbe[], windowMs: number,
+    d: ProbeFeatureOptions, bindings: { v4: readonly VipBinding[]; v6: Ipv6Binding[] }, probes: InterfaceProbe[], probes6: Ipv6InterfaceProbe[], windowMs: number,
   ): Promise<ProbeResult> {
     const replies: ReplyCounts = new Map();
     for (const p of [...probes, ...probes6]) for (const [vip, macs] of p.replies) replies.set(vip, macs);
     const ips = new Map<number, string | null>();
     for (const macs of replies.values()) {
-      for (const mac of macs.keys()) if (!ips.has(mac)) ips.set(mac, await this.neighbours.ipOf(mac, (ip) => d.table.isVip(ip)));
+      for (const mac of macs.keys()) if (!ips.has(mac)) ips.set(mac, await this.neighbours.ipOf(mac, (ip) => d.vips.table.isVip(ip)));
     }
     const targets: ProbeTarget[] = [...bindings.v4.map((b) => ({ ...b, vip: b.ip as number | string })), ...bindings.v6].map((b) => {
       const interfaceMac = d.links.get(b.iface)?.macAddress ?? 0;
       return { vip: b.vip, iface: b.iface, group: b.group.name, role: b.group.role, interfaceMac, groupMac: b.group.mac ?? interfaceMac };
     });
-    const vips = probeVerdicts(targets, replies, parsePeerMacs(d.config.diagnostics.peers).macs, (mac) => ips.get(mac) ?? null);
+    const vips = probeVerdicts(targets, replies, parsePeerMacs(d.config.config.diagnostics.peers).macs, (mac) => ips.get(mac) ?? null);
     const clean = vips.every((v) => v.clean);
     const result: ProbeResult = { clean, ok: clean, windowMs, sources: Object.fromEntries(probes.map((p) => [p.iface, formatIpv4(p.source)])), vips };
     if (probes6.length > 0) result.sources6 = Object.fromEntries(probes6.map((p) => [p.iface, p.sourceText]));

@@ -8,7 +8,12 @@
  * passes the rest up, and an interface whose program cannot be attached or
  * kept in step is simply left to AF_PACKET.
  */
-import type { Daemon, DaemonFeature, RoleChange } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { LinkView } from '../daemon/link-view.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import type { RoleChange, RoleSource } from '../roles/role-source.js';
+import type { CommandRegistry } from '../control/command-registry.js';
 import type { InterfaceLink } from '../daemon/interface-link.js';
 import type { Logger } from '../log.js';
 import { xdpPolicyFor } from '../config/fast-path.js';
@@ -29,10 +34,22 @@ function reasonFor(err: unknown): { code: string; reason: string } {
   return { code: c, reason: msg };
 }
 
+export interface XdpFeatureOptions {
+  log: Logger;
+  roles: RoleSource;
+  /** `fastPath` and reloads */
+  config: ConfigView;
+  vips: VipSource;
+  links: LinkView;
+  /** the `fastPath` status section */
+  commands: CommandRegistry;
+}
+
 export class XdpFeature implements DaemonFeature {
   readonly name = 'xdp';
-  private daemon: Daemon | undefined;
-  private log: Logger | undefined;
+  private readonly opts: XdpFeatureOptions;
+  private readonly log: Logger;
+  private started = false;
   private readonly attached = new Map<string, XdpInterface>();
   /** configured interfaces left on AF_PACKET, and why */
   private readonly fallback = new Map<string, { code: string; reason: string }>();
@@ -40,34 +57,39 @@ export class XdpFeature implements DaemonFeature {
   private readonly onSnapshotApplied = (): void => this.reconcile();
   private readonly onLinkUp = (l: InterfaceLink): void => this.linkUp(l);
 
-  start(daemon: Daemon): void {
-    this.daemon = daemon;
-    this.log = daemon.log.child({ feature: this.name });
+  constructor(opts: XdpFeatureOptions) {
+    this.opts = opts;
+    this.log = opts.log.child({ feature: this.name });
+  }
+
+  start(): void {
+    const { roles, config, links, commands } = this.opts;
+    this.started = true;
     // Prepended: the map must change before the announcer's first GARP.
-    daemon.prependListener('role-changed', this.onRoleChanged);
-    daemon.prependListener('snapshot-applied', this.onSnapshotApplied);
-    daemon.prependListener('link-up', this.onLinkUp);
-    daemon.commands.addStatusSection('fastPath', () => this.report());
+    roles.prependListener('role-changed', this.onRoleChanged);
+    config.prependListener('snapshot-applied', this.onSnapshotApplied);
+    links.prependListener('link-up', this.onLinkUp);
+    commands.addStatusSection('fastPath', () => this.report());
     this.reconcile();
   }
 
   stop(): void {
-    const d = this.daemon;
-    if (d === undefined) return;
-    d.off('role-changed', this.onRoleChanged);
-    d.off('snapshot-applied', this.onSnapshotApplied);
-    d.off('link-up', this.onLinkUp);
+    if (!this.started) return;
+    const { roles, config, links } = this.opts;
+    roles.off('role-changed', this.onRoleChanged);
+    config.off('snapshot-applied', this.onSnapshotApplied);
+    links.off('link-up', this.onLinkUp);
     for (const iface of [...this.attached.keys()]) this.detach(iface, 'daemon stopping');
-    this.daemon = undefined;
+    this.started = false;
   }
 
   /** Per group interface: the mode in use, why, and the program's counters. */
   report(): FastPathReport[] {
-    const d = this.daemon;
-    if (d === undefined) return [];
+    if (!this.started) return [];
+    const d = this.opts;
     return [...d.links.keys()].map((iface) => {
       const x = this.attached.get(iface);
-      const configured = xdpPolicyFor(d.config.fastPath, iface) !== undefined;
+      const configured = xdpPolicyFor(d.config.config.fastPath, iface) !== undefined;
       if (x !== undefined) return { iface, configured, mode: `xdp-${x.mode}` as const, vlanHint: x.vlanHint, vips: x.vipCount, counts: x.counts() };
       const why = this.fallback.get(iface);
       return { iface, configured, mode: 'af_packet' as const, vips: 0, ...(why === undefined ? {} : why) };
@@ -76,17 +98,17 @@ export class XdpFeature implements DaemonFeature {
 
   /** Attaches where configured and missing, detaches where no longer wanted, and syncs every map. */
   private reconcile(): void {
-    const d = this.daemon;
-    if (d === undefined) return;
+    if (!this.started) return;
+    const d = this.opts;
     for (const iface of [...this.attached.keys()]) {
       const x = this.attached.get(iface)!;
-      const policy = xdpPolicyFor(d.config.fastPath, iface);
+      const policy = xdpPolicyFor(d.config.config.fastPath, iface);
       if (!d.links.has(iface) || policy === undefined) this.detach(iface, 'not configured any more');
       else if (policy === 'generic' && x.mode !== 'generic') this.detach(iface, 'configured for generic mode');
     }
-    for (const iface of [...this.fallback.keys()]) if (!d.links.has(iface) || xdpPolicyFor(d.config.fastPath, iface) === undefined) this.fallback.delete(iface);
+    for (const iface of [...this.fallback.keys()]) if (!d.links.has(iface) || xdpPolicyFor(d.config.config.fastPath, iface) === undefined) this.fallback.delete(iface);
     for (const link of d.links.values()) {
-      if (xdpPolicyFor(d.config.fastPath, link.iface) === undefined) continue;
+      if (xdpPolicyFor(d.config.config.fastPath, link.iface) === undefined) continue;
       const x = this.attached.get(link.iface);
       if (x === undefined) this.attach(link);
       else this.sync(x, link);
@@ -94,10 +116,9 @@ export class XdpFeature implements DaemonFeature {
   }
 
   private roleChanged(c: RoleChange): void {
-    const d = this.daemon;
-    const set = d?.table.vipsOf(c.group);
+    const set = this.started ? this.opts.vips.table.vipsOf(c.group) : undefined;
     const x = set === undefined ? undefined : this.attached.get(set.iface);
-    if (d === undefined || set === undefined || x === undefined) return;
+    if (set === undefined || x === undefined) return;
     try {
       x.syncGroup(set);
     } catch (err) {
@@ -128,25 +149,25 @@ export class XdpFeature implements DaemonFeature {
       this.fallback.set(link.iface, { code: 'ENODEV', reason: `interface ${link.iface} is missing` });
       return;
     }
-    const policy = xdpPolicyFor(this.daemon!.config.fastPath, link.iface) ?? 'auto';
+    const policy = xdpPolicyFor(this.opts.config.config.fastPath, link.iface) ?? 'auto';
     let x: XdpInterface | undefined;
     try {
-      x = new XdpInterface(link.iface, state.info.index, this.daemon!.table.forInterface(link.iface)?.size ?? 0, policy);
+      x = new XdpInterface(link.iface, state.info.index, this.opts.vips.table.forInterface(link.iface)?.size ?? 0, policy);
       this.write(x, link);
       this.attached.set(link.iface, x);
       this.fallback.delete(link.iface);
-      this.log?.info({ iface: link.iface, mode: `xdp-${x.mode}`, vlanHint: x.vlanHint, ifindex: x.ifindex, vips: x.vipCount, capacity: x.capacity }, 'XDP fast path attached');
+      this.log.info({ iface: link.iface, mode: `xdp-${x.mode}`, vlanHint: x.vlanHint, ifindex: x.ifindex, vips: x.vipCount, capacity: x.capacity }, 'XDP fast path attached');
     } catch (err) {
       x?.close();
       const why = reasonFor(err);
       this.fallback.set(link.iface, why);
-      this.log?.warn({ iface: link.iface, mode: 'af_packet', ...why }, 'XDP fast path unavailable; answering on AF_PACKET');
+      this.log.warn({ iface: link.iface, mode: 'af_packet', ...why }, 'XDP fast path unavailable; answering on AF_PACKET');
     }
   }
 
   /** @throws {SystemError} when the map cannot be written */
   private write(x: XdpInterface, link: InterfaceLink): void {
-    const table = this.daemon!.table;
+    const table = this.opts.vips.table;
     x.sync(table.forInterface(x.iface), [...table.sets()].filter((s) => s.iface === x.iface), link.macAddress);
   }
 
@@ -164,8 +185,8 @@ export class XdpFeature implements DaemonFeature {
    * happens, and if it fails, AF_PACKET answers.
    */
   private rebuild(x: XdpInterface, err: unknown): void {
-    const link = this.daemon?.links.get(x.iface);
-    this.log?.warn({ iface: x.iface, err: errorMessage(err), capacity: x.capacity }, 'XDP map update failed; reloading the program');
+    const link = this.opts.links.get(x.iface);
+    this.log.warn({ iface: x.iface, err: errorMessage(err), capacity: x.capacity }, 'XDP map update failed; reloading the program');
     this.detach(x.iface, 'map update failed');
     if (link === undefined) return;
     this.attach(link);
@@ -177,7 +198,7 @@ export class XdpFeature implements DaemonFeature {
     const counts = x.counts();
     x.close();
     this.attached.delete(iface);
-    if (this.daemon !== undefined && xdpPolicyFor(this.daemon.config.fastPath, iface) !== undefined) this.fallback.set(iface, { code: 'EDETACHED', reason: why });
-    this.log?.info({ iface, why, answered: counts.answered, passed: passedTotal(counts), counts }, 'XDP fast path detached');
+    if (this.started && xdpPolicyFor(this.opts.config.config.fastPath, iface) !== undefined) this.fallback.set(iface, { code: 'EDETACHED', reason: why });
+    this.log.info({ iface, why, answered: counts.answered, passed: passedTotal(counts), counts }, 'XDP fast path detached');
   }
 }

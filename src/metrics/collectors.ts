@@ -6,7 +6,10 @@
  * the packet path touches prom-client.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Daemon } from '../daemon/daemon.js';
+import type { LinkView } from '../daemon/link-view.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import type { RoleSource } from '../roles/role-source.js';
 import type { GarpCounters } from '../announcer/garp-counters.js';
 import type { ControlCounters } from '../control/control-feature.js';
 import { OUTCOMES } from '../responder/outcome.js';
@@ -14,6 +17,14 @@ import { ROLES } from '../roles/role.js';
 import type { EventCounts } from './event-counts.js';
 import type { FastPathReport } from '../fastpath/fast-path-report.js';
 import { registerFastPathMetrics } from './fast-path-metrics.js';
+
+/** What the daemon's own metrics read at scrape time: per-interface counters, groups and roles, VIPs, the generation. */
+export interface DaemonReadings {
+  links: LinkView;
+  roles: RoleSource;
+  vips: VipSource;
+  config: Pick<ConfigView, 'generation'>;
+}
 
 /** Plain counters other features keep; each optional, so metrics never depend on a feature being there. */
 export interface MetricSources {
@@ -29,11 +40,11 @@ export interface MetricSources {
 
 /**
  * Builds the registry: every vip_arpd_* metric plus prom-client's default
- * process and Node.js metrics. `daemon()` and `events` are read at scrape time.
+ * process and Node.js metrics. `daemon` and `events` are read at scrape time.
  */
-export function createMetricsRegistry(daemon: () => Daemon | undefined, events: EventCounts, sources: MetricSources = {}): Registry {
+export function createMetricsRegistry(daemon: DaemonReadings, events: EventCounts, sources: MetricSources = {}): Registry {
   const registry = new Registry();
-  const links = () => daemon()?.links.values() ?? [];
+  const links = () => daemon.links.values();
   const fastPath = sources.fastPath;
   if (fastPath !== undefined) registerFastPathMetrics(registry, fastPath);
 
@@ -224,9 +235,7 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
     registers: [registry],
     collect() {
       this.reset();
-      const d = daemon();
-      if (d === undefined) return;
-      for (const name of d.groups.keys()) this.set({ group: name }, d.table.vipsOf(name)?.ips.length ?? 0);
+      for (const name of daemon.roles.groups.keys()) this.set({ group: name }, daemon.vips.table.vipsOf(name)?.ips.length ?? 0);
     },
   });
   new Gauge({
@@ -236,7 +245,7 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
     registers: [registry],
     collect() {
       this.reset();
-      for (const g of daemon()?.groups.values() ?? []) for (const r of ROLES) this.set({ group: g.name, role: r }, g.role === r ? 1 : 0);
+      for (const g of daemon.roles.groups.values()) for (const r of ROLES) this.set({ group: g.name, role: r }, g.role === r ? 1 : 0);
     },
   });
   new Gauge({
@@ -244,7 +253,7 @@ export function createMetricsRegistry(daemon: () => Daemon | undefined, events: 
     help: 'config generation in force: 1 at start, +1 per applied reload',
     registers: [registry],
     collect() {
-      this.set(daemon()?.generation ?? 0);
+      this.set(daemon.config.generation);
     },
   });
 

@@ -3,7 +3,8 @@
  * from the start so that the metrics registry — and prom-client with it — can
  * be built only when metrics are first asked for (it costs ~10 MB of RSS).
  */
-import type { ReloadFinished, RoleChange } from '../daemon/daemon.js';
+import type { ReloadFinished } from '../config/reload-events.js';
+import type { RoleChange } from '../roles/role-source.js';
 
 export interface RoleTransitionCount {
   group: string;

@@ -8,7 +8,8 @@
  * error and the daemon keeps answering ARP: metrics are not worth an outage.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { ConfigView } from '../config/config-view.js';
 import type { Logger } from '../log.js';
 import { parseListenAddress } from './listen-address.js';
 import type { MetricsFeature } from './metrics-feature.js';
@@ -22,15 +23,18 @@ export class MetricsHttpFeature implements DaemonFeature {
   private readonly log: Logger;
   private server: Server | undefined;
   private listening = '';
-  private daemon: Daemon | undefined;
+  private readonly config: ConfigView;
+  private started = false;
   /** reconciles run one at a time: two quick reloads must not open two servers */
   private pending: Promise<void> = Promise.resolve();
   private readonly onSnapshot = (): void => {
     this.pending = this.pending.then(() => this.reconcile());
   };
 
-  constructor(metrics: MetricsFeature, log: Logger) {
+  /** `config`: `metrics.listen`, followed on every reload */
+  constructor(metrics: MetricsFeature, config: ConfigView, log: Logger) {
     this.metrics = metrics;
+    this.config = config;
     this.log = log.child({ feature: 'metrics-http' });
   }
 
@@ -40,23 +44,23 @@ export class MetricsHttpFeature implements DaemonFeature {
     return a === null || a === undefined || typeof a === 'string' ? undefined : `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
-  async start(daemon: Daemon): Promise<void> {
-    this.daemon = daemon;
-    daemon.on('snapshot-applied', this.onSnapshot);
+  async start(): Promise<void> {
+    this.started = true;
+    this.config.on('snapshot-applied', this.onSnapshot);
     this.onSnapshot();
     await this.pending;
   }
 
   async stop(): Promise<void> {
-    this.daemon?.off('snapshot-applied', this.onSnapshot);
-    this.daemon = undefined;
+    this.config.off('snapshot-applied', this.onSnapshot);
+    this.started = false;
     await this.pending;
     await this.close();
   }
 
   /** Opens, moves or closes the listener to match `metrics.listen`. */
   private async reconcile(): Promise<void> {
-    const want = this.daemon?.config.metrics.listen ?? '';
+    const want = this.started ? this.config.config.metrics.listen : '';
     if (want === this.listening) return;
     await this.close();
     this.listening = want;

@@ -4,22 +4,32 @@
  * the Prometheus text exposition.
  */
 import type { Registry } from 'prom-client';
-import type { Daemon, DaemonFeature, ReloadFinished, RoleChange } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { ReloadEvents, ReloadFinished } from '../config/reload-events.js';
+import type { RoleChange } from '../roles/role-source.js';
+import type { CommandRegistry } from '../control/command-registry.js';
 import { VipArpdError } from '../errors.js';
-import type { MetricSources } from './collectors.js';
+import type { DaemonReadings, MetricSources } from './collectors.js';
 import { EventCounts } from './event-counts.js';
+
+export interface MetricsFeatureOptions {
+  /** what the collectors read at scrape time; its role source also feeds the transition counts */
+  daemon: DaemonReadings;
+  reloads: ReloadEvents;
+  commands: CommandRegistry;
+  sources?: MetricSources;
+}
 
 export class MetricsFeature implements DaemonFeature {
   readonly name = 'metrics';
   readonly events = new EventCounts();
   private registry: Promise<Registry> | undefined;
-  private daemon: Daemon | undefined;
-  private readonly sources: MetricSources;
+  private readonly opts: MetricsFeatureOptions;
   private readonly onRoleChanged = (c: RoleChange): void => this.events.roleChanged(c);
   private readonly onReloadFinished = (r: ReloadFinished): void => this.events.reloadFinished(r);
 
-  constructor(sources: MetricSources = {}) {
-    this.sources = sources;
+  constructor(opts: MetricsFeatureOptions) {
+    this.opts = opts;
   }
 
   /**
@@ -27,15 +37,14 @@ export class MetricsFeature implements DaemonFeature {
    * daemon whose metrics are asked for (~10 MB of RSS otherwise saved).
    */
   private registryNow(): Promise<Registry> {
-    this.registry ??= import('./collectors.js').then((m) => m.createMetricsRegistry(() => this.daemon, this.events, this.sources));
+    this.registry ??= import('./collectors.js').then((m) => m.createMetricsRegistry(this.opts.daemon, this.events, this.opts.sources ?? {}));
     return this.registry;
   }
 
-  start(daemon: Daemon): void {
-    this.daemon = daemon;
-    daemon.on('role-changed', this.onRoleChanged);
-    daemon.on('reload-finished', this.onReloadFinished);
-    daemon.commands.register('metrics', {
+  start(): void {
+    this.opts.daemon.roles.on('role-changed', this.onRoleChanged);
+    this.opts.reloads.on('reload-finished', this.onReloadFinished);
+    this.opts.commands.register('metrics', {
       usage: 'metrics',
       summary: 'Prometheus text exposition of every vip-arpd metric',
       handler: async (args) => {
@@ -56,7 +65,7 @@ export class MetricsFeature implements DaemonFeature {
   }
 
   stop(): void {
-    this.daemon?.off('role-changed', this.onRoleChanged);
-    this.daemon?.off('reload-finished', this.onReloadFinished);
+    this.opts.daemon.roles.off('role-changed', this.onRoleChanged);
+    this.opts.reloads.off('reload-finished', this.onReloadFinished);
   }
 }

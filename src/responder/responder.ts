@@ -2,8 +2,10 @@
  * Responder: one per interface. Decides, for every ARP frame received, whether
  * to answer (the rules, in order, are in arp-rules.ts), and answers requests
  * for VIPs of MASTER groups with a unicast reply (RFC 826; RFC 5227 probes
- * included). It knows nothing about roles or config beyond the VIP bindings it
- * is handed.
+ * included). Of roles it reads one thing, per frame: the live role of the
+ * VIP's group (GroupState, owned by the role machine, reached through the VIP
+ * table), so a release takes effect from the next frame on; of config it
+ * knows only the VIP bindings it is handed.
  */
 import { ARPOP_REQUEST, decodeArp, emptyArpFrame, encodeArpReply, type ArpFrame } from '../wire/arp.js';
 import { BROADCAST_MAC } from '../wire/mac.js';
@@ -12,7 +14,7 @@ import type { SystemError } from '../errors.js';
 import type { FrameConn, RxBatch } from '../io/frame-conn.js';
 import { isMartianSender, linkDrop } from './arp-rules.js';
 import type { InterfaceVips } from '../vips/vip-table.js';
-import type { GroupState } from '../vips/group-state.js';
+import type { ForeignClaimSink } from './foreign-claim.js';
 import { zeroOutcomeCounts, type Outcome, type OutcomeCounts } from './outcome.js';
 
 /** What the responder asks about VIPs; backed by the current VipTable. */
@@ -23,21 +25,13 @@ export interface VipLookup {
   isVip(ip: number): boolean;
 }
 
-/**
- * Told about frames whose sender IP (`frame.senderIp`) is a VIP of `group` on
- * `iface` but whose sender MAC is not ours: the LVS "ARP problem" happening
- * live (diagnostics/ listens). Plain arguments: it runs per frame during a
- * conflict, so nothing is allocated for it.
- */
-export type ForeignClaimListener = (iface: string, group: GroupState, frame: Readonly<ArpFrame>, ifaceMac: number) => void;
-
 export interface ResponderOptions {
   iface: string;
   conn: FrameConn;
   /** The interface's current MAC (it may change when the interface is recreated). */
   interfaceMac: () => number;
   vips: VipLookup;
-  onForeignClaim?: ForeignClaimListener;
+  onForeignClaim?: ForeignClaimSink;
   /** Told of each refused send of replies (the frames are counted in {@link Responder.txDropped} either way). */
   onSendError?: (err: SystemError) => void;
 }

@@ -1,95 +1,67 @@
 /**
- * The role-persistence feature: restores group roles from the state file at
- * start (same boot only) and rewrites the file after every role change and
- * reload. Start it before the announcer, so restored MASTER groups are
- * announced and groups restored to BACKUP never send a GARP on restart.
+ * Role persistence, for the role machine (role-machine.ts): restores group
+ * roles from the state file at start (same boot only) and rewrites the file
+ * after every role change and reload, one write per synchronous burst.
  */
-import type { Daemon, DaemonFeature } from '../daemon/daemon.js';
 import type { Logger } from '../log.js';
+import type { GroupState } from '../vips/group-state.js';
 import type { Role } from './role.js';
-import { readBootId, readStateFile, writeStateFile, BOOT_ID_PATH } from './state-file.js';
+import { readBootId, readStateFile, writeStateFile } from './state-file.js';
 
 export interface RolePersistenceOptions {
-  /** for tests: where the boot id is read from */
-  bootIdPath?: string;
+  /** the state file in force (a reload may move it); '' = roles are not persisted */
+  path: () => string;
+  bootIdPath: string;
+  log: Logger;
 }
 
-export class RolePersistenceFeature implements DaemonFeature {
-  readonly name = 'role-persistence';
-  private daemon: Daemon | undefined;
-  private log: Logger | undefined;
-  private bootId = '';
+export class RolePersistence {
+  private readonly opts: RolePersistenceOptions;
+  private readonly bootId: string;
   private writeQueued = false;
   /** successful writes, for tests and metrics */
   writes = 0;
   /** failed writes */
   writeErrors = 0;
-  private readonly bootIdPath: string;
-  private readonly onChange = (): void => this.queueWrite();
 
-  constructor(opts: RolePersistenceOptions = {}) {
-    this.bootIdPath = opts.bootIdPath ?? BOOT_ID_PATH;
+  /** @throws {Error} when the boot id cannot be read (a restart cannot be told from a reboot). */
+  constructor(opts: RolePersistenceOptions) {
+    this.opts = opts;
+    this.bootId = readBootId(opts.bootIdPath);
   }
 
-  start(daemon: Daemon): void {
-    const log = daemon.log.child({ feature: this.name });
-    this.log = log;
-    if (daemon.config.stateFile === '') {
-      log.info('stateFile is empty: roles are not persisted; a restart starts every group in its configured role');
-      return;
-    }
-    try {
-      this.bootId = readBootId(this.bootIdPath);
-    } catch (err) {
-      log.warn({ err }, 'roles are not persisted: no boot id to tell a restart from a reboot');
-      return;
-    }
-    this.daemon = daemon;
-    this.restore(daemon, log);
-    this.write();
-    daemon.on('role-changed', this.onChange);
-    daemon.on('snapshot-applied', this.onChange);
-  }
-
-  /** Stops listening and writes a pending change now. */
-  stop(): void {
-    const d = this.daemon;
-    if (d === undefined) return;
-    d.off('role-changed', this.onChange);
-    d.off('snapshot-applied', this.onChange);
-    if (this.writeQueued) this.write();
-    this.daemon = undefined;
-  }
-
-  private restore(daemon: Daemon, log: Logger): void {
-    const path = daemon.config.stateFile;
+  /** The roles the state file holds for groups in `groups` (logged), or nothing when it is missing or unusable. */
+  restore(groups: ReadonlyMap<string, GroupState>): Map<string, Role> {
+    const { log } = this.opts;
+    const path = this.opts.path();
+    const found = new Map<string, Role>();
     const read = readStateFile(path, this.bootId);
     if (!read.ok) {
       switch (read.reason) {
         case 'missing':
           log.info({ path }, 'no role state file; groups start in their configured role');
-          return;
+          return found;
         case 'other-boot':
           log.warn({ path, fileBootId: read.bootId, bootId: this.bootId }, 'role state file is from another boot; ignored, groups start in their configured role');
-          return;
+          return found;
         case 'unreadable':
         case 'unparsable':
           log.warn({ path, reason: read.message }, 'role state file is unusable; ignored, groups start in their configured role');
-          return;
+          return found;
       }
     }
     const unknown: string[] = [];
     const restored: Record<string, Role> = {};
     for (const [name, role] of Object.entries(read.state.groups)) {
-      const group = daemon.groups.get(name);
-      if (group === undefined) {
+      if (!groups.has(name)) {
         unknown.push(name);
         continue;
       }
       restored[name] = role;
-      if (group.role !== role) daemon.setRole(name, role, 'state-file');
+      found.set(name, role);
     }
     log.info({ path, restored, ...(unknown.length > 0 ? { unknownGroups: unknown } : {}) }, 'roles restored from state file');
+    return found;
   }
 
   /**
@@ -98,26 +70,31 @@ export class RolePersistenceFeature implements DaemonFeature {
    * announcer's first GARP does not wait for an fsync) but before the control
    * command that caused it replies.
    */
-  private queueWrite(): void {
+  queueWrite(groups: () => Iterable<GroupState>): void {
     if (this.writeQueued) return;
     this.writeQueued = true;
     queueMicrotask(() => {
-      if (this.writeQueued) this.write();
+      if (this.writeQueued) this.write(groups());
     });
   }
 
-  private write(): void {
+  /** Writes a queued change now. */
+  flush(groups: Iterable<GroupState>): void {
+    if (this.writeQueued) this.write(groups);
+  }
+
+  write(groups: Iterable<GroupState>): void {
     this.writeQueued = false;
-    const d = this.daemon;
-    if (d === undefined || d.config.stateFile === '') return;
-    const groups: Record<string, Role> = {};
-    for (const g of d.groups.values()) groups[g.name] = g.role;
+    const path = this.opts.path();
+    if (path === '') return;
+    const roles: Record<string, Role> = {};
+    for (const g of groups) roles[g.name] = g.role;
     try {
-      writeStateFile(d.config.stateFile, { bootId: this.bootId, groups });
+      writeStateFile(path, { bootId: this.bootId, groups: roles });
       this.writes++;
     } catch (err) {
       this.writeErrors++;
-      this.log!.error({ err }, 'cannot persist roles; a restart will fall back to configured roles');
+      this.opts.log.error({ err }, 'cannot persist roles; a restart will fall back to configured roles');
     }
   }
 }

@@ -8,7 +8,12 @@
  *
  * Without `$NOTIFY_SOCKET` (run by hand, the demo, tests) it does nothing.
  */
-import type { Daemon, DaemonFeature, ReloadFinished } from '../daemon/daemon.js';
+import type { DaemonFeature } from '../daemon/feature.js';
+import type { LinkView } from '../daemon/link-view.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { ReloadEvents, ReloadFinished } from '../config/reload-events.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import type { RoleSource } from '../roles/role-source.js';
 import type { Logger } from '../log.js';
 import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
 import { Notifier, monotonicUsec, parseNotifyEnv } from './notify.js';
@@ -28,6 +33,12 @@ const NOTIFY_ENV_VARS = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as co
 
 export interface SystemdNotifyOptions {
   log: Logger;
+  /** for STATUS=: groups and roles, VIPs, interfaces; each change sends a new one */
+  roles: RoleSource;
+  config: ConfigView;
+  vips: VipSource;
+  links: LinkView;
+  reloads: ReloadEvents;
   /** default process.env; the variables are deleted from it once read */
   env?: NodeJS.ProcessEnv;
   /** conflicts seen so far, for STATUS=; omitted when diagnostics keep no count */
@@ -40,7 +51,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
   private readonly log: Logger;
   private readonly limiter = new LogRateLimiter({ intervalMs: SEND_FAILURE_LOG_MS });
   private notifier: Notifier | undefined;
-  private daemon: Daemon | undefined;
+  private started = false;
   private watchdog: NodeJS.Timeout | undefined;
   private lastReloadError: string | undefined;
   private readonly onStatusChange = (): void => this.send({ STATUS: this.status() });
@@ -50,14 +61,13 @@ export class SystemdNotifyFeature implements DaemonFeature {
     this.lastReloadError = r.ok ? undefined : (r.error ?? 'unknown error');
     this.send({ READY: 1, STATUS: this.status() });
   };
-  private readonly onStopping = (): void => this.send({ STOPPING: 1, STATUS: 'stopping' });
 
   constructor(opts: SystemdNotifyOptions) {
     this.opts = opts;
     this.log = opts.log.child({ feature: 'systemd-notify' });
   }
 
-  start(daemon: Daemon): void {
+  start(): void {
     const env = this.opts.env ?? process.env;
     let parsed;
     try {
@@ -72,13 +82,13 @@ export class SystemdNotifyFeature implements DaemonFeature {
     }
     if (parsed.socket === undefined) return;
     this.notifier = new Notifier(parsed.socket);
-    this.daemon = daemon;
-    daemon.on('role-changed', this.onStatusChange);
-    daemon.on('snapshot-applied', this.onStatusChange);
-    daemon.on('link-phase', this.onStatusChange);
-    daemon.on('reload-started', this.onReloadStarted);
-    daemon.on('reload-finished', this.onReloadFinished);
-    daemon.on('stopping', this.onStopping);
+    this.started = true;
+    const { roles, config, links, reloads } = this.opts;
+    roles.on('role-changed', this.onStatusChange);
+    config.on('snapshot-applied', this.onStatusChange);
+    links.on('link-phase', this.onStatusChange);
+    reloads.on('reload-started', this.onReloadStarted);
+    reloads.on('reload-finished', this.onReloadFinished);
     this.send({ READY: 1, STATUS: this.status() });
     if (parsed.watchdogUsec !== undefined) {
       const everyMs = Math.max(1, Math.floor(parsed.watchdogUsec / 1000 / WATCHDOG_PINGS_PER_TIMEOUT));
@@ -91,28 +101,29 @@ export class SystemdNotifyFeature implements DaemonFeature {
     }
   }
 
+  /** Says STOPPING=1: this feature starts last, so it stops first, before any socket closes. */
   stop(): void {
+    if (this.started) this.send({ STOPPING: 1, STATUS: 'stopping' });
     clearInterval(this.watchdog);
     this.watchdog = undefined;
-    const d = this.daemon;
-    if (d === undefined) return;
-    d.off('role-changed', this.onStatusChange);
-    d.off('snapshot-applied', this.onStatusChange);
-    d.off('link-phase', this.onStatusChange);
-    d.off('reload-started', this.onReloadStarted);
-    d.off('reload-finished', this.onReloadFinished);
-    d.off('stopping', this.onStopping);
-    this.daemon = undefined;
+    if (!this.started) return;
+    this.started = false;
+    const { roles, config, links, reloads } = this.opts;
+    roles.off('role-changed', this.onStatusChange);
+    config.off('snapshot-applied', this.onStatusChange);
+    links.off('link-phase', this.onStatusChange);
+    reloads.off('reload-started', this.onReloadStarted);
+    reloads.off('reload-finished', this.onReloadFinished);
   }
 
   private status(): string {
-    const d = this.daemon;
-    if (d === undefined) return '';
+    if (!this.started) return '';
+    const { roles, vips, links } = this.opts;
     const line = statusLine({
-      groups: [...d.groups.values()],
-      vips: d.table.size,
-      interfaces: d.links.size,
-      missingInterfaces: [...d.links.values()].filter((l) => l.phase === 'missing').map((l) => l.iface),
+      groups: [...roles.groups.values()],
+      vips: vips.table.size,
+      interfaces: links.size,
+      missingInterfaces: [...links.values()].filter((l) => l.phase === 'missing').map((l) => l.iface),
       conflicts: this.opts.conflicts?.(),
     });
     return this.lastReloadError === undefined ? line : `${line}; last reload failed: ${this.lastReloadError.replace(/[\r\n]+/g, ' ')}`;

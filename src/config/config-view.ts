@@ -1,0 +1,29 @@
+/**
+ * The config in force, as features read it: the snapshot (config, groups
+ * with their VIPs, source files), its generation, and the event each applied
+ * snapshot raises. Implemented by src/daemon/snapshot-in-force.ts.
+ */
+import type { Subscribable } from '../daemon/subscribable.js';
+import type { DaemonConfig } from './load-config.js';
+import type { Snapshot } from './snapshot.js';
+import type { GroupVips } from '../vips/vip-table.js';
+
+export interface SnapshotApplied {
+  generation: number;
+  /** per group, the VIPs it answers now and did not before */
+  added: GroupVips[];
+  /** per group (of the old table), the VIPs it no longer answers */
+  removed: GroupVips[];
+}
+
+export interface SnapshotEvents {
+  'snapshot-applied': [SnapshotApplied];
+}
+
+export interface ConfigView extends Subscribable<SnapshotEvents> {
+  /** @throws {Error} before the first snapshot is applied */
+  readonly snapshot: Snapshot;
+  readonly config: DaemonConfig;
+  /** 1 after the first apply, +1 per applied reload */
+  readonly generation: number;
+}

@@ -1,0 +1,46 @@
+/**
+ * The snapshot and VIP table in force. The daemon (daemon.ts) replaces both
+ * in one step on every apply; features read them through ConfigView and
+ * VipSource.
+ */
+import { EventEmitter } from 'node:events';
+import type { ConfigView, SnapshotApplied, SnapshotEvents } from '../config/config-view.js';
+import type { DaemonConfig } from '../config/load-config.js';
+import type { Snapshot } from '../config/snapshot.js';
+import type { VipSource } from '../vips/vip-lookup.js';
+import { VipTable } from '../vips/vip-table.js';
+
+export class SnapshotInForce extends EventEmitter<SnapshotEvents> implements ConfigView, VipSource {
+  private current: Snapshot | undefined;
+  private vipTable = new VipTable();
+  private gen = 0;
+
+  get snapshot(): Snapshot {
+    if (this.current === undefined) throw new Error('daemon has no snapshot yet');
+    return this.current;
+  }
+
+  get config(): DaemonConfig {
+    return this.snapshot.config;
+  }
+
+  get table(): VipTable {
+    return this.vipTable;
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  /** Puts `snapshot` and its `table` in force; returns the new generation. */
+  replace(snapshot: Snapshot, table: VipTable): number {
+    this.vipTable = table;
+    this.current = snapshot;
+    return ++this.gen;
+  }
+
+  /** Tells the listeners, once the daemon has finished applying. */
+  applied(result: SnapshotApplied): void {
+    this.emit('snapshot-applied', result);
+  }
+}
