@@ -18,8 +18,7 @@
  *   goes out.
  */
 import type { DaemonFeature } from '../daemon/feature.js';
-import type { InterfaceLink } from '../daemon/interface-link.js';
-import type { LinkView } from '../daemon/link-view.js';
+import type { LinkView, ServedLink } from '../daemon/link-view.js';
 import type { ConfigView, SnapshotApplied } from '../config/config-view.js';
 import type { VipSource } from '../vips/vip-lookup.js';
 import type { RoleChange, RoleSource } from '../roles/role-source.js';
@@ -40,7 +39,7 @@ export interface AnnouncerOptions {
   config: ConfigView;
   vips: VipSource;
   /** each interface's socket and MAC, and links coming back */
-  links: LinkView;
+  links: LinkView<ServedLink>;
   clock?: Clock;
 }
 
@@ -67,7 +66,7 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
   private readonly held = new Set<string>();
   private readonly onRoleChanged = (c: RoleChange): void => this.roleChanged(c);
   private readonly onSnapshotApplied = (s: SnapshotApplied): void => this.snapshotApplied(s);
-  private readonly onLinkUp = (l: InterfaceLink): void => this.linkUp(l);
+  private readonly onLinkUp = (l: ServedLink): void => this.linkUp(l);
 
   constructor(opts: AnnouncerOptions) {
     this.opts = opts;
@@ -168,7 +167,7 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
     for (const g of roles.groups.values()) if (g.role === 'MASTER') this.armRefresh(g.name, true);
   }
 
-  private linkUp(link: InterfaceLink): void {
+  private linkUp(link: ServedLink): void {
     const onLink = new Set<string>();
     for (const set of this.opts.vips.table.sets()) if (set.iface === link.iface && set.group.role === 'MASTER') onLink.add(set.group.name);
     for (const group of onLink) this.startBurst(group, `link ${link.iface} up`);

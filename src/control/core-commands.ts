@@ -43,6 +43,9 @@ export interface CoreCommandPorts {
   startedAt: number;
 }
 
+/** What `status` reads. */
+export type StatusPorts = Pick<CoreCommandPorts, 'roles' | 'config' | 'vips' | 'links' | 'commands' | 'startedAt'>;
+
 function usage(cmd: string, want: string, args: string[]): VipArpdError {
   return new VipArpdError('EUSAGE', `usage: ${cmd} ${want}`.trimEnd() + ` (got ${args.length} argument(s))`);
 }
@@ -63,7 +66,7 @@ export function requireGroup(ports: CoreCommandPorts, name: string): GroupState 
   return group;
 }
 
-function groupStatus(ports: CoreCommandPorts, group: GroupState): GroupStatus {
+function groupStatus(ports: StatusPorts, group: GroupState): GroupStatus {
   const cfg = ports.config.config.groups.find((g) => g.name === group.name);
   const iface = cfg?.interface ?? '';
   const mac = group.mac ?? ports.links.get(iface)?.macAddress;
@@ -77,7 +80,7 @@ function groupStatus(ports: CoreCommandPorts, group: GroupState): GroupStatus {
 }
 
 /** The `status` reply: daemon, groups, interfaces, then every added section. */
-export function statusOf(ports: CoreCommandPorts): Record<string, unknown> {
+export function statusOf(ports: StatusPorts): Record<string, unknown> {
   return {
     daemon: {
       pid: process.pid,

@@ -8,7 +8,7 @@
  *   (RoleMachine: RoleSource, RoleControl), the command registry;
  * - the announcer (AnnouncePort) before the conflict monitor, which defends
  *   through it; the monitor before the daemon, whose responders tell it of
- *   foreign claims (ForeignClaimSink);
+ *   foreign claims (ForeignClaimSink, handed to the link opener);
  * - the reloader (it emits the ReloadEvents activity, metrics and systemd
  *   hear, and calls the daemon's apply), the other features, and last the
  *   daemon, which applies snapshots to that state and runs the features.
@@ -22,7 +22,9 @@ import type { FrameConn } from '../io/frame-conn.js';
 import { CommandRegistry } from '../control/command-registry.js';
 import { SnapshotInForce } from './snapshot-in-force.js';
 import { LinkSet } from './link-set.js';
+import type { InterfaceLink } from './interface-link.js';
 import { Daemon } from './daemon.js';
+import { InterfaceLinkOpener } from './interface-link-opener.js';
 import type { DaemonFeature } from './feature.js';
 import { RoleMachine } from '../roles/role-machine.js';
 import { SystemdNotifyFeature } from '../systemd/notify-feature.js';
@@ -54,10 +56,10 @@ export interface CompositionContext {
 
 /** The daemon and what `vip-arpd` logs once it is ready. */
 export interface ComposedDaemon {
-  daemon: Daemon;
+  daemon: Daemon<InterfaceLink>;
   roles: RoleMachine;
   inForce: SnapshotInForce;
-  links: LinkSet;
+  links: LinkSet<InterfaceLink>;
 }
 
 /** Builds the whole daemon for this run; nothing is opened until `daemon.start`. */
@@ -66,7 +68,7 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
   const clock = ctx.clock ?? systemClock;
   const commands = new CommandRegistry();
   const inForce = new SnapshotInForce();
-  const links = new LinkSet();
+  const links = new LinkSet<InterfaceLink>();
   const roles = new RoleMachine({ log, stateFile: () => inForce.config.stateFile });
   const config = inForce;
   const vips = inForce;
@@ -106,6 +108,7 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
     // Keep last: READY=1 must follow every other feature's start.
     new SystemdNotifyFeature({ log, roles, config, vips, links, reloads: reloader, conflicts: () => conflicts.counters().pairs }),
   ];
-  const daemon = new Daemon({ log, roles, inForce, links, foreignClaims: conflicts.onForeignClaim, features, ...(ctx.openConn === undefined ? {} : { openConn: ctx.openConn }) });
+  const opener = new InterfaceLinkOpener({ log, vips, foreignClaims: conflicts.onForeignClaim, ...(ctx.openConn === undefined ? {} : { openConn: ctx.openConn }) });
+  const daemon = new Daemon({ log, roles, inForce, links, opener, features });
   return { daemon, roles, inForce, links };
 }

@@ -13,38 +13,46 @@ import { VipTable, type GroupVips } from '../vips/vip-table.js';
 import { sortedDifference } from '../vips/sorted-set.js';
 import type { GroupState } from '../vips/group-state.js';
 import { parseMac } from '../wire/mac.js';
-import { InterfaceLink } from './interface-link.js';
-import { LinkMonitor } from '../iface/link-monitor.js';
-import type { ForeignClaimSink } from '../responder/foreign-claim.js';
-import type { FrameConn } from '../io/frame-conn.js';
 import type { RoleMachine } from '../roles/role-machine.js';
 import type { SnapshotInForce } from './snapshot-in-force.js';
 import type { LinkSet } from './link-set.js';
+import type { ServedLink } from './link-view.js';
 import type { DaemonFeature } from './feature.js';
 
-export interface DaemonOptions {
+/** Where a link reports what the LinkSet passes on as 'link-up' and 'link-phase'. */
+export interface LinkReports<L> {
+  onReopen(link: L): void;
+  onPhaseChange(link: L): void;
+}
+
+/** Opens the link of an interface (interface-link-opener.ts; tests hand in fakes). */
+export interface LinkOpener<L extends ServedLink> {
+  /** @throws {SystemError} when the interface's socket cannot be opened */
+  open(iface: string, reports: LinkReports<L>): L;
+  /** The daemon stopped; `links` are closed. */
+  stopped(links: Iterable<L>): void;
+}
+
+export interface DaemonOptions<L extends ServedLink> {
   log: Logger;
   roles: RoleMachine;
   inForce: SnapshotInForce;
-  links: LinkSet;
-  /** told of every frame that claims one of our VIPs from another MAC */
-  foreignClaims: ForeignClaimSink;
+  links: LinkSet<L>;
+  opener: LinkOpener<L>;
   /** started in this order after the first apply, stopped in reverse */
   features: readonly DaemonFeature[];
-  openConn?: (iface: string, ifindex: number) => FrameConn;
 }
 
-export class Daemon {
-  private readonly opts: DaemonOptions;
+export class Daemon<L extends ServedLink = ServedLink> {
+  private readonly opts: DaemonOptions<L>;
   private readonly log: Logger;
   private stopped = false;
-  /** One rtnetlink socket for every link's watch. */
-  private readonly linkMonitor: LinkMonitor;
+  private readonly reports: LinkReports<L>;
 
-  constructor(opts: DaemonOptions) {
+  constructor(opts: DaemonOptions<L>) {
     this.opts = opts;
     this.log = opts.log;
-    this.linkMonitor = new LinkMonitor({ log: opts.log });
+    this.reports = { onReopen: (link) => opts.links.emit('link-up', link), onPhaseChange: (link) => opts.links.emit('link-phase', link) };
   }
 
   /**
@@ -75,11 +83,11 @@ export class Daemon {
     const table = new VipTable(sets);
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
-    const opened: InterfaceLink[] = [];
+    const opened: L[] = [];
     for (const iface of ifaces) {
       if (links.has(iface)) continue;
       try {
-        const link = this.openLink(iface);
+        const link = this.opts.opener.open(iface, this.reports);
         links.add(link);
         opened.push(link);
       } catch (err) {
@@ -107,20 +115,6 @@ export class Daemon {
     return result;
   }
 
-  private openLink(iface: string): InterfaceLink {
-    const { inForce, links } = this.opts;
-    return new InterfaceLink({
-      iface,
-      log: this.log,
-      vips: { onInterface: () => inForce.table.forInterface(iface), isVip: (ip) => inForce.table.isVip(ip) },
-      onForeignClaim: this.opts.foreignClaims,
-      onReopen: (link) => links.emit('link-up', link),
-      onPhaseChange: (link) => links.emit('link-phase', link),
-      monitor: this.linkMonitor,
-      ...(this.opts.openConn === undefined ? {} : { openConn: this.opts.openConn }),
-    });
-  }
-
   /** Stops features, then closes every socket. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -132,14 +126,11 @@ export class Daemon {
         this.log.warn({ err, feature: f.name }, 'feature did not stop cleanly');
       }
     }
-    const { links } = this.opts;
-    for (const link of links.values()) {
-      link.close();
-      const r = link.responder;
-      this.log.info({ iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens, flaps: link.flaps, sendErrors: link.sendErrors }, 'final counters');
-    }
+    const { links, opener } = this.opts;
+    const closed = [...links.values()];
+    for (const link of closed) link.close();
     links.clear();
-    this.linkMonitor.close();
+    opener.stopped(closed);
   }
 }
 

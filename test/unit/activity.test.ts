@@ -4,7 +4,8 @@ import { RecentEvents } from '../../src/daemon/recent-events.js';
 import { ActivityFeature } from '../../src/daemon/activity-feature.js';
 import { CommandRegistry } from '../../src/control/command-registry.js';
 import { GarpCounters } from '../../src/announcer/garp-counters.js';
-import type { Daemon } from '../../src/daemon/daemon.js';
+import type { RoleEvents } from '../../src/roles/role-source.js';
+import type { ReloadEventMap } from '../../src/config/reload-events.js';
 
 t.test('RecentEvents keeps the newest, never more than its capacity', async (t) => {
   const r = new RecentEvents<number>(3);
@@ -18,17 +19,20 @@ t.test('RecentEvents keeps the newest, never more than its capacity', async (t) 
 });
 
 t.test('ActivityFeature: role changes, applied and failed reloads, GARP frames per interface in status', async (t) => {
-  const daemon = Object.assign(new EventEmitter(), { commands: new CommandRegistry(), generation: 1 });
+  // Port fakes: the role source, the reload events, the command registry and the generation.
+  const roles = Object.assign(new EventEmitter<RoleEvents>(), { groups: new Map() });
+  const reloads = new EventEmitter<ReloadEventMap>();
+  const daemon = { commands: new CommandRegistry(), generation: 1 };
   const garps = new GarpCounters();
   let now = Date.parse('2026-12-01T12:00:00.000Z');
-  const f = new ActivityFeature({ garps: () => garps, now: () => now });
-  f.start(daemon as unknown as Daemon);
-  daemon.emit('role-changed', { group: 'web', from: 'BACKUP', to: 'MASTER', source: 'keepalived' });
+  const f = new ActivityFeature({ roles, reloads, config: daemon, commands: daemon.commands, garps: () => garps, now: () => now });
+  f.start();
+  roles.emit('role-changed', { group: 'web', from: 'BACKUP', to: 'MASTER', source: 'keepalived' });
   now += 1000;
-  daemon.emit('reload-finished', { ok: true, generation: 1 });
-  daemon.emit('reload-finished', { ok: true, generation: 2 });
-  daemon.emit('reload-finished', { ok: false, generation: 2, error: 'web.vips:2:1: invalid VIP entry' });
-  for (let i = 0; i < 15; i++) daemon.emit('role-changed', { group: 'web', from: 'MASTER', to: 'MASTER', source: 'control' });
+  reloads.emit('reload-finished', { ok: true, generation: 1 });
+  reloads.emit('reload-finished', { ok: true, generation: 2 });
+  reloads.emit('reload-finished', { ok: false, generation: 2, error: 'web.vips:2:1: invalid VIP entry' });
+  for (let i = 0; i < 15; i++) roles.emit('role-changed', { group: 'web', from: 'MASTER', to: 'MASTER', source: 'control' });
   Object.assign(garps.of('web', 'eth0'), { request: 3, reply: 1, dropped: 1 });
   Object.assign(garps.of('mail', 'eth0'), { request: 2 });
   Object.assign(garps.of('mail', 'eth1'), { reply: 5, cancelled: 2 });
@@ -44,6 +48,6 @@ t.test('ActivityFeature: role changes, applied and failed reloads, GARP frames p
     interfaces: [{ name: 'eth0', request: 5, reply: 1, dropped: 1, cancelled: 0 }, { name: 'eth1', request: 0, reply: 5, dropped: 0, cancelled: 2 }],
   });
   f.stop();
-  daemon.emit('role-changed', { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control' });
-  t.equal(daemon.listenerCount('role-changed'), 0, 'stopped: listeners removed');
+  roles.emit('role-changed', { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control' });
+  t.equal(roles.listenerCount('role-changed'), 0, 'stopped: listeners removed');
 });

@@ -7,7 +7,7 @@ import { TokenBucket } from '../../src/announcer/token-bucket.js';
 import { ARPOP_REPLY, ARPOP_REQUEST } from '../../src/wire/arp.js';
 import { BROADCAST_MAC, parseMac } from '../../src/wire/mac.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
-import { configWith, FakeClock, RecordingConn, snapshotOf, startDaemon } from './announcer-fixture.js';
+import { configWith, FakeClock, RecordingConn, snapshotOf, startFakeDaemon } from './daemon-fixture.js';
 
 const GROUP_MAC = '02:00:00:00:aa:01';
 const MAC = parseMac(GROUP_MAC)!;
@@ -50,12 +50,13 @@ function vips(n: number): string[] {
 async function setup(t: Test, opts: { vips?: number; role?: 'master' | 'backup'; garp?: object; rate?: number; groups?: Record<string, unknown>[] } = {}) {
   const clock = new FakeClock();
   const conn = new RecordingConn(clock);
-  const announcer = new AnnouncerFeature({ clock });
+  let announcer!: AnnouncerFeature;
   const groups = opts.groups ?? [
     { name: 'web', interface: 'lo', mac: GROUP_MAC, vips: vips(opts.vips ?? 3), initialRole: opts.role ?? 'master', garp: { count: 1, delayMs: 0, ...opts.garp } },
   ];
   const config = configWith(groups, { announce: { maxFramesPerSecond: opts.rate ?? 0 } });
-  const daemon = await startDaemon(config, conn, [announcer]);
+  // Port fakes: links with the recording conn as their wire; no addon, no root.
+  const daemon = await startFakeDaemon(config, conn, (p) => [(announcer = new AnnouncerFeature({ ...p, clock }))]);
   t.teardown(() => daemon.stop());
   return { clock, conn, announcer, daemon, config };
 }
@@ -198,7 +199,7 @@ t.test('VIPs added by a reload to a MASTER group are announced; to a BACKUP grou
 t.test('link-up re-announces the MASTER groups on that link', async (t) => {
   const { conn, daemon } = await setup(t, { garp: { mode: 'reply' } });
   conn.sent = [];
-  daemon.emit('link-up', daemon.links.get('lo')!);
+  daemon.links.emit('link-up', daemon.links.get('lo')!);
   t.equal(conn.sent.length, 3);
 });
 
@@ -208,7 +209,7 @@ t.test('announceOnce announces MASTER bindings only, in each group\'s mode', asy
     { name: 'mail', interface: 'lo', vips: ['203.0.113.1'], initialRole: 'backup' },
   ] });
   conn.sent = [];
-  t.equal(daemon.announcer, announcer, 'registered as the daemon announcer');
+  t.equal(daemon.roles.listenerCount('role-changed'), 1, 'listening to the role machine');
   announcer.announceOnce([...daemon.table.sets()], 'defence');
   t.same(conn.sent.map((f) => [formatIpv4(f.senderIp), f.op]), [['198.51.100.1', ARPOP_REPLY]]);
   const rows = announcer.counters.rows().filter((r) => r.frames > 0);
@@ -220,7 +221,7 @@ t.test('stop clears every timer and unhooks from the daemon', async (t) => {
   t.ok(clock.pending > 0);
   await announcer.stop();
   t.equal(clock.pending, 0, 'no timers');
-  t.equal(daemon.announcer, undefined);
+  t.same([daemon.roles.listenerCount('role-changed'), daemon.config.listenerCount('snapshot-applied'), daemon.links.listenerCount('link-up')], [0, 0, 0], 'unhooked from roles, reloads and links');
   const n = conn.sent.length;
   daemon.setRole('web', 'BACKUP', 'test');
   daemon.setRole('web', 'MASTER', 'test');

@@ -1,11 +1,11 @@
-// ConfigReloader with a real Daemon (interface `lo`, fake wire): valid changes
+// ConfigReloader with a daemon of fake links (no addon): valid changes
 // are applied as a diff, invalid ones are not applied at all and show in
 // status, unchanged content is not re-applied, half-written files wait.
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { RecordingConn, startFakeDaemon } from './daemon-fixture.js';
 import { createLogger } from '../../src/log.js';
 import { loadSnapshot } from '../../src/config/load-snapshot.js';
 import { ConfigReloader, HALF_WRITE_SETTLE_MS, SMALL_RELOAD_BYTES, type ConfigStatus } from '../../src/config/reloader.js';
@@ -32,9 +32,10 @@ async function started(t: Test, vips: string, watch = true) {
   // In-thread: a worker would compile the TypeScript sources again (seconds
   // per reload under the test loader); the worker itself is tested below and
   // by the e2e tests, which run the built daemon.
-  const reloader = new ConfigReloader({ file: configFile, flags: {}, env: {}, log, sighup: false, load: loadInThread });
-  const daemon = new Daemon({ log, features: [reloader], openConn: () => ({ start() {}, send: () => 0, close() {} }) });
-  await daemon.start(loadSnapshot({ file: configFile, flags: {}, env: {} }));
+  let reloader!: ConfigReloader;
+  const daemon = await startFakeDaemon(loadSnapshot({ file: configFile, flags: {}, env: {} }), new RecordingConn(), (p) => [
+    (reloader = new ConfigReloader({ ...p, file: configFile, flags: {}, env: {}, log, sighup: false, load: loadInThread })),
+  ], { log });
   t.teardown(() => daemon.stop());
   await reloader.reload('control'); // after the check start() runs for changes since the first read
   const served = (): string[] => [...daemon.table.sets()].flatMap((s) => Array.from(s.ips, formatIpv4)).sort();
@@ -214,9 +215,10 @@ t.test('a small config reloads on the event loop; one over SMALL_RELOAD_BYTES go
   writeFileSync(configFile, config(['198.51.100.1']));
   const log = createLogger('silent');
   let offThread = 0;
-  const reloader = new ConfigReloader({ file: configFile, flags: {}, env: {}, log, sighup: false, load: (req) => (offThread++, loadInThread(req)) });
-  const daemon = new Daemon({ log, features: [reloader], openConn: () => ({ start() {}, send: () => 0, close() {} }) });
-  await daemon.start(loadSnapshot({ file: configFile, flags: {}, env: {} }));
+  let reloader!: ConfigReloader;
+  const daemon = await startFakeDaemon(loadSnapshot({ file: configFile, flags: {}, env: {} }), new RecordingConn(), (p) => [
+    (reloader = new ConfigReloader({ ...p, file: configFile, flags: {}, env: {}, log, sighup: false, load: (req) => (offThread++, loadInThread(req)) })),
+  ], { log });
   t.teardown(() => daemon.stop());
   writeFileSync(configFile, config(['198.51.100.2']));
   t.match(await reloader.reload('control'), { status: 'applied', vips: 1 });

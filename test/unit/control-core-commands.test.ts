@@ -1,9 +1,11 @@
-// The core control commands against a real Daemon on `lo` with a fake wire
+// The core control commands against a daemon on `lo` with a fake wire
 // (no root): every command's data and every refusal's error code.
 import t, { type Test } from 'tap';
 import { ControlFeature } from '../../src/control/control-feature.js';
 import type { VipSet } from '../../src/vips/vip-table.js';
-import { configWith, RecordingConn, startDaemon } from './announcer-fixture.js';
+import { configWith, RecordingConn } from './daemon-fixture.js';
+import { startDaemon } from './lo-daemon-fixture.js';
+import type { AnnouncePort } from '../../src/announcer/announce-port.js';
 
 const GROUPS = [
   { name: 'web', interface: 'lo', vips: ['198.51.100.10', '198.51.100.11'], keepalived: ['VI_1'], initialRole: 'backup' },
@@ -11,24 +13,20 @@ const GROUPS = [
   { name: 'VI_7', interface: 'lo', vips: ['203.0.113.7'], initialRole: 'backup' },
 ];
 
-async function daemonWithCommands(t: Test) {
-  const control = new ControlFeature();
-  const daemon = await startDaemon(configWith(GROUPS), new RecordingConn(), [control]);
-  t.teardown(() => daemon.stop());
+/** `announcer`: control gets a recording announce port; without, it has none. */
+async function daemonWithCommands(t: Test, opts: { announcer?: boolean } = {}) {
   const announced: Array<{ vips: number[]; groups: string[]; reason: string }> = [];
-  const run = (cmd: string, ...args: string[]) => daemon.commands.run(cmd, args);
-  return {
-    daemon,
-    run,
-    announced,
-    withAnnouncer: () => {
-      daemon.announcer = {
-        announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), groups: [...new Set(sets.map((x) => x.group.name))], reason }),
-        holdRounds: () => {},
-        resumeRounds: () => {},
-      };
-    },
+  const announcer: AnnouncePort = {
+    announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), groups: [...new Set(sets.map((x) => x.group.name))], reason }),
+    holdRounds: () => {},
+    resumeRounds: () => {},
   };
+  const daemon = await startDaemon(configWith(GROUPS), new RecordingConn(), (p) => [
+    new ControlFeature({ ...p, announcer: opts.announcer === true ? announcer : undefined, startedAt: Date.now() }),
+  ]);
+  t.teardown(() => daemon.stop());
+  const run = (cmd: string, ...args: string[]) => daemon.commands.run(cmd, args);
+  return { daemon, run, announced };
 }
 
 t.test('status lists groups, interfaces, daemon and added sections', async (t) => {
@@ -64,7 +62,7 @@ t.test('vips, role and help', async (t) => {
 t.test('takeover, release and fault change roles with source "control"', async (t) => {
   const { daemon, run } = await daemonWithCommands(t);
   const events: unknown[] = [];
-  daemon.on('role-changed', (c) => events.push(c));
+  daemon.roles.on('role-changed', (c) => events.push(c));
   const cases: Array<{ cmd: string; group: string; want: object }> = [
     { cmd: 'takeover', group: 'web', want: { group: 'web', from: 'BACKUP', to: 'MASTER', source: 'control' } },
     { cmd: 'fault', group: 'web', want: { group: 'web', from: 'MASTER', to: 'FAULT', source: 'control' } },
@@ -84,9 +82,8 @@ t.test('takeover, release and fault change roles with source "control"', async (
 });
 
 t.test('garp announces a MASTER group or VIP through the announcer', async (t) => {
-  const { run, announced, withAnnouncer } = await daemonWithCommands(t);
-  await t.rejects(run('garp', 'mail'), { code: 'ENOANNOUNCER' }, 'no announcer: error');
-  withAnnouncer();
+  await t.rejects((await daemonWithCommands(t)).run('garp', 'mail'), { code: 'ENOANNOUNCER' }, 'no announcer: error');
+  const { run, announced } = await daemonWithCommands(t, { announcer: true });
   t.same(await run('garp', 'mail'), { announced: 1, groups: ['mail'] });
   t.same(await run('garp', '203.0.113.5'), { announced: 1, groups: ['mail'] });
   t.same(announced, [

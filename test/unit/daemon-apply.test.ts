@@ -1,6 +1,6 @@
 import t from 'tap';
-import { configWith, RecordingConn, snapshotOf, startDaemon } from './announcer-fixture.js';
-import type { SnapshotApplied } from '../../src/daemon/daemon.js';
+import { configWith, RecordingConn, snapshotOf, startFakeDaemon } from './daemon-fixture.js';
+import type { SnapshotApplied } from '../../src/config/config-view.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
 import { MAX_GROUPS_PER_INTERFACE } from '../../src/vips/vip-table.js';
 
@@ -9,14 +9,13 @@ const ip = (s: string): number => parseIpv4(s)!;
 const show = (sets: SnapshotApplied['added']): string[] => sets.map((s) => `${s.group.name}@${s.iface}: ${Array.from(s.ips, formatIpv4).join(' ')}`);
 
 t.test('apply reports per group what it gained and lost, and swaps the table', async (t) => {
-  const daemon = await startDaemon(
+  const daemon = await startFakeDaemon(
     configWith([
       { name: 'web', interface: 'lo', vips: ['198.51.100.1', '198.51.100.2', '198.51.100.3'] },
       { name: 'mail', interface: 'lo', vips: ['203.0.113.1'] },
       { name: 'gone', interface: 'lo', vips: ['192.0.2.1'] },
     ]),
     new RecordingConn(),
-    [],
   );
   t.teardown(() => daemon.stop());
   const web = daemon.groups.get('web');

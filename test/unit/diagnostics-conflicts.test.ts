@@ -8,10 +8,12 @@ import { ConflictMonitor, TAKEOVER_RACE_MS } from '../../src/diagnostics/conflic
 import { HandoverGrace, type ExpiredGrace } from '../../src/diagnostics/handover-grace.js';
 import { DIAGNOSTICS_RENDERERS } from '../../src/diagnostics/format.js';
 import { PLAIN } from '../../src/control/text-style.js';
-import { FakeClock } from './announcer-fixture.js';
+import { FakeClock } from './daemon-fixture.js';
 import { NeighbourCache, parseProcNetArp } from '../../src/diagnostics/neighbour-table.js';
 import { CommandRegistry } from '../../src/control/command-registry.js';
-import type { Daemon } from '../../src/daemon/daemon.js';
+import type { ConflictMonitorOptions } from '../../src/diagnostics/conflict-monitor.js';
+import type { ConfigView } from '../../src/config/config-view.js';
+import type { RoleEvents } from '../../src/roles/role-source.js';
 import type { VipSet } from '../../src/vips/vip-table.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 import { ARPOP_REPLY, ARPOP_REQUEST, emptyArpFrame, type ArpFrame } from '../../src/wire/arp.js';
@@ -94,8 +96,11 @@ t.test('parseProcNetArp maps complete entries MAC → IPs', async (t) => {
   t.same(parseProcNetArp(''), new Map());
 });
 
+/** The ports a ConflictMonitor is built with, but for its clocks. */
+type MonitorPorts = Omit<ConflictMonitorOptions, 'clock' | 'now' | 'neighbours'>;
+
 /**
- * A daemon double with what ConflictMonitor reads. `graceMs` is the handover
+ * Port fakes for what ConflictMonitor reads and calls. `graceMs` is the handover
  * grace (default 0: defend at once, as the tests of the defence itself want).
  */
 function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number; graceMs?: number; lines?: Array<Record<string, unknown>> } = {}) {
@@ -103,42 +108,46 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
   const announced: Array<{ vips: number[]; reason: string }> = [];
   /** holdRounds / resumeRounds calls, in order */
   const holds: string[] = [];
-  const events = new EventEmitter();
-  const daemon = Object.assign(events, {
+  const events = new EventEmitter<RoleEvents>();
+  const roles = Object.assign(events, { groups: new Map([['web', group]]) });
+  const config = Object.assign(new EventEmitter(), {
+    config: { diagnostics: { peers: opts.peers ?? [], defendIntervalMs: opts.interval ?? DEFEND_INTERVAL_MS, handoverGraceMs: opts.graceMs ?? 0 } },
+    snapshot: { groups: [{ config: { name: 'web', defend: opts.defend ?? true }, vips: [VIP, VIP2] }] },
+    generation: 1,
+  }) as unknown as ConfigView;
+  const daemon: MonitorPorts = {
+    roles,
+    config,
     log: opts.lines === undefined
       ? pino({ level: 'silent' })
       : pino({ level: 'info' }, { write: (s: string) => opts.lines!.push(JSON.parse(s) as Record<string, unknown>) }),
     commands: new CommandRegistry(),
-    config: { diagnostics: { peers: opts.peers ?? [], defendIntervalMs: opts.interval ?? DEFEND_INTERVAL_MS, handoverGraceMs: opts.graceMs ?? 0 } },
-    snapshot: { groups: [{ config: { name: 'web', defend: opts.defend ?? true }, vips: [VIP, VIP2] }] },
-    groups: new Map([['web', group]]),
-    table: { isVip: (n: number) => n === VIP || n === VIP2 },
+    vips: { table: { isVip: (n: number) => n === VIP || n === VIP2 } as MonitorPorts['vips']['table'] },
     announcer: {
       announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), reason }),
       holdRounds: (g: string) => holds.push(`hold ${g}`),
       resumeRounds: (g: string) => holds.push(`resume ${g}`),
     },
-    foreignClaimListener: undefined as unknown,
-  });
-  /** What Daemon.setRole does, as far as the monitor sees it. */
+  };
+  /** What RoleMachine.setRole does, as far as the monitor sees it. */
   const setRole = (to: GroupState['role']): void => {
     const from = group.role;
     group.role = to;
     events.emit('role-changed', { group: 'web', from, to, source: 'test' });
   };
-  return { daemon: daemon as unknown as Daemon, group, announced, holds, setRole };
+  return { daemon, roles, group, announced, holds, setRole };
 }
 
-function monitor(clock: { now: number }, table = '') {
-  return new ConflictMonitor({ clock: new FakeClock(), now: () => clock.now, neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }) });
+function monitor(daemon: MonitorPorts, clock: { now: number }, table = '') {
+  return new ConflictMonitor({ ...daemon, clock: new FakeClock(), now: () => clock.now, neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }) });
 }
 
 t.test('ConflictMonitor defends a MASTER VIP at most once per interval, however hard a peer floods', async (t) => {
   const clock = { now: 1_000_000 };
-  const { daemon, announced, group } = fakeDaemon();
-  const m = monitor(clock);
-  m.start(daemon);
-  t.equal(daemon.foreignClaimListener, m.onForeignClaim, 'the monitor is the daemon\'s listener');
+  const { daemon, roles, announced, group } = fakeDaemon();
+  const m = monitor(daemon, clock);
+  m.start();
+  t.equal(roles.listenerCount('role-changed'), 1, 'the monitor listens to role changes');
   const f = frame(ARPOP_REQUEST, RS_MAC, VIP, VIP);
   // 25 s of a flood: 1000 frames per second on two VIPs.
   for (let ms = 0; ms < 25_000; ms++) {
@@ -151,7 +160,9 @@ t.test('ConflictMonitor defends a MASTER VIP at most once per interval, however 
   t.ok(announced.every((a) => a.reason === 'defend' && a.vips.length === 1));
   t.match(m.counters(), { frames: 50_000, pairs: 2, defencesSent: 6, defencesSuppressed: 50_000 - 6 });
   m.stop();
-  t.equal(daemon.foreignClaimListener, undefined, 'stop removes the listener');
+  m.onForeignClaim('eth0', group, f, IFACE_MAC);
+  t.equal(m.counters().frames, 50_000, 'stopped: a claim is not taken any more');
+  t.equal(roles.listenerCount('role-changed'), 0, 'stop removes the listener');
 });
 
 t.test('ConflictMonitor records but does not defend when BACKUP, defend is off, or the MAC is a peer', async (t) => {
@@ -164,8 +175,8 @@ t.test('ConflictMonitor records but does not defend when BACKUP, defend is off, 
   for (const c of cases) {
     const clock = { now: 5000 };
     const { daemon, announced, group } = fakeDaemon(c.opts);
-    const m = monitor(clock);
-    m.start(daemon);
+    const m = monitor(daemon, clock);
+    m.start();
     m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, c.from, VIP, GW), IFACE_MAC);
     t.equal(announced.length, 0, `${c.desc}: no defence`);
     t.equal(m.conflicts.pairs, c.pairs, `${c.desc}: ${c.pairs} conflict pair(s)`);
@@ -177,8 +188,8 @@ t.test('conflicts command and status section name the MAC, its IP, kind and coun
   const clock = { now: Date.parse('2024-01-01T00:00:00Z') };
   const table = 'IP address HW type Flags HW address Mask Device\n192.0.2.20 0x1 0x2 02:00:00:00:00:20 * eth0\n';
   const { daemon, group } = fakeDaemon({ role: 'BACKUP' });
-  const m = monitor(clock, table);
-  m.start(daemon);
+  const m = monitor(daemon, clock, table);
+  m.start();
   m.onForeignClaim('eth0', group, frame(ARPOP_REQUEST, RS_MAC, VIP, GW), IFACE_MAC);
   clock.now += 500;
   m.onForeignClaim('eth0', group, frame(ARPOP_REQUEST, RS_MAC, VIP, GW), IFACE_MAC);
@@ -201,8 +212,8 @@ t.test('the conflict log line names the MAC and its IP, and repeats at most once
   const lines: Array<Record<string, unknown>> = [];
   const table = 'IP address HW type Flags HW address Mask Device\n192.0.2.20 0x1 0x2 02:00:00:00:00:20 * eth0\n';
   const { daemon, group } = fakeDaemon({ lines });
-  const m = monitor(clock, table);
-  m.start(daemon);
+  const m = monitor(daemon, clock, table);
+  m.start();
   const f = frame(ARPOP_REQUEST, RS_MAC, VIP, GW);
   for (let s = 0; s < 150; s++) {
     clock.now = 1_000_000 + s * 1000;
@@ -260,9 +271,9 @@ t.test('HandoverGrace: one grace per group, claims kept per VIP, ended by the re
 });
 
 /** A monitor whose epoch clock and grace timers follow one fake clock, started on `daemon` {@link MASTER_FOR_MS} ago. */
-function graceMonitor(clock: FakeClock, daemon: Daemon) {
-  const m = new ConflictMonitor({ now: () => EPOCH + clock.time, clock, neighbours: new NeighbourCache({ read: async () => '', now: () => EPOCH + clock.time }) });
-  m.start(daemon);
+function graceMonitor(clock: FakeClock, daemon: MonitorPorts) {
+  const m = new ConflictMonitor({ ...daemon, now: () => EPOCH + clock.time, clock, neighbours: new NeighbourCache({ read: async () => '', now: () => EPOCH + clock.time }) });
+  m.start();
   clock.advance(MASTER_FOR_MS);
   return m;
 }

@@ -2,8 +2,7 @@ import t from 'tap';
 import { runDoctorChecks, MAX_FIX_LINES, MAX_LISTED_VIPS, type DoctorCheck } from '../../src/diagnostics/doctor-checks.js';
 import { hasEffectiveCapability, parseIpAddrJson, type DoctorFacts, type InterfaceFacts } from '../../src/diagnostics/doctor-facts.js';
 import { parseIpv4 } from '../../src/wire/ipv4.js';
-import { gatherDoctorFacts } from '../../src/diagnostics/doctor.js';
-import type { Daemon } from '../../src/daemon/daemon.js';
+import { gatherDoctorFacts, type DoctorSources } from '../../src/diagnostics/doctor.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,7 +135,7 @@ t.test('an installed ip that fails is not blamed on a missing package', async (t
 t.test('gatherDoctorFacts tells a missing ip from a failing one', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-doctor-ip-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const daemon = { snapshot: { groups: [] }, groups: new Map(), links: new Map() } as unknown as Daemon;
+  const daemon = { config: { snapshot: { groups: [] } }, roles: { groups: new Map() }, links: new Map() } as unknown as DoctorSources;
   const savedPath = process.env.PATH;
   t.teardown(() => { process.env.PATH = savedPath; });
 

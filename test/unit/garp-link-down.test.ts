@@ -11,7 +11,7 @@ import { InterfaceLink } from '../../src/daemon/interface-link.js'
 import { LinkMonitor } from '../../src/iface/link-monitor.js'
 import { createLogger } from '../../src/log.js'
 import { TxBatch } from '../../src/io/tx-batch.js'
-import { FakeClock, RecordingConn } from './announcer-fixture.js'
+import { FakeClock, RecordingConn } from './daemon-fixture.js'
 
 /** What PacketSocket.send throws on a down link: a SystemError with a stack. */
 const errnoError = (code: keyof typeof constants.errno) => systemError(-constants.errno[code], 'sendmmsg', 'eth0')

@@ -8,7 +8,7 @@ import { InterfaceLink } from '../../src/daemon/interface-link.js'
 import { SAFETY_POLL_MS, INTERFACE_POLL_MS, stateAfterMessage } from '../../src/iface/interface-watch.js'
 import type { NetlinkHandlers } from '../../src/native/netlink-socket.js'
 import { decodeLinkMessages } from '../../src/iface/rtnetlink.js'
-import { RecordingConn } from './announcer-fixture.js'
+import { RecordingConn } from './daemon-fixture.js'
 
 /** A LinkEventSource whose datagrams the test pushes. */
 class FakeSource implements LinkEventSource {

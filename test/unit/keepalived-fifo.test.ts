@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../src/log.js';
 import { FifoReader } from '../../src/keepalived/fifo-reader.js';
 import { NotifyFifoFeature } from '../../src/keepalived/notify-fifo-feature.js';
-import { configWith, RecordingConn, startDaemon } from './announcer-fixture.js';
+import { configWith, RecordingConn, startFakeDaemon } from './daemon-fixture.js';
 
 const log = createLogger('silent');
 const RECHECK_MS = 20;
@@ -80,15 +80,14 @@ t.test('FifoReader refuses a path that is not a FIFO and keeps waiting', async (
 t.test('the notify FIFO feature applies keepalived lines to mapped groups', async (t) => {
   const path = fifoPath(t);
   execFileSync('mkfifo', [path]);
-  const feature = new NotifyFifoFeature();
-  const daemon = await startDaemon(
+  const daemon = await startFakeDaemon(
     configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.10'], keepalived: ['VI_1'], initialRole: 'backup' }], { keepalived: { notifyFifo: path } }),
     new RecordingConn(),
-    [feature],
+    (p) => [new NotifyFifoFeature(p)],
   );
   t.teardown(() => daemon.stop());
   const changes: string[] = [];
-  daemon.on('role-changed', (c) => changes.push(`${c.to}/${c.source}`));
+  daemon.roles.on('role-changed', (c) => changes.push(`${c.to}/${c.source}`));
   writeFifo(path, ['INSTANCE "VI_1" MASTER 100', 'VS [192.0.2.1]:tcp:80 UP', 'garbage', 'INSTANCE "VI_2" MASTER 100', 'INSTANCE "VI_1" FAULT 0', 'INSTANCE "VI_1" MASTER 100', ''].join('\n'));
   t.ok(await until(() => changes.length === 3));
   t.same(changes, ['MASTER/keepalived', 'FAULT/keepalived', 'MASTER/keepalived'], 'role changes in FIFO order; other lines skipped');

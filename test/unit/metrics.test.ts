@@ -1,11 +1,13 @@
 /**
- * Metrics without root: a real Daemon on `lo` with a fake wire, counters
+ * Metrics without root: a daemon with real links on `lo` and a fake wire, counters
  * poked directly, scraped through the `metrics` command and the HTTP
  * listener, and parsed strictly as exposition format.
  */
 import t from 'tap'
 import { pino } from 'pino'
-import { Daemon } from '../../src/daemon/daemon.js'
+import { startDaemon } from './lo-daemon-fixture.js'
+import { RecordingConn, type Ports } from './daemon-fixture.js'
+import type { InterfaceLink } from '../../src/daemon/interface-link.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import { buildSnapshot } from '../../src/config/snapshot.js'
 import { MetricsFeature } from '../../src/metrics/metrics-feature.js'
@@ -14,8 +16,6 @@ import { parseListenAddress } from '../../src/metrics/listen-address.js'
 import { LogLevelFeature } from '../../src/log-level-feature.js'
 import { GarpCounters } from '../../src/announcer/garp-counters.js'
 import { parseExposition } from '../e2e/exposition.js'
-
-const fakeConn = () => ({ start: () => undefined, send: () => 0, close: () => undefined })
 
 function snapshot(opts: { listen?: string; logLevel?: string } = {}) {
   const config = loadConfig({ file: undefined, env: {} })
@@ -58,9 +58,9 @@ t.test('metrics command: every metric from the daemon and the other features', a
   garps.roundsHeld = 2
   const conflicts = { frames: 7, pairs: 2, defencesSent: 1, handovers: 3, splitBrains: 4 }
   const control = { clients: 3, refusedClients: 2, evictedClients: 40 }
-  const metrics = new MetricsFeature({ garps: () => garps, conflicts: () => conflicts, control: () => control })
-  const daemon = new Daemon({ log, openConn: fakeConn, features: [metrics] })
-  await daemon.start(snapshot())
+  const daemon = await startDaemon(snapshot(), new RecordingConn(), (p) => [
+    new MetricsFeature({ ...p, daemon: p, sources: { garps: () => garps, conflicts: () => conflicts, control: () => control } }),
+  ], { log })
   t.teardown(() => daemon.stop())
   const counts = daemon.links.get('lo')!.responder.counts
   counts.answered = 10
@@ -71,7 +71,7 @@ t.test('metrics command: every metric from the daemon and the other features', a
   daemon.links.get('lo')!.flaps = 2
   daemon.setRole('mail', 'MASTER', 'control')
   daemon.setRole('mail', 'MASTER', 'control') // not a transition
-  daemon.emit('reload-finished', { ok: false, generation: 1, error: 'x' })
+  daemon.reloads.emit('reload-finished', { ok: false, generation: 1, error: 'x' })
 
   const text = (await daemon.commands.run('metrics', [])) as string
   const e = parseExposition(text)
@@ -116,10 +116,11 @@ t.test('metrics command: every metric from the daemon and the other features', a
 
 t.test('HTTP listener: /metrics with the exposition content type, 404 elsewhere, follows reloads', async (t) => {
   const log = pino({ level: 'silent' })
-  const metrics = new MetricsFeature()
-  const http = new MetricsHttpFeature(metrics, log)
-  const daemon = new Daemon({ log, openConn: fakeConn, features: [metrics, http] })
-  await daemon.start(snapshot({ listen: '127.0.0.1:0' }))
+  let http!: MetricsHttpFeature
+  const daemon = await startDaemon(snapshot({ listen: '127.0.0.1:0' }), new RecordingConn(), (p) => {
+    const metrics = new MetricsFeature({ ...p, daemon: p })
+    return [metrics, (http = new MetricsHttpFeature(metrics, p.config, log))]
+  }, { log })
   t.teardown(() => daemon.stop())
   const base = `http://${http.address}`
   const ok = await fetch(`${base}/metrics`)
@@ -143,15 +144,15 @@ t.test('HTTP listener: /metrics with the exposition content type, 404 elsewhere,
 t.test('HTTP listener on a taken port: logged, the daemon keeps running', async (t) => {
   const lines: Array<{ msg: string }> = []
   const log = pino({ level: 'error' }, { write: (s: string) => lines.push(JSON.parse(s) as { msg: string }) })
-  const first = new MetricsFeature()
-  const a = new MetricsHttpFeature(first, log)
-  const d1 = new Daemon({ log, openConn: fakeConn, features: [first, a] })
-  await d1.start(snapshot({ listen: '127.0.0.1:0' }))
+  let a!: MetricsHttpFeature
+  let b!: MetricsHttpFeature
+  const withHttp = (set: (f: MetricsHttpFeature) => MetricsHttpFeature) => (p: Ports<InterfaceLink>) => {
+    const metrics = new MetricsFeature({ ...p, daemon: p })
+    return [metrics, set(new MetricsHttpFeature(metrics, p.config, log))]
+  }
+  const d1 = await startDaemon(snapshot({ listen: '127.0.0.1:0' }), new RecordingConn(), withHttp((f) => (a = f)), { log })
   t.teardown(() => d1.stop())
-  const second = new MetricsFeature()
-  const b = new MetricsHttpFeature(second, log)
-  const d2 = new Daemon({ log, openConn: fakeConn, features: [second, b] })
-  await d2.start(snapshot({ listen: a.address! }))
+  const d2 = await startDaemon(snapshot({ listen: a.address! }), new RecordingConn(), withHttp((f) => (b = f)), { log })
   t.teardown(() => d2.stop())
   t.equal(b.address, undefined, 'not listening')
   t.ok(lines.some((l) => l.msg.startsWith('cannot open the metrics listener')), 'error logged')
@@ -160,8 +161,7 @@ t.test('HTTP listener on a taken port: logged, the daemon keeps running', async 
 t.test('log-level command changes the root and every child logger', async (t) => {
   const lines: Array<Record<string, unknown>> = []
   const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) })
-  const daemon = new Daemon({ log, openConn: fakeConn, features: [new LogLevelFeature()] })
-  await daemon.start(snapshot())
+  const daemon = await startDaemon(snapshot(), new RecordingConn(), (p) => [new LogLevelFeature(p)], { log })
   t.teardown(() => daemon.stop())
   const child = log.child({ iface: 'lo' }).child({ group: 'web' })
   child.debug('hidden')

@@ -1,7 +1,8 @@
 // A configured interface that does not exist (yet) is waited for and
 // reported, at start and on reload: no throw, status shows it, STATUS= says so.
 import t from 'tap'
-import { configWith, RecordingConn, snapshotOf, startDaemon } from './announcer-fixture.js'
+import { configWith, RecordingConn, snapshotOf } from './daemon-fixture.js'
+import { startDaemon } from './lo-daemon-fixture.js'
 import { statusOf } from '../../src/control/core-commands.js'
 import { statusLine } from '../../src/systemd/status-line.js'
 import { missingInterfaceWarnings } from '../../src/iface/missing-interfaces.js'
@@ -15,7 +16,6 @@ t.test('a missing interface at start: the daemon starts, answers the others, and
   const daemon = await startDaemon(
     configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }, { name: 'late', interface: NOPE, vips: ['198.51.100.2'] }]),
     new RecordingConn(),
-    [],
   )
   t.teardown(() => daemon.stop())
   const rows = statusOf(daemon)['interfaces'] as IfaceRow[]
@@ -25,7 +25,7 @@ t.test('a missing interface at start: the daemon starts, answers the others, and
 })
 
 t.test('a reload naming a missing interface is applied and the interface reported', async (t) => {
-  const daemon = await startDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }]), new RecordingConn(), [])
+  const daemon = await startDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }]), new RecordingConn())
   t.teardown(() => daemon.stop())
   daemon.apply(snapshotOf(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }, { name: 'late', interface: NOPE, vips: ['198.51.100.2'] }])))
   const rows = statusOf(daemon)['interfaces'] as IfaceRow[]

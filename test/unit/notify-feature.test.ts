@@ -1,5 +1,5 @@
 /**
- * SystemdNotifyFeature inside a real Daemon (fake wire on `lo`, no root),
+ * SystemdNotifyFeature inside a daemon (real links on `lo`, fake wire, no root),
  * sending to a real datagram socket: the message for each daemon event.
  */
 import t from 'tap'
@@ -7,13 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { Daemon } from '../../src/daemon/daemon.js'
+import { startDaemon } from './lo-daemon-fixture.js'
+import { RecordingConn } from './daemon-fixture.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import { buildSnapshot } from '../../src/config/snapshot.js'
 import { SystemdNotifyFeature } from '../../src/systemd/notify-feature.js'
 import { startNotifyReceiver } from './notify-receiver.js'
-
-const fakeConn = () => ({ start: () => undefined, send: () => 0, close: () => undefined })
 
 function snapshot(vips: string[]) {
   const config = loadConfig({ file: undefined, env: {} })
@@ -30,8 +29,7 @@ t.test('each daemon event becomes its notify message', async (t) => {
   const env: NodeJS.ProcessEnv = { NOTIFY_SOCKET: socket, WATCHDOG_USEC: '600000000', WATCHDOG_PID: String(process.pid) }
   let conflicts = 0
   const log = pino({ level: 'silent' })
-  const daemon = new Daemon({ log, openConn: fakeConn, features: [new SystemdNotifyFeature({ log, env, conflicts: () => conflicts })] })
-  await daemon.start(snapshot(['198.51.100.1']))
+  const daemon = await startDaemon(snapshot(['198.51.100.1']), new RecordingConn(), (p) => [new SystemdNotifyFeature({ ...p, env, conflicts: () => conflicts })], { log })
   t.same(env, {}, 'the notify variables are unset so child processes do not inherit them')
 
   const next = async (n: number): Promise<string> => (await rx.nth(n)).msg
@@ -41,40 +39,37 @@ t.test('each daemon event becomes its notify message', async (t) => {
   daemon.setRole('web', 'BACKUP', 'control')
   t.equal(await next(2), 'STATUS=BACKUP web; 1 VIP on 1 interface; 2 conflicts\n', 'a role change updates STATUS')
 
-  daemon.emit('reload-started')
+  daemon.reloads.emit('reload-started')
   t.match(await next(3), /^RELOADING=1\nMONOTONIC_USEC=\d+\nSTATUS=reloading configuration\n$/, 'reload start')
   daemon.apply(snapshot(['198.51.100.1', '198.51.100.2']))
   t.equal(await next(4), 'STATUS=BACKUP web; 2 VIPs on 1 interface; 2 conflicts\n', 'the applied snapshot updates STATUS')
-  daemon.emit('reload-finished', { ok: true, generation: daemon.generation })
+  daemon.reloads.emit('reload-finished', { ok: true, generation: daemon.generation })
   t.equal(await next(5), 'READY=1\nSTATUS=BACKUP web; 2 VIPs on 1 interface; 2 conflicts\n', 'READY=1 after the reload')
 
-  daemon.emit('reload-started')
+  daemon.reloads.emit('reload-started')
   await next(6)
-  daemon.emit('reload-finished', { ok: false, generation: daemon.generation, error: 'config.json:3: bad address' })
+  daemon.reloads.emit('reload-finished', { ok: false, generation: daemon.generation, error: 'config.json:3: bad address' })
   t.equal(await next(7), 'READY=1\nSTATUS=BACKUP web; 2 VIPs on 1 interface; 2 conflicts; last reload failed: config.json:3: bad address\n',
     'a failed reload is READY=1 again (the last good config serves) and says why in STATUS')
 
   await daemon.stop()
   t.equal(await next(8), 'STOPPING=1\nSTATUS=stopping\n', 'STOPPING=1 on stop')
-  daemon.emit('reload-started')
+  daemon.reloads.emit('reload-started')
   await new Promise((r) => setTimeout(r, 100))
   t.equal(rx.messages.length, 8, 'nothing is sent after stop (listeners removed)')
 })
 
 t.test('without NOTIFY_SOCKET the feature does nothing', async (t) => {
   const log = pino({ level: 'silent' })
-  const feature = new SystemdNotifyFeature({ log, env: {} })
-  const daemon = new Daemon({ log, openConn: fakeConn, features: [feature] })
-  await daemon.start(snapshot(['198.51.100.1']))
-  t.equal(daemon.listenerCount('role-changed'), 0, 'no listeners')
+  const daemon = await startDaemon(snapshot(['198.51.100.1']), new RecordingConn(), (p) => [new SystemdNotifyFeature({ ...p, env: {} })], { log })
+  t.equal(daemon.roles.listenerCount('role-changed'), 0, 'no listeners')
   await daemon.stop()
 })
 
 t.test('a notify socket that goes away is a rate-limited warning, not a crash', async (t) => {
   const lines: Array<{ msg: string }> = []
   const log = pino({ level: 'warn' }, { write: (s: string) => lines.push(JSON.parse(s) as { msg: string }) })
-  const daemon = new Daemon({ log, openConn: fakeConn, features: [new SystemdNotifyFeature({ log, env: { NOTIFY_SOCKET: '/nonexistent/notify' } })] })
-  await daemon.start(snapshot(['198.51.100.1']))
+  const daemon = await startDaemon(snapshot(['198.51.100.1']), new RecordingConn(), (p) => [new SystemdNotifyFeature({ ...p, env: { NOTIFY_SOCKET: '/nonexistent/notify' } })], { log })
   for (let i = 0; i < 5; i++) daemon.setRole('web', i % 2 === 0 ? 'BACKUP' : 'MASTER', 'control')
   await daemon.stop()
   t.equal(lines.filter((l) => l.msg === 'cannot notify systemd').length, 1, 'one warning for 7 failed sends')

@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatStateFile, parseStateFile, readBootId, readStateFile, writeStateFile } from '../../src/roles/state-file.js';
-import { RolePersistenceFeature } from '../../src/roles/role-persistence.js';
+import type { RoleMachine } from '../../src/roles/role-machine.js';
 import { AnnouncerFeature } from '../../src/announcer/announcer.js';
-import { configWith, FakeClock, RecordingConn, snapshotOf, startDaemon } from './announcer-fixture.js';
+import { configWith, FakeClock, RecordingConn, snapshotOf, startFakeDaemon } from './daemon-fixture.js';
 
 const BOOT = 'b0b0b0b0-0000-4000-8000-000000000001';
 const OTHER_BOOT = 'b0b0b0b0-0000-4000-8000-000000000002';
@@ -57,18 +57,24 @@ t.test('writeStateFile writes atomically, creating the directory; readStateFile 
   t.throws(() => writeStateFile(join(blocked, 'state.json'), { bootId: BOOT, groups: {} }), { code: 'ESTATEFILE', message: /cannot write role state file .*\(EEXIST\)/ });
 });
 
+/** The role machine's persistence counters (it must be persisting). */
+function persisted(roles: RoleMachine): { writes: number; writeErrors: number } {
+  const p = roles.persisted;
+  if (p === undefined) throw new Error('the role machine does not persist');
+  return p;
+}
+
 t.test('readBootId', async (t) => {
   t.match(readBootId(), /^[0-9a-f-]{36}$/, 'the kernel boot id');
   t.throws(() => readBootId('/nonexistent/boot_id'), { code: 'EBOOTID' });
 });
 
-/** A daemon with persistence + announcer; the state file and boot id live in a temp dir. */
+/** A daemon with the role machine persisting + announcer; the state file and boot id live in a temp dir. */
 async function daemonWith(t: Test, dir: string, initialRole: 'master' | 'backup', bootId = BOOT) {
   const bootIdPath = join(dir, 'boot_id');
   writeFileSync(bootIdPath, `${bootId}\n`);
   const clock = new FakeClock();
   const conn = new RecordingConn(clock);
-  const persistence = new RolePersistenceFeature({ bootIdPath });
   const config = configWith(
     [
       { name: 'web', interface: 'lo', mac: '02:00:00:00:aa:01', vips: ['198.51.100.1', '198.51.100.2'], initialRole, garp: { mode: 'request', count: 1, delayMs: 0 } },
@@ -76,9 +82,9 @@ async function daemonWith(t: Test, dir: string, initialRole: 'master' | 'backup'
     ],
     { stateFile: join(dir, 'state', 'state.json') },
   );
-  const daemon = await startDaemon(config, conn, [persistence, new AnnouncerFeature({ clock })]);
+  const daemon = await startFakeDaemon(config, conn, (p) => [new AnnouncerFeature({ ...p, clock })], { bootIdPath });
   t.teardown(() => daemon.stop());
-  return { daemon, conn, persistence, config, stateFile: config.stateFile };
+  return { daemon, conn, persistence: persisted(daemon.roles), config, stateFile: config.stateFile };
 }
 
 t.test('roles survive a restart in the same boot and a MASTER group re-announces', async (t) => {
@@ -129,15 +135,15 @@ t.test('stop writes a pending change; an unwritable path is logged, not fatal', 
   const dir = tmp(t);
   const run = await daemonWith(t, dir, 'backup');
   run.daemon.setRole('web', 'MASTER', 'control');
-  await run.persistence.stop();
+  await run.daemon.roles.stop();
   t.same(JSON.parse(readFileSync(run.stateFile, 'utf8')).groups.web, 'MASTER', 'written by stop');
 
   const blocked = join(dir, 'blocked');
   writeFileSync(blocked, '');
   const bootIdPath = join(dir, 'boot_id');
-  const persistence = new RolePersistenceFeature({ bootIdPath });
-  const daemon = await startDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: join(blocked, 'state.json') }), new RecordingConn(), [persistence]);
+  const daemon = await startFakeDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: join(blocked, 'state.json') }), new RecordingConn(), () => [], { bootIdPath });
   t.teardown(() => daemon.stop());
+  const persistence = persisted(daemon.roles);
   t.equal(persistence.writeErrors, 1, 'write failed and was counted');
   t.equal(daemon.groups.get('web')!.role, 'MASTER', 'daemon runs on');
   t.notOk(existsSync(join(blocked, 'state.json')));
@@ -150,10 +156,10 @@ t.test('an empty stateFile turns persistence off', async (t) => {
   const dir = tmp(t);
   const bootIdPath = join(dir, 'boot_id');
   writeFileSync(bootIdPath, BOOT);
-  const persistence = new RolePersistenceFeature({ bootIdPath });
-  const daemon = await startDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: '' }), new RecordingConn(), [persistence]);
+  const daemon = await startFakeDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: '' }), new RecordingConn(), () => [], { bootIdPath });
   t.teardown(() => daemon.stop());
   daemon.setRole('web', 'BACKUP', 'control');
   await Promise.resolve();
-  t.equal(persistence.writes + persistence.writeErrors, 0, 'nothing written, nothing failed');
+  t.equal(daemon.roles.persisted, undefined, 'nothing written, nothing failed: no persistence at all');
+  t.same(readdirSync(dir), ['boot_id'], 'no file written');
 });
