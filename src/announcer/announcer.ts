@@ -27,6 +27,7 @@ import type { GarpConfig } from '../config/group-config.js';
 import type { VipSet } from '../vips/vip-table.js';
 import type { Logger } from '../log.js';
 import { GarpPacer } from './garp-pacer.js';
+import { arpAnnounceEncoder } from './arp-announce.js';
 import { GarpCounters } from './garp-counters.js';
 import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from './garp-schedule.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -244,7 +245,7 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
         counts.dropped += ips.length * forms.length;
         continue;
       }
-      this.pacerOf(iface).enqueue({ group, key, ips, forms, mac: state.mac ?? link.macAddress, counts });
+      this.pacerOf(iface).enqueue({ group, key, ips, forms, encoder: arpAnnounceEncoder, mac: state.mac ?? link.macAddress, counts });
       this.log.debug({ group, iface, vips: ips.length, reason }, 'gratuitous ARP round');
     }
   }

@@ -4,16 +4,16 @@
  */
 import type { GarpForm } from '../wire/arp.js';
 
-/** Frames of one group on one interface. */
-export interface GarpFrameCounts {
-  /** frames the kernel took, by form */
-  request: number;
-  reply: number;
+/** Frames of one group on one interface, for a family whose announcement has the forms `Form`. */
+export type FrameCounts<Form extends string> = Record<Form, number> & {
   /** frames not sent: socket errors, interface missing, or retries exhausted */
   dropped: number;
   /** frames dropped from the queue because the group left MASTER, or its rounds were held, first */
   cancelled: number;
-}
+};
+
+/** Gratuitous ARP frames the kernel took, by form (request, reply), and those not sent. */
+export type GarpFrameCounts = FrameCounts<GarpForm>;
 
 /** One row of {@link GarpCounters.rows}, for exporters. */
 export interface GarpCounterRow {

@@ -1,5 +1,7 @@
 /**
- * GarpPacer: one per interface. Queues gratuitous ARP rounds and puts their
+ * GarpPacer: one per interface. Queues announcement rounds — gratuitous ARP
+ * today; the frame bytes come from each round's per-family encoder
+ * (announce-encoder.ts), so unsolicited NA shares the queue — and puts their
  * frames on the wire in small sendmmsg batches, never faster than
  * `announce.maxFramesPerSecond` (keepalived's vrrp_garp_interval idea: a
  * thousand VIPs must not hit a switch's CPU in one millisecond). Frames are
@@ -13,8 +15,8 @@
 import type { Logger } from '../log.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import { TxBatch } from '../io/tx-batch.js';
-import { encodeGarp, type GarpForm } from '../wire/arp.js';
-import type { GarpFrameCounts } from './garp-counters.js';
+import type { AnnounceEncoder } from './announce-encoder.js';
+import type { FrameCounts } from './garp-counters.js';
 import { TokenBucket } from './token-bucket.js';
 import { SendErrorLog, sendErrorKind, trySend, type SendOutcome } from '../io/send-errors.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -49,10 +51,11 @@ interface Job {
   /** jobs with the same key coalesce while not yet started; undefined = never */
   readonly key: string | undefined;
   ips: ArrayLike<number>;
-  forms: readonly GarpForm[];
+  forms: readonly string[];
+  encoder: AnnounceEncoder;
   mac: number;
-  readonly counts: GarpFrameCounts;
-  /** frames = ips × forms; frame i is ips[i / forms] in forms[i % forms] */
+  readonly counts: FrameCounts<string>;
+  /** frames = addresses × forms; frame i is address i / forms in forms[i % forms] */
   total: number;
   next: number;
 }
@@ -67,17 +70,19 @@ export interface GarpPacerOptions {
   clock?: Clock;
 }
 
-/** What one round asks of the pacer. */
-export interface PacedRound {
+/** What one round asks of the pacer, for one address family (the encoder's). */
+export interface PacedRound<Form extends string = string> {
   group: string;
   /** coalescing key: a queued, not yet started round with the same key is replaced instead of queued twice */
   key?: string;
-  /** the VIPs to announce (a table's array is not copied) */
+  /** the VIPs to announce, `encoder.wordsPerAddress` words each (a table's array is not copied) */
   ips: ArrayLike<number>;
-  forms: readonly GarpForm[];
+  forms: readonly Form[];
+  /** the bytes of one frame of the round's family */
+  encoder: AnnounceEncoder<Form>;
   /** sender MAC */
   mac: number;
-  counts: GarpFrameCounts;
+  counts: FrameCounts<Form>;
 }
 
 export class GarpPacer {
@@ -112,19 +117,22 @@ export class GarpPacer {
   }
 
   /** Queues a round; sends its first batch now when the bucket allows. */
-  enqueue(round: PacedRound): void {
+  enqueue<Form extends string>(paced: PacedRound<Form>): void {
     if (this.closed) return;
-    const total = round.ips.length * round.forms.length;
+    // Jobs of every family share the queue; a job only hands its own forms back to its own encoder and counts.
+    const round = paced as unknown as PacedRound;
+    const total = (round.ips.length / round.encoder.wordsPerAddress) * round.forms.length;
     if (total === 0) return;
     const pending = round.key === undefined ? undefined : this.jobs.find((j) => j.key === round.key && j.next === 0);
     if (pending !== undefined) {
       pending.ips = round.ips;
       pending.forms = round.forms;
+      pending.encoder = round.encoder;
       pending.mac = round.mac;
       pending.total = total;
       return;
     }
-    this.jobs.push({ group: round.group, key: round.key, ips: round.ips, forms: round.forms, mac: round.mac, counts: round.counts, total, next: 0 });
+    this.jobs.push({ group: round.group, key: round.key, ips: round.ips, forms: round.forms, encoder: round.encoder, mac: round.mac, counts: round.counts, total, next: 0 });
     if (this.timer === undefined) this.pump();
   }
 
@@ -208,11 +216,11 @@ export class GarpPacer {
   /** Encodes up to `want` frames of `job` and sends them in one sendmmsg; advances the job by what was sent. */
   private sendBatch(conn: FrameConn, job: Job, want: number): SendOutcome {
     const tx = this.tx;
-    const forms = job.forms;
+    const { forms, encoder } = job;
     const n = forms.length;
     tx.count = 0;
     for (let i = job.next; i < job.next + want; i++) {
-      tx.commit(encodeGarp(tx.buf, tx.nextOffset(), forms[i % n]!, job.mac, job.ips[(i / n) | 0]!));
+      tx.commit(encoder.encode(tx.buf, tx.nextOffset(), forms[i % n]!, job.mac, job.ips, (i / n) | 0));
     }
     const outcome = trySend(conn, tx);
     const sent = outcome.sent;

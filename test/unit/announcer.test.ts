@@ -4,11 +4,18 @@ import { systemError } from '../../src/errors.js';
 import { AnnouncerFeature } from '../../src/announcer/announcer.js';
 import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from '../../src/announcer/garp-schedule.js';
 import { TokenBucket } from '../../src/announcer/token-bucket.js';
+import { GarpPacer } from '../../src/announcer/garp-pacer.js';
+import { GarpCounters } from '../../src/announcer/garp-counters.js';
+import type { AnnounceEncoder } from '../../src/announcer/announce-encoder.js';
+import { arpAnnounceEncoder } from '../../src/announcer/arp-announce.js';
+import { encodeGarp } from '../../src/wire/arp.js';
+import { pino } from 'pino';
 import { ARPOP_REPLY, ARPOP_REQUEST } from '../../src/wire/arp.js';
 import { BROADCAST_MAC, parseMac } from '../../src/wire/mac.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
 import { configWith, FakeClock, RecordingConn, snapshotOf, startFakeDaemon } from './daemon-fixture.js';
 
+const ip = (x: string): number => parseIpv4(x)!;
 const GROUP_MAC = '02:00:00:00:aa:01';
 const MAC = parseMac(GROUP_MAC)!;
 
@@ -250,4 +257,28 @@ t.test('holdRounds skips the group\'s scheduled rounds and drops its queue; a de
   conn.sent = [];
   daemon.setRole('web', 'MASTER', 'test');
   t.ok(conn.sent.length > 0, 'a new takeover announces at once: the hold ended with the role change');
+});
+
+t.test('the pacer takes its frame bytes from the round\'s encoder: a 4-word (IPv6-shaped) family shares the queue with ARP', async (t) => {
+  const clock = new FakeClock();
+  const conn = new RecordingConn(clock);
+  const pacer = new GarpPacer({ iface: 'eth0', wire: () => conn, maxFramesPerSecond: 0, log: pino({ level: 'silent' }), clock });
+  const counters = new GarpCounters();
+  const calls: Array<[string, number]> = [];
+  // A stand-in for the NA encoder: 4 words per address, one form; it writes an ARP frame for the first word so RecordingConn can read it.
+  const wide: AnnounceEncoder<'request'> = {
+    family: 'ipv6',
+    wordsPerAddress: 4,
+    encode: (buf, offset, form, mac, ips, index) => {
+      calls.push([form, index]);
+      return encodeGarp(buf, offset, form, mac, ips[index * 4]!);
+    },
+  };
+  pacer.enqueue({ group: 'v6', ips: Uint32Array.of(0x20010db8, 0, 0, 1, 0x20010db8, 0, 0, 2), forms: ['request'], encoder: wide, mac: 7, counts: counters.of('v6', 'eth0') });
+  pacer.enqueue({ group: 'v4', ips: [ip('198.51.100.1')], forms: ['request', 'reply'], encoder: arpAnnounceEncoder, mac: 7, counts: counters.of('v4', 'eth0') });
+  t.same(calls, [['request', 0], ['request', 1]], 'two addresses of four words each: two frames, by address index');
+  t.same(conn.sent.map((f) => [f.senderIp, f.op]), [[0x20010db8, ARPOP_REQUEST], [0x20010db8, ARPOP_REQUEST], [ip('198.51.100.1'), ARPOP_REQUEST], [ip('198.51.100.1'), ARPOP_REPLY]]);
+  t.match(counters.of('v6', 'eth0'), { request: 2, dropped: 0 });
+  t.match(counters.of('v4', 'eth0'), { request: 1, reply: 1 });
+  pacer.close();
 });

@@ -7,6 +7,7 @@ import { systemError } from '../../src/errors.js'
 import { pino } from 'pino'
 import { GarpPacer } from '../../src/announcer/garp-pacer.js'
 import { GarpCounters } from '../../src/announcer/garp-counters.js'
+import { arpAnnounceEncoder } from '../../src/announcer/arp-announce.js'
 import { InterfaceLink } from '../../src/daemon/interface-link.js'
 import { LinkMonitor } from '../../src/iface/link-monitor.js'
 import { createLogger } from '../../src/log.js'
@@ -23,7 +24,7 @@ t.test('a down interface: one line per code per minute, no stack trace; other er
   const clock = new FakeClock()
   const pacer = new GarpPacer({ iface: 'eth0', wire: () => conn, maxFramesPerSecond: 0, log, clock })
   const counters = new GarpCounters()
-  const round = () => pacer.enqueue({ group: 'web', ips: [1, 2, 3], forms: ['request'], mac: 1, counts: counters.of('web', 'eth0') })
+  const round = () => pacer.enqueue({ group: 'web', ips: [1, 2, 3], forms: ['request'], encoder: arpAnnounceEncoder, mac: 1, counts: counters.of('web', 'eth0') })
   conn.error = errnoError('ENETDOWN')
   for (let i = 0; i < 5; i++) {
     round()
