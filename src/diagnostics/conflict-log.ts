@@ -5,6 +5,7 @@
  * no allocation except the first time a pair is seen, no I/O, no logging.
  */
 import type { ConflictKind } from './conflict-kind.js';
+import type { VipKey } from '../vips/address-family.js';
 
 /**
  * A pair that keeps claiming the VIP is logged again at most this often,
@@ -24,7 +25,8 @@ export const CONFLICT_LOGS_PER_SECOND = 10;
 export const MAX_CONFLICT_RECORDS = 4096;
 
 export interface ConflictRecord {
-  readonly vip: number;
+  /** the VIP claimed, family-tagged by its key type (address-family.ts) */
+  readonly vip: VipKey;
   readonly mac: number;
   iface: string;
   group: string;
@@ -58,7 +60,7 @@ export class ConflictLog {
   untracked = 0;
   /** log lines not written because of the global rate limit */
   logsSuppressed = 0;
-  private readonly byVip = new Map<number, Map<number, ConflictRecord>>();
+  private readonly byVip = new Map<VipKey, Map<number, ConflictRecord>>();
   private size = 0;
   private readonly relogMs: number;
   private readonly logsPerSecond: number;
@@ -78,7 +80,7 @@ export class ConflictLog {
    * since the last line and the global budget allows), else undefined.
    * The caller logs and then calls {@link markLogged}.
    */
-  observe(iface: string, group: string, vip: number, mac: number, kind: ConflictKind, now: number): ConflictRecord | undefined {
+  observe(iface: string, group: string, vip: VipKey, mac: number, kind: ConflictKind, now: number): ConflictRecord | undefined {
     this.frames++;
     let macs = this.byVip.get(vip);
     let rec = macs?.get(mac);
@@ -119,7 +121,7 @@ export class ConflictLog {
   }
 
   /** The record of `mac` claiming `vip`, if stored. */
-  get(vip: number, mac: number): ConflictRecord | undefined {
+  get(vip: VipKey, mac: number): ConflictRecord | undefined {
     return this.byVip.get(vip)?.get(mac);
   }
 

@@ -10,6 +10,7 @@
  * with what was claimed, and the caller decides whether it is still MASTER.
  * Pure apart from the injected clock's timer.
  */
+import type { VipKey } from '../vips/address-family.js';
 
 /**
  * The time source and timer a grace needs, injected so tests drive it with
@@ -25,7 +26,7 @@ export interface GraceTimer {
 /** One VIP claimed during a grace, by the latest MAC that claimed it. */
 export interface GraceClaim {
   iface: string;
-  vip: number;
+  vip: VipKey;
   mac: number;
   /** the MAC is in `diagnostics.peers`: expected, never defended against */
   peer: boolean;
@@ -50,7 +51,7 @@ export interface HandoverGraceOptions {
 interface OpenGrace {
   openedAt: number;
   timer: unknown;
-  claims: Map<number, GraceClaim>;
+  claims: Map<VipKey, GraceClaim>;
 }
 
 export class HandoverGrace {

@@ -4,7 +4,7 @@
  * claimed the group's VIPs. Feeds `status`, `conflicts` and the counters.
  * Pure: times are passed in.
  */
-import { formatIpv4 } from '../wire/ipv4.js';
+import { formatVipKey, type VipKey } from '../vips/address-family.js';
 import { formatMac } from '../wire/mac.js';
 
 /** One split brain as it is recorded. */
@@ -12,7 +12,7 @@ export interface SplitBrainEntry {
   group: string;
   iface: string;
   /** the first VIP claimed in the grace, and the MAC that claimed it */
-  vip: number;
+  vip: VipKey;
   mac: number;
   /** VIPs claimed in the grace */
   vips: number;
@@ -62,7 +62,7 @@ export class SplitBrainLog {
       .filter((s) => s.last >= since)
       .sort((a, b) => b.last - a.last)
       .map((s) => ({
-        group: s.group, iface: s.iface, vip: formatIpv4(s.vip), mac: formatMac(s.mac), vips: s.vips, peer: s.peer, defence: s.defence,
+        group: s.group, iface: s.iface, vip: formatVipKey(s.vip), mac: formatMac(s.mac), vips: s.vips, peer: s.peer, defence: s.defence,
         count: s.count, firstSeen: new Date(s.first).toISOString(), lastSeen: new Date(s.last).toISOString(),
       }));
   }

@@ -1,6 +1,8 @@
 /**
  * Every received frame ends in exactly one outcome, counted per interface.
- * The rules that lead to each are listed, in order, in arp-rules.ts.
+ * Each protocol has its own outcome set (ARP's below; the rules that lead to
+ * each are listed, in order, in arp-rules.ts) and counts it the same way: a
+ * plain number per outcome (zeroCounts), which metrics and status read.
  */
 import { MALFORMED_REASONS, type MalformedReason } from '../wire/arp.js';
 
@@ -32,9 +34,15 @@ export const OUTCOMES: readonly Outcome[] = [
   ...MALFORMED_REASONS.map((r) => `malformed:${r}` as const),
 ];
 
-export type OutcomeCounts = Record<Outcome, number>;
+/** A counter per outcome of one protocol's set (ARP's by default). */
+export type OutcomeCounts<O extends string = Outcome> = Record<O, number>;
 
-/** Returns a counter per outcome, all zero. */
+/** A counter per outcome of `outcomes`, all zero. */
+export function zeroCounts<O extends string>(outcomes: readonly O[]): OutcomeCounts<O> {
+  return Object.fromEntries(outcomes.map((o) => [o, 0])) as OutcomeCounts<O>;
+}
+
+/** A counter per ARP outcome, all zero. */
 export function zeroOutcomeCounts(): OutcomeCounts {
-  return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as OutcomeCounts;
+  return zeroCounts(OUTCOMES);
 }
