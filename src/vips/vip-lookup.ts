@@ -3,9 +3,10 @@
  * (the responder's per-frame lookup is responder.ts VipLookup). The table is
  * replaced on every reload: read `table` when it is needed, never keep it.
  *
- * IPv4 only today; an IPv6 table (4 x uint32 addresses, src/wire/ipv6.ts)
- * sits beside it as a second `VipSource` member, the family tag on the sets
- * (vip-table.ts VipSet) says which table a set came from.
+ * IPv4 only today. The IPv6 table (4 x uint32 addresses, src/wire/ipv6.ts,
+ * `groupOf(addr: Ipv6Address)`) joins as a second member of VipSource, so a
+ * feature names the family it reads; both point at the same GroupState per
+ * group, whose role the role machine owns.
  */
 import type { VipTable } from './vip-table.js';
 
