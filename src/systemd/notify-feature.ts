@@ -83,12 +83,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
     if (parsed.socket === undefined) return;
     this.notifier = new Notifier(parsed.socket);
     this.started = true;
-    const { roles, config, links, reloads } = this.opts;
-    roles.on('role-changed', this.onStatusChange);
-    config.on('snapshot-applied', this.onStatusChange);
-    links.on('link-phase', this.onStatusChange);
-    reloads.on('reload-started', this.onReloadStarted);
-    reloads.on('reload-finished', this.onReloadFinished);
+    this.listen('on');
     this.send({ READY: 1, STATUS: this.status() });
     if (parsed.watchdogUsec !== undefined) {
       const everyMs = Math.max(1, Math.floor(parsed.watchdogUsec / 1000 / WATCHDOG_PINGS_PER_TIMEOUT));
@@ -108,12 +103,17 @@ export class SystemdNotifyFeature implements DaemonFeature {
     this.watchdog = undefined;
     if (!this.started) return;
     this.started = false;
+    this.listen('off');
+  }
+
+  /** Subscribes to (`on`) or unsubscribes from (`off`) every event that changes what systemd is told. */
+  private listen(how: 'on' | 'off'): void {
     const { roles, config, links, reloads } = this.opts;
-    roles.off('role-changed', this.onStatusChange);
-    config.off('snapshot-applied', this.onStatusChange);
-    links.off('link-phase', this.onStatusChange);
-    reloads.off('reload-started', this.onReloadStarted);
-    reloads.off('reload-finished', this.onReloadFinished);
+    roles[how]('role-changed', this.onStatusChange);
+    config[how]('snapshot-applied', this.onStatusChange);
+    links[how]('link-phase', this.onStatusChange);
+    reloads[how]('reload-started', this.onReloadStarted);
+    reloads[how]('reload-finished', this.onReloadFinished);
   }
 
   private status(): string {
