@@ -59,22 +59,26 @@ t.test('the probe renderer names the link-local source', async (t) => {
 t.test('ProbeFeature finds IPv6 VIPs through ipv6VipsOf, by address and by group', async (t) => {
   const { ProbeFeature } = await import('../../src/diagnostics/probe.js');
   const handlers = new Map<string, (args: string[]) => Promise<unknown>>();
-  const daemon = {
+  // Port fakes: the command registry, the config in force, roles, links and the VIP table.
+  const links = new Map([['nosuchif0', { wire: {}, macAddress: 2 }]]);
+  const ports = {
     commands: { register: (name: string, spec: { handler: (args: string[]) => Promise<unknown> }) => handlers.set(name, spec.handler) },
-    snapshot: { groups: [{ config: { name: 'web', interface: 'nosuchif0' }, vips: new Uint32Array(0) }, { config: { name: 'mail', interface: 'nosuchif0' }, vips: new Uint32Array(0) }] },
-    groups: new Map([['web', { name: 'web', role: 'BACKUP', mac: undefined }], ['mail', { name: 'mail', role: 'BACKUP', mac: undefined }]]),
-    links: new Map([['nosuchif0', { wire: {}, macAddress: 2 }]]),
-    table: { bindingsOfVip: () => [], vipsOf: () => undefined, isVip: () => false },
-    config: { announce: { maxFramesPerSecond: 0 }, diagnostics: { peers: [] } },
+    config: {
+      snapshot: { groups: [{ config: { name: 'web', interface: 'nosuchif0' }, vips: new Uint32Array(0) }, { config: { name: 'mail', interface: 'nosuchif0' }, vips: new Uint32Array(0) }] },
+      config: { announce: { maxFramesPerSecond: 0 }, diagnostics: { peers: [] } },
+    },
+    roles: { groups: new Map([['web', { name: 'web', role: 'BACKUP', mac: undefined }], ['mail', { name: 'mail', role: 'BACKUP', mac: undefined }]]) },
+    links,
+    vips: { table: { bindingsOfVip: () => [], vipsOf: () => undefined, isVip: () => false } },
   };
   const vips = words('2001:db8::1', '2001:db8::10');
-  new ProbeFeature((g) => (g === 'web' ? vips : undefined)).start(daemon as never);
+  new ProbeFeature({ ...(ports as never as ConstructorParameters<typeof ProbeFeature>[0]), ipv6VipsOf: (g) => (g === 'web' ? vips : undefined) }).start();
   const probe = handlers.get('probe')!;
   await t.rejects(probe(['2001:db8::99']), { code: 'ENOTFOUND', message: /2001:db8::99 is not a configured VIP/ }, 'an IPv6 address that is no VIP');
   await t.rejects(probe(['mail']), { code: 'ENOTFOUND', message: /no group "mail" with VIPs/ }, 'a group without VIPs of either family');
   // Found: the next step is the interface's link-local address, which nosuchif0 has not.
   await t.rejects(probe(['2001:db8:0::10']), { code: 'ENOLINKLOCAL', message: /nosuchif0 has no usable IPv6 link-local address/ }, 'a VIP in any inet_pton form');
   await t.rejects(probe(['web']), { code: 'ENOLINKLOCAL' }, 'a group with only IPv6 VIPs');
-  daemon.links.clear();
+  links.clear();
   await t.rejects(probe(['web']), { code: 'ENOLINK' }, 'no socket on the interface: said before the link-local address is looked for');
 });
