@@ -21,21 +21,7 @@ import { loadIfSmall, loadInWorker, readApplied, type UnterminatedFile, type Wor
 import type { EmptyVipFile } from './snapshot.js';
 import { ConfigWatcher } from './watcher.js';
 import { countVips } from '../vips/vip-table.js';
-
-/**
- * A reload of this many VIPs leaves tens of MB of garbage (the old table, the
- * parsed file) that V8 would keep as heap for a long time: when the unit runs
- * node with --expose-gc, one full collection right after such a reload gives
- * it back (measured before the typed-array VIP table: 100k VIPs, RSS ~135 ->
- * ~90 MB; not re-measured since). Off the hot path: the receive ring
- * holds the requests that arrive during the ~50 ms pause.
- */
-const LARGE_SNAPSHOT_VIPS = 10_000;
-
-function collectGarbageSoon(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc === 'function') setImmediate(gc);
-}
+import { prepareInSlices, type PreparedApply } from '../daemon/apply-steps.js';
 
 /**
  * A VIP file whose last line has no newline, and that was written less than
@@ -215,8 +201,13 @@ export class ConfigReloader implements DaemonFeature {
     } finally {
       this.inFlight = undefined;
     }
+    // A snapshot to apply is made ready for the swap a few milliseconds at a
+    // time (daemon/apply-steps.ts): at 65,535 groups it is too long for one turn.
+    const prepared = loaded.kind === 'loaded' && loaded.snapshot.source?.hash !== this.appliedHash && this.daemon === daemon
+      ? await prepareInSlices(loaded.snapshot, daemon.groups, daemon.table)
+      : undefined;
     if (this.daemon !== daemon) return { status: 'deferred', generation: daemon.generation, reason: 'the daemon is stopping' };
-    const result = this.finish(daemon, trigger, loaded);
+    const result = this.finish(daemon, trigger, loaded, prepared);
     daemon.emit('reload-finished', result.status === 'invalid' ? { ok: false, generation: result.generation, error: result.error } : { ok: true, generation: result.generation });
     if (result.status === 'applied') {
       result.durationMs = Math.round((performance.now() - t0) * 10) / 10;
@@ -225,7 +216,7 @@ export class ConfigReloader implements DaemonFeature {
     return result;
   }
 
-  private finish(daemon: Daemon, trigger: ReloadTrigger, loaded: WorkerLoadResult): ReloadResult {
+  private finish(daemon: Daemon, trigger: ReloadTrigger, loaded: WorkerLoadResult, prepared: PreparedApply | undefined): ReloadResult {
     const generation = daemon.generation;
     if (loaded.kind === 'unchanged') {
       this.settled();
@@ -251,7 +242,7 @@ export class ConfigReloader implements DaemonFeature {
       return { status: 'unchanged', generation };
     }
     this.warnEmptyVipFiles(snapshot.source!.emptyVipFiles);
-    const applied = daemon.apply(snapshot);
+    const applied = daemon.apply(snapshot, prepared === undefined ? {} : { prepared });
     this.appliedHash = snapshot.source!.hash;
     this.appliedPaths = snapshot.source!.paths;
     this.loadedAt = Date.now();
@@ -259,7 +250,6 @@ export class ConfigReloader implements DaemonFeature {
     this.settled();
     this.syncWatcher();
     const vips = snapshot.groups.reduce((n, g) => n + g.vips.length, 0);
-    if (vips >= LARGE_SNAPSHOT_VIPS) collectGarbageSoon();
     return { status: 'applied', generation: applied.generation, added: countVips(applied.added), removed: countVips(applied.removed), vips, durationMs: 0 };
   }
 

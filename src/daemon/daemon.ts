@@ -10,10 +10,9 @@ import type { Logger } from '../log.js';
 import type { Snapshot } from '../config/snapshot.js';
 import type { DaemonConfig } from '../config/load-config.js';
 import { VipTable, type GroupVips, type VipSet } from '../vips/vip-table.js';
-import { sortedDifference } from '../vips/sorted-set.js';
 import type { GroupState } from '../vips/group-state.js';
 import type { Role } from '../roles/role.js';
-import { parseMac } from '../wire/mac.js';
+import { prepareNow, type PreparedApply } from './apply-steps.js';
 import { InterfaceLink } from './interface-link.js';
 import { LinkMonitor } from '../iface/link-monitor.js';
 import { CommandRegistry } from '../control/command-registry.js';
@@ -90,7 +89,8 @@ export interface DaemonOptions {
 export class Daemon extends EventEmitter<DaemonEvents> {
   readonly log: Logger;
   readonly commands = new CommandRegistry();
-  readonly groups = new Map<string, GroupState>();
+  /** Replaced whole by each apply (apply-steps.ts builds the next one). */
+  private groupStates: ReadonlyMap<string, GroupState> = new Map();
   readonly links = new Map<string, InterfaceLink>();
   readonly startedAt = Date.now();
   private current: Snapshot | undefined;
@@ -113,6 +113,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.features = opts.features ?? [];
     this.foreignClaimListener = opts.onForeignClaim;
     this.linkMonitor = new LinkMonitor({ log: opts.log });
+  }
+
+  /** Every group's state, by name, in the order of the snapshot in force. */
+  get groups(): ReadonlyMap<string, GroupState> {
+    return this.groupStates;
   }
 
   /** The snapshot in force. */
@@ -149,21 +154,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
    * missing ones go, roles of kept groups are kept, and the VIP table is
    * swapped in one assignment so a VIP in both snapshots is never unanswered.
    */
-  apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean } = {}): SnapshotApplied {
-    // One pass: each group's state (kept or new) and its VIP set for the new table.
-    const sets: GroupVips[] = [];
-    const ifaces = new Set<string>();
-    for (const g of snapshot.groups) {
-      const name = g.config.name;
-      const mac = g.config.mac === undefined ? undefined : parseMac(g.config.mac);
-      let state = this.groups.get(name);
-      if (state !== undefined) state.mac = mac;
-      else state = { name, role: g.config.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac };
-      sets.push({ group: state, iface: g.config.interface, ips: g.vips });
-      ifaces.add(g.config.interface);
-    }
-    const before = this.vipTable;
-    const table = new VipTable(sets);
+  apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean; prepared?: PreparedApply } = {}): SnapshotApplied {
+    // Each group's state (kept or new), the new table and the diff (apply-steps.ts):
+    // prepared over several turns by a reload, when still against the table in force.
+    const p = opts.prepared;
+    const { table, groups, ifaces, macs, added, removed } =
+      p !== undefined && p.snapshot === snapshot && p.basedOn === this.vipTable ? p : prepareNow(snapshot, this.groups, this.vipTable);
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
     const opened: InterfaceLink[] = [];
@@ -186,6 +182,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.vipTable = table;
     this.current = snapshot;
     this.gen++;
+    for (const [state, mac] of macs) state.mac = mac;
 
     for (const [iface, link] of this.links) {
       if (!ifaces.has(iface)) {
@@ -193,10 +190,9 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.links.delete(iface);
       }
     }
-    for (const name of this.groups.keys()) if (!table.hasGroup(name)) this.groups.delete(name);
-    for (const set of sets) this.groups.set(set.group.name, set.group);
+    this.groupStates = groups;
 
-    const result = { generation: this.gen, added: vipsGained(before, table), removed: vipsGained(table, before) };
+    const result = { generation: this.gen, added, removed };
     this.emit('snapshot-applied', result);
     return result;
   }
@@ -250,24 +246,4 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.links.clear();
     this.linkMonitor.close();
   }
-}
-
-/**
- * Per group of `after`, the VIPs it has that it did not have in `before` (same
- * group, same interface): one merge of two sorted arrays per group, and a
- * group whose VIPs did not change yields nothing.
- */
-function vipsGained(before: VipTable, after: VipTable): GroupVips[] {
-  const gained: GroupVips[] = [];
-  for (const set of after.sets()) {
-    const old = before.vipsOf(set.group.name);
-    if (old === undefined || old.iface !== set.iface || old.group !== set.group) {
-      // All of it gained: the table's own set, no copy.
-      if (set.ips.length > 0) gained.push(set);
-      continue;
-    }
-    const ips = sortedDifference(set.ips, old.ips);
-    if (ips.length > 0) gained.push(ips === set.ips ? set : { group: set.group, iface: set.iface, ips });
-  }
-  return gained;
 }

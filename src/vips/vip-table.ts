@@ -49,30 +49,40 @@ export class InterfaceVips {
   private readonly mask: number;
   private readonly shift: number;
 
-  /** @throws {Error} when a VIP is in two of `sets` */
-  constructor(iface: string, sets: readonly GroupVips[]) {
-    const size = sets.reduce((n, s) => n + s.ips.length, 0);
+  private readonly iface: string;
+
+  /**
+   * @param fill false: sized for `sets` but empty, filled by {@link InterfaceVips.add}
+   *   a few sets at a time (VipTableBuilder, a reload that must keep yielding)
+   * @throws {Error} when a VIP is in two of `sets`
+   */
+  constructor(iface: string, sets: readonly GroupVips[], fill = true) {
+    const size = countVips(sets);
     let slots = MIN_SLOTS;
     while (slots < size * SLOTS_PER_VIP) slots *= 2;
+    this.iface = iface;
     this.size = size;
     this.keys = new Int32Array(slots);
     this.owners = new Uint16Array(slots);
     this.mask = slots - 1;
     this.shift = 32 - Math.log2(slots);
     if (sets.length > MAX_GROUPS_PER_INTERFACE) throw new Error(`more than ${MAX_GROUPS_PER_INTERFACE} groups on interface ${iface}`);
-    for (const set of sets) {
-      const owner = this.groups.push(set.group);
-      const ips = set.ips;
-      for (let i = 0; i < ips.length; i++) {
-        const ip = ips[i]!;
-        const slot = this.slotOf(ip);
-        const existing = this.owners[slot]!;
-        if (existing !== 0) {
-          throw new Error(`VIP is in two groups on interface ${iface}: "${this.groups[existing - 1]!.name}" and "${set.group.name}"`);
-        }
-        this.keys[slot] = ip | 0;
-        this.owners[slot] = owner;
+    if (fill) for (const set of sets) this.add(set);
+  }
+
+  /** Enters one of the sets this table was sized for. @throws {Error} when one of its VIPs is already in. */
+  add(set: GroupVips): void {
+    const owner = this.groups.push(set.group);
+    const ips = set.ips;
+    for (let i = 0; i < ips.length; i++) {
+      const ip = ips[i]!;
+      const slot = this.slotOf(ip);
+      const existing = this.owners[slot]!;
+      if (existing !== 0) {
+        throw new Error(`VIP is in two groups on interface ${this.iface}: "${this.groups[existing - 1]!.name}" and "${set.group.name}"`);
       }
+      this.keys[slot] = ip | 0;
+      this.owners[slot] = owner;
     }
   }
 
@@ -102,26 +112,17 @@ export class VipTable {
 
   /**
    * @param sets one per group (a group has one interface)
+   * @param filled the per-interface tables of `sets`, already built ({@link setsPerInterface}, VipTableBuilder)
    * @throws {Error} when a VIP is in two groups on one interface, or a group is listed twice.
    */
-  constructor(sets: readonly GroupVips[] = []) {
-    const perIface = new Map<string, GroupVips[]>();
-    // Consecutive sets mostly share an interface: one Map lookup per run of them.
-    let lastIface: string | undefined;
-    let list: GroupVips[] = [];
+  constructor(sets: readonly GroupVips[] = [], filled?: ReadonlyMap<string, InterfaceVips>) {
     for (const set of sets) {
       const groups = this.byGroup.size;
       this.byGroup.set(set.group.name, set);
       if (this.byGroup.size === groups) throw new Error(`group "${set.group.name}" is listed twice`);
-      if (set.iface !== lastIface) {
-        lastIface = set.iface;
-        list = perIface.get(set.iface) ?? [];
-        if (list.length === 0) perIface.set(set.iface, list);
-      }
-      list.push(set);
     }
-    for (const [iface, list] of perIface) {
-      const vips = new InterfaceVips(iface, list);
+    const perIface = filled ?? new Map([...setsPerInterface(sets)].map(([iface, list]) => [iface, new InterfaceVips(iface, list)]));
+    for (const [iface, vips] of perIface) {
       if (vips.size === 0) continue;
       this.byIface.set(iface, vips);
       this.total += vips.size;
@@ -175,6 +176,23 @@ export class VipTable {
   get size(): number {
     return this.total;
   }
+}
+
+/** `sets` by interface, in their order. */
+export function setsPerInterface(sets: readonly GroupVips[]): Map<string, GroupVips[]> {
+  const perIface = new Map<string, GroupVips[]>();
+  // Consecutive sets mostly share an interface: one Map lookup per run of them.
+  let lastIface: string | undefined;
+  let list: GroupVips[] = [];
+  for (const set of sets) {
+    if (set.iface !== lastIface) {
+      lastIface = set.iface;
+      list = perIface.get(set.iface) ?? [];
+      if (list.length === 0) perIface.set(set.iface, list);
+    }
+    list.push(set);
+  }
+  return perIface;
 }
 
 /** VIPs in `sets` altogether. */
