@@ -12,7 +12,7 @@
  * was prepared (start-up, tests, small reloads).
  */
 import type { Snapshot } from '../config/snapshot.js';
-import { InterfaceVips, VipTable, setsPerInterface, type GroupVips } from '../vips/vip-table.js';
+import { InterfaceVips, VipTable, addGroupSet, setsPerInterface, type GroupVips } from '../vips/vip-table.js';
 import { sortedDifference } from '../vips/sorted-set.js';
 import type { GroupState } from '../vips/group-state.js';
 import { parseMac } from '../wire/mac.js';
@@ -58,16 +58,21 @@ export function* applySteps(snapshot: Snapshot, groups: ReadonlyMap<string, Grou
     ifaces.add(g.config.interface);
     if (++n % STEP === 0) yield;
   }
-  const filled = new Map<string, InterfaceVips>();
+  const byGroup = new Map<string, GroupVips>();
+  for (const set of sets) {
+    addGroupSet(byGroup, set);
+    if (++n % STEP === 0) yield;
+  }
+  const byIface = new Map<string, InterfaceVips>();
   for (const [iface, list] of setsPerInterface(sets)) {
     const vips = new InterfaceVips(iface, list, false);
     for (const set of list) {
       vips.add(set);
       if (++n % STEP === 0) yield;
     }
-    filled.set(iface, vips);
+    byIface.set(iface, vips);
   }
-  const table = new VipTable(sets, filled);
+  const table = new VipTable(sets, { byGroup, byIface });
   yield;
   const added: GroupVips[] = [];
   const removed: GroupVips[] = [];

@@ -107,21 +107,21 @@ export class InterfaceVips {
 
 export class VipTable {
   private readonly byIface = new Map<string, InterfaceVips>();
-  private readonly byGroup = new Map<string, GroupVips>();
+  private readonly byGroup: Map<string, GroupVips> = new Map();
   private total = 0;
 
   /**
    * @param sets one per group (a group has one interface)
-   * @param filled the per-interface tables of `sets`, already built ({@link setsPerInterface}, VipTableBuilder)
+   * @param built the table's maps, already built from `sets` (apply-steps.ts, a few groups at a time); `sets` is then not read
    * @throws {Error} when a VIP is in two groups on one interface, or a group is listed twice.
    */
-  constructor(sets: readonly GroupVips[] = [], filled?: ReadonlyMap<string, InterfaceVips>) {
-    for (const set of sets) {
-      const groups = this.byGroup.size;
-      this.byGroup.set(set.group.name, set);
-      if (this.byGroup.size === groups) throw new Error(`group "${set.group.name}" is listed twice`);
+  constructor(sets: readonly GroupVips[] = [], built?: { byGroup: Map<string, GroupVips>; byIface: ReadonlyMap<string, InterfaceVips> }) {
+    if (built !== undefined) {
+      this.byGroup = built.byGroup;
+    } else {
+      for (const set of sets) addGroupSet(this.byGroup, set);
     }
-    const perIface = filled ?? new Map([...setsPerInterface(sets)].map(([iface, list]) => [iface, new InterfaceVips(iface, list)]));
+    const perIface = built?.byIface ?? new Map([...setsPerInterface(sets)].map(([iface, list]) => [iface, new InterfaceVips(iface, list)]));
     for (const [iface, vips] of perIface) {
       if (vips.size === 0) continue;
       this.byIface.set(iface, vips);
@@ -176,6 +176,13 @@ export class VipTable {
   get size(): number {
     return this.total;
   }
+}
+
+/** Enters a group's set into a table's map of them. @throws {Error} when the group is in it already. */
+export function addGroupSet(byGroup: Map<string, GroupVips>, set: GroupVips): void {
+  const groups = byGroup.size;
+  byGroup.set(set.group.name, set);
+  if (byGroup.size === groups) throw new Error(`group "${set.group.name}" is listed twice`);
 }
 
 /** `sets` by interface, in their order. */
