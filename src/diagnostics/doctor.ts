@@ -12,9 +12,6 @@ import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, parseUnicastFilte
 import { gatherIpv6Facts } from './doctor6.js';
 import { readNumberFile, runIproute } from './host-read.js';
 import { formatMac, parseMac } from '../wire/mac.js';
-import { util } from '../node-builtins.js';
-
-const { promisify } = util;
 
 function readSysctl(iface: string, key: string): Promise<number | undefined> {
   return readNumberFile(`/proc/sys/net/ipv4/conf/${iface}/${key}`);
