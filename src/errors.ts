@@ -3,7 +3,7 @@
  * is stable and machine-readable, `message` tells a person what to fix. A
  * failed system call is a SystemError built by {@link systemError}.
  */
-import util from 'node:util';
+import { util } from './node-builtins.js';
 
 export class VipArpdError extends Error {
   override name = 'VipArpdError';

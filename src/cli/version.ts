@@ -3,7 +3,9 @@
  * built file (dist/cli/ in a checkout, /usr/lib/vip-arpd/dist/cli/ in the
  * Debian package, where package.json is shipped beside dist/).
  */
-import { readFileSync } from 'node:fs';
+import { fs } from '../node-builtins.js';
+
+const { readFileSync } = fs;
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };

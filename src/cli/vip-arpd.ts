@@ -2,7 +2,6 @@
 /**
  * vip-arpd: parse arguments, load config, start the daemon, handle signals.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError, type SettingFlags } from '../config/load-config.js';
 import { FLAG_SETTINGS } from '../config/schema.js';
 import { loadSnapshot } from '../config/load-snapshot.js';
@@ -16,6 +15,9 @@ import { readInterfaceState } from '../iface/interface-watch.js';
 import { missingInterfaceWarnings } from '../iface/missing-interfaces.js';
 import { packageVersion } from './version.js';
 import { EXIT_CANT_CREATE, EXIT_CONFIG, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
+import { util } from '../node-builtins.js';
+
+const { parseArgs } = util;
 
 const USAGE = `Usage: vip-arpd [--config FILE] [options]
 

@@ -3,8 +3,10 @@
  * with a content hash. A reload validates exactly the bytes it hashed, so the
  * "unchanged" test and the applied snapshot can never disagree.
  */
-import { createHash } from 'node:crypto';
 import { readTextFile, type FileRead } from './read-text-file.js';
+import { crypto } from '../node-builtins.js';
+
+const { createHash } = crypto;
 
 export type { FileRead } from './read-text-file.js';
 

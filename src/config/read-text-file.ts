@@ -8,8 +8,11 @@
  * without opening it; the open is O_NONBLOCK anyway and fstat()ed again, so a
  * file swapped for a FIFO between the two calls is refused as well.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { LineIndex, type TextPosition } from './json-position.js';
+import { fs } from '../node-builtins.js';
+
+const { closeSync, constants, fstatSync, openSync, readFileSync, statSync } = fs;
 
 /**
  * Larger files are refused instead of read: the largest legitimate config

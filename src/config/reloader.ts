@@ -28,21 +28,6 @@ import { ConfigWatcher } from './watcher.js';
 import { countVips } from '../vips/vip-table.js';
 
 /**
- * A reload of this many VIPs leaves tens of MB of garbage (the old table, the
- * parsed file) that V8 would keep as heap for a long time: when the unit runs
- * node with --expose-gc, one full collection right after such a reload gives
- * it back (measured before the typed-array VIP table: 100k VIPs, RSS ~135 ->
- * ~90 MB; not re-measured since). Off the hot path: the receive ring
- * holds the requests that arrive during the ~50 ms pause.
- */
-const LARGE_SNAPSHOT_VIPS = 10_000;
-
-function collectGarbageSoon(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc === 'function') setImmediate(gc);
-}
-
-/**
  * A VIP file whose last line has no newline, and that was written less than
  * this long ago, is taken to be half-written (a writer between two write(2)
  * calls) and re-read once it has been quiet this long. (An empty one is not
@@ -273,7 +258,6 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
     this.settled();
     this.syncWatcher();
     const vips = snapshot.groups.reduce((n, g) => n + g.vips.length, 0);
-    if (vips >= LARGE_SNAPSHOT_VIPS) collectGarbageSoon();
     return { status: 'applied', generation: applied.generation, added: countVips(applied.added), removed: countVips(applied.removed), vips, durationMs: 0 };
   }
 

@@ -24,10 +24,13 @@
  * resync changes nothing, and no file (a FIFO, a 50 MB config) can stall the
  * event loop here.
  */
-import { watch, statSync, type FSWatcher } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../log.js';
 import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
+import { fs } from '../node-builtins.js';
+
+const { watch, statSync } = fs;
 
 /**
  * A missing directory is looked for again this often: a VIP file's directory

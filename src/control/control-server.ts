@@ -6,13 +6,15 @@
  * say nothing can never keep an HA hook's takeover out.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import { VipArpdError } from '../errors.js';
 import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
 import { prepareSocketPath } from './socket-path.js';
 import { ControlConnection, closeWithError, type ConnectionLimits, type RunCommand } from './control-connection.js';
+import { fs } from '../node-builtins.js';
+
+const { chmodSync, chownSync, lstatSync, unlinkSync } = fs;
 
 export interface ControlServerOptions extends ConnectionLimits {
   path: string;

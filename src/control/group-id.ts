@@ -2,8 +2,10 @@
  * Resolves `control.group` to a gid. Node has no getgrnam(3), so the name is
  * looked up in /etc/group (group(5)); a number is taken as a gid.
  */
-import { readFileSync } from 'node:fs';
 import { VipArpdError } from '../errors.js';
+import { fs } from '../node-builtins.js';
+
+const { readFileSync } = fs;
 
 /** Finds `name` in group(5) text (`name:password:gid:members`); undefined when absent. */
 export function findGroupId(groupFile: string, name: string): number | undefined {

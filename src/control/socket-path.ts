@@ -3,10 +3,12 @@
  * removes a socket file left by a daemon that died, but never one that a live
  * process still answers on, and never a file that is not a socket.
  */
-import { mkdirSync, lstatSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
 import { VipArpdError } from '../errors.js';
+import { fs } from '../node-builtins.js';
+
+const { mkdirSync, lstatSync, unlinkSync } = fs;
 
 /** A live daemon accepts a local connection in microseconds; a second is generous even under load. */
 export const STALE_PROBE_TIMEOUT_MS = 1000;

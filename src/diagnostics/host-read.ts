@@ -4,7 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { util } from '../node-builtins.js';
+
+const { promisify } = util;
 
 /** `ip -j` on a director with 10k addresses prints megabytes; allow it, but not without bound. */
 const IP_MAX_BUFFER = 64 * 1024 * 1024;

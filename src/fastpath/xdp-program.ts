@@ -5,7 +5,6 @@
  * included — detaches it, so no program is left answering for a daemon that
  * no longer runs.
  */
-import { readFileSync } from 'node:fs';
 import { constants, endianness } from 'node:os';
 import path from 'node:path';
 import { check, native, packageRoot, systemError } from '../native/addon.js';
@@ -14,6 +13,9 @@ import { VipArpdError } from '../errors.js';
 import { writeIpv4 } from '../wire/ipv4.js';
 import { writeMac } from '../wire/mac.js';
 import { XDP_VERDICTS, sumPerCpu, zeroXdpCounts, type XdpCounts } from './xdp-counters.js';
+import { fs } from '../node-builtins.js';
+
+const { readFileSync } = fs;
 
 /** Where node-gyp puts the BPF object (binding.gyp's arp_xdp_bpf_object action). */
 export const XDP_OBJECT_PATH = path.join(packageRoot, 'build', 'Release', 'arp_xdp.bpf.o');

@@ -10,10 +10,12 @@
  * {@link FIFO_RECHECK_MS}: a new inode is opened at once, and while the path
  * is missing the reader waits for it.
  */
-import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { LineSplitter } from '../control/line-splitter.js';
+import { fs } from '../node-builtins.js';
+
+const { closeSync, constants, fstatSync, openSync, statSync } = fs;
 
 /**
  * keepalived writes its first line (BACKUP, or MASTER at once for priority

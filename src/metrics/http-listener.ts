@@ -7,12 +7,15 @@
  * A listener that cannot open (port taken, address not local) is logged as an
  * error and the daemon keeps answering ARP: metrics are not worth an outage.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { DaemonFeature } from '../daemon/feature.js';
 import type { ConfigView } from '../config/config-view.js';
 import type { Logger } from '../log.js';
 import { parseListenAddress } from './listen-address.js';
 import type { MetricsFeature } from './metrics-feature.js';
+import { http } from '../node-builtins.js';
+
+const { createServer } = http;
 
 /** A scrape that takes longer than this is a stuck client; Prometheus' own default timeout is 10 s. */
 export const SCRAPE_REQUEST_TIMEOUT_MS = 10_000;

@@ -8,11 +8,13 @@
  * Format (version 1):
  *   {"version":1,"bootId":"<uuid>","writtenAt":"<ISO time>","groups":{"web":"MASTER","mail":"BACKUP"}}
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { VipArpdError } from '../errors.js';
 import { parseRole, type Role } from './role.js';
 import { isObject } from '../is-object.js';
+import { fs } from '../node-builtins.js';
+
+const { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } = fs;
 
 export const STATE_FILE_VERSION = 1;
 

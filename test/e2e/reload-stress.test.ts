@@ -6,19 +6,27 @@ import t, { type Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { cpus, loadavg } from 'node:os'
 import { createLab, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, SYSTEM_PYTHON, tempDir, waitFor, type Lab } from './lab.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
 const GAP = join(REPO_ROOT, 'test', 'e2e', 'arp-reply-gap.py')
 const DAEMON = join(REPO_ROOT, 'dist', 'cli', 'vip-arpd.js')
 const STABLE_VIP = '198.51.100.10'
+/** Issue 16.1's goal: the longest reply gap to a 1,000/s client during any reload. */
+const GAP_GOAL_MS = 50
 /**
- * Longest reply gap allowed during the 50 MB reload. Issue 16's goal is
- * 50 ms (bench/reload-gap.bench.mjs measures it); on this shared 2-CPU
- * machine runs saw 13-160 ms, so the test allows 4× the goal. Before the
- * worker, the same reload stopped every reply for over a minute.
+ * What the tests assert: the goal on a machine with CPU to spare; on a
+ * loaded one (load average above the CPU count: this shared 2-CPU machine,
+ * where runs saw 13-160 ms for the 50 MB reload and 117-271 ms for 65,535
+ * groups, against 381-520 ms before the apply was sliced, and over a minute
+ * before the worker) 4× the goal.
  */
-const GAP_GOAL_MS = 200
+function gapBound(): { ms: number; why: string } {
+  const perCpu = loadavg()[0]! / cpus().length
+  if (perCpu <= 1) return { ms: GAP_GOAL_MS, why: 'the goal' }
+  return { ms: 4 * GAP_GOAL_MS, why: `load ${perCpu.toFixed(1)} per CPU: 4x the goal` }
+}
 
 async function lanLab(t: Test): Promise<Lab> {
   const lab = await createLab(t, { hosts: [{ name: 'client', ip: '192.0.2.2/24' }, { name: 'director', ip: '192.0.2.1/24' }] })
@@ -63,6 +71,30 @@ async function answered(lab: Lab, vip: string): Promise<boolean> {
   return (await replyGap(lab, vip, 20, 0.2)).replies > 0
 }
 
+/**
+ * Replaces the config with `text` (rename) while a 1,000/s client asks for
+ * the stable VIP, and checks the longest reply gap that overlaps the reload.
+ */
+async function gapDuringReload(t: Test, lab: Lab, d: Awaited<ReturnType<typeof director>>, text: string, clientSeconds: number): Promise<void> {
+  writeFileSync(`${d.daemon.configPath}.new`, text)
+  const probe = replyGap(lab, STABLE_VIP, 1000, clientSeconds)
+  await sleep(1000)
+  const t0 = Date.now()
+  renameSync(`${d.daemon.configPath}.new`, d.daemon.configPath)
+  const applied = await d.daemon.waitForLog((l) => l.msg === 'config applied' && l.generation === 2, 60_000)
+  const r = await probe
+  const end = (applied.time ?? 0) + 100
+  // Gaps that overlap the reload (file replaced → applied, and just after);
+  // others are the shared machine's, not the daemon's.
+  const during = r.gaps.filter(([a, b]) => b >= t0 && a <= end).map(([a, b]) => b - a)
+  const longest = Math.max(0, ...during)
+  const bound = gapBound()
+  t.comment(`reload applied ${end - 100 - t0} ms after the rename; client: ${r.sent} requests, ${r.replies} replies; longest gap ${r.maxGapMs} ms overall, ${longest} ms during the reload; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+  t.ok(end - 100 - t0 < (clientSeconds - 1.5) * 1000, 'the reload finished while the client was asking')
+  t.ok(r.replies >= r.sent * 0.99, 'the frames reached the wire and were answered')
+  t.ok(longest <= bound.ms, `no reply gap over ${bound.ms} ms (${bound.why}) during the reload (longest ${longest} ms)`)
+}
+
 t.test('replies to a 1,000/s client continue while a 50 MB config is reloaded', async (t) => {
   if (skipUnlessRoot(t, [])) return
   const lab = await lanLab(t)
@@ -74,23 +106,21 @@ t.test('replies to a 1,000/s client continue while a 50 MB config is reloaded', 
   const vips = Array.from({ length: 3_500_000 }, (_, i) => `198.18.${(i >> 8) & 3}.${i & 255}`)
   const big = JSON.stringify({ ...d.config, groups: [...d.config.groups, { name: 'bulk', interface: 'eth0', vips, initialRole: 'backup' }] })
   t.ok(big.length > 50e6, `the config is ${Math.round(big.length / 1e6)} MB`)
-  writeFileSync(`${d.daemon.configPath}.new`, big)
-  const probe = replyGap(lab, STABLE_VIP, 1000, 12)
-  await sleep(1000)
-  const t0 = Date.now()
-  renameSync(`${d.daemon.configPath}.new`, d.daemon.configPath)
-  const applied = await d.daemon.waitForLog((l) => l.msg === 'config applied' && l.generation === 2, 60_000)
-  const r = await probe
-  const end = (applied.time ?? 0) + 100
-  // Gaps that overlap the reload (file replaced → applied, and just after);
-  // others are the shared machine's, not the daemon's.
-  const during = r.gaps.filter(([a, b]) => b >= t0 && a <= end).map(([a, b]) => b - a)
-  const longest = Math.max(0, ...during)
-  t.comment(`reload applied ${end - 100 - t0} ms after the rename; client: ${r.sent} requests, ${r.replies} replies; longest gap ${r.maxGapMs} ms overall, ${longest} ms during the reload`)
-  t.ok(end - 100 - t0 < 10_000, 'the reload finished while the client was asking')
-  t.ok(r.replies >= r.sent * 0.99, 'the frames reached the wire and were answered')
-  t.ok(longest <= GAP_GOAL_MS, `no reply gap over ${GAP_GOAL_MS} ms during the reload (longest ${longest} ms)`)
+  await gapDuringReload(t, lab, d, big, 12)
   t.match(JSON.parse((await d.ctl('vips', 'bulk')).stdout), [{ name: 'bulk', vips: { length: 1024 } }], 'the big config is in force')
+})
+
+t.test('replies to a 1,000/s client continue while 65,535 groups (the most one interface may have) are reloaded', async (t) => {
+  if (skipUnlessRoot(t, [])) return
+  const lab = await lanLab(t)
+  const d = await director(t, lab)
+  t.ok(await answered(lab, STABLE_VIP), 'answered at start')
+  // 65,534 one-VIP BACKUP groups beside web, in the RFC 2544 range: the
+  // apply (65,535 group states, the VIP table, the diff) used to run in one
+  // piece on the event loop, 257-355 ms without a reply.
+  const bulk = Array.from({ length: 65_534 }, (_, i) => ({ name: `b${i}`, interface: 'eth0', vips: [`198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`], initialRole: 'backup' }))
+  await gapDuringReload(t, lab, d, JSON.stringify({ ...d.config, groups: [...d.config.groups, ...bulk] }), 10)
+  t.match(JSON.parse((await d.ctl('role', 'b65533')).stdout), { role: 'BACKUP' }, 'the last of the 65,535 groups is in force')
 })
 
 t.test('a VIP file replaced by a FIFO: ARP is answered, the control socket answers, SIGTERM stops it', async (t) => {

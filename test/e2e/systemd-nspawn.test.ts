@@ -6,7 +6,8 @@
  * reload (RELOADING=1 then READY=1) through ExecReload without procps, the
  * watchdog (quiet in normal running, a kill on SIGSTOP), kill -9 → restarted
  * with the roles of the state file and the time to the first ARP reply
- * (issue 16.6; the old RestartSec=1s measured beside it), a crash loop
+ * (issue 16.6: 6 restarts against its 500 ms goal; the old RestartSec=100ms and
+ * 1s measured beside them), a crash loop
  * stopped by the start limit, a clean stop, ARP answered across the veth,
  * vip-arpctl status/doctor for a member of group vip-arpd and refused for
  * anyone else, IPAddressDeny= in force, no SIGSYS, `systemd-analyze
@@ -20,16 +21,32 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { REPO_ROOT, readPcap, run, skipUnlessRoot, sleep, waitFor } from './lab.js'
 import { bootContainer, debDepends, nspawnRoot, readInside, writeInside, type Container } from './lab-nspawn.js'
 
 const MAX_EXPOSURE = 2.0
-/** Issue 16.6's goal for kill -9 → first reply. */
+/** Issue 16.6's goal for kill -9 → first reply, every time. */
 const RESTART_GOAL_MS = 500
-/** Asserted bound on systemd's part (death -> new start): RestartSec=100ms plus bookkeeping, generously; RestartSec=1s cannot pass. */
-const RESTART_DELAY_BOUND_MS = 600
+/** kill -9s measured (issue 16.6: at least 6). */
+const RESTARTS = 6
+/**
+ * What the test asserts: on a machine with CPU to spare, the goal for every
+ * kill -9 → first reply. On a loaded one (load average above the CPU count:
+ * 2 vCPUs shared by several test runs, where node's start-up alone was seen
+ * to take 430-1070 ms) twice the goal for the median, and for every restart
+ * systemd's own part (death -> Starting) within SYSTEMD_PART_BOUND_MS, which
+ * is what the unit governs and what RestartSec=100ms (~180-300 ms) or 1s
+ * cannot pass.
+ */
+function restartBound(load: number): { every: number; median: number; why: string } {
+  const perCpu = load / cpus().length
+  if (perCpu <= 1) return { every: RESTART_GOAL_MS, median: RESTART_GOAL_MS, why: 'the goal' }
+  return { every: Infinity, median: 2 * RESTART_GOAL_MS, why: `load ${perCpu.toFixed(1)} per CPU: twice the goal for the median` }
+}
+/** systemd's part of a restart without a delay: ~20-60 ms measured under load. */
+const SYSTEMD_PART_BOUND_MS = 150
 
 const NET = `198.18.${Math.floor(Math.random() * 250) + 1}`
 const DIRECTOR_IP = `${NET}.1`
@@ -267,26 +284,47 @@ t.test('the .deb under systemd 252 (nspawn)', { timeout: 15 * 60_000 }, async (t
     if (exited === undefined || starting === undefined || started === undefined) throw new Error(`restart not in the journal:\n${j}`)
     return { reply, delay: Math.round((starting - exited) * 1000), start: Math.round((started - starting) * 1000) }
   }
-  const load = (await run('cat', ['/proc/loadavg'])).stdout.split(' ').slice(0, 3).join(' ')
-  const after = [await killOnce(), await killOnce(), await killOnce()]
-  t.ok(after.every((k) => k.reply !== undefined), 'each kill -9 is followed by ARP replies again (MASTER restored from the state file)')
+  const loadText = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')
+  const loadBefore = loadavg()[0]!
+  const loads = [loadText()]
+  const after: Array<{ reply: number | undefined; delay: number; start: number }> = []
+  // 6 kills in ~25 s would be a crash loop to the start limit: a fresh count for each.
+  for (let i = 0; i < RESTARTS; i++) {
+    await sh('systemctl reset-failed vip-arpd')
+    after.push(await killOnce())
+  }
+  loads.push(loadText())
+  t.ok(after.every((k) => k.reply !== undefined), `each of ${RESTARTS} kill -9s is followed by ARP replies again (MASTER restored from the state file)`)
   t.equal((await asAlice('vip-arpctl role web')).stdout.trim(), 'MASTER', 'web is still MASTER after the restarts')
-  // The old delay, side by side.
-  writeInside(c, 'etc/systemd/system/vip-arpd.service.d/old-delay.conf', '[Service]\nRestartSec=1s\n')
-  await sh('systemctl daemon-reload && systemctl reset-failed vip-arpd')
-  const old = await killOnce()
-  rmSync(join(c.root, 'etc/systemd/system/vip-arpd.service.d'), { recursive: true, force: true })
-  await sh('systemctl daemon-reload')
+  // The old delays, side by side: 100 ms (issue 16.6's first answer) and 1 s (before it).
+  const withDelay = async (delay: string): Promise<{ reply: number | undefined; delay: number; start: number }> => {
+    writeInside(c, 'etc/systemd/system/vip-arpd.service.d/old-delay.conf', `[Service]\nRestartSec=${delay}\n`)
+    await sh('systemctl daemon-reload && systemctl reset-failed vip-arpd')
+    const k = await killOnce()
+    rmSync(join(c.root, 'etc/systemd/system/vip-arpd.service.d'), { recursive: true, force: true })
+    await sh('systemctl daemon-reload && systemctl reset-failed vip-arpd')
+    return k
+  }
+  const old100 = await withDelay('100ms')
+  const old = await withDelay('1s')
   const fmt = (k: { reply: number | undefined; delay: number; start: number }): string => `${k.reply ?? 'none'} ms (exit->Starting ${k.delay} ms, Starting->READY ${k.start} ms)`
-  figure(`nspawn: kill -9 -> first ARP reply, RestartSec=100ms: ${after.map(fmt).join('; ')}`)
-  figure(`nspawn: kill -9 -> first ARP reply, RestartSec=1s (before): ${fmt(old)}; load average ${load} on ${(await run('nproc', [])).stdout.trim()} CPUs`)
-  // What the unit governs: the delay between the death and the new start.
-  // The rest is node's start-up, which a loaded machine stretches.
+  const spread = (xs: number[]): string => {
+    const s = [...xs].sort((a, b) => a - b)
+    return `min ${s[0]} / median ${s[Math.floor((s.length - 1) / 2)]} / max ${s[s.length - 1]} ms`
+  }
+  const replies = after.map((k) => k.reply ?? Infinity)
+  const unit = /^RestartSec=(.*)$/m.exec(readInside(c, 'lib/systemd/system/vip-arpd.service') ?? '')?.[1] ?? '?'
+  figure(`nspawn: kill -9 -> first ARP reply, RestartSec=${unit} (the unit's), ${RESTARTS} restarts: ${spread(replies)}; systemd exit->Starting ${spread(after.map((k) => k.delay))}; Starting->READY ${spread(after.map((k) => k.start))}; load average ${loads.join(' -> ')} on ${cpus().length} CPUs`)
+  figure(`nspawn: each: ${after.map(fmt).join('; ')}`)
+  figure(`nspawn: kill -9 -> first ARP reply, RestartSec=100ms (before): ${fmt(old100)}; RestartSec=1s (before that): ${fmt(old)}`)
+  const bound = restartBound(Math.max(loadBefore, loadavg()[0]!))
+  const sorted = [...replies].sort((a, b) => a - b)
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!
+  if (bound.every !== Infinity) t.ok(sorted[sorted.length - 1]! <= bound.every, `kill -9 -> first reply <= ${bound.every} ms every time (${bound.why}): worst of ${RESTARTS} ${sorted[sorted.length - 1]} ms`)
+  t.ok(median <= bound.median, `kill -9 -> first reply, median of ${RESTARTS} ${median} ms <= ${bound.median} ms (${bound.why})`)
   const worstDelay = Math.max(...after.map((k) => k.delay))
-  t.ok(worstDelay <= RESTART_DELAY_BOUND_MS, `exit -> Starting ${worstDelay} ms <= ${RESTART_DELAY_BOUND_MS} ms (RestartSec=1s: ${old.delay} ms)`)
-  const best = Math.min(...after.map((k) => k.reply ?? Infinity))
-  t.ok(best < (old.reply ?? Infinity), `kill -9 -> first reply ${best} ms, faster than with RestartSec=1s (${old.reply ?? 'none'} ms)`)
-  t.comment(`goal: kill -9 -> first reply <= ${RESTART_GOAL_MS} ms; with this delay, node's own start-up (Starting->READY above) is the rest`)
+  t.ok(worstDelay <= SYSTEMD_PART_BOUND_MS, `systemd's part (exit -> Starting) <= ${SYSTEMD_PART_BOUND_MS} ms every time: worst ${worstDelay} ms (RestartSec=100ms: ${old100.delay} ms, 1s: ${old.delay} ms)`)
+  t.ok((old.reply ?? Infinity) > bound.median, `the bound tells the delay from none: RestartSec=1s took ${old.reply ?? 'none'} ms`)
 
   // SIGSTOP: the event loop stops, WATCHDOG=1 stops, systemd kills and restarts.
   await sh('systemctl reset-failed vip-arpd')
@@ -296,7 +334,7 @@ t.test('the .deb under systemd 252 (nspawn)', { timeout: 15 * 60_000 }, async (t
   await waitActive(c, stopped, 25_000)
   t.match(await journal(c, beforeStop), /vip-arpd\.service: Watchdog timeout/, 'SIGSTOP: the watchdog kills it, and it is restarted')
 
-  // A crash loop is stopped by the start limit (5 starts in 60 s).
+  // A crash loop is stopped by the start limit (StartLimitBurst=5 in 30 s), even without a restart delay.
   const beforeLoop = await cursor(c)
   writeInside(c, 'etc/systemd/system/vip-arpd.service.d/crash.conf', '[Service]\nExecStart=\nExecStart=/bin/false\n')
   await sh('systemctl daemon-reload && systemctl reset-failed vip-arpd; systemctl restart vip-arpd || true')
@@ -305,6 +343,9 @@ t.test('the .deb under systemd 252 (nspawn)', { timeout: 15 * 60_000 }, async (t
     return s.ActiveState === 'failed' ? s : undefined
   }, { timeoutMs: 20_000, intervalMs: 100, what: 'the crash loop to be stopped' })
   t.match(await journal(c, beforeLoop), /vip-arpd\.service: Start request repeated too quickly/, `a crash loop is stopped by the start limit after ${loop.NRestarts} restarts`)
+  t.ok(Number(loop.NRestarts) <= 5, `and no more restarts than StartLimitBurst allows (${loop.NRestarts})`)
+  await sleep(1500)
+  t.equal((await show(c, 'ActiveState')).ActiveState, 'failed', 'and it stays stopped')
   rmSync(join(c.root, 'etc/systemd/system/vip-arpd.service.d'), { recursive: true, force: true })
   await sh('systemctl daemon-reload && systemctl reset-failed vip-arpd && systemctl start vip-arpd')
   await waitActive(c, undefined)

@@ -118,7 +118,7 @@ t.test('the watcher applies file changes by itself; stop() ends watching', async
   t.equal(f.daemon.generation, 2, 'no reload after stop');
 });
 
-t.test('a reload of 10,000+ VIPs runs one full GC afterwards when node exposes gc', async (t) => {
+t.test('no reload forces a full GC, not even one of 65,536 VIPs (it stopped the responder for 100-200 ms)', async (t) => {
   const f = await started(t, '198.51.100.1\n', false);
   const calls: string[] = [];
   const g = globalThis as { gc?: () => void };
@@ -127,14 +127,10 @@ t.test('a reload of 10,000+ VIPs runs one full GC afterwards when node exposes g
   t.teardown(() => {
     g.gc = saved;
   });
-  writeFileSync(f.vipsFile, '198.51.100.2\n');
-  t.match(await f.reloader.reload('watch'), { status: 'applied', vips: 1 });
-  await sleep(20);
-  t.same(calls, [], 'no GC after a small reload');
   writeFileSync(f.vipsFile, '198.18.0.0/16\n');
   t.match(await f.reloader.reload('watch'), { status: 'applied', vips: 65536 });
   await sleep(20);
-  t.same(calls, ['gc'], 'one GC after a large reload');
+  t.same(calls, [], 'no GC called');
 });
 
 t.test('a VIP file truncated to 0 bytes keeps its last good set; a comment line means "no VIPs"', async (t) => {

@@ -91,9 +91,10 @@ t.test('a crash is restarted within the 500 ms budget, and a crash loop is stopp
   const text = readFileSync(UNIT, 'utf8')
   const setting = (k: string): string | undefined => new RegExp(`^${k}=(.*)$`, 'm').exec(text)?.[1]?.trim()
   const restartMs = spanMs(setting('RestartSec') ?? '100ms')
-  // kill -9 -> first reply measured at ~200-260 ms without any delay (issue 16.6);
-  // the delay must leave that inside 500 ms.
-  t.ok(restartMs <= 200, `RestartSec=${setting('RestartSec')} leaves node's start-up inside 500 ms`)
+  // kill -9 -> first reply is systemd's restart work plus node's start-up,
+  // together ~300-450 ms under systemd 252 without any delay (issue 16.6,
+  // test/e2e/systemd-nspawn.test.ts): no delay of ours fits in 500 ms.
+  t.ok(restartMs <= 20, `RestartSec=${setting('RestartSec')} adds (almost) nothing to systemd's and node's part of the 500 ms`)
   const burst = Number(setting('StartLimitBurst') ?? '5')
   const intervalMs = spanMs(setting('StartLimitIntervalSec') ?? '10s')
   // A daemon that dies at start (~0.3 s) with this delay must hit the limit:
