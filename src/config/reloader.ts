@@ -83,8 +83,11 @@ export interface ConfigReloaderOptions extends ConfigSource {
   log: Logger;
   /** the snapshot in force: its files, hash and `watch.*` */
   config: ConfigView;
-  /** applies a valid, changed snapshot (Daemon.apply) */
-  apply: (snapshot: Snapshot) => SnapshotApplied;
+  /**
+   * makes a valid, changed snapshot ready to apply, a few milliseconds at a
+   * time (Daemon.prepare); the function it gives applies it (Daemon.apply)
+   */
+  prepare: (snapshot: Snapshot) => Promise<() => SnapshotApplied>;
   /** `reload` and the `config` status section */
   commands: CommandRegistry;
   /** handle SIGHUP (default true; tests that run several daemons in one process turn it off) */
@@ -114,6 +117,8 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
   private settleTimer: NodeJS.Timeout | undefined;
   /** the load running on a worker, if any */
   private inFlight: WorkerLoad | undefined;
+  /** the loaded snapshot's preparation for the swap (Daemon.prepare), if one runs */
+  private preparing: Promise<unknown> | undefined;
   /** the reload asked for while one runs: it starts when that one ends */
   private next: { trigger: ReloadTrigger; result: Promise<ReloadResult> } | undefined;
   private readonly onSighup = (): void => void this.reload('signal');
@@ -185,13 +190,15 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
    */
   reload(trigger: ReloadTrigger): Promise<ReloadResult> {
     if (!this.started) return Promise.reject(new Error('the config reloader is not started'));
-    if (this.inFlight === undefined) return this.run(trigger);
+    if (this.inFlight === undefined && this.preparing === undefined) return this.run(trigger);
     this.next ??= { trigger, result: this.afterCurrent().then(() => this.run(trigger)) };
     return this.next.result;
   }
 
   private async afterCurrent(): Promise<void> {
     await this.inFlight?.result;
+    // then its preparation (run() starts it as soon as the load is in)
+    await this.preparing?.catch(() => undefined);
     this.next = undefined;
   }
 
@@ -214,8 +221,20 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
     } finally {
       this.inFlight = undefined;
     }
+    // A snapshot to apply is made ready for the swap a few milliseconds at a
+    // time (daemon/apply-steps.ts): at 65,535 groups it is too long for one turn.
+    let apply: (() => SnapshotApplied) | undefined;
+    if (loaded.kind === 'loaded' && loaded.snapshot.source?.hash !== this.appliedHash && this.started) {
+      const preparing = this.opts.prepare(loaded.snapshot);
+      this.preparing = preparing;
+      try {
+        apply = await preparing;
+      } finally {
+        this.preparing = undefined;
+      }
+    }
     if (!this.started) return { status: 'deferred', generation: config.generation, reason: 'the daemon is stopping' };
-    const result = this.finish(trigger, loaded);
+    const result = this.finish(trigger, loaded, apply);
     this.emit('reload-finished', result.status === 'invalid' ? { ok: false, generation: result.generation, error: result.error } : { ok: true, generation: result.generation });
     if (result.status === 'applied') {
       result.durationMs = Math.round((performance.now() - t0) * 10) / 10;
@@ -224,7 +243,8 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
     return result;
   }
 
-  private finish(trigger: ReloadTrigger, loaded: WorkerLoadResult): ReloadResult {
+  /** @param apply the loaded snapshot's, prepared, when it is to be applied */
+  private finish(trigger: ReloadTrigger, loaded: WorkerLoadResult, apply: (() => SnapshotApplied) | undefined): ReloadResult {
     const generation = this.opts.config.generation;
     if (loaded.kind === 'unchanged') {
       this.settled();
@@ -250,7 +270,7 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
       return { status: 'unchanged', generation };
     }
     this.warnEmptyVipFiles(snapshot.source!.emptyVipFiles);
-    const applied = this.opts.apply(snapshot);
+    const applied = apply!();
     this.appliedHash = snapshot.source!.hash;
     this.appliedPaths = snapshot.source!.paths;
     this.loadedAt = Date.now();

@@ -79,8 +79,8 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
   const conflicts = new ConflictMonitor({ log, roles, config, vips, announcer, commands, clock });
   const control = new ControlFeature({ log, roles, config, vips, links, announcer, commands, startedAt: Date.now() });
 
-  // The daemon is built last, with the feature list; the reloader calls its apply only once started.
-  const reloader = new ConfigReloader({ file: ctx.configFile, flags: ctx.flags, log, config, apply: (s) => daemon.apply(s), commands });
+  // The daemon is built last, with the feature list; the reloader calls its prepare only once started.
+  const reloader = new ConfigReloader({ file: ctx.configFile, flags: ctx.flags, log, config, prepare: (s) => daemon.prepare(s), commands });
   const metrics = new MetricsFeature({
     daemon: { links, roles, vips, config },
     reloads: reloader,

@@ -9,10 +9,8 @@
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../config/snapshot.js';
 import type { SnapshotApplied } from '../config/config-view.js';
-import { VipTable, type GroupVips } from '../vips/vip-table.js';
-import { sortedDifference } from '../vips/sorted-set.js';
-import type { GroupState } from '../vips/group-state.js';
-import { parseMac } from '../wire/mac.js';
+import { runInSlices, runToEnd } from '../run-steps.js';
+import { applySteps, type PreparedApply } from './apply-steps.js';
 import type { RoleMachine } from '../roles/role-machine.js';
 import type { SnapshotInForce } from './snapshot-in-force.js';
 import type { LinkSet } from './link-set.js';
@@ -32,6 +30,9 @@ export interface LinkOpener<L extends ServedLink> {
   /** The daemon stopped; `links` are closed. */
   stopped(links: Iterable<L>): void;
 }
+
+/** How long `prepare` runs before it gives the event loop a turn: well inside the 50 ms a reload may hold up replies (issue 16.1). */
+const PREPARE_SLICE_MS = 4;
 
 export interface DaemonOptions<L extends ServedLink> {
   log: Logger;
@@ -65,22 +66,22 @@ export class Daemon<L extends ServedLink = ServedLink> {
     for (const f of this.opts.features) await f.start();
   }
 
+  /**
+   * Prepares `snapshot` for apply a few milliseconds at a time (apply-steps.ts),
+   * the responders answering from the table in force meanwhile; the returned
+   * function applies it. Prepared against the table in force now: if another
+   * apply comes first, it prepares again, in one go.
+   */
+  async prepare(snapshot: Snapshot): Promise<() => SnapshotApplied> {
+    const prepared = await runInSlices(applySteps(snapshot, this.opts.roles, this.opts.inForce.table), PREPARE_SLICE_MS);
+    return () => this.apply(snapshot, { prepared });
+  }
+
   /** Applies a validated snapshot as a diff (see the header). */
-  apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean } = {}): SnapshotApplied {
+  apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean; prepared?: PreparedApply } = {}): SnapshotApplied {
     const { roles, inForce, links } = this.opts;
-    // One pass: each group's state (kept or new) and its VIP set for the new table.
-    const sets: GroupVips[] = [];
-    const states: GroupState[] = [];
-    const ifaces = new Set<string>();
-    for (const g of snapshot.groups) {
-      const c = g.config;
-      const state = roles.stateFor({ name: c.name, initialRole: c.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac: c.mac === undefined ? undefined : parseMac(c.mac) });
-      states.push(state);
-      sets.push({ group: state, iface: c.interface, ips: g.vips });
-      ifaces.add(c.interface);
-    }
-    const before = inForce.table;
-    const table = new VipTable(sets);
+    const p = opts.prepared;
+    const { table, groups, ifaces, added, removed } = p !== undefined && p.basedOn === inForce.table ? p : runToEnd(applySteps(snapshot, roles, inForce.table));
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
     const opened: L[] = [];
@@ -108,9 +109,9 @@ export class Daemon<L extends ServedLink = ServedLink> {
         links.delete(iface);
       }
     }
-    roles.replaceGroups(states);
+    roles.replaceGroups(groups);
 
-    const result = { generation, added: vipsGained(before, table), removed: vipsGained(table, before) };
+    const result = { generation, added, removed };
     inForce.applied(result);
     return result;
   }
@@ -132,24 +133,4 @@ export class Daemon<L extends ServedLink = ServedLink> {
     links.clear();
     opener.stopped(closed);
   }
-}
-
-/**
- * Per group of `after`, the VIPs it has that it did not have in `before` (same
- * group, same interface): one merge of two sorted arrays per group, and a
- * group whose VIPs did not change yields nothing.
- */
-function vipsGained(before: VipTable, after: VipTable): GroupVips[] {
-  const gained: GroupVips[] = [];
-  for (const set of after.sets()) {
-    const old = before.vipsOf(set.group.name);
-    if (old === undefined || old.iface !== set.iface || old.group !== set.group) {
-      // All of it gained: the table's own set, no copy.
-      if (set.ips.length > 0) gained.push(set);
-      continue;
-    }
-    const ips = sortedDifference(set.ips, old.ips);
-    if (ips.length > 0) gained.push(ips === set.ips ? set : { group: set.group, iface: set.iface, ips });
-  }
-  return gained;
 }

@@ -5,7 +5,9 @@
  * R=0 makes them drop it from their default router list). An LVS-DR director
  * usually forwards.
  */
-import { readFileSync } from 'node:fs';
+import { fs } from '../node-builtins.js';
+
+const { readFileSync } = fs;
 
 /**
  * Returns true when `iface` forwards IPv6, false when it does not or when

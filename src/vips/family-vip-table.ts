@@ -28,38 +28,74 @@ export interface InterfaceLookup<A> {
   has(ip: A): boolean;
 }
 
-export class FamilyVipTable<A, S extends FamilyGroupVips, I extends InterfaceLookup<A>> {
-  private readonly byIface = new Map<string, I>();
-  private readonly byGroup = new Map<string, S>();
-  private total = 0;
+/** One interface's lookup as it is built: sized for its sets, then given them one by one. */
+export interface FillableLookup<A, S> extends InterfaceLookup<A> {
+  /** @throws {Error} when one of the set's VIPs is in already (another group's) */
+  add(set: S): void;
+}
 
-  /**
-   * @param sets one per group (a group has one interface)
-   * @param build the lookup of one interface's sets
-   * @throws {Error} when a VIP is in two groups on one interface (from `build`), or a group is listed twice.
-   */
-  protected constructor(sets: readonly S[], build: (iface: string, sets: readonly S[]) => I) {
-    const perIface = new Map<string, S[]>();
-    // Consecutive sets mostly share an interface: one Map lookup per run of them.
-    let lastIface: string | undefined;
-    let list: S[] = [];
-    for (const set of sets) {
-      const groups = this.byGroup.size;
-      this.byGroup.set(set.group.name, set);
-      if (this.byGroup.size === groups) throw new Error(`group "${set.group.name}" is listed twice`);
-      if (set.iface !== lastIface) {
-        lastIface = set.iface;
-        list = perIface.get(set.iface) ?? [];
-        if (list.length === 0) perIface.set(set.iface, list);
-      }
-      list.push(set);
+/** A table's maps, built by {@link tableParts}. */
+export interface TableParts<S, I> {
+  readonly byGroup: Map<string, S>;
+  readonly byIface: Map<string, I>;
+}
+
+/** Groups (or sets) entered between two chances to yield. */
+const STEP = 256;
+
+/**
+ * Builds a table's maps from `sets`, yielding between pieces of about
+ * {@link STEP} groups, so a reload of 65,535 groups can build its table a
+ * few milliseconds at a time (run-steps.ts, daemon/apply-steps.ts).
+ * @param sized one interface's lookup, sized for `sets` and empty
+ * @throws {Error} when a VIP is in two groups on one interface (from `add`), or a group is listed twice.
+ */
+export function* tableParts<S extends FamilyGroupVips, I extends FillableLookup<unknown, S>>(
+  sets: readonly S[],
+  sized: (iface: string, sets: readonly S[]) => I,
+): Generator<void, TableParts<S, I>> {
+  const byGroup = new Map<string, S>();
+  const perIface = new Map<string, S[]>();
+  // Consecutive sets mostly share an interface: one Map lookup per run of them.
+  let lastIface: string | undefined;
+  let list: S[] = [];
+  let n = 0;
+  for (const set of sets) {
+    const groups = byGroup.size;
+    byGroup.set(set.group.name, set);
+    if (byGroup.size === groups) throw new Error(`group "${set.group.name}" is listed twice`);
+    if (set.iface !== lastIface) {
+      lastIface = set.iface;
+      list = perIface.get(set.iface) ?? [];
+      if (list.length === 0) perIface.set(set.iface, list);
     }
-    for (const [iface, list] of perIface) {
-      const vips = build(iface, list);
-      if (vips.size === 0) continue;
-      this.byIface.set(iface, vips);
-      this.total += vips.size;
+    list.push(set);
+    if (++n % STEP === 0) yield;
+  }
+  const byIface = new Map<string, I>();
+  for (const [iface, list] of perIface) {
+    const vips = sized(iface, list);
+    for (const set of list) {
+      vips.add(set);
+      if (++n % STEP === 0) yield;
     }
+    if (vips.size > 0) byIface.set(iface, vips);
+  }
+  return { byGroup, byIface };
+}
+
+export class FamilyVipTable<A, S extends FamilyGroupVips, I extends InterfaceLookup<A>> {
+  private readonly byIface: Map<string, I>;
+  private readonly byGroup: Map<string, S>;
+  private readonly total: number;
+
+  /** @param parts from {@link tableParts} */
+  protected constructor(parts: TableParts<S, I>) {
+    this.byGroup = parts.byGroup;
+    this.byIface = parts.byIface;
+    let total = 0;
+    for (const vips of this.byIface.values()) total += vips.size;
+    this.total = total;
   }
 
   /** O(1): the group owning `ip` on `iface`, if any. */

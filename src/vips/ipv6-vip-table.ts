@@ -8,7 +8,8 @@
  * 1/2, outside the JS heap.
  */
 import { IPV6_WORDS } from './address-words.js';
-import { FamilyVipTable, type FamilyBinding, type FamilyGroupVips } from './family-vip-table.js';
+import { FamilyVipTable, tableParts, type FamilyBinding, type FamilyGroupVips, type FillableLookup, type TableParts } from './family-vip-table.js';
+import { runToEnd } from '../run-steps.js';
 import type { GroupState } from './group-state.js';
 import { MAX_GROUPS_PER_INTERFACE } from './vip-table.js';
 import { formatIpv6, type Ipv6Address } from '../wire/ipv6.js';
@@ -75,23 +76,27 @@ class Ipv6Slots {
 }
 
 /** The IPv6 VIPs of one interface: address → group. */
-export class Ipv6InterfaceVips {
+export class Ipv6InterfaceVips implements FillableLookup<Ipv6Address, Ipv6GroupVips> {
   readonly size: number;
+  private readonly iface: string;
   private readonly slots: Ipv6Slots;
   private readonly groups: GroupState[] = [];
 
-  /** @throws {Error} when a VIP is in two of `sets` */
+  /** Sized for `sets`, empty until each is {@link add}ed (family-vip-table.ts, tableParts). */
   constructor(iface: string, sets: readonly Ipv6GroupVips[]) {
     if (sets.length > MAX_GROUPS_PER_INTERFACE) throw new Error(`more than ${MAX_GROUPS_PER_INTERFACE} groups on interface ${iface}`);
+    this.iface = iface;
     this.size = sets.reduce((n, s) => n + s.ips.length / W, 0);
     this.slots = new Ipv6Slots(this.size);
-    for (const set of sets) {
-      const owner = this.groups.push(set.group);
-      for (let at = 0; at < set.ips.length; at += W) {
-        const before = this.slots.claim(set.ips, at, owner);
-        if (before !== 0) {
-          throw new Error(`VIP ${formatIpv6(set.ips.subarray(at, at + W))} is in two groups on interface ${iface}: "${this.groups[before - 1]!.name}" and "${set.group.name}"`);
-        }
+  }
+
+  /** Enters one of the sets this lookup was sized for. @throws {Error} when one of its VIPs is in already */
+  add(set: Ipv6GroupVips): void {
+    const owner = this.groups.push(set.group);
+    for (let at = 0; at < set.ips.length; at += W) {
+      const before = this.slots.claim(set.ips, at, owner);
+      if (before !== 0) {
+        throw new Error(`VIP ${formatIpv6(set.ips.subarray(at, at + W))} is in two groups on interface ${this.iface}: "${this.groups[before - 1]!.name}" and "${set.group.name}"`);
       }
     }
   }
@@ -110,12 +115,18 @@ export class Ipv6InterfaceVips {
 /** The IPv6 VIP table: the IPv4 VipTable's API, keyed on 4-word addresses. */
 export class Ipv6VipTable extends FamilyVipTable<Ipv6Address, Ipv6GroupVips, Ipv6InterfaceVips> {
   /**
-   * @param sets one per group (a group has one interface), `ips` 4 words per VIP
+   * @param sets one per group (a group has one interface), `ips` 4 words per VIP; not read when `parts` are given
+   * @param parts the table's maps, already built from the sets by {@link ipv6VipTableParts}
    * @throws {Error} when a VIP is in two groups on one interface, or a group is listed twice.
    */
-  constructor(sets: readonly Ipv6GroupVips[] = []) {
-    super(sets, (iface, list) => new Ipv6InterfaceVips(iface, list));
+  constructor(sets: readonly Ipv6GroupVips[] = [], parts?: TableParts<Ipv6GroupVips, Ipv6InterfaceVips>) {
+    super(parts ?? runToEnd(ipv6VipTableParts(sets)));
   }
+}
+
+/** The steps that build an Ipv6VipTable's maps (family-vip-table.ts, tableParts). */
+export function ipv6VipTableParts(sets: readonly Ipv6GroupVips[]): Generator<void, TableParts<Ipv6GroupVips, Ipv6InterfaceVips>> {
+  return tableParts(sets, (iface, list) => new Ipv6InterfaceVips(iface, list));
 }
 
 /**

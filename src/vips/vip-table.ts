@@ -9,7 +9,8 @@
  * entry and a binding object per VIP (~100 bytes of heap).
  */
 import type { GroupState } from './group-state.js';
-import { FamilyVipTable, type FamilyBinding } from './family-vip-table.js';
+import { FamilyVipTable, tableParts, type FamilyBinding, type FillableLookup, type TableParts } from './family-vip-table.js';
+import { runToEnd } from '../run-steps.js';
 
 /** One VIP of a group on an interface: a value built on demand for the few paths that list VIPs one by one. */
 export type VipBinding = FamilyBinding<number>;
@@ -36,8 +37,9 @@ const MIN_SLOTS = 16;
 export const MAX_GROUPS_PER_INTERFACE = 0xffff;
 
 /** The VIPs of one interface: address → group, in typed arrays. */
-export class InterfaceVips {
+export class InterfaceVips implements FillableLookup<number, GroupVips> {
   readonly size: number;
+  private readonly iface: string;
   private readonly keys: Int32Array;
   /** 1-based index into `groups`; 0 = empty slot */
   private readonly owners: Uint16Array;
@@ -45,30 +47,33 @@ export class InterfaceVips {
   private readonly mask: number;
   private readonly shift: number;
 
-  /** @throws {Error} when a VIP is in two of `sets` */
+  /** Sized for `sets`, empty until each is {@link add}ed (family-vip-table.ts, tableParts). */
   constructor(iface: string, sets: readonly GroupVips[]) {
-    const size = sets.reduce((n, s) => n + s.ips.length, 0);
+    const size = countVips(sets);
     let slots = MIN_SLOTS;
     while (slots < size * SLOTS_PER_VIP) slots *= 2;
+    this.iface = iface;
     this.size = size;
     this.keys = new Int32Array(slots);
     this.owners = new Uint16Array(slots);
     this.mask = slots - 1;
     this.shift = 32 - Math.log2(slots);
     if (sets.length > MAX_GROUPS_PER_INTERFACE) throw new Error(`more than ${MAX_GROUPS_PER_INTERFACE} groups on interface ${iface}`);
-    for (const set of sets) {
-      const owner = this.groups.push(set.group);
-      const ips = set.ips;
-      for (let i = 0; i < ips.length; i++) {
-        const ip = ips[i]!;
-        const slot = this.slotOf(ip);
-        const existing = this.owners[slot]!;
-        if (existing !== 0) {
-          throw new Error(`VIP is in two groups on interface ${iface}: "${this.groups[existing - 1]!.name}" and "${set.group.name}"`);
-        }
-        this.keys[slot] = ip | 0;
-        this.owners[slot] = owner;
+  }
+
+  /** Enters one of the sets this lookup was sized for. @throws {Error} when one of its VIPs is in already */
+  add(set: GroupVips): void {
+    const owner = this.groups.push(set.group);
+    const ips = set.ips;
+    for (let i = 0; i < ips.length; i++) {
+      const ip = ips[i]!;
+      const slot = this.slotOf(ip);
+      const existing = this.owners[slot]!;
+      if (existing !== 0) {
+        throw new Error(`VIP is in two groups on interface ${this.iface}: "${this.groups[existing - 1]!.name}" and "${set.group.name}"`);
       }
+      this.keys[slot] = ip | 0;
+      this.owners[slot] = owner;
     }
   }
 
@@ -94,12 +99,18 @@ export class InterfaceVips {
 /** The IPv4 VIP table (ipv6-vip-table.ts has the IPv6 one). */
 export class VipTable extends FamilyVipTable<number, GroupVips, InterfaceVips> {
   /**
-   * @param sets one per group (a group has one interface)
+   * @param sets one per group (a group has one interface); not read when `parts` are given
+   * @param parts the table's maps, already built from the sets by {@link vipTableParts} (a reload, a few groups at a time)
    * @throws {Error} when a VIP is in two groups on one interface, or a group is listed twice.
    */
-  constructor(sets: readonly GroupVips[] = []) {
-    super(sets, (iface, list) => new InterfaceVips(iface, list));
+  constructor(sets: readonly GroupVips[] = [], parts?: TableParts<GroupVips, InterfaceVips>) {
+    super(parts ?? runToEnd(vipTableParts(sets)));
   }
+}
+
+/** The steps that build a VipTable's maps (family-vip-table.ts, tableParts). */
+export function vipTableParts(sets: readonly GroupVips[]): Generator<void, TableParts<GroupVips, InterfaceVips>> {
+  return tableParts(sets, (iface, list) => new InterfaceVips(iface, list));
 }
 
 /** VIPs in `sets` altogether. */

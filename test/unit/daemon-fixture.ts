@@ -138,6 +138,8 @@ export interface Ports<L extends ServedLink> {
   startedAt: number;
   /** the daemon's apply */
   apply: (snapshot: Snapshot) => SnapshotApplied;
+  /** the daemon's prepare (the reloader's port) */
+  prepare: (snapshot: Snapshot) => Promise<() => SnapshotApplied>;
 }
 
 /** A started daemon and its ports, with the readings tests look at. */
@@ -167,6 +169,7 @@ export async function assemble<L extends ServedLink>(config: DaemonConfig | Snap
   const ports: Ports<L> = {
     log, roles, config: inForce, vips: inForce, links, commands: new CommandRegistry(), reloads: new EventEmitter<ReloadEventMap>(), startedAt: Date.now(),
     apply: (s) => daemon.apply(s),
+    prepare: (s) => daemon.prepare(s),
   };
   const features = build(ports);
   const daemon: Daemon<L> = new Daemon({ log, roles, inForce, links, opener: opener(inForce), features: opts.bootIdPath === undefined ? features : [roles, ...features] });

@@ -17,7 +17,9 @@ function machine(stateFile = '', bootIdPath?: string): RoleMachine {
 
 /** Applies groups as the daemon does: states first, then the swap. */
 function apply(roles: RoleMachine, groups: Array<{ name: string; initialRole?: 'MASTER' | 'BACKUP'; mac?: number }>): void {
-  roles.replaceGroups(groups.map((g) => roles.stateFor({ name: g.name, initialRole: g.initialRole ?? 'BACKUP', mac: g.mac })));
+  const next = roles.nextGroups();
+  for (const g of groups) next.add({ name: g.name, initialRole: g.initialRole ?? 'BACKUP', mac: g.mac });
+  roles.replaceGroups(next);
 }
 
 function tmp(): string {
@@ -48,9 +50,12 @@ t.test('an applied snapshot keeps the state (and role) of kept groups, adds new 
   apply(roles, [{ name: 'web' }, { name: 'gone', initialRole: 'MASTER' }]);
   const web = roles.groups.get('web')!;
   roles.setRole('web', 'MASTER', 'control');
-  const next = roles.stateFor({ name: 'web', initialRole: 'BACKUP', mac: 0x020000000001 });
-  t.equal(next, web, 'the same object: tables rebuilt on reload point at one state');
-  roles.replaceGroups([next, roles.stateFor({ name: 'new', initialRole: 'MASTER', mac: undefined })]);
+  const next = roles.nextGroups();
+  t.equal(next.add({ name: 'web', initialRole: 'BACKUP', mac: 0x020000000001 }), web, 'the same object: tables rebuilt on reload point at one state');
+  next.add({ name: 'new', initialRole: 'MASTER', mac: undefined });
+  t.equal(web.mac, undefined, 'nothing in force changes before replaceGroups');
+  t.same([...roles.groups.keys()], ['web', 'gone'], 'the groups in force neither');
+  roles.replaceGroups(next);
   t.same([...roles.groups.keys()], ['web', 'new']);
   t.match(roles.groups.get('web'), { role: 'MASTER', mac: 0x020000000001 }, 'role kept against the config, MAC updated');
   t.equal(roles.groups.get('new')!.role, 'MASTER', 'a new group starts in its configured role');
