@@ -1,8 +1,8 @@
 /**
  * Daemon: applies snapshots and runs the features. An apply is a diff: new
  * groups and interfaces appear, missing ones go, roles of kept groups are
- * kept (the role machine holds them), and the VIP table is swapped in one
- * assignment so a VIP in both snapshots is never unanswered. Everything it
+ * kept (the role machine holds them), and the VIP tables (one per family) are
+ * swapped in one step so a VIP in both snapshots is never unanswered. Everything it
  * works on is handed in by the composition root (composition-root.ts); no
  * feature sees the Daemon itself.
  */
@@ -69,11 +69,11 @@ export class Daemon<L extends ServedLink = ServedLink> {
   /**
    * Prepares `snapshot` for apply a few milliseconds at a time (apply-steps.ts),
    * the responders answering from the table in force meanwhile; the returned
-   * function applies it. Prepared against the table in force now: if another
+   * function applies it. Prepared against the tables in force now: if another
    * apply comes first, it prepares again, in one go.
    */
   async prepare(snapshot: Snapshot): Promise<() => SnapshotApplied> {
-    const prepared = await runInSlices(applySteps(snapshot, this.opts.roles, this.opts.inForce.table), PREPARE_SLICE_MS);
+    const prepared = await runInSlices(applySteps(snapshot, this.opts.roles, this.opts.inForce), PREPARE_SLICE_MS);
     return () => this.apply(snapshot, { prepared });
   }
 
@@ -81,7 +81,8 @@ export class Daemon<L extends ServedLink = ServedLink> {
   apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean; prepared?: PreparedApply } = {}): SnapshotApplied {
     const { roles, inForce, links } = this.opts;
     const p = opts.prepared;
-    const { table, groups, ifaces, added, removed } = p !== undefined && p.basedOn === inForce.table ? p : runToEnd(applySteps(snapshot, roles, inForce.table));
+    const fresh = p !== undefined && p.basedOn === inForce.table && p.basedOn6 === inForce.ipv6Table;
+    const { table, ipv6Table, groups, ifaces, added, removed } = fresh ? p : runToEnd(applySteps(snapshot, roles, inForce));
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
     const opened: L[] = [];
@@ -101,7 +102,7 @@ export class Daemon<L extends ServedLink = ServedLink> {
       }
     }
 
-    const generation = inForce.replace(snapshot, table);
+    const generation = inForce.replace(snapshot, table, ipv6Table);
 
     for (const [iface, link] of links.entries()) {
       if (!ifaces.has(iface)) {
