@@ -87,3 +87,42 @@ function a6(text: string): Uint32Array {
   parseIpv6(text, out);
   return out;
 }
+
+t.test('prepare: the event loop gets turns while it runs, nothing in force changes until its apply, and one overtaken by another apply is made again', async (t) => {
+  const daemon = await startFakeDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1', '2001:db8::1'] }]), new RecordingConn());
+  t.teardown(() => daemon.stop());
+  const web = daemon.groups.get('web')!;
+  // 30,000 groups with a VIP of each family: tens of milliseconds of work, far more than one 4 ms slice.
+  const many = Array.from({ length: 30_000 }, (_, i) => ({ name: `g${i}`, interface: 'lo', vips: [formatIpv4(ip('10.0.0.0') + i), `2001:db8:1::${(i + 1).toString(16)}`] }));
+  const big = snapshotOf(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.2', '2001:db8::2'], mac: '02:00:00:00:00:01' }, ...many]));
+  let turns = 0;
+  let preparing = true;
+  const tick = (): void => {
+    turns++;
+    if (preparing) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const apply = await daemon.prepare(big);
+  preparing = false;
+  t.ok(turns > 1, `the event loop ran ${turns} turns during the preparation`);
+  t.equal(daemon.generation, 1, 'not applied yet');
+  t.equal(daemon.table.groupOf('lo', ip('198.51.100.1')), web, 'the table in force still answers');
+  t.equal(web.mac, undefined, 'a kept group\'s new MAC waits for the swap');
+  t.equal(daemon.groups.size, 1, 'the groups in force neither change');
+  const r = apply();
+  t.equal(r.generation, 2);
+  t.equal(daemon.groups.size, 30_001);
+  t.equal(daemon.groups.get('web'), web, 'the kept group keeps its state');
+  t.equal(web.mac, 0x020000000001, 'its MAC set at the swap');
+  t.same(show(r.added.filter((s) => s.group === web && s.family === 'ipv4')), ['web@lo: 198.51.100.2']);
+  t.equal(countVips(r.added), 60_002, 'both families of every group diffed');
+  t.equal(daemon.inForce.ipv6Table.groupOf('lo', a6('2001:db8:1::1'))?.name, 'g0');
+
+  // Prepared against generation 2; another apply comes first.
+  const later = await daemon.prepare(snapshotOf(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.3'] }])));
+  daemon.apply(snapshotOf(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.4'] }, { name: 'other', interface: 'lo', vips: ['198.51.100.5'] }])));
+  const r3 = later();
+  t.same(show(r3.added), ['web@lo: 198.51.100.3'], 'diffed against the table in force at the swap');
+  t.same(show(r3.removed), ['web@lo: 198.51.100.4', 'other@lo: 198.51.100.5']);
+  t.same([...daemon.groups.keys()], ['web']);
+});
