@@ -75,6 +75,8 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
 
   const xdp = new XdpFeature({ log, roles, config, vips, links, commands });
   const fastPath = (): ReturnType<XdpFeature['report']> => xdp.report();
+  // doctor and probe judge the IPv6 VIPs of the snapshot in force, read at each command.
+  const ipv6VipsOf = (group: string): Uint32Array | undefined => inForce.snapshot.groups.find((g) => g.config.name === group)?.ipv6Vips;
   const announcer = new AnnouncerFeature({ log, roles, config, vips, links, clock });
   const conflicts = new ConflictMonitor({ log, roles, config, vips, announcer, commands, clock });
   const control = new ControlFeature({ log, roles, config, vips, links, announcer, commands, startedAt: Date.now() });
@@ -97,8 +99,8 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
     // Before the reloader: its first reload is an event too.
     new ActivityFeature({ roles, reloads: reloader, config, commands, garps: () => announcer.counters }),
     conflicts,
-    new DoctorFeature({ config, roles, links, commands, fastPath }),
-    new ProbeFeature({ config, vips, roles, links, commands }),
+    new DoctorFeature({ config, roles, links, commands, fastPath, ipv6VipsOf }),
+    new ProbeFeature({ config, vips, roles, links, commands, ipv6VipsOf }),
     control,
     new NotifyFifoFeature({ log, config, roles }),
     reloader,

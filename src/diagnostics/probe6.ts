@@ -11,12 +11,12 @@
  * the probe ends. The NAs answer our Source LLA, so they arrive unicast.
  */
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { check, native, systemError, type NativePoller } from '../native/addon.js';
 import { interfaceInfo } from '../native/interface-info.js';
 import { formatIpv6, parseIpv6, type Ipv6Address } from '../wire/ipv6.js';
-import { ETHERTYPE_IPV6, encodeNs } from '../wire/ndp.js';
+import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, encodeNs } from '../wire/ndp.js';
+import { assembleFilter, BPF_JEQ_K, BPF_LD_B_ABS, BPF_LD_H_ABS, BPF_RET_K, type BpfStep } from '../wire/cbpf.js';
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement } from '../wire/ndp-advert.js';
 import { VipArpdError } from '../errors.js';
 import { IFA_F_DADFAILED, IFA_F_TENTATIVE, parseIfInet6, SCOPE_LINK } from './doctor6-facts.js';
@@ -29,33 +29,19 @@ const RX_BATCH = 64;
 const TX_SLOT = 96;
 const TX_CHUNK = 64;
 
-/**
- * Classic BPF (linux/filter.h): IPv6, next header ICMPv6, type 136, the frame
- * cut at RX_SLOT bytes; everything else stays in the kernel. Rows are
- * [code, jt, jf, k]; a failed jeq jumps to the last row (drop).
- */
-const NA_FILTER: ReadonlyArray<readonly [number, number, number, number]> = [
-  [0x28, 0, 0, 12], // ldh [12]: ethertype
-  [0x15, 0, 5, ETHERTYPE_IPV6],
-  [0x30, 0, 0, 20], // ldb [20]: next header
-  [0x15, 0, 3, 58],
-  [0x30, 0, 0, 54], // ldb [54]: ICMPv6 type
-  [0x15, 0, 1, 136],
-  [0x06, 0, 0, RX_SLOT], // ret: pass
-  [0x06, 0, 0, 0], // ret: drop
-];
+type Label = 'drop';
 
-function naFilter(): Buffer {
-  const buf = Buffer.alloc(NA_FILTER.length * 8);
-  const le = os.endianness() === 'LE';
-  NA_FILTER.forEach(([code, jt, jf, k], i) => {
-    if (le) buf.writeUInt16LE(code, i * 8); else buf.writeUInt16BE(code, i * 8);
-    buf[i * 8 + 2] = jt;
-    buf[i * 8 + 3] = jf;
-    if (le) buf.writeUInt32LE(k, i * 8 + 4); else buf.writeUInt32BE(k, i * 8 + 4);
-  });
-  return buf;
-}
+/** IPv6, next header ICMPv6, type 136, the frame cut at RX_SLOT bytes; everything else stays in the kernel. */
+const NA_FILTER: BpfStep<Label>[] = [
+  { code: BPF_LD_H_ABS, k: 12 }, // ethertype
+  { code: BPF_JEQ_K, k: ETHERTYPE_IPV6, ifFalse: 'drop' },
+  { code: BPF_LD_B_ABS, k: 20 }, // IPv6 next header
+  { code: BPF_JEQ_K, k: IPPROTO_ICMPV6, ifFalse: 'drop' },
+  { code: BPF_LD_B_ABS, k: 54 }, // ICMPv6 type
+  { code: BPF_JEQ_K, k: ICMPV6_NEIGHBOR_ADVERTISEMENT, ifFalse: 'drop' },
+  { code: BPF_RET_K, k: RX_SLOT }, // pass
+  { label: 'drop', code: BPF_RET_K, k: 0 },
+];
 
 /**
  * The first usable link-local address of `iface` in /proc/net/if_inet6 text:
@@ -113,7 +99,7 @@ export class Ipv6InterfaceProbe {
       parseIpv6(v, this.targets, 4 * i);
       this.replies.set(formatIpv6(this.targets.subarray(4 * i, 4 * i + 4)), new Map());
     });
-    this.fd = check(native.openPacket(interfaceInfo(iface).index, ETHERTYPE_IPV6, naFilter()), 'socket(AF_PACKET)', iface);
+    this.fd = check(native.openPacket(interfaceInfo(iface).index, ETHERTYPE_IPV6, assembleFilter(NA_FILTER)), 'socket(AF_PACKET)', iface);
     this.poller = new native.Poller(this.fd, () => this.drain());
     const rc = this.poller.start();
     if (rc < 0) {
