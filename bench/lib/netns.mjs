@@ -121,3 +121,13 @@ export function linkStats(ns, iface) {
   const s = link.stats64;
   return { rxPackets: s.rx.packets, rxDropped: s.rx.dropped, txPackets: s.tx.packets, txDropped: s.tx.dropped };
 }
+
+/**
+ * The MAC address of `iface` in `ns`, as `ip` prints it.
+ * @param {string} ns
+ * @param {string} iface
+ * @returns {string}
+ */
+export function linkMac(ns, iface) {
+  return JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', iface]))[0].address;
+}
