@@ -82,8 +82,8 @@ async function child(root, dual) {
     /** @typedef {{ config: { interface: string }, vips: Uint32Array, ipv6Vips: Uint32Array }} Group */
     /** @param {{ groups: Group[] }} s */
     const tables = (s) => {
-      const t4 = new VipTable(s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ group: states[i], iface: g.config.interface, ips: g.vips })));
-      const t6 = v6 && new v6.Ipv6VipTable(s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ group: states[i], iface: g.config.interface, ips: g.ipv6Vips })));
+      const t4 = new VipTable(s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ family: 'ipv4', group: states[i], iface: g.config.interface, ips: g.vips })));
+      const t6 = v6 && new v6.Ipv6VipTable(s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ family: 'ipv6', group: states[i], iface: g.config.interface, ips: g.ipv6Vips })));
       return (t4.size + (t6?.size ?? 0));
     };
     const source = { file: config, flags: {}, env: {} };

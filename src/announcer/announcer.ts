@@ -24,7 +24,9 @@ import type { VipSource } from '../vips/vip-lookup.js';
 import type { RoleChange, RoleSource } from '../roles/role-source.js';
 import type { AnnouncePort } from './announce-port.js';
 import type { GarpConfig } from '../config/group-config.js';
-import type { VipSet } from '../vips/vip-table.js';
+import { countVips, type VipSet } from '../vips/vip-table.js';
+import type { AddressFamily } from '../vips/address-family.js';
+import type { AnnounceEncoder } from './announce-encoder.js';
 import type { Logger } from '../log.js';
 import { GarpPacer } from './garp-pacer.js';
 import { arpAnnounceEncoder } from './arp-announce.js';
@@ -49,6 +51,9 @@ interface GroupTimers {
   rounds: Set<TimerHandle>;
   refresh: TimerHandle | undefined;
 }
+
+/** The families with an announcement: a set of another family is not announced. */
+const ENCODERS: Partial<Record<AddressFamily, AnnounceEncoder>> = { ipv4: arpAnnounceEncoder };
 
 /** Which VIPs a round announces, read when the round runs (a reload may have changed them). */
 type VipSelector = () => readonly VipSet[];
@@ -158,11 +163,12 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
       this.pacers.delete(iface);
     }
     for (const set of s.added) {
-      if (set.group.role !== 'MASTER') continue;
+      // IPv4 only: the filter below reads the IPv4 table, and only ARP has an encoder.
+      if (set.group.role !== 'MASTER' || set.family !== 'ipv4') continue;
       const group = set.group.name;
       // Announce only what is still this group's when the round runs.
       const select = (): VipSet[] => [{ ...set, ips: set.ips.filter((ip) => vips.table.groupOf(set.iface, ip)?.name === group) }];
-      this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${set.ips.length} VIPs`, `${group} added`);
+      this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${countVips([set])} VIPs`, `${group} added`);
     }
     // A reload may have switched refresh on, off or to another period.
     for (const g of roles.groups.values()) if (g.role === 'MASTER') this.armRefresh(g.name, true);
@@ -237,16 +243,18 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
     if (!this.started || state === undefined || state.role !== 'MASTER') return;
     const forms = garpForms(this.garpOf(group).mode);
     this.counters.rounds++;
-    for (const { iface, ips } of select()) {
-      if (ips.length === 0) continue;
+    for (const { family, iface, ips } of select()) {
+      const encoder = ENCODERS[family];
+      if (ips.length === 0 || encoder === undefined) continue;
+      const vips = ips.length / encoder.wordsPerAddress;
       const counts = this.counters.of(group, iface);
       const link = this.opts.links.get(iface);
       if (link === undefined || link.wire === undefined) {
-        counts.dropped += ips.length * forms.length;
+        counts.dropped += vips * forms.length;
         continue;
       }
-      this.pacerOf(iface).enqueue({ group, key, ips, forms, encoder: arpAnnounceEncoder, mac: state.mac ?? link.macAddress, counts });
-      this.log.debug({ group, iface, vips: ips.length, reason }, 'gratuitous ARP round');
+      this.pacerOf(iface).enqueue({ group, key, ips, forms, encoder, mac: state.mac ?? link.macAddress, counts });
+      this.log.debug({ group, iface, vips, reason }, 'gratuitous ARP round');
     }
   }
 

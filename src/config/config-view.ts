@@ -6,14 +6,14 @@
 import type { Subscribable } from '../daemon/subscribable.js';
 import type { DaemonConfig } from './load-config.js';
 import type { Snapshot } from './snapshot.js';
-import type { GroupVips } from '../vips/vip-table.js';
+import type { AnyGroupVips } from '../vips/vip-lookup.js';
 
 export interface SnapshotApplied {
   generation: number;
-  /** per group, the VIPs it answers now and did not before */
-  added: GroupVips[];
-  /** per group (of the old table), the VIPs it no longer answers */
-  removed: GroupVips[];
+  /** per group and family, the VIPs it answers now and did not before */
+  added: AnyGroupVips[];
+  /** per group and family (of the old tables), the VIPs it no longer answers */
+  removed: AnyGroupVips[];
 }
 
 export interface SnapshotEvents {

@@ -126,7 +126,7 @@ function garpTargets(ports: CoreCommandPorts, target: string): readonly VipSet[]
   if (master.length === 0) {
     throw new VipArpdError('ENOTMASTER', `${target} belongs to ${bound.map((b) => `"${b.group.name}" (${b.group.role})`).join(', ')}; only a MASTER announces`);
   }
-  return master.map((b) => ({ group: b.group, iface: b.iface, ips: [b.ip] }));
+  return master.map((b) => ({ family: 'ipv4' as const, group: b.group, iface: b.iface, ips: [b.ip] }));
 }
 
 function roleCommand(ports: CoreCommandPorts, cmd: string, to: Role): (args: string[]) => RoleChange {

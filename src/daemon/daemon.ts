@@ -1,8 +1,8 @@
 /**
  * Daemon: applies snapshots and runs the features. An apply is a diff: new
  * groups and interfaces appear, missing ones go, roles of kept groups are
- * kept (the role machine holds them), and the VIP table is swapped in one
- * assignment so a VIP in both snapshots is never unanswered. Everything it
+ * kept (the role machine holds them), and the VIP tables (one per family) are
+ * swapped in one step so a VIP in both snapshots is never unanswered. Everything it
  * works on is handed in by the composition root (composition-root.ts); no
  * feature sees the Daemon itself.
  */
@@ -10,7 +10,9 @@ import type { Logger } from '../log.js';
 import type { Snapshot } from '../config/snapshot.js';
 import type { SnapshotApplied } from '../config/config-view.js';
 import { VipTable, type GroupVips } from '../vips/vip-table.js';
-import { sortedDifference } from '../vips/sorted-set.js';
+import { Ipv6VipTable, type Ipv6GroupVips } from '../vips/ipv6-vip-table.js';
+import type { AnyGroupVips } from '../vips/vip-lookup.js';
+import { sortedDifference, sortedIpv6Difference } from '../vips/sorted-set.js';
 import type { GroupState } from '../vips/group-state.js';
 import { parseMac } from '../wire/mac.js';
 import type { RoleMachine } from '../roles/role-machine.js';
@@ -68,19 +70,23 @@ export class Daemon<L extends ServedLink = ServedLink> {
   /** Applies a validated snapshot as a diff (see the header). */
   apply(snapshot: Snapshot, opts: { strictInterfaces?: boolean } = {}): SnapshotApplied {
     const { roles, inForce, links } = this.opts;
-    // One pass: each group's state (kept or new) and its VIP set for the new table.
+    // One pass: each group's state (kept or new) and its VIP sets for the new tables.
     const sets: GroupVips[] = [];
+    const ipv6Sets: Ipv6GroupVips[] = [];
     const states: GroupState[] = [];
     const ifaces = new Set<string>();
     for (const g of snapshot.groups) {
       const c = g.config;
       const state = roles.stateFor({ name: c.name, initialRole: c.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac: c.mac === undefined ? undefined : parseMac(c.mac) });
       states.push(state);
-      sets.push({ group: state, iface: c.interface, ips: g.vips });
+      sets.push({ family: 'ipv4', group: state, iface: c.interface, ips: g.vips });
+      ipv6Sets.push({ family: 'ipv6', group: state, iface: c.interface, ips: g.ipv6Vips });
       ifaces.add(c.interface);
     }
     const before = inForce.table;
+    const before6 = inForce.ipv6Table;
     const table = new VipTable(sets);
+    const ipv6Table = new Ipv6VipTable(ipv6Sets);
 
     // Open new interfaces before the swap, so new VIPs are answered at once.
     const opened: L[] = [];
@@ -100,7 +106,7 @@ export class Daemon<L extends ServedLink = ServedLink> {
       }
     }
 
-    const generation = inForce.replace(snapshot, table);
+    const generation = inForce.replace(snapshot, table, ipv6Table);
 
     for (const [iface, link] of links.entries()) {
       if (!ifaces.has(iface)) {
@@ -110,7 +116,9 @@ export class Daemon<L extends ServedLink = ServedLink> {
     }
     roles.replaceGroups(states);
 
-    const result = { generation, added: vipsGained(before, table), removed: vipsGained(table, before) };
+    const added: AnyGroupVips[] = [...vipsGained(before, table, sortedDifference), ...vipsGained(before6, ipv6Table, sortedIpv6Difference)];
+    const removed: AnyGroupVips[] = [...vipsGained(table, before, sortedDifference), ...vipsGained(ipv6Table, before6, sortedIpv6Difference)];
+    const result = { generation, added, removed };
     inForce.applied(result);
     return result;
   }
@@ -134,13 +142,20 @@ export class Daemon<L extends ServedLink = ServedLink> {
   }
 }
 
+/** The two reads of a family's table that a diff needs. */
+interface FamilySets<S extends AnyGroupVips> {
+  sets(): Iterable<S>;
+  vipsOf(groupName: string): S | undefined;
+}
+
 /**
- * Per group of `after`, the VIPs it has that it did not have in `before` (same
- * group, same interface): one merge of two sorted arrays per group, and a
- * group whose VIPs did not change yields nothing.
+ * Per group of `after` (one family's table), the VIPs it has that it did not
+ * have in `before` (same group, same interface): one merge of two sorted
+ * arrays per group (`difference` of the family), and a group whose VIPs did
+ * not change yields nothing.
  */
-function vipsGained(before: VipTable, after: VipTable): GroupVips[] {
-  const gained: GroupVips[] = [];
+function vipsGained<S extends AnyGroupVips>(before: FamilySets<S>, after: FamilySets<S>, difference: (a: Uint32Array, b: Uint32Array) => Uint32Array): S[] {
+  const gained: S[] = [];
   for (const set of after.sets()) {
     const old = before.vipsOf(set.group.name);
     if (old === undefined || old.iface !== set.iface || old.group !== set.group) {
@@ -148,8 +163,8 @@ function vipsGained(before: VipTable, after: VipTable): GroupVips[] {
       if (set.ips.length > 0) gained.push(set);
       continue;
     }
-    const ips = sortedDifference(set.ips, old.ips);
-    if (ips.length > 0) gained.push(ips === set.ips ? set : { group: set.group, iface: set.iface, ips });
+    const ips = difference(set.ips, old.ips);
+    if (ips.length > 0) gained.push(ips === set.ips ? set : { ...set, ips });
   }
   return gained;
 }

@@ -269,11 +269,11 @@ export class ConflictMonitor implements DaemonFeature {
     if (this.undefendedGroups.has(group.name) || !this.groupsInForce.has(group.name)) return 'off';
     const announcer = this.opts.announcer;
     if (announcer === undefined) return 'no-announcer';
-    // The announce port takes IPv4 sets (one word per VIP) today: an IPv6 key has no announcer until NDP's is plugged in.
+    // An IPv6 key has no defence until the unsolicited-NA encoder is plugged into the announcer.
     if (typeof vip !== 'number') return 'no-announcer';
     if (!this.limiter.tryDefend(vip, now)) return 'suppressed';
     try {
-      announcer.announceOnce([{ group, iface, ips: [vip] }], 'defend');
+      announcer.announceOnce([{ family: 'ipv4', group, iface, ips: [vip] }], 'defend');
       this.defencesSent++;
       return 'sent';
     } catch (err) {

@@ -6,8 +6,14 @@
  * defence limiter, handover grace) never assume IPv4.
  */
 import { formatIpv4 } from '../wire/ipv4.js';
+import { IPV6_WORDS } from './address-words.js';
 
 export type AddressFamily = 'ipv4' | 'ipv6';
+
+/** uint32 words per address in a set's `ips`: 1 for IPv4, 4 for IPv6. */
+export function wordsPerAddress(family: AddressFamily): number {
+  return family === 'ipv4' ? 1 : IPV6_WORDS;
+}
 
 /**
  * A VIP as a map key: an IPv4 address as its uint32 (no allocation on the

@@ -5,6 +5,7 @@
  * builds a new table and swaps it in one assignment, so a VIP present before
  * and after is never missing, not even for a moment.
  */
+import type { AddressFamily } from './address-family.js';
 import type { GroupState } from './group-state.js';
 
 /** One VIP of a group on an interface: a value built on demand for the few paths that list VIPs one by one. */
@@ -16,6 +17,7 @@ export interface FamilyBinding<A> {
 
 /** The VIPs of one group on its interface, as the snapshot's sorted, unique array of the family. */
 export interface FamilyGroupVips {
+  readonly family: AddressFamily;
   readonly group: GroupState;
   readonly iface: string;
   readonly ips: Uint32Array;

@@ -14,7 +14,9 @@ import { MAX_GROUPS_PER_INTERFACE } from './vip-table.js';
 import { formatIpv6, type Ipv6Address } from '../wire/ipv6.js';
 
 /** The IPv6 VIPs of one group on its interface: 4 words per address, ascending and unique. */
-export type Ipv6GroupVips = FamilyGroupVips;
+export interface Ipv6GroupVips extends FamilyGroupVips {
+  readonly family: 'ipv6';
+}
 
 export type Ipv6VipBinding = FamilyBinding<Ipv6Address>;
 

@@ -9,21 +9,27 @@
  * entry and a binding object per VIP (~100 bytes of heap).
  */
 import type { GroupState } from './group-state.js';
+import { wordsPerAddress, type AddressFamily } from './address-family.js';
 import { FamilyVipTable, type FamilyBinding } from './family-vip-table.js';
 
 /** One VIP of a group on an interface: a value built on demand for the few paths that list VIPs one by one. */
 export type VipBinding = FamilyBinding<number>;
 
-/** VIPs of one group on its interface. */
+/** VIPs of one family of one group on its interface. */
 export interface VipSet {
+  readonly family: AddressFamily;
   readonly group: GroupState;
   readonly iface: string;
-  /** ascending and unique in a table's sets; any order in sets built for one announcement */
+  /**
+   * `wordsPerAddress(family)` words per address; ascending and unique in a
+   * table's sets, addresses in any order in sets built for one announcement
+   */
   readonly ips: ArrayLike<number>;
 }
 
 /** A table's own sets hold the snapshot's sorted arrays. */
 export interface GroupVips extends VipSet {
+  readonly family: 'ipv4';
   readonly ips: Uint32Array;
 }
 
@@ -102,7 +108,7 @@ export class VipTable extends FamilyVipTable<number, GroupVips, InterfaceVips> {
   }
 }
 
-/** VIPs in `sets` altogether. */
+/** VIPs (addresses, not words) in `sets` altogether, both families. */
 export function countVips(sets: readonly VipSet[]): number {
-  return sets.reduce((n, s) => n + s.ips.length, 0);
+  return sets.reduce((n, s) => n + s.ips.length / wordsPerAddress(s.family), 0);
 }

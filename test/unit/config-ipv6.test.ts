@@ -204,8 +204,8 @@ t.test('100,000 IPv4 + 100,000 IPv6 VIPs load, build both tables, and reload as 
   t.same(vipCounts(first.groups), { ipv4: N + 1, ipv6: N + 1 });
   const states: GroupState[] = first.groups.map((x) => ({ name: x.config.name, role: 'MASTER', mac: undefined }));
   const tables = (s: Snapshot) => ({
-    v4: new VipTable(s.groups.map((x, i) => ({ group: states[i]!, iface: x.config.interface, ips: x.vips }))),
-    v6: new Ipv6VipTable(s.groups.map((x, i) => ({ group: states[i]!, iface: x.config.interface, ips: x.ipv6Vips }))),
+    v4: new VipTable(s.groups.map((x, i) => ({ family: 'ipv4', group: states[i]!, iface: x.config.interface, ips: x.vips }))),
+    v6: new Ipv6VipTable(s.groups.map((x, i) => ({ family: 'ipv6', group: states[i]!, iface: x.config.interface, ips: x.ipv6Vips }))),
   });
   const before = tables(first);
   t.equal(before.v6.size, N + 1);

@@ -2,7 +2,8 @@ import t from 'tap';
 import { configWith, RecordingConn, snapshotOf, startFakeDaemon } from './daemon-fixture.js';
 import type { SnapshotApplied } from '../../src/config/config-view.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
-import { MAX_GROUPS_PER_INTERFACE } from '../../src/vips/vip-table.js';
+import { countVips, MAX_GROUPS_PER_INTERFACE } from '../../src/vips/vip-table.js';
+import { formatIpv6, parseIpv6 } from '../../src/wire/ipv6.js';
 
 const ip = (s: string): number => parseIpv4(s)!;
 /** A SnapshotApplied side as `group@iface: VIPs`, for comparing. */
@@ -51,3 +52,38 @@ t.test('a snapshot with more groups on one interface than the table can number i
   t.throws(() => snapshotOf(configWith(groups)), { name: 'ConfigError', message: /groups\[65535\] \("g65535"\) is group 65536 of 65536 on interface eth0; at most 65535 groups may share one interface/ });
   t.doesNotThrow(() => snapshotOf(configWith(groups.slice(1))), '65535 is fine');
 });
+
+t.test('apply diffs each family on its own and builds the IPv6 table on the same group states', async (t) => {
+  const daemon = await startFakeDaemon(
+    configWith([
+      { name: 'web', interface: 'lo', vips: ['198.51.100.1', '2001:db8::1', '2001:db8::2'] },
+      { name: 'v6only', interface: 'lo', vips: ['2001:db8::9'] },
+    ]),
+    new RecordingConn(),
+  );
+  t.teardown(() => daemon.stop());
+  const ipv6Table = daemon.inForce.ipv6Table;
+  t.equal(ipv6Table.size, 3);
+  t.equal(ipv6Table.groupOf('lo', a6('2001:db8::2')), daemon.groups.get('web'), 'the IPv6 table points at the role machine\'s state');
+  const r = daemon.apply(
+    snapshotOf(
+      configWith([
+        // IPv4 unchanged; ::1 kept, ::2 removed, ::3 added; v6only gone
+        { name: 'web', interface: 'lo', vips: ['198.51.100.1', '2001:db8::1', '2001:db8::3'] },
+      ]),
+    ),
+  );
+  const showAny = (sets: SnapshotApplied['added']): string[] => sets.map((s) => `${s.family} ${s.group.name}@${s.iface}: ${s.family === 'ipv4' ? Array.from(s.ips, formatIpv4).join(' ') : Array.from({ length: s.ips.length / 4 }, (_, i) => formatIpv6(s.ips.subarray(4 * i, 4 * i + 4))).join(' ')}`);
+  t.same(showAny(r.added), ['ipv6 web@lo: 2001:db8::3']);
+  t.same(showAny(r.removed), ['ipv6 web@lo: 2001:db8::2', 'ipv6 v6only@lo: 2001:db8::9']);
+  t.equal(countVips(r.removed), 2, 'addresses counted, not words');
+  t.equal(daemon.inForce.ipv6Table.groupOf('lo', a6('2001:db8::3'))?.name, 'web');
+  t.equal(daemon.inForce.ipv6Table.groupOf('lo', a6('2001:db8::2')), undefined);
+  t.equal(daemon.table.size, 1);
+});
+
+function a6(text: string): Uint32Array {
+  const out = new Uint32Array(4);
+  parseIpv6(text, out);
+  return out;
+}

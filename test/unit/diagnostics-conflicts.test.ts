@@ -122,7 +122,7 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
       ? pino({ level: 'silent' })
       : pino({ level: 'info' }, { write: (s: string) => opts.lines!.push(JSON.parse(s) as Record<string, unknown>) }),
     commands: new CommandRegistry(),
-    vips: { table: { isVip: (n: number) => n === VIP || n === VIP2 } as MonitorPorts['vips']['table'] },
+    vips: { table: { isVip: (n: number) => n === VIP || n === VIP2 } as MonitorPorts['vips']['table'], ipv6Table: { isVip: () => false } as unknown as MonitorPorts['vips']['ipv6Table'] },
     announcer: {
       announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), reason }),
       holdRounds: (g: string) => holds.push(`hold ${g}`),

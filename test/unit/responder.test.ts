@@ -38,10 +38,10 @@ function setup() {
   const mail: GroupState = { name: 'mail', role: 'BACKUP', mac: undefined };
   const lan2: GroupState = { name: 'lan2', role: 'MASTER', mac: undefined };
   const table = new VipTable([
-    { group: web, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.10')) },
-    { group: vrrp, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.11')) },
-    { group: mail, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.20')) },
-    { group: lan2, iface: 'eth1', ips: Uint32Array.of(ip('203.0.113.5')) },
+    { family: 'ipv4', group: web, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.10')) },
+    { family: 'ipv4', group: vrrp, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.11')) },
+    { family: 'ipv4', group: mail, iface: 'eth0', ips: Uint32Array.of(ip('198.51.100.20')) },
+    { family: 'ipv4', group: lan2, iface: 'eth1', ips: Uint32Array.of(ip('203.0.113.5')) },
   ]);
   const conn = new FakeConn();
   const claims: Array<{ vip: number; mac: number }> = [];

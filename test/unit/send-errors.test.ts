@@ -93,7 +93,7 @@ t.test('refused replies on a link: counted per code, logged once per code, no st
   const lines: Array<Record<string, unknown>> = []
   const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) })
   const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined }
-  const table = new VipTable([{ group: web, iface: 'lo', ips: Uint32Array.of(VIP) }])
+  const table = new VipTable([{ family: 'ipv4', group: web, iface: 'lo', ips: Uint32Array.of(VIP) }])
   const conn = new RefusingConn()
   const link = new InterfaceLink({
     iface: 'lo',

@@ -12,7 +12,8 @@ import { formatIpv6, parseIpv6 } from '../../src/wire/ipv6.js';
 /** What the assertions need of a family: its table, and addresses as the table takes them. */
 interface Family<A> {
   name: string;
-  table(sets: readonly FamilyGroupVips[]): FamilyVipTable<A, FamilyGroupVips, InterfaceLookup<A>>;
+  /** the table of `sets`, each tagged with the family */
+  table(sets: ReadonlyArray<Omit<FamilyGroupVips, 'family'>>): FamilyVipTable<A, FamilyGroupVips, InterfaceLookup<A>>;
   addr(text: string): A;
   /** sorted, unique rows of the family */
   rows(...texts: string[]): Uint32Array;
@@ -25,7 +26,7 @@ interface Family<A> {
 
 const ipv4: Family<number> = {
   name: 'IPv4',
-  table: (sets) => new VipTable(sets),
+  table: (sets) => new VipTable(sets.map((s) => ({ ...s, family: 'ipv4' }))),
   addr: (text) => parseIpv4(text)!,
   rows: (...texts) => Uint32Array.from(texts.map((x) => parseIpv4(x)!)).sort(),
   texts: (rows) => Array.from(rows, formatIpv4),
@@ -36,7 +37,7 @@ const ipv4: Family<number> = {
 
 const ipv6: Family<Uint32Array> = {
   name: 'IPv6',
-  table: (sets) => new Ipv6VipTable(sets),
+  table: (sets) => new Ipv6VipTable(sets.map((s) => ({ ...s, family: 'ipv6' }))),
   addr: (text) => {
     const out = new Uint32Array(4);
     parseIpv6(text, out);

@@ -276,12 +276,12 @@ const state = (name: string): GroupState => ({ name, role: 'MASTER', mac: undefi
 
 t.test('Ipv6VipTable takes an address at an offset, and tells prefixes apart', async (t) => {
   const web = state('web');
-  const table = new Ipv6VipTable([{ group: web, iface: 'eth1', ips: rowsOf('2001:db8::1', '2001:db8::2') }]);
+  const table = new Ipv6VipTable([{ family: 'ipv6', group: web, iface: 'eth1', ips: rowsOf('2001:db8::1', '2001:db8::2') }]);
   const frame = new Uint32Array([0, 0, ...a6('2001:db8::2')]);
   t.equal(table.forInterface('eth1')?.groupOf(frame, 2), web, 'an address at an offset of a larger array');
   t.notOk(table.isVip(a6('2001:db9::1')), 'same last word, another prefix');
   t.throws(
-    () => new Ipv6VipTable([{ group: web, iface: 'eth0', ips: rowsOf('2001:db8::1') }, { group: state('mail'), iface: 'eth0', ips: rowsOf('2001:db8::5', '2001:db8::1') }]),
+    () => new Ipv6VipTable([{ family: 'ipv6', group: web, iface: 'eth0', ips: rowsOf('2001:db8::1') }, { family: 'ipv6', group: state('mail'), iface: 'eth0', ips: rowsOf('2001:db8::5', '2001:db8::1') }]),
     /^VIP 2001:db8::1 is in two groups on interface eth0: "web" and "mail"$/,
   );
 });
@@ -303,7 +303,7 @@ t.test('Ipv6VipTable finds each of 200,000 VIPs and no other address', async (t)
     { group: groups[1]!, iface: 'eth0', ips: block('2001:db8:0:1::') },
     { group: groups[2]!, iface: 'eth0', ips: random },
   ];
-  const table = new Ipv6VipTable(sets);
+  const table = new Ipv6VipTable(sets.map((s) => ({ ...s, family: 'ipv6' as const })));
   t.equal(table.size, 65536 * 2 + 68928);
   const vips = table.forInterface('eth0')!;
   let wrong = 0;

@@ -114,8 +114,8 @@ t.test('VipTable finds each of 131,072 VIPs and no other address', async (t) => 
   // two groups, plus addresses above 2^31 (negative as int32 keys).
   const all = expandVipEntries(listOf(['198.18.0.0/16', '198.19.0.0/16']));
   const table = new VipTable([
-    { group: web, iface: 'eth0', ips: all.filter((a) => a % 2 === 0) },
-    { group: mail, iface: 'eth0', ips: all.filter((a) => a % 2 === 1) },
+    { family: 'ipv4', group: web, iface: 'eth0', ips: all.filter((a) => a % 2 === 0) },
+    { family: 'ipv4', group: mail, iface: 'eth0', ips: all.filter((a) => a % 2 === 1) },
   ]);
   t.equal(table.size, 131072);
   let wrong = 0;
