@@ -11,10 +11,9 @@
  *   (sends, counts NAs for the VIP)                 + RPS: all director receive
  *                                                     softirq on CPU 1 too
  *
- * The NS is one fixed frame (wire/ndp.ts encodeNs, as `probe` sends it): from
- * 2001:db8::64 with its Source LLA option to the VIP's solicited-node group,
- * hop limit 255; each responder answers it with a unicast solicited NA to the
- * client's MAC. A rate is loss-free when every NS got its NA.
+ * The NS is one fixed frame from 2001:db8::64 (bench/lib/ns-frame.mjs); each
+ * responder answers it with a unicast solicited NA to the client's MAC. A
+ * rate is loss-free when every NS got its NA.
  *
  * Usage: node bench/ndp-flood.bench.mjs [--duration-ms 3000]
  *          [--rates 20000,50000,100000,150000,0] [--only vip-arpd,kernel] [--batch 16]
@@ -26,10 +25,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanupAll, linkMac, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { cleanupAll, enableIpv6, linkMac, nsSpawn, sh, stopChild } from './lib/netns.mjs';
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { cpuPercent, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
+import { nsFrameHex } from './lib/ns-frame.mjs';
 import { formatTable, round } from './lib/table.mjs';
 import { unitNodeOptions } from './lib/unit-node-options.mjs';
 
@@ -54,23 +54,6 @@ const durationMs = Number(argv['duration-ms']);
 const rates = argv.rates.split(',').map(Number);
 const responders = argv.only.split(',');
 const batch = Number(argv.batch);
-
-/**
- * The NS every window sends, as hex, built by the daemon's own encoder.
- * @param {string} clientMac
- */
-async function nsFrame(clientMac) {
-  const { encodeNs } = await import(join(REPO, 'dist', 'wire', 'ndp.js'));
-  const { parseIpv6 } = await import(join(REPO, 'dist', 'wire', 'ipv6.js'));
-  const words = (/** @type {string} */ text) => {
-    const a = new Uint32Array(4);
-    if (parseIpv6(text, a) !== undefined) throw new Error(`bad IPv6 address ${text}`);
-    return a;
-  };
-  const buf = Buffer.alloc(128);
-  const length = encodeNs(buf, 0, Number.parseInt(clientMac.replace(/:/g, ''), 16), words(SOLICITOR), words(VIP));
-  return buf.subarray(0, length).toString('hex');
-}
 
 /** @param {string} cmd @param {string[]} args @returns {[string, string[]]} on the director's CPU, nice -20 */
 function responderCommand(cmd, args) {
@@ -176,10 +159,9 @@ async function main() {
   const load = loadavg();
   try {
     // The flood lab's namespaces start with IPv6 off; the director needs it, the client sends raw frames.
-    nsSysctl(lab.director, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
-      `net.ipv6.conf.${IFACE}.disable_ipv6=0`, `net.ipv6.conf.${IFACE}.accept_dad=0`);
+    enableIpv6(lab.director, IFACE);
     sh('ip', ['-n', lab.director, 'addr', 'add', DIRECTOR_IP6, 'dev', IFACE, 'nodad']);
-    const frame = await nsFrame(linkMac(lab.client, IFACE));
+    const frame = await nsFrameHex(linkMac(lab.client, IFACE), SOLICITOR, VIP);
     for (const name of responders) {
       const setup = setups[name];
       if (setup === undefined) throw new Error(`unknown responder ${name}`);

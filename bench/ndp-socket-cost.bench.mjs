@@ -38,7 +38,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanupAll, linkMac, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { cleanupAll, enableIpv6, linkMac, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { readFileSync } from 'node:fs';
 import { cpuPercent, readCpuTimes } from './lib/cpu.mjs';
@@ -234,8 +234,7 @@ async function main() {
   const results = Object.fromEntries(variants.map((v) => [v, []]));
   try {
     // The flood lab's namespaces start with IPv6 off; the director needs it, the client sends raw frames.
-    nsSysctl(lab.director, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
-      `net.ipv6.conf.${IFACE}.disable_ipv6=0`, `net.ipv6.conf.${IFACE}.accept_dad=0`);
+    enableIpv6(lab.director, IFACE);
     sh('ip', ['-n', lab.director, 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad']);
     if (forward) {
       nsSysctl(lab.director, 'net.ipv6.conf.all.forwarding=1');

@@ -131,3 +131,14 @@ export function linkStats(ns, iface) {
 export function linkMac(ns, iface) {
   return JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', iface]))[0].address;
 }
+
+/**
+ * Turns IPv6 on in `ns` (its namespaces start with it off) for lo and
+ * `iface`, without DAD on `iface`, so an address added there is usable at once.
+ * @param {string} ns
+ * @param {string} iface
+ */
+export function enableIpv6(ns, iface) {
+  nsSysctl(ns, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
+    `net.ipv6.conf.${iface}.disable_ipv6=0`, `net.ipv6.conf.${iface}.accept_dad=0`);
+}
