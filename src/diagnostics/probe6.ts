@@ -19,6 +19,7 @@ import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, encodeNs
 import { assembleFilter, BPF_JEQ_K, BPF_LD_B_ABS, BPF_LD_H_ABS, BPF_RET_K, type BpfStep } from '../wire/cbpf.js';
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement } from '../wire/ndp-advert.js';
 import { VipArpdError } from '../errors.js';
+import { sortedIpv6Has } from '../vips/sorted-set.js';
 import { IFA_F_DADFAILED, IFA_F_TENTATIVE, parseIfInet6, SCOPE_LINK } from './doctor6-facts.js';
 import { sysctlKey } from './advice.js';
 import type { ReplyCounts } from './probe-result.js';
@@ -149,18 +150,8 @@ export class Ipv6InterfaceProbe {
 
 /**
  * `address` as RFC 5952 text when it is one of `vips` (4 words each, sorted
- * ascending as the IPv6 VIP table keeps them), by binary search; else none. Pure.
+ * ascending as the IPv6 VIP table keeps them); else none. Pure.
  */
 export function ipv6VipsMatching(vips: Uint32Array, address: Ipv6Address): string[] {
-  let lo = 0;
-  let hi = Math.floor(vips.length / 4) - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    let cmp = 0;
-    for (let w = 0; w < 4 && cmp === 0; w++) cmp = vips[4 * mid + w]! - address[w]!;
-    if (cmp === 0) return [formatIpv6(address)];
-    if (cmp < 0) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return [];
+  return sortedIpv6Has(vips, address) ? [formatIpv6(address)] : [];
 }
