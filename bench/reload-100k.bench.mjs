@@ -35,7 +35,7 @@ import { clientDirectorLan } from './lib/lan.mjs';
 import { followLogs } from './lib/daemon-logs.mjs';
 import { runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
-import { unitNodeOptions } from './lib/unit-node-options.mjs';
+import { unitEnvironment, unitNodeOptions } from './lib/unit-node-options.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DAEMON = join(ROOT, 'dist', 'cli', 'vip-arpd.js');
@@ -107,7 +107,8 @@ writeFileSync(
 );
 
 const nodeFlags = opt['node-flags'].split(' ').filter((f) => f !== '');
-const daemon = nsSpawn(director, process.execPath, [...nodeFlags, DAEMON, '--config', configPath]);
+// With the unit's environment too (MALLOC_MMAP_THRESHOLD_): the RSS figures are the deployed daemon's.
+const daemon = nsSpawn(director, 'env', [...unitEnvironment(), process.execPath, ...nodeFlags, DAEMON, '--config', configPath]);
 const { waitLog } = followLogs(daemon);
 
 await waitLog((l) => l.msg === 'ready');
