@@ -41,6 +41,7 @@ import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
 import { ConfigReloader } from '../config/reloader.js';
 import { XdpFeature } from '../fastpath/xdp-feature.js';
 import { ActivityFeature } from './activity-feature.js';
+import { NdpLinksFeature } from './ndp-links-feature.js';
 
 export interface CompositionContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -93,6 +94,8 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
   const features: DaemonFeature[] = [
     // Roles are restored before anything announces or answers on them.
     roles,
+    // The first apply's NDP sockets and solicited-node groups, before anything announces.
+    new NdpLinksFeature({ config, links }),
     // Before the announcer: the XDP map holds a MASTER's VIPs before its first GARP.
     xdp,
     announcer,

@@ -77,7 +77,7 @@ export class Daemon<L extends ServedLink = ServedLink> {
     const ifaces = new Set<string>();
     for (const g of snapshot.groups) {
       const c = g.config;
-      const state = roles.stateFor({ name: c.name, initialRole: c.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac: c.mac === undefined ? undefined : parseMac(c.mac) });
+      const state = roles.stateFor({ name: c.name, initialRole: c.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac: c.mac === undefined ? undefined : parseMac(c.mac), ndpRouter: c.ndpRouter === 'auto' ? undefined : c.ndpRouter });
       states.push(state);
       sets.push({ family: 'ipv4', group: state, iface: c.interface, ips: g.vips });
       ipv6Sets.push({ family: 'ipv6', group: state, iface: c.interface, ips: g.ipv6Vips });

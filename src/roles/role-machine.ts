@@ -33,6 +33,8 @@ export interface GroupSpec {
   initialRole: Role;
   /** the configured MAC; undefined = the interface's */
   mac: number | undefined;
+  /** the configured NA R flag; undefined = the interface's forwarding */
+  ndpRouter?: boolean | undefined;
 }
 
 export class RoleMachine extends EventEmitter<RoleEvents> implements RoleControl, DaemonFeature {
@@ -89,8 +91,9 @@ export class RoleMachine extends EventEmitter<RoleEvents> implements RoleControl
    */
   stateFor(spec: GroupSpec): GroupState {
     const state = this.states.get(spec.name);
-    if (state === undefined) return { name: spec.name, role: spec.initialRole, mac: spec.mac };
+    if (state === undefined) return { name: spec.name, role: spec.initialRole, mac: spec.mac, ndpRouter: spec.ndpRouter };
     state.mac = spec.mac;
+    state.ndpRouter = spec.ndpRouter;
     return state;
   }
 
