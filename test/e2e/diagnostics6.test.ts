@@ -8,7 +8,8 @@
 // a link-local address; `doctor` judges good and bad IPv6 setups of the
 // director's kernel, its fix lines repair them, and whether the kernel
 // answers NS for the VIP (asked by a second vip-arpd's probe on a
-// realserver) is what doctor said.
+// realserver) is what doctor said; once MASTER, vip-arpd answers and that
+// probe lists the director's MAC.
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { createLab, REPO_ROOT, run, skipUnlessRoot, startCapture, startDaemon, waitFor, type Lab } from './lab.js'
@@ -208,4 +209,16 @@ t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the
   t.same(problems(c), ['disable_ipv6 fail'], 'disable_ipv6=1: fails')
   await applyFixes(c, 'disable_ipv6')
   t.same(problems(await doctor()), [], 'IPv6 enabled again')
+
+  // MASTER: now vip-arpd answers NS for the VIP (the kernel stays silent, as doctor says).
+  t.equal((await ctl(['takeover', 'web'])).code, 0, 'takeover')
+  t.same(problems(await doctor()), [], 'MASTER on a good setup: every IPv6 check passes')
+  const fromRs1 = await waitFor(async () => {
+    const r = await rs1Ctl<ProbeData>(['--json', 'probe', VIP, '--window', '500'])
+    return (r.data?.vips[0]?.responders.length ?? 0) > 0 ? r : undefined
+  }, { timeoutMs: 10_000, what: 'an NA for the VIP from the MASTER' })
+  t.same(fromRs1.data?.vips[0]?.responders.map((x) => x.mac), [lab.mac('dir')], "a probe from rs1 lists the director's MAC, answered by vip-arpd")
+  const own = await ctl<ProbeData>(['--json', 'probe', VIP, '--window', '500'])
+  t.equal(own.data?.clean, true, "the MASTER's own probe is clean")
+  t.ok(own.data?.vips[0]?.responders.every((x) => x.ours), `and lists no foreign MAC: ${JSON.stringify(own.data?.vips[0]?.responders)}`)
 })
