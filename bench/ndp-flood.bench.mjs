@@ -16,7 +16,7 @@
  * rate is loss-free when every NS got its NA.
  *
  * Usage: node bench/ndp-flood.bench.mjs [--duration-ms 3000]
- *          [--rates 20000,50000,100000,150000,0] [--only vip-arpd,kernel,ndp-responder] [--batch 16]
+ *          [--rates 20000,50000,100000,150000,0] [--only vip-arpd,kernel] [--batch 16]
  * (rate 0 = unlimited). Needs root and a built tree (npm run build).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,31 +97,7 @@ const setups = {
       },
     };
   },
-  /**
-   * The NDP receive path without the daemon around it (the NDP socket, the
-   * solicited-node memberships and an NdpResponder of a MASTER group, as
-   * test/e2e/ndp-responder.test.ts runs it): what the daemon's share costs.
-   */
-  async 'ndp-responder'(director) {
-    sh('ip', ['-n', director, 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad']);
-    const harness = join(REPO, 'test', 'e2e', 'fixtures', 'ndp-responder-probe.mjs');
-    const child = nsSpawn(director, ...responderCommand(process.execPath, [harness, IFACE, VIP]));
-    let output = '';
-    child.stdout?.on('data', (d) => (output += d));
-    child.stderr?.on('data', (d) => (output += d));
-    const deadline = Date.now() + 10000;
-    while (!output.includes('listening')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ndp-responder did not start: ${output}`);
-      await sleep(20);
-    }
-    return {
-      pid: child.pid,
-      stop: async () => {
-        await stopChild(child);
-        sh('ip', ['-n', director, 'addr', 'del', `${VIP}/128`, 'dev', 'lo']);
-      },
-    };
-  },
+
 };
 
 /**
@@ -222,14 +198,11 @@ function report({ startedAt, load, results }) {
   ]));
   console.log(formatTable(['responder', 'offered', 'NS sent/s', 'NA/s', 'loss %', 'proc CPU %', 'dir CPU %', 'dir sirq %'], rows));
   const ratios = rates.map((rate, i) => {
+    const v = results['vip-arpd']?.[i]?.repliesPerSecond;
     const k = results.kernel?.[i]?.repliesPerSecond;
-    const ratio = (/** @type {string} */ name) => {
-      const v = results[name]?.[i]?.repliesPerSecond;
-      return v !== undefined && k ? round(v / k, 3) : '-';
-    };
-    return [rateLabel(rate), ratio('vip-arpd'), ratio('ndp-responder')];
+    return [rateLabel(rate), v !== undefined && k ? round(v / k, 3) : '-'];
   });
-  console.log(`\n${formatTable(['offered', 'vip-arpd/kernel (NA/s)', 'ndp-responder/kernel'], ratios)}`);
+  console.log(`\n${formatTable(['offered', 'vip-arpd/kernel (NA/s)'], ratios)}`);
   const lossFree = Object.entries(results).map(([name, ms]) => [name, round(lossFreeRate(ms))]);
   console.log(`\n${formatTable(['responder', 'loss-free rate (NS/s, of those offered)'], lossFree)}`);
   const out = join(REPO, 'bench', 'results');
