@@ -24,13 +24,13 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanupAll, enableIpv6, linkMac, nsSpawn, sh, stopChild } from './lib/netns.mjs';
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { cpuPercent, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { nsFrameHex } from './lib/ns-frame.mjs';
 import { formatTable, round } from './lib/table.mjs';
+import { rateLabel, runResponders } from './lib/flood-runs.mjs';
 import { unitNodeOptions } from './lib/unit-node-options.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -134,11 +134,6 @@ async function measure(lab, binary, frame, pid, rate) {
 
 /** @typedef {Awaited<ReturnType<typeof measure>>} Measurement */
 
-/** @param {number} rate */
-function rateLabel(rate) {
-  return rate === 0 ? 'unlimited' : `${rate / 1000}k/s`;
-}
-
 /**
  * The highest paced rate every NS of which was answered, or undefined.
  * @param {Measurement[]} ms
@@ -154,35 +149,25 @@ async function main() {
   if (!existsSync(DAEMON)) throw new Error(`${DAEMON} missing: run npm run build`);
   const sender = compileSender();
   const lab = await buildFloodLab();
-  /** @type {Record<string, Measurement[]>} */
-  const results = {};
   const startedAt = new Date().toISOString();
   const load = loadavg();
+  /** @type {Record<string, Measurement[]>} */
+  let results;
   try {
     // The flood lab's namespaces start with IPv6 off; the director needs it, the client sends raw frames.
     enableIpv6(lab.director, IFACE);
     sh('ip', ['-n', lab.director, 'addr', 'add', DIRECTOR_IP6, 'dev', IFACE, 'nodad']);
     const frame = await nsFrameHex(linkMac(lab.client, IFACE), SOLICITOR, VIP);
-    for (const name of responders) {
-      const setup = setups[name];
-      if (setup === undefined) throw new Error(`unknown responder ${name}`);
-      process.stderr.write(`${name}: starting\n`);
-      const r = await setup(lab.director);
-      try {
-        await warmUp({ binary: sender.path, ns: lab.client, iface: IFACE, vip: VIP, frame, batch, cpu: CLIENT_CPU });
-        /** @type {Measurement[]} */
-        const runs = [];
-        results[name] = runs;
-        for (const rate of rates) {
-          await sleep(SETTLE_MS);
-          const m = await measure(lab, sender.path, frame, r.pid, rate);
-          process.stderr.write(`${name} ${rateLabel(rate)}: ${round(m.repliesPerSecond)} NA/s, loss ${round(m.lossPercent, 2)} %\n`);
-          runs.push(m);
-        }
-      } finally {
-        await r.stop();
-      }
-    }
+    results = await runResponders({
+      names: responders, rates, settleMs: SETTLE_MS, unit: 'NA/s',
+      start: (name) => {
+        const setup = setups[name];
+        if (setup === undefined) throw new Error(`unknown responder ${name}`);
+        return setup(lab.director);
+      },
+      warmUp: () => warmUp({ binary: sender.path, ns: lab.client, iface: IFACE, vip: VIP, frame, batch, cpu: CLIENT_CPU }),
+      measure: (r, rate) => measure(lab, sender.path, frame, r.pid, rate),
+    });
   } finally {
     sender.remove();
     cleanupAll();

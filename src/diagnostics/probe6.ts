@@ -15,8 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { check, native, systemError, type NativePoller } from '../native/addon.js';
 import { interfaceInfo } from '../native/interface-info.js';
 import { formatIpv6, parseIpv6, type Ipv6Address } from '../wire/ipv6.js';
-import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, encodeNs } from '../wire/ndp.js';
-import { assembleFilter, BPF_JEQ_K, BPF_LD_B_ABS, BPF_LD_H_ABS, BPF_RET_K, type BpfStep } from '../wire/cbpf.js';
+import { ETHERTYPE_IPV6, encodeNs } from '../wire/ndp.js';
+import { naSocketFilter, NDP_FILTER_CUT } from '../wire/ndp-filter.js';
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement } from '../wire/ndp-advert.js';
 import { VipArpdError } from '../errors.js';
 import { sortedIpv6Has } from '../vips/sorted-set.js';
@@ -25,24 +25,10 @@ import { sysctlKey } from './advice.js';
 import type { ReplyCounts } from './probe-result.js';
 
 /** Receive slot: an NA with its Target LLA is 86 bytes; room for a few more options. */
-const RX_SLOT = 256;
+const RX_SLOT = NDP_FILTER_CUT;
 const RX_BATCH = 64;
 const TX_SLOT = 96;
 const TX_CHUNK = 64;
-
-type Label = 'drop';
-
-/** IPv6, next header ICMPv6, type 136, the frame cut at RX_SLOT bytes; everything else stays in the kernel. */
-const NA_FILTER: BpfStep<Label>[] = [
-  { code: BPF_LD_H_ABS, k: 12 }, // ethertype
-  { code: BPF_JEQ_K, k: ETHERTYPE_IPV6, ifFalse: 'drop' },
-  { code: BPF_LD_B_ABS, k: 20 }, // IPv6 next header
-  { code: BPF_JEQ_K, k: IPPROTO_ICMPV6, ifFalse: 'drop' },
-  { code: BPF_LD_B_ABS, k: 54 }, // ICMPv6 type
-  { code: BPF_JEQ_K, k: ICMPV6_NEIGHBOR_ADVERTISEMENT, ifFalse: 'drop' },
-  { code: BPF_RET_K, k: RX_SLOT }, // pass
-  { label: 'drop', code: BPF_RET_K, k: 0 },
-];
 
 /**
  * The first usable link-local address of `iface` in /proc/net/if_inet6 text:
@@ -100,7 +86,7 @@ export class Ipv6InterfaceProbe {
       parseIpv6(v, this.targets, 4 * i);
       this.replies.set(formatIpv6(this.targets.subarray(4 * i, 4 * i + 4)), new Map());
     });
-    this.fd = check(native.openPacket(interfaceInfo(iface).index, ETHERTYPE_IPV6, assembleFilter(NA_FILTER)), 'socket(AF_PACKET)', iface);
+    this.fd = check(native.openPacket(interfaceInfo(iface).index, ETHERTYPE_IPV6, naSocketFilter()), 'socket(AF_PACKET)', iface);
     this.poller = new native.Poller(this.fd, () => this.drain());
     const rc = this.poller.start();
     if (rc < 0) {
