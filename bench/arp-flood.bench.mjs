@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
-import { cleanupAll, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { cleanupAll, linkStats, nsSpawn, nsSpawnDaemon, nsSysctl, sh, stopChild } from './lib/netns.mjs';
 // The client (sender, receiver, client softirq) and the director (responder + its softirq) each get one CPU.
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { cpuPercent, readBacklogDrops, readCallIpis, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
@@ -130,19 +130,13 @@ async function startVipArpd({ director }, extraConfig) {
     log: { level: 'warn' },
     ...extraConfig,
   }));
-  const child = nsSpawn(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  child.on('exit', (code) => {
-    if (code !== 0 && code !== null) process.stderr.write(`vip-arpd exited ${code}: ${output}\n`);
-  });
+  const { child, output } = nsSpawnDaemon(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
   return {
     pid: child.pid,
-    output: () => output,
+    output,
     stop: async () => {
       await stopChild(child);
-      if (argv['daemon-log'] !== undefined) writeFileSync(argv['daemon-log'], output);
+      if (argv['daemon-log'] !== undefined) writeFileSync(argv['daemon-log'], output());
       rmSync(dir, { recursive: true, force: true });
       sh('ip', ['-n', director, 'addr', 'del', `${VIP}/32`, 'dev', 'lo']);
     },

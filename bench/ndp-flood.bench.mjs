@@ -24,7 +24,7 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanupAll, enableIpv6, linkMac, nsSpawn, sh, stopChild } from './lib/netns.mjs';
+import { cleanupAll, enableIpv6, linkMac, nsSpawnDaemon, sh, stopChild } from './lib/netns.mjs';
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { cpuPercent, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
@@ -81,13 +81,7 @@ const setups = {
       stateFile: join(dir, 'state.json'), control: { socket: '' }, watch: { enabled: false }, log: { level: 'warn' },
     }));
     const nodeFlags = unitNodeOptions().split(' ').filter((f) => f !== '');
-    const child = nsSpawn(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
-    let output = '';
-    child.stdout?.on('data', (d) => (output += d));
-    child.stderr?.on('data', (d) => (output += d));
-    child.on('exit', (code) => {
-      if (code !== 0 && code !== null) process.stderr.write(`vip-arpd exited ${code}: ${output}\n`);
-    });
+    const { child } = nsSpawnDaemon(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
     return {
       pid: child.pid,
       stop: async () => {

@@ -142,3 +142,22 @@ export function enableIpv6(ns, iface) {
   nsSysctl(ns, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
     `net.ipv6.conf.${iface}.disable_ipv6=0`, `net.ipv6.conf.${iface}.accept_dad=0`);
 }
+
+/**
+ * Spawns a daemon in `ns` like nsSpawn, keeping what it prints: `output()`
+ * for a log file or an error, and a non-zero exit is reported on stderr with it.
+ * @param {string} ns
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {{ child: ChildProcess, output: () => string }}
+ */
+export function nsSpawnDaemon(ns, cmd, args) {
+  const child = nsSpawn(ns, cmd, args);
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`vip-arpd exited ${code}: ${output}\n`);
+  });
+  return { child, output: () => output };
+}
