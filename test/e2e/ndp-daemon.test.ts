@@ -18,7 +18,7 @@ import { parseMac } from '../../src/wire/mac.js'
 import { writeIpv6 } from '../../src/wire/ipv6.js'
 import { ipv6 as ip } from '../unit/golden-bytes.js'
 import { arping, createLab, REPO_ROOT, run, scapySend, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js'
-import { frameFields, neighbour6 } from './lab-ndp.js'
+import { assertResolvesAndRevalidates, frameFields } from './lab-ndp.js'
 import { loadSchemas } from './json-schemas.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
@@ -110,42 +110,9 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
     { timeoutMs: 10_000, what: `the snooping bridge learning ${VIP_GROUP}` })
   t.pass('the snooping bridge forwards the VIP\'s group to the director (bridge mdb)')
 
-  // ping -6 through the snooping bridge: the client's kernel resolves the VIP by our NA.
-  await waitFor(async () => (await lab.exec('client', 'ping', ['-6', '-c', '1', '-W', '2', VIP])).code === 0, { timeoutMs: 20_000, what: 'ping -6 the VIP' })
-  t.pass('ping -6 VIP answered')
-  const entry = await waitFor(async () => {
-    const e = await neighbour6(lab, 'client', VIP)
-    return e?.mac === dirMac && /REACHABLE/.test(e.state) ? e : undefined
-  }, { timeoutMs: 10_000, what: 'a REACHABLE entry' })
-  t.equal(entry.mac, dirMac, `the client's entry is REACHABLE at the director's MAC (${entry.state})`)
-  const naFields = ['eth.dst', 'ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o',
-    'icmpv6.nd.na.target_address', 'icmpv6.opt.type', 'icmpv6.opt.linkaddr', 'icmpv6.checksum.status']
-  const nas = await waitFor(async () => {
-    const f = await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${dirMac} && icmpv6.nd.na.target_address == ${VIP}`, naFields)
-    return f.length > 0 ? f : undefined
-  }, { timeoutMs: 5000, what: 'our NA in the capture' })
-  t.same(nas[0], {
-    'eth.dst': clientMac, 'ipv6.src': VIP, 'ipv6.dst': CLIENT_IP, 'ipv6.hlim': '255', 'icmpv6.nd.na.flag.r': '1', 'icmpv6.nd.na.flag.s': '1',
-    'icmpv6.nd.na.flag.o': '1', 'icmpv6.nd.na.target_address': VIP, 'icmpv6.opt.type': '2', 'icmpv6.opt.linkaddr': dirMac, 'icmpv6.checksum.status': '1',
-  }, 'tshark: R=1 (forwarding) S=1 O=1, hop limit 255, Target LLA = our MAC, checksum good')
-
-  // Out of REACHABLE, then back through a unicast NS to our MAC (each try re-reads the entry).
-  const stale = await waitFor(async () => {
-    const e = await neighbour6(lab, 'client', VIP)
-    return e !== undefined && /STALE|DELAY|PROBE/.test(e.state) ? e : undefined
-  }, { timeoutMs: 30_000, what: 'the entry leaving REACHABLE' })
-  t.match(stale.state, /STALE|DELAY|PROBE/, `the entry left REACHABLE (${stale.state})`)
-  const back = await waitFor(async () => {
-    await lab.exec('client', 'ping', ['-6', '-c', '1', '-W', '1', VIP])
-    const e = await neighbour6(lab, 'client', VIP)
-    return e?.mac === dirMac && /REACHABLE/.test(e.state) ? e : undefined
-  }, { timeoutMs: 20_000, what: 'REACHABLE again' })
-  t.match(back.state, /REACHABLE/, 'back to REACHABLE')
-  const nud = await waitFor(async () => {
-    const f = await frameFields(cap.file, `icmpv6.type == 135 && eth.src == ${clientMac} && eth.dst == ${dirMac} && ipv6.dst == ${VIP}`, ['frame.number'])
-    return f.length > 0 ? f : undefined
-  }, { timeoutMs: 5000, what: 'a unicast NUD probe' })
-  t.ok(nud.length > 0, 'the client re-validated with a unicast NS to our MAC')
+  // ping -6 through the snooping bridge: the client's kernel resolves the VIP by our NA (R=1: forwarding), and
+  // re-validates it from STALE/PROBE by a unicast NS.
+  await assertResolvesAndRevalidates(t, lab, cap.file, { host: 'client', hostIp: CLIENT_IP, hostMac: clientMac, vip: VIP, mac: dirMac })
 
   // ndisc6, a second client; IPv4 of the same group still answered.
   const n6 = await ndisc(lab, VIP)

@@ -36,7 +36,6 @@ class FakeConn implements FrameConn {
 }
 
 class FakeMemberships implements Memberships {
-  static opened: Array<{ ifindex: number; m: FakeMemberships }> = [];
   groups = new Set<number>();
   closed = false;
   reconcile(vips: Uint32Array) {
@@ -67,7 +66,6 @@ t.test('the NDP side opens only with IPv6 VIPs, follows them, and starts afresh 
   const conns: FakeConn[] = [];
   const memberships: FakeMemberships[] = [];
   let forwardingReads = 0;
-  let forwarding = true;
   const link = new NdpLink({
     iface: 'eth0',
     log: createLogger('silent'),
@@ -92,7 +90,7 @@ t.test('the NDP side opens only with IPv6 VIPs, follows them, and starts afresh 
     },
     forwarding: () => {
       forwardingReads++;
-      return forwarding;
+      return true;
     },
   });
   link.sync(7);
