@@ -20,6 +20,7 @@ import { ipv6 as ip } from '../unit/golden-bytes.js'
 import { arping, createLab, REPO_ROOT, run, scapySend, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js'
 import { assertResolvesAndRevalidates, frameFields } from './lab-ndp.js'
 import { loadSchemas } from './json-schemas.js'
+import { parseExposition } from './exposition.js'
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
 const VIP4 = '198.51.100.10'
@@ -155,6 +156,18 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   const onDir = await dirCap.stop()
   t.equal(onDir.filter((f) => invalid.some((_, i) => f.ethDst === mac(i + 1))).length, 0, 'no NA to any invalid NS')
   await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1'], { check: true })
+
+  // The same counts as metrics, next to the ARP ones.
+  const scrape = await run(process.execPath, [CTL, '--socket', socket, 'metrics'], { timeoutMs: 20_000 })
+  const counted = await eth0()
+  const metrics = parseExposition(scrape.stdout)
+  t.equal(metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'malformed:hop-limit' }), 1, 'vip_arpd_ndp_frames_total counts the invalid NS by reason')
+  t.ok(metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'answered' }) >= after.counts['answered']!, 'and the answered ones')
+  t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) <= counted.counts['answered']!, 'NAs sent: at most those answered')
+  t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) >= 1, 'NAs sent')
+  t.equal(metrics.sum('vip_arpd_ndp_solicited_node_groups', { iface: 'eth0' }), 2, 'two solicited-node groups joined')
+  t.same([metrics.sum('vip_arpd_group_ipv6_vips', { group: 'web' }), metrics.sum('vip_arpd_group_vips', { group: 'web' })], [1, 1], 'IPv6 and IPv4 VIPs per group')
+  t.ok(metrics.sum('vip_arpd_frames_total', { iface: 'eth0', outcome: 'answered' }) >= 1, 'ARP outcomes under their unchanged name')
 
   // Reload: add an IPv6 VIP (answered, its group joined), remove mail's (its group left).
   const good = readFileSync(daemon.configPath, 'utf8')
