@@ -7,9 +7,9 @@
 // a unicast NS; IPv4 is answered in the same group; a BACKUP group is silent
 // until takeover; scapy's invalid NS are counted in `status` and unanswered
 // while valid ones still are; a reload that adds an IPv6 VIP answers it and
-// one that removes a VIP leaves its group; an interface that vanishes and
-// returns answers NS again and re-joins its groups. `--json` status and vips
-// with IPv6 in them match docs/schema.
+// one that removes a VIP leaves its group; an interface that flaps, or
+// vanishes and returns, answers NS again with its groups joined. `--json`
+// status and vips with IPv6 in them match docs/schema; metrics count NDP.
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -186,6 +186,18 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
     return r.code === 0 ? r : undefined
   }, { timeoutMs: 10_000, what: 'the added VIP answered' })
   t.match(added.out, `target link-layer address: ${dirMac}`, 'the reload-added IPv6 VIP is answered')
+
+  // A flap (down, up): the groups stay joined (the kernel reports them again on up), NS answered again.
+  await lab.setLink('dir', 'eth0', 'down')
+  await sleep(300)
+  await lab.setLink('dir', 'eth0', 'up')
+  const flapped = await waitFor(async () => {
+    const r = await ndisc(lab, VIP)
+    return r.code === 0 ? r : undefined
+  }, { timeoutMs: 15_000, what: 'an answer after the flap' })
+  t.match(flapped.out, `target link-layer address: ${dirMac}`, 'NS answered after a flap')
+  t.same((await eth0()).groups, [VIP_GROUP, ADDED_GROUP], 'the groups stay joined over a flap')
+  t.match(await maddr(lab), VIP_GROUP, '`ip -6 maddr` after the flap')
 
   // The interface vanishes and returns (new ifindex, new MAC): NS answered again from the new MAC, groups joined again.
   await lab.deleteIface('dir', 'eth0')
