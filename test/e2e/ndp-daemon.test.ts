@@ -1,8 +1,8 @@
 // IPv6 VIPs answered by the real vip-arpd (issue 13): a dual-stack group in a
 // director namespace, the VIPs on lo, against a client namespace's kernel NDP
 // and ndisc6, through the lab's bridge with multicast_snooping and
-// multicast_querier on (so the NS reach the director only because its MLD
-// report for the VIP's solicited-node group did). ping -6 resolves the VIP,
+// multicast_querier on (which learns the director's port for the VIP's
+// solicited-node group from its MLD report: bridge mdb). ping -6 resolves the VIP,
 // tshark reads every NA field, the entry comes back from STALE/PROBE through
 // a unicast NS; IPv4 is answered in the same group; a BACKUP group is silent
 // until takeover; scapy's invalid NS are counted in `status` and unanswered
