@@ -30,12 +30,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
-import { cleanupAll, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { cleanupAll, linkStats, nsSpawn, nsSpawnDaemon, nsSysctl, sh, stopChild } from './lib/netns.mjs';
 // The client (sender, receiver, client softirq) and the director (responder + its softirq) each get one CPU.
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { cpuPercent, readBacklogDrops, readCallIpis, readCpuTimes, readProcessTicks, CLK_TCK } from './lib/cpu.mjs';
 import { compileSender, runSender, warmUp } from './lib/sender.mjs';
 import { formatTable, round } from './lib/table.mjs';
+import { rateLabel, runResponders } from './lib/flood-runs.mjs';
 import { unitNodeOptions } from './lib/unit-node-options.mjs';
 import { compilePassProgram, hasXdp, setXdp, threadNapi } from './lib/xdp-lab.mjs';
 
@@ -129,19 +130,13 @@ async function startVipArpd({ director }, extraConfig) {
     log: { level: 'warn' },
     ...extraConfig,
   }));
-  const child = nsSpawn(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  child.on('exit', (code) => {
-    if (code !== 0 && code !== null) process.stderr.write(`vip-arpd exited ${code}: ${output}\n`);
-  });
+  const { child, output } = nsSpawnDaemon(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
   return {
     pid: child.pid,
-    output: () => output,
+    output,
     stop: async () => {
       await stopChild(child);
-      if (argv['daemon-log'] !== undefined) writeFileSync(argv['daemon-log'], output);
+      if (argv['daemon-log'] !== undefined) writeFileSync(argv['daemon-log'], output());
       rmSync(dir, { recursive: true, force: true });
       sh('ip', ['-n', director, 'addr', 'del', `${VIP}/32`, 'dev', 'lo']);
     },
@@ -304,11 +299,6 @@ function ipiDelta(before, after, cpu) {
   return b === undefined || a === undefined ? undefined : a - b;
 }
 
-/** @param {number} rate frames/s, 0 = unlimited */
-function rateLabel(rate) {
-  return rate === 0 ? 'unlimited' : `${rate / 1000}k/s`;
-}
-
 function gitCommit() {
   try {
     return execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -321,37 +311,21 @@ async function main() {
   preflight();
   const sender = compileSender();
   const lab = await buildFloodLab({ clientRps });
-  /** @type {Record<string, Measurement[]>} */
-  const results = {};
   const startedAt = new Date().toISOString();
   const load = loadavg();
+  /** @type {Record<string, Measurement[]>} */
+  let results;
   try {
-    for (const name of responders) {
-      const setup = setups[name];
-      if (setup === undefined) throw new Error(`unknown responder ${name}`);
-      process.stderr.write(`${name}: starting\n`);
-      const r = await setup(lab);
-      try {
-        try {
-          await warmUp({ binary: sender.path, ns: lab.client, iface: IFACE, vip: VIP, batch, cpu: CLIENT_CPU });
-        } catch (err) {
-          // One responder that never answers (farpd under heavy load) must not lose the others' figures.
-          process.stderr.write(`${name}: skipped: ${err instanceof Error ? err.message : String(err)}\n`);
-          continue;
-        }
-        /** @type {Measurement[]} */
-        const runs = [];
-        results[name] = runs;
-        for (const rate of rates) {
-          await sleep(SETTLE_MS);
-          const m = await measure(lab, sender.path, r.pid, rate, r.xdpAnswered);
-          process.stderr.write(`${name} ${rateLabel(rate)}: ${round(m.repliesPerSecond)} replies/s, loss ${round(m.lossPercent, 2)} %\n`);
-          runs.push(m);
-        }
-      } finally {
-        await r.stop();
-      }
-    }
+    results = await runResponders({
+      names: responders, rates, settleMs: SETTLE_MS, unit: 'replies/s',
+      start: (name) => {
+        const setup = setups[name];
+        if (setup === undefined) throw new Error(`unknown responder ${name}`);
+        return setup(lab);
+      },
+      warmUp: () => warmUp({ binary: sender.path, ns: lab.client, iface: IFACE, vip: VIP, batch, cpu: CLIENT_CPU }),
+      measure: (r, rate) => measure(lab, sender.path, r.pid, rate, r.xdpAnswered),
+    });
   } finally {
     sender.remove();
     cleanupAll();

@@ -38,7 +38,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cleanupAll, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
+import { cleanupAll, enableIpv6, linkMac, linkStats, nsSpawn, nsSysctl, sh, stopChild } from './lib/netns.mjs';
 import { buildFloodLab, CLIENT_CPU, DIRECTOR_CPU, FLOOD_IFACE } from './lib/flood-lab.mjs';
 import { readFileSync } from 'node:fs';
 import { cpuPercent, readCpuTimes } from './lib/cpu.mjs';
@@ -112,15 +112,6 @@ function udpFrame(directorMac, clientMac, dstBytes) {
   const checksum = ~sum16(f, 54, f.length, pseudo) & 0xffff;
   f.writeUInt16BE(checksum === 0 ? 0xffff : checksum, 60);
   return f.toString('hex');
-}
-
-/**
- * @param {string} ns
- * @param {string} iface
- * @returns {string}
- */
-function macOf(ns, iface) {
-  return JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', iface]))[0].address;
 }
 
 /** Holds vip-arpd's NDP packet socket open in the director, counting what it receives. */
@@ -243,15 +234,14 @@ async function main() {
   const results = Object.fromEntries(variants.map((v) => [v, []]));
   try {
     // The flood lab's namespaces start with IPv6 off; the director needs it, the client sends raw frames.
-    nsSysctl(lab.director, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
-      `net.ipv6.conf.${IFACE}.disable_ipv6=0`, `net.ipv6.conf.${IFACE}.accept_dad=0`);
+    enableIpv6(lab.director, IFACE);
     sh('ip', ['-n', lab.director, 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad']);
     if (forward) {
       nsSysctl(lab.director, 'net.ipv6.conf.all.forwarding=1');
       sh('ip', ['-n', lab.director, '-6', 'route', 'add', `${FORWARD_IP}/128`, 'dev', IFACE]);
-      sh('ip', ['-n', lab.director, '-6', 'neigh', 'add', FORWARD_IP, 'lladdr', macOf(lab.client, IFACE), 'dev', IFACE, 'nud', 'permanent']);
+      sh('ip', ['-n', lab.director, '-6', 'neigh', 'add', FORWARD_IP, 'lladdr', linkMac(lab.client, IFACE), 'dev', IFACE, 'nud', 'permanent']);
     }
-    const frame = udpFrame(macOf(lab.director, IFACE), macOf(lab.client, IFACE), forward ? FORWARD_IP_BYTES : VIP_BYTES);
+    const frame = udpFrame(linkMac(lab.director, IFACE), linkMac(lab.client, IFACE), forward ? FORWARD_IP_BYTES : VIP_BYTES);
     setXdp(lab.director, IFACE, pass.path);
     const napiPids = threadNapi(lab.director, IFACE, DIRECTOR_CPU);
     for (let pass = 0; pass < rounds; pass++) {

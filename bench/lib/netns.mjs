@@ -121,3 +121,43 @@ export function linkStats(ns, iface) {
   const s = link.stats64;
   return { rxPackets: s.rx.packets, rxDropped: s.rx.dropped, txPackets: s.tx.packets, txDropped: s.tx.dropped };
 }
+
+/**
+ * The MAC address of `iface` in `ns`, as `ip` prints it.
+ * @param {string} ns
+ * @param {string} iface
+ * @returns {string}
+ */
+export function linkMac(ns, iface) {
+  return JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', iface]))[0].address;
+}
+
+/**
+ * Turns IPv6 on in `ns` (its namespaces start with it off) for lo and
+ * `iface`, without DAD on `iface`, so an address added there is usable at once.
+ * @param {string} ns
+ * @param {string} iface
+ */
+export function enableIpv6(ns, iface) {
+  nsSysctl(ns, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
+    `net.ipv6.conf.${iface}.disable_ipv6=0`, `net.ipv6.conf.${iface}.accept_dad=0`);
+}
+
+/**
+ * Spawns a daemon in `ns` like nsSpawn, keeping what it prints: `output()`
+ * for a log file or an error, and a non-zero exit is reported on stderr with it.
+ * @param {string} ns
+ * @param {string} cmd
+ * @param {string[]} args
+ * @returns {{ child: ChildProcess, output: () => string }}
+ */
+export function nsSpawnDaemon(ns, cmd, args) {
+  const child = nsSpawn(ns, cmd, args);
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`vip-arpd exited ${code}: ${output}\n`);
+  });
+  return { child, output: () => output };
+}

@@ -48,7 +48,7 @@ export function compileSender() {
  * @property {string} binary compiled sender
  * @property {string} ns client namespace
  * @property {string} iface client interface
- * @property {string} vip target IP
+ * @property {string} vip target IP; an IPv6 one counts NAs for it as replies (needs `frame`, an NS)
  * @property {number} rate frames/s, 0 = as fast as possible
  * @property {number} durationMs send window
  * @property {number} [batch] frames per sendmmsg tick
@@ -65,7 +65,7 @@ export function compileSender() {
  * @throws {Error} when the sender fails
  */
 export function runSender(o) {
-  const args = ['-i', o.iface, '-v', o.vip, '-r', String(o.rate), '-d', String(o.durationMs), '-b', String(o.batch ?? 16)];
+  const args = ['-i', o.iface, o.vip.includes(':') ? '-6' : '-v', o.vip, '-r', String(o.rate), '-d', String(o.durationMs), '-b', String(o.batch ?? 16)];
   if (o.cpu !== undefined) args.push('-c', String(o.cpu), '-C', String(o.cpu));
   if (o.frame !== undefined) args.push('-F', o.frame);
   // nice -20: the sender must keep its pace on a machine shared with other work.

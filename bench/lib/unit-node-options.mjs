@@ -13,3 +13,12 @@ const UNIT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'systemd'
 export function unitNodeOptions() {
   return /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1]?.trim().replace(/^"(.*)"$/, '$1') ?? '';
 }
+
+/**
+ * The unit's other `Environment=` settings (e.g. glibc malloc tuning), as
+ * `KEY=value` strings for `env`, so a benchmark's daemon runs as deployed.
+ * @returns {string[]}
+ */
+export function unitEnvironment() {
+  return [...readFileSync(UNIT, 'utf8').matchAll(/^Environment=(?!NODE_OPTIONS=)(\S+)$/gm)].map((m) => m[1] ?? '');
+}

@@ -30,6 +30,10 @@
 // (up to FRAME_MAX bytes) at the same pace, e.g. the IPv6 UDP flood of
 // bench/ndp-socket-cost.bench.mjs; replies are then whatever ARP arrives.
 //
+// NDP (-6 VIP6, with -F an NS frame, bench/ndp-flood.bench.mjs): the receiver
+// takes IPv6 instead of ARP and counts as replies the Neighbor Advertisements
+// whose target is VIP6 (no tags: the frame is fixed, so no latency figures).
+//
 // Protocol on stderr: "go" when the send window starts, "end" when it ends
 // (the harness samples CPU counters there). Result: one JSON object on stdout.
 
@@ -91,6 +95,8 @@ static struct options opt = {NULL, 0, 0, 5000, 300, 16, 100, 16, -1, -1};
 static int ifindex;
 static uint8_t custom_frame[FRAME_MAX];
 static int custom_len;  // 0: ARP requests
+static int ndp;  // -6: replies are NAs for vip6
+static uint8_t vip6[16];
 static int64_t* tag_sent_ns;  // CLOCK_REALTIME of each tag's send, 0 = unused
 static atomic_int receiver_stop;
 
@@ -251,8 +257,17 @@ static void* sender_main(void* arg) {
   return NULL;
 }
 
+// Ethernet/IPv6 (next header 58)/ICMPv6 type 136 with target vip6 (RFC 4861 §4.4).
+static int is_na_for_vip(const uint8_t* f, unsigned len) {
+  return len >= 78 && f[12] == 0x86 && f[13] == 0xdd && f[20] == 58 && f[54] == 136 && memcmp(f + 62, vip6, 16) == 0;
+}
+
+static int is_arp_reply_for_vip(const uint8_t* f, unsigned len) {
+  return len >= FRAME_LEN && f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 2 && get_ip(f + 28) == opt.vip;
+}
+
 static void handle_reply(const uint8_t* f, unsigned len, int64_t rx_ns) {
-  if (len < FRAME_LEN || f[12] != 0x08 || f[13] != 0x06 || f[20] != 0 || f[21] != 2 || get_ip(f + 28) != opt.vip) {
+  if (ndp ? !is_na_for_vip(f, len) : !is_arp_reply_for_vip(f, len)) {
     other_arp++;
     return;
   }
@@ -262,7 +277,7 @@ static void handle_reply(const uint8_t* f, unsigned len, int64_t rx_ns) {
     max_gap_end_ns = rx_ns;
   }
   last_reply_ns = rx_ns;
-  if (get_ip(f + 38) != TAG_IP) return;
+  if (ndp || get_ip(f + 38) != TAG_IP) return;
   uint64_t tha = get_mac(f + 32);
   if ((tha >> 32) != 0x025e) return;
   uint32_t seq = (uint32_t)tha;
@@ -335,7 +350,7 @@ static double percentile_us(uint64_t n, double p) {
 
 static void usage(void) {
   fputs(
-      "usage: arp-sender -i IFACE -v VIP [-r RATE|0] [-d MS] [-w DRAIN_MS] [-b BATCH]\n"
+      "usage: arp-sender -i IFACE (-v VIP | -6 VIP6 -F NS_FRAME_HEX) [-r RATE|0] [-d MS] [-w DRAIN_MS] [-b BATCH]\n"
       "                  [-p POOL] [-t TAG_EVERY] [-c SENDER_CPU] [-C RECEIVER_CPU] [-F FRAME_HEX]\n",
       stderr);
   exit(64);
@@ -344,12 +359,16 @@ static void usage(void) {
 int main(int argc, char** argv) {
   int c;
   struct in_addr a;
-  while ((c = getopt(argc, argv, "i:v:r:d:w:b:p:t:c:C:F:")) != -1) {
+  while ((c = getopt(argc, argv, "i:v:6:r:d:w:b:p:t:c:C:F:")) != -1) {
     switch (c) {
       case 'i': opt.iface = optarg; break;
       case 'v':
         if (inet_pton(AF_INET, optarg, &a) != 1) usage();
         opt.vip = ntohl(a.s_addr);
+        break;
+      case '6':
+        if (inet_pton(AF_INET6, optarg, vip6) != 1) usage();
+        ndp = 1;
         break;
       case 'r': opt.rate = atof(optarg); break;
       case 'd': opt.duration_ms = atoi(optarg); break;
@@ -370,7 +389,7 @@ int main(int argc, char** argv) {
       default: usage();
     }
   }
-  if (opt.iface == NULL || opt.vip == 0 || opt.batch < 1 || opt.batch > MAX_BATCH || opt.pool < 1 ||
+  if (opt.iface == NULL || (ndp ? custom_len == 0 : opt.vip == 0) || opt.batch < 1 || opt.batch > MAX_BATCH || opt.pool < 1 ||
       opt.pool > 150 || opt.duration_ms < 1 || opt.tag_every < 0)
     usage();
   ifindex = (int)if_nametoindex(opt.iface);
@@ -379,7 +398,7 @@ int main(int argc, char** argv) {
   latencies_ns = calloc(TAG_RING, sizeof(*latencies_ns));
   if (tag_sent_ns == NULL || latencies_ns == NULL) die("calloc");
 
-  int rx = open_packet(ETH_P_ARP);
+  int rx = open_packet(ndp ? ETH_P_IPV6 : ETH_P_ARP);
   int one = 1, rcvbuf = RX_BUF_BYTES;
   if (setsockopt(rx, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) die("PACKET_IGNORE_OUTGOING");
   if (setsockopt(rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0) die("SO_RCVBUFFORCE");

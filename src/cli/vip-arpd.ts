@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   log.info(
-    { groups: roles.groups.size, vips: inForce.table.size, interfaces: [...links.keys()], generation: inForce.generation },
+    { groups: roles.groups.size, vips: inForce.table.size + inForce.ipv6Table.size, interfaces: [...links.keys()], generation: inForce.generation },
     'ready',
   );
 }

@@ -43,9 +43,14 @@ export interface GroupConfig {
   garp: GarpConfig;
   /** defend the VIPs with a GARP when a foreign MAC claims them (RFC 5227) */
   defend: boolean;
+  /** the R flag of this group's NAs: 'auto' = the interface's IPv6 `forwarding` */
+  ndpRouter: NdpRouter;
 }
 
-const GROUP_KEYS = new Set(['name', 'interface', 'vips', 'vipsFile', 'mac', 'initialRole', 'keepalived', 'garp', 'defend']);
+/** The R (router) flag of a group's Neighbor Advertisements: from the interface's `forwarding`, or fixed. */
+export type NdpRouter = 'auto' | boolean;
+
+const GROUP_KEYS = new Set(['name', 'interface', 'vips', 'vipsFile', 'mac', 'initialRole', 'keepalived', 'garp', 'defend', 'ndpRouter']);
 const GARP_KEYS = new Set(Object.keys(GARP_DEFAULTS));
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** IFNAMSIZ - 1 */
@@ -128,6 +133,7 @@ export function groupProblems(index: number, g: unknown): GroupProblem[] {
     add(['keepalived'], 'must be a list of VRRP instance or group names');
   }
   if (g.defend !== undefined && typeof g.defend !== 'boolean') add(['defend'], 'must be true or false');
+  if (g.ndpRouter !== undefined && g.ndpRouter !== 'auto' && typeof g.ndpRouter !== 'boolean') add(['ndpRouter'], 'must be "auto", true or false');
   garpProblems(g.garp, add);
   return problems;
 }
@@ -159,6 +165,7 @@ export function normalizeGroup(g: Record<string, unknown>): GroupConfig {
     keepalived: (g.keepalived as string[] | undefined) ?? [],
     garp,
     defend: (g.defend as boolean | undefined) ?? true,
+    ndpRouter: (g.ndpRouter as NdpRouter | undefined) ?? 'auto',
   };
   if (typeof g.vipsFile === 'string') out.vipsFile = g.vipsFile;
   if (typeof g.mac === 'string') out.mac = g.mac;

@@ -50,11 +50,25 @@ function lineProblem(line: string, r: VipEntryProblem): VipEntryProblem {
   return { message: r.message, column: r.column };
 }
 
-/** Lines in `text` (at least), so the entry columns are allocated once, at their final size. */
-function lineCount(text: string): number {
-  let n = 1;
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
-  return n;
+/**
+ * Lines in `text` and lines with a colon (IPv6 entries, or comments): at
+ * least as many as the entries of each family, so the entry columns are
+ * allocated once, at their final size.
+ */
+function lineCounts(text: string): { lines: number; colonLines: number } {
+  let lines = 0;
+  let colonLines = 0;
+  let colon = text.indexOf(':');
+  for (let start = 0; start <= text.length; lines++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (colon >= 0 && colon < end) {
+      colonLines++;
+      colon = text.indexOf(':', end);
+    }
+    start = end + 1;
+  }
+  return { lines, colonLines };
 }
 
 /**
@@ -63,7 +77,9 @@ function lineCount(text: string): number {
  * no problems is a valid, empty file.
  */
 export function parseVipsFile(text: string, file: string, entries = new VipEntryList(0)): VipsFileParse {
-  entries.reserve(entries.count + lineCount(text));
+  const counts = lineCounts(text);
+  entries.reserve(entries.count + counts.lines);
+  entries.reserveIpv6(entries.ipv6Count + counts.colonLines);
   const problems: ConfigProblem[] = [];
   let badLines = 0;
   // Line by line without text.split: a 100,000-line file would otherwise

@@ -15,6 +15,10 @@ import { countVips, type VipSet } from '../vips/vip-table.js';
 import type { GroupState } from '../vips/group-state.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { formatMac } from '../wire/mac.js';
+import { formatIpv6 } from '../wire/ipv6.js';
+import { IPV6_WORDS } from '../vips/address-words.js';
+import type { NdpLink } from '../daemon/ndp-link.js';
+import { zeroNdpOutcomeCounts } from '../responder/ndp-outcome.js';
 import { parseNotifyArgs } from '../keepalived/notify.js';
 import { applyNotify } from '../keepalived/apply-notify.js';
 
@@ -25,7 +29,10 @@ export interface GroupStatus {
   name: string;
   role: Role;
   interface: string;
+  /** IPv4 VIPs */
   vips: number;
+  /** IPv6 VIPs */
+  ipv6Vips: number;
   /** the MAC this group answers with, when known */
   mac: string | undefined;
 }
@@ -70,12 +77,25 @@ function groupStatus(ports: StatusPorts, group: GroupState): GroupStatus {
   const cfg = ports.config.config.groups.find((g) => g.name === group.name);
   const iface = cfg?.interface ?? '';
   const mac = group.mac ?? ports.links.get(iface)?.macAddress;
+  const snap = ports.config.snapshot.groups.find((g) => g.config.name === group.name);
   return {
     name: group.name,
     role: group.role,
     interface: iface,
-    vips: ports.config.snapshot.groups.find((g) => g.config.name === group.name)?.vips.length ?? 0,
+    vips: snap?.vips.length ?? 0,
+    ipv6Vips: (snap?.ipv6Vips.length ?? 0) / IPV6_WORDS,
     mac: mac === undefined ? undefined : formatMac(mac),
+  };
+}
+
+/** An interface's NDP side: socket open, solicited-node groups joined, NS/NA outcomes. */
+function ndpStatus(ndp: NdpLink | undefined): Record<string, unknown> {
+  return {
+    open: ndp?.open ?? false,
+    groups: ndp?.joinedGroups() ?? [],
+    membershipFailures: ndp?.membershipFailures ?? 0,
+    counts: { ...(ndp?.responder.counts ?? zeroNdpOutcomeCounts()) },
+    txDropped: ndp?.responder.txDropped ?? 0,
   };
 }
 
@@ -102,6 +122,7 @@ export function statusOf(ports: StatusPorts): Record<string, unknown> {
       socketErrors: link.socketErrors,
       sendErrors: { ...link.sendErrors },
       reopens: link.reopens,
+      ndp: ndpStatus(link.ndp),
     })),
     ...ports.commands.statusSections(),
   };
@@ -127,6 +148,13 @@ function garpTargets(ports: CoreCommandPorts, target: string): readonly VipSet[]
     throw new VipArpdError('ENOTMASTER', `${target} belongs to ${bound.map((b) => `"${b.group.name}" (${b.group.role})`).join(', ')}; only a MASTER announces`);
   }
   return master.map((b) => ({ family: 'ipv4' as const, group: b.group, iface: b.iface, ips: [b.ip] }));
+}
+
+/** 4 words per address → RFC 5952 texts. */
+function ipv6Texts(words: Uint32Array | undefined): string[] {
+  const out: string[] = [];
+  if (words !== undefined) for (let at = 0; at < words.length; at += IPV6_WORDS) out.push(formatIpv6(words.subarray(at, at + IPV6_WORDS)));
+  return out;
 }
 
 function roleCommand(ports: CoreCommandPorts, cmd: string, to: Role): (args: string[]) => RoleChange {
@@ -162,7 +190,11 @@ export function registerCoreCommands(ports: CoreCommandPorts): void {
     handler: (args) => {
       expectArgs('vips', '[<group>]', args, 0, 1);
       const groups = args.length === 1 ? [requireGroup(ports, args[0]!)] : [...ports.roles.groups.values()];
-      return groups.map((g) => ({ ...groupStatus(ports, g), vips: Array.from(ports.vips.table.vipsOf(g.name)?.ips ?? [], formatIpv4) }));
+      return groups.map((g) => ({
+        ...groupStatus(ports, g),
+        vips: Array.from(ports.vips.table.vipsOf(g.name)?.ips ?? [], formatIpv4),
+        ipv6Vips: ipv6Texts(ports.vips.ipv6Table.vipsOf(g.name)?.ips),
+      }));
     },
   });
   c.register('role', {

@@ -25,15 +25,16 @@ export function formatDuration(seconds: number): string {
 }
 
 interface DaemonSection { pid: number; uptimeSec: number; generation: number }
-type GroupRow = { name: string; role: string; interface: string; vips: number; mac?: string | null } & Record<string, unknown>;
+type GroupRow = { name: string; role: string; interface: string; vips: number; ipv6Vips?: number; mac?: string | null } & Record<string, unknown>;
+interface NdpSide { open: boolean; groups: string[]; membershipFailures: number; counts: Record<string, number>; txDropped: number }
 type InterfaceRow = {
   name: string; mac: string; present: boolean; state?: string; missingSince?: string; flaps?: number;
-  counts: Record<string, number>; txDropped: number; socketErrors?: number; sendErrors?: Record<string, number>; reopens?: number;
+  counts: Record<string, number>; txDropped: number; socketErrors?: number; sendErrors?: Record<string, number>; reopens?: number; ndp?: NdpSide;
 } & Record<string, unknown>;
 
 const CORE_SECTIONS = ['daemon', 'groups', 'interfaces'];
-const GROUP_KEYS = ['name', 'role', 'interface', 'vips', 'mac'];
-const INTERFACE_KEYS = ['name', 'mac', 'present', 'state', 'missingSince', 'flaps', 'counts', 'txDropped', 'socketErrors', 'sendErrors', 'reopens'];
+const GROUP_KEYS = ['name', 'role', 'interface', 'vips', 'ipv6Vips', 'mac'];
+const INTERFACE_KEYS = ['name', 'mac', 'present', 'state', 'missingSince', 'flaps', 'counts', 'txDropped', 'socketErrors', 'sendErrors', 'reopens', 'ndp'];
 /** Outcomes with a column of their own; every other one is summed under OTHER. */
 const OUTCOME_COLUMNS = ['answered', 'not-master', 'not-a-vip', 'wrong-interface'];
 
@@ -48,9 +49,11 @@ function renderDaemon(d: DaemonSection & Record<string, unknown>, ctx: RenderCon
 function renderGroups(groups: GroupRow[], ctx: RenderContext): string {
   if (groups.length === 0) return 'no groups configured';
   const extra = extraColumns(extraKeys(groups, GROUP_KEYS), ctx);
+  // An older daemon (IPv4 only) sends no ipv6Vips: no column for it.
+  const v6 = groups.some((g) => g.ipv6Vips !== undefined);
   return formatTable([
-    ['GROUP', 'ROLE', 'INTERFACE', 'VIPS', 'MAC', ...extra.header],
-    ...groups.map((g) => [g.name, ctx.style.role(g.role), g.interface, String(g.vips), g.mac ?? '-', ...extra.cells(g)]),
+    ['GROUP', 'ROLE', 'INTERFACE', 'VIPS', ...(v6 ? ['IPV6-VIPS'] : []), 'MAC', ...extra.header],
+    ...groups.map((g) => [g.name, ctx.style.role(g.role), g.interface, String(g.vips), ...(v6 ? [String(g.ipv6Vips ?? 0)] : []), g.mac ?? '-', ...extra.cells(g)]),
   ]);
 }
 
@@ -90,6 +93,28 @@ function renderInterfaces(interfaces: InterfaceRow[], ctx: RenderContext): strin
   ]);
 }
 
+/** The NDP side of the interfaces that have one open or have counted NDP frames; '' when none. */
+function renderNdp(interfaces: InterfaceRow[]): string {
+  const rows = interfaces.filter((i) => i.ndp !== undefined && (i.ndp.open || Object.values(i.ndp.counts).some((n) => n > 0)));
+  if (rows.length === 0) return '';
+  return formatTable([
+    ['NDP', 'SOCKET', 'ANSWERED', 'NOT-MASTER', 'NOT-A-VIP', 'WRONG-IF', 'MALFORMED', 'OTHER', 'TX-DROPPED', 'GROUPS', 'JOIN-FAILURES'],
+    ...rows.map((i) => {
+      const n = i.ndp!;
+      return [
+        i.name,
+        n.open ? 'open' : 'closed',
+        ...OUTCOME_COLUMNS.map((o) => String(n.counts[o] ?? 0)),
+        String(sumOf(n.counts, (k) => k.startsWith('malformed'))),
+        String(sumOf(n.counts, (k) => !k.startsWith('malformed') && !OUTCOME_COLUMNS.includes(k))),
+        String(n.txDropped),
+        String(n.groups.length),
+        String(n.membershipFailures),
+      ];
+    }),
+  ]);
+}
+
 /** One section through `formatter`, or the fallback when there is none or it cannot read the shape. */
 function renderSection(name: string, data: unknown, formatter: StatusSectionFormatter | undefined, ctx: RenderContext): string {
   if (formatter !== undefined) {
@@ -108,7 +133,8 @@ function renderSection(name: string, data: unknown, formatter: StatusSectionForm
  */
 export function renderStatus(data: unknown, ctx: RenderContext, formatters: Readonly<Record<string, StatusSectionFormatter>>): string {
   const s = data as { daemon: DaemonSection & Record<string, unknown>; groups: GroupRow[]; interfaces: InterfaceRow[] } & Record<string, unknown>;
-  const out = [renderDaemon(s.daemon, ctx), '', renderGroups(s.groups, ctx), '', renderInterfaces(s.interfaces, ctx), ''];
+  const ndp = renderNdp(s.interfaces);
+  const out = [renderDaemon(s.daemon, ctx), '', renderGroups(s.groups, ctx), '', renderInterfaces(s.interfaces, ctx), '', ...(ndp === '' ? [] : [ndp, ''])];
   for (const [name, value] of Object.entries(s)) {
     if (CORE_SECTIONS.includes(name)) continue;
     const text = renderSection(name, value, formatters[name], ctx);

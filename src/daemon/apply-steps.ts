@@ -59,7 +59,12 @@ export function* applySteps(snapshot: Snapshot, roles: RoleMachine, inForce: Tab
   let n = 0;
   for (const g of snapshot.groups) {
     const c = g.config;
-    const state = groups.add({ name: c.name, initialRole: c.initialRole === 'master' ? 'MASTER' : 'BACKUP', mac: c.mac === undefined ? undefined : parseMac(c.mac) });
+    const state = groups.add({
+      name: c.name,
+      initialRole: c.initialRole === 'master' ? 'MASTER' : 'BACKUP',
+      mac: c.mac === undefined ? undefined : parseMac(c.mac),
+      ndpRouter: c.ndpRouter === 'auto' ? undefined : c.ndpRouter,
+    });
     sets.push({ family: 'ipv4', group: state, iface: c.interface, ips: g.vips });
     ipv6Sets.push({ family: 'ipv6', group: state, iface: c.interface, ips: g.ipv6Vips });
     ifaces.add(c.interface);

@@ -41,6 +41,7 @@ import { NotifyFifoFeature } from '../keepalived/notify-fifo-feature.js';
 import { ConfigReloader } from '../config/reloader.js';
 import { XdpFeature } from '../fastpath/xdp-feature.js';
 import { ActivityFeature } from './activity-feature.js';
+import { NdpLinksFeature } from './ndp-links-feature.js';
 
 export interface CompositionContext {
   /** config file path, for reloads; undefined when running from flags alone */
@@ -75,6 +76,8 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
 
   const xdp = new XdpFeature({ log, roles, config, vips, links, commands });
   const fastPath = (): ReturnType<XdpFeature['report']> => xdp.report();
+  // doctor and probe judge the IPv6 VIPs of the snapshot in force, read at each command.
+  const ipv6VipsOf = (group: string): Uint32Array | undefined => inForce.snapshot.groups.find((g) => g.config.name === group)?.ipv6Vips;
   const announcer = new AnnouncerFeature({ log, roles, config, vips, links, clock });
   const conflicts = new ConflictMonitor({ log, roles, config, vips, announcer, commands, clock });
   const control = new ControlFeature({ log, roles, config, vips, links, announcer, commands, startedAt: Date.now() });
@@ -91,14 +94,16 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
   const features: DaemonFeature[] = [
     // Roles are restored before anything announces or answers on them.
     roles,
+    // The first apply's NDP sockets and solicited-node groups, before anything announces.
+    new NdpLinksFeature({ config, links }),
     // Before the announcer: the XDP map holds a MASTER's VIPs before its first GARP.
     xdp,
     announcer,
     // Before the reloader: its first reload is an event too.
     new ActivityFeature({ roles, reloads: reloader, config, commands, garps: () => announcer.counters }),
     conflicts,
-    new DoctorFeature({ config, roles, links, commands, fastPath }),
-    new ProbeFeature({ config, vips, roles, links, commands }),
+    new DoctorFeature({ config, roles, links, commands, fastPath, ipv6VipsOf }),
+    new ProbeFeature({ config, vips, roles, links, commands, ipv6VipsOf }),
     control,
     new NotifyFifoFeature({ log, config, roles }),
     reloader,

@@ -1,22 +1,26 @@
 /**
- * Opens the daemon's InterfaceLinks (packet socket, responder, watch) for
- * the daemon's applies, all watched through one rtnetlink socket, and logs
+ * Opens the daemon's InterfaceLinks (packet socket, responder, NDP side,
+ * watch) for the daemon's applies, all watched through one rtnetlink socket, and logs
  * each link's final counters when the daemon stops.
  */
 import type { Logger } from '../log.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import type { ForeignClaimSink } from '../responder/foreign-claim.js';
 import type { VipSource } from '../vips/vip-lookup.js';
+import type { NdpForeignClaimListener } from '../responder/ndp-responder.js';
+import type { NdpLinkVips } from './ndp-link.js';
 import { LinkMonitor } from '../iface/link-monitor.js';
 import { InterfaceLink } from './interface-link.js';
 import type { LinkOpener, LinkReports } from './daemon.js';
 
 export interface InterfaceLinkOpenerOptions {
   log: Logger;
-  /** the table in force, read per received batch */
+  /** the tables in force, read per received batch */
   vips: VipSource;
-  /** told of every frame that claims one of our VIPs from another MAC */
+  /** told of every ARP frame that claims one of our VIPs from another MAC */
   foreignClaims: ForeignClaimSink;
+  /** told of every NDP message that claims one of our IPv6 VIPs from another MAC; undefined: not watched */
+  ndpForeignClaims?: NdpForeignClaimListener;
   /** opens an interface's wire; tests may inject a fake */
   openConn?: (iface: string, ifindex: number) => FrameConn;
 }
@@ -31,7 +35,7 @@ export class InterfaceLinkOpener implements LinkOpener<InterfaceLink> {
 
   /** @throws {SystemError} when the interface exists and its socket cannot be opened */
   open(iface: string, reports: LinkReports<InterfaceLink>): InterfaceLink {
-    const { log, vips, foreignClaims, openConn } = this.opts;
+    const { log, vips, foreignClaims, ndpForeignClaims, openConn } = this.opts;
     this.monitor ??= new LinkMonitor({ log });
     return new InterfaceLink({
       iface,
@@ -42,6 +46,7 @@ export class InterfaceLinkOpener implements LinkOpener<InterfaceLink> {
       onPhaseChange: reports.onPhaseChange,
       monitor: this.monitor,
       ...(openConn === undefined ? {} : { openConn }),
+      ndp: { vips: ipv6VipsOf(vips, iface), ...(ndpForeignClaims === undefined ? {} : { onForeignClaim: ndpForeignClaims }) },
     });
   }
 
@@ -49,9 +54,32 @@ export class InterfaceLinkOpener implements LinkOpener<InterfaceLink> {
   stopped(links: Iterable<InterfaceLink>): void {
     for (const link of links) {
       const r = link.responder;
-      this.opts.log.info({ iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens, flaps: link.flaps, sendErrors: link.sendErrors }, 'final counters');
+      const ndp = link.ndp?.responder;
+      this.opts.log.info({
+        iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens, flaps: link.flaps, sendErrors: link.sendErrors,
+        ...(ndp === undefined ? {} : { ndpCounts: ndp.counts, ndpTxDropped: ndp.txDropped }),
+      }, 'final counters');
     }
     this.monitor?.close();
     this.monitor = undefined;
   }
+}
+
+/** The IPv6 table in force as one interface's NDP side reads it. */
+function ipv6VipsOf(vips: VipSource, iface: string): NdpLinkVips {
+  return {
+    onInterface: () => vips.ipv6Table.forInterface(iface),
+    isVip: (addr) => vips.ipv6Table.isVip(addr),
+    words: () => {
+      const sets = [...vips.ipv6Table.sets()].filter((s) => s.iface === iface && s.ips.length > 0);
+      if (sets.length === 1) return sets[0]!.ips;
+      const out = new Uint32Array(sets.reduce((n, s) => n + s.ips.length, 0));
+      let at = 0;
+      for (const s of sets) {
+        out.set(s.ips, at);
+        at += s.ips.length;
+      }
+      return out;
+    },
+  };
 }

@@ -1,7 +1,9 @@
 /**
  * InterfaceLink owns everything bound to one interface: its packet socket,
- * its responder and its watch. When the interface is recreated (new index)
- * it reopens the socket; while the interface is missing (not created yet at
+ * its responder, its NDP side (ndp-link.ts: socket, responder and
+ * solicited-node groups, while the interface has IPv6 VIPs) and its watch.
+ * When the interface is recreated (new index) it reopens both sockets and
+ * joins the groups again; while the interface is missing (not created yet at
  * boot, a VLAN or bond that comes up late, or deleted) it waits for it.
  */
 import type { Logger } from '../log.js';
@@ -13,6 +15,7 @@ import type { LinkMonitor } from '../iface/link-monitor.js';
 import { macFromBytes, formatMac } from '../wire/mac.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import { SendErrorLog, trySend } from '../io/send-errors.js';
+import { NdpLink, type NdpLinkOptions } from './ndp-link.js';
 
 /** A bind or ioctl on an interface that went away in between. */
 const GONE_CODES = new Set(['ENODEV', 'ENXIO']);
@@ -33,11 +36,15 @@ export interface InterfaceLinkOptions {
   monitor?: LinkMonitor;
   /** Opens the wire; tests may inject a fake. */
   openConn?: (iface: string, ifindex: number) => FrameConn;
+  /** The IPv6 side (IPv6 VIPs, NDP claims, fakes); without it the link answers ARP only. */
+  ndp?: Pick<NdpLinkOptions, 'vips' | 'onForeignClaim' | 'openConn' | 'openMemberships' | 'forwarding'>;
 }
 
 export class InterfaceLink {
   readonly iface: string;
   readonly responder: Responder;
+  /** the NDP side; undefined for a link built without one (ARP-only tests) */
+  readonly ndp: NdpLink | undefined;
   private conn: FrameConn | undefined;
   private mac = 0;
   private readonly watch: InterfaceWatch;
@@ -76,6 +83,15 @@ export class InterfaceLink {
       ...(opts.onForeignClaim === undefined ? {} : { onForeignClaim: opts.onForeignClaim }),
       onSendError: (err) => replyErrors.warn('reply', err, {}, 'cannot send ARP replies; counted as dropped'),
     });
+    this.ndp = opts.ndp === undefined ? undefined : new NdpLink({
+      ...opts.ndp,
+      iface: opts.iface,
+      log: this.log,
+      interfaceMac: () => this.mac,
+      sendVia: (get) => this.sendVia(get),
+      onSendError: (err) => replyErrors.warn('na', err, {}, 'cannot send Neighbor Advertisements; counted as dropped'),
+      onSocketError: (err) => this.socketError(err),
+    });
     this.watch = new InterfaceWatch(opts.iface, (now, before) => this.onInterfaceChange(now, before), opts.monitor);
     const state = this.watch.state;
     try {
@@ -95,17 +111,38 @@ export class InterfaceLink {
   }
 
   /** The socket's send, counting each refusal by errno code in {@link sendErrors}; it rethrows. */
-  private readonly countingConn: FrameConn = {
-    start: () => undefined,
-    send: (b) => {
-      if (this.conn === undefined) return 0;
-      const { sent, error } = trySend(this.conn, b);
-      if (error === undefined) return sent;
-      this.sendErrors[error.code] = (this.sendErrors[error.code] ?? 0) + 1;
-      throw error;
-    },
-    close: () => undefined,
-  };
+  private readonly countingConn: FrameConn = this.sendVia(() => this.conn);
+
+  /** Sends on the socket `get` returns (none: nothing sent), each refusal counted by errno code in {@link sendErrors} and rethrown. */
+  private sendVia(get: () => FrameConn | undefined): FrameConn {
+    return {
+      start: () => undefined,
+      send: (b) => {
+        const conn = get();
+        if (conn === undefined) return 0;
+        const { sent, error } = trySend(conn, b);
+        if (error === undefined) return sent;
+        this.sendErrors[error.code] = (this.sendErrors[error.code] ?? 0) + 1;
+        throw error;
+      },
+      close: () => undefined,
+    };
+  }
+
+  private socketError(err: Error): void {
+    this.socketErrors++;
+    this.log.debug({ code: (err as NodeJS.ErrnoException).code }, 'socket error');
+  }
+
+  /**
+   * Brings the NDP side in line with the IPv6 table in force (after every
+   * apply: ndp-links-feature.ts); nothing while the interface is missing, as
+   * its reappearance does the same.
+   */
+  syncIpv6(): void {
+    const s = this.watch.state;
+    if (s.present && this.conn !== undefined) this.ndp?.sync(s.info.index);
+  }
 
   /** The connection GARPs are sent on; undefined while the interface is missing. */
   get wire(): FrameConn | undefined {
@@ -132,13 +169,11 @@ export class InterfaceLink {
     this.mac = macFromBytes(state.info.mac);
     conn.start(
       (batch) => this.responder.handleBatch(batch),
-      (err) => {
-        this.socketErrors++;
-        this.log.debug({ code: (err as NodeJS.ErrnoException).code }, 'socket error');
-      },
+      (err) => this.socketError(err),
     );
     this.conn = conn;
     this.missingSince = undefined;
+    this.ndp?.sync(state.info.index);
   }
 
   /** One line, no stack: a missing interface is an expected condition at boot. */
@@ -151,6 +186,7 @@ export class InterfaceLink {
     if (!now.present) {
       this.conn?.close();
       this.conn = undefined;
+      this.ndp?.close();
       this.waitFor(now);
       this.notePhase();
       return;
@@ -159,6 +195,7 @@ export class InterfaceLink {
     if (recreated || this.conn === undefined) {
       this.conn?.close();
       this.conn = undefined;
+      this.ndp?.close();
       try {
         this.open(now);
         this.reopens++;
@@ -193,5 +230,6 @@ export class InterfaceLink {
     this.watch.stop();
     this.conn?.close();
     this.conn = undefined;
+    this.ndp?.close();
   }
 }

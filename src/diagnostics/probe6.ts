@@ -11,51 +11,24 @@
  * the probe ends. The NAs answer our Source LLA, so they arrive unicast.
  */
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { check, native, systemError, type NativePoller } from '../native/addon.js';
 import { interfaceInfo } from '../native/interface-info.js';
 import { formatIpv6, parseIpv6, type Ipv6Address } from '../wire/ipv6.js';
 import { ETHERTYPE_IPV6, encodeNs } from '../wire/ndp.js';
+import { naSocketFilter, NDP_FILTER_CUT } from '../wire/ndp-filter.js';
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement } from '../wire/ndp-advert.js';
 import { VipArpdError } from '../errors.js';
+import { sortedIpv6Has } from '../vips/sorted-set.js';
 import { IFA_F_DADFAILED, IFA_F_TENTATIVE, parseIfInet6, SCOPE_LINK } from './doctor6-facts.js';
 import { sysctlKey } from './advice.js';
 import type { ReplyCounts } from './probe-result.js';
 
 /** Receive slot: an NA with its Target LLA is 86 bytes; room for a few more options. */
-const RX_SLOT = 256;
+const RX_SLOT = NDP_FILTER_CUT;
 const RX_BATCH = 64;
 const TX_SLOT = 96;
 const TX_CHUNK = 64;
-
-/**
- * Classic BPF (linux/filter.h): IPv6, next header ICMPv6, type 136, the frame
- * cut at RX_SLOT bytes; everything else stays in the kernel. Rows are
- * [code, jt, jf, k]; a failed jeq jumps to the last row (drop).
- */
-const NA_FILTER: ReadonlyArray<readonly [number, number, number, number]> = [
-  [0x28, 0, 0, 12], // ldh [12]: ethertype
-  [0x15, 0, 5, ETHERTYPE_IPV6],
-  [0x30, 0, 0, 20], // ldb [20]: next header
-  [0x15, 0, 3, 58],
-  [0x30, 0, 0, 54], // ldb [54]: ICMPv6 type
-  [0x15, 0, 1, 136],
-  [0x06, 0, 0, RX_SLOT], // ret: pass
-  [0x06, 0, 0, 0], // ret: drop
-];
-
-function naFilter(): Buffer {
-  const buf = Buffer.alloc(NA_FILTER.length * 8);
-  const le = os.endianness() === 'LE';
-  NA_FILTER.forEach(([code, jt, jf, k], i) => {
-    if (le) buf.writeUInt16LE(code, i * 8); else buf.writeUInt16BE(code, i * 8);
-    buf[i * 8 + 2] = jt;
-    buf[i * 8 + 3] = jf;
-    if (le) buf.writeUInt32LE(k, i * 8 + 4); else buf.writeUInt32BE(k, i * 8 + 4);
-  });
-  return buf;
-}
 
 /**
  * The first usable link-local address of `iface` in /proc/net/if_inet6 text:
@@ -113,7 +86,7 @@ export class Ipv6InterfaceProbe {
       parseIpv6(v, this.targets, 4 * i);
       this.replies.set(formatIpv6(this.targets.subarray(4 * i, 4 * i + 4)), new Map());
     });
-    this.fd = check(native.openPacket(interfaceInfo(iface).index, ETHERTYPE_IPV6, naFilter()), 'socket(AF_PACKET)', iface);
+    this.fd = check(native.openPacket(interfaceInfo(iface).index, ETHERTYPE_IPV6, naSocketFilter()), 'socket(AF_PACKET)', iface);
     this.poller = new native.Poller(this.fd, () => this.drain());
     const rc = this.poller.start();
     if (rc < 0) {
@@ -163,18 +136,8 @@ export class Ipv6InterfaceProbe {
 
 /**
  * `address` as RFC 5952 text when it is one of `vips` (4 words each, sorted
- * ascending as the IPv6 VIP table keeps them), by binary search; else none. Pure.
+ * ascending as the IPv6 VIP table keeps them); else none. Pure.
  */
 export function ipv6VipsMatching(vips: Uint32Array, address: Ipv6Address): string[] {
-  let lo = 0;
-  let hi = Math.floor(vips.length / 4) - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    let cmp = 0;
-    for (let w = 0; w < 4 && cmp === 0; w++) cmp = vips[4 * mid + w]! - address[w]!;
-    if (cmp === 0) return [formatIpv6(address)];
-    if (cmp < 0) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return [];
+  return sortedIpv6Has(vips, address) ? [formatIpv6(address)] : [];
 }

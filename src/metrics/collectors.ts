@@ -17,6 +17,7 @@ import { ROLES } from '../roles/role.js';
 import type { EventCounts } from './event-counts.js';
 import type { FastPathReport } from '../fastpath/fast-path-report.js';
 import { registerFastPathMetrics } from './fast-path-metrics.js';
+import { registerNdpMetrics } from './ndp-metrics.js';
 
 /** What the daemon's own metrics read at scrape time: per-interface counters, groups and roles, VIPs, the generation. */
 export interface DaemonReadings {
@@ -47,6 +48,7 @@ export function createMetricsRegistry(daemon: DaemonReadings, events: EventCount
   const links = () => daemon.links.values();
   const fastPath = sources.fastPath;
   if (fastPath !== undefined) registerFastPathMetrics(registry, fastPath);
+  registerNdpMetrics(registry, daemon);
 
   new Counter({
     name: 'vip_arpd_frames_total',
@@ -230,7 +232,7 @@ export function createMetricsRegistry(daemon: DaemonReadings, events: EventCount
 
   new Gauge({
     name: 'vip_arpd_group_vips',
-    help: 'VIPs configured per group',
+    help: 'IPv4 VIPs configured per group (vip_arpd_group_ipv6_vips: IPv6)',
     labelNames: ['group'],
     registers: [registry],
     collect() {

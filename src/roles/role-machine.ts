@@ -33,6 +33,8 @@ export interface GroupSpec {
   initialRole: Role;
   /** the configured MAC; undefined = the interface's */
   mac: number | undefined;
+  /** the configured NA R flag; undefined = the interface's forwarding */
+  ndpRouter?: boolean | undefined;
 }
 
 /**
@@ -43,8 +45,8 @@ export interface GroupSpec {
  */
 export class NextGroups {
   readonly states = new Map<string, GroupState>();
-  /** kept groups whose configured MAC changes, and to what: set by replaceGroups */
-  readonly macs: Array<readonly [GroupState, number | undefined]> = [];
+  /** kept groups whose configured MAC or NA R flag changes, and their spec: set by replaceGroups */
+  readonly updates: Array<readonly [GroupState, GroupSpec]> = [];
   private readonly current: ReadonlyMap<string, GroupState>;
 
   constructor(current: ReadonlyMap<string, GroupState>) {
@@ -54,8 +56,8 @@ export class NextGroups {
   /** The state `spec` will have: a kept group's own (its role kept), or a new one in its configured role. */
   add(spec: GroupSpec): GroupState {
     let state = this.current.get(spec.name);
-    if (state === undefined) state = { name: spec.name, role: spec.initialRole, mac: spec.mac };
-    else if (state.mac !== spec.mac) this.macs.push([state, spec.mac]);
+    if (state === undefined) state = { name: spec.name, role: spec.initialRole, mac: spec.mac, ndpRouter: spec.ndpRouter };
+    else if (state.mac !== spec.mac || state.ndpRouter !== spec.ndpRouter) this.updates.push([state, spec]);
     this.states.set(spec.name, state);
     return state;
   }
@@ -116,11 +118,14 @@ export class RoleMachine extends EventEmitter<RoleEvents> implements RoleControl
 
   /**
    * Makes `next` the groups in force (groups not among them are gone) and
-   * sets the kept groups' new MACs: one assignment of the map, not one
-   * entry per group (~60 ms at 65,535 groups).
+   * sets the kept groups' new MACs and R flags: one assignment of the map,
+   * not one entry per group (~60 ms at 65,535 groups).
    */
   replaceGroups(next: NextGroups): void {
-    for (const [state, mac] of next.macs) state.mac = mac;
+    for (const [state, spec] of next.updates) {
+      state.mac = spec.mac;
+      state.ndpRouter = spec.ndpRouter;
+    }
     this.states = next.states;
     this.persistence?.queueWrite(() => this.states.values());
   }

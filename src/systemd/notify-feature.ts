@@ -121,7 +121,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
     const { roles, vips, links } = this.opts;
     const line = statusLine({
       groups: [...roles.groups.values()],
-      vips: vips.table.size,
+      vips: vips.table.size + vips.ipv6Table.size,
       interfaces: links.size,
       missingInterfaces: [...links.values()].filter((l) => l.phase === 'missing').map((l) => l.iface),
       conflicts: this.opts.conflicts?.(),

@@ -10,4 +10,6 @@ export interface GroupState {
   role: Role;
   /** Configured MAC (e.g. a VRRP virtual MAC); undefined = the interface's MAC. */
   mac: number | undefined;
+  /** Configured R flag of the group's NAs (`ndpRouter`); undefined = the interface's IPv6 forwarding. */
+  ndpRouter?: boolean | undefined;
 }

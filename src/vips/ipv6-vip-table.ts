@@ -8,6 +8,7 @@
  * 1/2, outside the JS heap.
  */
 import { IPV6_WORDS } from './address-words.js';
+import { sortedIpv6Has } from './sorted-set.js';
 import { FamilyVipTable, tableParts, type FamilyBinding, type FamilyGroupVips, type FillableLookup, type TableParts } from './family-vip-table.js';
 import { runToEnd } from '../run-steps.js';
 import type { GroupState } from './group-state.js';
@@ -65,6 +66,11 @@ class Ipv6Slots {
       slot = (slot + 1) & this.mask;
     }
     return slot;
+  }
+
+  /** The owner of the address at words[at], 0 when it is not in. */
+  ownerOf(words: Uint32Array, at: number): number {
+    return this.owners[this.slotOf(words, at)]!;
   }
 
   /** Gives the address at words[at] to `owner`; returns its owner before, 0 when it was not in. */
@@ -136,13 +142,29 @@ export function ipv6VipTableParts(sets: readonly Ipv6GroupVips[]): Generator<voi
  * IPv6 VIPs, at most 65,535) both hold: with the index of the set that had it
  * last before and the one that has it too, and where it is in the latter, so
  * a VIP in three groups is reported as two pairs, like IPv4's duplicates
- * (config/snapshot.ts). One hash insert per VIP.
+ * (config/snapshot.ts). One hash insert per VIP, but those of the largest
+ * set, which is searched instead.
  */
 export function forEachIpv6Duplicate(sets: readonly Uint32Array[], visit: (earlier: number, later: number, rows: Uint32Array, at: number) => void): void {
-  const slots = new Ipv6Slots(sets.reduce((n, s) => n + s.length / W, 0));
+  // The largest set stays out of the hash and is binary-searched instead: a
+  // 100,000-VIP group beside a few small ones costs no 4.7 MB hash of it in
+  // the reload's worker (docs/benchmarks.md, "Reload of 100k + 100k").
+  let largest = 0;
+  sets.forEach((s, i) => {
+    if (s.length > sets[largest]!.length) largest = i;
+  });
+  const big = sets[largest]!;
+  const slots = new Ipv6Slots(sets.reduce((n, s, i) => (i === largest ? n : n + s.length / W), 0));
   sets.forEach((rows, i) => {
     for (let at = 0; at < rows.length; at += W) {
-      const before = slots.claim(rows, at, i + 1);
+      if (i === largest) {
+        const before = slots.ownerOf(rows, at);
+        if (before !== 0) visit(before - 1, i, rows, at);
+        continue;
+      }
+      let before = slots.claim(rows, at, i + 1);
+      // The largest set had it after the last set the hash names (or alone).
+      if (largest < i && before - 1 < largest && sortedIpv6Has(big, rows, at)) before = largest + 1;
       if (before !== 0) visit(before - 1, i, rows, at);
     }
   });

@@ -18,6 +18,20 @@ export function sortedIpv6Difference(a: Uint32Array, b: Uint32Array): Uint32Arra
   return difference(a, b, IPV6_WORDS);
 }
 
+/** Whether the IPv6 address at words[at] is one of `sorted` (4 words each, ascending): a binary search. */
+export function sortedIpv6Has(sorted: Uint32Array, words: Uint32Array, at = 0): boolean {
+  let lo = 0;
+  let hi = sorted.length / IPV6_WORDS - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareWords(sorted, mid * IPV6_WORDS, words, at, IPV6_WORDS);
+    if (c === 0) return true;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 function difference(a: Uint32Array, b: Uint32Array, width: number): Uint32Array {
   // Counted first, allocated only for a partial result: a reload diffs every
   // group, and most lose nothing (`a` itself) or everything (one shared empty

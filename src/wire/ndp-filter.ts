@@ -27,19 +27,29 @@ export const NDP_FILTER_CUT = 256;
 
 type Label = 'pass' | 'drop';
 
-const STEPS: BpfStep<Label>[] = [
-  { code: BPF_LD_H_ABS, k: 12 }, // ethertype
-  { code: BPF_JEQ_K, k: ETHERTYPE_IPV6, ifFalse: 'drop' },
-  { code: BPF_LD_B_ABS, k: 20 }, // IPv6 next header
-  { code: BPF_JEQ_K, k: IPPROTO_ICMPV6, ifFalse: 'drop' },
-  { code: BPF_LD_B_ABS, k: 54 }, // ICMPv6 type
-  { code: BPF_JEQ_K, k: ICMPV6_NEIGHBOR_SOLICITATION, ifTrue: 'pass' },
-  { code: BPF_JEQ_K, k: ICMPV6_NEIGHBOR_ADVERTISEMENT, ifFalse: 'drop' },
-  { label: 'pass', code: BPF_RET_K, k: NDP_FILTER_CUT },
-  { label: 'drop', code: BPF_RET_K, k: 0 },
-];
+/**
+ * The steps passing Ethernet/IPv6/ICMPv6 frames of the `types` given (at
+ * least one), cut at {@link NDP_FILTER_CUT} bytes, and dropping every other.
+ */
+function icmpv6TypeSteps(types: readonly number[]): BpfStep<Label>[] {
+  return [
+    { code: BPF_LD_H_ABS, k: 12 }, // ethertype
+    { code: BPF_JEQ_K, k: ETHERTYPE_IPV6, ifFalse: 'drop' },
+    { code: BPF_LD_B_ABS, k: 20 }, // IPv6 next header
+    { code: BPF_JEQ_K, k: IPPROTO_ICMPV6, ifFalse: 'drop' },
+    { code: BPF_LD_B_ABS, k: 54 }, // ICMPv6 type
+    ...types.map((k, i): BpfStep<Label> => (i < types.length - 1 ? { code: BPF_JEQ_K, k, ifTrue: 'pass' } : { code: BPF_JEQ_K, k, ifFalse: 'drop' })),
+    { label: 'pass', code: BPF_RET_K, k: NDP_FILTER_CUT },
+    { label: 'drop', code: BPF_RET_K, k: 0 },
+  ];
+}
 
 /** Returns the filter as `struct sock_filter[]` bytes (host byte order). */
 export function ndpSocketFilter(): Buffer {
-  return assembleFilter(STEPS);
+  return assembleFilter(icmpv6TypeSteps([ICMPV6_NEIGHBOR_SOLICITATION, ICMPV6_NEIGHBOR_ADVERTISEMENT]));
+}
+
+/** The same for Neighbor Advertisements only (`probe`'s socket, diagnostics/probe6.ts). */
+export function naSocketFilter(): Buffer {
+  return assembleFilter(icmpv6TypeSteps([ICMPV6_NEIGHBOR_ADVERTISEMENT]));
 }

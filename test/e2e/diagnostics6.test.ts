@@ -1,37 +1,54 @@
-// End-to-end proof of the IPv6 diagnostics (issue 13, docs/diagnostics.md) in
-// a lab LAN with IPv6 on: `probe` for an IPv6 VIP solicits from the
+// End-to-end proof of the IPv6 diagnostics (issue 13, docs/diagnostics.md)
+// against the real daemon: vip-arpd runs in the director's namespace with a
+// dual-stack config (an IPv4 and an IPv6 VIP in one group) and
+// `vip-arpctl doctor` / `vip-arpctl probe <IPv6 VIP>` (human and --json,
+// validated against docs/schema) ask it. `probe` solicits from the
 // director's link-local address and lists every MAC that answers (none, one,
-// two kernels with the VIP on their eth0), refuses clearly without a
-// link-local address; `doctor` judges good and bad IPv6 setups of a real
-// director kernel, its fix lines repair them, and whether the kernel answers
-// NS for the VIP (the probe, run on another host) is what doctor said.
-//
-// The features run in the director's namespace through
-// fixtures/diagnostics6-run.mjs, fed the IPv6 VIPs through their ipv6VipsOf
-// port (the daemon's config has no IPv6 VIPs until the IPv6 VIP table lands).
+// two realserver kernels with the VIP on their eth0), refuses clearly without
+// a link-local address; `doctor` judges good and bad IPv6 setups of the
+// director's kernel, its fix lines repair them, and whether the kernel
+// answers NS for the VIP (asked by a second vip-arpd's probe on a
+// realserver) is what doctor said; once MASTER, vip-arpd answers and that
+// probe lists the director's MAC.
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import { createLab, REPO_ROOT, skipUnlessRoot, startCapture, waitFor, type Lab } from './lab.js'
+import { createLab, REPO_ROOT, run, skipUnlessRoot, startCapture, startDaemon, waitFor, type Lab } from './lab.js'
 import { loadSchemas } from './json-schemas.js'
 
 const VIP = '2001:db8::10'
-const RUNNER = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'diagnostics6-run.mjs')
+const VIP4 = '198.51.100.10'
+const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
 const schemaErrors = loadSchemas()
 
 interface Check { check: string; subject: string; status: string; message: string; fix: string[] }
 interface Responder { mac: string; ours: boolean; replies: number; fix?: string }
-interface ProbeData { clean: boolean; sources6?: Record<string, string>; vips: Array<{ vip: string; clean: boolean; responders: Responder[] }> }
-interface RunResult<T> { data?: T; text?: string; error?: { code: string; message: string } }
+interface ProbeData { clean: boolean; ok: boolean; sources6?: Record<string, string>; vips: Array<{ vip: string; clean: boolean; responders: Responder[] }> }
+interface CtlResult<T> { code: number; stdout: string; stderr: string; data?: T; error?: { code: string; message: string } }
+type Ctl = <T>(args: string[]) => Promise<CtlResult<T>>
 
-async function runFeature<T>(lab: Lab, command: 'doctor' | 'probe', args: string[] = [], host = 'dir'): Promise<RunResult<T>> {
-  const r = await lab.exec(host, process.execPath, [RUNNER, command, 'eth0', VIP, ...args], { check: true, timeoutMs: 30_000 })
-  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as RunResult<T>
-  // The --json output documented in docs/schema holds IPv6 VIPs and sources too.
-  if (result.data !== undefined) {
-    const errors = schemaErrors(command, result.data)
-    if (errors.length > 0) throw new Error(`${command} output does not match docs/schema/${command}.schema.json: ${JSON.stringify(errors)}`)
+/**
+ * Starts vip-arpd on `host` (group web on eth0: VIP4 and VIP, BACKUP) and
+ * returns a vip-arpctl for it. --json output is checked against docs/schema.
+ */
+async function startVipArpd(lab: Lab, host: string): Promise<Ctl> {
+  const dir = lab.tempDir('vip-arpd-diag6-')
+  const socket = join(dir, 'control.sock')
+  const config = {
+    stateFile: join(dir, 'state.json'), control: { socket }, watch: { enabled: false }, log: { level: 'info' },
+    groups: [{ name: 'web', interface: 'eth0', vips: [VIP4, VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } }],
   }
-  return result
+  await startDaemon(lab, host, config, { dir })
+  return async <T>(args: string[]): Promise<CtlResult<T>> => {
+    const r = await run(process.execPath, [CTL, '--socket', socket, '--timeout', '20000', ...args], { timeoutMs: 25_000 })
+    const out: CtlResult<T> = { code: r.code, stdout: r.stdout, stderr: r.stderr }
+    if (!args.includes('--json')) return out
+    const json = JSON.parse(r.stdout) as T & { code?: string; message?: string }
+    if (r.code === 1) return { ...out, error: json as { code: string; message: string } }
+    const command = args.find((a) => !a.startsWith('-'))!
+    const errors = schemaErrors(command, json)
+    if (errors.length > 0) throw new Error(`${command} output does not match docs/schema/${command}.schema.json: ${JSON.stringify(errors)}`)
+    return { ...out, data: json }
+  }
 }
 
 /** The director's eth0 link-local address once DAD is done (not tentative). */
@@ -44,7 +61,8 @@ async function linkLocal(lab: Lab, host: string): Promise<string> {
 }
 
 async function makeLab(t: Test): Promise<Lab> {
-  const lab = await createLab(t, { hosts: [{ name: 'dir' }, { name: 'rs1' }, { name: 'rs2' }], disableIpv6: false })
+  const hosts = [{ name: 'dir', ip: '192.0.2.10/24' }, { name: 'rs1', ip: '192.0.2.21/24' }, { name: 'rs2', ip: '192.0.2.22/24' }]
+  const lab = await createLab(t, { hosts, disableIpv6: false })
   for (const h of lab.hosts) await linkLocal(lab, h)
   return lab
 }
@@ -53,9 +71,11 @@ t.test('probe for an IPv6 VIP: NS from the link-local address, every answering M
   if (skipUnlessRoot(t, ['tshark'])) return
   const lab = await makeLab(t)
   const dirLinkLocal = await linkLocal(lab, 'dir')
+  const ctl = await startVipArpd(lab, 'dir')
   const probe = async (desc: string, want: string[]) => {
-    const r = await runFeature<ProbeData>(lab, 'probe', [VIP, '--window', '500'])
+    const r = await ctl<ProbeData>(['--json', 'probe', VIP, '--window', '500'])
     t.notOk(r.error, `${desc}: no error ${JSON.stringify(r.error)}`)
+    t.equal(r.code, want.length === 0 ? 0 : 4, `${desc}: vip-arpctl probe exits ${want.length === 0 ? 0 : 4}`)
     const v = r.data?.vips[0]
     t.same(v?.responders.map((x) => x.mac).sort(), [...want].sort(), `${desc}: responders ${want.join(', ') || 'none'}`)
     t.equal(r.data?.clean, want.length === 0, `${desc}: clean=${want.length === 0}`)
@@ -81,9 +101,11 @@ t.test('probe for an IPv6 VIP: NS from the link-local address, every answering M
   t.equal(icmp?.['icmpv6.checksum.status'], '1', 'a correct ICMPv6 checksum')
 
   await lab.exec('rs1', 'ip', ['-6', 'addr', 'add', `${VIP}/128`, 'dev', 'eth0', 'nodad'], { check: true })
-  const one = await probe('one kernel has the VIP on eth0', [lab.mac('rs1')])
-  t.match(one.text, new RegExp(`${lab.mac('rs1')} .*NOT OURS`), 'human output names the MAC as not ours')
-  t.match(one.text, new RegExp(`asked from .*${dirLinkLocal} on eth0`), 'human output names the link-local source')
+  await probe('one kernel has the VIP on eth0', [lab.mac('rs1')])
+  const human = await ctl(['probe', VIP, '--window', '500'])
+  t.equal(human.code, 4, 'human probe exits 4 (a foreign responder)')
+  t.match(human.stdout, new RegExp(`${lab.mac('rs1')} .*NOT OURS`), 'human output names the MAC as not ours')
+  t.match(human.stdout, new RegExp(`asked from .*${dirLinkLocal} on eth0`), 'human output names the link-local source')
 
   await lab.exec('rs2', 'ip', ['-6', 'addr', 'add', `${VIP}/128`, 'dev', 'eth0', 'nodad'], { check: true })
   await probe('two kernels have the VIP on eth0', [lab.mac('rs1'), lab.mac('rs2')])
@@ -91,20 +113,25 @@ t.test('probe for an IPv6 VIP: NS from the link-local address, every answering M
   await lab.exec('rs1', 'ip', ['-6', 'addr', 'del', `${VIP}/128`, 'dev', 'eth0'], { check: true })
   await lab.exec('rs1', 'ip', ['-6', 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad'], { check: true })
   await probe('rs1 fixed (VIP on lo)', [lab.mac('rs2')])
-  const byGroup = await runFeature<ProbeData>(lab, 'probe', ['web', '--window', '300'])
-  t.same(byGroup.data?.vips.map((v) => [v.vip, v.responders.map((x) => x.mac)]), [[VIP, [lab.mac('rs2')]]], 'probe by group name solicits its IPv6 VIPs')
+  const byGroup = await ctl<ProbeData>(['--json', 'probe', 'web', '--window', '300'])
+  t.same(byGroup.data?.vips.find((v) => v.vip === VIP)?.responders.map((x) => x.mac), [lab.mac('rs2')], 'probe by group name solicits its IPv6 VIP')
+  t.ok(byGroup.data?.vips.some((v) => v.vip === VIP4), 'and ARPs for its IPv4 VIP in the same probe')
 
   await lab.exec('dir', 'ip', ['-6', 'addr', 'flush', 'dev', 'eth0', 'scope', 'link'], { check: true })
-  const none = await runFeature<ProbeData>(lab, 'probe', [VIP, '--window', '200'])
+  const none = await ctl<ProbeData>(['--json', 'probe', VIP, '--window', '200'])
+  t.equal(none.code, 1, 'refused: exit 1')
   t.match(none.error, { code: 'ENOLINKLOCAL', message: /eth0 has no usable IPv6 link-local address.*disable_ipv6/ }, 'no link-local address: a clear error')
 })
 
 t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the kernel answers NS exactly when it says so', async (t) => {
   if (skipUnlessRoot(t, [])) return
   const lab = await makeLab(t)
+  const ctl = await startVipArpd(lab, 'dir')
+  // A second vip-arpd (BACKUP, silent) on rs1, only to probe the director's kernel from the LAN.
+  const rs1Ctl = await startVipArpd(lab, 'rs1')
   const checks6 = new Set(['vip6-local', 'vip6-off-wire', 'kernel-ndp-silent', 'proxy_ndp', 'disable_ipv6', 'forwarding6'])
   const doctor = async (): Promise<Check[]> => {
-    const r = await runFeature<{ checks: Check[] }>(lab, 'doctor')
+    const r = await ctl<{ checks: Check[] }>(['--json', 'doctor'])
     t.notOk(r.error, JSON.stringify(r.error))
     return (r.data?.checks ?? []).filter((c) => checks6.has(c.check))
   }
@@ -115,7 +142,7 @@ t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the
    * NA, which has O=0.) 1.5 s: a proxy delays its answer up to proxy_delay (0.8 s).
    */
   const kernelAnswers = async (): Promise<boolean> => {
-    const r = await runFeature<ProbeData>(lab, 'probe', [VIP, '--window', '1500'], 'rs1')
+    const r = await rs1Ctl<ProbeData>(['--json', 'probe', VIP, '--window', '1500'])
     t.notOk(r.error, `probe from rs1: ${JSON.stringify(r.error)}`)
     return r.data?.vips[0]?.responders.some((x) => x.mac === lab.mac('dir')) === true
   }
@@ -144,6 +171,9 @@ t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the
   c = await doctor()
   t.same(problems(c), ['kernel-ndp-silent fail', 'vip6-off-wire fail'], 'VIP on eth0: vip6-off-wire and kernel-ndp-silent fail')
   t.equal(await kernelAnswers(), true, 'and indeed the kernel answers NS for it')
+  const human = await ctl(['doctor'])
+  t.equal(human.code, 4, 'vip-arpctl doctor exits 4 on a failed check')
+  t.match(human.stdout, /vip6-off-wire[\s\S]*ip -6 addr del 2001:db8::10\/64 dev eth0/, 'human output gives the fix line')
   await applyFixes(c, 'vip6-off-wire')
   c = await doctor()
   t.same(problems(c), [], 'fixed')
@@ -179,4 +209,16 @@ t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the
   t.same(problems(c), ['disable_ipv6 fail'], 'disable_ipv6=1: fails')
   await applyFixes(c, 'disable_ipv6')
   t.same(problems(await doctor()), [], 'IPv6 enabled again')
+
+  // MASTER: now vip-arpd answers NS for the VIP (the kernel stays silent, as doctor says).
+  t.equal((await ctl(['takeover', 'web'])).code, 0, 'takeover')
+  t.same(problems(await doctor()), [], 'MASTER on a good setup: every IPv6 check passes')
+  const fromRs1 = await waitFor(async () => {
+    const r = await rs1Ctl<ProbeData>(['--json', 'probe', VIP, '--window', '500'])
+    return (r.data?.vips[0]?.responders.length ?? 0) > 0 ? r : undefined
+  }, { timeoutMs: 10_000, what: 'an NA for the VIP from the MASTER' })
+  t.same(fromRs1.data?.vips[0]?.responders.map((x) => x.mac), [lab.mac('dir')], "a probe from rs1 lists the director's MAC, answered by vip-arpd")
+  const own = await ctl<ProbeData>(['--json', 'probe', VIP, '--window', '500'])
+  t.equal(own.data?.clean, true, "the MASTER's own probe is clean")
+  t.ok(own.data?.vips[0]?.responders.every((x) => x.ours), `and lists no foreign MAC: ${JSON.stringify(own.data?.vips[0]?.responders)}`)
 })

@@ -18,7 +18,7 @@ import { parseMac, writeMac } from '../../src/wire/mac.js'
 import { writeIpv6 } from '../../src/wire/ipv6.js'
 import { ipv6 as ip } from '../unit/golden-bytes.js'
 import { createLab, REPO_ROOT, run, scapySend, skipUnlessRoot, sleep, startCapture, waitFor, type Lab } from './lab.js'
-import { frameFields, neighbour6 } from './lab-ndp.js'
+import { assertResolvesAndRevalidates, frameFields, NA_FIELDS } from './lab-ndp.js'
 
 const PROBE = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'ndp-responder-probe.mjs')
 const VIP = '2001:db8::10'
@@ -107,47 +107,8 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
   }, { timeoutMs: 10_000, what: `the snooping bridge learning ${VIP_GROUP} on the director's port` })
   t.match(mdb, `port ${dirPort} grp ${VIP_GROUP}`, 'the snooping bridge forwards the group to the director\'s port (bridge mdb)')
 
-  // ping -6: the client's kernel resolves the VIP through our NA.
-  await waitFor(async () => (await lab.exec('client', 'ping', ['-6', '-c', '1', '-W', '2', VIP])).code === 0, { timeoutMs: 20_000, what: 'ping -6 the VIP' })
-  t.pass('ping -6 VIP answered')
-  const entry = await waitFor(async () => {
-    const e = await neighbour6(lab, 'client', VIP)
-    return e?.mac === dirMac && /REACHABLE/.test(e.state) ? e : undefined
-  }, { timeoutMs: 10_000, what: 'a REACHABLE entry for the VIP' })
-  t.equal(entry.mac, dirMac, `the client's entry is REACHABLE at the director's MAC (${entry.state})`)
-
-  const naFields = ['eth.dst', 'ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o',
-    'icmpv6.nd.na.target_address', 'icmpv6.opt.type', 'icmpv6.opt.linkaddr', 'icmpv6.checksum.status']
-  const nas = await waitFor(async () => {
-    const f = await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${dirMac} && icmpv6.nd.na.target_address == ${VIP}`, naFields)
-    return f.length > 0 ? f : undefined
-  }, { timeoutMs: 5000, what: 'our NA in the client\'s capture' })
-  t.same(nas[0], {
-    'eth.dst': clientMac, 'ipv6.src': VIP, 'ipv6.dst': CLIENT_IP, 'ipv6.hlim': '255', 'icmpv6.nd.na.flag.r': '1', 'icmpv6.nd.na.flag.s': '1',
-    'icmpv6.nd.na.flag.o': '1', 'icmpv6.nd.na.target_address': VIP, 'icmpv6.opt.type': '2', 'icmpv6.opt.linkaddr': dirMac, 'icmpv6.checksum.status': '1',
-  }, 'tshark: unicast to the solicitor, R=1 S=1 O=1, hop limit 255, Target LLA option with our MAC, checksum good')
-
-  // Out of REACHABLE (STALE when idle; DELAY, then PROBE when used meanwhile), then traffic: a unicast NS to our MAC, answered: REACHABLE again.
-  let last: unknown
-  const stale = await waitFor(async () => {
-    const e = await neighbour6(lab, 'client', VIP)
-    last = e
-    return e !== undefined && /STALE|DELAY|PROBE/.test(e.state) ? e : undefined
-  }, { timeoutMs: 30_000, what: 'the entry leaving REACHABLE' }).catch((err: Error) => {
-    throw new Error(`${err.message}; last entry ${JSON.stringify(last)}`)
-  })
-  t.match(stale.state, /STALE|DELAY|PROBE/, `the entry left REACHABLE (${stale.state})`)
-  const back = await waitFor(async () => {
-    await lab.exec('client', 'ping', ['-6', '-c', '1', '-W', '1', VIP])
-    const e = await neighbour6(lab, 'client', VIP)
-    return e?.mac === dirMac && /REACHABLE/.test(e.state) ? e : undefined
-  }, { timeoutMs: 20_000, what: 'REACHABLE again after STALE' })
-  t.match(back.state, /REACHABLE/, 'back to REACHABLE')
-  const nud = await waitFor(async () => {
-    const f = await frameFields(cap.file, `icmpv6.type == 135 && eth.src == ${clientMac} && eth.dst == ${dirMac} && ipv6.dst == ${VIP}`, ['frame.number'])
-    return f.length > 0 ? f : undefined
-  }, { timeoutMs: 5000, what: 'a unicast NUD probe' })
-  t.ok(nud.length > 0, 'the client probed the VIP with a unicast NS to our MAC')
+  // ping -6: the client's kernel resolves the VIP through our NA, and re-validates it from STALE/PROBE by a unicast NS.
+  await assertResolvesAndRevalidates(t, lab, cap.file, { host: 'client', hostIp: CLIENT_IP, hostMac: clientMac, vip: VIP, mac: dirMac })
   const nudAnswers = await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${dirMac} && eth.dst == ${clientMac} && icmpv6.nd.na.flag.s == 1`, ['frame.number'])
   t.ok(nudAnswers.length >= 2, `answered both the multicast NS and the unicast probe (${nudAnswers.length} solicited NAs)`)
 
@@ -201,7 +162,7 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
   const prober = '02:00:00:00:0d:01'
   t.equal(await scapySend(lab, 'client', 'eth0', [nsHex(prober, VIP, (f) => { const g = withoutOption(f); g.fill(0, 22, 38); return g }, '::')]), 1, 'scapy sent the DAD probe')
   const dadAnswer = await waitFor(async () => {
-    const f = await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${dirMac} && ipv6.dst == ff02::1`, naFields)
+    const f = await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${dirMac} && ipv6.dst == ff02::1`, NA_FIELDS)
     return f.length > 0 ? f : undefined
   }, { timeoutMs: 10_000, what: 'the NA answering the DAD probe' })
   t.match(dadAnswer[0], {

@@ -128,6 +128,11 @@ const bad: BadCase[] = [
     want: [{ file: 'config.json', line: 9, column: 7, message: /\.initialRole: must be "master" or "backup"/ }],
   },
   {
+    desc: 'an ndpRouter that is neither "auto" nor a boolean',
+    files: { 'config.json': json({ groups: [g({ ndpRouter: 'yes' })] }) },
+    want: [{ file: 'config.json', line: 9, column: 7, message: /\.ndpRouter: must be "auto", true or false/ }],
+  },
+  {
     desc: 'a bad interface name',
     files: { 'config.json': json({ groups: [g({ interface: 'eth0:1' })] }) },
     want: [{ file: 'config.json', line: 5, column: 7, message: /\.interface: must be an interface name/ }],

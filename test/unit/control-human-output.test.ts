@@ -75,6 +75,23 @@ t.test('status: every section for a person, none as JSON', async (t) => {
   t.notMatch(out, /\x1b/, 'no colour when plain');
 });
 
+t.test('status: IPv6 VIP counts per group and the NDP side of interfaces that have one', async (t) => {
+  const ndp = { open: true, groups: ['ff02::1:ff00:10'], membershipFailures: 0, txDropped: 1, counts: { answered: 6, 'not-master': 1, 'not-a-vip': 2, 'wrong-interface': 0, advertisement: 3, 'malformed:hop-limit': 2, 'malformed-na:short': 1 } };
+  const closed = { open: false, groups: [], membershipFailures: 0, txDropped: 0, counts: { answered: 0 } };
+  const status = {
+    ...STATUS,
+    groups: [{ ...STATUS.groups[0], ipv6Vips: 2 }, { ...STATUS.groups[1], ipv6Vips: 0 }],
+    interfaces: [{ ...STATUS.interfaces[0], ndp }, { ...STATUS.interfaces[0], name: 'eth1', ndp: closed }],
+  };
+  const out = renderHuman('status', status, plain);
+  t.match(out, /^GROUP\s+ROLE\s+INTERFACE\s+VIPS\s+IPV6-VIPS\s+MAC$/m);
+  t.match(out, /^web\s+MASTER\s+eth0\s+3\s+2\s+02:00:00:00:00:01$/m, 'IPv4 and IPv6 counts');
+  t.match(out, /^NDP\s+SOCKET\s+ANSWERED\s+NOT-MASTER\s+NOT-A-VIP\s+WRONG-IF\s+MALFORMED\s+OTHER\s+TX-DROPPED\s+GROUPS\s+JOIN-FAILURES$/m);
+  t.match(out, /^eth0\s+open\s+6\s+1\s+2\s+0\s+3\s+3\s+1\s+1\s+0$/m, 'NS/NA outcomes: malformed NS and NA summed, advertisements under other');
+  t.notMatch(out, /^eth1\s+closed/m, 'an interface without IPv6 VIPs or NDP frames has no NDP row');
+  t.notMatch(out, /"open"/, 'no JSON');
+});
+
 t.test('status: quiet sections are one line each', async (t) => {
   const quiet = {
     ...STATUS,

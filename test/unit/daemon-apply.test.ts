@@ -126,3 +126,15 @@ t.test('prepare: the event loop gets turns while it runs, nothing in force chang
   t.same(show(r3.removed), ['web@lo: 198.51.100.4', 'other@lo: 198.51.100.5']);
   t.same([...daemon.groups.keys()], ['web']);
 });
+
+t.test('a group\'s ndpRouter reaches its state, and a reload changes it on the same state', async (t) => {
+  const daemon = await startFakeDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['2001:db8::1'], ndpRouter: false }]), new RecordingConn());
+  t.teardown(() => daemon.stop());
+  const web = daemon.groups.get('web')!;
+  t.equal(web.ndpRouter, false, 'false: R=0 whatever the interface forwards');
+  daemon.apply(snapshotOf(configWith([{ name: 'web', interface: 'lo', vips: ['2001:db8::1'] }])));
+  t.equal(daemon.groups.get('web'), web, 'the same state');
+  t.equal(web.ndpRouter, undefined, 'auto (the default): the interface\'s forwarding decides');
+  daemon.apply(snapshotOf(configWith([{ name: 'web', interface: 'lo', vips: ['2001:db8::1'], ndpRouter: true }])));
+  t.equal(web.ndpRouter, true);
+});

@@ -21,8 +21,8 @@ function snapshot(opts: { listen?: string; logLevel?: string } = {}) {
   const config = loadConfig({ file: undefined, env: {} })
   const garp = { mode: 'both' as const, count: 1, intervalMs: 1000, delayMs: 0, refreshMs: 0 }
   config.groups = [
-    { name: 'web', interface: 'lo', vips: ['198.51.100.1', '198.51.100.2'], initialRole: 'master', keepalived: [], garp, defend: false },
-    { name: 'mail', interface: 'lo', vips: ['203.0.113.5'], initialRole: 'backup', keepalived: [], garp, defend: false },
+    { name: 'web', interface: 'lo', vips: ['198.51.100.1', '198.51.100.2'], initialRole: 'master', keepalived: [], garp, defend: false, ndpRouter: 'auto' },
+    { name: 'mail', interface: 'lo', vips: ['203.0.113.5'], initialRole: 'backup', keepalived: [], garp, defend: false, ndpRouter: 'auto' },
   ]
   config.metrics.listen = opts.listen ?? ''
   config.log.level = opts.logLevel ?? 'info'

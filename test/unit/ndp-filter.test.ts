@@ -2,9 +2,10 @@
  * The NDP socket filter (src/wire/ndp-filter.ts), run by a classic BPF
  * interpreter against hand-built frames: NS and NA pass (cut at 256 bytes),
  * whatever their hop limit; every other frame is dropped in the kernel.
+ * And probe's filter (naSocketFilter): NAs only.
  */
 import t from 'tap';
-import { ndpSocketFilter, NDP_FILTER_CUT } from '../../src/wire/ndp-filter.js';
+import { naSocketFilter, ndpSocketFilter, NDP_FILTER_CUT } from '../../src/wire/ndp-filter.js';
 import { arpSocketFilter } from '../../src/wire/arp-filter.js';
 import { encodeNs, encodeUnsolicitedNa, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
 import { encodeArpRequest } from '../../src/wire/arp.js';
@@ -80,4 +81,15 @@ t.test('the ARP filter, assembled by the same assembler, still passes ARP and dr
   encodeArpRequest(arp, 0, MAC, parseIpv4('192.0.2.2')!, parseIpv4('192.0.2.1')!);
   t.equal(runFilter(arpSocketFilter(), arp), 42);
   t.equal(runFilter(arpSocketFilter(), nsFrame()), 0);
+});
+
+t.test("probe's filter passes NAs only: not NS, not other ICMPv6, not ARP", async (t) => {
+  const na = Buffer.alloc(NDP_FRAME_LENGTH);
+  encodeUnsolicitedNa(na, 0, MAC, VIP, false);
+  const probeFilter = naSocketFilter();
+  t.equal(runFilter(probeFilter, na), NDP_FRAME_LENGTH, 'NA passes');
+  t.equal(runFilter(probeFilter, Buffer.concat([na, Buffer.alloc(1000)])), NDP_FILTER_CUT, 'cut like the NDP socket');
+  t.equal(runFilter(probeFilter, nsFrame()), 0, 'NS dropped');
+  t.equal(runFilter(probeFilter, ipv6Frame(58, 128)), 0, 'echo request dropped');
+  t.equal(runFilter(probeFilter, ipv6Frame(17, 136)), 0, 'UDP whose first byte is 136 dropped');
 });

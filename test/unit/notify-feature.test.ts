@@ -16,7 +16,7 @@ import { startNotifyReceiver } from './notify-receiver.js'
 
 function snapshot(vips: string[]) {
   const config = loadConfig({ file: undefined, env: {} })
-  config.groups = [{ name: 'web', interface: 'lo', vips, initialRole: 'master', keepalived: [], garp: { mode: 'both', count: 1, intervalMs: 1000, delayMs: 0, refreshMs: 0 }, defend: false }]
+  config.groups = [{ name: 'web', interface: 'lo', vips, initialRole: 'master', keepalived: [], garp: { mode: 'both', count: 1, intervalMs: 1000, delayMs: 0, refreshMs: 0 }, defend: false, ndpRouter: 'auto' }]
   return buildSnapshot(config)
 }
 

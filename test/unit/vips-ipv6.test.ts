@@ -319,3 +319,32 @@ t.test('forEachIpv6Duplicate reports each shared VIP as consecutive pairs, like 
   });
   t.same(seen, ['2001:db8::1 0-2', '2001:db8::3 1-2', '2001:db8::1 2-3']);
 });
+
+t.test('forEachIpv6Duplicate: the same pairs in the same order wherever the largest set is (it is searched, not hashed)', async (t) => {
+  const rng = seededRandomFor(t);
+  const random = (): number => rng.nextUint32() / 2 ** 32;
+  for (let round = 0; round < 50; round++) {
+    const sets = Array.from({ length: 1 + Math.floor(random() * 5) }, () => {
+      const n = Math.floor(random() * (random() < 0.3 ? 200 : 8));
+      return rowsOf(...new Set(Array.from({ length: n }, () => `2001:db8::${Math.floor(random() * 64).toString(16)}`)));
+    });
+    // Reference: a map of every address to the set that had it last.
+    const want: string[] = [];
+    const last = new Map<string, number>();
+    sets.forEach((rows, i) => {
+      for (const vip of textsOf(rows)) {
+        const before = last.get(vip);
+        if (before !== undefined) want.push(`${vip} ${before}-${i}`);
+        last.set(vip, i);
+      }
+    });
+    const seen: string[] = [];
+    forEachIpv6Duplicate(sets, (earlier, later, rows, at) => seen.push(`${formatIpv6(rows.subarray(at, at + 4))} ${earlier}-${later}`));
+    t.same(seen, want, `round ${round}: sizes ${sets.map((s) => s.length / 4).join(',')}`);
+  }
+  const seen: string[] = [];
+  forEachIpv6Duplicate([rowsOf('2001:db8::1'), rowsOf('2001:db8::1', '2001:db8::2', '2001:db8::3'), rowsOf('2001:db8::2'), rowsOf('2001:db8::1', '2001:db8::2')], (earlier, later, rows, at) => {
+    seen.push(`${formatIpv6(rows.subarray(at, at + 4))} ${earlier}-${later}`);
+  });
+  t.same(seen, ['2001:db8::1 0-1', '2001:db8::2 1-2', '2001:db8::1 1-3', '2001:db8::2 2-3'], 'the largest set in the middle');
+});

@@ -1,0 +1,150 @@
+/**
+ * The NDP side of one interface link (issue 13): the NDP packet socket, the
+ * NdpResponder that answers NS on it, and the solicited-node memberships of
+ * the interface's IPv6 VIPs. The socket and the memberships exist only while
+ * the interface has IPv6 VIPs: an IPv4-only interface gets no second tap
+ * (each sees every frame before the filter drops it, docs/benchmarks.md "NDP
+ * socket cost") and no 2 MiB ring. The responder, and its counts, live as
+ * long as the link.
+ */
+import type { Logger } from '../log.js';
+import { openNdpSocket } from '../native/ndp-socket.js';
+import { SolicitedNodeMemberships, type MembershipChange } from '../native/solicited-node-memberships.js';
+import { NdpResponder, type NdpForeignClaimListener } from '../responder/ndp-responder.js';
+import { ipv6Forwarding } from '../iface/ipv6-forwarding.js';
+import type { FrameConn } from '../io/frame-conn.js';
+import type { SystemError } from '../errors.js';
+import type { Ipv6InterfaceVips } from '../vips/ipv6-vip-table.js';
+import type { Ipv6Address } from '../wire/ipv6.js';
+
+/** What the NDP side reads of the IPv6 table in force, for its interface. */
+export interface NdpLinkVips {
+  /** the interface's IPv6 VIPs (undefined: none), read per received batch */
+  onInterface(): Ipv6InterfaceVips | undefined;
+  isVip(addr: Ipv6Address): boolean;
+  /** every IPv6 VIP of the interface, 4 words each, for the memberships */
+  words(): Uint32Array;
+}
+
+/** The memberships' calls the link makes; SolicitedNodeMemberships in production. */
+export type Memberships = Pick<SolicitedNodeMemberships, 'reconcile' | 'joined' | 'close'>;
+
+export interface NdpLinkOptions {
+  iface: string;
+  log: Logger;
+  vips: NdpLinkVips;
+  interfaceMac: () => number;
+  onForeignClaim?: NdpForeignClaimListener;
+  /** wraps the socket's send in the link's one send path (send errors counted by code) */
+  sendVia: (get: () => FrameConn | undefined) => FrameConn;
+  /** told of each refused send of NAs */
+  onSendError: (err: SystemError) => void;
+  /** told of each receive error of the socket */
+  onSocketError: (err: Error) => void;
+  /** tests inject fakes of these three */
+  openConn?: (iface: string, ifindex: number) => FrameConn;
+  openMemberships?: (iface: string, ifindex: number) => Memberships;
+  forwarding?: (iface: string) => boolean;
+}
+
+/** `forwarding` is read again at most this often: not per NS, and a change still shows within a second. */
+const FORWARDING_TTL_MS = 1000;
+
+export class NdpLink {
+  readonly responder: NdpResponder;
+  /** joins and leaves that failed, all time */
+  membershipFailures = 0;
+  private conn: FrameConn | undefined;
+  private memberships: Memberships | undefined;
+  private ifindex = 0;
+  private forwardingValue = false;
+  private forwardingReadAt = -Infinity;
+  private readonly opts: NdpLinkOptions;
+  private readonly log: Logger;
+
+  constructor(opts: NdpLinkOptions) {
+    this.opts = opts;
+    this.log = opts.log;
+    const vips = opts.vips;
+    this.responder = new NdpResponder({
+      iface: opts.iface,
+      conn: opts.sendVia(() => this.conn),
+      interfaceMac: opts.interfaceMac,
+      vips: { groupOf: (target) => vips.onInterface()?.groupOf(target), isVip: (target) => vips.isVip(target) },
+      router: (group) => group.ndpRouter ?? this.forwarding(),
+      ...(opts.onForeignClaim === undefined ? {} : { onForeignClaim: opts.onForeignClaim }),
+      onSendError: opts.onSendError,
+    });
+  }
+
+  /** True while the NDP socket is open. */
+  get open(): boolean {
+    return this.conn !== undefined;
+  }
+
+  /** The solicited-node groups joined now, RFC 5952, sorted. */
+  joinedGroups(): string[] {
+    return this.memberships?.joined() ?? [];
+  }
+
+  /**
+   * Brings the socket and the memberships in line with the IPv6 VIPs of the
+   * interface (index `ifindex`, present): opens or closes the socket, joins
+   * the groups new VIPs need and leaves those no VIP needs any more. A new
+   * index (the interface was recreated) starts both afresh. Failures are
+   * logged and retried on the next sync.
+   */
+  sync(ifindex: number): void {
+    if (ifindex !== this.ifindex) this.close();
+    this.ifindex = ifindex;
+    const words = this.opts.vips.words();
+    if (words.length === 0) {
+      this.close();
+      return;
+    }
+    if (this.conn === undefined) {
+      try {
+        this.conn = this.openSocket(ifindex);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        this.log.error({ code: e.code, reason: e.message }, 'cannot open the NDP socket; IPv6 VIPs are not answered here until the next reload or reappearance');
+        return;
+      }
+    }
+    const open = this.opts.openMemberships ?? ((iface, index) => new SolicitedNodeMemberships(iface, index));
+    this.memberships ??= open(this.opts.iface, ifindex);
+    this.logChange(this.memberships.reconcile(words));
+  }
+
+  /** Closes the socket and leaves every group; idempotent. */
+  close(): void {
+    this.conn?.close();
+    this.conn = undefined;
+    this.memberships?.close();
+    this.memberships = undefined;
+  }
+
+  private openSocket(ifindex: number): FrameConn {
+    const conn = (this.opts.openConn ?? openNdpSocket)(this.opts.iface, ifindex);
+    conn.start(
+      (batch) => this.responder.handleBatch(batch),
+      (err) => this.opts.onSocketError(err),
+    );
+    return conn;
+  }
+
+  private logChange(change: MembershipChange): void {
+    this.membershipFailures += change.failures.length;
+    for (const f of change.failures) this.log.warn({ group: f.group, code: f.error.code, reason: f.error.message }, 'solicited-node group not joined or left; retried on the next reload');
+    if (change.joined + change.left > 0) this.log.info({ joined: change.joined, left: change.left, groups: this.joinedGroups().length }, 'solicited-node groups reconciled');
+  }
+
+  private forwarding(): boolean {
+    const now = Date.now();
+    if (now - this.forwardingReadAt >= FORWARDING_TTL_MS) {
+      this.forwardingValue = (this.opts.forwarding ?? ipv6Forwarding)(this.opts.iface);
+      this.forwardingReadAt = now;
+    }
+    return this.forwardingValue;
+  }
+}
