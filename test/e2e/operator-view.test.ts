@@ -135,7 +135,7 @@ t.test('status and doctor on a terminal: every section readable, colour unless N
   }
   const status = await shown('status', { NO_COLOR: undefined })
   t.match(status.text, /^vip-arpd pid \d+, up \d+s, config generation 1$/m)
-  t.match(status.text, /^web\s+MASTER\s+eth0\s+2\s+[0-9a-f:]{17}$/m)
+  t.match(status.text, /^web\s+MASTER\s+eth0\s+2\s+0\s+[0-9a-f:]{17}$/m, 'IPv4 and IPv6 VIP counts')
   t.match(status.text, /^conflicts: no conflicts in the last 5 min \(0 conflicting frames, 0 pairs since start\)$/m)
   t.match(status.text, /^config \S+config\.json: generation 1, loaded (just now|\d+ s ago), watching 1 file$/m)
   t.match(status.text, new RegExp(`^control: socket ${socket.replace(/[.]/g, '\\.')}, 1 client connected, 0 refused, 0 idle evicted since start$`, 'm'))
