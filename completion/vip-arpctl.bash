@@ -18,7 +18,7 @@ _vip_arpctl() {
 	local cur prev words cword
 	_init_completion || return
 
-	local commands='status vips role takeover release fault garp notify reload doctor probe conflicts metrics log-level help'
+	local commands='status vips role takeover release fault garp announce notify reload doctor probe conflicts metrics log-level help'
 	local options='--socket --json --timeout --help'
 
 	# The daemon to ask is the one the command line names.
@@ -52,7 +52,7 @@ _vip_arpctl() {
 	vips | role | takeover | release | fault)
 		((nth == 1)) && mapfile -t COMPREPLY < <(compgen -W "$(_vip_arpctl_ask groups "${sock[@]}")" -- "$cur")
 		;;
-	garp | probe)
+	garp | announce | probe)
 		if ((nth == 1)); then
 			mapfile -t COMPREPLY < <(compgen -W "$(_vip_arpctl_ask groups "${sock[@]}") $(_vip_arpctl_ask vips "${sock[@]}")" -- "$cur")
 		elif [[ $cmd == probe ]]; then

@@ -1,8 +1,10 @@
 /**
- * Counters of gratuitous ARP frames, per group and interface, as plain
- * numbers the metrics feature reads (no metrics library in the hot path).
+ * Counters of announcement frames (gratuitous ARP and unsolicited NA), per
+ * group and interface, as plain numbers the metrics feature reads (no
+ * metrics library in the hot path).
  */
 import type { GarpForm } from '../wire/arp.js';
+import type { NaForm } from './na-announce.js';
 
 /** Frames of one group on one interface, for a family whose announcement has the forms `Form`. */
 export type FrameCounts<Form extends string> = Record<Form, number> & {
@@ -12,14 +14,24 @@ export type FrameCounts<Form extends string> = Record<Form, number> & {
   cancelled: number;
 };
 
-/** Gratuitous ARP frames the kernel took, by form (request, reply), and those not sent. */
-export type GarpFrameCounts = FrameCounts<GarpForm>;
+/** Every announcement form: gratuitous ARP's two (IPv4) and the unsolicited NA (IPv6). */
+export type AnnounceForm = GarpForm | NaForm;
+
+const FORMS: readonly AnnounceForm[] = ['request', 'reply', 'na'];
+
+/** Announcement frames the kernel took, by form (ARP request, ARP reply, NA), and those not sent (both families). */
+export type GarpFrameCounts = FrameCounts<AnnounceForm>;
+
+/** Zeroed counts. */
+export function zeroGarpFrameCounts(): GarpFrameCounts {
+  return { request: 0, reply: 0, na: 0, dropped: 0, cancelled: 0 };
+}
 
 /** One row of {@link GarpCounters.rows}, for exporters. */
 export interface GarpCounterRow {
   group: string;
   iface: string;
-  mode: GarpForm;
+  mode: AnnounceForm;
   frames: number;
 }
 
@@ -36,7 +48,7 @@ export class GarpCounters {
     let byIface = this.byGroup.get(group);
     if (byIface === undefined) this.byGroup.set(group, (byIface = new Map()));
     let counts = byIface.get(iface);
-    if (counts === undefined) byIface.set(iface, (counts = { request: 0, reply: 0, dropped: 0, cancelled: 0 }));
+    if (counts === undefined) byIface.set(iface, (counts = zeroGarpFrameCounts()));
     return counts;
   }
 
@@ -44,24 +56,22 @@ export class GarpCounters {
   rows(): GarpCounterRow[] {
     const out: GarpCounterRow[] = [];
     for (const [group, byIface] of this.byGroup) {
-      for (const [iface, c] of byIface) {
-        out.push({ group, iface, mode: 'request', frames: c.request }, { group, iface, mode: 'reply', frames: c.reply });
-      }
+      for (const [iface, c] of byIface) for (const mode of FORMS) out.push({ group, iface, mode, frames: c[mode] });
     }
     return out;
   }
 
   /** Sum over every group and interface. */
   totals(): GarpFrameCounts {
-    const t = { request: 0, reply: 0, dropped: 0, cancelled: 0 };
-    for (const byIface of this.byGroup.values()) {
-      for (const c of byIface.values()) {
-        t.request += c.request;
-        t.reply += c.reply;
-        t.dropped += c.dropped;
-        t.cancelled += c.cancelled;
-      }
-    }
+    const t = zeroGarpFrameCounts();
+    for (const byIface of this.byGroup.values()) for (const c of byIface.values()) addGarpFrameCounts(t, c);
     return t;
   }
+}
+
+/** Adds `c` into `sum`. */
+export function addGarpFrameCounts(sum: GarpFrameCounts, c: Readonly<GarpFrameCounts>): void {
+  for (const form of FORMS) sum[form] += c[form];
+  sum.dropped += c.dropped;
+  sum.cancelled += c.cancelled;
 }

@@ -29,7 +29,9 @@ Commands (\`vip-arpctl help\` lists what the running daemon answers):
   takeover GROUP              become MASTER: answer and announce the group's VIPs
   release GROUP               become BACKUP: stop answering the group's VIPs
   fault GROUP                 become FAULT (silent, shown apart from BACKUP)
-  garp GROUP|VIP              send one gratuitous ARP round now (MASTER only)
+  garp GROUP|VIP              send one announcement round now (MASTER only):
+                              gratuitous ARP for IPv4, unsolicited NA for IPv6
+  announce GROUP|VIP          the same as garp
   notify TYPE NAME STATE [PRIORITY]
                               keepalived's notify arguments, unchanged, e.g.
                               notify INSTANCE VI_1 MASTER 100

@@ -35,6 +35,17 @@ export class CommandRegistry {
   }
 
   /**
+   * Registers `alias` as another name of the registered `name`: the same
+   * handler, listed by `help` as an alias.
+   * @throws {Error} when `name` is not registered or `alias` is taken.
+   */
+  alias(alias: string, name: string): void {
+    const spec = this.specs.get(name);
+    if (spec === undefined) throw new Error(`control command "${name}" is not registered; cannot alias it as "${alias}"`);
+    this.register(alias, { usage: spec.usage.replace(name, alias), summary: `same as ${name}: ${spec.summary}`, handler: spec.handler });
+  }
+
+  /**
    * Runs `name` with `args`.
    * @throws {VipArpdError} EUNKNOWNCMD for an unknown command, or what the handler throws.
    */

@@ -1,6 +1,6 @@
 /**
  * The control commands the daemon core answers: help, status, vips, role,
- * takeover, release, fault, garp and notify. Other features register their
+ * takeover, release, fault, garp (alias announce) and notify. Other features register their
  * own (metrics, reload, doctor, …) on the same registry.
  */
 import { VipArpdError } from '../errors.js';
@@ -14,9 +14,9 @@ import type { Role } from '../roles/role.js';
 import { countVips, type VipSet } from '../vips/vip-table.js';
 import type { GroupState } from '../vips/group-state.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
-import { formatMac } from '../wire/mac.js';
-import { formatIpv6 } from '../wire/ipv6.js';
 import { IPV6_WORDS } from '../vips/address-words.js';
+import { formatMac } from '../wire/mac.js';
+import { formatIpv6, parseIpv6 } from '../wire/ipv6.js';
 import type { NdpLink } from '../daemon/ndp-link.js';
 import { zeroNdpOutcomeCounts } from '../responder/ndp-outcome.js';
 import { parseNotifyArgs } from '../keepalived/notify.js';
@@ -129,25 +129,35 @@ export function statusOf(ports: StatusPorts): Record<string, unknown> {
 }
 
 /**
- * VIPs to announce for `target`, a group name or a VIP, MASTER groups only.
- * @throws {VipArpdError} ENOTMASTER, ENOVIP.
+ * VIPs to announce for `target`, a group name (both families) or a VIP (IPv4
+ * or IPv6), MASTER groups only.
+ * @throws {VipArpdError} ENOTMASTER, ENOVIP, ENOGROUP.
  */
 function garpTargets(ports: CoreCommandPorts, target: string): readonly VipSet[] {
   const group = ports.roles.groups.get(target);
   if (group !== undefined) {
     if (group.role !== 'MASTER') throw new VipArpdError('ENOTMASTER', `group "${target}" is ${group.role}; only a MASTER announces its VIPs (takeover first)`);
-    const set = ports.vips.table.vipsOf(target);
-    return set === undefined ? [] : [set];
+    const sets: VipSet[] = [];
+    for (const set of [ports.vips.table.vipsOf(target), ports.vips.ipv6Table.vipsOf(target)]) if (set !== undefined && set.ips.length > 0) sets.push(set);
+    return sets;
   }
-  const ip = parseIpv4(target);
-  if (ip === undefined) throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IPv4 address; groups: ${[...ports.roles.groups.keys()].join(', ')}`);
-  const bound = ports.vips.table.bindingsOfVip(ip);
+  const bound = bindingsOf(ports, target);
+  if (bound === undefined) throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IP address; groups: ${[...ports.roles.groups.keys()].join(', ')}`);
   if (bound.length === 0) throw new VipArpdError('ENOVIP', `${target} is not a VIP of any group`);
   const master = bound.filter((b) => b.group.role === 'MASTER');
   if (master.length === 0) {
     throw new VipArpdError('ENOTMASTER', `${target} belongs to ${bound.map((b) => `"${b.group.name}" (${b.group.role})`).join(', ')}; only a MASTER announces`);
   }
-  return master.map((b) => ({ family: 'ipv4' as const, group: b.group, iface: b.iface, ips: [b.ip] }));
+  return master;
+}
+
+/** The one-VIP sets of every group `text` (an IPv4 or IPv6 address) is a VIP of; undefined when it is no address. */
+function bindingsOf(ports: CoreCommandPorts, text: string): VipSet[] | undefined {
+  const ip = parseIpv4(text);
+  if (ip !== undefined) return ports.vips.table.bindingsOfVip(ip).map((b) => ({ family: 'ipv4', group: b.group, iface: b.iface, ips: [b.ip] }));
+  const words = new Uint32Array(IPV6_WORDS);
+  if (parseIpv6(text, words) !== undefined) return undefined;
+  return ports.vips.ipv6Table.bindingsOfVip(words).map((b) => ({ family: 'ipv6', group: b.group, iface: b.iface, ips: words }));
 }
 
 /** 4 words per address → RFC 5952 texts. */
@@ -211,16 +221,20 @@ export function registerCoreCommands(ports: CoreCommandPorts): void {
   c.register('fault', { usage: 'fault <group>', summary: 'mark a group FAULT: silent, shown apart from BACKUP', handler: roleCommand(ports, 'fault', 'FAULT') });
   c.register('garp', {
     usage: 'garp <group|vip>',
-    summary: 'send one gratuitous ARP round now for a MASTER group or one VIP',
+    summary: 'send one announcement round now for a MASTER group or one VIP: gratuitous ARP (IPv4), unsolicited NA (IPv6)',
     handler: (args) => {
       expectArgs('garp', '<group|vip>', args, 1, 1);
       const sets = garpTargets(ports, args[0]!);
       const announcer = ports.announcer;
-      if (announcer === undefined) throw new VipArpdError('ENOANNOUNCER', 'this daemon runs without an announcer; gratuitous ARP is unavailable');
+      if (announcer === undefined) throw new VipArpdError('ENOANNOUNCER', 'this daemon runs without an announcer; gratuitous ARP and unsolicited NA are unavailable');
       announcer.announceOnce(sets, CONTROL_SOURCE);
-      return { announced: countVips(sets), groups: [...new Set(sets.map((s) => s.group.name))] };
+      const ipv4 = countVips(sets.filter((s) => s.family === 'ipv4'));
+      const ipv6 = countVips(sets.filter((s) => s.family === 'ipv6'));
+      return { announced: ipv4 + ipv6, ipv4, ipv6, groups: [...new Set(sets.map((s) => s.group.name))] };
     },
   });
+  // The neutral name: `garp` names only the IPv4 half of what it sends.
+  c.alias('announce', 'garp');
   c.register('notify', {
     usage: 'notify TYPE NAME STATE [PRIORITY]',
     summary: "keepalived's notify arguments unchanged (INSTANCE|GROUP, name, MASTER|BACKUP|FAULT|STOP)",

@@ -44,13 +44,18 @@ const RENDERERS: Record<string, Renderer> = {
   release: (d, ctx) => renderChange(d as RoleChangeRow, ctx),
   fault: (d, ctx) => renderChange(d as RoleChangeRow, ctx),
   notify: (d, ctx) => (d as RoleChangeRow[]).map((c) => renderChange(c, ctx)).join('\n'),
-  garp: (d) => {
-    const g = d as { announced: number; groups: string[] };
-    return `announced ${g.announced} VIP(s) of ${g.groups.join(', ')}`;
-  },
+  garp: renderAnnounced,
+  announce: renderAnnounced,
   help: (d) => formatTable((d as Array<{ usage: string; summary: string }>).map((c) => [c.usage, c.summary])),
   ...DIAGNOSTICS_RENDERERS,
 };
+
+/** `garp` / `announce`: how many VIPs of each family went into the round. */
+function renderAnnounced(d: unknown): string {
+  const g = d as { announced: number; ipv4?: number; ipv6?: number; groups: string[] };
+  const families = g.ipv6 === undefined || g.ipv6 === 0 ? '' : ` (${g.ipv4 ?? 0} IPv4, ${g.ipv6} IPv6)`;
+  return `announced ${g.announced} VIP(s)${families} of ${g.groups.join(', ')}`;
+}
 
 /** Renders `cmd`'s response data for a person. */
 export function renderHuman(cmd: string, data: unknown, ctx: RenderContext = { now: Date.now(), style: PLAIN }): string {

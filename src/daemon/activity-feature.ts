@@ -10,7 +10,7 @@ import type { ConfigView } from '../config/config-view.js';
 import type { ReloadEvents, ReloadFinished } from '../config/reload-events.js';
 import type { RoleChange, RoleSource } from '../roles/role-source.js';
 import type { CommandRegistry } from '../control/command-registry.js';
-import type { GarpCounters } from '../announcer/garp-counters.js';
+import { addGarpFrameCounts, zeroGarpFrameCounts, type GarpCounters, type GarpFrameCounts } from '../announcer/garp-counters.js';
 import { RecentEvents } from './recent-events.js';
 
 /** Enough to see a flapping group or a run of failed reloads; a few KB at most. */
@@ -18,7 +18,8 @@ const KEPT_PER_KIND = 10;
 
 export interface RoleChangeEvent extends RoleChange { at: string }
 export interface ReloadEvent { at: string; ok: boolean; generation: number; error: string | null }
-export interface GarpInterfaceCounts { name: string; request: number; reply: number; dropped: number; cancelled: number }
+/** One interface's announcement frames: ARP request and reply forms, unsolicited NA (IPv6), and those not sent. */
+export interface GarpInterfaceCounts extends GarpFrameCounts { name: string }
 
 export interface ActivityFeatureOptions {
   roles: RoleSource;
@@ -75,11 +76,8 @@ export class ActivityFeature implements DaemonFeature {
     const byIface = new Map<string, GarpInterfaceCounts>();
     for (const perIface of counters.byGroup.values()) {
       for (const [name, c] of perIface) {
-        const sum = byIface.get(name) ?? { name, request: 0, reply: 0, dropped: 0, cancelled: 0 };
-        sum.request += c.request;
-        sum.reply += c.reply;
-        sum.dropped += c.dropped;
-        sum.cancelled += c.cancelled;
+        const sum = byIface.get(name) ?? { name, ...zeroGarpFrameCounts() };
+        addGarpFrameCounts(sum, c);
         byIface.set(name, sum);
       }
     }

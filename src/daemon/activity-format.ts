@@ -35,7 +35,8 @@ function renderEventsSection(data: unknown, ctx: RenderContext): string {
 function renderGarpSection(data: unknown, ctx: RenderContext): string {
   const s = data as { rounds: number; interfaces: GarpInterfaceCounts[] } & Record<string, unknown>;
   if (typeof s.rounds !== 'number' || !Array.isArray(s.interfaces)) throw new TypeError('not a garp status section');
-  const per = s.interfaces.map((i) => `${i.name} ${count(i.request + i.reply, 'frame')} sent${i.dropped > 0 ? `, ${i.dropped} dropped` : ''}${i.cancelled > 0 ? `, ${i.cancelled} cancelled` : ''}`);
+  // `na` is absent in a section from a daemon older than IPv6 announcements.
+  const per = s.interfaces.map((i) => `${i.name} ${count(i.request + i.reply + (i.na ?? 0), 'frame')} sent${i.na > 0 ? ` (${i.na} NA)` : ''}${i.dropped > 0 ? `, ${i.dropped} dropped` : ''}${i.cancelled > 0 ? `, ${i.cancelled} cancelled` : ''}`);
   return `gratuitous ARP: ${count(s.rounds, 'round')}${per.length > 0 ? `; ${per.join('; ')}` : ''}${otherFields(s, ['rounds', 'interfaces'], ctx)}`;
 }
 

@@ -31,6 +31,13 @@ export function foreignHostFix(vip: string, kind: ConflictKind | 'probe-reply'):
     case 'reply':
     case 'probe-reply':
       return `on that host: ${sysctls}; ${lo}`;
+    case 'advertisement':
+      return `if it is a peer director, list its MAC in diagnostics.peers and check that only one is MASTER; otherwise ${foreignHostFix6(vip)}`;
+    case 'dad-probe':
+      return foreignHostFix6(vip);
+    case 'solicitation-source':
+      // RFC 6724: a deprecated address is never chosen as a source, and it still receives (the DR traffic).
+      return `on that host: ip -6 addr change ${vip}/128 dev lo preferred_lft 0 (a deprecated VIP is never picked as the source of its NS)`;
   }
 }
 

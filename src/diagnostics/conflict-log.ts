@@ -4,7 +4,7 @@
  * the receive path, so `observe` is two Map lookups and a few counter updates:
  * no allocation except the first time a pair is seen, no I/O, no logging.
  */
-import type { ConflictKind } from './conflict-kind.js';
+import { zeroKindCounts, type ConflictKind, type ConflictKindCounts } from './conflict-kind.js';
 import type { VipKey } from '../vips/address-family.js';
 
 /**
@@ -36,7 +36,8 @@ export interface ConflictRecord {
   count: number;
   /** kind of the latest frame */
   kind: ConflictKind;
-  kinds: Record<ConflictKind, number>;
+  /** frames per kind, every kind of the VIP's protocol listed */
+  kinds: ConflictKindCounts;
   /** the host's IP from the director's neighbour table; null = looked up, unknown; undefined = not yet */
   hostIp: string | null | undefined;
   /** when the last log line for this pair was written (0 = never) */
@@ -92,7 +93,7 @@ export class ConflictLog {
       if (macs === undefined) this.byVip.set(vip, (macs = new Map()));
       rec = {
         vip, mac, iface, group, firstSeen: now, lastSeen: now, count: 0, kind,
-        kinds: { reply: 0, 'request-as-sender': 0, gratuitous: 0 },
+        kinds: zeroKindCounts(kind),
         hostIp: undefined, loggedAt: 0, loggedCount: 0, splitBrainAt: 0,
       };
       macs.set(mac, rec);
@@ -103,7 +104,7 @@ export class ConflictLog {
     rec.lastSeen = now;
     rec.count++;
     rec.kind = kind;
-    rec.kinds[kind]++;
+    rec.kinds[kind] = (rec.kinds[kind] ?? 0) + 1;
     if (rec.loggedAt !== 0 && now - rec.loggedAt < this.relogMs) return undefined;
     if (now - this.logWindowStart >= 1000) {
       this.logWindowStart = now;

@@ -1,13 +1,16 @@
 /**
  * ConflictMonitor: the daemon feature that watches for the LVS ARP problem
- * happening live. The responders call it for every ARP frame whose sender IP
- * is one of our VIPs on that interface and whose sender MAC is not the group's
- * (responder.ts `onForeignClaim`); it records the claim, logs it (rate
- * limited) naming the MAC and the host's IP, and, while the VIP's group is
- * MASTER with `defend` on, defends the VIP with one GARP per
- * `diagnostics.defendIntervalMs` (RFC 5227 §2.4(c)).
+ * happening live, for both families. The ARP responders call it for every
+ * frame whose sender IP is one of our VIPs on that interface and whose sender
+ * MAC is not the group's (responder.ts `onForeignClaim`), the NDP responders
+ * for every NA, DAD probe or NS claiming one of our IPv6 VIPs for another MAC
+ * (ndp-responder.ts, {@link ConflictMonitor.onNdpClaim}); it records the
+ * claim under the VIP's family-tagged key, logs it (rate limited) naming the
+ * MAC and the host's IP, and, while the VIP's group is MASTER with `defend`
+ * on, defends the VIP with one announcement (gratuitous ARP, unsolicited NA)
+ * per `diagnostics.defendIntervalMs` (RFC 5227 §2.4(c)).
  *
- * Another director's gratuitous claim while MASTER is a make-before-break
+ * Another director's gratuitous claim (or unsolicited NA) while MASTER is a make-before-break
  * handover or a split brain: the defence, and the group's own scheduled
  * rounds, wait `diagnostics.handoverGraceMs` for the HA manager's release
  * (handover-grace.ts). A grace that runs out with the group still MASTER is
@@ -25,10 +28,13 @@ import type { CommandRegistry } from '../control/command-registry.js';
 import type { Logger } from '../log.js';
 import type { ArpFrame } from '../wire/arp.js';
 import type { GroupState } from '../vips/group-state.js';
+import type { NdpForeignClaimListener } from '../responder/ndp-responder.js';
+import type { VipSet } from '../vips/vip-table.js';
 import { formatMac } from '../wire/mac.js';
-import { formatVipKey, type VipKey } from '../vips/address-family.js';
+import { formatIpv6, parseIpv6 } from '../wire/ipv6.js';
+import { familyOfKey, formatVipKey, type AddressFamily, type VipKey } from '../vips/address-family.js';
 import { VipArpdError } from '../errors.js';
-import { classifyConflict, type ConflictKind } from './conflict-kind.js';
+import { classifyConflict, handoverRole, type ConflictKind } from './conflict-kind.js';
 import { CONFLICT_RELOG_MS, ConflictLog, type ConflictRecord } from './conflict-log.js';
 import { DefenceLimiter } from './defence-limiter.js';
 import { NeighbourCache } from './neighbour-table.js';
@@ -61,6 +67,7 @@ export const ACTIVE_CONFLICT_MS = 5 * 60_000;
 
 export interface ConflictView {
   vip: string;
+  family: AddressFamily;
   mac: string;
   /** the host's IP from this director's neighbour table, null when unknown */
   ip: string | null;
@@ -194,13 +201,23 @@ export class ConflictMonitor implements DaemonFeature {
    */
   readonly onForeignClaim = (iface: string, group: GroupState, frame: Readonly<ArpFrame>, ifaceMac: number): void => {
     if (!this.started) return;
-    const mac = frame.senderMac;
+    this.claim(iface, group, frame.senderIp, classifyConflict(frame), frame.senderMac, ifaceMac);
+  };
+
+  /**
+   * The NDP responders' hook: `vip` is the decoder's reused array, so it is
+   * recorded as its RFC 5952 text (the IPv6 VipKey).
+   */
+  readonly onNdpClaim: NdpForeignClaimListener = (iface, group, vip, kind, claimerMac, ifaceMac) => {
+    if (!this.started) return;
+    this.claim(iface, group, formatIpv6(vip), kind, claimerMac, ifaceMac);
+  };
+
+  private claim(iface: string, group: GroupState, vip: VipKey, kind: ConflictKind, mac: number, ifaceMac: number): void {
     if (mac === ifaceMac) {
       this.peerFrames++;
       return;
     }
-    const vip = frame.senderIp;
-    const kind = classifyConflict(frame);
     if (this.peers.has(mac)) {
       // Not a conflict, but a peer's claim while we are MASTER still opens the grace, so our own rounds hold.
       this.peerFrames++;
@@ -211,22 +228,23 @@ export class ConflictMonitor implements DaemonFeature {
     const due = this.conflicts.observe(iface, group.name, vip, mac, kind, now);
     const defence = this.handoverOutcome(iface, group, vip, mac, kind, false) ?? this.defend(iface, group, vip, now);
     if (due !== undefined) void this.report(due, defence);
-  };
+  }
 
   /**
    * What a handover makes of this claim, or undefined when it is no handover
-   * matter (defend as usual). Another director's gratuitous claim while
-   * MASTER opens the group's grace (and holds its scheduled rounds) or joins
+   * matter (defend as usual). Another director's announcement (gratuitous
+   * ARP, unsolicited NA: conflict-kind.ts handoverRole) while MASTER opens the group's grace (and holds its scheduled rounds) or joins
    * the open one: `grace`; a reply from a MAC already claiming in the open
    * grace joins it too (the new MASTER answering a request). Within
    * {@link TAKEOVER_RACE_MS} of our own takeover we are the new MASTER and the
    * claim is the old one's last frame: `taking-over`, nothing held, nothing
    * sent (if it never releases, its grace runs out and its defence opens ours).
-   * A request with the VIP as sender is never a handover.
+   * A request or NS with the VIP as source, or a DAD probe, is never a handover.
    */
   private handoverOutcome(iface: string, group: GroupState, vip: VipKey, mac: number, kind: ConflictKind, peer: boolean): DefenceOutcome | undefined {
-    if (group.role !== 'MASTER' || this.graceMs === 0 || kind === 'request-as-sender') return undefined;
-    if (kind === 'reply' && !this.grace.isOpen(group.name, mac)) return undefined;
+    const role = handoverRole(kind);
+    if (group.role !== 'MASTER' || this.graceMs === 0 || role === 'leak') return undefined;
+    if (role === 'answer' && !this.grace.isOpen(group.name, mac)) return undefined;
     const since = this.masterSince.get(group.name);
     if (since !== undefined && this.clock.now() - since < TAKEOVER_RACE_MS && !this.grace.isOpen(group.name)) return 'taking-over';
     if (this.grace.claim(group.name, { iface, vip, mac, peer })) this.opts.announcer?.holdRounds(group.name);
@@ -269,11 +287,9 @@ export class ConflictMonitor implements DaemonFeature {
     if (this.undefendedGroups.has(group.name) || !this.groupsInForce.has(group.name)) return 'off';
     const announcer = this.opts.announcer;
     if (announcer === undefined) return 'no-announcer';
-    // An IPv6 key has no defence until the unsolicited-NA encoder is plugged into the announcer.
-    if (typeof vip !== 'number') return 'no-announcer';
     if (!this.limiter.tryDefend(vip, now)) return 'suppressed';
     try {
-      announcer.announceOnce([{ family: 'ipv4', group, iface, ips: [vip] }], 'defend');
+      announcer.announceOnce([defenceSet(group, iface, vip)], 'defend');
       this.defencesSent++;
       return 'sent';
     } catch (err) {
@@ -288,12 +304,14 @@ export class ConflictMonitor implements DaemonFeature {
     if (rec.hostIp == null) rec.hostIp = await this.hostIpOf(rec.mac);
     const first = rec.loggedCount === 0;
     const vip = formatVipKey(rec.vip);
+    const family = familyOfKey(rec.vip);
+    const protocol = family === 'ipv4' ? 'ARP' : 'NDP';
     this.log.warn(
       {
-        iface: rec.iface, group: rec.group, vip, mac: formatMac(rec.mac), hostIp: rec.hostIp, kind: rec.kind,
+        iface: rec.iface, group: rec.group, vip, family, mac: formatMac(rec.mac), hostIp: rec.hostIp, kind: rec.kind,
         count: rec.count, newFrames: rec.count - rec.loggedCount, defence, fix: foreignHostFix(vip, rec.kind),
       },
-      first ? 'ARP conflict: a foreign MAC claims a VIP' : 'ARP conflict continues: a foreign MAC still claims a VIP',
+      first ? `${protocol} conflict: a foreign MAC claims a VIP` : `${protocol} conflict continues: a foreign MAC still claims a VIP`,
     );
     this.conflicts.markLogged(rec);
   }
@@ -308,7 +326,7 @@ export class ConflictMonitor implements DaemonFeature {
     const vip = formatVipKey(rec.vip);
     const defended = this.limiter.lastDefended(rec.vip);
     return {
-      vip, mac: formatMac(rec.mac), ip: rec.hostIp ?? null, iface: rec.iface, group: rec.group, kind: rec.kind,
+      vip, family: familyOfKey(rec.vip), mac: formatMac(rec.mac), ip: rec.hostIp ?? null, iface: rec.iface, group: rec.group, kind: rec.kind,
       kinds: { ...rec.kinds }, count: rec.count, firstSeen: new Date(rec.firstSeen).toISOString(),
       lastSeen: new Date(rec.lastSeen).toISOString(), lastDefended: defended === undefined ? null : new Date(defended).toISOString(),
       splitBrain: rec.splitBrainAt === 0 ? null : new Date(rec.splitBrainAt).toISOString(), fix: foreignHostFix(vip, rec.kind),
@@ -353,4 +371,13 @@ export class ConflictMonitor implements DaemonFeature {
     const active = this.conflicts.records().filter((r) => r.lastSeen >= since);
     return { active: active.length, counters: this.counters(), latest: active.slice(0, 10).map((r) => this.view(r)), splitBrains: this.splitBrains.since(since) };
   }
+}
+
+/** The one-VIP set a defence announces: the key's family, its address as that family's words. */
+function defenceSet(group: GroupState, iface: string, vip: VipKey): VipSet {
+  if (typeof vip === 'number') return { family: 'ipv4', group, iface, ips: [vip] };
+  const ips = new Uint32Array(4);
+  // The key was written by formatIpv6, so it parses.
+  parseIpv6(vip, ips);
+  return { family: 'ipv6', group, iface, ips };
 }

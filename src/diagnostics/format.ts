@@ -43,7 +43,7 @@ function renderProbe(data: unknown, _ctx: RenderContext): string {
   return out.join('\n');
 }
 
-const CONFLICT_KEYS = ['vip', 'mac', 'ip', 'iface', 'group', 'kind', 'kinds', 'count', 'firstSeen', 'lastSeen', 'lastDefended', 'splitBrain', 'fix'];
+const CONFLICT_KEYS = ['vip', 'family', 'mac', 'ip', 'iface', 'group', 'kind', 'kinds', 'count', 'firstSeen', 'lastSeen', 'lastDefended', 'splitBrain', 'fix'];
 
 /** VIP, MAC, host IP, kind, count, last seen, defended: one row per (VIP, MAC) pair. */
 function conflictTable(conflicts: readonly ConflictView[], ctx: RenderContext): string {

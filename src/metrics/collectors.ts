@@ -126,7 +126,7 @@ export function createMetricsRegistry(daemon: DaemonReadings, events: EventCount
 
   new Counter({
     name: 'vip_arpd_garp_frames_total',
-    help: 'gratuitous ARP frames sent, by group, interface and form (request, reply)',
+    help: 'announcement frames sent, by group, interface and form (request, reply: gratuitous ARP; na: unsolicited Neighbor Advertisement)',
     labelNames: ['group', 'iface', 'form'],
     registers: [registry],
     collect() {
@@ -135,13 +135,14 @@ export function createMetricsRegistry(daemon: DaemonReadings, events: EventCount
         for (const [iface, c] of byIface) {
           this.inc({ group, iface, form: 'request' }, c.request);
           this.inc({ group, iface, form: 'reply' }, c.reply);
+          this.inc({ group, iface, form: 'na' }, c.na);
         }
       }
     },
   });
   new Counter({
     name: 'vip_arpd_garp_frames_dropped_total',
-    help: 'gratuitous ARP frames not sent, by group, interface and reason (error: socket error or interface missing; cancelled: the group left MASTER, or another director claimed it, first)',
+    help: 'announcement frames (gratuitous ARP, unsolicited NA) not sent, by group, interface and reason (error: socket error or interface missing; cancelled: the group left MASTER, or another director claimed it, first)',
     labelNames: ['group', 'iface', 'reason'],
     registers: [registry],
     collect() {

@@ -48,6 +48,8 @@ t.test('vip-arpctl completion', { skip: existsSync(BASH_COMPLETION) ? false : 'n
   t.same(complete(dir, 'vip-arpctl takeover '), ['mail', 'web'], 'group names from the daemon')
   t.same(complete(dir, 'vip-arpctl --json release w'), ['web'], 'after an option too')
   t.same(complete(dir, 'vip-arpctl garp 198.51.100.1'), ['198.51.100.10', '198.51.100.11'], 'VIPs from the daemon (and groups) for garp')
+  t.same(complete(dir, 'vip-arpctl ann'), ['announce'], 'the neutral alias of garp')
+  t.same(complete(dir, 'vip-arpctl announce w'), ['web'], 'announce: groups (and VIPs) like garp')
   t.same(complete(dir, 'vip-arpctl probe '), ['198.51.100.10', '198.51.100.11', '198.51.100.25', 'mail', 'web'], 'probe: groups and VIPs')
   t.same(complete(dir, 'vip-arpctl log-level d'), ['debug'], 'log levels')
   t.same(complete(dir, 'vip-arpctl notify INSTANCE VI_1 M'), ['MASTER'], "keepalived's states")

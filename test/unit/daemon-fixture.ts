@@ -24,6 +24,9 @@ import type { DaemonConfig } from '../../src/config/load-config.js';
 import type { FrameBatch, FrameConn } from '../../src/io/frame-conn.js';
 import type { Clock } from '../../src/announcer/clock.js';
 import { decodeArp, emptyArpFrame, type ArpFrame } from '../../src/wire/arp.js';
+import { decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from '../../src/wire/ndp-advert.js';
+import { ETHERTYPE_IPV6 } from '../../src/wire/ndp.js';
+import { formatIpv6 } from '../../src/wire/ipv6.js';
 
 /** A clock whose time moves only when the test says so. */
 export class FakeClock implements Clock {
@@ -65,9 +68,17 @@ export interface SentFrame extends ArpFrame {
   at: number;
 }
 
-/** FrameConn fake: decodes and records every frame sent; `refuse` makes send fail or take fewer. */
+/** A sent NA, its target as text, with the (fake) time it was sent and its bytes. */
+export interface SentNa extends NeighborAdvertisement {
+  targetText: string;
+  at: number;
+  bytes: Buffer;
+}
+
+/** FrameConn fake: decodes and records every frame sent (ARP in `sent`, NA in `sentNa`); `refuse` makes send fail or take fewer. */
 export class RecordingConn implements FrameConn {
   sent: SentFrame[] = [];
+  sentNa: SentNa[] = [];
   sends = 0;
   /** frames accepted per call (the rest are "refused", as sendmmsg returning a short count) */
   accept = Infinity;
@@ -80,8 +91,17 @@ export class RecordingConn implements FrameConn {
     if (this.error !== undefined) throw this.error;
     const n = Math.min(batch.count, this.accept);
     for (let i = 0; i < n; i++) {
+      const at = i * batch.slotSize;
+      const length = batch.lengths[i]!;
+      if (batch.buf.readUInt16BE(at + 12) === ETHERTYPE_IPV6) {
+        const na = emptyNeighborAdvertisement();
+        const bad = decodeNa(batch.buf, at, length, na);
+        if (bad !== undefined) throw new Error(`sent a malformed NA: ${bad}`);
+        this.sentNa.push({ ...na, targetText: formatIpv6(na.target), at: this.clock.now(), bytes: Buffer.from(batch.buf.subarray(at, at + length)) });
+        continue;
+      }
       const f = emptyArpFrame();
-      const bad = decodeArp(batch.buf, i * batch.slotSize, batch.lengths[i]!, f);
+      const bad = decodeArp(batch.buf, at, length, f);
       if (bad !== undefined) throw new Error(`sent a malformed frame: ${bad}`);
       this.sent.push({ ...f, at: this.clock.now() });
     }
