@@ -1,6 +1,9 @@
 /**
- * The announcer feature: gratuitous ARP for MASTER groups (model: keepalived's
- * vrrp_send_garp and MetalLB's layer2 announcer).
+ * The announcer feature: gratuitous ARP for the IPv4 VIPs of MASTER groups,
+ * unsolicited NA for their IPv6 VIPs (model: keepalived's vrrp_send_garp and
+ * vrrp_send_ndisc, and MetalLB's layer2 announcer). Everything below holds
+ * for both families: a round covers a group's VIPs of both, each set with
+ * its family's encoder (arp-announce.ts, na-announce.ts).
  *
  * - Entering MASTER starts a burst: `garp.count` rounds `garp.intervalMs`
  *   apart, and a second block `garp.delayMs` after the takeover; then a round
@@ -27,6 +30,11 @@ import type { GarpConfig } from '../config/group-config.js';
 import { countVips, type VipSet } from '../vips/vip-table.js';
 import type { AddressFamily } from '../vips/address-family.js';
 import type { AnnounceEncoder } from './announce-encoder.js';
+import type { GroupState } from '../vips/group-state.js';
+import { IPV6_WORDS } from '../vips/address-words.js';
+import { groupVipSets } from '../vips/group-vip-sets.js';
+import { ipv6Forwarding } from '../iface/ipv6-forwarding.js';
+import { NA_FORMS, naAnnounceEncoder } from './na-announce.js';
 import type { Logger } from '../log.js';
 import { GarpPacer } from './garp-pacer.js';
 import { arpAnnounceEncoder } from './arp-announce.js';
@@ -43,6 +51,11 @@ export interface AnnouncerOptions {
   vips: VipSource;
   /** each interface's socket and MAC, and links coming back */
   links: LinkView<ServedLink>;
+  /**
+   * The R flag of `group`'s unsolicited NAs on `iface`, the same as the NDP
+   * responder's answers; default: the interface's IPv6 `forwarding`.
+   */
+  router?: (group: GroupState, iface: string) => boolean;
   clock?: Clock;
 }
 
@@ -52,8 +65,11 @@ interface GroupTimers {
   refresh: TimerHandle | undefined;
 }
 
-/** The families with an announcement: a set of another family is not announced. */
-const ENCODERS: Partial<Record<AddressFamily, AnnounceEncoder>> = { ipv4: arpAnnounceEncoder };
+/** How one set is announced: its family's encoder and the forms sent per VIP. */
+interface Announcement {
+  encoder: AnnounceEncoder;
+  forms: readonly string[];
+}
 
 /** Which VIPs a round announces, read when the round runs (a reload may have changed them). */
 type VipSelector = () => readonly VipSet[];
@@ -163,12 +179,19 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
       this.pacers.delete(iface);
     }
     for (const set of s.added) {
-      // IPv4 only: the filter below reads the IPv4 table, and only ARP has an encoder.
-      if (set.group.role !== 'MASTER' || set.family !== 'ipv4') continue;
+      if (set.group.role !== 'MASTER') continue;
       const group = set.group.name;
       // Announce only what is still this group's when the round runs.
-      const select = (): VipSet[] => [{ ...set, ips: set.ips.filter((ip) => vips.table.groupOf(set.iface, ip)?.name === group) }];
-      this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${countVips([set])} VIPs`, `${group} added`);
+      const select = (): VipSet[] => {
+        if (set.family === 'ipv4') return [{ ...set, ips: set.ips.filter((ip) => vips.table.groupOf(set.iface, ip)?.name === group) }];
+        const table = vips.ipv6Table.forInterface(set.iface);
+        const kept: number[] = [];
+        for (let at = 0; at < set.ips.length; at += IPV6_WORDS) {
+          if (table?.groupOf(set.ips, at)?.name === group) for (let w = 0; w < IPV6_WORDS; w++) kept.push(set.ips[at + w]!);
+        }
+        return [{ ...set, ips: kept }];
+      };
+      this.schedule(group, addedRoundOffsets(this.garpOf(group)), select, `reload added ${countVips([set])} VIPs`, `${group} added ${set.family}`);
     }
     // A reload may have switched refresh on, off or to another period.
     for (const g of roles.groups.values()) if (g.role === 'MASTER') this.armRefresh(g.name, true);
@@ -176,7 +199,8 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
 
   private linkUp(link: ServedLink): void {
     const onLink = new Set<string>();
-    for (const set of this.opts.vips.table.sets()) if (set.iface === link.iface && set.group.role === 'MASTER') onLink.add(set.group.name);
+    const { table, ipv6Table } = this.opts.vips;
+    for (const set of [...table.sets(), ...ipv6Table.sets()]) if (set.iface === link.iface && set.group.role === 'MASTER') onLink.add(set.group.name);
     for (const group of onLink) this.startBurst(group, `link ${link.iface} up`);
   }
 
@@ -241,11 +265,10 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
   private round(group: string, select: VipSelector, reason: string, key: string | undefined): void {
     const state = this.opts.roles.groups.get(group);
     if (!this.started || state === undefined || state.role !== 'MASTER') return;
-    const forms = garpForms(this.garpOf(group).mode);
     this.counters.rounds++;
     for (const { family, iface, ips } of select()) {
-      const encoder = ENCODERS[family];
-      if (ips.length === 0 || encoder === undefined) continue;
+      if (ips.length === 0) continue;
+      const { encoder, forms } = this.announcementOf(family, state, iface);
       const vips = ips.length / encoder.wordsPerAddress;
       const counts = this.counters.of(group, iface);
       const link = this.opts.links.get(iface);
@@ -253,15 +276,23 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
         counts.dropped += vips * forms.length;
         continue;
       }
-      this.pacerOf(iface).enqueue({ group, key, ips, forms, encoder, mac: state.mac ?? link.macAddress, counts });
-      this.log.debug({ group, iface, vips, reason }, 'gratuitous ARP round');
+      // One key per family: a queued round of one family must not replace the other's.
+      const familyKey = key === undefined ? undefined : `${key} ${family}`;
+      this.pacerOf(iface).enqueue({ group, key: familyKey, ips, forms, encoder, mac: state.mac ?? link.macAddress, counts });
+      this.log.debug({ group, iface, family, vips, reason }, 'announcement round');
     }
   }
 
-  /** The group's VIPs as the table in force has them (none when it has none). */
+  /** Gratuitous ARP in the group's `garp.mode` forms for IPv4; one unsolicited NA per VIP for IPv6, R as the responder's. */
+  private announcementOf(family: AddressFamily, group: GroupState, iface: string): Announcement {
+    if (family === 'ipv4') return { encoder: arpAnnounceEncoder, forms: garpForms(this.garpOf(group.name).mode) };
+    const router = this.opts.router ?? ((_: GroupState, name: string) => ipv6Forwarding(name));
+    return { encoder: naAnnounceEncoder(router(group, iface)), forms: NA_FORMS };
+  }
+
+  /** The group's VIPs of both families as the tables in force have them (none when they have none). */
   private tableVipsOf(group: string): VipSet[] {
-    const set = this.opts.vips.table.vipsOf(group);
-    return set === undefined ? [] : [set];
+    return groupVipSets(this.opts.vips, group);
   }
 
   private pacerOf(iface: string): GarpPacer {

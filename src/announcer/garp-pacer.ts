@@ -29,6 +29,12 @@ import { systemClock, type Clock, type TimerHandle } from './clock.js';
  */
 export const MAX_TX_BATCH = 64;
 /**
+ * Bytes per frame slot: the longest announcement, an 86-byte unsolicited NA
+ * (wire/ndp.ts NDP_FRAME_LENGTH), rounded up; a GARP (42) fits too. With the
+ * ARP-sized default, each NA would overwrite the previous one's tail.
+ */
+export const ANNOUNCE_SLOT_SIZE = 128;
+/**
  * Pacing granularity. Node timers fire ~1 ms late at best; waking every 5 ms
  * keeps the default 2000 frames/s at 10 frames per sendmmsg, and the bucket
  * holds one tick's worth, so any window exceeds the rate by at most that.
@@ -90,7 +96,7 @@ export class GarpPacer {
   private readonly opts: GarpPacerOptions;
   private readonly clock: Clock;
   private readonly bucket: TokenBucket | undefined;
-  private readonly tx = new TxBatch(MAX_TX_BATCH);
+  private readonly tx = new TxBatch(MAX_TX_BATCH, ANNOUNCE_SLOT_SIZE);
   private jobs: Job[] = [];
   private turn = 0;
   private timer: TimerHandle | undefined;

@@ -15,6 +15,7 @@ import { countVips, type VipSet } from '../vips/vip-table.js';
 import type { GroupState } from '../vips/group-state.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { IPV6_WORDS } from '../vips/address-words.js';
+import { groupVipSets } from '../vips/group-vip-sets.js';
 import { formatMac } from '../wire/mac.js';
 import { formatIpv6, parseIpv6 } from '../wire/ipv6.js';
 import type { NdpLink } from '../daemon/ndp-link.js';
@@ -137,9 +138,7 @@ function garpTargets(ports: CoreCommandPorts, target: string): readonly VipSet[]
   const group = ports.roles.groups.get(target);
   if (group !== undefined) {
     if (group.role !== 'MASTER') throw new VipArpdError('ENOTMASTER', `group "${target}" is ${group.role}; only a MASTER announces its VIPs (takeover first)`);
-    const sets: VipSet[] = [];
-    for (const set of [ports.vips.table.vipsOf(target), ports.vips.ipv6Table.vipsOf(target)]) if (set !== undefined && set.ips.length > 0) sets.push(set);
-    return sets;
+    return groupVipSets(ports.vips, target);
   }
   const bound = bindingsOf(ports, target);
   if (bound === undefined) throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IP address; groups: ${[...ports.roles.groups.keys()].join(', ')}`);

@@ -14,14 +14,17 @@ const GROUPS = [
 ];
 
 /** `announcer`: control gets a recording announce port; without, it has none. */
-async function daemonWithCommands(t: Test, opts: { announcer?: boolean } = {}) {
-  const announced: Array<{ vips: number[]; groups: string[]; reason: string }> = [];
+async function daemonWithCommands(t: Test, opts: { announcer?: boolean; groups?: Record<string, unknown>[] } = {}) {
+  const announced: Array<{ vips: number[]; groups: string[]; reason: string; families?: string[] }> = [];
   const announcer: AnnouncePort = {
-    announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), groups: [...new Set(sets.map((x) => x.group.name))], reason }),
+    announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({
+      vips: sets.flatMap((x) => Array.from(x.ips)), groups: [...new Set(sets.map((x) => x.group.name))], reason,
+      ...(sets.some((x) => x.family === 'ipv6') ? { families: sets.map((x) => x.family) } : {}),
+    }),
     holdRounds: () => {},
     resumeRounds: () => {},
   };
-  const daemon = await startDaemon(configWith(GROUPS), new RecordingConn(), (p) => [
+  const daemon = await startDaemon(configWith(opts.groups ?? GROUPS), new RecordingConn(), (p) => [
     new ControlFeature({ ...p, announcer: opts.announcer === true ? announcer : undefined, startedAt: Date.now() }),
   ]);
   t.teardown(() => daemon.stop());
@@ -53,7 +56,7 @@ t.test('vips, role and help', async (t) => {
   t.match(await run('vips', 'mail'), [{ name: 'mail', role: 'MASTER', vips: ['203.0.113.5'] }]);
   t.same(await run('role', 'web'), { group: 'web', role: 'BACKUP' });
   const help = (await run('help')) as Array<{ name: string }>;
-  t.same(help.map((h) => h.name), ['fault', 'garp', 'help', 'notify', 'release', 'role', 'status', 'takeover', 'vips']);
+  t.same(help.map((h) => h.name), ['announce', 'fault', 'garp', 'help', 'notify', 'release', 'role', 'status', 'takeover', 'vips']);
   await t.rejects(run('vips', 'nope'), { code: 'ENOGROUP', message: /configured groups: web, mail, VI_7/ });
   await t.rejects(run('role'), { code: 'EUSAGE' });
   await t.rejects(run('frobnicate'), { code: 'EUNKNOWNCMD' });
@@ -84,8 +87,8 @@ t.test('takeover, release and fault change roles with source "control"', async (
 t.test('garp announces a MASTER group or VIP through the announcer', async (t) => {
   await t.rejects((await daemonWithCommands(t)).run('garp', 'mail'), { code: 'ENOANNOUNCER' }, 'no announcer: error');
   const { run, announced } = await daemonWithCommands(t, { announcer: true });
-  t.same(await run('garp', 'mail'), { announced: 1, groups: ['mail'] });
-  t.same(await run('garp', '203.0.113.5'), { announced: 1, groups: ['mail'] });
+  t.same(await run('garp', 'mail'), { announced: 1, ipv4: 1, ipv6: 0, groups: ['mail'] });
+  t.same(await run('garp', '203.0.113.5'), { announced: 1, ipv4: 1, ipv6: 0, groups: ['mail'] });
   t.same(announced, [
     { vips: [0xcb007105], groups: ['mail'], reason: 'control' },
     { vips: [0xcb007105], groups: ['mail'], reason: 'control' },
@@ -96,6 +99,24 @@ t.test('garp announces a MASTER group or VIP through the announcer', async (t) =
   await t.rejects(run('garp', 'no-such'), { code: 'ENOGROUP' });
   await t.rejects(run('garp'), { code: 'EUSAGE' });
   t.equal(announced.length, 2, 'refusals announce nothing');
+});
+
+t.test('garp (and its alias announce) announces both families of a group, or one IPv6 VIP', async (t) => {
+  const groups = [
+    { name: 'web', interface: 'lo', vips: ['198.51.100.10', '2001:db8::10', '2001:db8::11'] },
+    { name: 'mail', interface: 'lo', vips: ['2001:db8::25'], initialRole: 'backup' },
+  ];
+  const { run, announced } = await daemonWithCommands(t, { announcer: true, groups });
+  t.same(await run('garp', 'web'), { announced: 3, ipv4: 1, ipv6: 2, groups: ['web'] }, 'a dual-stack group: both families');
+  t.same(await run('announce', '2001:0db8:0::11'), { announced: 1, ipv4: 0, ipv6: 1, groups: ['web'] }, 'one IPv6 VIP, any inet_pton form, by the alias');
+  t.same(announced, [
+    { vips: [0xc633640a, 0x20010db8, 0, 0, 0x10, 0x20010db8, 0, 0, 0x11], groups: ['web'], reason: 'control', families: ['ipv4', 'ipv6'] },
+    { vips: [0x20010db8, 0, 0, 0x11], groups: ['web'], reason: 'control', families: ['ipv6'] },
+  ]);
+  await t.rejects(run('announce', '2001:db8::25'), { code: 'ENOTMASTER' }, 'an IPv6 VIP of a BACKUP group is not announced');
+  await t.rejects(run('garp', '2001:db8::99'), { code: 'ENOVIP' });
+  await t.rejects(run('garp', '2001:db8::1::2'), { code: 'ENOGROUP', message: /neither a group nor an IP address/ });
+  await t.rejects(run('announce'), { code: 'EUSAGE' });
 });
 
 t.test('notify maps keepalived names to groups', async (t) => {
