@@ -105,7 +105,7 @@ type MonitorPorts = Omit<ConflictMonitorOptions, 'clock' | 'now' | 'neighbours'>
  */
 function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number; graceMs?: number; lines?: Array<Record<string, unknown>> } = {}) {
   const group: GroupState = { name: 'web', role: opts.role ?? 'MASTER', mac: undefined };
-  const announced: Array<{ vips: number[]; reason: string }> = [];
+  const announced: Array<{ vips: number[]; reason: string; family?: 'ipv6' }> = [];
   /** holdRounds / resumeRounds calls, in order */
   const holds: string[] = [];
   const events = new EventEmitter<RoleEvents>();
@@ -124,7 +124,9 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
     commands: new CommandRegistry(),
     vips: { table: { isVip: (n: number) => n === VIP || n === VIP2 } as MonitorPorts['vips']['table'], ipv6Table: { isVip: () => false } as unknown as MonitorPorts['vips']['ipv6Table'] },
     announcer: {
-      announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({ vips: sets.flatMap((x) => Array.from(x.ips)), reason }),
+      announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({
+        vips: sets.flatMap((x) => Array.from(x.ips)), reason, ...(sets.some((x) => x.family === 'ipv6') ? { family: 'ipv6' as const } : {}),
+      }),
       holdRounds: (g: string) => holds.push(`hold ${g}`),
       resumeRounds: (g: string) => holds.push(`resume ${g}`),
     },
@@ -415,5 +417,69 @@ t.test('the new MASTER: the old one\'s frames just after our takeover are neithe
   clock.advance(TAKEOVER_RACE_MS);
   m.onForeignClaim('eth0', group, garpFrom(RS_MAC), IFACE_MAC);
   t.same(holds, ['hold web'], `${TAKEOVER_RACE_MS} ms after our takeover: a grace opens`);
+  m.stop();
+});
+
+// --- NDP claims (issue 13, Diagnostics): recorded, shown and defended like ARP ones, under the IPv6 VipKey.
+
+const V6_TEXT = '2001:db8::10';
+const V6_WORDS = [0x20010db8, 0, 0, 0x10];
+
+t.test('an NDP claim is recorded under the VIP\'s RFC 5952 text (the reused array copied), shown with family ipv6 and defended with an NA', async (t) => {
+  const clock = { now: Date.parse('2024-01-01T00:00:00Z') };
+  const lines: Array<Record<string, unknown>> = [];
+  const { daemon, group, announced } = fakeDaemon({ lines });
+  const m = monitor(daemon, clock);
+  m.start();
+  const reused = Uint32Array.from(V6_WORDS);
+  m.onNdpClaim('eth0', group, reused, 'dad-probe', RS_MAC, IFACE_MAC);
+  reused.fill(0xffffffff); // the decoder reuses its array for the next frame
+  clock.now += 500;
+  m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'solicitation-source', RS_MAC, IFACE_MAC);
+  m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'advertisement', IFACE_MAC, IFACE_MAC);
+  t.same(announced, [{ vips: V6_WORDS, reason: 'defend', family: 'ipv6' }], 'defended once (the limiter), by an IPv6 set: an unsolicited NA');
+  t.equal(m.peerFrames, 1, 'our own interface MAC is no conflict');
+  const r = (await daemon.commands.run('conflicts', [])) as { total: number; conflicts: Array<Record<string, unknown>> };
+  t.equal(r.total, 1);
+  t.match(r.conflicts[0], {
+    vip: V6_TEXT, family: 'ipv6', mac: '02:00:00:00:00:20', iface: 'eth0', group: 'web', kind: 'solicitation-source', count: 2,
+    kinds: { advertisement: 0, 'dad-probe': 1, 'solicitation-source': 1 }, fix: /preferred_lft 0/,
+  });
+  t.notOk('gratuitous' in (r.conflicts[0]!['kinds'] as object), 'an IPv6 pair counts NDP kinds only');
+  t.match(m.status(), { active: 1, latest: [{ vip: V6_TEXT, family: 'ipv6' }], counters: { frames: 2, defencesSent: 1, defencesSuppressed: 1 } });
+  m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP, GW), IFACE_MAC);
+  const both = (await daemon.commands.run('conflicts', [])) as { conflicts: Array<Record<string, unknown>> };
+  t.same(both.conflicts.map((c) => [c['vip'], c['family']]).sort(), [['198.51.100.10', 'ipv4'], [V6_TEXT, 'ipv6']], 'both families side by side');
+  const text = DIAGNOSTICS_RENDERERS.conflicts!(both, { now: clock.now, style: PLAIN });
+  t.match(text, /2001:db8::10\s+02:00:00:00:00:20\s+\S+\s+solicitation-source/, 'the table shows the IPv6 pair like an ARP one');
+  await new Promise((r) => setImmediate(r));
+  t.match(lines.find((l) => /^NDP conflict/.test(String(l['msg']))), { vip: V6_TEXT, family: 'ipv6', defence: 'sent', fix: /preferred_lft/ }, 'logged as an NDP conflict');
+  m.stop();
+});
+
+t.test('another director\'s unsolicited NA while MASTER is a make-before-break handover; DAD probes and NS from the VIP are defended at once', async (t) => {
+  const clock = new FakeClock();
+  const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS });
+  const m = graceMonitor(clock, daemon);
+  m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'advertisement', PEER_MAC, IFACE_MAC);
+  t.same(announced, [], 'no defence while the grace runs');
+  t.same(holds, ['hold web'], 'the group\'s scheduled rounds (GARP and NA) are held');
+  m.onNdpClaim('eth0', group, Uint32Array.of(0x20010db8, 0, 0, 0x11), 'dad-probe', RS_MAC, IFACE_MAC);
+  m.onNdpClaim('eth0', group, Uint32Array.of(0x20010db8, 0, 0, 0x12), 'solicitation-source', RS_MAC, IFACE_MAC);
+  t.same(announced.map((a) => a.vips[3]), [0x11, 0x12], 'a DAD probe and an NS from the VIP are never a handover: defended at once');
+  clock.advance(GRACE_MS);
+  t.same(announced.map((a) => a.vips[3]), [0x11, 0x12, 0x10], 'the grace ran out while MASTER: a split brain, the NA-claimed VIP defended');
+  t.match(m.status().splitBrains, [{ group: 'web', vip: V6_TEXT, mac: '02:00:00:00:00:02' }]);
+  t.same(holds, ['hold web', 'resume web']);
+
+  // A clean handover: the release within the grace ends it, nothing defended.
+  announced.length = 0;
+  clock.advance(60_000);
+  m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'advertisement', PEER_MAC, IFACE_MAC);
+  clock.advance(100);
+  setRole('BACKUP');
+  clock.advance(10 * GRACE_MS);
+  t.same(announced, [], 'released in time: never defended');
+  t.equal(m.counters().handovers, 1);
   m.stop();
 });
