@@ -10,6 +10,9 @@
  *  2. Announcing 10,000 VIPs once, unpaced (`announce.maxFramesPerSecond: 0`,
  *     `garp.count: 1`, mode request): one group of 10,000 VIPs on one
  *     interface, from the first to the last frame in the capture. Goal <= 100 ms.
+ *  3. The same two for IPv6 (issue 13): takeover -> first unsolicited NA of a
+ *     one-VIP IPv6 group, and 10,000 IPv6 VIPs announced by NA, by the same
+ *     daemon in the same run, so the NA/ARP ratios compare like with like.
  *
  * Anchors, same run, same lab: what a Pacemaker user has today, one process
  * per VIP as IPaddr2 runs it (send_arp in the background, IPaddr2's default
@@ -66,6 +69,9 @@ const TOTAL_VIPS = 10_000;
 const BIG_RANGE = ['198.18.0.0', TOTAL_VIPS];
 /** The one-VIP group timed for takeover latency. */
 const ONE_VIP = '198.19.0.10';
+/** The IPv6 counterparts (documentation prefix, lab only): one VIP, and 10,000 (2001:db8:1::1-2001:db8:1::2710). */
+const ONE_VIP6 = '2001:db8:2::10';
+const bigVip6 = (/** @type {number} */ i) => `2001:db8:1::${(i + 1).toString(16)}`;
 /** Anchor VIPs, apart from the daemon's so their frames cannot be confused. */
 const anchorVips = (/** @type {number} */ n) => Array.from({ length: n }, (_, i) => `198.19.${1 + (i >> 8)}.${i & 255}`);
 
@@ -122,7 +128,7 @@ async function setupLab() {
  */
 async function startCapture(ns, tmp, name) {
   const file = join(tmp, `${name}.pcapng`);
-  const proc = nsSpawn(ns, 'tshark', ['-n', '-q', '-i', 'p0', '-B', '64', '-f', 'arp', '-w', file]);
+  const proc = nsSpawn(ns, 'tshark', ['-n', '-q', '-i', 'p0', '-B', '64', '-f', 'arp or icmp6', '-w', file]);
   await /** @type {Promise<void>} */ (new Promise((res, rej) => {
     let err = '';
     proc.stderr?.on('data', (d) => {
@@ -136,12 +142,15 @@ async function startCapture(ns, tmp, name) {
     async stop() {
       await sleep(CAPTURE_DRAIN_MS);
       await stopChild(proc);
-      const out = sh('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'arp.opcode', '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4'], { maxBuffer: 256 * 1024 * 1024 });
+      const out = sh('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'arp.opcode', '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4',
+        '-e', 'icmpv6.type', '-e', 'icmpv6.nd.na.target_address'], { maxBuffer: 256 * 1024 * 1024 });
       return out.trim().split('\n').filter(Boolean).map((l) => {
-        const [time = '', op, sip = '', tip = ''] = l.split('\t');
+        const [time = '', op, sip = '', tip = '', icmpType = '', target = ''] = l.split('\t');
         const [s, frac = ''] = time.split('.');
-        return { us: Number(s) * 1e6 + Number(frac.padEnd(6, '0').slice(0, 6)), op: Number(op), sip, tip };
-      }).filter((f) => f.sip === f.tip);
+        const us = Number(s) * 1e6 + Number(frac.padEnd(6, '0').slice(0, 6));
+        // An NA (type 136) is op 0 here, its target both "sender" and "target": it announces the VIP as a GARP does.
+        return icmpType === '136' ? { us, op: 0, sip: target, tip: target } : { us, op: Number(op), sip, tip };
+      }).filter((f) => f.sip !== '' && f.sip === f.tip);
     },
   };
 }
@@ -214,6 +223,8 @@ async function benchDaemon(lab, tmp) {
     groups: [
       { name: 'one', interface: 'eth0', vips: [ONE_VIP], initialRole: 'backup', garp: garpOnce('both') },
       { name: 'big', interface: 'eth0', vips: [`${BIG_RANGE[0]}-${ipOf(BIG_RANGE[0], BIG_RANGE[1] - 1)}`], initialRole: 'backup', garp: garpOnce('request') },
+      { name: 'one6', interface: 'eth0', vips: [ONE_VIP6], initialRole: 'backup', garp: garpOnce('both') },
+      { name: 'big6', interface: 'eth0', vips: [`${bigVip6(0)}-${bigVip6(TOTAL_VIPS - 1)}`], initialRole: 'backup', garp: garpOnce('request') },
     ],
   });
   const takeover = async (/** @type {string} */ group, /** @type {number} */ holdMs) => {
@@ -231,32 +242,48 @@ async function benchDaemon(lab, tmp) {
   /** @type {number[]} */
   const bigSent = [];
   for (let i = 0; i < ANNOUNCES; i++) bigSent.push(await takeover('big', ANNOUNCE_HOLD_MS));
+  progress(`the same for IPv6: ${TAKEOVERS} takeovers of a one-VIP group, ${ANNOUNCES} of the ${TOTAL_VIPS}-VIP group`);
+  /** @type {number[]} */
+  const one6Sent = [];
+  for (let i = 0; i < TAKEOVERS; i++) one6Sent.push(await takeover('one6', TAKEOVER_HOLD_MS));
+  /** @type {number[]} */
+  const big6Sent = [];
+  for (let i = 0; i < ANNOUNCES; i++) big6Sent.push(await takeover('big6', ANNOUNCE_HOLD_MS));
   const frames = await cap.stop();
   await stopChild(d.proc);
 
   // The daemon's arrival time of each takeover, in the order they were sent.
   const arrived = d.logs.filter((l) => l.msg === 'control command answered' && l.op === 'takeover').map((l) => l.receivedAtUs);
-  if (arrived.length !== TAKEOVERS + ANNOUNCES) throw new Error(`expected ${TAKEOVERS + ANNOUNCES} logged takeovers, found ${arrived.length} (is the control log line at debug?)`);
+  if (arrived.length !== 2 * (TAKEOVERS + ANNOUNCES)) throw new Error(`expected ${2 * (TAKEOVERS + ANNOUNCES)} logged takeovers, found ${arrived.length} (is the control log line at debug?)`);
   const window = (/** @type {number[]} */ sent, /** @type {number} */ i) => [sent[i] ?? NaN, sent[i + 1] ?? Infinity];
-  const one = oneSent.map((sentAtUs, i) => {
-    const [from, to] = window(oneSent, i);
-    const first = frames.find((f) => f.sip === ONE_VIP && f.us >= from && f.us < to);
-    return { sentAtUs, receivedAtUs: arrived[i], firstUs: first?.us ?? NaN };
+  /** Each takeover of a one-VIP group: when it was sent, received, and its first frame. */
+  const firsts = (/** @type {number[]} */ sent, /** @type {string} */ vip, /** @type {number} */ logAt) => sent.map((sentAtUs, i) => {
+    const [from, to] = window(sent, i);
+    const first = frames.find((f) => f.sip === vip && f.us >= from && f.us < to);
+    return { sentAtUs, receivedAtUs: arrived[logAt + i], firstUs: first?.us ?? NaN };
   });
-  const bigSet = new Set(Array.from({ length: TOTAL_VIPS }, (_, i) => ipOf(BIG_RANGE[0], i)));
-  const big = bigSent.map((sentAtUs, i) => {
-    const [from, to] = window(bigSent, i);
-    const fr = frames.filter((f) => bigSet.has(f.sip) && f.us >= from && f.us < to);
+  /** Each takeover of a 10k group: its frames, distinct VIPs seen, first and last frame. */
+  const rounds = (/** @type {number[]} */ sent, /** @type {Set<string>} */ vips, /** @type {number} */ logAt) => sent.map((sentAtUs, i) => {
+    const [from, to] = window(sent, i);
+    const fr = frames.filter((f) => vips.has(f.sip) && f.us >= from && f.us < to);
     return {
       sentAtUs,
-      receivedAtUs: arrived[TAKEOVERS + i],
+      receivedAtUs: arrived[logAt + i],
       frames: fr.length,
       vips: new Set(fr.map((f) => f.sip)).size,
       firstUs: fr[0]?.us ?? NaN,
       lastUs: fr[fr.length - 1]?.us ?? NaN,
     };
   });
-  return { one, big };
+  const bigSet = new Set(Array.from({ length: TOTAL_VIPS }, (_, i) => ipOf(BIG_RANGE[0], i)));
+  const big6Set = new Set(Array.from({ length: TOTAL_VIPS }, (_, i) => bigVip6(i)));
+  const v4 = TAKEOVERS + ANNOUNCES;
+  return {
+    one: firsts(oneSent, ONE_VIP, 0),
+    big: rounds(bigSent, bigSet, TAKEOVERS),
+    one6: firsts(one6Sent, ONE_VIP6, v4),
+    big6: rounds(big6Sent, big6Set, v4 + TAKEOVERS),
+  };
 }
 
 /**
@@ -335,8 +362,25 @@ console.log(formatTable(
 ));
 for (const r of daemon.big) console.log(`   run: ${r.frames} frames, ${r.vips} VIPs, received -> first ${ms(r.firstUs - r.receivedAtUs)} ms, first -> last ${ms(r.lastUs - r.firstUs)} ms`);
 
+const takeover6 = daemon.one6.map((r) => r.firstUs - r.receivedAtUs);
+const spans6 = daemon.big6.map((r) => r.lastUs - r.firstUs);
+const cmdToLast6 = daemon.big6.map((r) => r.lastUs - r.receivedAtUs);
+const complete6 = daemon.big6.every((r) => r.vips === TOTAL_VIPS);
+console.log('');
+console.log(`3. IPv6, same daemon, same run: unsolicited NA beside gratuitous ARP (the ARP figures hold for NA: ratio ~1)`);
+console.log(formatTable(
+  ['', 'NA median ms', 'NA max ms', 'ARP median ms', 'NA / ARP'],
+  [
+    ['daemon received takeover -> first frame (one VIP)', ms(median(takeover6)), ms(max(takeover6)), ms(oursFirst), round(median(takeover6) / oursFirst, 2)],
+    [`${TOTAL_VIPS} VIPs unpaced: first -> last frame`, ms(median(spans6)), ms(max(spans6)), ms(oursAll), round(median(spans6) / oursAll, 2)],
+    [`${TOTAL_VIPS} VIPs: daemon received takeover -> last frame`, ms(median(cmdToLast6)), ms(max(cmdToLast6)), ms(oursCmdAll), round(median(cmdToLast6) / oursCmdAll, 2)],
+  ],
+));
+for (const r of daemon.big6) console.log(`   run: ${r.frames} NAs, ${r.vips} VIPs, received -> first ${ms(r.firstUs - r.receivedAtUs)} ms, first -> last ${ms(r.lastUs - r.firstUs)} ms`);
+console.log(`   all ${TOTAL_VIPS} IPv6 VIPs seen every run: ${complete6 ? 'yes' : 'NO'}`);
+
 mkdirSync(RESULTS, { recursive: true });
 const file = join(RESULTS, `garp-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ node: process.version, date: new Date().toISOString(), takeovers: daemon.one, announces: daemon.big, anchors: { sendArp, arping } }, null, 2));
+writeFileSync(file, JSON.stringify({ node: process.version, date: new Date().toISOString(), takeovers: daemon.one, announces: daemon.big, takeovers6: daemon.one6, announces6: daemon.big6, anchors: { sendArp, arping } }, null, 2));
 console.log(`\nresults: ${file}`);
-if (!complete) process.exitCode = 1;
+if (!complete || !complete6) process.exitCode = 1;
