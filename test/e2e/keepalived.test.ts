@@ -4,11 +4,16 @@
 // notify_fifo read by the daemon. Stopping A's keepalived makes B MASTER and
 // the client's neighbour entry for the VIP moves to B; the time is printed.
 // In the FIFO case A's keepalived then restarts (a new FIFO) and takes the
-// VIP back, proving the daemon follows the recreated FIFO.
+// VIP back, proving the daemon follows the recreated FIFO. The IPv6 case
+// (issue 13): an IPv6 VRRP instance with an IPv6 virtual_ipaddress on lo,
+// through notify_fifo; the client's IPv6 neighbour entry moves to B by B's
+// unsolicited NA.
 import t, { type Test } from 'tap';
 import { chmodSync, existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { neighbour6 } from './lab-ndp.js';
+import { createDualStackLab, DIRECTOR6, VIP6 } from './lab-ndp-director.js';
 import { createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, waitExit, waitFor, type DaemonProcess, type Lab, silenceKernelArp } from './lab.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
@@ -31,7 +36,9 @@ interface Director {
   keepalivedLog: string;
 }
 
-function keepalivedConf(d: Director, mode: 'script' | 'fifo'): string {
+type Family = 'ipv4' | 'ipv6';
+
+function keepalivedConf(d: Director, mode: 'script' | 'fifo', family: Family): string {
   return `global_defs {
     router_id ${d.host}
     script_user root
@@ -48,13 +55,14 @@ vrrp_instance VI_1 {
         ${d.peer}
     }
     ${mode === 'script' ? `notify ${NOTIFY_SCRIPT}` : ''}
+    ${family === 'ipv6' ? `virtual_ipaddress {\n        ${VIP6}/128 dev lo\n    }` : ''}
 }
 `;
 }
 
-function startKeepalived(lab: Lab, d: Director, mode: 'script' | 'fifo', binDir: string): void {
+function startKeepalived(lab: Lab, d: Director, mode: 'script' | 'fifo', binDir: string, family: Family = 'ipv4'): void {
   const conf = join(d.dir, 'keepalived.conf');
-  writeFileSync(conf, keepalivedConf(d, mode));
+  writeFileSync(conf, keepalivedConf(d, mode, family));
   // -n foreground, -l log to console, -D detailed, -P VRRP only; pid files per namespace so two keepalived coexist.
   const args = ['-n', '-l', '--no-syslog', '-D', '-P', '-f', conf, '-p', join(d.dir, 'keepalived.pid'), '-r', join(d.dir, 'vrrp.pid')];
   const env = { PATH: `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, VIP_ARPD_SOCKET: d.sock };
@@ -69,23 +77,29 @@ async function role(d: Director): Promise<string> {
   return (await run(process.execPath, [CTL, '--socket', d.sock, 'role', 'web'])).stdout.trim();
 }
 
-async function setup(t: Test, mode: 'script' | 'fifo') {
-  const lab = await createLab(t, {
+async function setup(t: Test, mode: 'script' | 'fifo', family: Family = 'ipv4') {
+  // IPv6: VIP and IPv6 VIP on each director's lo (the IPv4 one unused by keepalived), VRRP over IPv6.
+  const lab = family === 'ipv6' ? await createDualStackLab(t) : await createLab(t, {
     hosts: [
       { name: 'c', ip: '192.0.2.1/24' },
       { name: 'a', ip: '192.0.2.11/24' },
       { name: 'b', ip: '192.0.2.12/24' },
     ],
   });
-  await lab.exec('c', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
+  if (family === 'ipv4') await lab.exec('c', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
   const binDir = lab.tempDir();
   writeFileSync(join(binDir, 'vip-arpctl'), `#!/bin/sh\nexec ${process.execPath} ${CTL} "$@"\n`);
   chmodSync(join(binDir, 'vip-arpctl'), 0o755);
 
   const directors: Director[] = [];
-  for (const [host, ip, peer, priority] of [['a', '192.0.2.11', '192.0.2.12', 150], ['b', '192.0.2.12', '192.0.2.11', 100]] as const) {
-    await lab.addAddress(host, 'lo', `${VIP}/32`);
-    await silenceKernelArp(lab, host, ['all', 'eth0']);
+  const peers = family === 'ipv6'
+    ? ([['a', DIRECTOR6.a, DIRECTOR6.b, 150], ['b', DIRECTOR6.b, DIRECTOR6.a, 100]] as const)
+    : ([['a', '192.0.2.11', '192.0.2.12', 150], ['b', '192.0.2.12', '192.0.2.11', 100]] as const);
+  for (const [host, ip, peer, priority] of peers) {
+    if (family === 'ipv4') {
+      await lab.addAddress(host, 'lo', `${VIP}/32`);
+      await silenceKernelArp(lab, host, ['all', 'eth0']);
+    }
     const dir = lab.tempDir();
     const sock = join(dir, 'ctl.sock');
     const fifo = join(dir, 'keepalived.fifo');
@@ -93,7 +107,7 @@ async function setup(t: Test, mode: 'script' | 'fifo') {
       lab,
       host,
       {
-        groups: [{ name: 'web', interface: 'eth0', vips: [VIP], initialRole: 'backup', keepalived: ['VI_1'] }],
+        groups: [{ name: 'web', interface: 'eth0', vips: family === 'ipv6' ? [VIP, VIP6] : [VIP], initialRole: 'backup', keepalived: ['VI_1'] }],
         stateFile: join(dir, 'state.json'),
         control: { socket: sock },
         keepalived: { notifyFifo: mode === 'fifo' ? fifo : '' },
@@ -104,7 +118,7 @@ async function setup(t: Test, mode: 'script' | 'fifo') {
     directors.push({ host, ip, peer, priority, dir, sock, fifo, daemon, keepalivedLog: '' });
   }
   const [a, b] = directors as [Director, Director];
-  for (const d of directors) startKeepalived(lab, d, mode, binDir);
+  for (const d of directors) startKeepalived(lab, d, mode, binDir, family);
   t.teardown(() => {
     for (const d of directors) d.keepalived?.kill('SIGKILL');
   });
@@ -184,3 +198,32 @@ t.test('keepalived drives vip-arpd through notify_fifo, across a keepalived rest
   t.equal(reopened, 2, "A's daemon opened the FIFO twice (keepalived removed and recreated it)");
   if (t.passing() === false) t.comment(dump());
 });
+
+t.test('keepalived with an IPv6 virtual_ipaddress drives vip-arpd through notify_fifo; the IPv6 entry moves by NA', async (t) => {
+  if (skipUnlessRoot(t, ['keepalived', 'ping', 'tshark'])) return;
+  const { lab, a, b, dump } = await setup(t, 'fifo', 'ipv6');
+  t.pass('keepalived (IPv6 VRRP) elected A; the FIFO made A MASTER and B BACKUP');
+  t.equal((await lab.exec('c', 'ping', ['-6', '-c', '1', '-W', '2', VIP6])).code, 0, 'the client reaches the IPv6 VIP');
+  t.equal((await neighbour6(lab, 'c', VIP6))?.mac, lab.mac('a'), "the client's IPv6 entry points at A");
+  const naBefore = (await naCount(b)) ?? 0;
+  const t0 = Date.now();
+  a.keepalived?.kill('SIGTERM');
+  const ms = await waitFor(async () => ((await neighbour6(lab, 'c', VIP6))?.mac === lab.mac('b') ? Date.now() - t0 : 0), {
+    timeoutMs: ELECTION_TIMEOUT_MS, intervalMs: 10, what: "the client's IPv6 entry to move to B",
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${dump()}`);
+  });
+  t.comment(`notify_fifo, IPv6: client's IPv6 neighbour entry moved to B ${ms} ms after A's keepalived got SIGTERM`);
+  await waitExit(a.keepalived!);
+  t.equal(await role(b), 'MASTER', 'B is MASTER');
+  const sources = b.daemon.logs().filter((l) => l.msg === 'role changed').map((l) => `${String(l.to)}/${String(l.source)}`);
+  t.ok(sources.includes('MASTER/keepalived'), `B's role came from keepalived's FIFO (${sources.join(', ')})`);
+  t.ok(((await naCount(b)) ?? 0) > naBefore, "B's daemon sent unsolicited NAs for the takeover");
+  if (t.passing() === false) t.comment(dump());
+});
+
+/** NA frames the director's daemon counted (status garp section). */
+async function naCount(d: Director): Promise<number | undefined> {
+  const s = JSON.parse((await run(process.execPath, [CTL, '--socket', d.sock, '--json', 'status'])).stdout) as { garp?: { interfaces: Array<{ na?: number }> } };
+  return s.garp?.interfaces.reduce((n, i) => n + (i.na ?? 0), 0);
+}
