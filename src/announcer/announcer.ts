@@ -53,7 +53,8 @@ export interface AnnouncerOptions {
   links: LinkView<ServedLink>;
   /**
    * The R flag of `group`'s unsolicited NAs on `iface`, the same as the NDP
-   * responder's answers; default: the interface's IPv6 `forwarding`.
+   * responder's answers (ndp-link.ts); default: the group's `ndpRouter`, else
+   * the interface's IPv6 `forwarding`.
    */
   router?: (group: GroupState, iface: string) => boolean;
   clock?: Clock;
@@ -286,7 +287,7 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
   /** Gratuitous ARP in the group's `garp.mode` forms for IPv4; one unsolicited NA per VIP for IPv6, R as the responder's. */
   private announcementOf(family: AddressFamily, group: GroupState, iface: string): Announcement {
     if (family === 'ipv4') return { encoder: arpAnnounceEncoder, forms: garpForms(this.garpOf(group.name).mode) };
-    const router = this.opts.router ?? ((_: GroupState, name: string) => ipv6Forwarding(name));
+    const router = this.opts.router ?? ((g: GroupState, name: string) => g.ndpRouter ?? ipv6Forwarding(name));
     return { encoder: naAnnounceEncoder(router(group, iface)), forms: NA_FORMS };
   }
 

@@ -91,6 +91,17 @@ t.test('R follows the router setting', async (t) => {
   t.ok(conn.sentNa.length > 0 && conn.sentNa.every((n) => n.router), 'R=1 on a forwarding interface');
 });
 
+t.test('without a router function, the group\'s ndpRouter sets R, as in the responder\'s answers', async (t) => {
+  for (const ndpRouter of [true, false]) {
+    const clock = new FakeClock();
+    const conn = new RecordingConn(clock);
+    const config = configWith([{ name: 'web', interface: 'lo', mac: GROUP_MAC, vips: ['2001:db8::1'], ndpRouter, garp: { count: 1, delayMs: 0 } }]);
+    const daemon = await startFakeDaemon(config, conn, (p) => [new AnnouncerFeature({ ...p, clock })]);
+    t.same(conn.sentNa.map((n) => n.router), [ndpRouter], `ndpRouter ${ndpRouter}: R=${ndpRouter ? 1 : 0}`);
+    await daemon.stop();
+  }
+});
+
 t.test('count, interval and the delayed block apply to NAs', async (t) => {
   const { clock, conn } = await setup(t, { v4: 0, garp: { count: 3, intervalMs: 1000, delayMs: 5000 } });
   clock.advance(20_000);
