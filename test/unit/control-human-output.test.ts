@@ -165,6 +165,8 @@ t.test('renderHuman of the other commands', async (t) => {
     { desc: 'a repeated role says unchanged', cmd: 'release', data: { group: 'web', from: 'BACKUP', to: 'BACKUP', source: 'control' }, want: 'web: BACKUP (unchanged)' },
     { desc: 'notify prints one line per group', cmd: 'notify', data: [{ group: 'a', from: 'BACKUP', to: 'MASTER' }, { group: 'b', from: 'BACKUP', to: 'MASTER' }], want: 'a: BACKUP -> MASTER\nb: BACKUP -> MASTER' },
     { desc: 'vips lists one VIP per line', cmd: 'vips', data: [{ name: 'web', role: 'MASTER', interface: 'eth0', vips: ['198.51.100.1'] }], want: 'web (MASTER, eth0)\n  198.51.100.1' },
+    { desc: 'garp of IPv4 VIPs only reads as before', cmd: 'garp', data: { announced: 2, ipv4: 2, ipv6: 0, groups: ['web'] }, want: 'announced 2 VIP(s) of web' },
+    { desc: 'announce (garp\'s alias) names both families', cmd: 'announce', data: { announced: 3, ipv4: 1, ipv6: 2, groups: ['web'] }, want: 'announced 3 VIP(s) (1 IPv4, 2 IPv6) of web' },
     { desc: 'a command without a renderer reads as words', cmd: 'log-level', data: { level: 'info', previous: 'debug' }, want: 'level info, previous debug' },
     { desc: 'strings print as they are', cmd: 'metrics', data: '# HELP x\nx 1', want: '# HELP x\nx 1' },
     { desc: 'a known command of another shape falls back, readably', cmd: 'status', data: { other: true }, want: 'other yes' },
