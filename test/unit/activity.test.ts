@@ -35,7 +35,8 @@ t.test('ActivityFeature: role changes, applied and failed reloads, GARP frames p
   for (let i = 0; i < 15; i++) roles.emit('role-changed', { group: 'web', from: 'MASTER', to: 'MASTER', source: 'control' });
   Object.assign(garps.of('web', 'eth0'), { request: 3, reply: 1, dropped: 1 });
   Object.assign(garps.of('mail', 'eth0'), { request: 2 });
-  Object.assign(garps.of('mail', 'eth1'), { reply: 5, cancelled: 2 });
+  Object.assign(garps.of('mail', 'eth1'), { reply: 5, na: 4, cancelled: 2 });
+  Object.assign(garps.of('web', 'eth0'), { na: 2 });
   garps.rounds = 4;
   const s = daemon.commands.statusSections() as { events: { roleChanges: unknown[]; reloads: unknown[] }; garp: unknown };
   t.equal(s.events.roleChanges.length, 10, 'bounded');
@@ -45,7 +46,7 @@ t.test('ActivityFeature: role changes, applied and failed reloads, GARP frames p
   ], 'newest first; a reload that changed nothing is no event');
   t.same(s.garp, {
     rounds: 4,
-    interfaces: [{ name: 'eth0', request: 5, reply: 1, dropped: 1, cancelled: 0 }, { name: 'eth1', request: 0, reply: 5, dropped: 0, cancelled: 2 }],
+    interfaces: [{ name: 'eth0', request: 5, reply: 1, na: 2, dropped: 1, cancelled: 0 }, { name: 'eth1', request: 0, reply: 5, na: 4, dropped: 0, cancelled: 2 }],
   });
   f.stop();
   roles.emit('role-changed', { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control' });
