@@ -54,6 +54,7 @@ t.test('metrics command: every metric from the daemon and the other features', a
   const garps = new GarpCounters()
   garps.of('web', 'lo').request = 5
   garps.of('web', 'lo').reply = 4
+  garps.of('web', 'lo').na = 3
   garps.of('web', 'lo').cancelled = 1
   garps.roundsHeld = 2
   const conflicts = { frames: 7, pairs: 2, defencesSent: 1, handovers: 3, splitBrains: 4 }
@@ -85,6 +86,7 @@ t.test('metrics command: every metric from the daemon and the other features', a
     ['vip_arpd_link_flaps_total', { iface: 'lo' }, 2],
     ['vip_arpd_garp_frames_total', { group: 'web', form: 'request' }, 5],
     ['vip_arpd_garp_frames_total', { group: 'web', form: 'reply' }, 4],
+    ['vip_arpd_garp_frames_total', { group: 'web', form: 'na' }, 3],
     ['vip_arpd_garp_frames_dropped_total', { group: 'web', reason: 'cancelled' }, 1],
     ['vip_arpd_conflict_frames_total', {}, 7],
     ['vip_arpd_conflict_pairs', {}, 2],
