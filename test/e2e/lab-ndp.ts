@@ -30,10 +30,14 @@ export async function frameFields(file: string, filter: string, fields: string[]
 export const NA_FIELDS = ['eth.dst', 'ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o',
   'icmpv6.nd.na.target_address', 'icmpv6.opt.type', 'icmpv6.opt.linkaddr', 'icmpv6.checksum.status']
 
-/** {@link NA_FIELDS} of the first NA from `mac` for `target` in capture `file`, waited for. */
+/**
+ * {@link NA_FIELDS} of the first solicited NA (an answer; S=1) from `mac` for
+ * `target` in capture `file`, waited for. A MASTER's unsolicited NAs (its
+ * takeover burst, S=0) are not answers and are left out.
+ */
 export async function firstNa(file: string, mac: string, target: string): Promise<Record<string, string>> {
   const nas = await waitFor(async () => {
-    const f = await frameFields(file, `icmpv6.type == 136 && eth.src == ${mac} && icmpv6.nd.na.target_address == ${target}`, NA_FIELDS)
+    const f = await frameFields(file, `icmpv6.type == 136 && eth.src == ${mac} && icmpv6.nd.na.target_address == ${target} && icmpv6.nd.na.flag.s == 1`, NA_FIELDS)
     return f.length > 0 ? f : undefined
   }, { timeoutMs: 5000, what: `an NA for ${target} from ${mac} in the capture` })
   return nas[0]!
