@@ -92,7 +92,7 @@ if (process.getuid?.() !== 0) {
 
 const progress = (/** @type {string} */ what) => process.stderr.write(`garp bench: ${what}\n`);
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
-/** Wall clock in µs, the daemon's `receivedAtUs` clock (src/wall-clock.ts). */
+/** Wall clock in µs, the daemon's `receivedAtUs` clock (src/util/wall-clock.ts). */
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const ipOf = (/** @type {string} */ base, /** @type {number} */ i) => {
   const [a = 0, b = 0, c = 0, d = 0] = base.split('.').map(Number);

@@ -35,7 +35,7 @@ import { IPV6_WORDS } from '../vips/address-words.js';
 import { groupVipSets } from '../vips/group-vip-sets.js';
 import { ipv6Forwarding } from '../iface/ipv6-forwarding.js';
 import { NA_FORMS, naAnnounceEncoder } from './na-announce.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { GarpPacer } from './garp-pacer.js';
 import { arpAnnounceEncoder } from './arp-announce.js';
 import { GarpCounters } from './garp-counters.js';

@@ -12,7 +12,7 @@
  * bucket has tokens, so a takeover's first GARP is on the wire before the
  * role-change handler returns.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import { TxBatch } from '../io/tx-batch.js';
 import type { AnnounceEncoder } from './announce-encoder.js';

@@ -3,7 +3,7 @@
  * built file (dist/cli/ in a checkout, /usr/lib/vip-arpd/dist/cli/ in the
  * Debian package, where package.json is shipped beside dist/).
  */
-import { fs } from '../node-builtins.js';
+import { fs } from '../util/node-builtins.js';
 
 const { readFileSync } = fs;
 

@@ -6,7 +6,7 @@
 import { sendRequest } from '../control/client.js';
 import type { ControlResponse } from '../control/protocol.js';
 import { renderHuman } from '../control/human-output.js';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import { verdictFailed } from '../diagnostics/format.js';
 import { colourWanted, textStyle, type TextStyle } from '../control/text-style.js';
 import { runTop } from '../top/top.js';

@@ -7,15 +7,15 @@ import { FLAG_SETTINGS } from '../config/schema.js';
 import { loadSnapshot } from '../config/load-snapshot.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { effectiveConfig } from '../config/effective-config.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../log/log.js';
 import { composeDaemon } from '../daemon/composition-root.js';
-import { VipArpdError, isSystemError } from '../errors.js';
+import { VipArpdError, isSystemError } from '../util/errors.js';
 import { OPEN_PACKET_SYSCALL } from '../native/packet-socket.js';
 import { readInterfaceState } from '../iface/interface-watch.js';
 import { missingInterfaceWarnings } from '../iface/missing-interfaces.js';
 import { packageVersion } from './version.js';
 import { EXIT_CANT_CREATE, EXIT_CONFIG, EXIT_NO_PERMISSION, EXIT_OK, EXIT_SOFTWARE, EXIT_USAGE } from './exit-codes.js';
-import { util } from '../node-builtins.js';
+import { util } from '../util/node-builtins.js';
 
 const { parseArgs } = util;
 

@@ -4,7 +4,7 @@
  * parsed, its places through `locate`; every problem is a value with a code,
  * the setting and where to fix it.
  */
-import { isObject } from '../is-object.js';
+import { isObject } from '../util/is-object.js';
 import type { ConfigProblem } from './load-config.js';
 import type { JsonPath } from './json-locate.js';
 import type { TextPosition } from './json-position.js';

@@ -4,7 +4,7 @@
  * "unchanged" test and the applied snapshot can never disagree.
  */
 import { readTextFile, type FileRead } from './read-text-file.js';
-import { crypto } from '../node-builtins.js';
+import { crypto } from '../util/node-builtins.js';
 
 const { createHash } = crypto;
 

@@ -3,7 +3,7 @@
  * load-config.ts checks `groups` with {@link groupsProblems}.
  */
 import { parseMac } from '../wire/mac.js';
-import { isObject } from '../is-object.js';
+import { isObject } from '../util/is-object.js';
 
 export type GarpMode = 'request' | 'reply' | 'both';
 

@@ -3,7 +3,7 @@
  * Every failure is a ConfigError naming the file and, where known, the line
  * and column.
  */
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import type { Settings } from './schema.js';
 import { checkSettings, type SettingSources } from './check-settings.js';
 import { groupProblemText, groupsProblems, normalizeGroup, type GroupConfig } from './group-config.js';

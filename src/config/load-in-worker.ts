@@ -15,7 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../util/errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
 import { FileSet } from './file-set.js';
 import { configPath, loadSnapshot, type ConfigSource, type LastGoodVipFiles } from './load-snapshot.js';

@@ -4,7 +4,7 @@
  * every reload, so all three accept and reject exactly the same things.
  */
 import { dirname, resolve } from 'node:path';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../util/errors.js';
 import { ConfigError, loadConfig, unreadableConfig, type SettingFlags } from './load-config.js';
 import { FileSet } from './file-set.js';
 import { jsonLocator } from './json-locate.js';

@@ -10,7 +10,7 @@
  */
 import type { Stats } from 'node:fs';
 import { LineIndex, type TextPosition } from './json-position.js';
-import { fs } from '../node-builtins.js';
+import { fs } from '../util/node-builtins.js';
 
 const { closeSync, constants, fstatSync, openSync, readFileSync, statSync } = fs;
 

@@ -26,9 +26,9 @@
  */
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '../log.js';
-import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
-import { fs } from '../node-builtins.js';
+import type { Logger } from '../log/log.js';
+import { LogRateLimiter, logLimited } from '../log/log-rate-limit.js';
+import { fs } from '../util/node-builtins.js';
 
 const { watch, statSync } = fs;
 

@@ -3,7 +3,7 @@
  * one request, wait for its response line.
  */
 import { connect } from 'node:net';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { decodeResponse, encodeRequest, NOT_RUN_CODES, type ControlResponse } from './protocol.js';
 

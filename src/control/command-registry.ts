@@ -3,7 +3,7 @@
  * the daemon that own them (roles register takeover/release, diagnostics
  * register doctor/probe, …), so the server itself knows no command.
  */
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 
 /** A handler gets the request's args and returns JSON-able data, or throws a VipArpdError. */
 export type CommandHandler = (args: string[]) => unknown;

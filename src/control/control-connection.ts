@@ -10,9 +10,9 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { wallClockMicros } from '../wall-clock.js';
-import type { Logger } from '../log.js';
-import { VipArpdError, errorMessage } from '../errors.js';
+import { wallClockMicros } from '../util/wall-clock.js';
+import type { Logger } from '../log/log.js';
+import { VipArpdError, errorMessage } from '../util/errors.js';
 import { LineSplitter } from './line-splitter.js';
 import { decodeRequest, encodeResponse, errorResponse, type ControlResponse, type RequestId } from './protocol.js';
 

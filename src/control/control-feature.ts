@@ -4,7 +4,7 @@
  * settings are read at start; changing them needs a restart.
  */
 import type { DaemonFeature } from '../daemon/feature.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { registerCoreCommands, type CoreCommandPorts } from './core-commands.js';
 import { ControlServer } from './control-server.js';
 import { resolveGroupId } from './group-id.js';

@@ -7,12 +7,12 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../log.js';
-import { VipArpdError } from '../errors.js';
-import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
+import type { Logger } from '../log/log.js';
+import { VipArpdError } from '../util/errors.js';
+import { LogRateLimiter, logLimited } from '../log/log-rate-limit.js';
 import { prepareSocketPath } from './socket-path.js';
 import { ControlConnection, closeWithError, type ConnectionLimits, type RunCommand } from './control-connection.js';
-import { fs } from '../node-builtins.js';
+import { fs } from '../util/node-builtins.js';
 
 const { chmodSync, chownSync, lstatSync, unlinkSync } = fs;
 

@@ -3,7 +3,7 @@
  * takeover, release, fault, garp (alias announce) and notify. Other features register their
  * own (metrics, reload, doctor, …) on the same registry.
  */
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import type { LinkView } from '../daemon/link-view.js';
 import type { ConfigView } from '../config/config-view.js';
 import type { VipSource } from '../vips/vip-lookup.js';

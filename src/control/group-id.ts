@@ -2,8 +2,8 @@
  * Resolves `control.group` to a gid. Node has no getgrnam(3), so the name is
  * looked up in /etc/group (group(5)); a number is taken as a gid.
  */
-import { VipArpdError } from '../errors.js';
-import { fs } from '../node-builtins.js';
+import { VipArpdError } from '../util/errors.js';
+import { fs } from '../util/node-builtins.js';
 
 const { readFileSync } = fs;
 

@@ -12,7 +12,7 @@
  * omitted. A line that is not a valid request still gets a response, with the
  * id when one could be read and `null` otherwise.
  */
-import { isObject } from '../is-object.js';
+import { isObject } from '../util/is-object.js';
 
 /** What a client may use as a request id. */
 export type RequestId = string | number | null;

@@ -5,8 +5,8 @@
  */
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
-import { VipArpdError } from '../errors.js';
-import { fs } from '../node-builtins.js';
+import { VipArpdError } from '../util/errors.js';
+import { fs } from '../util/node-builtins.js';
 
 const { mkdirSync, lstatSync, unlinkSync } = fs;
 

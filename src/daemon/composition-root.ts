@@ -16,7 +16,7 @@
  * Construction order follows these needs; start order is the `features`
  * list below, stopped in reverse.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { SettingFlags } from '../config/load-config.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import { CommandRegistry } from '../control/command-registry.js';
@@ -30,7 +30,7 @@ import { RoleMachine } from '../roles/role-machine.js';
 import { SystemdNotifyFeature } from '../systemd/notify-feature.js';
 import { MetricsFeature } from '../metrics/metrics-feature.js';
 import { MetricsHttpFeature } from '../metrics/http-listener.js';
-import { LogLevelFeature } from '../log-level-feature.js';
+import { LogLevelFeature } from '../log/log-level-feature.js';
 import { AnnouncerFeature } from '../announcer/announcer.js';
 import { systemClock, type Clock } from '../announcer/clock.js';
 import { ConflictMonitor } from '../diagnostics/conflict-monitor.js';

@@ -6,10 +6,10 @@
  * works on is handed in by the composition root (composition-root.ts); no
  * feature sees the Daemon itself.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { Snapshot } from '../config/snapshot.js';
 import type { SnapshotApplied } from '../config/config-view.js';
-import { runInSlices, runToEnd } from '../run-steps.js';
+import { runInSlices, runToEnd } from '../util/run-steps.js';
 import { applySteps, type PreparedApply } from './apply-steps.js';
 import type { RoleMachine } from '../roles/role-machine.js';
 import type { SnapshotInForce } from './snapshot-in-force.js';

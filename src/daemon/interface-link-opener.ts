@@ -3,7 +3,7 @@
  * watch) for the daemon's applies, all watched through one rtnetlink socket, and logs
  * each link's final counters when the daemon stops.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import type { ForeignClaimSink } from '../responder/foreign-claim.js';
 import type { VipSource } from '../vips/vip-lookup.js';

@@ -6,7 +6,7 @@
  * joins the groups again; while the interface is missing (not created yet at
  * boot, a VLAN or bond that comes up late, or deleted) it waits for it.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { PacketSocket } from '../native/packet-socket.js';
 import { Responder, type VipLookup } from '../responder/responder.js';
 import type { ForeignClaimSink } from '../responder/foreign-claim.js';

@@ -7,13 +7,13 @@
  * socket cost") and no 2 MiB ring. The responder, and its counts, live as
  * long as the link.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { openNdpSocket } from '../native/ndp-socket.js';
 import { SolicitedNodeMemberships, type MembershipChange } from '../native/solicited-node-memberships.js';
 import { NdpResponder, type NdpForeignClaimListener } from '../responder/ndp-responder.js';
 import { ipv6Forwarding } from '../iface/ipv6-forwarding.js';
 import type { FrameConn } from '../io/frame-conn.js';
-import type { SystemError } from '../errors.js';
+import type { SystemError } from '../util/errors.js';
 import type { Ipv6InterfaceVips } from '../vips/ipv6-vip-table.js';
 import type { Ipv6Address } from '../wire/ipv6.js';
 

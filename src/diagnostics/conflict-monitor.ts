@@ -25,7 +25,7 @@ import type { VipSource } from '../vips/vip-lookup.js';
 import type { RoleChange, RoleSource } from '../roles/role-source.js';
 import type { AnnouncePort } from '../announcer/announce-port.js';
 import type { CommandRegistry } from '../control/command-registry.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { ArpFrame } from '../wire/arp.js';
 import type { GroupState } from '../vips/group-state.js';
 import type { NdpForeignClaimListener } from '../responder/ndp-responder.js';
@@ -33,7 +33,7 @@ import type { VipSet } from '../vips/vip-table.js';
 import { formatMac } from '../wire/mac.js';
 import { formatIpv6, parseIpv6 } from '../wire/ipv6.js';
 import { familyOfKey, formatVipKey, type AddressFamily, type VipKey } from '../vips/address-family.js';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import { classifyConflict, handoverRole, type ConflictKind } from './conflict-kind.js';
 import { CONFLICT_RELOG_MS, ConflictLog, type ConflictRecord } from './conflict-log.js';
 import { DefenceLimiter } from './defence-limiter.js';
@@ -42,7 +42,7 @@ import { parsePeerMacs } from './peers.js';
 import { foreignHostFix } from './advice.js';
 import { HandoverGrace, type ExpiredGrace, type GraceTimer } from './handover-grace.js';
 import { SplitBrainLog, type SplitBrainView } from './split-brain-log.js';
-import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
+import { LogRateLimiter, logLimited } from '../log/log-rate-limit.js';
 
 /**
  * What happened to the defence for the frame that triggered a log line.

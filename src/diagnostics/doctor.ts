@@ -9,7 +9,7 @@ import type { LinkView } from '../daemon/link-view.js';
 import type { ConfigView } from '../config/config-view.js';
 import type { RoleSource } from '../roles/role-source.js';
 import type { CommandRegistry } from '../control/command-registry.js';
-import { VipArpdError, errorMessage } from '../errors.js';
+import { VipArpdError, errorMessage } from '../util/errors.js';
 import { runDoctorChecks, type DoctorReport } from './doctor-checks.js';
 import type { FastPathReport } from '../fastpath/fast-path-report.js';
 import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, parseUnicastFilters, type DoctorFacts, type SysctlFacts } from './doctor-facts.js';

@@ -4,7 +4,7 @@
  * undefined with the reason, and the checks say so.
  */
 import { readFile } from 'node:fs/promises';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../util/errors.js';
 import { addressesByText, parseAnycast6, parseIfInet6, parseProxyNeighbours, type Ipv6Facts, type Ipv6SysctlFacts } from './doctor6-facts.js';
 import { readNumberFile as readNumber, runIproute } from './host-read.js';
 

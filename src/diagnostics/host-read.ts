@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { util } from '../node-builtins.js';
+import { util } from '../util/node-builtins.js';
 
 const { promisify } = util;
 

@@ -31,7 +31,7 @@ import type { GroupState } from '../vips/group-state.js';
 import type { Ipv6VipsOf } from './doctor.js';
 import { Ipv6InterfaceProbe, ipv6VipsMatching, readLinkLocal } from './probe6.js';
 import { ipv6VipTexts } from './doctor6-facts.js';
-import { VipArpdError, errorMessage } from '../errors.js';
+import { VipArpdError, errorMessage } from '../util/errors.js';
 import { NeighbourCache } from './neighbour-table.js';
 import { parsePeerMacs } from './peers.js';
 import { probeVerdicts, type ProbeTarget, type ProbeVipResult, type ReplyCounts } from './probe-result.js';

@@ -18,7 +18,7 @@ import { formatIpv6, parseIpv6, type Ipv6Address } from '../wire/ipv6.js';
 import { ETHERTYPE_IPV6, encodeNs } from '../wire/ndp.js';
 import { naSocketFilter, NDP_FILTER_CUT } from '../wire/ndp-filter.js';
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement } from '../wire/ndp-advert.js';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import { sortedIpv6Has } from '../vips/sorted-set.js';
 import { IFA_F_DADFAILED, IFA_F_TENTATIVE, parseIfInet6, SCOPE_LINK } from './doctor6-facts.js';
 import { sysctlKey } from './advice.js';

@@ -9,11 +9,11 @@ import { constants, endianness } from 'node:os';
 import path from 'node:path';
 import { check, native, packageRoot, systemError } from '../native/addon.js';
 import { BPF_ANY, XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE, bpf, type NativeBpf } from '../native/bpf.js';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import { writeIpv4 } from '../wire/ipv4.js';
 import { writeMac } from '../wire/mac.js';
 import { XDP_VERDICTS, sumPerCpu, zeroXdpCounts, type XdpCounts } from './xdp-counters.js';
-import { fs } from '../node-builtins.js';
+import { fs } from '../util/node-builtins.js';
 
 const { readFileSync } = fs;
 

@@ -5,7 +5,7 @@
  * R=0 makes them drop it from their default router list). An LVS-DR director
  * usually forwards.
  */
-import { fs } from '../node-builtins.js';
+import { fs } from '../util/node-builtins.js';
 
 const { readFileSync } = fs;
 

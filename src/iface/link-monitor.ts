@@ -7,7 +7,7 @@
  * Where AF_NETLINK is not allowed (a sandbox without it), `available` is
  * false and the watches fall back to polling.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { NetlinkSocket, NETLINK_ROUTE, RTNLGRP_LINK, groupMask, type NetlinkHandlers } from '../native/netlink-socket.js';
 import { decodeLinkMessages, type LinkMessage } from './rtnetlink.js';
 

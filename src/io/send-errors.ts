@@ -4,9 +4,9 @@
  * the link (interface-link.ts), and logged here, rate-limited, by code and
  * without a stack trace when the condition is expected.
  */
-import type { Logger } from '../log.js';
-import { isSystemError, type SystemError } from '../errors.js';
-import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
+import type { Logger } from '../log/log.js';
+import { isSystemError, type SystemError } from '../util/errors.js';
+import { LogRateLimiter, logLimited } from '../log/log-rate-limit.js';
 import type { FrameBatch, FrameConn } from './frame-conn.js';
 
 /** The socket buffer or the qdisc is full: worth a retry in a moment. */

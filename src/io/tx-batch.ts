@@ -3,7 +3,7 @@
  * batch leaves with one sendmmsg and nothing is allocated per frame.
  */
 import type { FrameBatch, FrameConn } from './frame-conn.js';
-import type { SystemError } from '../errors.js';
+import type { SystemError } from '../util/errors.js';
 import { trySend } from './send-errors.js';
 
 /** Default slot size: outgoing ARP frames (42 bytes, rounded up). */

@@ -2,7 +2,7 @@
  * Applies a keepalived notification to the daemon: every group the
  * instance or sync group drives takes the notified role.
  */
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import type { DaemonConfig } from '../config/load-config.js';
 import type { RoleChange, RoleControl } from '../roles/role-source.js';
 import { groupsForKeepalivedName, type NotifyEvent } from './notify.js';

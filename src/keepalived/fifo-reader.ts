@@ -11,9 +11,9 @@
  * is missing the reader waits for it.
  */
 import { Socket } from 'node:net';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { LineSplitter } from '../control/line-splitter.js';
-import { fs } from '../node-builtins.js';
+import { fs } from '../util/node-builtins.js';
 
 const { closeSync, constants, fstatSync, openSync, statSync } = fs;
 

@@ -5,10 +5,10 @@
  * (keepalived issue #996); one FIFO read by one reader cannot reorder.
  */
 import type { DaemonFeature } from '../daemon/feature.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { ConfigView } from '../config/config-view.js';
 import type { RoleControl } from '../roles/role-source.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../util/errors.js';
 import { FifoReader } from './fifo-reader.js';
 import { parseFifoLine } from './notify.js';
 import { applyNotify } from './apply-notify.js';

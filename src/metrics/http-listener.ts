@@ -10,10 +10,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { DaemonFeature } from '../daemon/feature.js';
 import type { ConfigView } from '../config/config-view.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import { parseListenAddress } from './listen-address.js';
 import type { MetricsFeature } from './metrics-feature.js';
-import { http } from '../node-builtins.js';
+import { http } from '../util/node-builtins.js';
 
 const { createServer } = http;
 

@@ -3,7 +3,7 @@
  * (`[::1]:9733`). Pure.
  */
 import { isIP } from 'node:net';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 
 export interface ListenAddress {
   host: string;

@@ -8,7 +8,7 @@ import type { DaemonFeature } from '../daemon/feature.js';
 import type { ReloadEvents, ReloadFinished } from '../config/reload-events.js';
 import type { RoleChange } from '../roles/role-source.js';
 import type { CommandRegistry } from '../control/command-registry.js';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import type { DaemonReadings, MetricSources } from './collectors.js';
 import { EventCounts } from './event-counts.js';
 

@@ -6,10 +6,10 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { systemError } from '../errors.js';
+import { systemError } from '../util/errors.js';
 
 // Native modules build their errors through here; the constructor is pure and lives in errors.ts.
-export { systemError, type SystemError } from '../errors.js';
+export { systemError, type SystemError } from '../util/errors.js';
 
 export interface NativePoller {
   /** Starts (or resumes) readability polling. Returns 0 or -errno. */

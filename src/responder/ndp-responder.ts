@@ -12,7 +12,7 @@ import {
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from '../wire/ndp-advert.js';
 import { isIpv6Unspecified, type Ipv6Address } from '../wire/ipv6.js';
 import { TxBatch } from '../io/tx-batch.js';
-import type { SystemError } from '../errors.js';
+import type { SystemError } from '../util/errors.js';
 import type { FrameConn, RxBatch } from '../io/frame-conn.js';
 import type { GroupState } from '../vips/group-state.js';
 import { linkDrop } from './arp-rules.js';

@@ -10,7 +10,7 @@
 import { ARPOP_REQUEST, decodeArp, emptyArpFrame, encodeArpReply, type ArpFrame } from '../wire/arp.js';
 import { BROADCAST_MAC } from '../wire/mac.js';
 import { TxBatch } from '../io/tx-batch.js';
-import type { SystemError } from '../errors.js';
+import type { SystemError } from '../util/errors.js';
 import type { FrameConn, RxBatch } from '../io/frame-conn.js';
 import { isMartianSender, linkDrop } from './arp-rules.js';
 import type { InterfaceVips } from '../vips/vip-table.js';

@@ -11,7 +11,7 @@
  * restart.
  */
 import { EventEmitter } from 'node:events';
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { DaemonFeature } from '../daemon/feature.js';
 import type { GroupState } from '../vips/group-state.js';
 import type { Role } from './role.js';

@@ -3,7 +3,7 @@
  * roles from the state file at start (same boot only) and rewrites the file
  * after every role change and reload, one write per synchronous burst.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../log/log.js';
 import type { GroupState } from '../vips/group-state.js';
 import type { Role } from './role.js';
 import { readBootId, readStateFile, writeStateFile } from './state-file.js';

@@ -9,10 +9,10 @@
  *   {"version":1,"bootId":"<uuid>","writtenAt":"<ISO time>","groups":{"web":"MASTER","mail":"BACKUP"}}
  */
 import { dirname } from 'node:path';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 import { parseRole, type Role } from './role.js';
-import { isObject } from '../is-object.js';
-import { fs } from '../node-builtins.js';
+import { isObject } from '../util/is-object.js';
+import { fs } from '../util/node-builtins.js';
 
 const { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } = fs;
 

@@ -14,8 +14,8 @@ import type { ConfigView } from '../config/config-view.js';
 import type { ReloadEvents, ReloadFinished } from '../config/reload-events.js';
 import type { VipSource } from '../vips/vip-lookup.js';
 import type { RoleSource } from '../roles/role-source.js';
-import type { Logger } from '../log.js';
-import { LogRateLimiter, logLimited } from '../log-rate-limit.js';
+import type { Logger } from '../log/log.js';
+import { LogRateLimiter, logLimited } from '../log/log-rate-limit.js';
 import { Notifier, monotonicUsec, parseNotifyEnv } from './notify.js';
 import { statusLine } from './status-line.js';
 

@@ -5,7 +5,7 @@
  * (`native.sendUnixDatagram`), which also reaches abstract sockets (`@name`).
  */
 import { native, check } from '../native/addon.js';
-import { VipArpdError } from '../errors.js';
+import { VipArpdError } from '../util/errors.js';
 
 /** sockaddr_un.sun_path is 108 bytes on Linux (unix(7)); the name must fit with room for no NUL. */
 const SUN_PATH_MAX = 108;

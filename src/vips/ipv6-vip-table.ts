@@ -10,7 +10,7 @@
 import { IPV6_WORDS } from './address-words.js';
 import { sortedIpv6Has } from './sorted-set.js';
 import { FamilyVipTable, tableParts, type FamilyBinding, type FamilyGroupVips, type FillableLookup, type TableParts } from './family-vip-table.js';
-import { runToEnd } from '../run-steps.js';
+import { runToEnd } from '../util/run-steps.js';
 import type { GroupState } from './group-state.js';
 import { MAX_GROUPS_PER_INTERFACE } from './vip-table.js';
 import { formatIpv6, type Ipv6Address } from '../wire/ipv6.js';

@@ -11,7 +11,7 @@
 import type { GroupState } from './group-state.js';
 import { wordsPerAddress, type AddressFamily } from './address-family.js';
 import { FamilyVipTable, tableParts, type FamilyBinding, type FillableLookup, type TableParts } from './family-vip-table.js';
-import { runToEnd } from '../run-steps.js';
+import { runToEnd } from '../util/run-steps.js';
 
 /** One VIP of a group on an interface: a value built on demand for the few paths that list VIPs one by one. */
 export type VipBinding = FamilyBinding<number>;

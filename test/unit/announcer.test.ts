@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { constants } from 'node:os';
-import { systemError } from '../../src/errors.js';
+import { systemError } from '../../src/util/errors.js';
 import { AnnouncerFeature } from '../../src/announcer/announcer.js';
 import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from '../../src/announcer/garp-schedule.js';
 import { TokenBucket } from '../../src/announcer/token-bucket.js';

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordingConn, startFakeDaemon } from './daemon-fixture.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { loadSnapshot } from '../../src/config/load-snapshot.js';
 import { ConfigReloader, HALF_WRITE_SETTLE_MS, SMALL_RELOAD_BYTES, type ConfigStatus } from '../../src/config/reloader.js';
 import { loadInWorker, runLoad, type WorkerLoad, type WorkerLoadRequest } from '../../src/config/load-in-worker.js';

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { ControlConnection, MAX_PENDING_REQUESTS, type RunCommand } from '../../src/control/control-connection.js';
 
 const log = createLogger('silent');

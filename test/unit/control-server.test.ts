@@ -8,11 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { ControlServer, type ControlServerOptions } from '../../src/control/control-server.js';
 import { FIRST_REQUEST_TIMEOUT_MS } from '../../src/control/control-connection.js';
 import { prepareSocketPath } from '../../src/control/socket-path.js';
-import { VipArpdError } from '../../src/errors.js';
+import { VipArpdError } from '../../src/util/errors.js';
 
 const log = createLogger('silent');
 

@@ -6,7 +6,7 @@
  * InterfaceLinks on `lo` is lo-daemon-fixture.ts.
  */
 import { EventEmitter } from 'node:events';
-import { createLogger, type Logger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log/log.js';
 import { Daemon, type LinkOpener } from '../../src/daemon/daemon.js';
 import type { DaemonFeature } from '../../src/daemon/feature.js';
 import { SnapshotInForce } from '../../src/daemon/snapshot-in-force.js';

@@ -3,14 +3,14 @@
 // code by the link (replies and GARPs alike).
 import t from 'tap'
 import { constants } from 'node:os'
-import { systemError } from '../../src/errors.js'
+import { systemError } from '../../src/util/errors.js'
 import { pino } from 'pino'
 import { GarpPacer } from '../../src/announcer/garp-pacer.js'
 import { GarpCounters } from '../../src/announcer/garp-counters.js'
 import { arpAnnounceEncoder } from '../../src/announcer/arp-announce.js'
 import { InterfaceLink } from '../../src/daemon/interface-link.js'
 import { LinkMonitor } from '../../src/iface/link-monitor.js'
-import { createLogger } from '../../src/log.js'
+import { createLogger } from '../../src/log/log.js'
 import { TxBatch } from '../../src/io/tx-batch.js'
 import { FakeClock, RecordingConn } from './daemon-fixture.js'
 

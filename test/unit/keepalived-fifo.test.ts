@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { FifoReader } from '../../src/keepalived/fifo-reader.js';
 import { NotifyFifoFeature } from '../../src/keepalived/notify-fifo-feature.js';
 import { configWith, RecordingConn, startFakeDaemon } from './daemon-fixture.js';

@@ -4,7 +4,7 @@
  * interfaces): the wire is the test's fake conn, so it needs the addon but
  * not root, and no packet leaves.
  */
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import type { DaemonConfig } from '../../src/config/load-config.js';
 import type { Snapshot } from '../../src/config/snapshot.js';
 import type { FrameConn } from '../../src/io/frame-conn.js';

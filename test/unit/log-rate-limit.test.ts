@@ -1,6 +1,6 @@
 import t from 'tap'
 import { pino } from 'pino'
-import { LogRateLimiter, logLimited } from '../../src/log-rate-limit.js'
+import { LogRateLimiter, logLimited } from '../../src/log/log-rate-limit.js'
 
 t.test('LogRateLimiter allows one line per key per interval and counts the rest', async (t) => {
   // Each step: advance the clock to `at`, take `key`, expect the result.

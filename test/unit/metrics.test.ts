@@ -13,7 +13,7 @@ import { buildSnapshot } from '../../src/config/snapshot.js'
 import { MetricsFeature } from '../../src/metrics/metrics-feature.js'
 import { MetricsHttpFeature } from '../../src/metrics/http-listener.js'
 import { parseListenAddress } from '../../src/metrics/listen-address.js'
-import { LogLevelFeature } from '../../src/log-level-feature.js'
+import { LogLevelFeature } from '../../src/log/log-level-feature.js'
 import { GarpCounters } from '../../src/announcer/garp-counters.js'
 import { parseExposition } from '../e2e/exposition.js'
 

@@ -3,7 +3,7 @@
 // has IPv6 VIPs, reconciled on every sync, started afresh for a new ifindex,
 // and the NA's R flag from the group or the (cached) forwarding setting.
 import t from 'tap';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log/log.js';
 import { NdpLink, type Memberships } from '../../src/daemon/ndp-link.js';
 import { Ipv6VipTable } from '../../src/vips/ipv6-vip-table.js';
 import type { FrameBatch, FrameConn, RxBatch } from '../../src/io/frame-conn.js';

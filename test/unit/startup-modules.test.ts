@@ -3,7 +3,7 @@
  * evaluating vip-arpd's whole module graph (`--version` runs after every
  * static import) must not pull in the Node internals an ES import of
  * node:fs, node:util or node:http drags along through their ESM facades
- * (src/node-builtins.ts says why). Each costs milliseconds of every start.
+ * (src/util/node-builtins.ts says why). Each costs milliseconds of every start.
  * The bundled Node.js, when its binary is in the cache, is checked too:
  * its node:http facade also loads undici, http2 and zlib.
  */

@@ -5,12 +5,12 @@
  * have no level of their own and follow the root's, so setting the root
  * changes every interface's and group's logger at once.
  */
-import type { DaemonFeature } from './daemon/feature.js';
+import type { DaemonFeature } from '../daemon/feature.js';
 import type { Logger } from './log.js';
-import type { ConfigView } from './config/config-view.js';
-import type { CommandRegistry } from './control/command-registry.js';
-import { VipArpdError } from './errors.js';
-import { LOG_LEVELS } from './config/schema.js';
+import type { ConfigView } from '../config/config-view.js';
+import type { CommandRegistry } from '../control/command-registry.js';
+import { VipArpdError } from '../util/errors.js';
+import { LOG_LEVELS } from '../config/schema.js';
 
 export interface LogLevelFeatureOptions {
   /** the root logger: its level is every child's */
