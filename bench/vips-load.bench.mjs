@@ -143,7 +143,9 @@ if (opt.child !== undefined) {
   /** @type {Array<Array<Record<string, number>>>} */
   const results = cases.map(() => []);
   // Alternating, so load on the machine falls on every case alike.
-  for (let r = 0; r < runs; r++) cases.forEach((c, i) => results[i]?.push(runOnce(c.root, c.dual)));
+  for (let r = 0; r < runs; r++) cases.forEach((c, i) => {
+    results[i]?.push(runOnce(c.root, c.dual));
+  });
   const rows = cases.map((c, i) => {
     const rs = results[i] ?? [];
     /** @param {string} k */

@@ -120,9 +120,14 @@ export interface JoinedVips {
 function joinVips(arrays: readonly Uint32Array[]): JoinedVips {
   const ends = new Uint32Array(arrays.length);
   let n = 0;
-  arrays.forEach((a, i) => (ends[i] = n += a.length));
+  arrays.forEach((a, i) => {
+    n += a.length;
+    ends[i] = n;
+  });
   const all = new Uint32Array(n);
-  arrays.forEach((a, i) => all.set(a, ends[i]! - a.length));
+  arrays.forEach((a, i) => {
+    all.set(a, ends[i]! - a.length);
+  });
   return { all, ends };
 }
 

@@ -21,7 +21,10 @@ if (result.kind !== 'loaded') {
   const pieces = resultMessages(result);
   const next = (): void => {
     const piece = pieces.next();
-    if (piece.done === true) return port.close();
+    if (piece.done === true) {
+      port.close();
+      return;
+    }
     const m = piece.value;
     port.postMessage(m, m.kind === 'groups' ? [m.vips.all.buffer as ArrayBuffer, m.ipv6Vips.all.buffer as ArrayBuffer] : []);
   };

@@ -77,11 +77,15 @@ export class FifoReader {
     try {
       const st = statSync(this.opts.path);
       ino = st.ino;
-      if (!st.isFIFO()) return this.problem(`${this.opts.path} is not a FIFO; keepalived.notifyFifo must name keepalived's notify_fifo`);
+      if (!st.isFIFO()) {
+        this.problem(`${this.opts.path} is not a FIFO; keepalived.notifyFifo must name keepalived's notify_fifo`);
+        return;
+      }
     } catch (err) {
       if (this.current !== undefined) this.log.info('notify FIFO removed (keepalived stopped?); waiting for a new one');
       this.close();
-      return this.problem(`notify FIFO does not exist yet (${(err as NodeJS.ErrnoException).code}); waiting for keepalived to create it`);
+      this.problem(`notify FIFO does not exist yet (${(err as NodeJS.ErrnoException).code}); waiting for keepalived to create it`);
+      return;
     }
     if (this.current?.ino === ino) return;
     this.close();
@@ -93,13 +97,15 @@ export class FifoReader {
     try {
       fd = openSync(this.opts.path, constants.O_RDWR | constants.O_NONBLOCK);
     } catch (err) {
-      return this.problem(`cannot open notify FIFO (${(err as NodeJS.ErrnoException).code})`);
+      this.problem(`cannot open notify FIFO (${(err as NodeJS.ErrnoException).code})`);
+      return;
     }
     // The path may have been replaced between stat and open: trust the fd.
     const st = fstatSync(fd);
     if (!st.isFIFO()) {
       closeSync(fd);
-      return this.problem(`${this.opts.path} is not a FIFO`);
+      this.problem(`${this.opts.path} is not a FIFO`);
+      return;
     }
     const splitter = new LineSplitter(MAX_FIFO_LINE_BYTES);
     // A FIFO fd becomes a libuv pipe handle: non-blocking reads on the event loop, no thread-pool thread parked in read(2).

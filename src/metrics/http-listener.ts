@@ -68,7 +68,7 @@ export class MetricsHttpFeature implements DaemonFeature {
     await this.close();
     this.listening = want;
     if (want === '') return;
-    let addr;
+    let addr: ReturnType<typeof parseListenAddress>;
     try {
       addr = parseListenAddress(want);
     } catch (err) {

@@ -93,7 +93,7 @@ export class RoleMachine extends EventEmitter<RoleEvents> implements RoleControl
       log.info('stateFile is empty: roles are not persisted; a restart starts every group in its configured role');
       return;
     }
-    let persistence;
+    let persistence: RolePersistence;
     try {
       persistence = new RolePersistence({ path: this.opts.stateFile, bootIdPath: this.opts.bootIdPath ?? BOOT_ID_PATH, log });
     } catch (err) {

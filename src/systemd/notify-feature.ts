@@ -69,7 +69,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
 
   start(): void {
     const env = this.opts.env ?? process.env;
-    let parsed;
+    let parsed: ReturnType<typeof parseNotifyEnv>;
     try {
       parsed = parseNotifyEnv(env, process.pid);
     } catch (err) {

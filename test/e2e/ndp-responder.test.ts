@@ -34,6 +34,7 @@ function fixChecksum(f: Buffer): Buffer {
 }
 
 /** An NS for `target` from `mac` (Source LLA option included) to the target's solicited-node group, edited, checksum fixed. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an edit changes the frame in place (void) or returns a new one
 function nsHex(mac: string, target = VIP, edit?: (f: Buffer) => Buffer | void, source = CLIENT_IP): string {
   const f = Buffer.alloc(NDP_FRAME_LENGTH)
   encodeNs(f, 0, parseMac(mac)!, ip(source), ip(target))

@@ -130,7 +130,9 @@ for (const c of bad) {
       c.want.map((w) => ({ file: join(dir, w.file), line: w.line, column: w.column })),
       'every problem, with its file, line and column',
     );
-    c.want.forEach((w, i) => t.match(err.problems[i]?.message, w.message));
+    c.want.forEach((w, i) => {
+      t.match(err.problems[i]?.message, w.message);
+    });
   });
 }
 

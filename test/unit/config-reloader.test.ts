@@ -213,7 +213,10 @@ t.test('a small config reloads on the event loop; one over SMALL_RELOAD_BYTES go
   let offThread = 0;
   let reloader!: ConfigReloader;
   const daemon = await startFakeDaemon(loadSnapshot({ file: configFile, flags: {}, env: {} }), new RecordingConn(), (p) => [
-    (reloader = new ConfigReloader({ ...p, file: configFile, flags: {}, env: {}, log, sighup: false, load: (req) => (offThread++, loadInThread(req)) })),
+    (reloader = new ConfigReloader({ ...p, file: configFile, flags: {}, env: {}, log, sighup: false, load: (req) => {
+      offThread++;
+      return loadInThread(req);
+    } })),
   ], { log });
   t.teardown(() => daemon.stop());
   writeFileSync(configFile, config(['198.51.100.2']));

@@ -31,7 +31,7 @@ class FakeSocket extends Duplex {
   override _read(): void {}
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.buf += chunk.toString('utf8');
-    let nl;
+    let nl: number;
     while ((nl = this.buf.indexOf('\n')) >= 0) {
       this.answers.push(JSON.parse(this.buf.slice(0, nl)) as FakeSocket['answers'][number]);
       this.buf = this.buf.slice(nl + 1);

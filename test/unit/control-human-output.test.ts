@@ -144,7 +144,7 @@ t.test('colour: roles in status, verdicts in doctor, only when asked for', async
   const out = renderHuman('status', STATUS, coloured);
   t.match(out, /\x1b\[32mMASTER\x1b\[0m/, 'MASTER green');
   t.match(out, /\x1b\[31mFAULT\x1b\[0m/, 'FAULT red');
-  t.match(out, /^web\s+\x1b\[32mMASTER\x1b\[0m  eth0/m, 'padded by visible width');
+  t.match(out, /^web\s+\x1b\[32mMASTER\x1b\[0m {2}eth0/m, 'padded by visible width');
   const doctor = { ok: false, summary: { pass: 1, warn: 1, fail: 1 }, checks: [
     { check: 'a', subject: 'eth0', status: 'pass', message: 'm', fix: [] },
     { check: 'b', subject: 'eth0', status: 'warn', message: 'm', fix: [] },

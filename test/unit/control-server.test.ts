@@ -49,7 +49,7 @@ class Client {
     this.socket.setEncoding('utf8');
     this.socket.on('data', (d: string) => {
       this.buf += d;
-      let nl;
+      let nl: number;
       while ((nl = this.buf.indexOf('\n')) >= 0) {
         this.lines.push(this.buf.slice(0, nl));
         this.buf = this.buf.slice(nl + 1);

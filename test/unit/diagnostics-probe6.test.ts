@@ -6,7 +6,9 @@ import { parseMac } from '../../src/wire/mac.js';
 
 function words(...texts: string[]): Uint32Array {
   const out = new Uint32Array(4 * texts.length);
-  texts.forEach((x, i) => parseIpv6(x, out, 4 * i));
+  texts.forEach((x, i) => {
+    parseIpv6(x, out, 4 * i);
+  });
   return out;
 }
 

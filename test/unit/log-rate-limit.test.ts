@@ -23,7 +23,7 @@ t.test('LogRateLimiter allows one line per key per interval and counts the rest'
 })
 
 t.test('LogRateLimiter forgets the least recently allowed key past maxKeys', async (t) => {
-  let now = 0
+  const now = 0
   const limiter = new LogRateLimiter({ intervalMs: 1000, maxKeys: 2, now: () => now })
   limiter.take('a')
   limiter.take('b')

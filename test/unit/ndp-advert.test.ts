@@ -11,6 +11,7 @@ import { formatMac, parseMac } from '../../src/wire/mac.js';
 import { KERNEL_NA, KERNEL_UNSOLICITED_NA } from './fixtures/kernel-frames.js';
 import { fixIcmpv6Checksum, hex, ipv6 as ip } from './golden-bytes.js';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: an edit changes the frame in place (void) or returns a new one
 function kernelNaWith(edit: (f: Buffer) => Buffer | void, keepChecksum = false): Buffer {
   const f = Buffer.from(KERNEL_NA, 'hex');
   const edited = edit(f) ?? f;

@@ -103,6 +103,7 @@ function fixChecksum(f: Buffer): Buffer {
 }
 
 /** A multicast NS from the client for `target`, with its Source LLA option, edited by `edit` (checksum fixed after). */
+// biome-ignore lint/suspicious/noConfusingVoidType: an edit changes the frame in place (void) or returns a new one
 function ns(target: Ipv6Address, edit?: (f: Buffer) => Buffer | void, opts: { mac?: number; source?: Ipv6Address } = {}): Buffer {
   const f = Buffer.alloc(NDP_FRAME_LENGTH);
   encodeNs(f, 0, opts.mac ?? CLIENT_MAC, opts.source ?? CLIENT, target);

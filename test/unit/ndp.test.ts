@@ -29,6 +29,7 @@ function fixChecksum(frame: Buffer): Buffer {
 }
 
 /** KERNEL_NS changed by `edit`, its checksum made right again unless `keepChecksum`. */
+// biome-ignore lint/suspicious/noConfusingVoidType: an edit changes the frame in place (void) or returns a new one
 function kernelNsWith(edit: (frame: Buffer) => Buffer | void, keepChecksum = false): Buffer {
   const frame = Buffer.from(KERNEL_NS, 'hex');
   const edited = edit(frame) ?? frame;
@@ -361,5 +362,7 @@ t.test('tshark finds the checksum good (icmpv6.checksum.status 1) and reads the 
     ['136', '1', '255', '1', '0', '1', '2', '0a:1b:2c:3d:4e:5f', ''],
     ['135', '1', '255', '', '', '', '1', '0a:1b:2c:3d:4e:5f', ''],
   ];
-  rows.forEach((row, i) => t.same(row, want[i], golden[i]!.desc));
+  rows.forEach((row, i) => {
+    t.same(row, want[i], golden[i]!.desc);
+  });
 });

@@ -46,7 +46,9 @@ const ipv6: Family<Uint32Array> = {
   rows: (...texts) => {
     const sorted = texts.map(ipv6.addr).sort((x, y) => compareWords(x, 0, y, 0, 4));
     const out = new Uint32Array(sorted.length * 4);
-    sorted.forEach((x, i) => out.set(x, 4 * i));
+    sorted.forEach((x, i) => {
+      out.set(x, 4 * i);
+    });
     return out;
   },
   texts: (rows) => Array.from({ length: rows.length / 4 }, (_, i) => formatIpv6(rows.subarray(4 * i, 4 * i + 4))),

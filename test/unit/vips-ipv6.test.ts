@@ -26,7 +26,9 @@ const a6 = (text: string): Uint32Array => {
 const rowsOf = (...texts: string[]): Uint32Array => {
   const sorted = texts.map(a6).sort((x, y) => compareWords(x, 0, y, 0, 4));
   const out = new Uint32Array(sorted.length * 4);
-  sorted.forEach((a, i) => out.set(a, i * 4));
+  sorted.forEach((a, i) => {
+    out.set(a, i * 4);
+  });
   return out;
 };
 const textsOf = (rows: Uint32Array): string[] => {
@@ -261,7 +263,9 @@ t.test('sortedIpv6Difference matches a BigInt set difference (seeded)', async (t
   const rows = (s: Set<bigint>): Uint32Array => {
     const sorted = [...s].sort((x, y) => (x < y ? -1 : 1));
     const out = new Uint32Array(sorted.length * 4);
-    sorted.forEach((v, i) => out.set(fromBig(v), i * 4));
+    sorted.forEach((v, i) => {
+      out.set(fromBig(v), i * 4);
+    });
     return out;
   };
   for (let round = 0; round < 20; round++) {
