@@ -118,18 +118,26 @@ function preflight() {
  */
 async function startVipArpd({ director }, extraConfig) {
   sh('ip', ['-n', director, 'addr', 'add', `${VIP}/32`, 'dev', 'lo']);
-  nsSysctl(director, 'net.ipv4.conf.all.arp_ignore=1', 'net.ipv4.conf.all.arp_announce=2',
-    `net.ipv4.conf.${IFACE}.arp_ignore=1`, `net.ipv4.conf.${IFACE}.arp_announce=2`);
+  nsSysctl(
+    director,
+    'net.ipv4.conf.all.arp_ignore=1',
+    'net.ipv4.conf.all.arp_announce=2',
+    `net.ipv4.conf.${IFACE}.arp_ignore=1`,
+    `net.ipv4.conf.${IFACE}.arp_announce=2`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-bench-cfg-'));
   const config = join(dir, 'vip-arpd.json');
-  writeFileSync(config, JSON.stringify({
-    groups: [{ name: 'bench', interface: IFACE, vips: [VIP], garp: { count: 1, delayMs: 0 } }],
-    stateFile: join(dir, 'state.json'),
-    control: { socket: '' },
-    watch: { enabled: false },
-    log: { level: 'warn' },
-    ...extraConfig,
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      groups: [{ name: 'bench', interface: IFACE, vips: [VIP], garp: { count: 1, delayMs: 0 } }],
+      stateFile: join(dir, 'state.json'),
+      control: { socket: '' },
+      watch: { enabled: false },
+      log: { level: 'warn' },
+      ...extraConfig,
+    }),
+  );
   const { child, output } = nsSpawnDaemon(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
   return {
     pid: child.pid,
@@ -242,7 +250,14 @@ async function measure(lab, binary, pid, rate, xdpAnswered) {
   // Read around the window, not at its edges: a control round trip costs CPU.
   const xdpBefore = xdpAnswered?.();
   const r = await runSender({
-    binary, ns: lab.client, iface: IFACE, vip: VIP, rate, durationMs, batch, cpu: CLIENT_CPU,
+    binary,
+    ns: lab.client,
+    iface: IFACE,
+    vip: VIP,
+    rate,
+    durationMs,
+    batch,
+    cpu: CLIENT_CPU,
     onGo: () => (before = sample()),
     onEnd: () => (after = sample()),
   });
@@ -280,7 +295,7 @@ async function measure(lab, binary, pid, rate, xdpAnswered) {
  * @param {Measurement} m
  */
 function cpuPerReplyUs(m) {
-  return m.repliesPerSecond > 0 ? round((m.directorCpu.busy / 100) * 1e6 / m.repliesPerSecond, 2) : '-';
+  return m.repliesPerSecond > 0 ? round(((m.directorCpu.busy / 100) * 1e6) / m.repliesPerSecond, 2) : '-';
 }
 
 /**
@@ -317,7 +332,10 @@ async function main() {
   let results;
   try {
     results = await runResponders({
-      names: responders, rates, settleMs: SETTLE_MS, unit: 'replies/s',
+      names: responders,
+      rates,
+      settleMs: SETTLE_MS,
+      unit: 'replies/s',
       start: (name) => {
         const setup = setups[name];
         if (setup === undefined) throw new Error(`unknown responder ${name}`);
@@ -339,19 +357,45 @@ function report({ startedAt, load, results }) {
   for (const [name, ms] of Object.entries(results)) {
     for (const m of ms) {
       rows.push([
-        name, rateLabel(m.offeredRate), round(m.sentPerSecond), round(m.repliesPerSecond), round(m.lossPercent, 2),
+        name,
+        rateLabel(m.offeredRate),
+        round(m.sentPerSecond),
+        round(m.repliesPerSecond),
+        round(m.lossPercent, 2),
         // -1: no tagged reply matched (farpd's broadcast replies carry no requester MAC)
-        m.latencyUs.samples > 0 ? round(m.latencyUs.p50) : '-', m.latencyUs.samples > 0 ? round(m.latencyUs.p99) : '-',
-        m.processCpuPercent === undefined ? '-' : round(m.processCpuPercent), round(m.directorCpu.busy), round(m.directorCpu.softirq),
-        round(m.systemCpu.busy), perReply(m.clientIpis, m.sender.replies), cpuPerReplyUs(m),
+        m.latencyUs.samples > 0 ? round(m.latencyUs.p50) : '-',
+        m.latencyUs.samples > 0 ? round(m.latencyUs.p99) : '-',
+        m.processCpuPercent === undefined ? '-' : round(m.processCpuPercent),
+        round(m.directorCpu.busy),
+        round(m.directorCpu.softirq),
+        round(m.systemCpu.busy),
+        perReply(m.clientIpis, m.sender.replies),
+        cpuPerReplyUs(m),
         m.xdpShare === undefined ? '-' : round(m.xdpShare, 3),
       ]);
     }
   }
-  console.log(formatTable(
-    ['responder', 'offered', 'sent/s', 'replies/s', 'loss %', 'p50 us', 'p99 us', 'proc CPU %', 'dir CPU %', 'dir sirq %', 'sys CPU %', 'client IPIs/reply', 'dir us/reply', 'xdp/replies'],
-    rows,
-  ));
+  console.log(
+    formatTable(
+      [
+        'responder',
+        'offered',
+        'sent/s',
+        'replies/s',
+        'loss %',
+        'p50 us',
+        'p99 us',
+        'proc CPU %',
+        'dir CPU %',
+        'dir sirq %',
+        'sys CPU %',
+        'client IPIs/reply',
+        'dir us/reply',
+        'xdp/replies',
+      ],
+      rows,
+    ),
+  );
   const ratioRows = rates.map((rate, i) => {
     const v = results['vip-arpd']?.[i]?.repliesPerSecond;
     const k = results.kernel?.[i]?.repliesPerSecond;
@@ -370,15 +414,36 @@ function report({ startedAt, load, results }) {
   const out = join(REPO, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `arp-flood-${startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({
-    bench: 'arp-flood', startedAt, commit: gitCommit(), kernel: release(), node: process.version,
-    cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgBefore: load, durationMs, batch,
-    layout: {
-      clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU, responderCpu: Number(argv['responder-cpu']), rtPriority, rps: true, clientRps, clientArpOff: true,
-    },
-    nodeFlags,
-    results,
-  }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        bench: 'arp-flood',
+        startedAt,
+        commit: gitCommit(),
+        kernel: release(),
+        node: process.version,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        loadavgBefore: load,
+        durationMs,
+        batch,
+        layout: {
+          clientCpu: CLIENT_CPU,
+          directorCpu: DIRECTOR_CPU,
+          responderCpu: Number(argv['responder-cpu']),
+          rtPriority,
+          rps: true,
+          clientRps,
+          clientArpOff: true,
+        },
+        nodeFlags,
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`\nresults: ${file}`);
 }
 
@@ -403,8 +468,10 @@ function bar(results) {
     if (!x || unlimited < 0) continue;
     const ratio = x[unlimited].repliesPerSecond / k[unlimited].repliesPerSecond;
     const share = (100 * x[unlimited].repliesPerSecond) / x[unlimited].sentPerSecond;
-    lines.push(`unlimited: ${name}/kernel = ${round(ratio, 3)} (bar 1.5), ${name} answered ${round(share, 2)} % of the sender's ` +
-      `${round(x[unlimited].sentPerSecond)}/s (bar 99.5): ${ratio >= 1.5 || share >= 99.5 ? 'PASS' : 'FAIL'}`);
+    lines.push(
+      `unlimited: ${name}/kernel = ${round(ratio, 3)} (bar 1.5), ${name} answered ${round(share, 2)} % of the sender's ` +
+        `${round(x[unlimited].sentPerSecond)}/s (bar 99.5): ${ratio >= 1.5 || share >= 99.5 ? 'PASS' : 'FAIL'}`,
+    );
   }
   if (!v) return lines.join('\n');
   const ui = rates.indexOf(0);

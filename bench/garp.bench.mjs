@@ -129,28 +129,56 @@ async function setupLab() {
 async function startCapture(ns, tmp, name) {
   const file = join(tmp, `${name}.pcapng`);
   const proc = nsSpawn(ns, 'tshark', ['-n', '-q', '-i', 'p0', '-B', '64', '-f', 'arp or icmp6', '-w', file]);
-  await /** @type {Promise<void>} */ (new Promise((res, rej) => {
-    let err = '';
-    proc.stderr?.on('data', (d) => {
-      err += d;
-      if (err.includes('Capturing on')) res();
-    });
-    proc.once('exit', (c) => rej(new Error(`tshark exited ${c}: ${err}`)));
-  }));
+  await /** @type {Promise<void>} */ (
+    new Promise((res, rej) => {
+      let err = '';
+      proc.stderr?.on('data', (d) => {
+        err += d;
+        if (err.includes('Capturing on')) res();
+      });
+      proc.once('exit', (c) => rej(new Error(`tshark exited ${c}: ${err}`)));
+    })
+  );
   await sleep(300);
   return {
     async stop() {
       await sleep(CAPTURE_DRAIN_MS);
       await stopChild(proc);
-      const out = sh('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'arp.opcode', '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4',
-        '-e', 'icmpv6.type', '-e', 'icmpv6.nd.na.target_address'], { maxBuffer: 256 * 1024 * 1024 });
-      return out.trim().split('\n').filter(Boolean).map((l) => {
-        const [time = '', op, sip = '', tip = '', icmpType = '', target = ''] = l.split('\t');
-        const [s, frac = ''] = time.split('.');
-        const us = Number(s) * 1e6 + Number(frac.padEnd(6, '0').slice(0, 6));
-        // An NA (type 136) is op 0 here, its target both "sender" and "target": it announces the VIP as a GARP does.
-        return icmpType === '136' ? { us, op: 0, sip: target, tip: target } : { us, op: Number(op), sip, tip };
-      }).filter((f) => f.sip !== '' && f.sip === f.tip);
+      const out = sh(
+        'tshark',
+        [
+          '-r',
+          file,
+          '-n',
+          '-T',
+          'fields',
+          '-e',
+          'frame.time_epoch',
+          '-e',
+          'arp.opcode',
+          '-e',
+          'arp.src.proto_ipv4',
+          '-e',
+          'arp.dst.proto_ipv4',
+          '-e',
+          'icmpv6.type',
+          '-e',
+          'icmpv6.nd.na.target_address',
+        ],
+        { maxBuffer: 256 * 1024 * 1024 },
+      );
+      return out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [time = '', op, sip = '', tip = '', icmpType = '', target = ''] = l.split('\t');
+          const [s, frac = ''] = time.split('.');
+          const us = Number(s) * 1e6 + Number(frac.padEnd(6, '0').slice(0, 6));
+          // An NA (type 136) is op 0 here, its target both "sender" and "target": it announces the VIP as a GARP does.
+          return icmpType === '136' ? { us, op: 0, sip: target, tip: target } : { us, op: Number(op), sip, tip };
+        })
+        .filter((f) => f.sip !== '' && f.sip === f.tip);
     },
   };
 }
@@ -254,27 +282,30 @@ async function benchDaemon(lab, tmp) {
 
   // The daemon's arrival time of each takeover, in the order they were sent.
   const arrived = d.logs.filter((l) => l.msg === 'control command answered' && l.op === 'takeover').map((l) => l.receivedAtUs);
-  if (arrived.length !== 2 * (TAKEOVERS + ANNOUNCES)) throw new Error(`expected ${2 * (TAKEOVERS + ANNOUNCES)} logged takeovers, found ${arrived.length} (is the control log line at debug?)`);
+  if (arrived.length !== 2 * (TAKEOVERS + ANNOUNCES))
+    throw new Error(`expected ${2 * (TAKEOVERS + ANNOUNCES)} logged takeovers, found ${arrived.length} (is the control log line at debug?)`);
   const window = (/** @type {number[]} */ sent, /** @type {number} */ i) => [sent[i] ?? NaN, sent[i + 1] ?? Infinity];
   /** Each takeover of a one-VIP group: when it was sent, received, and its first frame. */
-  const firsts = (/** @type {number[]} */ sent, /** @type {string} */ vip, /** @type {number} */ logAt) => sent.map((sentAtUs, i) => {
-    const [from, to] = window(sent, i);
-    const first = frames.find((f) => f.sip === vip && f.us >= from && f.us < to);
-    return { sentAtUs, receivedAtUs: arrived[logAt + i], firstUs: first?.us ?? NaN };
-  });
+  const firsts = (/** @type {number[]} */ sent, /** @type {string} */ vip, /** @type {number} */ logAt) =>
+    sent.map((sentAtUs, i) => {
+      const [from, to] = window(sent, i);
+      const first = frames.find((f) => f.sip === vip && f.us >= from && f.us < to);
+      return { sentAtUs, receivedAtUs: arrived[logAt + i], firstUs: first?.us ?? NaN };
+    });
   /** Each takeover of a 10k group: its frames, distinct VIPs seen, first and last frame. */
-  const rounds = (/** @type {number[]} */ sent, /** @type {Set<string>} */ vips, /** @type {number} */ logAt) => sent.map((sentAtUs, i) => {
-    const [from, to] = window(sent, i);
-    const fr = frames.filter((f) => vips.has(f.sip) && f.us >= from && f.us < to);
-    return {
-      sentAtUs,
-      receivedAtUs: arrived[logAt + i],
-      frames: fr.length,
-      vips: new Set(fr.map((f) => f.sip)).size,
-      firstUs: fr[0]?.us ?? NaN,
-      lastUs: fr[fr.length - 1]?.us ?? NaN,
-    };
-  });
+  const rounds = (/** @type {number[]} */ sent, /** @type {Set<string>} */ vips, /** @type {number} */ logAt) =>
+    sent.map((sentAtUs, i) => {
+      const [from, to] = window(sent, i);
+      const fr = frames.filter((f) => vips.has(f.sip) && f.us >= from && f.us < to);
+      return {
+        sentAtUs,
+        receivedAtUs: arrived[logAt + i],
+        frames: fr.length,
+        vips: new Set(fr.map((f) => f.sip)).size,
+        firstUs: fr[0]?.us ?? NaN,
+        lastUs: fr[fr.length - 1]?.us ?? NaN,
+      };
+    });
   const bigSet = new Set(Array.from({ length: TOTAL_VIPS }, (_, i) => ipOf(BIG_RANGE[0], i)));
   const big6Set = new Set(Array.from({ length: TOTAL_VIPS }, (_, i) => bigVip6(i)));
   const v4 = TAKEOVERS + ANNOUNCES;
@@ -305,16 +336,25 @@ async function benchAnchor(lab, tmp, tool, vips) {
   const cap = await startCapture(lab.sw, tmp, tool);
   const out = nsExec(lab.dir, 'bash', ['-c', script, 'anchor', ...vips]);
   const frames = await cap.stop();
-  const spawned = out.trim().split('\n').map((l) => {
-    const [ip, t] = l.split(' ');
-    return { ip, spawnUs: Math.round(Number(t) * 1e6) };
-  });
+  const spawned = out
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [ip, t] = l.split(' ');
+      return { ip, spawnUs: Math.round(Number(t) * 1e6) };
+    });
   /** @type {Map<string | undefined, number>} */
   const firstOf = new Map();
   for (const f of frames) if (!firstOf.has(f.sip)) firstOf.set(f.sip, f.us);
   const perVip = spawned.map((s) => (firstOf.get(s.ip) ?? NaN) - s.spawnUs);
   const lastFirst = Math.max(...spawned.map((s) => firstOf.get(s.ip) ?? NaN));
-  return { tool, sample: vips.length, seen: spawned.filter((s) => firstOf.has(s.ip)).length, perVipUs: perVip, totalUs: lastFirst - (spawned[0]?.spawnUs ?? NaN) };
+  return {
+    tool,
+    sample: vips.length,
+    seen: spawned.filter((s) => firstOf.has(s.ip)).length,
+    perVipUs: perVip,
+    totalUs: lastFirst - (spawned[0]?.spawnUs ?? NaN),
+  };
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'vip-arpd-garp-bench-'));
@@ -337,30 +377,77 @@ const oursFirst = median(takeoverDaemon);
 const oursAll = median(spans);
 const oursCmdAll = median(cmdToLast);
 
-console.log(`garp bench: node ${process.version}, ${new Date().toISOString()}, ${TAKEOVERS} takeovers, ${ANNOUNCES} x ${TOTAL_VIPS}-VIP announces, anchors ${SAMPLE} VIPs each`);
+console.log(
+  `garp bench: node ${process.version}, ${new Date().toISOString()}, ${TAKEOVERS} takeovers, ${ANNOUNCES} x ${TOTAL_VIPS}-VIP announces, anchors ${SAMPLE} VIPs each`,
+);
 console.log('');
 console.log('1. takeover -> first GARP on the wire (goal <= 1 ms)');
-console.log(formatTable(
-  ['', 'median ms', 'max ms', 'min ms', 'x vip-arpd'],
-  [
-    ['vip-arpd: daemon received takeover -> first frame', ms(oursFirst), ms(max(takeoverDaemon)), ms(Math.min(...takeoverDaemon)), '1'],
-    ['vip-arpd: client wrote takeover -> first frame', ms(median(takeoverClient)), ms(max(takeoverClient)), ms(Math.min(...takeoverClient)), round(median(takeoverClient) / oursFirst, 1)],
-    [`send_arp (IPaddr2 args): spawn -> first frame`, ms(median(sendArp.perVipUs)), ms(max(sendArp.perVipUs)), ms(Math.min(...sendArp.perVipUs)), round(median(sendArp.perVipUs) / oursFirst, 0)],
-    [`arping -U -c 1: spawn -> first frame`, ms(median(arping.perVipUs)), ms(max(arping.perVipUs)), ms(Math.min(...arping.perVipUs)), round(median(arping.perVipUs) / oursFirst, 0)],
-  ],
-));
+console.log(
+  formatTable(
+    ['', 'median ms', 'max ms', 'min ms', 'x vip-arpd'],
+    [
+      ['vip-arpd: daemon received takeover -> first frame', ms(oursFirst), ms(max(takeoverDaemon)), ms(Math.min(...takeoverDaemon)), '1'],
+      [
+        'vip-arpd: client wrote takeover -> first frame',
+        ms(median(takeoverClient)),
+        ms(max(takeoverClient)),
+        ms(Math.min(...takeoverClient)),
+        round(median(takeoverClient) / oursFirst, 1),
+      ],
+      [
+        `send_arp (IPaddr2 args): spawn -> first frame`,
+        ms(median(sendArp.perVipUs)),
+        ms(max(sendArp.perVipUs)),
+        ms(Math.min(...sendArp.perVipUs)),
+        round(median(sendArp.perVipUs) / oursFirst, 0),
+      ],
+      [
+        `arping -U -c 1: spawn -> first frame`,
+        ms(median(arping.perVipUs)),
+        ms(max(arping.perVipUs)),
+        ms(Math.min(...arping.perVipUs)),
+        round(median(arping.perVipUs) / oursFirst, 0),
+      ],
+    ],
+  ),
+);
 console.log('');
 console.log(`2. announce ${TOTAL_VIPS} VIPs once (goal <= 100 ms)`);
-console.log(formatTable(
-  ['', 'ms', 'x vip-arpd', 'how'],
-  [
-    ['vip-arpd unpaced, mode request: first -> last frame', ms(oursAll), '1', `median of ${ANNOUNCES} (max ${ms(max(spans))}); all ${TOTAL_VIPS} VIPs seen every run: ${complete ? 'yes' : 'NO'}`],
-    ['vip-arpd: daemon received takeover -> last frame', ms(oursCmdAll), round(oursCmdAll / oursAll, 1), `median of ${ANNOUNCES} (max ${ms(max(cmdToLast))})`],
-    [`send_arp per VIP: first spawn -> last VIP's first frame`, ms(sendArp.totalUs * scale), round((sendArp.totalUs * scale) / oursAll, 0), `EXTRAPOLATED: ${SAMPLE} VIPs took ${ms(sendArp.totalUs)} ms (${sendArp.seen} seen), x ${scale}`],
-    [`arping -U per VIP: first spawn -> last VIP's first frame`, ms(arping.totalUs * scale), round((arping.totalUs * scale) / oursAll, 0), `EXTRAPOLATED: ${SAMPLE} VIPs took ${ms(arping.totalUs)} ms (${arping.seen} seen), x ${scale}`],
-  ],
-));
-for (const r of daemon.big) console.log(`   run: ${r.frames} frames, ${r.vips} VIPs, received -> first ${ms(r.firstUs - r.receivedAtUs)} ms, first -> last ${ms(r.lastUs - r.firstUs)} ms`);
+console.log(
+  formatTable(
+    ['', 'ms', 'x vip-arpd', 'how'],
+    [
+      [
+        'vip-arpd unpaced, mode request: first -> last frame',
+        ms(oursAll),
+        '1',
+        `median of ${ANNOUNCES} (max ${ms(max(spans))}); all ${TOTAL_VIPS} VIPs seen every run: ${complete ? 'yes' : 'NO'}`,
+      ],
+      [
+        'vip-arpd: daemon received takeover -> last frame',
+        ms(oursCmdAll),
+        round(oursCmdAll / oursAll, 1),
+        `median of ${ANNOUNCES} (max ${ms(max(cmdToLast))})`,
+      ],
+      [
+        `send_arp per VIP: first spawn -> last VIP's first frame`,
+        ms(sendArp.totalUs * scale),
+        round((sendArp.totalUs * scale) / oursAll, 0),
+        `EXTRAPOLATED: ${SAMPLE} VIPs took ${ms(sendArp.totalUs)} ms (${sendArp.seen} seen), x ${scale}`,
+      ],
+      [
+        `arping -U per VIP: first spawn -> last VIP's first frame`,
+        ms(arping.totalUs * scale),
+        round((arping.totalUs * scale) / oursAll, 0),
+        `EXTRAPOLATED: ${SAMPLE} VIPs took ${ms(arping.totalUs)} ms (${arping.seen} seen), x ${scale}`,
+      ],
+    ],
+  ),
+);
+for (const r of daemon.big)
+  console.log(
+    `   run: ${r.frames} frames, ${r.vips} VIPs, received -> first ${ms(r.firstUs - r.receivedAtUs)} ms, first -> last ${ms(r.lastUs - r.firstUs)} ms`,
+  );
 
 const takeover6 = daemon.one6.map((r) => r.firstUs - r.receivedAtUs);
 const spans6 = daemon.big6.map((r) => r.lastUs - r.firstUs);
@@ -368,19 +455,43 @@ const cmdToLast6 = daemon.big6.map((r) => r.lastUs - r.receivedAtUs);
 const complete6 = daemon.big6.every((r) => r.vips === TOTAL_VIPS);
 console.log('');
 console.log(`3. IPv6, same daemon, same run: unsolicited NA beside gratuitous ARP (the ARP figures hold for NA: ratio ~1)`);
-console.log(formatTable(
-  ['', 'NA median ms', 'NA max ms', 'ARP median ms', 'NA / ARP'],
-  [
-    ['daemon received takeover -> first frame (one VIP)', ms(median(takeover6)), ms(max(takeover6)), ms(oursFirst), round(median(takeover6) / oursFirst, 2)],
-    [`${TOTAL_VIPS} VIPs unpaced: first -> last frame`, ms(median(spans6)), ms(max(spans6)), ms(oursAll), round(median(spans6) / oursAll, 2)],
-    [`${TOTAL_VIPS} VIPs: daemon received takeover -> last frame`, ms(median(cmdToLast6)), ms(max(cmdToLast6)), ms(oursCmdAll), round(median(cmdToLast6) / oursCmdAll, 2)],
-  ],
-));
-for (const r of daemon.big6) console.log(`   run: ${r.frames} NAs, ${r.vips} VIPs, received -> first ${ms(r.firstUs - r.receivedAtUs)} ms, first -> last ${ms(r.lastUs - r.firstUs)} ms`);
+console.log(
+  formatTable(
+    ['', 'NA median ms', 'NA max ms', 'ARP median ms', 'NA / ARP'],
+    [
+      ['daemon received takeover -> first frame (one VIP)', ms(median(takeover6)), ms(max(takeover6)), ms(oursFirst), round(median(takeover6) / oursFirst, 2)],
+      [`${TOTAL_VIPS} VIPs unpaced: first -> last frame`, ms(median(spans6)), ms(max(spans6)), ms(oursAll), round(median(spans6) / oursAll, 2)],
+      [
+        `${TOTAL_VIPS} VIPs: daemon received takeover -> last frame`,
+        ms(median(cmdToLast6)),
+        ms(max(cmdToLast6)),
+        ms(oursCmdAll),
+        round(median(cmdToLast6) / oursCmdAll, 2),
+      ],
+    ],
+  ),
+);
+for (const r of daemon.big6)
+  console.log(`   run: ${r.frames} NAs, ${r.vips} VIPs, received -> first ${ms(r.firstUs - r.receivedAtUs)} ms, first -> last ${ms(r.lastUs - r.firstUs)} ms`);
 console.log(`   all ${TOTAL_VIPS} IPv6 VIPs seen every run: ${complete6 ? 'yes' : 'NO'}`);
 
 mkdirSync(RESULTS, { recursive: true });
 const file = join(RESULTS, `garp-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ node: process.version, date: new Date().toISOString(), takeovers: daemon.one, announces: daemon.big, takeovers6: daemon.one6, announces6: daemon.big6, anchors: { sendArp, arping } }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      node: process.version,
+      date: new Date().toISOString(),
+      takeovers: daemon.one,
+      announces: daemon.big,
+      takeovers6: daemon.one6,
+      announces6: daemon.big6,
+      anchors: { sendArp, arping },
+    },
+    null,
+    2,
+  ),
+);
 console.log(`\nresults: ${file}`);
 if (!complete || !complete6) process.exitCode = 1;

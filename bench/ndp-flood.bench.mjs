@@ -76,11 +76,19 @@ const setups = {
     sh('ip', ['-n', director, 'addr', 'add', `${VIP}/128`, 'dev', 'lo', 'nodad']);
     const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-bench-cfg-'));
     const config = join(dir, 'vip-arpd.json');
-    writeFileSync(config, JSON.stringify({
-      groups: [{ name: 'bench', interface: IFACE, vips: [VIP], initialRole: 'master', garp: { count: 1, delayMs: 0 } }],
-      stateFile: join(dir, 'state.json'), control: { socket: '' }, watch: { enabled: false }, log: { level: 'warn' },
-    }));
-    const nodeFlags = unitNodeOptions().split(' ').filter((f) => f !== '');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        groups: [{ name: 'bench', interface: IFACE, vips: [VIP], initialRole: 'master', garp: { count: 1, delayMs: 0 } }],
+        stateFile: join(dir, 'state.json'),
+        control: { socket: '' },
+        watch: { enabled: false },
+        log: { level: 'warn' },
+      }),
+    );
+    const nodeFlags = unitNodeOptions()
+      .split(' ')
+      .filter((f) => f !== '');
     const { child } = nsSpawnDaemon(director, ...responderCommand(process.execPath, [...nodeFlags, DAEMON, '--config', config]));
     return {
       pid: child.pid,
@@ -91,7 +99,6 @@ const setups = {
       },
     };
   },
-
 };
 
 /**
@@ -109,7 +116,15 @@ async function measure(lab, binary, frame, pid, rate) {
   /** @type {ReturnType<typeof sample> | undefined} */
   let after;
   const r = await runSender({
-    binary, ns: lab.client, iface: IFACE, vip: VIP, frame, rate, durationMs, batch, cpu: CLIENT_CPU,
+    binary,
+    ns: lab.client,
+    iface: IFACE,
+    vip: VIP,
+    frame,
+    rate,
+    durationMs,
+    batch,
+    cpu: CLIENT_CPU,
     onGo: () => (before = sample()),
     onEnd: () => (after = sample()),
   });
@@ -153,7 +168,10 @@ async function main() {
     sh('ip', ['-n', lab.director, 'addr', 'add', DIRECTOR_IP6, 'dev', IFACE, 'nodad']);
     const frame = await nsFrameHex(linkMac(lab.client, IFACE), SOLICITOR, VIP);
     results = await runResponders({
-      names: responders, rates, settleMs: SETTLE_MS, unit: 'NA/s',
+      names: responders,
+      rates,
+      settleMs: SETTLE_MS,
+      unit: 'NA/s',
       start: (name) => {
         const setup = setups[name];
         if (setup === undefined) throw new Error(`unknown responder ${name}`);
@@ -171,10 +189,18 @@ async function main() {
 
 /** @param {{ startedAt: string, load: number[], results: Record<string, Measurement[]> }} run */
 function report({ startedAt, load, results }) {
-  const rows = Object.entries(results).flatMap(([name, ms]) => ms.map((m) => [
-    name, rateLabel(m.offeredRate), round(m.sentPerSecond), round(m.repliesPerSecond), round(m.lossPercent, 2),
-    m.processCpuPercent === undefined ? '-' : round(m.processCpuPercent), round(m.directorCpu.busy), round(m.directorCpu.softirq),
-  ]));
+  const rows = Object.entries(results).flatMap(([name, ms]) =>
+    ms.map((m) => [
+      name,
+      rateLabel(m.offeredRate),
+      round(m.sentPerSecond),
+      round(m.repliesPerSecond),
+      round(m.lossPercent, 2),
+      m.processCpuPercent === undefined ? '-' : round(m.processCpuPercent),
+      round(m.directorCpu.busy),
+      round(m.directorCpu.softirq),
+    ]),
+  );
   console.log(formatTable(['responder', 'offered', 'NS sent/s', 'NA/s', 'loss %', 'proc CPU %', 'dir CPU %', 'dir sirq %'], rows));
   const ratios = rates.map((rate, i) => {
     const v = results['vip-arpd']?.[i]?.repliesPerSecond;
@@ -187,10 +213,25 @@ function report({ startedAt, load, results }) {
   const out = join(REPO, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `ndp-flood-${startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({
-    bench: 'ndp-flood', startedAt, kernel: release(), node: process.version, cpus: cpus().length, loadavgBefore: load,
-    durationMs, batch, layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU }, results,
-  }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        bench: 'ndp-flood',
+        startedAt,
+        kernel: release(),
+        node: process.version,
+        cpus: cpus().length,
+        loadavgBefore: load,
+        durationMs,
+        batch,
+        layout: { clientCpu: CLIENT_CPU, directorCpu: DIRECTOR_CPU },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`\nresults: ${file}`);
 }
 

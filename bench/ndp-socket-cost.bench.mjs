@@ -155,10 +155,16 @@ while True:
  */
 async function startHolder(director, variant) {
   if (variant === 'none') return { stop: async () => 0 };
-  const child = variant === 'raw'
-    ? nsSpawn(director, '/usr/bin/python3', ['-c', RAW_HOLDER])
-    : nsSpawn(director, 'env', [`ETHERTYPE=${variant === 'packet-ipv6' ? ETH_P_IPV6 : ETH_P_ALL}`, process.execPath,
-      '--input-type=module', '-e', PACKET_HOLDER]);
+  const child =
+    variant === 'raw'
+      ? nsSpawn(director, '/usr/bin/python3', ['-c', RAW_HOLDER])
+      : nsSpawn(director, 'env', [
+          `ETHERTYPE=${variant === 'packet-ipv6' ? ETH_P_IPV6 : ETH_P_ALL}`,
+          process.execPath,
+          '--input-type=module',
+          '-e',
+          PACKET_HOLDER,
+        ]);
   let out = '';
   let err = '';
   child.stdout?.on('data', (d) => (out += d));
@@ -198,7 +204,15 @@ async function measure(lab, binary, frame, napiPids) {
   /** @type {{ before?: ReturnType<typeof sample>, after?: ReturnType<typeof sample> }} */
   const window = {};
   const r = await runSender({
-    binary, ns: lab.client, iface: IFACE, vip: '192.0.2.1', rate, durationMs, batch: 16, cpu: CLIENT_CPU, frame,
+    binary,
+    ns: lab.client,
+    iface: IFACE,
+    vip: '192.0.2.1',
+    rate,
+    durationMs,
+    batch: 16,
+    cpu: CLIENT_CPU,
+    frame,
     onGo: () => (window.before = sample()),
     onEnd: () => (window.after = sample()),
   });
@@ -219,7 +233,7 @@ function median(xs) {
  * @param {Awaited<ReturnType<typeof measure>>} m
  */
 function perPacketNs(m) {
-  return { napi: m.napiNs / m.sent, busy: (m.director.busy / 100) * 1e9 / m.sentPerSecond };
+  return { napi: m.napiNs / m.sent, busy: ((m.director.busy / 100) * 1e9) / m.sentPerSecond };
 }
 
 async function main() {
@@ -254,8 +268,10 @@ async function main() {
         const holderFrames = await holder.stop();
         const ns = perPacketNs(m);
         results[variant].push({ ...ns, holderFrames, sentPerSecond: m.sentPerSecond, forwardedShare: m.txPackets / m.sent });
-        process.stderr.write(`round ${pass + 1} ${variant}: ${round(m.sentPerSecond)}/s, NAPI thread ${round(ns.napi)} ns/packet ` +
-          `(director CPU busy ${round(ns.busy)}), holder saw ${holderFrames} frames, director sent ${round(m.txPackets / m.sent, 3)} per packet\n`);
+        process.stderr.write(
+          `round ${pass + 1} ${variant}: ${round(m.sentPerSecond)}/s, NAPI thread ${round(ns.napi)} ns/packet ` +
+            `(director CPU busy ${round(ns.busy)}), holder saw ${holderFrames} frames, director sent ${round(m.txPackets / m.sent, 3)} per packet\n`,
+        );
       }
     }
   } finally {
@@ -268,20 +284,60 @@ async function main() {
   const paired = (/** @type {string} */ v) => (results.none === undefined ? NaN : median(results[v].map((r, i) => r.napi / results.none[i].napi)));
   const rows = variants.map((v) => {
     const napi = median(results[v].map((r) => r.napi));
-    return [v, round(median(results[v].map((r) => r.sentPerSecond))), round(napi), round(Math.min(...results[v].map((r) => r.napi))),
-      round(Math.max(...results[v].map((r) => r.napi))), base === undefined ? '-' : round(napi / base, 3),
-      base === undefined ? '-' : round(napi - base), round(paired(v), 3), round(median(results[v].map((r) => r.busy))),
-      Math.max(...results[v].map((r) => r.holderFrames))];
+    return [
+      v,
+      round(median(results[v].map((r) => r.sentPerSecond))),
+      round(napi),
+      round(Math.min(...results[v].map((r) => r.napi))),
+      round(Math.max(...results[v].map((r) => r.napi))),
+      base === undefined ? '-' : round(napi / base, 3),
+      base === undefined ? '-' : round(napi - base),
+      round(paired(v), 3),
+      round(median(results[v].map((r) => r.busy))),
+      Math.max(...results[v].map((r) => r.holderFrames)),
+    ];
   });
-  console.log(formatTable(['socket', 'sent/s', 'NAPI ns/pkt (median)', 'min', 'max', 'ratio to none', 'delta ns/pkt',
-    'paired ratio (median)', 'dir CPU busy ns/pkt', 'holder frames'], rows));
+  console.log(
+    formatTable(
+      [
+        'socket',
+        'sent/s',
+        'NAPI ns/pkt (median)',
+        'min',
+        'max',
+        'ratio to none',
+        'delta ns/pkt',
+        'paired ratio (median)',
+        'dir CPU busy ns/pkt',
+        'holder frames',
+      ],
+      rows,
+    ),
+  );
   const out = join(REPO, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `ndp-socket-cost-${startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({
-    bench: 'ndp-socket-cost', startedAt, kernel: release(), node: process.version, cpus: cpus().length,
-    cpuModel: cpus()[0]?.model, loadavgBefore: load, rate, durationMs, rounds, target: argv.target, results,
-  }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        bench: 'ndp-socket-cost',
+        startedAt,
+        kernel: release(),
+        node: process.version,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        loadavgBefore: load,
+        rate,
+        durationMs,
+        rounds,
+        target: argv.target,
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`\nresults: ${file}`);
 }
 

@@ -43,7 +43,7 @@ const STABLE_VIP = '198.51.100.10';
 const STABLE_VIP6 = '2001:db8::10';
 const SOLICITOR6 = '2001:db8::2';
 /** 198.18.0.0: first address of the RFC 2544 benchmarking range (a /15: 131,072 addresses). */
-const BULK_BASE = (198 << 24 >>> 0) + (18 << 16);
+const BULK_BASE = ((198 << 24) >>> 0) + (18 << 16);
 const { values: opt } = parseArgs({
   options: {
     rate: { type: 'string', default: '10000' },
@@ -146,7 +146,9 @@ const lost4 = f.sent - f.replies;
 const lost6 = f6 === undefined ? 0 : f6.sent - f6.replies;
 const lost = lost4 + lost6;
 const flood6Text = f6 === undefined ? '' : ` and ${round(f6.sentPerSecond)} NS/s for ${STABLE_VIP6}`;
-console.log(`\nreload-100k: flood ${round(f.sentPerSecond)} who-has/s for ${STABLE_VIP}${flood6Text} during both reloads; daemon RSS at start ${round(base.rssMb, 1)} MB\n`);
+console.log(
+  `\nreload-100k: flood ${round(f.sentPerSecond)} who-has/s for ${STABLE_VIP}${flood6Text} during both reloads; daemon RSS at start ${round(base.rssMb, 1)} MB\n`,
+);
 console.log(
   formatTable(
     ['step', 'reload work ms', 'write→applied ms', 'added', 'removed', 'VIPs', 'RSS MB', 'peak RSS MB'],

@@ -33,7 +33,7 @@ import { unitNodeOptions } from './lib/unit-node-options.mjs';
 
 const STABLE_VIP = '198.51.100.10';
 /** 198.18.0.0/15: the RFC 2544 benchmarking range, 131,072 addresses. */
-const BULK_BASE = (198 << 24 >>> 0) + (18 << 16);
+const BULK_BASE = ((198 << 24) >>> 0) + (18 << 16);
 const BULK_SIZE = 2 ** 17;
 const RATE = 1000;
 const GOAL_GAP_MS = 50;
@@ -59,7 +59,8 @@ const bulkIp = (/** @type {number} */ i) => ipText(BULK_BASE + (i % BULK_SIZE));
 const base = { stateFile: '', control: { socket: '' }, log: { level: 'info' } };
 // One GARP at start and no second burst: GARP replies name the stable VIP and would count as replies.
 const web = { name: 'web', interface: 'eth0', vips: [STABLE_VIP], garp: { count: 1, delayMs: 0 } };
-const bulkGroups = (/** @type {number} */ n) => Array.from({ length: n }, (_, i) => ({ name: `b${i}`, interface: 'eth0', vips: [bulkIp(i)], initialRole: 'backup' }));
+const bulkGroups = (/** @type {number} */ n) =>
+  Array.from({ length: n }, (_, i) => ({ name: `b${i}`, interface: 'eth0', vips: [bulkIp(i)], initialRole: 'backup' }));
 
 /** @type {Record<string, () => [string, number]>} name → [config text, sender window ms] */
 const SCENARIOS = {
@@ -67,7 +68,13 @@ const SCENARIOS = {
   'groups-8000': () => [JSON.stringify({ ...base, groups: [web, ...bulkGroups(8000)] }), 20_000],
   'groups-65535': () => [JSON.stringify({ ...base, groups: [web, ...bulkGroups(65534)] }), 30_000],
   'groups-65536': () => [JSON.stringify({ ...base, groups: [web, ...bulkGroups(65535)] }), 30_000],
-  'inline-100k': () => [JSON.stringify({ ...base, groups: [web, { name: 'bulk', interface: 'eth0', initialRole: 'backup', vips: Array.from({ length: 100_000 }, (_, i) => bulkIp(i)) }] }), 15_000],
+  'inline-100k': () => [
+    JSON.stringify({
+      ...base,
+      groups: [web, { name: 'bulk', interface: 'eth0', initialRole: 'backup', vips: Array.from({ length: 100_000 }, (_, i) => bulkIp(i)) }],
+    }),
+    15_000,
+  ],
   'file-50mb': () => {
     // `"198.18.x.y",` is 14-16 bytes: 3.5M entries make ~50 MB, over 1,024
     // addresses, so this measures reading and validating 50 MB (the apply of
@@ -106,8 +113,16 @@ async function scenario(name) {
   await new Promise((r) => setTimeout(r, LEAD_MS));
   const t0 = Date.now();
   renameSync(bigPath, configPath);
-  const done = await waitLog((l) => (l.msg === 'config applied' && l.generation === 2) || String(l.msg).startsWith('config reload rejected'), windowMs + 120_000).catch(() => {
-    console.error(`${name}: no reload result; last daemon log lines:\n${logs.slice(-5).map((l) => JSON.stringify(l).slice(0, 300)).join('\n')}`);
+  const done = await waitLog(
+    (l) => (l.msg === 'config applied' && l.generation === 2) || String(l.msg).startsWith('config reload rejected'),
+    windowMs + 120_000,
+  ).catch(() => {
+    console.error(
+      `${name}: no reload result; last daemon log lines:\n${logs
+        .slice(-5)
+        .map((l) => JSON.stringify(l).slice(0, 300))
+        .join('\n')}`,
+    );
     return undefined;
   });
   const f = await flood;
@@ -133,9 +148,20 @@ console.log(`\nreload-gap: ${DAEMON}; client ${RATE} who-has/s for ${STABLE_VIP}
 console.log(
   formatTable(
     ['scenario', 'MB', 'reload', 'file write → done ms', 'longest reply gap ms', 'requests', 'unanswered', '--check-config s (exit)'],
-    rows.map((r) => [r.name, round(r.mb, 1), r.result, round(r.reloadMs), `${round(r.gapMs, 1)}${r.finishedInWindow ? '' : ' (reload outlasted the window)'}`, r.sent, r.lost, `${round(r.check.s, 2)} (${r.check.code})`]),
+    rows.map((r) => [
+      r.name,
+      round(r.mb, 1),
+      r.result,
+      round(r.reloadMs),
+      `${round(r.gapMs, 1)}${r.finishedInWindow ? '' : ' (reload outlasted the window)'}`,
+      r.sent,
+      r.lost,
+      `${round(r.check.s, 2)} (${r.check.code})`,
+    ]),
   ),
 );
 const worst = Math.max(...rows.map((r) => r.gapMs));
-console.log(`\ngoal: longest reply gap <= ${GOAL_GAP_MS} ms: ${worst <= GOAL_GAP_MS && rows.every((r) => r.finishedInWindow) ? 'ok' : 'MISSED'} (worst ${round(worst, 1)} ms)`);
+console.log(
+  `\ngoal: longest reply gap <= ${GOAL_GAP_MS} ms: ${worst <= GOAL_GAP_MS && rows.every((r) => r.finishedInWindow) ? 'ok' : 'MISSED'} (worst ${round(worst, 1)} ms)`,
+);
 for (const r of rows) if (r.check.code !== 0) console.log(`${r.name}: --check-config says: ${r.check.err.slice(0, 200)}`);

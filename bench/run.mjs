@@ -19,7 +19,10 @@ const split = args.indexOf('--');
 const names = split < 0 ? args : args.slice(0, split);
 const passThrough = split < 0 ? [] : args.slice(split + 1);
 
-const available = readdirSync(BENCH_DIR).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length)).sort();
+const available = readdirSync(BENCH_DIR)
+  .filter((f) => f.endsWith(SUFFIX))
+  .map((f) => f.slice(0, -SUFFIX.length))
+  .sort();
 const unknown = names.filter((n) => !available.includes(n.replace(SUFFIX, '')));
 if (unknown.length > 0) {
   process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; available: ${available.join(', ')}\n`);

@@ -81,11 +81,19 @@ async function buildLab() {
 function startDaemon(director, dir) {
   const config = join(dir, 'vip-arpd.json');
   const socket = join(dir, 'control.sock');
-  writeFileSync(config, JSON.stringify({
-    groups: [{ name: 'bench', interface: IFACE, vips: [VIP], garp: { count: 1, delayMs: 0 } }],
-    stateFile: join(dir, 'state.json'), control: { socket }, watch: { enabled: false }, log: { level: 'warn' },
-  }));
-  const flags = unitNodeOptions().split(' ').filter((f) => f !== '');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      groups: [{ name: 'bench', interface: IFACE, vips: [VIP], garp: { count: 1, delayMs: 0 } }],
+      stateFile: join(dir, 'state.json'),
+      control: { socket },
+      watch: { enabled: false },
+      log: { level: 'warn' },
+    }),
+  );
+  const flags = unitNodeOptions()
+    .split(' ')
+    .filter((f) => f !== '');
   const child = nsSpawn(director, 'taskset', ['-c', String(DIRECTOR_CPU), 'nice', '-n', '-20', process.execPath, ...flags, DAEMON, '--config', config]);
   child.stdout?.resume();
   child.stderr?.resume();
@@ -129,7 +137,13 @@ async function measure(lab, binary, pid, viewers) {
   /** @returns {Sample} */
   const sample = () => ({ ticks: readProcessTicks(pid) ?? NaN, at: process.hrtime.bigint() });
   const r = await runSender({
-    binary, ns: lab.client, iface: IFACE, vip: VIP, rate, durationMs, cpu: CLIENT_CPU,
+    binary,
+    ns: lab.client,
+    iface: IFACE,
+    vip: VIP,
+    rate,
+    durationMs,
+    cpu: CLIENT_CPU,
     onGo: () => (before = sample()),
     onEnd: () => (after = sample()),
   });
@@ -173,7 +187,9 @@ async function main() {
       try {
         await sleep(VIEWER_SETTLE_MS);
         const m = await measure(lab, sender.path, daemon.child.pid, n);
-        process.stderr.write(`${n} viewer(s): daemon CPU ${round(m.daemonCpuPercent, 1)} %, ${round(m.repliesPerSecond)} replies/s, loss ${round(m.lossPercent, 3)} %\n`);
+        process.stderr.write(
+          `${n} viewer(s): daemon CPU ${round(m.daemonCpuPercent, 1)} %, ${round(m.repliesPerSecond)} replies/s, loss ${round(m.lossPercent, 3)} %\n`,
+        );
         results.push(m);
       } finally {
         await Promise.all(viewers.map((v) => stopChild(v)));
@@ -199,22 +215,36 @@ function report({ startedAt, load, results, statusMs }) {
   const mean = (ms, f) => ms.reduce((s, m) => s + m[f], 0) / ms.length;
   const zero = byCount.get(0);
   const base = zero ? mean(zero, 'daemonCpuPercent') : undefined;
-  console.log(formatTable(
-    // CPU per reply: on a shared machine the flood's achieved rate varies, and the daemon's CPU with it.
-    ['viewers', 'windows', 'daemon CPU % (each)', 'daemon CPU % (mean)', 'vs 0 viewers', 'replies/s (mean)', 'CPU us/reply', 'loss % (max)'],
-    [...byCount].sort(([a], [b]) => a - b).map(([n, ms]) => [
-      n, ms.length, ms.map((m) => round(m.daemonCpuPercent, 1)).join(' / '), round(mean(ms, 'daemonCpuPercent'), 1),
-      base ? round(mean(ms, 'daemonCpuPercent') / base, 3) : '-', round(mean(ms, 'repliesPerSecond')),
-      round((1e4 * mean(ms, 'daemonCpuPercent')) / mean(ms, 'repliesPerSecond'), 2), round(Math.max(...ms.map((m) => m.lossPercent)), 3),
-    ]),
-  ));
+  console.log(
+    formatTable(
+      // CPU per reply: on a shared machine the flood's achieved rate varies, and the daemon's CPU with it.
+      ['viewers', 'windows', 'daemon CPU % (each)', 'daemon CPU % (mean)', 'vs 0 viewers', 'replies/s (mean)', 'CPU us/reply', 'loss % (max)'],
+      [...byCount]
+        .sort(([a], [b]) => a - b)
+        .map(([n, ms]) => [
+          n,
+          ms.length,
+          ms.map((m) => round(m.daemonCpuPercent, 1)).join(' / '),
+          round(mean(ms, 'daemonCpuPercent'), 1),
+          base ? round(mean(ms, 'daemonCpuPercent') / base, 3) : '-',
+          round(mean(ms, 'repliesPerSecond')),
+          round((1e4 * mean(ms, 'daemonCpuPercent')) / mean(ms, 'repliesPerSecond'), 2),
+          round(Math.max(...ms.map((m) => m.lossPercent)), 3),
+        ]),
+    ),
+  );
   // One request per viewer per second: ms per request / 1000 ms = share of one CPU.
-  console.log(`\nstatus request: ${round(statusMs, 3)} ms of daemon CPU each (${STATUS_REQUESTS} back to back, no flood)` +
-    ` => 1 viewer ${round((statusMs ?? NaN) / 10, 3)} %, 10 viewers ${round(statusMs, 3)} % of one CPU`);
+  console.log(
+    `\nstatus request: ${round(statusMs, 3)} ms of daemon CPU each (${STATUS_REQUESTS} back to back, no flood)` +
+      ` => 1 viewer ${round((statusMs ?? NaN) / 10, 3)} %, 10 viewers ${round(statusMs, 3)} % of one CPU`,
+  );
   const out = join(REPO, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `top-viewers-${startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ bench: 'top-viewers', startedAt, kernel: release(), node: process.version, cpuModel: cpus()[0]?.model, loadavgBefore: load, durationMs, rate, statusMsPerRequest: statusMs, results }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ bench: 'top-viewers', startedAt, kernel: release(), node: process.version, cpuModel: cpus()[0]?.model, loadavgBefore: load, durationMs, rate, statusMsPerRequest: statusMs, results }, null, 2)}\n`,
+  );
   console.log(`\nresults: ${file}`);
 }
 

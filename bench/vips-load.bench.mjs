@@ -76,15 +76,32 @@ async function child(root, dual) {
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-vips-load-'));
   try {
     const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ groups: [{ name: 'web', interface: 'eth0', vips: ['198.51.100.10'] }, { name: 'bulk', interface: 'eth0', vipsFile: 'bulk.vips' }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        groups: [
+          { name: 'web', interface: 'eth0', vips: ['198.51.100.10'] },
+          { name: 'bulk', interface: 'eth0', vipsFile: 'bulk.vips' },
+        ],
+      }),
+    );
     writeFileSync(join(dir, 'bulk.vips'), bulkFile(VIPS, dual));
-    const states = [{ name: 'web', role: 'MASTER', mac: undefined }, { name: 'bulk', role: 'BACKUP', mac: undefined }];
+    const states = [
+      { name: 'web', role: 'MASTER', mac: undefined },
+      { name: 'bulk', role: 'BACKUP', mac: undefined },
+    ];
     /** @typedef {{ config: { interface: string }, vips: Uint32Array, ipv6Vips: Uint32Array }} Group */
     /** @param {{ groups: Group[] }} s */
     const tables = (s) => {
-      const t4 = new VipTable(s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ family: 'ipv4', group: states[i], iface: g.config.interface, ips: g.vips })));
-      const t6 = v6 && new v6.Ipv6VipTable(s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ family: 'ipv6', group: states[i], iface: g.config.interface, ips: g.ipv6Vips })));
-      return (t4.size + (t6?.size ?? 0));
+      const t4 = new VipTable(
+        s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ family: 'ipv4', group: states[i], iface: g.config.interface, ips: g.vips })),
+      );
+      const t6 =
+        v6 &&
+        new v6.Ipv6VipTable(
+          s.groups.map((/** @type {Group} */ g, /** @type {number} */ i) => ({ family: 'ipv6', group: states[i], iface: g.config.interface, ips: g.ipv6Vips })),
+        );
+      return t4.size + (t6?.size ?? 0);
     };
     const source = { file: config, flags: {}, env: {} };
     /** @param {NodeJS.CpuUsage} since */
@@ -106,7 +123,9 @@ async function child(root, dual) {
     let changed = 0;
     second.groups.forEach((/** @type {Group} */ g, /** @type {number} */ i) => {
       changed += sortedDifference(g.vips, first.groups[i].vips).length + sortedDifference(first.groups[i].vips, g.vips).length;
-      if (v6) changed += (v6.sortedIpv6Difference(g.ipv6Vips, first.groups[i].ipv6Vips).length + v6.sortedIpv6Difference(first.groups[i].ipv6Vips, g.ipv6Vips).length) / 4;
+      if (v6)
+        changed +=
+          (v6.sortedIpv6Difference(g.ipv6Vips, first.groups[i].ipv6Vips).length + v6.sortedIpv6Difference(first.groups[i].ipv6Vips, g.ipv6Vips).length) / 4;
     });
     tables(second);
     const reloadMs = performance.now() - t1;
@@ -143,24 +162,51 @@ if (opt.child !== undefined) {
   /** @type {Array<Array<Record<string, number>>>} */
   const results = cases.map(() => []);
   // Alternating, so load on the machine falls on every case alike.
-  for (let r = 0; r < runs; r++) cases.forEach((c, i) => {
-    results[i]?.push(runOnce(c.root, c.dual));
-  });
+  for (let r = 0; r < runs; r++)
+    cases.forEach((c, i) => {
+      results[i]?.push(runOnce(c.root, c.dual));
+    });
   const rows = cases.map((c, i) => {
     const rs = results[i] ?? [];
     /** @param {string} k */
     const m = (k) => median(rs.map((x) => x[k]));
-    return { name: c.name, loadMs: m('loadMs'), reloadMs: m('reloadMs'), loadCpuMs: m('loadCpuMs'), reloadCpuMs: m('reloadCpuMs'), rssMb: m('rssMb'), hwmMb: m('hwmMb'), size: rs[0].size, changed: rs[0].changed };
+    return {
+      name: c.name,
+      loadMs: m('loadMs'),
+      reloadMs: m('reloadMs'),
+      loadCpuMs: m('loadCpuMs'),
+      reloadCpuMs: m('reloadCpuMs'),
+      rssMb: m('rssMb'),
+      hwmMb: m('hwmMb'),
+      size: rs[0].size,
+      changed: rs[0].changed,
+    };
   });
-  console.log(`\nvips-load: median of ${runs} fresh processes per case (load = loadSnapshot + tables; reload = 1-VIP change per family, load + diff + tables; CPU = user + system, steadier than wall time on a shared machine)\n`);
-  console.log(formatTable(
-    ['case', 'VIPs', 'load ms', 'load CPU ms', 'reload ms', 'reload CPU ms', 'RSS after load MB', 'peak RSS MB', 'changed'],
-    rows.map((r) => [r.name, r.size, round(r.loadMs), round(r.loadCpuMs), round(r.reloadMs), round(r.reloadCpuMs), round(r.rssMb, 1), round(r.hwmMb, 1), r.changed]),
-  ));
+  console.log(
+    `\nvips-load: median of ${runs} fresh processes per case (load = loadSnapshot + tables; reload = 1-VIP change per family, load + diff + tables; CPU = user + system, steadier than wall time on a shared machine)\n`,
+  );
+  console.log(
+    formatTable(
+      ['case', 'VIPs', 'load ms', 'load CPU ms', 'reload ms', 'reload CPU ms', 'RSS after load MB', 'peak RSS MB', 'changed'],
+      rows.map((r) => [
+        r.name,
+        r.size,
+        round(r.loadMs),
+        round(r.loadCpuMs),
+        round(r.reloadMs),
+        round(r.reloadCpuMs),
+        round(r.rssMb, 1),
+        round(r.hwmMb, 1),
+        r.changed,
+      ]),
+    ),
+  );
   if (opt.base !== undefined) {
     const [now, base] = rows;
     /** @param {'loadMs' | 'reloadMs' | 'loadCpuMs' | 'reloadCpuMs' | 'hwmMb'} k */
     const x = (k) => round(now[k] / base[k], 2);
-    console.log(`\nIPv4-only, this tree / base: load CPU ${x('loadCpuMs')}x (wall ${x('loadMs')}x), reload CPU ${x('reloadCpuMs')}x (wall ${x('reloadMs')}x), peak RSS ${x('hwmMb')}x`);
+    console.log(
+      `\nIPv4-only, this tree / base: load CPU ${x('loadCpuMs')}x (wall ${x('loadMs')}x), reload CPU ${x('reloadCpuMs')}x (wall ${x('reloadMs')}x), peak RSS ${x('hwmMb')}x`,
+    );
   }
 }

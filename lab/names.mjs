@@ -6,19 +6,19 @@
  * run. Tests, benchmarks, the demo and `.ci/run` (through sweep-stale.mjs)
  * all go by it.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto';
 
 /** Prefix of every namespace a lab creates. */
-export const LAB_PREFIX = 'varplab-'
+export const LAB_PREFIX = 'varplab-';
 
-const NAME = /^varplab-(\d+)-/
+const NAME = /^varplab-(\d+)-/;
 
 /**
  * newLabId returns a fresh lab id: 6 hex digits.
  * @returns {string}
  */
 export function newLabId() {
-  return randomBytes(3).toString('hex')
+  return randomBytes(3).toString('hex');
 }
 
 /**
@@ -28,7 +28,7 @@ export function newLabId() {
  * @returns {string}
  */
 export function labNamespace(id, host) {
-  return `${LAB_PREFIX}${process.pid}-${id}-${host}`
+  return `${LAB_PREFIX}${process.pid}-${id}-${host}`;
 }
 
 /**
@@ -38,6 +38,6 @@ export function labNamespace(id, host) {
  * @returns {number | undefined}
  */
 export function labNamespacePid(name) {
-  const m = NAME.exec(name)
-  return m === null ? undefined : Number(m[1])
+  const m = NAME.exec(name);
+  return m === null ? undefined : Number(m[1]);
 }

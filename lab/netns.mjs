@@ -6,9 +6,9 @@
  * sysctls, and the sweep of stale labs. Every namespace made here is named
  * by names.mjs and deleted when this process exits (processes.mjs).
  */
-import { LAB_PREFIX, labNamespacePid } from './names.mjs'
-import { forgetNamespace, trackNamespace } from './processes.mjs'
-import { ip, run } from './run.mjs'
+import { LAB_PREFIX, labNamespacePid } from './names.mjs';
+import { forgetNamespace, trackNamespace } from './processes.mjs';
+import { ip, run } from './run.mjs';
 
 /**
  * sysctl sets `key` (e.g. 'net.ipv4.conf.eth0.arp_ignore') to `value` inside `ns`.
@@ -18,7 +18,7 @@ import { ip, run } from './run.mjs'
  * @returns {Promise<void>}
  */
 export async function sysctl(ns, key, value) {
-  await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `${key}=${value}`], { check: true })
+  await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `${key}=${value}`], { check: true });
 }
 
 /**
@@ -29,14 +29,14 @@ export async function sysctl(ns, key, value) {
  * @returns {Promise<string>} `name`
  */
 export async function createNamespace(name, opts = {}) {
-  await ip(['netns', 'add', name])
-  trackNamespace(name)
-  await ip(['-n', name, 'link', 'set', 'lo', 'up'])
+  await ip(['netns', 'add', name]);
+  trackNamespace(name);
+  await ip(['-n', name, 'link', 'set', 'lo', 'up']);
   if (opts.disableIpv6 ?? true) {
-    await sysctl(name, 'net.ipv6.conf.all.disable_ipv6', 1)
-    await sysctl(name, 'net.ipv6.conf.default.disable_ipv6', 1)
+    await sysctl(name, 'net.ipv6.conf.all.disable_ipv6', 1);
+    await sysctl(name, 'net.ipv6.conf.default.disable_ipv6', 1);
   }
-  return name
+  return name;
 }
 
 /**
@@ -45,8 +45,8 @@ export async function createNamespace(name, opts = {}) {
  * @returns {Promise<void>}
  */
 export async function deleteNamespace(name) {
-  await run('ip', ['netns', 'del', name])
-  forgetNamespace(name)
+  await run('ip', ['netns', 'del', name]);
+  forgetNamespace(name);
 }
 
 /**
@@ -67,13 +67,13 @@ export async function deleteNamespace(name) {
  * @returns {Promise<void>}
  */
 export async function createVeth(a, b, opts = {}) {
-  const mac = (/** @type {VethEnd} */ end) => (end.mac === undefined ? [] : ['address', end.mac])
-  await ip(['-n', a.ns, 'link', 'add', a.name, ...mac(a), 'type', 'veth', 'peer', 'name', b.name, ...mac(b), 'netns', b.ns])
+  const mac = (/** @type {VethEnd} */ end) => (end.mac === undefined ? [] : ['address', end.mac]);
+  await ip(['-n', a.ns, 'link', 'add', a.name, ...mac(a), 'type', 'veth', 'peer', 'name', b.name, ...mac(b), 'netns', b.ns]);
   for (const end of [a, b]) {
-    if (end.master !== undefined) await ip(['-n', end.ns, 'link', 'set', end.name, 'master', end.master])
+    if (end.master !== undefined) await ip(['-n', end.ns, 'link', 'set', end.name, 'master', end.master]);
   }
-  await ip(['-n', a.ns, 'link', 'set', a.name, 'up'])
-  if (opts.up ?? true) await ip(['-n', b.ns, 'link', 'set', b.name, 'up'])
+  await ip(['-n', a.ns, 'link', 'set', a.name, 'up']);
+  if (opts.up ?? true) await ip(['-n', b.ns, 'link', 'set', b.name, 'up']);
 }
 
 /**
@@ -84,8 +84,8 @@ export async function createVeth(a, b, opts = {}) {
  * @returns {Promise<void>}
  */
 export async function createBridge(ns, name) {
-  await ip(['-n', ns, 'link', 'add', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0'])
-  await ip(['-n', ns, 'link', 'set', name, 'up'])
+  await ip(['-n', ns, 'link', 'add', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
+  await ip(['-n', ns, 'link', 'set', name, 'up']);
 }
 
 /**
@@ -96,7 +96,7 @@ export async function createBridge(ns, name) {
  * @returns {Promise<void>}
  */
 export async function addAddress(ns, iface, cidr) {
-  await ip(['-n', ns, 'addr', 'add', cidr, 'dev', iface])
+  await ip(['-n', ns, 'addr', 'add', cidr, 'dev', iface]);
 }
 
 /**
@@ -106,14 +106,14 @@ export async function addAddress(ns, iface, cidr) {
  */
 function pidAlive(pid) {
   try {
-    process.kill(pid, 0)
-    return true
+    process.kill(pid, 0);
+    return true;
   } catch (err) {
-    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM'
+    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
   }
 }
 
-let swept = false
+let swept = false;
 
 /**
  * sweepStaleLabs deletes lab namespaces whose process no longer exists (a
@@ -123,17 +123,17 @@ let swept = false
  * @returns {Promise<string[]>}
  */
 export async function sweepStaleLabs(opts = {}) {
-  if (swept && !opts.force) return []
-  swept = true
-  const r = await run('ip', ['netns', 'list'])
+  if (swept && !opts.force) return [];
+  swept = true;
+  const r = await run('ip', ['netns', 'list']);
   /** @type {string[]} */
-  const deleted = []
+  const deleted = [];
   for (const line of r.stdout.split('\n')) {
-    const name = line.split(' ')[0] ?? ''
-    const pid = labNamespacePid(name)
-    if (pid === undefined || !name.startsWith(LAB_PREFIX) || pid === process.pid || pidAlive(pid)) continue
-    await run('ip', ['netns', 'del', name])
-    deleted.push(name)
+    const name = line.split(' ')[0] ?? '';
+    const pid = labNamespacePid(name);
+    if (pid === undefined || !name.startsWith(LAB_PREFIX) || pid === process.pid || pidAlive(pid)) continue;
+    await run('ip', ['netns', 'del', name]);
+    deleted.push(name);
   }
-  return deleted
+  return deleted;
 }

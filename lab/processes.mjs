@@ -5,55 +5,55 @@
  * programs that ask, on SIGINT/SIGTERM), also after a failure or a crash of
  * the caller's own code.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process';
 
 /** @typedef {import('node:child_process').ChildProcess} ChildProcess */
 
 /** @type {Set<string>} */
-const liveNamespaces = new Set()
+const liveNamespaces = new Set();
 /** @type {Set<ChildProcess>} */
-const liveChildren = new Set()
-let exitHookInstalled = false
-let signalHookInstalled = false
+const liveChildren = new Set();
+let exitHookInstalled = false;
+let signalHookInstalled = false;
 
 /**
  * trackNamespace remembers `name` for the exit clean-up; `forgetNamespace` once deleted.
  * @param {string} name
  */
 export function trackNamespace(name) {
-  installExitHook()
-  liveNamespaces.add(name)
+  installExitHook();
+  liveNamespaces.add(name);
 }
 
 /** @param {string} name */
 export function forgetNamespace(name) {
-  liveNamespaces.delete(name)
+  liveNamespaces.delete(name);
 }
 
 /** cleanupNow kills every tracked child and deletes every tracked namespace, synchronously. */
 export function cleanupNow() {
   for (const c of liveChildren) {
     try {
-      c.kill('SIGKILL')
+      c.kill('SIGKILL');
     } catch {
       // already gone
     }
   }
-  liveChildren.clear()
+  liveChildren.clear();
   for (const ns of liveNamespaces) {
     try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' })
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
     } catch {
       // already gone
     }
   }
-  liveNamespaces.clear()
+  liveNamespaces.clear();
 }
 
 function installExitHook() {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on('exit', cleanupNow)
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', cleanupNow);
 }
 
 /**
@@ -62,15 +62,15 @@ function installExitHook() {
  * @param {string} what what is cleaned up, for the message on stderr
  */
 export function cleanupOnSignals(what) {
-  installExitHook()
-  if (signalHookInstalled) return
-  signalHookInstalled = true
+  installExitHook();
+  if (signalHookInstalled) return;
+  signalHookInstalled = true;
   for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     process.on(signal, () => {
-      process.stderr.write(`\n${signal}: cleaning up ${what}\n`)
-      cleanupNow()
-      process.exit(130)
-    })
+      process.stderr.write(`\n${signal}: cleaning up ${what}\n`);
+      cleanupNow();
+      process.exit(130);
+    });
   }
 }
 
@@ -92,14 +92,14 @@ export function cleanupOnSignals(what) {
  * @returns {ChildProcess}
  */
 export function spawnIn(ns, cmd, args, opts = {}) {
-  installExitHook()
+  installExitHook();
   const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
     stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'],
     env: opts.env ? { ...process.env, ...opts.env } : process.env,
-  })
-  liveChildren.add(child)
-  child.once('exit', () => liveChildren.delete(child))
-  return child
+  });
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  return child;
 }
 
 /**
@@ -109,9 +109,9 @@ export function spawnIn(ns, cmd, args, opts = {}) {
  */
 export function waitExit(child) {
   if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }
-  return new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })))
+  return new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
 }
 
 /**
@@ -123,10 +123,10 @@ export function waitExit(child) {
  * @returns {Promise<void>}
  */
 export async function killAndWait(child, signal = 'SIGTERM', graceMs = 3000) {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const done = waitExit(child)
-  child.kill(signal)
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-  await done
-  clearTimeout(timer)
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = waitExit(child);
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await done;
+  clearTimeout(timer);
 }

@@ -3,7 +3,7 @@
  * Running commands for the lab: {@link run} collects a command's output
  * without a shell and, unless asked to, never throws on a non-zero exit.
  */
-import { execFile } from 'node:child_process'
+import { execFile } from 'node:child_process';
 
 /**
  * Result of a command.
@@ -43,24 +43,24 @@ export function run(cmd, args, opts = {}) {
         env: opts.env ? { ...process.env, ...opts.env } : process.env,
       },
       (err, stdout, stderr) => {
-        let code = 0
+        let code = 0;
         if (err) {
-          const c = /** @type {{ code?: unknown }} */ (err).code
-          code = typeof c === 'number' ? c : -1
-          if (typeof c === 'string') stderr = `${stderr}${err.message}\n`
+          const c = /** @type {{ code?: unknown }} */ (err).code;
+          code = typeof c === 'number' ? c : -1;
+          if (typeof c === 'string') stderr = `${stderr}${err.message}\n`;
         }
         /** @type {ExecResult} */
-        const res = { stdout, stderr, code }
+        const res = { stdout, stderr, code };
         if (opts.check && code !== 0) {
-          reject(new Error(`Cannot run "${[cmd, ...args].join(' ')}": exit code ${code}: ${stderr.trim()}`))
+          reject(new Error(`Cannot run "${[cmd, ...args].join(' ')}": exit code ${code}: ${stderr.trim()}`));
         } else {
-          resolvePromise(res)
+          resolvePromise(res);
         }
       },
-    )
-    if (opts.input !== undefined) child.stdin?.end(opts.input)
-    else child.stdin?.end()
-  })
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
 }
 
 /**
@@ -69,5 +69,5 @@ export function run(cmd, args, opts = {}) {
  * @returns {Promise<ExecResult>}
  */
 export function ip(args) {
-  return run('ip', args, { check: true })
+  return run('ip', args, { check: true });
 }

@@ -2,6 +2,6 @@
 // @ts-check
 // `node lab/sweep-stale.mjs` (.ci/run): deletes the lab namespaces of runs
 // whose process is gone (names.mjs), printing each; never anything else.
-import { sweepStaleLabs } from './netns.mjs'
+import { sweepStaleLabs } from './netns.mjs';
 
-for (const name of await sweepStaleLabs()) console.log(`lab: removed stale namespace ${name}`)
+for (const name of await sweepStaleLabs()) console.log(`lab: removed stale namespace ${name}`);

@@ -18,10 +18,10 @@
  * 203.0.113.0/24. Used by the e2e tests (test/e2e/lab/namespaces.ts adds
  * tap's teardown) and the demo.
  */
-import { labNamespace, newLabId } from './names.mjs'
-import { addAddress, createBridge, createNamespace, createVeth, deleteNamespace, sweepStaleLabs, sysctl } from './netns.mjs'
-import { killAndWait, spawnIn } from './processes.mjs'
-import { ip, run } from './run.mjs'
+import { labNamespace, newLabId } from './names.mjs';
+import { addAddress, createBridge, createNamespace, createVeth, deleteNamespace, sweepStaleLabs, sysctl } from './netns.mjs';
+import { killAndWait, spawnIn } from './processes.mjs';
+import { ip, run } from './run.mjs';
 
 /** @typedef {import('node:child_process').ChildProcess} ChildProcess */
 /** @typedef {import('./run.mjs').ExecOpts} ExecOpts */
@@ -81,98 +81,98 @@ import { ip, run } from './run.mjs'
  * @throws {RangeError} for a bad host name or duplicate host.
  */
 export async function buildLab(opts) {
-  await sweepStaleLabs()
-  const id = newLabId()
-  const switchNs = labNamespace(id, 'sw')
+  await sweepStaleLabs();
+  const id = newLabId();
+  const switchNs = labNamespace(id, 'sw');
   /** @type {Map<string, string>} */
-  const hostNs = new Map()
+  const hostNs = new Map();
   /** @type {Map<string, IfaceState>} key `${host}/${iface}` */
-  const ifaces = new Map()
+  const ifaces = new Map();
   /** @type {Set<number>} */
-  const bridges = new Set()
+  const bridges = new Set();
   /** @type {Set<ChildProcess>} */
-  const children = new Set()
+  const children = new Set();
   /** @type {string[]} */
-  const made = []
-  let macCounter = 0
-  let peerCounter = 0
-  let destroyed = false
+  const made = [];
+  let macCounter = 0;
+  let peerCounter = 0;
+  let destroyed = false;
 
   for (const h of opts.hosts) {
     if (!/^[a-z][a-z0-9]{0,7}$/.test(h.name)) {
-      throw new RangeError(`Cannot create host "${h.name}": name must match [a-z][a-z0-9]{0,7}`)
+      throw new RangeError(`Cannot create host "${h.name}": name must match [a-z][a-z0-9]{0,7}`);
     }
-    if (hostNs.has(h.name)) throw new RangeError(`Cannot create host "${h.name}": duplicate name`)
-    hostNs.set(h.name, labNamespace(id, h.name))
+    if (hostNs.has(h.name)) throw new RangeError(`Cannot create host "${h.name}": duplicate name`);
+    hostNs.set(h.name, labNamespace(id, h.name));
   }
 
   /** @param {string} host */
   const ns = (host) => {
-    const n = hostNs.get(host)
-    if (n === undefined) throw new RangeError(`Cannot find host "${host}": lab has ${[...hostNs.keys()].join(', ')}`)
-    return n
-  }
+    const n = hostNs.get(host);
+    if (n === undefined) throw new RangeError(`Cannot find host "${host}": lab has ${[...hostNs.keys()].join(', ')}`);
+    return n;
+  };
   /** @param {string} host @param {string} iface */
   const state = (host, iface) => {
-    const s = ifaces.get(`${host}/${iface}`)
-    if (s === undefined) throw new RangeError(`Cannot find interface ${iface} on host "${host}"`)
-    return s
-  }
+    const s = ifaces.get(`${host}/${iface}`);
+    if (s === undefined) throw new RangeError(`Cannot find interface ${iface} on host "${host}"`);
+    return s;
+  };
   const nextMac = () => {
     // 02: locally administered unicast; 3 bytes of lab id; 2-byte counter.
-    macCounter++
-    const idBytes = id.match(/../g) ?? []
-    return ['02', ...idBytes, ((macCounter >> 8) & 0xff).toString(16).padStart(2, '0'), (macCounter & 0xff).toString(16).padStart(2, '0')].join(':')
-  }
+    macCounter++;
+    const idBytes = id.match(/../g) ?? [];
+    return ['02', ...idBytes, ((macCounter >> 8) & 0xff).toString(16).padStart(2, '0'), (macCounter & 0xff).toString(16).padStart(2, '0')].join(':');
+  };
 
   const destroy = async () => {
-    if (destroyed) return
-    destroyed = true
-    await Promise.all([...children].map((c) => killAndWait(c, 'SIGTERM', 2000)))
-    for (const n of made) await deleteNamespace(n)
-  }
+    if (destroyed) return;
+    destroyed = true;
+    await Promise.all([...children].map((c) => killAndWait(c, 'SIGTERM', 2000)));
+    for (const n of made) await deleteNamespace(n);
+  };
 
   /** @param {string} n */
   const addNs = async (n) => {
-    made.push(n)
-    await createNamespace(n, { disableIpv6: opts.disableIpv6 ?? true })
-  }
+    made.push(n);
+    await createNamespace(n, { disableIpv6: opts.disableIpv6 ?? true });
+  };
 
   /** @param {IfaceState} s @param {boolean} up */
   const makeVeth = async (s, up) => {
     if (!bridges.has(s.index)) {
-      await createBridge(switchNs, `br${s.index}`)
-      bridges.add(s.index)
+      await createBridge(switchNs, `br${s.index}`);
+      bridges.add(s.index);
     }
-    peerCounter++
+    peerCounter++;
     // Peer names: "p" + counter + "x" + index + host(≤8), kept ≤ 15 chars (IFNAMSIZ-1).
-    s.peer = `p${peerCounter}x${s.index}${s.host}`.slice(0, 15)
-    s.mac = nextMac()
-    await createVeth({ ns: switchNs, name: s.peer, master: `br${s.index}` }, { ns: ns(s.host), name: `eth${s.index}`, mac: s.mac }, { up })
-    s.present = true
-  }
+    s.peer = `p${peerCounter}x${s.index}${s.host}`.slice(0, 15);
+    s.mac = nextMac();
+    await createVeth({ ns: switchNs, name: s.peer, master: `br${s.index}` }, { ns: ns(s.host), name: `eth${s.index}`, mac: s.mac }, { up });
+    s.present = true;
+  };
 
   try {
-    await addNs(switchNs)
+    await addNs(switchNs);
     for (const h of opts.hosts) {
-      await addNs(ns(h.name))
-      const n = h.ifaces ?? 1
-      const ips = h.ip === undefined ? [] : Array.isArray(h.ip) ? h.ip : [h.ip]
+      await addNs(ns(h.name));
+      const n = h.ifaces ?? 1;
+      const ips = h.ip === undefined ? [] : Array.isArray(h.ip) ? h.ip : [h.ip];
       for (let i = 0; i < n; i++) {
         /** @type {IfaceState} */
-        const s = { host: h.name, index: i, peer: '', mac: '', addresses: [], present: false }
-        ifaces.set(`${h.name}/eth${i}`, s)
-        await makeVeth(s, true)
-        const addr = ips[i]
+        const s = { host: h.name, index: i, peer: '', mac: '', addresses: [], present: false };
+        ifaces.set(`${h.name}/eth${i}`, s);
+        await makeVeth(s, true);
+        const addr = ips[i];
         if (addr !== undefined) {
-          await addAddress(ns(h.name), `eth${i}`, addr)
-          s.addresses.push(addr)
+          await addAddress(ns(h.name), `eth${i}`, addr);
+          s.addresses.push(addr);
         }
       }
     }
   } catch (err) {
-    await destroy()
-    throw err
+    await destroy();
+    throw err;
   }
 
   return {
@@ -183,43 +183,43 @@ export async function buildLab(opts) {
     mac: (host, iface = 'eth0') => state(host, iface).mac,
     exec: (host, cmd, args, o) => run('ip', ['netns', 'exec', ns(host), cmd, ...args], o),
     spawn: (host, cmd, args, o) => {
-      const c = spawnIn(ns(host), cmd, args, o?.env ? { env: o.env } : {})
-      children.add(c)
-      c.once('exit', () => children.delete(c))
-      return c
+      const c = spawnIn(ns(host), cmd, args, o?.env ? { env: o.env } : {});
+      children.add(c);
+      c.once('exit', () => children.delete(c));
+      return c;
     },
     sysctl: (host, key, value) => sysctl(ns(host), key, value),
     addAddress: async (host, iface, cidr) => {
-      await addAddress(ns(host), iface, cidr)
-      ifaces.get(`${host}/${iface}`)?.addresses.push(cidr)
+      await addAddress(ns(host), iface, cidr);
+      ifaces.get(`${host}/${iface}`)?.addresses.push(cidr);
     },
     setLink: async (host, iface, st) => {
-      await ip(['-n', ns(host), 'link', 'set', iface, st])
+      await ip(['-n', ns(host), 'link', 'set', iface, st]);
     },
     deleteIface: async (host, iface) => {
-      const s = state(host, iface)
-      await ip(['-n', ns(host), 'link', 'del', iface])
-      s.present = false
+      const s = state(host, iface);
+      await ip(['-n', ns(host), 'link', 'del', iface]);
+      s.present = false;
     },
     recreateIface: async (host, iface, o = {}) => {
-      const s = state(host, iface)
+      const s = state(host, iface);
       if (s.present) {
-        await run('ip', ['-n', ns(host), 'link', 'del', iface])
-        s.present = false
+        await run('ip', ['-n', ns(host), 'link', 'del', iface]);
+        s.present = false;
       }
-      await makeVeth(s, o.up ?? true)
+      await makeVeth(s, o.up ?? true);
       if (o.addresses ?? true) {
-        for (const a of s.addresses) await addAddress(ns(host), iface, a)
+        for (const a of s.addresses) await addAddress(ns(host), iface, a);
       } else {
-        s.addresses = []
+        s.addresses = [];
       }
     },
     ifindex: async (host, iface) => {
-      const r = await ip(['-n', ns(host), '-j', 'link', 'show', 'dev', iface])
-      const first = /** @type {Array<{ ifindex: number }>} */ (JSON.parse(r.stdout))[0]
-      if (first === undefined) throw new Error(`Cannot find ifindex of ${iface} on "${host}": empty output`)
-      return first.ifindex
+      const r = await ip(['-n', ns(host), '-j', 'link', 'show', 'dev', iface]);
+      const first = /** @type {Array<{ ifindex: number }>} */ (JSON.parse(r.stdout))[0];
+      if (first === undefined) throw new Error(`Cannot find ifindex of ${iface} on "${host}": empty output`);
+      return first.ifindex;
     },
     destroy,
-  }
+  };
 }

@@ -117,7 +117,9 @@ async function main() {
     entry = await neighbourOfVip();
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(`client's kernel: ip neigh ${VIP} -> ${entry}   (${ms.toFixed(1)} ms after starting the two vip-arpctl commands, node start-up included; moved by gratuitous ARP alone)`);
+  console.log(
+    `client's kernel: ip neigh ${VIP} -> ${entry}   (${ms.toFixed(1)} ms after starting the two vip-arpctl commands, node start-up included; moved by gratuitous ARP alone)`,
+  );
   console.log((await inNs('client', 'arping', ['-I', 'eth0', '-c', '1', '-w', '2', VIP])).trim());
   if (!entry.startsWith(macB)) throw new Error('the client cache did not move to B');
   say('Done: tearing the lab down');

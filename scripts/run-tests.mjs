@@ -24,38 +24,38 @@
 //
 // unit files run in parallel (tap's default jobs); e2e files run one at a time
 // (--jobs=1) because they create namespaces, run captures and time things.
-import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Parser } from 'tap-parser'
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Parser } from 'tap-parser';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Per-file timeout in seconds: e2e files wait on timers, failovers and captures. */
-const FILE_TIMEOUT_S = 600
+const FILE_TIMEOUT_S = 600;
 
-const args = process.argv.slice(2)
-const tapOpts = args.filter((a) => a.startsWith('-') && a !== '--')
-const filters = args.filter((a) => !a.startsWith('-'))
+const args = process.argv.slice(2);
+const tapOpts = args.filter((a) => a.startsWith('-') && a !== '--');
+const filters = args.filter((a) => !a.startsWith('-'));
 
 /** @param {string} dir test/unit or test/e2e @returns {string[]} its test files that pass the filters */
 function findTests(dir) {
-  const abs = join(root, dir)
-  if (!existsSync(abs)) return []
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
   /** @type {string[]} */
-  const out = []
+  const out = [];
   const walk = (/** @type {string} */ d) => {
     for (const name of readdirSync(d).sort()) {
-      const p = join(d, name)
-      if (statSync(p).isDirectory()) walk(p)
-      else if (/\.test\.(ts|mts|js|mjs)$/.test(name)) out.push(relative(root, p))
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.test\.(ts|mts|js|mjs)$/.test(name)) out.push(relative(root, p));
     }
-  }
-  walk(abs)
-  return out.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  };
+  walk(abs);
+  return out.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 }
 
-const totals = { pass: 0, fail: 0, skip: 0 }
+const totals = { pass: 0, fail: 0, skip: 0 };
 
 /** @typedef {{ leaves: number, fails: number }} PointStats */
 
@@ -66,35 +66,35 @@ const totals = { pass: 0, fail: 0, skip: 0 }
  */
 function track(parser) {
   /** @type {PointStats} */
-  const stats = { leaves: 0, fails: 0 }
+  const stats = { leaves: 0, fails: 0 };
   /** @type {PointStats | null} */
-  let lastChild = null
+  let lastChild = null;
   parser.on('child', (/** @type {Parser} */ child) => {
-    lastChild = track(child)
-  })
+    lastChild = track(child);
+  });
   parser.on('assert', (/** @type {import('tap-parser').Result} */ res) => {
-    const child = res.closingTestPoint ? lastChild : null
-    if (res.closingTestPoint) lastChild = null
+    const child = res.closingTestPoint ? lastChild : null;
+    if (res.closingTestPoint) lastChild = null;
     if (child && child.leaves > 0) {
-      stats.leaves += child.leaves
-      stats.fails += child.fails
+      stats.leaves += child.leaves;
+      stats.fails += child.fails;
       if (!res.ok && !res.todo && child.fails === 0) {
         // Crash, timeout, bad exit code or plan failure after passing points.
-        totals.fail++
-        stats.leaves++
-        stats.fails++
+        totals.fail++;
+        stats.leaves++;
+        stats.fails++;
       }
-      return
+      return;
     }
-    stats.leaves++
-    if (res.skip || res.todo) totals.skip++
-    else if (res.ok) totals.pass++
+    stats.leaves++;
+    if (res.skip || res.todo) totals.skip++;
+    else if (res.ok) totals.pass++;
     else {
-      totals.fail++
-      stats.fails++
+      totals.fail++;
+      stats.fails++;
     }
-  })
-  return stats
+  });
+  return stats;
 }
 
 /**
@@ -105,55 +105,47 @@ function track(parser) {
  */
 function runTap(files, jobs) {
   return new Promise((/** @type {(ok: boolean) => void} */ resolveRun) => {
-    const tapArgs = [
-      'tap',
-      '--disable-coverage',
-      '--reporter=tap',
-      `--timeout=${FILE_TIMEOUT_S}`,
-      ...(jobs ? [`--jobs=${jobs}`] : []),
-      ...tapOpts,
-      ...files,
-    ]
-    const child = spawn('npx', tapArgs, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
-    const parser = new Parser()
-    const stats = track(parser)
+    const tapArgs = ['tap', '--disable-coverage', '--reporter=tap', `--timeout=${FILE_TIMEOUT_S}`, ...(jobs ? [`--jobs=${jobs}`] : []), ...tapOpts, ...files];
+    const child = spawn('npx', tapArgs, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parser = new Parser();
+    const stats = track(parser);
     child.stdout.on('data', (d) => {
-      process.stdout.write(d)
-      parser.write(d)
-    })
+      process.stdout.write(d);
+      parser.write(d);
+    });
     child.on('close', (code, signal) => {
-      parser.end()
+      parser.end();
       if ((code !== 0 || signal) && stats.fails === 0 && totals.fail === 0) {
-        console.log(`# tap exited with ${signal ?? `code ${code}`} and no failing test point; counting one failure`)
-        totals.fail++
+        console.log(`# tap exited with ${signal ?? `code ${code}`} and no failing test point; counting one failure`);
+        totals.fail++;
       }
-      resolveRun(code === 0)
-    })
+      resolveRun(code === 0);
+    });
     child.on('error', (err) => {
-      console.log(`# cannot run tap: ${err.message}`)
-      totals.fail++
-      resolveRun(false)
-    })
-  })
+      console.log(`# cannot run tap: ${err.message}`);
+      totals.fail++;
+      resolveRun(false);
+    });
+  });
 }
 
-const unit = findTests('test/unit')
-const e2e = findTests('test/e2e')
+const unit = findTests('test/unit');
+const e2e = findTests('test/e2e');
 if (unit.length + e2e.length === 0) {
-  console.log(`# no test files match ${filters.length ? filters.join(', ') : 'test/unit, test/e2e'}`)
-  totals.fail++
+  console.log(`# no test files match ${filters.length ? filters.join(', ') : 'test/unit, test/e2e'}`);
+  totals.fail++;
 }
-if (unit.length > 0) await runTap(unit, 0)
-if (e2e.length > 0) await runTap(e2e, 1)
+if (unit.length > 0) await runTap(unit, 0);
+if (e2e.length > 0) await runTap(e2e, 1);
 
-const countsFile = process.env.RUN_TESTS_COUNTS_FILE
+const countsFile = process.env.RUN_TESTS_COUNTS_FILE;
 if (countsFile) {
   // A caller that runs several suites (.ci/run) prints the one closing line
   // itself, summed: this run's counts go to the file, in words no reader
   // takes for a closing line.
-  writeFileSync(countsFile, `${JSON.stringify(totals)}\n`)
-  console.log(`# this run: pass ${totals.pass}, fail ${totals.fail}, skip ${totals.skip} (summed by the caller)`)
+  writeFileSync(countsFile, `${JSON.stringify(totals)}\n`);
+  console.log(`# this run: pass ${totals.pass}, fail ${totals.fail}, skip ${totals.skip} (summed by the caller)`);
 } else {
-  console.log(`${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`)
+  console.log(`${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`);
 }
-process.exitCode = totals.fail > 0 ? 1 : 0
+process.exitCode = totals.fail > 0 ? 1 : 0;

@@ -81,7 +81,14 @@ export function readBacklogDrops() {
  * Empty on machines without the row.
  */
 export function readCallIpis() {
-  const row = readFileSync('/proc/interrupts', 'utf8').split('\n').find((line) => /^\s*CAL:/.test(line));
+  const row = readFileSync('/proc/interrupts', 'utf8')
+    .split('\n')
+    .find((line) => /^\s*CAL:/.test(line));
   if (row === undefined) return [];
-  return row.trim().split(/\s+/).slice(1).map(Number).filter((n) => Number.isFinite(n));
+  return row
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+    .filter((n) => Number.isFinite(n));
 }

@@ -18,7 +18,7 @@ export function followLogs(child) {
   const waiters = [];
   let buf = '';
   const { stdout, stderr } = child;
-  if (stdout === null || stderr === null) throw new TypeError('followLogs needs the daemon\'s stdout and stderr piped');
+  if (stdout === null || stderr === null) throw new TypeError("followLogs needs the daemon's stdout and stderr piped");
   stdout.setEncoding('utf8');
   stdout.on('data', (d) => {
     buf += d;

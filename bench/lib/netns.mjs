@@ -139,8 +139,13 @@ export function linkMac(ns, iface) {
  * @param {string} iface
  */
 export function enableIpv6(ns, iface) {
-  nsSysctl(ns, 'net.ipv6.conf.all.disable_ipv6=0', 'net.ipv6.conf.lo.disable_ipv6=0',
-    `net.ipv6.conf.${iface}.disable_ipv6=0`, `net.ipv6.conf.${iface}.accept_dad=0`);
+  nsSysctl(
+    ns,
+    'net.ipv6.conf.all.disable_ipv6=0',
+    'net.ipv6.conf.lo.disable_ipv6=0',
+    `net.ipv6.conf.${iface}.disable_ipv6=0`,
+    `net.ipv6.conf.${iface}.accept_dad=0`,
+  );
 }
 
 /**

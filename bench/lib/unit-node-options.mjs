@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 const UNIT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'systemd', 'vip-arpd.service');
 
 export function unitNodeOptions() {
-  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1]?.trim().replace(/^"(.*)"$/, '$1') ?? '';
+  return (
+    /^Environment=NODE_OPTIONS=(.*)$/m
+      .exec(readFileSync(UNIT, 'utf8'))?.[1]
+      ?.trim()
+      .replace(/^"(.*)"$/, '$1') ?? ''
+  );
 }
 
 /**

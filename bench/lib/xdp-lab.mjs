@@ -52,8 +52,11 @@ export function hasXdp(ns, iface) {
 
 /** @param {string} iface @returns {number[]} pids of its NAPI threads */
 function napiThreads(iface) {
-  return sh('ps', ['-eo', 'pid=,comm=']).split('\n').map((l) => l.trim().split(/\s+/))
-    .filter(([, comm]) => comm?.startsWith(`napi/${iface}-`)).map(([pid]) => Number(pid));
+  return sh('ps', ['-eo', 'pid=,comm='])
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, comm]) => comm?.startsWith(`napi/${iface}-`))
+    .map(([pid]) => Number(pid));
 }
 
 /**

@@ -138,7 +138,17 @@ export class GarpPacer {
       pending.total = total;
       return;
     }
-    this.jobs.push({ group: round.group, key: round.key, ips: round.ips, forms: round.forms, encoder: round.encoder, mac: round.mac, counts: round.counts, total, next: 0 });
+    this.jobs.push({
+      group: round.group,
+      key: round.key,
+      ips: round.ips,
+      forms: round.forms,
+      encoder: round.encoder,
+      mac: round.mac,
+      counts: round.counts,
+      total,
+      next: 0,
+    });
     if (this.timer === undefined) this.pump();
   }
 

@@ -52,7 +52,10 @@ function failConfig(err: ConfigError): never {
 /** Exits with the code and message that say what to fix; rethrows what is a bug. */
 function startupFailure(err: unknown): never {
   if (isSystemError(err) && (err.code === 'EPERM' || err.code === 'EACCES') && err.syscall === OPEN_PACKET_SYSCALL) {
-    fail(EXIT_NO_PERMISSION, `cannot open a packet socket on ${err.iface ?? 'the interface'} (${err.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`);
+    fail(
+      EXIT_NO_PERMISSION,
+      `cannot open a packet socket on ${err.iface ?? 'the interface'} (${err.code}): vip-arpd needs CAP_NET_RAW; run it as root or with AmbientCapabilities=CAP_NET_RAW`,
+    );
   }
   if (err instanceof ConfigError) failConfig(err);
   // The control socket, the state file, the keepalived FIFO: a resource the
@@ -127,7 +130,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(effectiveConfig(snapshot), null, 2)}\n`);
     // A warning, not an error: a VLAN or bond may be created after the check
     // (ExecStartPre, packaging), and the daemon waits for it.
-    for (const w of missingInterfaceWarnings(snapshot.config.groups, (name) => readInterfaceState(name).present)) process.stderr.write(`vip-arpd: warning: ${w}\n`);
+    for (const w of missingInterfaceWarnings(snapshot.config.groups, (name) => readInterfaceState(name).present))
+      process.stderr.write(`vip-arpd: warning: ${w}\n`);
     return;
   }
   const log = createLogger(snapshot.config.log.level);

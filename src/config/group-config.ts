@@ -148,7 +148,11 @@ export function groupsProblems(groups: unknown): GroupProblem[] {
     if (name === undefined) return;
     const first = firstByName.get(name);
     if (first !== undefined) {
-      problems.push({ path: ['groups', i, 'name'], where: `groups[${i}].name`, message: `group name "${name}" is already used by groups[${first}]; names must be unique` });
+      problems.push({
+        path: ['groups', i, 'name'],
+        where: `groups[${i}].name`,
+        message: `group name "${name}" is already used by groups[${first}]; names must be unique`,
+      });
     } else firstByName.set(name, i);
   });
   return problems;

@@ -39,4 +39,3 @@ function anchor(node: Node): Node {
   if (parent?.type === 'property' && parent.children?.[1] === node && parent.children[0] !== undefined) return parent.children[0];
   return node;
 }
-

@@ -138,7 +138,12 @@ function vipsOfGroup(p: JoinedVips, i: number): Uint32Array {
 /** The pieces of a loaded result, in the order the worker posts them; `snapshot` in `head` has no groups. */
 export function* resultMessages(result: Extract<WorkerLoadResult, { kind: 'loaded' }>): Generator<WorkerMessage> {
   const { config, groups, source } = result.snapshot;
-  yield { kind: 'head', snapshot: { config: { ...config, groups: [] }, groups: [], ...(source === undefined ? {} : { source }) }, groupCount: groups.length, unterminated: result.unterminated };
+  yield {
+    kind: 'head',
+    snapshot: { config: { ...config, groups: [] }, groups: [], ...(source === undefined ? {} : { source }) },
+    groupCount: groups.length,
+    unterminated: result.unterminated,
+  };
   for (let at = 0; at < groups.length; at += GROUPS_PER_MESSAGE) {
     const some = groups.slice(at, at + GROUPS_PER_MESSAGE);
     yield { kind: 'groups', configs: some.map((g) => g.config), vips: joinVips(some.map((g) => g.vips)), ipv6Vips: joinVips(some.map((g) => g.ipv6Vips)) };
@@ -182,7 +187,8 @@ export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIM
       } else if (m.kind !== 'groups') {
         return settle(m);
       }
-      if (head !== undefined && head.snapshot.groups.length === head.groupCount) return settle({ kind: 'loaded', snapshot: head.snapshot, unterminated: head.unterminated });
+      if (head !== undefined && head.snapshot.groups.length === head.groupCount)
+        return settle({ kind: 'loaded', snapshot: head.snapshot, unterminated: head.unterminated });
       more();
     });
     worker.once('error', (err) => settle(failed(`internal error while loading the config: ${errorMessage(err)}`)));

@@ -22,7 +22,15 @@ import type { Logger } from '../log/log.js';
 import { VipArpdError } from '../util/errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
 import { configPath, type ConfigSource } from './load-snapshot.js';
-import { loadIfSmall, loadInWorker, readApplied, type UnterminatedFile, type WorkerLoad, type WorkerLoadRequest, type WorkerLoadResult } from './load-in-worker.js';
+import {
+  loadIfSmall,
+  loadInWorker,
+  readApplied,
+  type UnterminatedFile,
+  type WorkerLoad,
+  type WorkerLoadRequest,
+  type WorkerLoadResult,
+} from './load-in-worker.js';
 import type { EmptyVipFile } from './snapshot.js';
 import { ConfigWatcher } from './watcher.js';
 import { countVips } from '../vips/vip-table.js';
@@ -235,10 +243,16 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
     }
     if (!this.started) return { status: 'deferred', generation: config.generation, reason: 'the daemon is stopping' };
     const result = this.finish(trigger, loaded, apply);
-    this.emit('reload-finished', result.status === 'invalid' ? { ok: false, generation: result.generation, error: result.error } : { ok: true, generation: result.generation });
+    this.emit(
+      'reload-finished',
+      result.status === 'invalid' ? { ok: false, generation: result.generation, error: result.error } : { ok: true, generation: result.generation },
+    );
     if (result.status === 'applied') {
       result.durationMs = Math.round((performance.now() - t0) * 10) / 10;
-      this.log.info({ trigger, generation: result.generation, added: result.added, removed: result.removed, vips: result.vips, ms: result.durationMs }, 'config applied');
+      this.log.info(
+        { trigger, generation: result.generation, added: result.added, removed: result.removed, vips: result.vips, ms: result.durationMs },
+        'config applied',
+      );
     }
     return result;
   }
@@ -299,7 +313,15 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
     this.pending = null;
     const first = err.problems[0];
     this.log.error(
-      { trigger, generation, file: first?.file, line: first?.line, column: first?.column, problems: err.problems.length, err: { message: err.message, code: err.code } },
+      {
+        trigger,
+        generation,
+        file: first?.file,
+        line: first?.line,
+        column: first?.column,
+        problems: err.problems.length,
+        err: { message: err.message, code: err.code },
+      },
       'config reload rejected; the last good config stays in force',
     );
     return { status: 'invalid', generation, error: err.message, problems: err.problems };
@@ -325,10 +347,13 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
       if (quietMs >= HALF_WRITE_SETTLE_MS) continue;
       this.pending = `${path}: has no newline after its last line and changed ${Math.round(quietMs)} ms ago; waiting for the writer to finish`;
       clearTimeout(this.settleTimer);
-      this.settleTimer = setTimeout(() => {
-        this.settleTimer = undefined;
-        if (this.started) void this.reload('settle');
-      }, HALF_WRITE_SETTLE_MS - quietMs + 10);
+      this.settleTimer = setTimeout(
+        () => {
+          this.settleTimer = undefined;
+          if (this.started) void this.reload('settle');
+        },
+        HALF_WRITE_SETTLE_MS - quietMs + 10,
+      );
       this.log.info({ file: path }, 'VIP file looks half-written; waiting before reloading');
       return { status: 'deferred', generation, reason: this.pending };
     }

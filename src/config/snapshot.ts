@@ -188,14 +188,29 @@ function duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, loca
       const ip = Math.floor(keys[k]! / GROUP_SLOTS);
       if (Math.floor(keys[k - 1]! / GROUP_SLOTS) !== ip) continue;
       const [other, gi] = [keys[k - 1]! % GROUP_SLOTS, keys[k]! % GROUP_SLOTS];
-      report(() => duplicateProblem(groups, other, gi, formatIpv4(ip), (g) => entries.list.findInclusion(ip, entries.start[g]!, entries.start[g + 1]!), entries, locate));
+      report(() =>
+        duplicateProblem(groups, other, gi, formatIpv4(ip), (g) => entries.list.findInclusion(ip, entries.start[g]!, entries.start[g + 1]!), entries, locate),
+      );
     }
     const with6 = members.filter((gi) => groups[gi]!.ipv6Vips.length > 0);
     if (with6.length < 2) continue;
-    forEachIpv6Duplicate(with6.map((gi) => groups[gi]!.ipv6Vips), (earlier, later, rows, at) => {
-      const [other, gi] = [with6[earlier]!, with6[later]!];
-      report(() => duplicateProblem(groups, other, gi, formatIpv6(rows.subarray(at, at + IPV6_WORDS)), (g) => entries.list.findIpv6Inclusion(rows, at, entries.start[g]!, entries.start[g + 1]!), entries, locate));
-    });
+    forEachIpv6Duplicate(
+      with6.map((gi) => groups[gi]!.ipv6Vips),
+      (earlier, later, rows, at) => {
+        const [other, gi] = [with6[earlier]!, with6[later]!];
+        report(() =>
+          duplicateProblem(
+            groups,
+            other,
+            gi,
+            formatIpv6(rows.subarray(at, at + IPV6_WORDS)),
+            (g) => entries.list.findIpv6Inclusion(rows, at, entries.start[g]!, entries.start[g + 1]!),
+            entries,
+            locate,
+          ),
+        );
+      },
+    );
   }
   if (more > 0) problems.push({ message: `${more} more VIPs are in two groups on one interface` });
   return problems;

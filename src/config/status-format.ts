@@ -7,7 +7,18 @@ import type { ConfigStatus } from './reloader.js';
 import { otherFields, type RenderContext } from '../control/generic-format.js';
 import { ago, count, firstLine } from '../control/human-units.js';
 
-const SHOWN: readonly (keyof ConfigStatus)[] = ['file', 'generation', 'loadedAt', 'lastError', 'lastErrorAt', 'reloadFailures', 'reloads', 'pending', 'emptyVipFiles', 'watching'];
+const SHOWN: readonly (keyof ConfigStatus)[] = [
+  'file',
+  'generation',
+  'loadedAt',
+  'lastError',
+  'lastErrorAt',
+  'reloadFailures',
+  'reloads',
+  'pending',
+  'emptyVipFiles',
+  'watching',
+];
 
 /** The `config` section, one line (plus any field this version does not know). */
 function renderConfigSection(data: unknown, ctx: RenderContext): string {

@@ -63,7 +63,12 @@ export function sendRequestOnce(socketPath: string, cmd: string, args: string[],
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      const hint = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? ' (is vip-arpd running? is control.socket the same path?)' : err.code === 'EACCES' ? ' (run as root or as a member of control.group)' : '';
+      const hint =
+        err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+          ? ' (is vip-arpd running? is control.socket the same path?)'
+          : err.code === 'EACCES'
+            ? ' (run as root or as a member of control.group)'
+            : '';
       finish(new VipArpdError('EUNREACHABLE', `cannot connect to ${socketPath}: ${err.code ?? err.message}${hint}`));
     });
     socket.on('close', () => finish(new VipArpdError('EUNREACHABLE', `${socketPath} closed the connection without answering`)));

@@ -122,7 +122,8 @@ export class ControlConnection {
     if (this.closed || this.refusal !== undefined) return;
     const { lines, overflow } = this.splitter.push(chunk);
     this.take(lines);
-    if (overflow) this.refusal = { code: 'ELINETOOLONG', message: `request line longer than ${this.limits.maxLineBytes} bytes (control.maxLineBytes); closing` };
+    if (overflow)
+      this.refusal = { code: 'ELINETOOLONG', message: `request line longer than ${this.limits.maxLineBytes} bytes (control.maxLineBytes); closing` };
     void this.pump();
   }
 

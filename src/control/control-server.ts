@@ -114,7 +114,9 @@ export class ControlServer {
     const victim = evictionCandidate(this.clients);
     if (victim === undefined) return false;
     const idleMs = Math.round(performance.now() - victim.idleSinceMs);
-    victim.evict(`closed to make room for a new client: ${this.opts.maxClients} clients were connected (control.maxClients) and this one had no request in flight (idle ${idleMs} ms); connect again to send one`);
+    victim.evict(
+      `closed to make room for a new client: ${this.opts.maxClients} clients were connected (control.maxClients) and this one had no request in flight (idle ${idleMs} ms); connect again to send one`,
+    );
     this.evictedClients++;
     logLimited(
       this.log,

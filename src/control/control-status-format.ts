@@ -6,7 +6,12 @@
 import { otherFields, type RenderContext } from './generic-format.js';
 import { count } from './human-units.js';
 
-interface ControlStatus { socket: string; clients: number; refusedClients: number; evictedClients?: number }
+interface ControlStatus {
+  socket: string;
+  clients: number;
+  refusedClients: number;
+  evictedClients?: number;
+}
 
 /** The `control` section, one line (plus any field this version does not know). */
 function renderControlSection(data: unknown, ctx: RenderContext): string {

@@ -141,7 +141,8 @@ function garpTargets(ports: CoreCommandPorts, target: string): readonly VipSet[]
     return groupVipSets(ports.vips, target);
   }
   const bound = bindingsOf(ports, target);
-  if (bound === undefined) throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IP address; groups: ${[...ports.roles.groups.keys()].join(', ')}`);
+  if (bound === undefined)
+    throw new VipArpdError('ENOGROUP', `"${target}" is neither a group nor an IP address; groups: ${[...ports.roles.groups.keys()].join(', ')}`);
   if (bound.length === 0) throw new VipArpdError('ENOVIP', `${target} is not a VIP of any group`);
   const master = bound.filter((b) => b.group.role === 'MASTER');
   if (master.length === 0) {
@@ -215,9 +216,21 @@ export function registerCoreCommands(ports: CoreCommandPorts): void {
       return { group: g.name, role: g.role };
     },
   });
-  c.register('takeover', { usage: 'takeover <group>', summary: 'become MASTER for a group: answer and announce its VIPs', handler: roleCommand(ports, 'takeover', 'MASTER') });
-  c.register('release', { usage: 'release <group>', summary: 'become BACKUP for a group: stop answering its VIPs', handler: roleCommand(ports, 'release', 'BACKUP') });
-  c.register('fault', { usage: 'fault <group>', summary: 'mark a group FAULT: silent, shown apart from BACKUP', handler: roleCommand(ports, 'fault', 'FAULT') });
+  c.register('takeover', {
+    usage: 'takeover <group>',
+    summary: 'become MASTER for a group: answer and announce its VIPs',
+    handler: roleCommand(ports, 'takeover', 'MASTER'),
+  });
+  c.register('release', {
+    usage: 'release <group>',
+    summary: 'become BACKUP for a group: stop answering its VIPs',
+    handler: roleCommand(ports, 'release', 'BACKUP'),
+  });
+  c.register('fault', {
+    usage: 'fault <group>',
+    summary: 'mark a group FAULT: silent, shown apart from BACKUP',
+    handler: roleCommand(ports, 'fault', 'FAULT'),
+  });
   c.register('garp', {
     usage: 'garp <group|vip>',
     summary: 'send one announcement round now for a MASTER group or one VIP: gratuitous ARP (IPv4), unsolicited NA (IPv6)',
@@ -225,7 +238,8 @@ export function registerCoreCommands(ports: CoreCommandPorts): void {
       expectArgs('garp', '<group|vip>', args, 1, 1);
       const sets = garpTargets(ports, args[0]!);
       const announcer = ports.announcer;
-      if (announcer === undefined) throw new VipArpdError('ENOANNOUNCER', 'this daemon runs without an announcer; gratuitous ARP and unsolicited NA are unavailable');
+      if (announcer === undefined)
+        throw new VipArpdError('ENOANNOUNCER', 'this daemon runs without an announcer; gratuitous ARP and unsolicited NA are unavailable');
       announcer.announceOnce(sets, CONTROL_SOURCE);
       const ipv4 = countVips(sets.filter((s) => s.family === 'ipv4'));
       const ipv6 = countVips(sets.filter((s) => s.family === 'ipv6'));

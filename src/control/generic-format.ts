@@ -49,7 +49,10 @@ function inline(v: unknown, ctx: RenderContext): string | undefined {
 }
 
 function indent(text: string, by: string): string {
-  return text.split('\n').map((l) => by + l).join('\n');
+  return text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
 }
 
 /** A list of flat records as a table whose columns are the union of their keys. */
@@ -101,4 +104,3 @@ export function otherFields(data: Record<string, unknown>, shown: readonly strin
   const rest = Object.fromEntries(Object.entries(data).filter(([k]) => !shown.includes(k)));
   return Object.keys(rest).length === 0 ? '' : `\n${indent(renderValue(rest, ctx), '  ')}`;
 }
-

@@ -15,8 +15,19 @@ import { PLAIN } from './text-style.js';
 
 type Renderer = (data: unknown, ctx: RenderContext) => string;
 
-interface GroupRow { name: string; role: string; interface: string; vips: string[]; ipv6Vips?: string[] }
-interface RoleChangeRow { group: string; from: string; to: string; source: string }
+interface GroupRow {
+  name: string;
+  role: string;
+  interface: string;
+  vips: string[];
+  ipv6Vips?: string[];
+}
+interface RoleChangeRow {
+  group: string;
+  from: string;
+  to: string;
+  source: string;
+}
 
 /** Every status section's formatter, by section name, from the feature that adds the section. */
 const STATUS_SECTION_FORMATTERS: Readonly<Record<string, StatusSectionFormatter>> = {
@@ -28,7 +39,9 @@ const STATUS_SECTION_FORMATTERS: Readonly<Record<string, StatusSectionFormatter>
 };
 
 function renderVips(data: unknown, ctx: RenderContext): string {
-  return (data as GroupRow[]).map((g) => [`${g.name} (${ctx.style.role(g.role)}, ${g.interface})`, ...[...g.vips, ...(g.ipv6Vips ?? [])].map((v) => `  ${v}`)].join('\n')).join('\n');
+  return (data as GroupRow[])
+    .map((g) => [`${g.name} (${ctx.style.role(g.role)}, ${g.interface})`, ...[...g.vips, ...(g.ipv6Vips ?? [])].map((v) => `  ${v}`)].join('\n'))
+    .join('\n');
 }
 
 function renderChange(c: RoleChangeRow, ctx: RenderContext): string {

@@ -28,9 +28,7 @@ export interface ControlErrorBody {
   message: string;
 }
 
-export type ControlResponse =
-  | { id: RequestId; ok: true; data: unknown }
-  | { id: RequestId; ok: false; error: ControlErrorBody };
+export type ControlResponse = { id: RequestId; ok: true; data: unknown } | { id: RequestId; ok: false; error: ControlErrorBody };
 
 /**
  * Refusals that mean the request was not run, so a client may send it again:
@@ -53,9 +51,7 @@ const COMMAND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 /** No command takes more; a bound keeps a hostile request cheap to refuse. */
 export const MAX_ARGS = 64;
 
-export type DecodeRequestResult =
-  | { ok: true; request: ControlRequest }
-  | { ok: false; id: RequestId; error: ControlErrorBody };
+export type DecodeRequestResult = { ok: true; request: ControlRequest } | { ok: false; id: RequestId; error: ControlErrorBody };
 
 function isRequestId(v: unknown): v is RequestId {
   return v === null || (typeof v === 'string' && v.length <= MAX_ID_LENGTH) || (typeof v === 'number' && Number.isFinite(v));

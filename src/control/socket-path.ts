@@ -55,7 +55,10 @@ export async function prepareSocketPath(path: string, timeoutMs = STALE_PROBE_TI
   if (!isSocket) throw new VipArpdError('ESOCKETPATH', `${path} exists and is not a socket; remove it or set control.socket to another path`);
   const answer = await probe(path, timeoutMs);
   if (answer !== 'refused') {
-    throw new VipArpdError('EADDRINUSE', `a process already answers on control socket ${path} (another vip-arpd?); stop it or set control.socket to another path`);
+    throw new VipArpdError(
+      'EADDRINUSE',
+      `a process already answers on control socket ${path} (another vip-arpd?); stop it or set control.socket to another path`,
+    );
   }
   unlinkSync(path);
 }

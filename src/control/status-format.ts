@@ -24,12 +24,32 @@ export function formatDuration(seconds: number): string {
   return parts.join(' ');
 }
 
-interface DaemonSection { pid: number; uptimeSec: number; generation: number }
+interface DaemonSection {
+  pid: number;
+  uptimeSec: number;
+  generation: number;
+}
 type GroupRow = { name: string; role: string; interface: string; vips: number; ipv6Vips?: number; mac?: string | null } & Record<string, unknown>;
-interface NdpSide { open: boolean; groups: string[]; membershipFailures: number; counts: Record<string, number>; txDropped: number }
+interface NdpSide {
+  open: boolean;
+  groups: string[];
+  membershipFailures: number;
+  counts: Record<string, number>;
+  txDropped: number;
+}
 type InterfaceRow = {
-  name: string; mac: string; present: boolean; state?: string; missingSince?: string; flaps?: number;
-  counts: Record<string, number>; txDropped: number; socketErrors?: number; sendErrors?: Record<string, number>; reopens?: number; ndp?: NdpSide;
+  name: string;
+  mac: string;
+  present: boolean;
+  state?: string;
+  missingSince?: string;
+  flaps?: number;
+  counts: Record<string, number>;
+  txDropped: number;
+  socketErrors?: number;
+  sendErrors?: Record<string, number>;
+  reopens?: number;
+  ndp?: NdpSide;
 } & Record<string, unknown>;
 
 const CORE_SECTIONS = ['daemon', 'groups', 'interfaces'];
@@ -39,7 +59,9 @@ const INTERFACE_KEYS = ['name', 'mac', 'present', 'state', 'missingSince', 'flap
 const OUTCOME_COLUMNS = ['answered', 'not-master', 'not-a-vip', 'wrong-interface'];
 
 function sumOf(counts: Record<string, number>, pick: (outcome: string) => boolean): number {
-  return Object.entries(counts).filter(([k]) => pick(k)).reduce((sum, [, n]) => sum + n, 0);
+  return Object.entries(counts)
+    .filter(([k]) => pick(k))
+    .reduce((sum, [, n]) => sum + n, 0);
 }
 
 function renderDaemon(d: DaemonSection & Record<string, unknown>, ctx: RenderContext): string {
@@ -53,7 +75,15 @@ function renderGroups(groups: GroupRow[], ctx: RenderContext): string {
   const v6 = groups.some((g) => g.ipv6Vips !== undefined);
   return formatTable([
     ['GROUP', 'ROLE', 'INTERFACE', 'VIPS', ...(v6 ? ['IPV6-VIPS'] : []), 'MAC', ...extra.header],
-    ...groups.map((g) => [g.name, ctx.style.role(g.role), g.interface, String(g.vips), ...(v6 ? [String(g.ipv6Vips ?? 0)] : []), g.mac ?? '-', ...extra.cells(g)]),
+    ...groups.map((g) => [
+      g.name,
+      ctx.style.role(g.role),
+      g.interface,
+      String(g.vips),
+      ...(v6 ? [String(g.ipv6Vips ?? 0)] : []),
+      g.mac ?? '-',
+      ...extra.cells(g),
+    ]),
   ]);
 }
 
@@ -75,7 +105,23 @@ function renderInterfaces(interfaces: InterfaceRow[], ctx: RenderContext): strin
   if (interfaces.length === 0) return 'no interfaces open';
   const extra = extraColumns(extraKeys(interfaces, INTERFACE_KEYS), ctx);
   return formatTable([
-    ['INTERFACE', 'STATE', 'MAC', 'ANSWERED', 'NOT-MASTER', 'NOT-A-VIP', 'WRONG-IF', 'MALFORMED', 'OTHER', 'TX-DROPPED', 'SOCK-ERRORS', 'SEND-ERRORS', 'FLAPS', 'REOPENS', ...extra.header],
+    [
+      'INTERFACE',
+      'STATE',
+      'MAC',
+      'ANSWERED',
+      'NOT-MASTER',
+      'NOT-A-VIP',
+      'WRONG-IF',
+      'MALFORMED',
+      'OTHER',
+      'TX-DROPPED',
+      'SOCK-ERRORS',
+      'SEND-ERRORS',
+      'FLAPS',
+      'REOPENS',
+      ...extra.header,
+    ],
     ...interfaces.map((i) => [
       i.name,
       linkState(i, ctx),

@@ -30,10 +30,12 @@ const VERDICT_TONES: Record<string, Tone> = { PASS: 'green', WARN: 'yellow', FAI
 /** A style that colours when `colour` is true. */
 export function textStyle(colour: boolean): TextStyle {
   const paint = (tone: Tone, text: string): string => (colour ? `\x1b[${SGR[tone]}m${text}\x1b[0m` : text);
-  const toned = (tones: Record<string, Tone>) => (text: string): string => {
-    const tone = tones[text];
-    return tone === undefined ? text : paint(tone, text);
-  };
+  const toned =
+    (tones: Record<string, Tone>) =>
+    (text: string): string => {
+      const tone = tones[text];
+      return tone === undefined ? text : paint(tone, text);
+    };
   return { colour, paint, role: toned(ROLE_TONES), verdict: toned(VERDICT_TONES) };
 }
 

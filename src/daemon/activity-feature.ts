@@ -16,10 +16,19 @@ import { RecentEvents } from './recent-events.js';
 /** Enough to see a flapping group or a run of failed reloads; a few KB at most. */
 const KEPT_PER_KIND = 10;
 
-export interface RoleChangeEvent extends RoleChange { at: string }
-export interface ReloadEvent { at: string; ok: boolean; generation: number; error: string | null }
+export interface RoleChangeEvent extends RoleChange {
+  at: string;
+}
+export interface ReloadEvent {
+  at: string;
+  ok: boolean;
+  generation: number;
+  error: string | null;
+}
 /** One interface's announcement frames: ARP request and reply forms, unsolicited NA (IPv6), and those not sent. */
-export interface GarpInterfaceCounts extends GarpFrameCounts { name: string }
+export interface GarpInterfaceCounts extends GarpFrameCounts {
+  name: string;
+}
 
 export interface ActivityFeatureOptions {
   roles: RoleSource;

@@ -8,15 +8,23 @@ import { otherFields, type RenderContext } from '../control/generic-format.js';
 import { ago, count, firstLine } from '../control/human-units.js';
 import { formatTable } from '../control/table.js';
 
-export interface EventsSection { roleChanges: RoleChangeEvent[]; reloads: ReloadEvent[] }
+export interface EventsSection {
+  roleChanges: RoleChangeEvent[];
+  reloads: ReloadEvent[];
+}
 
 /** Role changes and reloads merged, newest first: `[when, what]` rows. */
 export function eventRows(s: EventsSection, ctx: RenderContext, limit: number): string[][] {
   const rows: Array<{ at: string; what: string }> = [
-    ...s.roleChanges.map((c) => ({ at: c.at, what: `${c.group} ${c.from === c.to ? `${ctx.style.role(c.to)} again` : `${c.from} -> ${ctx.style.role(c.to)}`} (${c.source})` })),
+    ...s.roleChanges.map((c) => ({
+      at: c.at,
+      what: `${c.group} ${c.from === c.to ? `${ctx.style.role(c.to)} again` : `${c.from} -> ${ctx.style.role(c.to)}`} (${c.source})`,
+    })),
     ...s.reloads.map((r) => ({
       at: r.at,
-      what: r.ok ? `reload: generation ${r.generation} applied` : `${ctx.style.paint('red', 'reload failed')}, generation ${r.generation} kept: ${firstLine(r.error ?? '', 80)}`,
+      what: r.ok
+        ? `reload: generation ${r.generation} applied`
+        : `${ctx.style.paint('red', 'reload failed')}, generation ${r.generation} kept: ${firstLine(r.error ?? '', 80)}`,
     })),
   ];
   rows.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -36,7 +44,10 @@ function renderGarpSection(data: unknown, ctx: RenderContext): string {
   const s = data as { rounds: number; interfaces: GarpInterfaceCounts[] } & Record<string, unknown>;
   if (typeof s.rounds !== 'number' || !Array.isArray(s.interfaces)) throw new TypeError('not a garp status section');
   // `na` is absent in a section from a daemon older than IPv6 announcements.
-  const per = s.interfaces.map((i) => `${i.name} ${count(i.request + i.reply + (i.na ?? 0), 'frame')} sent${i.na > 0 ? ` (${i.na} NA)` : ''}${i.dropped > 0 ? `, ${i.dropped} dropped` : ''}${i.cancelled > 0 ? `, ${i.cancelled} cancelled` : ''}`);
+  const per = s.interfaces.map(
+    (i) =>
+      `${i.name} ${count(i.request + i.reply + (i.na ?? 0), 'frame')} sent${i.na > 0 ? ` (${i.na} NA)` : ''}${i.dropped > 0 ? `, ${i.dropped} dropped` : ''}${i.cancelled > 0 ? `, ${i.cancelled} cancelled` : ''}`,
+  );
   return `gratuitous ARP: ${count(s.rounds, 'round')}${per.length > 0 ? `; ${per.join('; ')}` : ''}${otherFields(s, ['rounds', 'interfaces'], ctx)}`;
 }
 

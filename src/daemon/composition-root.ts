@@ -113,7 +113,13 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
     // Keep last: READY=1 must follow every other feature's start.
     new SystemdNotifyFeature({ log, roles, config, vips, links, reloads: reloader, conflicts: () => conflicts.counters().pairs }),
   ];
-  const opener = new InterfaceLinkOpener({ log, vips, foreignClaims: conflicts.onForeignClaim, ndpForeignClaims: conflicts.onNdpClaim, ...(ctx.openConn === undefined ? {} : { openConn: ctx.openConn }) });
+  const opener = new InterfaceLinkOpener({
+    log,
+    vips,
+    foreignClaims: conflicts.onForeignClaim,
+    ndpForeignClaims: conflicts.onNdpClaim,
+    ...(ctx.openConn === undefined ? {} : { openConn: ctx.openConn }),
+  });
   const daemon = new Daemon({ log, roles, inForce, links, opener, features });
   return { daemon, roles, inForce, links };
 }

@@ -55,10 +55,19 @@ export class InterfaceLinkOpener implements LinkOpener<InterfaceLink> {
     for (const link of links) {
       const r = link.responder;
       const ndp = link.ndp?.responder;
-      this.opts.log.info({
-        iface: link.iface, counts: r.counts, txDropped: r.txDropped, socketErrors: link.socketErrors, reopens: link.reopens, flaps: link.flaps, sendErrors: link.sendErrors,
-        ...(ndp === undefined ? {} : { ndpCounts: ndp.counts, ndpTxDropped: ndp.txDropped }),
-      }, 'final counters');
+      this.opts.log.info(
+        {
+          iface: link.iface,
+          counts: r.counts,
+          txDropped: r.txDropped,
+          socketErrors: link.socketErrors,
+          reopens: link.reopens,
+          flaps: link.flaps,
+          sendErrors: link.sendErrors,
+          ...(ndp === undefined ? {} : { ndpCounts: ndp.counts, ndpTxDropped: ndp.txDropped }),
+        },
+        'final counters',
+      );
     }
     this.monitor?.close();
     this.monitor = undefined;

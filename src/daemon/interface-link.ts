@@ -83,15 +83,18 @@ export class InterfaceLink {
       ...(opts.onForeignClaim === undefined ? {} : { onForeignClaim: opts.onForeignClaim }),
       onSendError: (err) => replyErrors.warn('reply', err, {}, 'cannot send ARP replies; counted as dropped'),
     });
-    this.ndp = opts.ndp === undefined ? undefined : new NdpLink({
-      ...opts.ndp,
-      iface: opts.iface,
-      log: this.log,
-      interfaceMac: () => this.mac,
-      sendVia: (get) => this.sendVia(get),
-      onSendError: (err) => replyErrors.warn('na', err, {}, 'cannot send Neighbor Advertisements; counted as dropped'),
-      onSocketError: (err) => this.socketError(err),
-    });
+    this.ndp =
+      opts.ndp === undefined
+        ? undefined
+        : new NdpLink({
+            ...opts.ndp,
+            iface: opts.iface,
+            log: this.log,
+            interfaceMac: () => this.mac,
+            sendVia: (get) => this.sendVia(get),
+            onSendError: (err) => replyErrors.warn('na', err, {}, 'cannot send Neighbor Advertisements; counted as dropped'),
+            onSocketError: (err) => this.socketError(err),
+          });
     this.watch = new InterfaceWatch(opts.iface, (now, before) => this.onInterfaceChange(now, before), opts.monitor);
     const state = this.watch.state;
     try {

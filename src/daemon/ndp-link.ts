@@ -107,7 +107,10 @@ export class NdpLink {
         this.conn = this.openSocket(ifindex);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        this.log.error({ code: e.code, reason: e.message }, 'cannot open the NDP socket; IPv6 VIPs are not answered here until the next reload or reappearance');
+        this.log.error(
+          { code: e.code, reason: e.message },
+          'cannot open the NDP socket; IPv6 VIPs are not answered here until the next reload or reappearance',
+        );
         return;
       }
     }
@@ -135,8 +138,10 @@ export class NdpLink {
 
   private logChange(change: MembershipChange): void {
     this.membershipFailures += change.failures.length;
-    for (const f of change.failures) this.log.warn({ group: f.group, code: f.error.code, reason: f.error.message }, 'solicited-node group not joined or left; retried on the next reload');
-    if (change.joined + change.left > 0) this.log.info({ joined: change.joined, left: change.left, groups: this.joinedGroups().length }, 'solicited-node groups reconciled');
+    for (const f of change.failures)
+      this.log.warn({ group: f.group, code: f.error.code, reason: f.error.message }, 'solicited-node group not joined or left; retried on the next reload');
+    if (change.joined + change.left > 0)
+      this.log.info({ joined: change.joined, left: change.left, groups: this.joinedGroups().length }, 'solicited-node groups reconciled');
   }
 
   private forwarding(): boolean {

@@ -92,9 +92,19 @@ export class ConflictLog {
       }
       if (macs === undefined) this.byVip.set(vip, (macs = new Map()));
       rec = {
-        vip, mac, iface, group, firstSeen: now, lastSeen: now, count: 0, kind,
+        vip,
+        mac,
+        iface,
+        group,
+        firstSeen: now,
+        lastSeen: now,
+        count: 0,
+        kind,
         kinds: zeroKindCounts(kind),
-        hostIp: undefined, loggedAt: 0, loggedCount: 0, splitBrainAt: 0,
+        hostIp: undefined,
+        loggedAt: 0,
+        loggedCount: 0,
+        splitBrainAt: 0,
       };
       macs.set(mac, rec);
       this.size++;

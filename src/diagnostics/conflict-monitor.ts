@@ -104,8 +104,9 @@ export interface ConflictMonitorOptions {
   neighbours?: NeighbourCache;
 }
 
-const SPLIT_BRAIN_FIX = 'two directors are MASTER for this group: check the HA manager on both (keepalived: do their VRRP adverts reach each other?); '
-  + 'if the old MASTER\'s release only comes later than the grace, raise diagnostics.handoverGraceMs';
+const SPLIT_BRAIN_FIX =
+  'two directors are MASTER for this group: check the HA manager on both (keepalived: do their VRRP adverts reach each other?); ' +
+  "if the old MASTER's release only comes later than the grace, raise diagnostics.handoverGraceMs";
 
 export class ConflictMonitor implements DaemonFeature {
   readonly name = 'conflict-monitor';
@@ -258,7 +259,10 @@ export class ConflictMonitor implements DaemonFeature {
     const openMs = this.grace.end(c.group);
     if (openMs === undefined || c.to === 'MASTER') return;
     this.handovers++;
-    this.log.info({ group: c.group, to: c.to, releasedAfterMs: Math.round(openMs) }, 'handover: another director took the group and this one released it within the grace');
+    this.log.info(
+      { group: c.group, to: c.to, releasedAfterMs: Math.round(openMs) },
+      'handover: another director took the group and this one released it within the grace',
+    );
   }
 
   /** A grace ran out: still MASTER means a split brain, defended now and reported. */
@@ -276,10 +280,25 @@ export class ConflictMonitor implements DaemonFeature {
     const first = g.claims[0]!;
     const defence = outcomes[0]!;
     this.splitBrains.record({ group: g.group, iface: first.iface, vip: first.vip, mac: first.mac, vips: g.claims.length, peer: first.peer, defence }, now);
-    logLimited(this.log, 'warn', this.splitBrainLogs, g.group, {
-      group: g.group, iface: first.iface, vip: formatVipKey(first.vip), mac: formatMac(first.mac), peer: first.peer, vips: g.claims.length,
-      graceMs: this.graceMs, defence, defended: outcomes.filter((o) => o === 'sent').length, fix: SPLIT_BRAIN_FIX,
-    }, 'split brain: another director still claims the group\'s VIPs after the handover grace');
+    logLimited(
+      this.log,
+      'warn',
+      this.splitBrainLogs,
+      g.group,
+      {
+        group: g.group,
+        iface: first.iface,
+        vip: formatVipKey(first.vip),
+        mac: formatMac(first.mac),
+        peer: first.peer,
+        vips: g.claims.length,
+        graceMs: this.graceMs,
+        defence,
+        defended: outcomes.filter((o) => o === 'sent').length,
+        fix: SPLIT_BRAIN_FIX,
+      },
+      "split brain: another director still claims the group's VIPs after the handover grace",
+    );
   }
 
   private defend(iface: string, group: GroupState, vip: VipKey, now: number): DefenceOutcome {
@@ -308,8 +327,17 @@ export class ConflictMonitor implements DaemonFeature {
     const protocol = family === 'ipv4' ? 'ARP' : 'NDP';
     this.log.warn(
       {
-        iface: rec.iface, group: rec.group, vip, family, mac: formatMac(rec.mac), hostIp: rec.hostIp, kind: rec.kind,
-        count: rec.count, newFrames: rec.count - rec.loggedCount, defence, fix: foreignHostFix(vip, rec.kind),
+        iface: rec.iface,
+        group: rec.group,
+        vip,
+        family,
+        mac: formatMac(rec.mac),
+        hostIp: rec.hostIp,
+        kind: rec.kind,
+        count: rec.count,
+        newFrames: rec.count - rec.loggedCount,
+        defence,
+        fix: foreignHostFix(vip, rec.kind),
       },
       first ? `${protocol} conflict: a foreign MAC claims a VIP` : `${protocol} conflict continues: a foreign MAC still claims a VIP`,
     );
@@ -326,10 +354,20 @@ export class ConflictMonitor implements DaemonFeature {
     const vip = formatVipKey(rec.vip);
     const defended = this.limiter.lastDefended(rec.vip);
     return {
-      vip, family: familyOfKey(rec.vip), mac: formatMac(rec.mac), ip: rec.hostIp ?? null, iface: rec.iface, group: rec.group, kind: rec.kind,
-      kinds: { ...rec.kinds }, count: rec.count, firstSeen: new Date(rec.firstSeen).toISOString(),
-      lastSeen: new Date(rec.lastSeen).toISOString(), lastDefended: defended === undefined ? null : new Date(defended).toISOString(),
-      splitBrain: rec.splitBrainAt === 0 ? null : new Date(rec.splitBrainAt).toISOString(), fix: foreignHostFix(vip, rec.kind),
+      vip,
+      family: familyOfKey(rec.vip),
+      mac: formatMac(rec.mac),
+      ip: rec.hostIp ?? null,
+      iface: rec.iface,
+      group: rec.group,
+      kind: rec.kind,
+      kinds: { ...rec.kinds },
+      count: rec.count,
+      firstSeen: new Date(rec.firstSeen).toISOString(),
+      lastSeen: new Date(rec.lastSeen).toISOString(),
+      lastDefended: defended === undefined ? null : new Date(defended).toISOString(),
+      splitBrain: rec.splitBrainAt === 0 ? null : new Date(rec.splitBrainAt).toISOString(),
+      fix: foreignHostFix(vip, rec.kind),
     };
   }
 
@@ -345,7 +383,13 @@ export class ConflictMonitor implements DaemonFeature {
     const records = this.conflicts.records();
     const listed = records.slice(0, limit);
     for (const rec of listed) if (rec.hostIp == null) rec.hostIp = await this.hostIpOf(rec.mac);
-    const result = { ...this.counters(), total: records.length, conflicts: listed.map((r) => this.view(r)), splitBrains: this.splitBrains.since(0), cleared: clear };
+    const result = {
+      ...this.counters(),
+      total: records.length,
+      conflicts: listed.map((r) => this.view(r)),
+      splitBrains: this.splitBrains.since(0),
+      cleared: clear,
+    };
     if (clear) {
       this.conflicts.clear();
       this.splitBrains.clear();
@@ -355,13 +399,28 @@ export class ConflictMonitor implements DaemonFeature {
 
   /** Plain counters, for metrics. */
   counters(): {
-    frames: number; pairs: number; untracked: number; logsSuppressed: number; peerFrames: number; defencesSent: number; defencesSuppressed: number;
-    defenceErrors: number; handovers: number; splitBrains: number;
+    frames: number;
+    pairs: number;
+    untracked: number;
+    logsSuppressed: number;
+    peerFrames: number;
+    defencesSent: number;
+    defencesSuppressed: number;
+    defenceErrors: number;
+    handovers: number;
+    splitBrains: number;
   } {
     return {
-      frames: this.conflicts.frames, pairs: this.conflicts.pairs, untracked: this.conflicts.untracked,
-      logsSuppressed: this.conflicts.logsSuppressed, peerFrames: this.peerFrames, defencesSent: this.defencesSent,
-      defencesSuppressed: this.limiter.suppressed, defenceErrors: this.defenceErrors, handovers: this.handovers, splitBrains: this.splitBrains.total,
+      frames: this.conflicts.frames,
+      pairs: this.conflicts.pairs,
+      untracked: this.conflicts.untracked,
+      logsSuppressed: this.conflicts.logsSuppressed,
+      peerFrames: this.peerFrames,
+      defencesSent: this.defencesSent,
+      defencesSuppressed: this.limiter.suppressed,
+      defenceErrors: this.defenceErrors,
+      handovers: this.handovers,
+      splitBrains: this.splitBrains.total,
     };
   }
 
@@ -369,7 +428,12 @@ export class ConflictMonitor implements DaemonFeature {
   status(): { active: number; counters: ReturnType<ConflictMonitor['counters']>; latest: ConflictView[]; splitBrains: SplitBrainView[] } {
     const since = this.now() - ACTIVE_CONFLICT_MS;
     const active = this.conflicts.records().filter((r) => r.lastSeen >= since);
-    return { active: active.length, counters: this.counters(), latest: active.slice(0, 10).map((r) => this.view(r)), splitBrains: this.splitBrains.since(since) };
+    return {
+      active: active.length,
+      counters: this.counters(),
+      latest: active.slice(0, 10).map((r) => this.view(r)),
+      splitBrains: this.splitBrains.since(since),
+    };
   }
 }
 

@@ -54,13 +54,19 @@ export interface VipHit<V = number> {
 
 /** Builds one check that names at most MAX_LISTED_VIPS VIPs and MAX_FIX_LINES fixes. */
 export function vipCheck<V>(
-  check: string, subject: string, status: CheckStatus, hits: VipHit<V>[], message: (list: string) => string,
-  fixOf: (vip: string, hit: VipHit<V>) => string, format: (vip: V) => string,
+  check: string,
+  subject: string,
+  status: CheckStatus,
+  hits: VipHit<V>[],
+  message: (list: string) => string,
+  fixOf: (vip: string, hit: VipHit<V>) => string,
+  format: (vip: V) => string,
 ): DoctorCheck {
   const names = hits.slice(0, MAX_LISTED_VIPS).map((h) => format(h.vip));
   const more = hits.length - names.length;
   const list = `${names.join(', ')}${more > 0 ? ` … (+${more} more)` : ''}`;
   const fix = hits.slice(0, MAX_FIX_LINES).map((h) => fixOf(format(h.vip), h));
-  if (hits.length > MAX_FIX_LINES) fix.push(`# … and ${hits.length - MAX_FIX_LINES} more like these (vip-arpctl doctor --json lists the first ${MAX_LISTED_VIPS})`);
+  if (hits.length > MAX_FIX_LINES)
+    fix.push(`# … and ${hits.length - MAX_FIX_LINES} more like these (vip-arpctl doctor --json lists the first ${MAX_LISTED_VIPS})`);
   return { check, subject, status, message: message(list), fix, vips: names, count: hits.length };
 }

@@ -35,7 +35,9 @@ function renderProbe(data: unknown, _ctx: RenderContext): string {
     out.push(`${v.vip} (group ${v.group}, ${v.role}, ${v.iface}): ${v.clean ? 'clean' : `${foreign} foreign responder(s)`}`);
     if (v.responders.length === 0) out.push('  no other host answered');
     for (const x of v.responders) {
-      out.push(`  ${x.mac}  ${(x.ip ?? '(IP unknown)').padEnd(15)}  ${x.ours ? `ours (${x.reason})` : 'NOT OURS'}  ${x.replies} repl${x.replies === 1 ? 'y' : 'ies'}`);
+      out.push(
+        `  ${x.mac}  ${(x.ip ?? '(IP unknown)').padEnd(15)}  ${x.ours ? `ours (${x.reason})` : 'NOT OURS'}  ${x.replies} repl${x.replies === 1 ? 'y' : 'ies'}`,
+      );
       if (x.fix !== undefined) out.push(`      fix: ${x.fix}`);
     }
   }
@@ -52,17 +54,26 @@ function conflictTable(conflicts: readonly ConflictView[], ctx: RenderContext): 
   return formatTable([
     ['VIP', 'MAC', 'HOST IP', 'KIND', 'COUNT', 'LAST SEEN', 'DEFENDED', 'SPLIT BRAIN', 'GROUP', ...extra.header],
     ...conflicts.map((c, i) => [
-      ctx.style.paint('red', c.vip), c.mac, c.ip ?? '?', c.kind, count(c.count, 'frame'), ago(c.lastSeen, ctx.now),
-      c.lastDefended === null ? 'no' : ago(c.lastDefended, ctx.now), c.splitBrain == null ? '-' : ago(c.splitBrain, ctx.now),
-      `${c.group} (${c.iface})`, ...extra.cells(rows[i]!),
+      ctx.style.paint('red', c.vip),
+      c.mac,
+      c.ip ?? '?',
+      c.kind,
+      count(c.count, 'frame'),
+      ago(c.lastSeen, ctx.now),
+      c.lastDefended === null ? 'no' : ago(c.lastDefended, ctx.now),
+      c.splitBrain == null ? '-' : ago(c.splitBrain, ctx.now),
+      `${c.group} (${c.iface})`,
+      ...extra.cells(rows[i]!),
     ]),
   ]);
 }
 
 /** One line per group whose handover grace ran out while both directors stayed MASTER. */
 function splitBrainLines(splits: readonly SplitBrainView[] | undefined, ctx: RenderContext): string[] {
-  return (splits ?? []).map((b) =>
-    `${ctx.style.paint('red', 'SPLIT BRAIN')}  group ${b.group} on ${b.iface}: ${b.vip}${b.vips > 1 ? ` (+${count(b.vips - 1, 'VIP')})` : ''} claimed by ${b.mac}${b.peer ? ' (peer)' : ''}, ${count(b.count, 'time')}, last ${ago(b.lastSeen, ctx.now)}, defence ${b.defence}`);
+  return (splits ?? []).map(
+    (b) =>
+      `${ctx.style.paint('red', 'SPLIT BRAIN')}  group ${b.group} on ${b.iface}: ${b.vip}${b.vips > 1 ? ` (+${count(b.vips - 1, 'VIP')})` : ''} claimed by ${b.mac}${b.peer ? ' (peer)' : ''}, ${count(b.count, 'time')}, last ${ago(b.lastSeen, ctx.now)}, defence ${b.defence}`,
+  );
 }
 
 function renderConflicts(data: unknown, ctx: RenderContext): string {
@@ -70,14 +81,22 @@ function renderConflicts(data: unknown, ctx: RenderContext): string {
   // A split brain with a configured peer leaves no conflict pair, so it is listed first, on its own.
   const splits = splitBrainLines(r.splitBrains, ctx);
   if (r.total === 0 && splits.length === 0) return `no conflicts (${count(r.frames, 'conflicting frame')} since start)`;
-  const out = [...splits, `${count(r.total, '(VIP, MAC) pair')} seen, ${count(r.frames, 'frame')}, ${count(r.defencesSent, 'defence')} sent${r.cleared ? '; now cleared' : ''}`];
+  const out = [
+    ...splits,
+    `${count(r.total, '(VIP, MAC) pair')} seen, ${count(r.frames, 'frame')}, ${count(r.defencesSent, 'defence')} sent${r.cleared ? '; now cleared' : ''}`,
+  ];
   if (r.conflicts.length > 0) out.push(conflictTable(r.conflicts, ctx));
   for (const fix of new Set(r.conflicts.map((c) => c.fix))) out.push(`fix: ${fix}`);
   if (r.conflicts.length < r.total) out.push(`… ${r.total - r.conflicts.length} more (conflicts --limit N)`);
   return out.join('\n');
 }
 
-interface ConflictsSection { active: number; counters: { frames: number; pairs: number; defencesSent: number } & Record<string, number>; latest: ConflictView[]; splitBrains?: SplitBrainView[] }
+interface ConflictsSection {
+  active: number;
+  counters: { frames: number; pairs: number; defencesSent: number } & Record<string, number>;
+  latest: ConflictView[];
+  splitBrains?: SplitBrainView[];
+}
 
 /** The `conflicts` status section: a table of the pairs seen in the last 5 min, or one line. */
 function renderConflictsSection(data: unknown, ctx: RenderContext): string {
@@ -85,7 +104,9 @@ function renderConflictsSection(data: unknown, ctx: RenderContext): string {
   if (typeof s.active !== 'number' || !Array.isArray(s.latest)) throw new TypeError('not a conflicts status section');
   const rest = otherFields(s, ['active', 'counters', 'latest', 'splitBrains'], ctx);
   const since = `${count(s.counters.frames, 'conflicting frame')}, ${count(s.counters.pairs, 'pair')} since start`;
-  const splits = splitBrainLines(s.splitBrains, ctx).map((l) => `\n${l}`).join('');
+  const splits = splitBrainLines(s.splitBrains, ctx)
+    .map((l) => `\n${l}`)
+    .join('');
   if (s.active === 0) return `conflicts: no conflicts in the last 5 min (${since})${rest}${splits}`;
   const head = `conflicts: ${ctx.style.paint('red', `${s.active} active`)} (${since}, ${count(s.counters.defencesSent, 'defence')} sent)`;
   const more = s.active > s.latest.length ? `\n… ${s.active - s.latest.length} more: vip-arpctl conflicts` : '';

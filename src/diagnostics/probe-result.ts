@@ -47,13 +47,17 @@ export interface ProbeVipResult {
 export type ReplyCounts = Map<number | string, Map<number, number>>;
 
 /** Builds the per-VIP verdicts; `ipOf` gives a MAC's IP from the neighbour table. */
-export function probeVerdicts(targets: readonly ProbeTarget[], replies: ReplyCounts, peers: ReadonlySet<number>, ipOf: (mac: number) => string | null): ProbeVipResult[] {
+export function probeVerdicts(
+  targets: readonly ProbeTarget[],
+  replies: ReplyCounts,
+  peers: ReadonlySet<number>,
+  ipOf: (mac: number) => string | null,
+): ProbeVipResult[] {
   return targets.map((t) => {
     const vip = typeof t.vip === 'string' ? t.vip : formatIpv4(t.vip);
     const responders: ProbeResponder[] = [];
     for (const [mac, count] of replies.get(t.vip) ?? []) {
-      const reason: OursReason | undefined =
-        mac === t.interfaceMac ? 'interface' : mac === t.groupMac ? 'group-mac' : peers.has(mac) ? 'peer' : undefined;
+      const reason: OursReason | undefined = mac === t.interfaceMac ? 'interface' : mac === t.groupMac ? 'group-mac' : peers.has(mac) ? 'peer' : undefined;
       const r: ProbeResponder = { mac: formatMac(mac), ip: ipOf(mac), ours: reason !== undefined, replies: count };
       if (reason !== undefined) r.reason = reason;
       else r.fix = typeof t.vip === 'string' ? foreignHostFix6(vip) : foreignHostFix(vip, 'probe-reply');

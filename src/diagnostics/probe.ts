@@ -106,10 +106,18 @@ class InterfaceProbe {
   private readonly frame = emptyArpFrame();
   private readonly tx = new TxBatch(TX_CHUNK);
 
-  constructor(readonly iface: string, readonly mac: number, readonly source: number, private readonly vips: readonly number[]) {
+  constructor(
+    readonly iface: string,
+    readonly mac: number,
+    readonly source: number,
+    private readonly vips: readonly number[],
+  ) {
     for (const v of vips) this.replies.set(v, new Map());
     this.conn = new PacketSocket(iface, interfaceInfo(iface).index);
-    this.conn.start((b) => this.onFrames(b), () => undefined);
+    this.conn.start(
+      (b) => this.onFrames(b),
+      () => undefined,
+    );
   }
 
   private onFrames(batch: FrameBatch): void {
@@ -162,7 +170,8 @@ export class ProbeFeature implements DaemonFeature {
     this.started = true;
     this.opts.commands.register('probe', {
       usage: 'probe <vip|group> [--window MS]',
-      summary: 'ask the LAN who answers ARP (or NDP, for an IPv6 VIP) for a VIP (from this director\'s address, or its link-local address) and flag every MAC that is not ours; clean:false when a foreign host answers',
+      summary:
+        "ask the LAN who answers ARP (or NDP, for an IPv6 VIP) for a VIP (from this director's address, or its link-local address) and flag every MAC that is not ours; clean:false when a foreign host answers",
       handler: (args) => {
         const { target, windowMs } = parseProbeArgs(args);
         return this.probe(target, windowMs);
@@ -206,7 +215,8 @@ export class ProbeFeature implements DaemonFeature {
     }
     const set = d.vips.table.vipsOf(target);
     const v6 = this.ipv6Bindings(ipv6VipTexts, target);
-    if (set === undefined && v6.length === 0) throw new VipArpdError('ENOTFOUND', `probe: no group "${target}" with VIPs; groups: ${[...d.roles.groups.keys()].join(', ')}`);
+    if (set === undefined && v6.length === 0)
+      throw new VipArpdError('ENOTFOUND', `probe: no group "${target}" with VIPs; groups: ${[...d.roles.groups.keys()].join(', ')}`);
     const total = (set?.ips.length ?? 0) + v6.length;
     if (total > MAX_PROBE_VIPS) {
       throw new VipArpdError('ETOOMANY', `probe: group "${target}" has ${total} VIPs; probe at most ${MAX_PROBE_VIPS} at once (name single VIPs)`);
@@ -242,12 +252,34 @@ export class ProbeFeature implements DaemonFeature {
       };
       for (const [iface, list] of groupByIface(bindings.v4)) {
         const mac = macOf(iface);
-        probes.push(open(iface, () => new InterfaceProbe(iface, mac, sourceAddress(iface, (ip) => d.vips.table.isVip(ip)), list.map((b) => b.ip))));
+        probes.push(
+          open(
+            iface,
+            () =>
+              new InterfaceProbe(
+                iface,
+                mac,
+                sourceAddress(iface, (ip) => d.vips.table.isVip(ip)),
+                list.map((b) => b.ip),
+              ),
+          ),
+        );
       }
       for (const [iface, list] of groupByIface(bindings.v6)) {
         const mac = macOf(iface);
         const source = await readLinkLocal(iface);
-        probes6.push(open(iface, () => new Ipv6InterfaceProbe(iface, mac, source, list.map((b) => b.vip))));
+        probes6.push(
+          open(
+            iface,
+            () =>
+              new Ipv6InterfaceProbe(
+                iface,
+                mac,
+                source,
+                list.map((b) => b.vip),
+              ),
+          ),
+        );
       }
       const rate = d.config.config.announce.maxFramesPerSecond;
       const started = Date.now();
@@ -267,7 +299,11 @@ export class ProbeFeature implements DaemonFeature {
   }
 
   private async verdict(
-    d: ProbeFeatureOptions, bindings: { v4: readonly VipBinding[]; v6: Ipv6Binding[] }, probes: InterfaceProbe[], probes6: Ipv6InterfaceProbe[], windowMs: number,
+    d: ProbeFeatureOptions,
+    bindings: { v4: readonly VipBinding[]; v6: Ipv6Binding[] },
+    probes: InterfaceProbe[],
+    probes6: Ipv6InterfaceProbe[],
+    windowMs: number,
   ): Promise<ProbeResult> {
     const replies: ReplyCounts = new Map();
     for (const p of [...probes, ...probes6]) for (const [vip, macs] of p.replies) replies.set(vip, macs);

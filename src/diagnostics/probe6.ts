@@ -56,9 +56,11 @@ export async function readLinkLocal(iface: string): Promise<Ipv6Address> {
   }
   const found = linkLocalOf(text, iface);
   if (found !== undefined) return found;
-  throw new VipArpdError('ENOLINKLOCAL',
+  throw new VipArpdError(
+    'ENOLINKLOCAL',
     `probe: ${iface} has no usable IPv6 link-local address to solicit from (IPv6 disabled, addr_gen_mode none, or its address still tentative); ` +
-    `check sysctl ${sysctlKey(iface, 'disable_ipv6', 'ipv6')} (must be 0) and ip -6 addr show dev ${iface} scope link`);
+      `check sysctl ${sysctlKey(iface, 'disable_ipv6', 'ipv6')} (must be 0) and ip -6 addr show dev ${iface} scope link`,
+  );
 }
 
 /** One interface's IPv6 probe: its own socket, NS out, NAs counted per VIP and advertised MAC. */
@@ -79,7 +81,12 @@ export class Ipv6InterfaceProbe {
    * Opens the probe socket on `iface`.
    * @throws {SystemError} from socket(AF_PACKET) (EPERM without CAP_NET_RAW, ENODEV).
    */
-  constructor(readonly iface: string, readonly mac: number, private readonly source: Ipv6Address, vips: readonly string[]) {
+  constructor(
+    readonly iface: string,
+    readonly mac: number,
+    private readonly source: Ipv6Address,
+    vips: readonly string[],
+  ) {
     this.sourceText = formatIpv6(source);
     this.targets = new Uint32Array(4 * vips.length);
     vips.forEach((v, i) => {

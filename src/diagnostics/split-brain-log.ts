@@ -62,8 +62,16 @@ export class SplitBrainLog {
       .filter((s) => s.last >= since)
       .sort((a, b) => b.last - a.last)
       .map((s) => ({
-        group: s.group, iface: s.iface, vip: formatVipKey(s.vip), mac: formatMac(s.mac), vips: s.vips, peer: s.peer, defence: s.defence,
-        count: s.count, firstSeen: new Date(s.first).toISOString(), lastSeen: new Date(s.last).toISOString(),
+        group: s.group,
+        iface: s.iface,
+        vip: formatVipKey(s.vip),
+        mac: formatMac(s.mac),
+        vips: s.vips,
+        peer: s.peer,
+        defence: s.defence,
+        count: s.count,
+        firstSeen: new Date(s.first).toISOString(),
+        lastSeen: new Date(s.last).toISOString(),
       }));
   }
 

@@ -14,7 +14,9 @@ const SHOWN: readonly string[] = ['iface', 'configured', 'mode', 'reason', 'code
 
 /** `passed 4.3k (not-request 4.0k, not-a-vip 311)`: the pass reasons that counted, largest first. */
 function passedText(counts: Record<string, number>): string {
-  const passed = Object.entries(counts).filter(([k, n]) => k.startsWith('pass:') && n > 0).sort((a, b) => b[1] - a[1]);
+  const passed = Object.entries(counts)
+    .filter(([k, n]) => k.startsWith('pass:') && n > 0)
+    .sort((a, b) => b[1] - a[1]);
   const total = passed.reduce((sum, [, n]) => sum + n, 0);
   const why = passed.map(([k, n]) => `${k.slice('pass:'.length)} ${rate(n)}`).join(', ');
   return `passed ${rate(total)}${why === '' ? '' : ` (${why})`}`;
@@ -24,7 +26,12 @@ function interfaceLine(r: Row, ctx: RenderContext): string {
   const rest = otherFields(r, SHOWN, ctx);
   if (r.mode === 'af_packet') {
     // The reason can carry libbpf's whole message; doctor shows all of it with the fix.
-    const why = r.reason === undefined ? (r.configured ? '' : ' (not configured for XDP)') : ` (${ctx.style.paint('yellow', `${r.code ?? 'error'}: ${firstLine(r.reason, 80)}`)}; vip-arpctl doctor names the fix)`;
+    const why =
+      r.reason === undefined
+        ? r.configured
+          ? ''
+          : ' (not configured for XDP)'
+        : ` (${ctx.style.paint('yellow', `${r.code ?? 'error'}: ${firstLine(r.reason, 80)}`)}; vip-arpctl doctor names the fix)`;
     return `fast path ${r.iface}: af_packet${why}${rest}`;
   }
   // Without the hint a VLAN tag the NIC stripped is invisible to the program (docs/xdp.md, Caveat).
@@ -35,7 +42,8 @@ function interfaceLine(r: Row, ctx: RenderContext): string {
 
 /** The `fastPath` section: a line per interface, or one line when it is off everywhere. */
 function renderFastPathSection(data: unknown, ctx: RenderContext): string {
-  if (!Array.isArray(data) || !data.every((r: Row) => typeof r?.iface === 'string' && typeof r.mode === 'string')) throw new TypeError('not a fastPath status section');
+  if (!Array.isArray(data) || !data.every((r: Row) => typeof r?.iface === 'string' && typeof r.mode === 'string'))
+    throw new TypeError('not a fastPath status section');
   const rows = data as Row[];
   const off = rows.every((r) => !r.configured && r.mode === 'af_packet' && r.reason === undefined && otherFields(r, SHOWN, ctx) === '');
   return off ? 'fast path off' : rows.map((r) => interfaceLine(r, ctx)).join('\n');

@@ -28,7 +28,10 @@ function reasonFor(err: unknown): { code: string; reason: string } {
   const c = typeof code === 'string' ? code : 'EIO';
   const msg = errorMessage(err);
   if (c === 'EPERM' || c === 'EACCES') {
-    return { code: c, reason: `${msg}: the XDP fast path needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8), granted by the unit drop-in systemd/vip-arpd.service.d/xdp.conf.example` };
+    return {
+      code: c,
+      reason: `${msg}: the XDP fast path needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8), granted by the unit drop-in systemd/vip-arpd.service.d/xdp.conf.example`,
+    };
   }
   if (c === 'EBUSY' || c === 'EEXIST') return { code: c, reason: `${msg}: another XDP program is attached to the interface (ip link show)` };
   return { code: c, reason: msg };
@@ -106,7 +109,8 @@ export class XdpFeature implements DaemonFeature {
       if (!d.links.has(iface) || policy === undefined) this.detach(iface, 'not configured any more');
       else if (policy === 'generic' && x.mode !== 'generic') this.detach(iface, 'configured for generic mode');
     }
-    for (const iface of [...this.fallback.keys()]) if (!d.links.has(iface) || xdpPolicyFor(d.config.config.fastPath, iface) === undefined) this.fallback.delete(iface);
+    for (const iface of [...this.fallback.keys()])
+      if (!d.links.has(iface) || xdpPolicyFor(d.config.config.fastPath, iface) === undefined) this.fallback.delete(iface);
     for (const link of d.links.values()) {
       if (xdpPolicyFor(d.config.config.fastPath, link.iface) === undefined) continue;
       const x = this.attached.get(link.iface);
@@ -156,7 +160,10 @@ export class XdpFeature implements DaemonFeature {
       this.write(x, link);
       this.attached.set(link.iface, x);
       this.fallback.delete(link.iface);
-      this.log.info({ iface: link.iface, mode: `xdp-${x.mode}`, vlanHint: x.vlanHint, ifindex: x.ifindex, vips: x.vipCount, capacity: x.capacity }, 'XDP fast path attached');
+      this.log.info(
+        { iface: link.iface, mode: `xdp-${x.mode}`, vlanHint: x.vlanHint, ifindex: x.ifindex, vips: x.vipCount, capacity: x.capacity },
+        'XDP fast path attached',
+      );
     } catch (err) {
       x?.close();
       const why = reasonFor(err);
@@ -168,7 +175,11 @@ export class XdpFeature implements DaemonFeature {
   /** @throws {SystemError} when the map cannot be written */
   private write(x: XdpInterface, link: InterfaceLink): void {
     const table = this.opts.vips.table;
-    x.sync(table.forInterface(x.iface), [...table.sets()].filter((s) => s.iface === x.iface), link.macAddress);
+    x.sync(
+      table.forInterface(x.iface),
+      [...table.sets()].filter((s) => s.iface === x.iface),
+      link.macAddress,
+    );
   }
 
   private sync(x: XdpInterface, link: InterfaceLink): void {

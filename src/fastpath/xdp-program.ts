@@ -49,12 +49,18 @@ export function vipCapacity(vips: number): number {
  */
 function requireBpf(): { api: NativeBpf; object: Buffer } {
   if (bpf === undefined) {
-    throw new VipArpdError('EXDPUNAVAILABLE', 'the native addon was built without XDP support (clang, llvm and libbpf-dev were missing at build time); rebuild with them installed');
+    throw new VipArpdError(
+      'EXDPUNAVAILABLE',
+      'the native addon was built without XDP support (clang, llvm and libbpf-dev were missing at build time); rebuild with them installed',
+    );
   }
   try {
     return { api: bpf, object: readFileSync(XDP_OBJECT_PATH) };
   } catch (err) {
-    throw new VipArpdError('EXDPUNAVAILABLE', `cannot read the XDP object ${XDP_OBJECT_PATH} (${(err as NodeJS.ErrnoException).code ?? 'EIO'}); rebuild the addon`);
+    throw new VipArpdError(
+      'EXDPUNAVAILABLE',
+      `cannot read the XDP object ${XDP_OBJECT_PATH} (${(err as NodeJS.ErrnoException).code ?? 'EIO'}); rebuild the addon`,
+    );
   }
 }
 

@@ -21,9 +21,7 @@ export const INTERFACE_POLL_MS = 500;
  */
 export const SAFETY_POLL_MS = 5000;
 
-export type InterfaceState =
-  | { present: false; error: string }
-  | { present: true; info: InterfaceInfo; up: boolean };
+export type InterfaceState = { present: false; error: string } | { present: true; info: InterfaceInfo; up: boolean };
 
 /** Reads an interface's state now; never throws. */
 export function readInterfaceState(name: string): InterfaceState {

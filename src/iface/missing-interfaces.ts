@@ -14,7 +14,9 @@ export function missingInterfaceWarnings(groups: ReadonlyArray<{ name: string; i
   const out: string[] = [];
   for (const [iface, names] of byIface) {
     if (exists(iface)) continue;
-    out.push(`interface "${iface}" (groups ${names.map((n) => `"${n}"`).join(', ')}) does not exist now; the daemon waits for it and answers its VIPs once it appears (check groups[].interface if it is not created later)`);
+    out.push(
+      `interface "${iface}" (groups ${names.map((n) => `"${n}"`).join(', ')}) does not exist now; the daemon waits for it and answers its VIPs once it appears (check groups[].interface if it is not created later)`,
+    );
   }
   return out;
 }

@@ -184,7 +184,7 @@ export function createMetricsRegistry(daemon: DaemonReadings, events: EventCount
   });
   new Counter({
     name: 'vip_arpd_handovers_total',
-    help: 'make-before-break handovers: another director claimed a MASTER group\'s VIPs and this one released the group within diagnostics.handoverGraceMs',
+    help: "make-before-break handovers: another director claimed a MASTER group's VIPs and this one released the group within diagnostics.handoverGraceMs",
     registers: [registry],
     collect() {
       this.reset();
@@ -193,7 +193,7 @@ export function createMetricsRegistry(daemon: DaemonReadings, events: EventCount
   });
   new Counter({
     name: 'vip_arpd_split_brains_total',
-    help: 'handover graces that ran out with this director still MASTER while another claimed the group\'s VIPs (split brain; defended then)',
+    help: "handover graces that ran out with this director still MASTER while another claimed the group's VIPs (split brain; defended then)",
     registers: [registry],
     collect() {
       this.reset();
@@ -202,7 +202,7 @@ export function createMetricsRegistry(daemon: DaemonReadings, events: EventCount
   });
   new Counter({
     name: 'vip_arpd_garp_rounds_held_total',
-    help: 'scheduled gratuitous ARP rounds skipped because another director claimed the group\'s VIPs (held for the handover grace)',
+    help: "scheduled gratuitous ARP rounds skipped because another director claimed the group's VIPs (held for the handover grace)",
     registers: [registry],
     collect() {
       this.reset();

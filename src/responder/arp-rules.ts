@@ -61,7 +61,11 @@ const VLAN_VID_MASK = 0x0fff;
  * the destination MAC, the frame's first 6 bytes, only for PACKET_OTHERHOST.
  */
 export function linkDrop(
-  packetType: number, vlanTag: number, buf: Uint8Array, offset: number, ifaceMac: number,
+  packetType: number,
+  vlanTag: number,
+  buf: Uint8Array,
+  offset: number,
+  ifaceMac: number,
 ): Extract<Outcome, 'foreign-vlan' | 'other-host'> | undefined {
   if (vlanTag > 0 && (vlanTag & VLAN_VID_MASK) !== 0) return 'foreign-vlan';
   if (packetType !== PACKET_OTHERHOST) return undefined;

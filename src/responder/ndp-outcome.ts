@@ -30,7 +30,14 @@ export type NdpOutcome =
   | `malformed-na:${NaInvalidReason}`;
 
 export const NDP_OUTCOMES: readonly NdpOutcome[] = [
-  'answered', 'not-a-vip', 'wrong-interface', 'not-master', 'advertisement', 'not-for-us', 'foreign-vlan', 'other-host',
+  'answered',
+  'not-a-vip',
+  'wrong-interface',
+  'not-master',
+  'advertisement',
+  'not-for-us',
+  'foreign-vlan',
+  'other-host',
   'martian-source',
   ...NS_INVALID_REASONS.map((r) => `malformed:${r}` as const),
   ...NA_INVALID_REASONS.map((r) => `malformed-na:${r}` as const),

@@ -6,9 +6,7 @@
  * claims on our VIPs. It knows nothing about roles or config beyond what its
  * lookup says.
  */
-import {
-  decodeNs, emptyNeighborSolicitation, encodeNaReply, ICMPV6_NEIGHBOR_ADVERTISEMENT, type NeighborSolicitation,
-} from '../wire/ndp.js';
+import { decodeNs, emptyNeighborSolicitation, encodeNaReply, ICMPV6_NEIGHBOR_ADVERTISEMENT, type NeighborSolicitation } from '../wire/ndp.js';
 import { advertisedMac, decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from '../wire/ndp-advert.js';
 import { isIpv6Unspecified, type Ipv6Address } from '../wire/ipv6.js';
 import { TxBatch } from '../io/tx-batch.js';
@@ -33,9 +31,7 @@ export interface NdpVipLookup {
  * Plain arguments: it runs per frame during a conflict, so nothing is
  * allocated for it; `vip` is the decoder's reused array: copy it to keep it.
  */
-export type NdpForeignClaimListener = (
-  iface: string, group: GroupState, vip: Ipv6Address, kind: NdpClaimKind, claimerMac: number, ifaceMac: number,
-) => void;
+export type NdpForeignClaimListener = (iface: string, group: GroupState, vip: Ipv6Address, kind: NdpClaimKind, claimerMac: number, ifaceMac: number) => void;
 
 export interface NdpResponderOptions {
   iface: string;
@@ -81,8 +77,7 @@ export class NdpResponder {
     for (let i = 0; i < batch.count; i++) {
       const offset = i * batch.slotSize;
       const length = Math.min(batch.lengths[i]!, batch.slotSize);
-      const outcome = linkDrop(batch.packetTypes[i]!, batch.vlanTags[i]!, batch.buf, offset, ifaceMac) ??
-        this.handleFrame(batch.buf, offset, length, ifaceMac);
+      const outcome = linkDrop(batch.packetTypes[i]!, batch.vlanTags[i]!, batch.buf, offset, ifaceMac) ?? this.handleFrame(batch.buf, offset, length, ifaceMac);
       this.counts[outcome]++;
     }
     this.txDropped += this.tx.flush(this.opts.conn, this.opts.onSendError);

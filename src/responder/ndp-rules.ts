@@ -27,9 +27,7 @@
  *     for a VIP go to its solicited-node group, RFC 4861 §7.2.2.)
  *  7. Group MASTER (`not-master`) → `answered`, with an NA (encodeNaReply).
  */
-import {
-  isIpv6Loopback, isIpv6Multicast, isSolicitedNodeMulticast, multicastMac, type Ipv6Address,
-} from '../wire/ipv6.js';
+import { isIpv6Loopback, isIpv6Multicast, isSolicitedNodeMulticast, multicastMac, type Ipv6Address } from '../wire/ipv6.js';
 import type { NeighborSolicitation } from '../wire/ndp.js';
 
 /** True for a source address ip6_rcv_core drops on a frame from the wire: multicast or loopback. */
@@ -48,8 +46,9 @@ function sameAddress(a: Ipv6Address, b: Ipv6Address): boolean {
  */
 export function isForUs(ns: Readonly<NeighborSolicitation>, replyMac: number, ifaceMac: number): boolean {
   if (isIpv6Multicast(ns.destination)) {
-    return isSolicitedNodeMulticast(ns.destination) && (ns.destination[3]! & 0xff_ffff) === (ns.target[3]! & 0xff_ffff) &&
-      ns.ethDst === multicastMac(ns.destination);
+    return (
+      isSolicitedNodeMulticast(ns.destination) && (ns.destination[3]! & 0xff_ffff) === (ns.target[3]! & 0xff_ffff) && ns.ethDst === multicastMac(ns.destination)
+    );
   }
   return sameAddress(ns.destination, ns.target) && (ns.ethDst === replyMac || ns.ethDst === ifaceMac);
 }

@@ -29,8 +29,16 @@ export type Outcome =
   | `malformed:${MalformedReason}`;
 
 export const OUTCOMES: readonly Outcome[] = [
-  'answered', 'not-a-vip', 'wrong-interface', 'not-master', 'not-request', 'gratuitous', 'not-for-us',
-  'foreign-vlan', 'other-host', 'martian-sender',
+  'answered',
+  'not-a-vip',
+  'wrong-interface',
+  'not-master',
+  'not-request',
+  'gratuitous',
+  'not-for-us',
+  'foreign-vlan',
+  'other-host',
+  'martian-sender',
   ...MALFORMED_REASONS.map((r) => `malformed:${r}` as const),
 ];
 

@@ -62,7 +62,8 @@ export class Responder {
     for (let i = 0; i < batch.count; i++) {
       const offset = i * batch.slotSize;
       // Every frame off the socket holds at least its Ethernet header.
-      const outcome = linkDrop(batch.packetTypes[i]!, batch.vlanTags[i]!, batch.buf, offset, ifaceMac) ??
+      const outcome =
+        linkDrop(batch.packetTypes[i]!, batch.vlanTags[i]!, batch.buf, offset, ifaceMac) ??
         this.handleFrame(batch.buf, offset, batch.lengths[i]!, vips, ifaceMac);
       this.counts[outcome]++;
     }
@@ -73,13 +74,7 @@ export class Responder {
    * Classifies one frame at `buf[offset]` (`length` bytes received) that the
    * link-layer rule let through and, when it is to be answered, queues the reply.
    */
-  handleFrame(
-    buf: Buffer,
-    offset: number,
-    length: number,
-    vips: InterfaceVips | undefined,
-    ifaceMac: number,
-  ): Outcome {
+  handleFrame(buf: Buffer, offset: number, length: number, vips: InterfaceVips | undefined, ifaceMac: number): Outcome {
     const f = this.frame;
     const bad = decodeArp(buf, offset, length, f);
     if (bad !== undefined) return `malformed:${bad}`;

@@ -42,7 +42,10 @@ export class RolePersistence {
           log.info({ path }, 'no role state file; groups start in their configured role');
           return found;
         case 'other-boot':
-          log.warn({ path, fileBootId: read.bootId, bootId: this.bootId }, 'role state file is from another boot; ignored, groups start in their configured role');
+          log.warn(
+            { path, fileBootId: read.bootId, bootId: this.bootId },
+            'role state file is from another boot; ignored, groups start in their configured role',
+          );
           return found;
         case 'unreadable':
         case 'unparsable':

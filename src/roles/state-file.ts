@@ -73,7 +73,9 @@ export function readBootId(path = BOOT_ID_PATH): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch (err) {
-    throw new VipArpdError('EBOOTID', `cannot read the boot id from ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}); is /proc mounted?`, { cause: err });
+    throw new VipArpdError('EBOOTID', `cannot read the boot id from ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}); is /proc mounted?`, {
+      cause: err,
+    });
   }
 }
 
@@ -127,6 +129,8 @@ export function writeStateFile(path: string, state: RoleState, now = new Date())
       // the temp file was never made or is already renamed
     }
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new VipArpdError('ESTATEFILE', `cannot write role state file ${path} (${code}): check that its directory is writable, or set stateFile`, { cause: err });
+    throw new VipArpdError('ESTATEFILE', `cannot write role state file ${path} (${code}): check that its directory is writable, or set stateFile`, {
+      cause: err,
+    });
   }
 }

@@ -55,8 +55,7 @@ export class SystemdNotifyFeature implements DaemonFeature {
   private watchdog: NodeJS.Timeout | undefined;
   private lastReloadError: string | undefined;
   private readonly onStatusChange = (): void => this.send({ STATUS: this.status() });
-  private readonly onReloadStarted = (): void =>
-    this.send({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec().toString(), STATUS: 'reloading configuration' });
+  private readonly onReloadStarted = (): void => this.send({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec().toString(), STATUS: 'reloading configuration' });
   private readonly onReloadFinished = (r: ReloadFinished): void => {
     this.lastReloadError = r.ok ? undefined : (r.error ?? 'unknown error');
     this.send({ READY: 1, STATUS: this.status() });

@@ -30,7 +30,10 @@ export function parseNotifyEnv(env: NodeJS.ProcessEnv, pid: number): NotifyEnv {
   const socket = env.NOTIFY_SOCKET === '' ? undefined : env.NOTIFY_SOCKET;
   if (socket !== undefined) {
     if (!socket.startsWith('/') && !socket.startsWith('@')) {
-      throw new VipArpdError('ENOTIFYENV', `NOTIFY_SOCKET="${socket}" is not an absolute path or an abstract @name; vip-arpd supports only AF_UNIX notify sockets`);
+      throw new VipArpdError(
+        'ENOTIFYENV',
+        `NOTIFY_SOCKET="${socket}" is not an absolute path or an abstract @name; vip-arpd supports only AF_UNIX notify sockets`,
+      );
     }
     if (Buffer.byteLength(socket) >= SUN_PATH_MAX) {
       throw new VipArpdError('ENOTIFYENV', `NOTIFY_SOCKET is ${Buffer.byteLength(socket)} bytes; a unix socket name must be shorter than ${SUN_PATH_MAX}`);

@@ -34,7 +34,10 @@ export function statusLine(s: StatusInput): string {
   if (s.groups.length === 0) parts.push('no groups');
   parts.push(`${plural(s.vips, 'VIP')} on ${plural(s.interfaces, 'interface')}`);
   const missing = s.missingInterfaces ?? [];
-  if (missing.length > 0) parts.push(`waiting for interface${missing.length === 1 ? '' : 's'} ${missing.slice(0, MAX_NAMES_PER_ROLE).join(', ')}${missing.length > MAX_NAMES_PER_ROLE ? ` +${missing.length - MAX_NAMES_PER_ROLE}` : ''}`);
+  if (missing.length > 0)
+    parts.push(
+      `waiting for interface${missing.length === 1 ? '' : 's'} ${missing.slice(0, MAX_NAMES_PER_ROLE).join(', ')}${missing.length > MAX_NAMES_PER_ROLE ? ` +${missing.length - MAX_NAMES_PER_ROLE}` : ''}`,
+    );
   if (s.conflicts !== undefined) parts.push(plural(s.conflicts, 'conflict'));
   // One line by construction, but a group name is config input: keep it so.
   return parts.join('; ').replace(/[\r\n]+/g, ' ');

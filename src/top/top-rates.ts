@@ -5,8 +5,16 @@
  * negative one.
  */
 
-export interface InterfaceSample { name: string; counts: Record<string, number>; txDropped: number }
-export interface GarpSample { name: string; request: number; reply: number }
+export interface InterfaceSample {
+  name: string;
+  counts: Record<string, number>;
+  txDropped: number;
+}
+export interface GarpSample {
+  name: string;
+  request: number;
+  reply: number;
+}
 
 /** What top reads of a `status` reply. */
 export interface StatusSample {
@@ -38,7 +46,9 @@ export function ratesBetween(prev: StatusSample | undefined, cur: StatusSample):
     const p = prev.interfaces.find((x) => x.name === i.name);
     if (p === undefined) continue;
     const outcomes = Object.fromEntries(Object.entries(i.counts).map(([k, n]) => [k, per(n, p.counts[k] ?? 0)]));
-    const requests = Object.entries(outcomes).filter(([k]) => k !== 'not-request').reduce((s, [, r]) => s + r, 0);
+    const requests = Object.entries(outcomes)
+      .filter(([k]) => k !== 'not-request')
+      .reduce((s, [, r]) => s + r, 0);
     const g = cur.garp.find((x) => x.name === i.name);
     const pg = prev.garp.find((x) => x.name === i.name);
     const garp = g === undefined ? 0 : per(g.request + g.reply, pg === undefined ? 0 : pg.request + pg.reply);

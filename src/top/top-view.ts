@@ -13,7 +13,11 @@ import type { ConflictView } from '../diagnostics/conflict-monitor.js';
 import type { InterfaceRates } from './top-rates.js';
 
 /** Drop outcomes with a column of their own; the rest are summed under OTHER/S. */
-const DROP_COLUMNS: ReadonlyArray<[string, string]> = [['not-master', 'NOT-MASTER/S'], ['not-a-vip', 'NOT-A-VIP/S'], ['wrong-interface', 'WRONG-IF/S']];
+const DROP_COLUMNS: ReadonlyArray<[string, string]> = [
+  ['not-master', 'NOT-MASTER/S'],
+  ['not-a-vip', 'NOT-A-VIP/S'],
+  ['wrong-interface', 'WRONG-IF/S'],
+];
 const SHOWN_EVENTS = 6;
 const SHOWN_CONFLICTS = 5;
 
@@ -51,7 +55,10 @@ function interfaceTable(s: TopStatus, rates: Map<string, InterfaceRates> | undef
       const r = rates?.get(i.name);
       const o = r?.outcomes;
       const known = r !== undefined;
-      const sum = (pick: (k: string) => boolean): number => Object.entries(o ?? {}).filter(([k]) => pick(k)).reduce((a, [, n]) => a + n, 0);
+      const sum = (pick: (k: string) => boolean): number =>
+        Object.entries(o ?? {})
+          .filter(([k]) => pick(k))
+          .reduce((a, [, n]) => a + n, 0);
       const named = new Set(['answered', ...DROP_COLUMNS.map(([k]) => k)]);
       return [
         // 'missing' or 'down' beside the name: the rates of such a link are zero for a reason.
@@ -59,8 +66,14 @@ function interfaceTable(s: TopStatus, rates: Map<string, InterfaceRates> | undef
         cell(r?.requests, known),
         cell(o?.['answered'], known),
         ...DROP_COLUMNS.map(([k]) => cell(o?.[k], known)),
-        cell(sum((k) => k.startsWith('malformed:')), known),
-        cell(sum((k) => !k.startsWith('malformed:') && !named.has(k)), known),
+        cell(
+          sum((k) => k.startsWith('malformed:')),
+          known,
+        ),
+        cell(
+          sum((k) => !k.startsWith('malformed:') && !named.has(k)),
+          known,
+        ),
         cell(r?.txDropped, known),
         cell(r?.garp, known),
       ];
@@ -83,8 +96,13 @@ function conflictLines(s: TopStatus, ctx: RenderContext): string[] {
   const c = s.conflicts;
   if (c === undefined) return [];
   if (c.active === 0) return ['conflicts: none in the last 5 min'];
-  const rows = c.latest.slice(0, SHOWN_CONFLICTS).map((x) => [ctx.style.paint('red', x.vip), x.mac, x.ip ?? '?', x.kind, count(x.count, 'frame'), ago(x.lastSeen, ctx.now), `${x.group} (${x.iface})`]);
-  return [`conflicts: ${ctx.style.paint('red', `${c.active} active`)}`, formatTable([['VIP', 'MAC', 'HOST IP', 'KIND', 'COUNT', 'LAST SEEN', 'GROUP'], ...rows])];
+  const rows = c.latest
+    .slice(0, SHOWN_CONFLICTS)
+    .map((x) => [ctx.style.paint('red', x.vip), x.mac, x.ip ?? '?', x.kind, count(x.count, 'frame'), ago(x.lastSeen, ctx.now), `${x.group} (${x.iface})`]);
+  return [
+    `conflicts: ${ctx.style.paint('red', `${c.active} active`)}`,
+    formatTable([['VIP', 'MAC', 'HOST IP', 'KIND', 'COUNT', 'LAST SEEN', 'GROUP'], ...rows]),
+  ];
 }
 
 function eventLines(s: TopStatus, ctx: RenderContext): string[] {
@@ -97,7 +115,8 @@ function eventLines(s: TopStatus, ctx: RenderContext): string[] {
 export function renderTop(f: TopFrame, ctx: RenderContext): string[] {
   const out: string[] = [];
   const s = f.status as TopStatus | undefined;
-  const head = s === undefined ? 'vip-arpd' : `vip-arpd pid ${s.daemon.pid}, up ${formatDuration(s.daemon.uptimeSec)}, config generation ${s.daemon.generation}`;
+  const head =
+    s === undefined ? 'vip-arpd' : `vip-arpd pid ${s.daemon.pid}, up ${formatDuration(s.daemon.uptimeSec)}, config generation ${s.daemon.generation}`;
   out.push(`${head}  ${clock(ctx.now)}  every ${f.intervalMs / 1000} s, q to quit`);
   if (f.unreachable !== undefined) {
     const since = Math.round((ctx.now - f.unreachable.since) / 1000);

@@ -104,7 +104,9 @@ export class Ipv6InterfaceVips implements FillableLookup<Ipv6Address, Ipv6GroupV
     for (let at = 0; at < set.ips.length; at += W) {
       const before = this.slots.claim(set.ips, at, owner);
       if (before !== 0) {
-        throw new Error(`VIP ${formatIpv6(set.ips.subarray(at, at + W))} is in two groups on interface ${this.iface}: "${this.groups[before - 1]!.name}" and "${set.group.name}"`);
+        throw new Error(
+          `VIP ${formatIpv6(set.ips.subarray(at, at + W))} is in two groups on interface ${this.iface}: "${this.groups[before - 1]!.name}" and "${set.group.name}"`,
+        );
       }
     }
   }

@@ -19,19 +19,9 @@ export const ARPOP_REQUEST = 1;
 export const ARPOP_REPLY = 2;
 
 /** Why a frame was not decoded; each is counted as `malformed:<reason>`. */
-export type MalformedReason =
-  | 'short'
-  | 'not-arp'
-  | 'htype'
-  | 'ptype'
-  | 'hlen'
-  | 'plen'
-  | 'op'
-  | 'sender-mac';
+export type MalformedReason = 'short' | 'not-arp' | 'htype' | 'ptype' | 'hlen' | 'plen' | 'op' | 'sender-mac';
 
-export const MALFORMED_REASONS: readonly MalformedReason[] = [
-  'short', 'not-arp', 'htype', 'ptype', 'hlen', 'plen', 'op', 'sender-mac',
-];
+export const MALFORMED_REASONS: readonly MalformedReason[] = ['short', 'not-arp', 'htype', 'ptype', 'hlen', 'plen', 'op', 'sender-mac'];
 
 /** A decoded frame. MACs are numbers (see mac.ts), IPs unsigned 32-bit numbers. */
 export interface ArpFrame {
@@ -97,8 +87,15 @@ export function encodeArp(buf: Uint8Array, offset: number, frame: ArpFrame): num
  * @throws {RangeError} when fewer than 42 bytes are available.
  */
 function writeArp(
-  buf: Uint8Array, offset: number, ethDst: number, ethSrc: number, op: number,
-  senderMac: number, senderIp: number, targetMac: number, targetIp: number,
+  buf: Uint8Array,
+  offset: number,
+  ethDst: number,
+  ethSrc: number,
+  op: number,
+  senderMac: number,
+  senderIp: number,
+  targetMac: number,
+  targetIp: number,
 ): number {
   if (offset < 0 || offset + ARP_FRAME_LENGTH > buf.length) {
     throw new RangeError(`Cannot encode ARP: need ${ARP_FRAME_LENGTH} bytes at offset ${offset}, buffer has ${buf.length}`);

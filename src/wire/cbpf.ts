@@ -18,9 +18,7 @@ export const BPF_RET_K = 0x06;
  * One instruction; a conditional jump names where it goes when the test fails
  * (`ifFalse`) and, optionally, when it holds (`ifTrue`; default: the next step).
  */
-export type BpfStep<L extends string> =
-  | { code: number; k: number; ifFalse?: L; ifTrue?: L }
-  | { label: L; code: number; k: number };
+export type BpfStep<L extends string> = { code: number; k: number; ifFalse?: L; ifTrue?: L } | { label: L; code: number; k: number };
 
 /** Returns `steps` as `struct sock_filter[]` bytes (host byte order). */
 export function assembleFilter<L extends string>(steps: readonly BpfStep<L>[]): Buffer {

@@ -120,7 +120,7 @@ export function formatIpv6(a: Ipv6Address): string {
   for (let w = 0; w < 4; w++) g.push(a[w]! >>> 16, a[w]! & 0xffff);
   let bestStart = -1;
   let bestLength = 1; // a single zero group is not shortened (§4.2.2)
-  for (let i = 0; i < 8;) {
+  for (let i = 0; i < 8; ) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -133,7 +133,11 @@ export function formatIpv6(a: Ipv6Address): string {
     }
     i = j;
   }
-  const hex = (from: number, to: number) => g.slice(from, to).map((x) => x.toString(16)).join(':');
+  const hex = (from: number, to: number) =>
+    g
+      .slice(from, to)
+      .map((x) => x.toString(16))
+      .join(':');
   if (bestStart < 0) return hex(0, 8);
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }

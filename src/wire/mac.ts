@@ -10,8 +10,11 @@ export const BROADCAST_MAC = 0xffff_ffff_ffff;
 
 /** Reads 6 bytes at `offset` as a MAC number. */
 export function readMac(buf: Uint8Array, offset: number): number {
-  return ((buf[offset]! << 8) | buf[offset + 1]!) * TWO_32 +
-    ((buf[offset + 2]! << 24) >>> 0) + ((buf[offset + 3]! << 16) | (buf[offset + 4]! << 8) | buf[offset + 5]!);
+  return (
+    ((buf[offset]! << 8) | buf[offset + 1]!) * TWO_32 +
+    ((buf[offset + 2]! << 24) >>> 0) +
+    ((buf[offset + 3]! << 16) | (buf[offset + 4]! << 8) | buf[offset + 5]!)
+  );
 }
 
 /** Writes a MAC number as 6 bytes at `offset`. */

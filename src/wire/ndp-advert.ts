@@ -17,8 +17,13 @@ import { isIpv6Multicast, readIpv6, type Ipv6Address } from './ipv6.js';
 import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, NDP_HOP_LIMIT, NDP_LAYOUT, icmpv6Checksum } from './ndp.js';
 
 const {
-  ipv6Offset: IPV6_OFFSET, icmpv6Offset: ICMPV6_OFFSET, messageLength: NA_MESSAGE_LENGTH, optionTargetLla: OPTION_TARGET_LLA,
-  flagRouter: FLAG_ROUTER, flagSolicited: FLAG_SOLICITED, flagOverride: FLAG_OVERRIDE,
+  ipv6Offset: IPV6_OFFSET,
+  icmpv6Offset: ICMPV6_OFFSET,
+  messageLength: NA_MESSAGE_LENGTH,
+  optionTargetLla: OPTION_TARGET_LLA,
+  flagRouter: FLAG_ROUTER,
+  flagSolicited: FLAG_SOLICITED,
+  flagOverride: FLAG_OVERRIDE,
 } = NDP_LAYOUT;
 
 /**
@@ -30,8 +35,18 @@ export type NaInvalidReason = (typeof NA_INVALID_REASONS)[number];
 
 /** Every reason, in the order decodeNa checks them (the NDP responder counts each). */
 export const NA_INVALID_REASONS = [
-  'short', 'not-ipv6', 'not-icmpv6', 'not-na', 'hop-limit', 'icmp-code', 'icmp-length', 'checksum',
-  'target-multicast', 'solicited-multicast', 'option-length', 'target-lla',
+  'short',
+  'not-ipv6',
+  'not-icmpv6',
+  'not-na',
+  'hop-limit',
+  'icmp-code',
+  'icmp-length',
+  'checksum',
+  'target-multicast',
+  'solicited-multicast',
+  'option-length',
+  'target-lla',
 ] as const;
 
 /** A decoded NA. MACs are numbers (mac.ts), addresses four words (ipv6.ts). */
@@ -52,8 +67,16 @@ export interface NeighborAdvertisement {
 /** Returns a zeroed NA, for callers that decode into a reused object. */
 export function emptyNeighborAdvertisement(): NeighborAdvertisement {
   return {
-    ethDst: 0, ethSrc: 0, source: new Uint32Array(4), destination: new Uint32Array(4), target: new Uint32Array(4),
-    router: false, solicited: false, override: false, hasTargetLla: false, targetLla: 0,
+    ethDst: 0,
+    ethSrc: 0,
+    source: new Uint32Array(4),
+    destination: new Uint32Array(4),
+    target: new Uint32Array(4),
+    router: false,
+    solicited: false,
+    override: false,
+    hasTargetLla: false,
+    targetLla: 0,
   };
 }
 
@@ -86,7 +109,7 @@ export function decodeNa(buf: Uint8Array, offset: number, length: number, out: N
   if ((flags & FLAG_SOLICITED) !== 0 && isIpv6Multicast(out.destination)) return 'solicited-multicast';
   out.hasTargetLla = false;
   out.targetLla = 0;
-  for (let o = icmp + NA_MESSAGE_LENGTH; o < end;) {
+  for (let o = icmp + NA_MESSAGE_LENGTH; o < end; ) {
     const units = o + 1 < end ? buf[o + 1]! : 0;
     if (units === 0 || o + units * 8 > end) return 'option-length';
     if (buf[o] === OPTION_TARGET_LLA && !out.hasTargetLla) {

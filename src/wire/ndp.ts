@@ -22,7 +22,13 @@
  */
 import { readMac, writeMac } from './mac.js';
 import {
-  isIpv6Multicast, isIpv6Unspecified, isSolicitedNodeMulticast, multicastMac, readIpv6, solicitedNodeAddress, writeIpv6,
+  isIpv6Multicast,
+  isIpv6Unspecified,
+  isSolicitedNodeMulticast,
+  multicastMac,
+  readIpv6,
+  solicitedNodeAddress,
+  writeIpv6,
   type Ipv6Address,
 } from './ipv6.js';
 
@@ -54,8 +60,19 @@ const NA_FLAG_OVERRIDE = 0x20;
 export type NsInvalidReason = (typeof NS_INVALID_REASONS)[number];
 
 export const NS_INVALID_REASONS = [
-  'short', 'not-ipv6', 'not-icmpv6', 'not-ns', 'hop-limit', 'icmp-code', 'icmp-length', 'checksum',
-  'target-multicast', 'option-length', 'source-lla', 'dad-destination', 'dad-source-lla',
+  'short',
+  'not-ipv6',
+  'not-icmpv6',
+  'not-ns',
+  'hop-limit',
+  'icmp-code',
+  'icmp-length',
+  'checksum',
+  'target-multicast',
+  'option-length',
+  'source-lla',
+  'dad-destination',
+  'dad-source-lla',
 ] as const;
 
 /** A decoded NS. MACs are numbers (mac.ts), addresses four words (ipv6.ts). */
@@ -74,8 +91,13 @@ export interface NeighborSolicitation {
 /** Returns a zeroed NS, for callers that decode into a reused object. */
 export function emptyNeighborSolicitation(): NeighborSolicitation {
   return {
-    ethDst: 0, ethSrc: 0, source: new Uint32Array(4), destination: new Uint32Array(4), target: new Uint32Array(4),
-    hasSourceLla: false, sourceLla: 0,
+    ethDst: 0,
+    ethSrc: 0,
+    source: new Uint32Array(4),
+    destination: new Uint32Array(4),
+    target: new Uint32Array(4),
+    hasSourceLla: false,
+    sourceLla: 0,
   };
 }
 
@@ -104,9 +126,7 @@ type HeaderReason = 'short' | 'not-ipv6' | 'not-icmpv6' | 'hop-limit' | 'icmp-co
  * decodeNs reports them. Returns the ICMPv6 length, `wrongType` when the
  * message is another ICMPv6 type, or the reason.
  */
-function checkHeader<T extends string>(
-  buf: Uint8Array, offset: number, length: number, type: number, wrongType: T,
-): number | HeaderReason | T {
+function checkHeader<T extends string>(buf: Uint8Array, offset: number, length: number, type: number, wrongType: T): number | HeaderReason | T {
   if (length < ICMPV6_OFFSET + 4 || offset < 0 || offset + ICMPV6_OFFSET + 4 > buf.length) return 'short';
   const ip = offset + IPV6_OFFSET;
   if (((buf[offset + 12]! << 8) | buf[offset + 13]!) !== ETHERTYPE_IPV6 || buf[ip]! >>> 4 !== 6) return 'not-ipv6';
@@ -137,7 +157,7 @@ function scanOptions(buf: Uint8Array, icmp: number, icmpLength: number, llaType:
   found.lla = false;
   found.mac = 0;
   const end = icmp + icmpLength;
-  for (let o = icmp + NDP_MESSAGE_LENGTH; o < end;) {
+  for (let o = icmp + NDP_MESSAGE_LENGTH; o < end; ) {
     const units = o + 1 < end ? buf[o + 1]! : 0;
     if (units === 0 || o + units * 8 > end) return 'option-length';
     if (buf[o] === llaType && !found.lla) {
@@ -193,8 +213,16 @@ const solicitedGroup = new Uint32Array(4);
  * @throws {RangeError} when fewer than 86 bytes are available.
  */
 function writeNdp(
-  buf: Uint8Array, offset: number, ethDst: number, mac: number, source: Ipv6Address, destination: Ipv6Address,
-  type: number, flags: number, target: Ipv6Address, option: number,
+  buf: Uint8Array,
+  offset: number,
+  ethDst: number,
+  mac: number,
+  source: Ipv6Address,
+  destination: Ipv6Address,
+  type: number,
+  flags: number,
+  target: Ipv6Address,
+  option: number,
 ): number {
   if (offset < 0 || offset + NDP_FRAME_LENGTH > buf.length) {
     throw new RangeError(`Cannot encode NDP: need ${NDP_FRAME_LENGTH} bytes at offset ${offset}, buffer has ${buf.length}`);
@@ -246,11 +274,31 @@ function writeNdp(
 export function encodeNaReply(buf: Uint8Array, offset: number, ns: NeighborSolicitation, mac: number, router: boolean): number {
   const routerFlag = router ? NA_FLAG_ROUTER : 0;
   if (isIpv6Unspecified(ns.source)) {
-    return writeNdp(buf, offset, ALL_NODES_MAC, mac, ns.target, ALL_NODES, ICMPV6_NEIGHBOR_ADVERTISEMENT,
-      routerFlag | NA_FLAG_OVERRIDE, ns.target, OPTION_TARGET_LLA);
+    return writeNdp(
+      buf,
+      offset,
+      ALL_NODES_MAC,
+      mac,
+      ns.target,
+      ALL_NODES,
+      ICMPV6_NEIGHBOR_ADVERTISEMENT,
+      routerFlag | NA_FLAG_OVERRIDE,
+      ns.target,
+      OPTION_TARGET_LLA,
+    );
   }
-  return writeNdp(buf, offset, ns.hasSourceLla ? ns.sourceLla : ns.ethSrc, mac, ns.target, ns.source,
-    ICMPV6_NEIGHBOR_ADVERTISEMENT, routerFlag | NA_FLAG_SOLICITED | NA_FLAG_OVERRIDE, ns.target, OPTION_TARGET_LLA);
+  return writeNdp(
+    buf,
+    offset,
+    ns.hasSourceLla ? ns.sourceLla : ns.ethSrc,
+    mac,
+    ns.target,
+    ns.source,
+    ICMPV6_NEIGHBOR_ADVERTISEMENT,
+    routerFlag | NA_FLAG_SOLICITED | NA_FLAG_OVERRIDE,
+    ns.target,
+    OPTION_TARGET_LLA,
+  );
 }
 
 /**
@@ -260,8 +308,18 @@ export function encodeNaReply(buf: Uint8Array, offset: number, ns: NeighborSolic
  * @throws {RangeError} when fewer than 86 bytes are available.
  */
 export function encodeUnsolicitedNa(buf: Uint8Array, offset: number, mac: number, target: Ipv6Address, router: boolean): number {
-  return writeNdp(buf, offset, ALL_NODES_MAC, mac, target, ALL_NODES, ICMPV6_NEIGHBOR_ADVERTISEMENT,
-    (router ? NA_FLAG_ROUTER : 0) | NA_FLAG_OVERRIDE, target, OPTION_TARGET_LLA);
+  return writeNdp(
+    buf,
+    offset,
+    ALL_NODES_MAC,
+    mac,
+    target,
+    ALL_NODES,
+    ICMPV6_NEIGHBOR_ADVERTISEMENT,
+    (router ? NA_FLAG_ROUTER : 0) | NA_FLAG_OVERRIDE,
+    target,
+    OPTION_TARGET_LLA,
+  );
 }
 
 /**
@@ -272,8 +330,7 @@ export function encodeUnsolicitedNa(buf: Uint8Array, offset: number, mac: number
  */
 export function encodeNs(buf: Uint8Array, offset: number, mac: number, source: Ipv6Address, target: Ipv6Address): number {
   solicitedNodeAddress(target, solicitedGroup);
-  return writeNdp(buf, offset, multicastMac(solicitedGroup), mac, source, solicitedGroup, ICMPV6_NEIGHBOR_SOLICITATION,
-    0, target, OPTION_SOURCE_LLA);
+  return writeNdp(buf, offset, multicastMac(solicitedGroup), mac, source, solicitedGroup, ICMPV6_NEIGHBOR_SOLICITATION, 0, target, OPTION_SOURCE_LLA);
 }
 
 // --- The layout above, for the NA decoder (ndp-advert.ts) ------------------

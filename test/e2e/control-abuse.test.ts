@@ -57,13 +57,23 @@ function config(t: Test, dir: string): object {
 }
 
 async function lab2(t: Parameters<typeof createLab>[0]): Promise<Lab> {
-  return createLab(t, { hosts: [{ name: 'c', ip: '192.0.2.1/24' }, { name: 'd', ip: '192.0.2.11/24' }] });
+  return createLab(t, {
+    hosts: [
+      { name: 'c', ip: '192.0.2.1/24' },
+      { name: 'd', ip: '192.0.2.11/24' },
+    ],
+  });
 }
 
 const ABUSERS = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'control-abusers.mjs');
 
 /** Starts test/e2e/fixtures/control-abusers.mjs in host `c`; stop() resolves with what its clients were told. */
-async function abusers(lab: Lab, sock: string, idle: number, slowloris: number): Promise<{ stop(): Promise<{ connects: number; closedWith: Record<string, number> }> }> {
+async function abusers(
+  lab: Lab,
+  sock: string,
+  idle: number,
+  slowloris: number,
+): Promise<{ stop(): Promise<{ connects: number; closedWith: Record<string, number> }> }> {
   // Reconnecting ~2 s after each close keeps every slot taken (~250 evictions/s) without turning the test into a CPU flood.
   const child = lab.spawn('c', process.execPath, [ABUSERS, sock, String(idle), String(slowloris), '2000', '300']);
   let out = '';
@@ -138,15 +148,29 @@ t.test('500 idle and 40 slowloris clients never block a takeover or release', as
   const loud = await takeoverRelease(sock);
   const p99 = percentile(loud.latencies, 99);
   const bound = takeoverP99Bound(percentile(quiet.latencies, 99));
-  t.comment(`100 takeover/release, each on its own connection: without abuse ${describe(quiet.latencies)}; under 500 idle + 40 slowloris clients ${100 - loud.failures.length} succeeded, ${describe(loud.latencies)}`);
+  t.comment(
+    `100 takeover/release, each on its own connection: without abuse ${describe(quiet.latencies)}; under 500 idle + 40 slowloris clients ${100 - loud.failures.length} succeeded, ${describe(loud.latencies)}`,
+  );
   t.same(loud.failures.slice(0, 5), [], 'under abuse every takeover and release succeeds');
   t.ok(p99 <= bound.ms, `p99 ${p99.toFixed(1)} ms <= ${bound.ms.toFixed(1)} ms (${bound.why})`);
 
   // As the hooks call it: keepalived's notify, then takeover/release.
-  const hookCalls = [['notify', 'INSTANCE', 'VI_1', 'BACKUP', '100'], ['notify', 'INSTANCE', 'VI_1', 'MASTER', '100'], ['release', 'web'], ['takeover', 'web']];
+  const hookCalls = [
+    ['notify', 'INSTANCE', 'VI_1', 'BACKUP', '100'],
+    ['notify', 'INSTANCE', 'VI_1', 'MASTER', '100'],
+    ['release', 'web'],
+    ['takeover', 'web'],
+  ];
   const viaCli = [];
   for (const args of hookCalls) viaCli.push(await run(process.execPath, [CTL, '--socket', sock, ...args], { timeoutMs: 20_000 }));
-  t.same(viaCli.map((r) => r.code), [0, 0, 0, 0], `vip-arpctl notify/release/takeover exit 0 under abuse (${viaCli.map((r) => r.stderr.trim()).filter((e) => e !== '').join('; ')})`);
+  t.same(
+    viaCli.map((r) => r.code),
+    [0, 0, 0, 0],
+    `vip-arpctl notify/release/takeover exit 0 under abuse (${viaCli
+      .map((r) => r.stderr.trim())
+      .filter((e) => e !== '')
+      .join('; ')})`,
+  );
   t.match(viaCli[1]!.stdout, /web: BACKUP -> MASTER/);
   t.match(viaCli[3]!.stdout, /web: BACKUP -> MASTER/);
 
@@ -173,11 +197,18 @@ t.test('500 idle and 40 slowloris clients never block a takeover or release', as
   const a = await arping(lab, 'c', 'eth0', VIP, { count: 2 });
   t.same([...new Set(a.replies.map((r) => r.mac))], [lab.mac('d')], 'the director answers ARP for the VIP it took over');
   t.equal(d.proc.exitCode, null, 'the daemon is still running');
-  t.notOk(d.logs().some((l) => (l.level ?? 0) >= 50), 'no error was logged');
+  t.notOk(
+    d.logs().some((l) => (l.level ?? 0) >= 50),
+    'no error was logged',
+  );
 });
 
 /** Opens a connection, writes `payload`, collects answer lines until the server closes or `quietMs` pass without one. */
-function pipeline(sock: string, payload: string | Buffer, quietMs: number): Promise<{ lines: Array<{ id: unknown; ok: boolean; data?: unknown; error?: { code: string; message: string } }>; closedByServer: boolean }> {
+function pipeline(
+  sock: string,
+  payload: string | Buffer,
+  quietMs: number,
+): Promise<{ lines: Array<{ id: unknown; ok: boolean; data?: unknown; error?: { code: string; message: string } }>; closedByServer: boolean }> {
   return new Promise((resolve) => {
     const s = connect(sock);
     let buf = '';
@@ -187,7 +218,13 @@ function pipeline(sock: string, payload: string | Buffer, quietMs: number): Prom
     const finish = (): void => {
       clearTimeout(quiet);
       s.destroy();
-      resolve({ lines: buf.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as never), closedByServer });
+      resolve({
+        lines: buf
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as never),
+        closedByServer,
+      });
     };
     let quiet = setTimeout(finish, quietMs * 4);
     s.on('data', (chunk: string) => {
@@ -219,8 +256,15 @@ t.test('200 pipelined requests: each gets its own answer with its id, and the ef
   const requests = Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, cmd: i === 10 ? 'release' : i === 150 ? 'takeover' : 'role', args: ['web'] }));
   const main = await pipeline(sock, requests.map((r) => JSON.stringify(r) + '\n').join(''), 500);
   t.equal(main.lines.length, 200, `200 answers (got ${main.lines.length}: ${JSON.stringify(main.lines.slice(0, 2))})`);
-  t.same(main.lines.map((l) => l.id), requests.map((r) => r.id), 'each answer carries its request id, in order');
-  t.ok(main.lines.every((l) => l.ok), 'none was refused');
+  t.same(
+    main.lines.map((l) => l.id),
+    requests.map((r) => r.id),
+    'each answer carries its request id, in order',
+  );
+  t.ok(
+    main.lines.every((l) => l.ok),
+    'none was refused',
+  );
   const roles = main.lines.map((l, i) => (i === 10 || i === 150 ? (l.data as { to?: string })?.to : (l.data as { role?: string })?.role));
   t.same(roles.slice(0, 10), Array(10).fill('MASTER'), 'requests before the release see MASTER');
   t.same(roles.slice(10, 150), Array(140).fill('BACKUP'), 'the release took effect and was answered, in order');
@@ -230,14 +274,27 @@ t.test('200 pipelined requests: each gets its own answer with its id, and the ef
   t.match(now, { ok: true, data: { role: 'MASTER' } }, 'the daemon is where the last answer says');
 
   const g = await garbage;
-  t.ok(g.lines.length >= 1 && g.lines.every((l) => l.ok === false && ['EBADJSON', 'EBADREQUEST', 'ELINETOOLONG'].includes(l.error?.code ?? '')), `binary garbage gets error answers (${[...new Set(g.lines.map((l) => l.error?.code))].join(',')})`);
-  t.ok(g.lines.some((l) => /binary, not JSON text/.test(l.error?.message ?? '')), 'which say the request is binary');
+  t.ok(
+    g.lines.length >= 1 && g.lines.every((l) => l.ok === false && ['EBADJSON', 'EBADREQUEST', 'ELINETOOLONG'].includes(l.error?.code ?? '')),
+    `binary garbage gets error answers (${[...new Set(g.lines.map((l) => l.error?.code))].join(',')})`,
+  );
+  t.ok(
+    g.lines.some((l) => /binary, not JSON text/.test(l.error?.message ?? '')),
+    'which say the request is binary',
+  );
   const o = await overlong;
   t.match(o.lines, [{ id: null, ok: false, error: { code: 'ELINETOOLONG' } }], 'an overlong line gets ELINETOOLONG');
   t.ok(o.closedByServer, 'and is closed');
   const n = await neighbour;
-  t.same(n.lines.map((l) => l.id), Array.from({ length: 100 }, (_, i) => `n${i}`), 'a neighbouring client gets all of its answers');
-  t.ok(n.lines.every((l) => l.ok), 'none refused');
+  t.same(
+    n.lines.map((l) => l.id),
+    Array.from({ length: 100 }, (_, i) => `n${i}`),
+    'a neighbouring client gets all of its answers',
+  );
+  t.ok(
+    n.lines.every((l) => l.ok),
+    'none refused',
+  );
 
   const a = await arping(lab, 'c', 'eth0', VIP, { count: 2 });
   t.ok(a.replies.length > 0, 'the daemon answers ARP as MASTER');

@@ -28,7 +28,12 @@ function config(dir: string, extra: object = {}): object {
 }
 
 async function lab2(t: Parameters<typeof createLab>[0]): Promise<Lab> {
-  return createLab(t, { hosts: [{ name: 'c', ip: '192.0.2.1/24' }, { name: 'd', ip: '192.0.2.11/24' }] });
+  return createLab(t, {
+    hosts: [
+      { name: 'c', ip: '192.0.2.1/24' },
+      { name: 'd', ip: '192.0.2.11/24' },
+    ],
+  });
 }
 
 function ctl(socket: string, ...args: string[]) {
@@ -36,7 +41,11 @@ function ctl(socket: string, ...args: string[]) {
 }
 
 /** Sends `payload` on a fresh connection; resolves with the response lines and whether the server closed. */
-function exchange(socket: string, payload: string | Buffer, opts: { waitMs?: number; endAfter?: boolean } = {}): Promise<{ lines: unknown[]; closedByServer: boolean; error?: string }> {
+function exchange(
+  socket: string,
+  payload: string | Buffer,
+  opts: { waitMs?: number; endAfter?: boolean } = {},
+): Promise<{ lines: unknown[]; closedByServer: boolean; error?: string }> {
   return new Promise((resolve) => {
     const s: Socket = connect(socket);
     let buf = '';
@@ -60,7 +69,10 @@ function exchange(socket: string, payload: string | Buffer, opts: { waitMs?: num
       done = true;
       clearTimeout(timer);
       s.destroy();
-      const lines = buf.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+      const lines = buf
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as unknown);
       resolve({ lines, closedByServer: closed, ...(error === undefined ? {} : { error }) });
     }
   });
@@ -77,7 +89,14 @@ t.test('vip-arpctl drives every core command of a real daemon', async (t) => {
   const status = await ctl(sock, '--json', 'status');
   t.equal(status.code, 0, 'status exits 0');
   const s = JSON.parse(status.stdout) as { groups: Array<{ name: string; role: string; interface: string; vips: number }>; daemon: { pid: number } };
-  t.same(s.groups.map((g) => [g.name, g.role, g.interface, g.vips]), [['web', 'MASTER', 'eth0', 2], ['mail', 'BACKUP', 'eth0', 1]], 'status --json: name, role, interface, VIP count');
+  t.same(
+    s.groups.map((g) => [g.name, g.role, g.interface, g.vips]),
+    [
+      ['web', 'MASTER', 'eth0', 2],
+      ['mail', 'BACKUP', 'eth0', 1],
+    ],
+    'status --json: name, role, interface, VIP count',
+  );
   t.equal(s.daemon.pid, d.proc.pid, 'daemon pid');
 
   const human = await ctl(sock, 'status');
@@ -125,15 +144,21 @@ t.test('abuse of the control socket: errors or closes, then a good client is ser
   const d = await startDaemon(lab, 'd', config(dir), { dir });
   const sock = join(dir, 'ctl.sock');
 
-  const garbage = await exchange(sock, 'hello\n{"id":1}\n[1,2]\n{"id":2,"cmd":"status","args":"x"}\n\u0000\u00ff\n{"id":3,"cmd":"role","args":["web"]}\n', { waitMs: 500 });
-  t.match(garbage.lines, [
-    { ok: false, error: { code: 'EBADJSON' } },
-    { id: 1, ok: false, error: { code: 'EBADREQUEST' } },
-    { ok: false, error: { code: 'EBADREQUEST' } },
-    { id: 2, ok: false, error: { code: 'EBADREQUEST' } },
-    { ok: false, error: { code: 'EBADJSON' } },
-    { id: 3, ok: true, data: { role: 'MASTER' } },
-  ], 'garbage gets error objects; the same connection still works');
+  const garbage = await exchange(sock, 'hello\n{"id":1}\n[1,2]\n{"id":2,"cmd":"status","args":"x"}\n\u0000\u00ff\n{"id":3,"cmd":"role","args":["web"]}\n', {
+    waitMs: 500,
+  });
+  t.match(
+    garbage.lines,
+    [
+      { ok: false, error: { code: 'EBADJSON' } },
+      { id: 1, ok: false, error: { code: 'EBADREQUEST' } },
+      { ok: false, error: { code: 'EBADREQUEST' } },
+      { id: 2, ok: false, error: { code: 'EBADREQUEST' } },
+      { ok: false, error: { code: 'EBADJSON' } },
+      { id: 3, ok: true, data: { role: 'MASTER' } },
+    ],
+    'garbage gets error objects; the same connection still works',
+  );
 
   const huge = await exchange(sock, Buffer.alloc(10 * 1024 * 1024, 0x7b));
   t.match(huge.lines, [{ ok: false, error: { code: 'ELINETOOLONG' } }], '10 MB line: ELINETOOLONG');
@@ -148,32 +173,42 @@ t.test('abuse of the control socket: errors or closes, then a good client is ser
   const evicted = many.filter((m) => codeOf(m) === 'EEVICTED').length;
   const reset = many.filter((m) => m.lines.length === 0 && m.error !== undefined).length;
   const resetCodes = [...new Set(many.filter((m) => m.lines.length === 0).map((m) => m.error))].join(',');
-  t.comment(`300 concurrent clients: ${answered} answered, ${refused} refused (ETOOMANYCLIENTS), ${evicted} evicted before being read (EEVICTED), ${reset} cut off (${resetCodes})`);
+  t.comment(
+    `300 concurrent clients: ${answered} answered, ${refused} refused (ETOOMANYCLIENTS), ${evicted} evicted before being read (EEVICTED), ${reset} cut off (${resetCodes})`,
+  );
   t.equal(answered + refused + evicted, 300, 'every client was answered or told ETOOMANYCLIENTS or EEVICTED');
   t.equal(reset, 0, 'no client was reset before it could read why');
   t.ok(answered >= 32, 'at least maxClients were served');
-  t.ok(many.every((m) => m.closedByServer || m.error !== undefined), 'no client was left hanging');
+  t.ok(
+    many.every((m) => m.closedByServer || m.error !== undefined),
+    'no client was left hanging',
+  );
 
   // Slow clients: connect and trickle bytes without a newline; all closed after the idle timeout.
   const slow = await Promise.all(
-    Array.from({ length: 10 }, () =>
-      new Promise<{ closed: boolean; line: string }>((resolve) => {
-        const s = connect(sock);
-        let line = '';
-        s.setEncoding('utf8');
-        s.on('data', (x: string) => (line += x));
-        s.on('error', () => undefined);
-        const trickle = setInterval(() => s.write('{'), 100);
-        const giveUp = setTimeout(() => s.destroy(), IDLE_MS * 8);
-        s.on('close', () => {
-          clearInterval(trickle);
-          clearTimeout(giveUp);
-          resolve({ closed: line !== '', line });
-        });
-      }),
+    Array.from(
+      { length: 10 },
+      () =>
+        new Promise<{ closed: boolean; line: string }>((resolve) => {
+          const s = connect(sock);
+          let line = '';
+          s.setEncoding('utf8');
+          s.on('data', (x: string) => (line += x));
+          s.on('error', () => undefined);
+          const trickle = setInterval(() => s.write('{'), 100);
+          const giveUp = setTimeout(() => s.destroy(), IDLE_MS * 8);
+          s.on('close', () => {
+            clearInterval(trickle);
+            clearTimeout(giveUp);
+            resolve({ closed: line !== '', line });
+          });
+        }),
     ),
   );
-  t.ok(slow.every((x) => x.closed && x.line.includes('EIDLE')), 'slow clients are told EIDLE and closed');
+  t.ok(
+    slow.every((x) => x.closed && x.line.includes('EIDLE')),
+    'slow clients are told EIDLE and closed',
+  );
 
   // Clients that vanish mid-request or mid-line.
   for (let i = 0; i < 50; i++) {
@@ -194,7 +229,10 @@ t.test('abuse of the control socket: errors or closes, then a good client is ser
   const a = await arping(lab, 'c', 'eth0', VIP, { count: 2 });
   t.same([...new Set(a.replies.map((r) => r.mac))], [lab.mac('d')], 'the daemon still answers arping');
   t.equal(d.proc.exitCode, null, 'the daemon is still running');
-  t.notOk(d.logs().some((l) => (l.level ?? 0) >= 50), 'no error was logged');
+  t.notOk(
+    d.logs().some((l) => (l.level ?? 0) >= 50),
+    'no error was logged',
+  );
 });
 
 t.test('socket file: a stale one is replaced, a live one is never taken', async (t) => {

@@ -92,9 +92,15 @@ t.test('takeover on B and release on A move the client to B by GARP alone, withi
   const fromA = garps
     .filter((f) => f.senderMac !== lab.mac('b') && f.time * 1000 > released + IN_FLIGHT_GRACE_MS)
     .map((f) => `${f.senderMac} op ${f.arpOp} +${(f.time * 1000 - released).toFixed(1)} ms`);
-  t.ok(garps.some((f) => f.senderMac === lab.mac('b')), 'B announced');
+  t.ok(
+    garps.some((f) => f.senderMac === lab.mac('b')),
+    'B announced',
+  );
   t.same(fromA, [], 'every GARP after A released is from B');
-  t.notOk(frames.some((f) => f.ethSrc === lab.mac('c')), 'the client sent no ARP: the GARP alone moved its entry');
+  t.notOk(
+    frames.some((f) => f.ethSrc === lab.mac('c')),
+    'the client sent no ARP: the GARP alone moved its entry',
+  );
   const after = await arping(lab, 'c', 'eth0', VIP, { count: 3, broadcast: true });
   t.same([...new Set(after.replies.map((r) => r.mac))], [lab.mac('b')], 'only B answers after the failover');
   t.equal((await lab.exec('c', 'ping', ['-c', '1', '-W', '2', VIP])).code, 0, 'the client reaches the VIP on B');

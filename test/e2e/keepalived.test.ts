@@ -14,7 +14,20 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { neighbour6 } from './lab-ndp.js';
 import { createDualStackLab, DIRECTOR6, VIP6 } from './lab-ndp-director.js';
-import { createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, waitExit, waitFor, type DaemonProcess, type Lab, silenceKernelArp } from './lab.js';
+import {
+  createLab,
+  neighbour,
+  REPO_ROOT,
+  run,
+  skipUnlessRoot,
+  sleep,
+  startDaemon,
+  waitExit,
+  waitFor,
+  type DaemonProcess,
+  type Lab,
+  silenceKernelArp,
+} from './lab.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const NOTIFY_SCRIPT = join(REPO_ROOT, 'etc', 'keepalived', 'vip-arpd-notify.sh');
@@ -79,22 +92,32 @@ async function role(d: Director): Promise<string> {
 
 async function setup(t: Test, mode: 'script' | 'fifo', family: Family = 'ipv4') {
   // IPv6: VIP and IPv6 VIP on each director's lo (the IPv4 one unused by keepalived), VRRP over IPv6.
-  const lab = family === 'ipv6' ? await createDualStackLab(t) : await createLab(t, {
-    hosts: [
-      { name: 'c', ip: '192.0.2.1/24' },
-      { name: 'a', ip: '192.0.2.11/24' },
-      { name: 'b', ip: '192.0.2.12/24' },
-    ],
-  });
+  const lab =
+    family === 'ipv6'
+      ? await createDualStackLab(t)
+      : await createLab(t, {
+          hosts: [
+            { name: 'c', ip: '192.0.2.1/24' },
+            { name: 'a', ip: '192.0.2.11/24' },
+            { name: 'b', ip: '192.0.2.12/24' },
+          ],
+        });
   if (family === 'ipv4') await lab.exec('c', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
   const binDir = lab.tempDir();
   writeFileSync(join(binDir, 'vip-arpctl'), `#!/bin/sh\nexec ${process.execPath} ${CTL} "$@"\n`);
   chmodSync(join(binDir, 'vip-arpctl'), 0o755);
 
   const directors: Director[] = [];
-  const peers = family === 'ipv6'
-    ? ([['a', DIRECTOR6.a, DIRECTOR6.b, 150], ['b', DIRECTOR6.b, DIRECTOR6.a, 100]] as const)
-    : ([['a', '192.0.2.11', '192.0.2.12', 150], ['b', '192.0.2.12', '192.0.2.11', 100]] as const);
+  const peers =
+    family === 'ipv6'
+      ? ([
+          ['a', DIRECTOR6.a, DIRECTOR6.b, 150],
+          ['b', DIRECTOR6.b, DIRECTOR6.a, 100],
+        ] as const)
+      : ([
+          ['a', '192.0.2.11', '192.0.2.12', 150],
+          ['b', '192.0.2.12', '192.0.2.11', 100],
+        ] as const);
   for (const [host, ip, peer, priority] of peers) {
     if (family === 'ipv4') {
       await lab.addAddress(host, 'lo', `${VIP}/32`);
@@ -123,7 +146,11 @@ async function setup(t: Test, mode: 'script' | 'fifo', family: Family = 'ipv4') 
     for (const d of directors) d.keepalived?.kill('SIGKILL');
   });
   const dump = (): string => directors.map((d) => `--- keepalived ${d.host}\n${d.keepalivedLog}`).join('\n');
-  await waitFor(async () => (await role(a)) === 'MASTER' && (await role(b)) === 'BACKUP', { timeoutMs: ELECTION_TIMEOUT_MS, intervalMs: 200, what: 'A MASTER and B BACKUP by keepalived' }).catch((err: Error) => {
+  await waitFor(async () => (await role(a)) === 'MASTER' && (await role(b)) === 'BACKUP', {
+    timeoutMs: ELECTION_TIMEOUT_MS,
+    intervalMs: 200,
+    what: 'A MASTER and B BACKUP by keepalived',
+  }).catch((err: Error) => {
     throw new Error(`${err.message}\n${dump()}`);
   });
   return { lab, a, b, binDir, dump };
@@ -158,7 +185,10 @@ t.test('keepalived drives vip-arpd through the notify script', async (t) => {
   t.equal(await role(b), 'MASTER', 'B is MASTER');
   await waitFor(async () => (await role(a)) === 'BACKUP', { what: 'A BACKUP after keepalived STOP' });
   t.pass("A's keepalived STOP notification made A BACKUP");
-  const sources = b.daemon.logs().filter((l) => l.msg === 'role changed').map((l) => `${String(l.to)}/${String(l.source)}`);
+  const sources = b.daemon
+    .logs()
+    .filter((l) => l.msg === 'role changed')
+    .map((l) => `${String(l.to)}/${String(l.source)}`);
   t.ok(sources.includes('MASTER/keepalived'), `B's role came from keepalived (${sources.join(', ')})`);
   if (t.passing() === false) t.comment(dump());
 });
@@ -209,14 +239,19 @@ t.test('keepalived with an IPv6 virtual_ipaddress drives vip-arpd through notify
   const t0 = Date.now();
   a.keepalived?.kill('SIGTERM');
   const ms = await waitFor(async () => ((await neighbour6(lab, 'c', VIP6))?.mac === lab.mac('b') ? Date.now() - t0 : 0), {
-    timeoutMs: ELECTION_TIMEOUT_MS, intervalMs: 10, what: "the client's IPv6 entry to move to B",
+    timeoutMs: ELECTION_TIMEOUT_MS,
+    intervalMs: 10,
+    what: "the client's IPv6 entry to move to B",
   }).catch((err: Error) => {
     throw new Error(`${err.message}\n${dump()}`);
   });
   t.comment(`notify_fifo, IPv6: client's IPv6 neighbour entry moved to B ${ms} ms after A's keepalived got SIGTERM`);
   await waitExit(a.keepalived!);
   t.equal(await role(b), 'MASTER', 'B is MASTER');
-  const sources = b.daemon.logs().filter((l) => l.msg === 'role changed').map((l) => `${String(l.to)}/${String(l.source)}`);
+  const sources = b.daemon
+    .logs()
+    .filter((l) => l.msg === 'role changed')
+    .map((l) => `${String(l.to)}/${String(l.source)}`);
   t.ok(sources.includes('MASTER/keepalived'), `B's role came from keepalived's FIFO (${sources.join(', ')})`);
   t.ok(((await naCount(b)) ?? 0) > naBefore, "B's daemon sent unsolicited NAs for the takeover");
   if (t.passing() === false) t.comment(dump());
@@ -224,6 +259,8 @@ t.test('keepalived with an IPv6 virtual_ipaddress drives vip-arpd through notify
 
 /** NA frames the director's daemon counted (status garp section). */
 async function naCount(d: Director): Promise<number | undefined> {
-  const s = JSON.parse((await run(process.execPath, [CTL, '--socket', d.sock, '--json', 'status'])).stdout) as { garp?: { interfaces: Array<{ na?: number }> } };
+  const s = JSON.parse((await run(process.execPath, [CTL, '--socket', d.sock, '--json', 'status'])).stdout) as {
+    garp?: { interfaces: Array<{ na?: number }> };
+  };
   return s.garp?.interfaces.reduce((n, i) => n + (i.na ?? 0), 0);
 }

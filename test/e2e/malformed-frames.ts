@@ -1,6 +1,6 @@
 // Malformed ARP frames, one per reason the decoder rejects them, for the
 // responder tests (AF_PACKET, and XDP in front of it).
-import { arpFrameHex, type ArpFrameSpec } from './lab.js'
+import { arpFrameHex, type ArpFrameSpec } from './lab.js';
 
 /** Each case: the `malformed:<reason>` it is counted as, and the frame as hex for scapySend. */
 export function malformedArpFrames(base: ArpFrameSpec): Array<{ reason: string; hex: string }> {
@@ -13,5 +13,5 @@ export function malformedArpFrames(base: ArpFrameSpec): Array<{ reason: string; 
     { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: '01:00:5e:00:00:01' }) },
     { reason: 'sender-mac', hex: arpFrameHex({ ...base, senderMac: 'ff:ff:ff:ff:ff:ff' }) },
     { reason: 'short', hex: arpFrameHex({ ...base, truncate: 30 }) },
-  ]
+  ];
 }

@@ -10,214 +10,324 @@
 // one that removes a VIP leaves its group; an interface that flaps, or
 // vanishes and returns, answers NS again with its groups joined. `--json`
 // status and vips with IPv6 in them match docs/schema; metrics count NDP.
-import t from 'tap'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { encodeNs, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js'
-import { parseMac } from '../../src/wire/mac.js'
-import { writeIpv6 } from '../../src/wire/ipv6.js'
-import { ipv6 as ip } from '../unit/golden-bytes.js'
-import { arping, createLab, REPO_ROOT, run, scapySend, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js'
-import { assertResolvesAndRevalidates, frameFields } from './lab-ndp.js'
-import { loadSchemas } from './json-schemas.js'
-import { parseExposition } from './exposition.js'
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeNs, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
+import { parseMac } from '../../src/wire/mac.js';
+import { writeIpv6 } from '../../src/wire/ipv6.js';
+import { ipv6 as ip } from '../unit/golden-bytes.js';
+import { arping, createLab, REPO_ROOT, run, scapySend, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
+import { assertResolvesAndRevalidates, frameFields } from './lab-ndp.js';
+import { loadSchemas } from './json-schemas.js';
+import { parseExposition } from './exposition.js';
 
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js')
-const VIP4 = '198.51.100.10'
-const VIP = '2001:db8::10'
-const VIP_GROUP = 'ff02::1:ff00:10'
-const MAIL_VIP = '2001:db8::20'
-const ADDED_VIP = '2001:db8::7:30'
-const ADDED_GROUP = 'ff02::1:ff07:30'
-const DIR_IP = '2001:db8::1'
-const CLIENT_IP = '2001:db8::2'
+const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
+const VIP4 = '198.51.100.10';
+const VIP = '2001:db8::10';
+const VIP_GROUP = 'ff02::1:ff00:10';
+const MAIL_VIP = '2001:db8::20';
+const ADDED_VIP = '2001:db8::7:30';
+const ADDED_GROUP = 'ff02::1:ff07:30';
+const DIR_IP = '2001:db8::1';
+const CLIENT_IP = '2001:db8::2';
 
 /** An NS for `target` from `mac` (with Source LLA) to the target's solicited-node group, edited, checksum fixed. */
 function nsHex(mac: string, target: string, edit?: (f: Buffer) => void): string {
-  const f = Buffer.alloc(NDP_FRAME_LENGTH)
-  encodeNs(f, 0, parseMac(mac)!, ip(CLIENT_IP), ip(target))
-  edit?.(f)
-  f.writeUInt16BE(0, 56)
-  f.writeUInt16BE(icmpv6Checksum(f, 14, f.readUInt16BE(18)), 56)
-  return f.toString('hex')
+  const f = Buffer.alloc(NDP_FRAME_LENGTH);
+  encodeNs(f, 0, parseMac(mac)!, ip(CLIENT_IP), ip(target));
+  edit?.(f);
+  f.writeUInt16BE(0, 56);
+  f.writeUInt16BE(icmpv6Checksum(f, 14, f.readUInt16BE(18)), 56);
+  return f.toString('hex');
 }
 
-interface NdpStatus { open: boolean; groups: string[]; membershipFailures: number; counts: Record<string, number>; txDropped: number }
-interface Status { groups: Array<{ name: string; vips: number; ipv6Vips: number }>; interfaces: Array<{ name: string; counts: Record<string, number>; ndp: NdpStatus }> }
+interface NdpStatus {
+  open: boolean;
+  groups: string[];
+  membershipFailures: number;
+  counts: Record<string, number>;
+  txDropped: number;
+}
+interface Status {
+  groups: Array<{ name: string; vips: number; ipv6Vips: number }>;
+  interfaces: Array<{ name: string; counts: Record<string, number>; ndp: NdpStatus }>;
+}
 
 async function maddr(lab: Lab): Promise<string> {
-  return (await lab.exec('dir', 'ip', ['-6', 'maddr', 'show', 'dev', 'eth0'], { check: true })).stdout
+  return (await lab.exec('dir', 'ip', ['-6', 'maddr', 'show', 'dev', 'eth0'], { check: true })).stdout;
 }
 
 async function ndisc(lab: Lab, target: string): Promise<{ code: number; out: string }> {
-  const r = await lab.exec('client', 'ndisc6', ['-1', '-n', '-r', '2', '-w', '500', target, 'eth0'])
-  return { code: r.code, out: `${r.stdout}${r.stderr}`.toLowerCase() }
+  const r = await lab.exec('client', 'ndisc6', ['-1', '-n', '-r', '2', '-w', '500', target, 'eth0']);
+  return { code: r.code, out: `${r.stdout}${r.stderr}`.toLowerCase() };
 }
 
 t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bridge, BACKUP, invalid NS, reload, a vanished interface', async (t) => {
-  if (skipUnlessRoot(t, ['scapy', 'tshark', 'ping', 'ndisc6', 'arping'])) return
-  const lab = await createLab(t, { hosts: [{ name: 'dir', ip: '192.0.2.1/24' }, { name: 'client', ip: '192.0.2.2/24' }], disableIpv6: false })
-  await silenceKernelArp(lab, 'dir', ['all', 'eth0'])
-  await lab.addAddress('dir', 'lo', `${VIP4}/32`)
-  for (const v of [VIP, MAIL_VIP, ADDED_VIP]) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true })
-  await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true })
-  // A director forwards (all: also for an eth0 made anew): R=1 in the NAs.
-  await lab.sysctl('dir', 'net.ipv6.conf.all.forwarding', 1)
-  await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true })
-  await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true })
-  await lab.sysctl('client', 'net.ipv6.neigh.eth0.base_reachable_time_ms', 1000)
-  await lab.sysctl('client', 'net.ipv6.neigh.eth0.delay_first_probe_time', 1)
-  await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '1'], { check: true })
-  const dirMac = lab.mac('dir')
-  const clientMac = lab.mac('client')
-  const cap = await startCapture(lab, 'client', 'eth0', 'ip6')
-
-  const dir = lab.tempDir('vip-arpd-ndp-')
-  const socket = join(dir, 'ctl.sock')
-  const daemon = await startDaemon(lab, 'dir', {
-    stateFile: '', control: { socket }, watch: { enabled: false }, log: { level: 'info' },
-    groups: [
-      { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
-      { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
+  if (skipUnlessRoot(t, ['scapy', 'tshark', 'ping', 'ndisc6', 'arping'])) return;
+  const lab = await createLab(t, {
+    hosts: [
+      { name: 'dir', ip: '192.0.2.1/24' },
+      { name: 'client', ip: '192.0.2.2/24' },
     ],
-  }, { dir })
+    disableIpv6: false,
+  });
+  await silenceKernelArp(lab, 'dir', ['all', 'eth0']);
+  await lab.addAddress('dir', 'lo', `${VIP4}/32`);
+  for (const v of [VIP, MAIL_VIP, ADDED_VIP]) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true });
+  await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+  // A director forwards (all: also for an eth0 made anew): R=1 in the NAs.
+  await lab.sysctl('dir', 'net.ipv6.conf.all.forwarding', 1);
+  await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+  await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
+  await lab.sysctl('client', 'net.ipv6.neigh.eth0.base_reachable_time_ms', 1000);
+  await lab.sysctl('client', 'net.ipv6.neigh.eth0.delay_first_probe_time', 1);
+  await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1', 'mcast_querier', '1'], { check: true });
+  const dirMac = lab.mac('dir');
+  const clientMac = lab.mac('client');
+  const cap = await startCapture(lab, 'client', 'eth0', 'ip6');
+
+  const dir = lab.tempDir('vip-arpd-ndp-');
+  const socket = join(dir, 'ctl.sock');
+  const daemon = await startDaemon(
+    lab,
+    'dir',
+    {
+      stateFile: '',
+      control: { socket },
+      watch: { enabled: false },
+      log: { level: 'info' },
+      groups: [
+        { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
+        { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
+      ],
+    },
+    { dir },
+  );
   const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 })
-    return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr }
-  }
-  const status = async (): Promise<Status> => (await ctl('status')).data as Status
-  const eth0 = async (): Promise<NdpStatus> => (await status()).interfaces.find((i) => i.name === 'eth0')!.ndp
+    const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 });
+    return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr };
+  };
+  const status = async (): Promise<Status> => (await ctl('status')).data as Status;
+  const eth0 = async (): Promise<NdpStatus> => (await status()).interfaces.find((i) => i.name === 'eth0')!.ndp;
 
   // Memberships: both groups (web's VIP and BACKUP mail's: a BACKUP must hear NS to take over at once) in status and the kernel.
-  const joined = await waitFor(async () => {
-    const n = await eth0()
-    return n.groups.includes(VIP_GROUP) ? n : undefined
-  }, { timeoutMs: 10_000, what: 'the VIP\'s group joined' })
-  t.same(joined.groups, [VIP_GROUP, 'ff02::1:ff00:20'], 'status lists the solicited-node groups joined')
-  t.ok(joined.open, 'status: the NDP socket is open')
-  t.match(await maddr(lab), VIP_GROUP, '`ip -6 maddr` shows the group')
-  const st = await status()
-  t.same(st.groups.map((g) => [g.name, g.vips, g.ipv6Vips]), [['web', 1, 1], ['mail', 0, 1]], 'status: IPv4 and IPv6 VIP counts per group')
-  const vips = (await ctl('vips')).data as Array<{ name: string; vips: string[]; ipv6Vips: string[] }>
-  t.same(vips.map((g) => [g.name, g.vips, g.ipv6Vips]), [['web', [VIP4], [VIP]], ['mail', [], [MAIL_VIP]]], 'vips lists both families')
-  const validate = loadSchemas()
-  t.same(validate('status', st), [], 'status with IPv6 matches status.schema.json')
-  t.same(validate('vips', vips), [], 'vips with IPv6 matches vips.schema.json')
+  const joined = await waitFor(
+    async () => {
+      const n = await eth0();
+      return n.groups.includes(VIP_GROUP) ? n : undefined;
+    },
+    { timeoutMs: 10_000, what: "the VIP's group joined" },
+  );
+  t.same(joined.groups, [VIP_GROUP, 'ff02::1:ff00:20'], 'status lists the solicited-node groups joined');
+  t.ok(joined.open, 'status: the NDP socket is open');
+  t.match(await maddr(lab), VIP_GROUP, '`ip -6 maddr` shows the group');
+  const st = await status();
+  t.same(
+    st.groups.map((g) => [g.name, g.vips, g.ipv6Vips]),
+    [
+      ['web', 1, 1],
+      ['mail', 0, 1],
+    ],
+    'status: IPv4 and IPv6 VIP counts per group',
+  );
+  const vips = (await ctl('vips')).data as Array<{ name: string; vips: string[]; ipv6Vips: string[] }>;
+  t.same(
+    vips.map((g) => [g.name, g.vips, g.ipv6Vips]),
+    [
+      ['web', [VIP4], [VIP]],
+      ['mail', [], [MAIL_VIP]],
+    ],
+    'vips lists both families',
+  );
+  const validate = loadSchemas();
+  t.same(validate('status', st), [], 'status with IPv6 matches status.schema.json');
+  t.same(validate('vips', vips), [], 'vips with IPv6 matches vips.schema.json');
 
   // The snooping bridge learnt the director's port for the group from the MLD report.
-  const ports = JSON.parse((await run('ip', ['-n', lab.switchNs, '-j', 'link', 'show', 'master', 'br0'], { check: true })).stdout) as Array<{ ifname: string }>
-  const dirPort = () => ports.find((p) => p.ifname.endsWith('dir'))!.ifname
-  await waitFor(async () => (await run('bridge', ['-n', lab.switchNs, 'mdb', 'show', 'dev', 'br0'], { check: true })).stdout.includes(`port ${dirPort()} grp ${VIP_GROUP}`),
-    { timeoutMs: 10_000, what: `the snooping bridge learning ${VIP_GROUP}` })
-  t.pass('the snooping bridge forwards the VIP\'s group to the director (bridge mdb)')
+  const ports = JSON.parse((await run('ip', ['-n', lab.switchNs, '-j', 'link', 'show', 'master', 'br0'], { check: true })).stdout) as Array<{ ifname: string }>;
+  const dirPort = () => ports.find((p) => p.ifname.endsWith('dir'))!.ifname;
+  await waitFor(
+    async () => (await run('bridge', ['-n', lab.switchNs, 'mdb', 'show', 'dev', 'br0'], { check: true })).stdout.includes(`port ${dirPort()} grp ${VIP_GROUP}`),
+    { timeoutMs: 10_000, what: `the snooping bridge learning ${VIP_GROUP}` },
+  );
+  t.pass("the snooping bridge forwards the VIP's group to the director (bridge mdb)");
 
   // ping -6 through the snooping bridge: the client's kernel resolves the VIP by our NA (R=1: forwarding), and
   // re-validates it from STALE/PROBE by a unicast NS.
-  await assertResolvesAndRevalidates(t, lab, cap.file, { host: 'client', hostIp: CLIENT_IP, hostMac: clientMac, vip: VIP, mac: dirMac })
+  await assertResolvesAndRevalidates(t, lab, cap.file, { host: 'client', hostIp: CLIENT_IP, hostMac: clientMac, vip: VIP, mac: dirMac });
 
   // ndisc6, a second client; IPv4 of the same group still answered.
-  const n6 = await ndisc(lab, VIP)
-  t.equal(n6.code, 0, `ndisc6 answered: ${n6.out.trim()}`)
-  t.match(n6.out, `target link-layer address: ${dirMac}`, 'ndisc6 reads our MAC')
-  const a4 = await arping(lab, 'client', 'eth0', VIP4, { count: 1, timeoutSec: 3 })
-  t.same(a4.replies.map((r) => r.mac), [dirMac], 'the group\'s IPv4 VIP is answered too')
+  const n6 = await ndisc(lab, VIP);
+  t.equal(n6.code, 0, `ndisc6 answered: ${n6.out.trim()}`);
+  t.match(n6.out, `target link-layer address: ${dirMac}`, 'ndisc6 reads our MAC');
+  const a4 = await arping(lab, 'client', 'eth0', VIP4, { count: 1, timeoutSec: 3 });
+  t.same(
+    a4.replies.map((r) => r.mac),
+    [dirMac],
+    "the group's IPv4 VIP is answered too",
+  );
 
   // BACKUP: silent; takeover: answered.
-  const silent = await ndisc(lab, MAIL_VIP)
-  t.not(silent.code, 0, 'a BACKUP group\'s IPv6 VIP is not answered')
-  t.ok((await eth0()).counts['not-master']! >= 1, 'counted not-master')
-  t.equal((await ctl('takeover', 'mail')).code, 0, 'takeover mail')
-  const taken = await ndisc(lab, MAIL_VIP)
-  t.equal(taken.code, 0, `after takeover it is: ${taken.out.trim()}`)
+  const silent = await ndisc(lab, MAIL_VIP);
+  t.not(silent.code, 0, "a BACKUP group's IPv6 VIP is not answered");
+  t.ok((await eth0()).counts['not-master']! >= 1, 'counted not-master');
+  t.equal((await ctl('takeover', 'mail')).code, 0, 'takeover mail');
+  const taken = await ndisc(lab, MAIL_VIP);
+  t.equal(taken.code, 0, `after takeover it is: ${taken.out.trim()}`);
 
   // Invalid NS: counted by reason, unanswered; valid ones still answered. The bridge's MLD snooping checks
   // ICMPv6 checksums and drops the bad one before the director sees it: snooping off for this batch.
-  await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0'], { check: true })
-  const dirCap = await startCapture(lab, 'dir', 'eth0', 'icmp6')
-  const mac = (n: number) => `02:00:00:00:0e:${n.toString(16).padStart(2, '0')}`
+  await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0'], { check: true });
+  const dirCap = await startCapture(lab, 'dir', 'eth0', 'icmp6');
+  const mac = (n: number) => `02:00:00:00:0e:${n.toString(16).padStart(2, '0')}`;
   const invalid: Array<[string, string]> = [
-    ['malformed:hop-limit', nsHex(mac(1), VIP, (f) => { f[21] = 64 })],
-    ['malformed:icmp-code', nsHex(mac(2), VIP, (f) => { f[55] = 1 })],
-    ['malformed:checksum', (() => { const f = Buffer.from(nsHex(mac(3), VIP), 'hex'); f[57] = f[57]! ^ 0xff; return f.toString('hex') })()],
-    ['malformed:target-multicast', nsHex(mac(4), VIP, (f) => { writeIpv6(f, 62, ip('ff02::1')) })],
-    ['malformed:option-length', nsHex(mac(5), VIP, (f) => { f[79] = 0 })],
-  ]
-  const before = await eth0()
-  t.equal(await scapySend(lab, 'client', 'eth0', invalid.map(([, hex]) => hex)), invalid.length, 'scapy sent the invalid NS')
-  await waitFor(async () => (await frameFields(dirCap.file, 'eth.src[0:5] == 02:00:00:00:0e', ['eth.src'])).length >= invalid.length,
-    { timeoutMs: 10_000, what: 'the invalid NS on the director\'s wire' })
-  const after = await waitFor(async () => {
-    const n = await eth0()
-    return invalid.every(([o]) => (n.counts[o] ?? 0) > (before.counts[o] ?? 0)) ? n : undefined
-  }, { timeoutMs: 5000, what: 'every invalid NS counted in status' })
-  for (const [o] of invalid) t.equal(after.counts[o]! - (before.counts[o] ?? 0), 1, `status counts one ${o}`)
-  t.equal((await ndisc(lab, VIP)).code, 0, 'a valid NS after them is still answered')
-  await sleep(300)
-  const onDir = await dirCap.stop()
-  t.equal(onDir.filter((f) => invalid.some((_, i) => f.ethDst === mac(i + 1))).length, 0, 'no NA to any invalid NS')
-  await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1'], { check: true })
+    [
+      'malformed:hop-limit',
+      nsHex(mac(1), VIP, (f) => {
+        f[21] = 64;
+      }),
+    ],
+    [
+      'malformed:icmp-code',
+      nsHex(mac(2), VIP, (f) => {
+        f[55] = 1;
+      }),
+    ],
+    [
+      'malformed:checksum',
+      (() => {
+        const f = Buffer.from(nsHex(mac(3), VIP), 'hex');
+        f[57] = f[57]! ^ 0xff;
+        return f.toString('hex');
+      })(),
+    ],
+    [
+      'malformed:target-multicast',
+      nsHex(mac(4), VIP, (f) => {
+        writeIpv6(f, 62, ip('ff02::1'));
+      }),
+    ],
+    [
+      'malformed:option-length',
+      nsHex(mac(5), VIP, (f) => {
+        f[79] = 0;
+      }),
+    ],
+  ];
+  const before = await eth0();
+  t.equal(
+    await scapySend(
+      lab,
+      'client',
+      'eth0',
+      invalid.map(([, hex]) => hex),
+    ),
+    invalid.length,
+    'scapy sent the invalid NS',
+  );
+  await waitFor(async () => (await frameFields(dirCap.file, 'eth.src[0:5] == 02:00:00:00:0e', ['eth.src'])).length >= invalid.length, {
+    timeoutMs: 10_000,
+    what: "the invalid NS on the director's wire",
+  });
+  const after = await waitFor(
+    async () => {
+      const n = await eth0();
+      return invalid.every(([o]) => (n.counts[o] ?? 0) > (before.counts[o] ?? 0)) ? n : undefined;
+    },
+    { timeoutMs: 5000, what: 'every invalid NS counted in status' },
+  );
+  for (const [o] of invalid) t.equal(after.counts[o]! - (before.counts[o] ?? 0), 1, `status counts one ${o}`);
+  t.equal((await ndisc(lab, VIP)).code, 0, 'a valid NS after them is still answered');
+  await sleep(300);
+  const onDir = await dirCap.stop();
+  t.equal(onDir.filter((f) => invalid.some((_, i) => f.ethDst === mac(i + 1))).length, 0, 'no NA to any invalid NS');
+  await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1'], { check: true });
 
   // The same counts as metrics, next to the ARP ones.
-  const scrape = await run(process.execPath, [CTL, '--socket', socket, 'metrics'], { timeoutMs: 20_000 })
-  const counted = await eth0()
-  const metrics = parseExposition(scrape.stdout)
-  t.equal(metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'malformed:hop-limit' }), 1, 'vip_arpd_ndp_frames_total counts the invalid NS by reason')
-  t.ok(metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'answered' }) >= after.counts['answered']!, 'and the answered ones')
-  t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) <= counted.counts['answered']!, 'NAs sent: at most those answered')
-  t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) >= 1, 'NAs sent')
-  t.equal(metrics.sum('vip_arpd_ndp_solicited_node_groups', { iface: 'eth0' }), 2, 'two solicited-node groups joined')
-  t.same([metrics.sum('vip_arpd_group_ipv6_vips', { group: 'web' }), metrics.sum('vip_arpd_group_vips', { group: 'web' })], [1, 1], 'IPv6 and IPv4 VIPs per group')
-  t.ok(metrics.sum('vip_arpd_frames_total', { iface: 'eth0', outcome: 'answered' }) >= 1, 'ARP outcomes under their unchanged name')
+  const scrape = await run(process.execPath, [CTL, '--socket', socket, 'metrics'], { timeoutMs: 20_000 });
+  const counted = await eth0();
+  const metrics = parseExposition(scrape.stdout);
+  t.equal(
+    metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'malformed:hop-limit' }),
+    1,
+    'vip_arpd_ndp_frames_total counts the invalid NS by reason',
+  );
+  t.ok(metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'answered' }) >= after.counts['answered']!, 'and the answered ones');
+  t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) <= counted.counts['answered']!, 'NAs sent: at most those answered');
+  t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) >= 1, 'NAs sent');
+  t.equal(metrics.sum('vip_arpd_ndp_solicited_node_groups', { iface: 'eth0' }), 2, 'two solicited-node groups joined');
+  t.same(
+    [metrics.sum('vip_arpd_group_ipv6_vips', { group: 'web' }), metrics.sum('vip_arpd_group_vips', { group: 'web' })],
+    [1, 1],
+    'IPv6 and IPv4 VIPs per group',
+  );
+  t.ok(metrics.sum('vip_arpd_frames_total', { iface: 'eth0', outcome: 'answered' }) >= 1, 'ARP outcomes under their unchanged name');
 
   // Reload: add an IPv6 VIP (answered, its group joined), remove mail's (its group left).
-  const good = readFileSync(daemon.configPath, 'utf8')
-  writeFileSync(daemon.configPath, good.replace(`"${VIP}"`, `"${VIP}", "${ADDED_VIP}"`).replace(`"${MAIL_VIP}"`, ''))
-  const reload = await ctl('reload')
-  t.equal(reload.code, 0, `reload applied ${reload.stderr}`)
-  const reloaded = await eth0()
-  t.same(reloaded.groups, [VIP_GROUP, ADDED_GROUP], 'status: the new VIP\'s group joined, the removed one\'s left')
-  const m = await waitFor(async () => {
-    const out = await maddr(lab)
-    return out.includes(ADDED_GROUP) && !out.includes('ff02::1:ff00:20') ? out : undefined
-  }, { timeoutMs: 5000, what: 'ip -6 maddr after the reload' })
-  t.notMatch(m, 'ff02::1:ff00:20', '`ip -6 maddr`: the removed VIP\'s group is left')
-  const added = await waitFor(async () => {
-    const r = await ndisc(lab, ADDED_VIP)
-    return r.code === 0 ? r : undefined
-  }, { timeoutMs: 10_000, what: 'the added VIP answered' })
-  t.match(added.out, `target link-layer address: ${dirMac}`, 'the reload-added IPv6 VIP is answered')
+  const good = readFileSync(daemon.configPath, 'utf8');
+  writeFileSync(daemon.configPath, good.replace(`"${VIP}"`, `"${VIP}", "${ADDED_VIP}"`).replace(`"${MAIL_VIP}"`, ''));
+  const reload = await ctl('reload');
+  t.equal(reload.code, 0, `reload applied ${reload.stderr}`);
+  const reloaded = await eth0();
+  t.same(reloaded.groups, [VIP_GROUP, ADDED_GROUP], "status: the new VIP's group joined, the removed one's left");
+  const m = await waitFor(
+    async () => {
+      const out = await maddr(lab);
+      return out.includes(ADDED_GROUP) && !out.includes('ff02::1:ff00:20') ? out : undefined;
+    },
+    { timeoutMs: 5000, what: 'ip -6 maddr after the reload' },
+  );
+  t.notMatch(m, 'ff02::1:ff00:20', "`ip -6 maddr`: the removed VIP's group is left");
+  const added = await waitFor(
+    async () => {
+      const r = await ndisc(lab, ADDED_VIP);
+      return r.code === 0 ? r : undefined;
+    },
+    { timeoutMs: 10_000, what: 'the added VIP answered' },
+  );
+  t.match(added.out, `target link-layer address: ${dirMac}`, 'the reload-added IPv6 VIP is answered');
 
   // A flap (down, up): the groups stay joined (the kernel reports them again on up), NS answered again.
-  await lab.setLink('dir', 'eth0', 'down')
-  await sleep(300)
-  await lab.setLink('dir', 'eth0', 'up')
-  const flapped = await waitFor(async () => {
-    const r = await ndisc(lab, VIP)
-    return r.code === 0 ? r : undefined
-  }, { timeoutMs: 15_000, what: 'an answer after the flap' })
-  t.match(flapped.out, `target link-layer address: ${dirMac}`, 'NS answered after a flap')
-  t.same((await eth0()).groups, [VIP_GROUP, ADDED_GROUP], 'the groups stay joined over a flap')
-  t.match(await maddr(lab), VIP_GROUP, '`ip -6 maddr` after the flap')
+  await lab.setLink('dir', 'eth0', 'down');
+  await sleep(300);
+  await lab.setLink('dir', 'eth0', 'up');
+  const flapped = await waitFor(
+    async () => {
+      const r = await ndisc(lab, VIP);
+      return r.code === 0 ? r : undefined;
+    },
+    { timeoutMs: 15_000, what: 'an answer after the flap' },
+  );
+  t.match(flapped.out, `target link-layer address: ${dirMac}`, 'NS answered after a flap');
+  t.same((await eth0()).groups, [VIP_GROUP, ADDED_GROUP], 'the groups stay joined over a flap');
+  t.match(await maddr(lab), VIP_GROUP, '`ip -6 maddr` after the flap');
 
   // The interface vanishes and returns (new ifindex, new MAC): NS answered again from the new MAC, groups joined again.
-  await lab.deleteIface('dir', 'eth0')
-  await waitFor(async () => (await eth0()).open === false, { timeoutMs: 10_000, what: 'the NDP socket closed with the interface' })
-  await lab.recreateIface('dir', 'eth0')
-  await lab.exec('dir', 'ip', ['-6', 'addr', 'replace', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true })
-  const newMac = (await lab.exec('dir', 'cat', ['/sys/class/net/eth0/address'], { check: true })).stdout.trim()
-  const rejoined = await waitFor(async () => {
-    const n = await eth0()
-    return n.open && n.groups.includes(VIP_GROUP) ? n : undefined
-  }, { timeoutMs: 10_000, what: 'the groups joined on the new interface' })
-  t.same(rejoined.groups, [VIP_GROUP, ADDED_GROUP], 'the groups are joined again on the recreated interface')
-  t.match(await maddr(lab), VIP_GROUP, '`ip -6 maddr` on the new interface')
-  const again = await waitFor(async () => {
-    const r = await ndisc(lab, VIP)
-    return r.code === 0 && r.out.includes(newMac) ? r : undefined
-  }, { timeoutMs: 15_000, what: 'an answer from the recreated interface' })
-  t.match(again.out, `target link-layer address: ${newMac}`, 'NS answered again, with the new MAC')
+  await lab.deleteIface('dir', 'eth0');
+  await waitFor(async () => (await eth0()).open === false, { timeoutMs: 10_000, what: 'the NDP socket closed with the interface' });
+  await lab.recreateIface('dir', 'eth0');
+  await lab.exec('dir', 'ip', ['-6', 'addr', 'replace', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+  const newMac = (await lab.exec('dir', 'cat', ['/sys/class/net/eth0/address'], { check: true })).stdout.trim();
+  const rejoined = await waitFor(
+    async () => {
+      const n = await eth0();
+      return n.open && n.groups.includes(VIP_GROUP) ? n : undefined;
+    },
+    { timeoutMs: 10_000, what: 'the groups joined on the new interface' },
+  );
+  t.same(rejoined.groups, [VIP_GROUP, ADDED_GROUP], 'the groups are joined again on the recreated interface');
+  t.match(await maddr(lab), VIP_GROUP, '`ip -6 maddr` on the new interface');
+  const again = await waitFor(
+    async () => {
+      const r = await ndisc(lab, VIP);
+      return r.code === 0 && r.out.includes(newMac) ? r : undefined;
+    },
+    { timeoutMs: 15_000, what: 'an answer from the recreated interface' },
+  );
+  t.match(again.out, `target link-layer address: ${newMac}`, 'NS answered again, with the new MAC');
 
-  await cap.stop()
-  const errors = daemon.logs().filter((l) => (l.level ?? 0) >= 50)
-  t.same(errors, [], 'no error logged')
-})
+  await cap.stop();
+  const errors = daemon.logs().filter((l) => (l.level ?? 0) >= 50);
+  t.same(errors, [], 'no error logged');
+});

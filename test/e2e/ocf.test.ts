@@ -42,13 +42,21 @@ t.test('the OCF agent passes ocf-tester and handles a stopped daemon; the heartb
   t.comment(tester.stdout.trim());
   t.equal(tester.code, 0, tester.code === 0 ? 'ocf-tester exits 0' : `ocf-tester exits 0\n${tester.stdout}${tester.stderr}`);
   t.match(tester.stdout, /passed all tests/);
-  const changes = daemon.logs().filter((l) => l.msg === 'role changed').map((l) => `${String(l.from)}->${String(l.to)}`);
+  const changes = daemon
+    .logs()
+    .filter((l) => l.msg === 'role changed')
+    .map((l) => `${String(l.from)}->${String(l.to)}`);
   t.ok(changes.includes('BACKUP->MASTER') && changes.includes('MASTER->BACKUP'), `start took over, stop released (${changes.join(', ')})`);
   t.equal(await role(), 'BACKUP', 'stopped at the end');
 
   const ocf = (action: string, params: Record<string, string>) =>
     run(AGENT, [action], {
-      env: { ...env, OCF_ROOT: '/usr/lib/ocf', OCF_RESOURCE_INSTANCE: 'test', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`OCF_RESKEY_${k}`, v])) },
+      env: {
+        ...env,
+        OCF_ROOT: '/usr/lib/ocf',
+        OCF_RESOURCE_INSTANCE: 'test',
+        ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`OCF_RESKEY_${k}`, v])),
+      },
     });
   const cases: Array<{ desc: string; action: string; params: Record<string, string>; want: number }> = [
     { desc: 'monitor of a BACKUP group: not running', action: 'monitor', params: { group: 'web', socket: sock }, want: OCF_NOT_RUNNING },
@@ -77,5 +85,9 @@ t.test('the OCF agent passes ocf-tester and handles a stopped daemon; the heartb
   t.equal((await hb('web', 'status')).stdout, 'stopped\n');
   t.equal((await hb('nope', 'start')).code, 1, 'heartbeat start of an unknown group fails');
   t.equal((await hb('web')).code, 1, 'heartbeat usage error');
-  t.equal((await run(HEARTBEAT, ['web', 'stop'], { env: { ...env, VIP_ARPD_SOCKET: join(dir, 'gone.sock') } })).code, 0, 'heartbeat stop with no daemon succeeds');
+  t.equal(
+    (await run(HEARTBEAT, ['web', 'stop'], { env: { ...env, VIP_ARPD_SOCKET: join(dir, 'gone.sock') } })).code,
+    0,
+    'heartbeat stop with no daemon succeeds',
+  );
 });

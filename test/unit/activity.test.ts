@@ -40,13 +40,20 @@ t.test('ActivityFeature: role changes, applied and failed reloads, GARP frames p
   garps.rounds = 4;
   const s = daemon.commands.statusSections() as { events: { roleChanges: unknown[]; reloads: unknown[] }; garp: unknown };
   t.equal(s.events.roleChanges.length, 10, 'bounded');
-  t.same(s.events.reloads, [
-    { at: '2026-12-01T12:00:01.000Z', ok: false, generation: 2, error: 'web.vips:2:1: invalid VIP entry' },
-    { at: '2026-12-01T12:00:01.000Z', ok: true, generation: 2, error: null },
-  ], 'newest first; a reload that changed nothing is no event');
+  t.same(
+    s.events.reloads,
+    [
+      { at: '2026-12-01T12:00:01.000Z', ok: false, generation: 2, error: 'web.vips:2:1: invalid VIP entry' },
+      { at: '2026-12-01T12:00:01.000Z', ok: true, generation: 2, error: null },
+    ],
+    'newest first; a reload that changed nothing is no event',
+  );
   t.same(s.garp, {
     rounds: 4,
-    interfaces: [{ name: 'eth0', request: 5, reply: 1, na: 2, dropped: 1, cancelled: 0 }, { name: 'eth1', request: 0, reply: 5, na: 4, dropped: 0, cancelled: 2 }],
+    interfaces: [
+      { name: 'eth0', request: 5, reply: 1, na: 2, dropped: 1, cancelled: 0 },
+      { name: 'eth1', request: 0, reply: 5, na: 4, dropped: 0, cancelled: 2 },
+    ],
   });
   f.stop();
   roles.emit('role-changed', { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control' });

@@ -21,9 +21,17 @@ const MAC = parseMac(GROUP_MAC)!;
 
 t.test('takeoverRoundOffsets', async (t) => {
   const cases = [
-    { desc: 'defaults: 5 rounds 1100 ms apart, a second block at 5000', garp: { count: 5, intervalMs: 1100, delayMs: 5000 }, want: [0, 1100, 2200, 3300, 4400, 5000, 6100, 7200, 8300, 9400] },
+    {
+      desc: 'defaults: 5 rounds 1100 ms apart, a second block at 5000',
+      garp: { count: 5, intervalMs: 1100, delayMs: 5000 },
+      want: [0, 1100, 2200, 3300, 4400, 5000, 6100, 7200, 8300, 9400],
+    },
     { desc: 'delay 0 means no second block', garp: { count: 3, intervalMs: 100, delayMs: 0 }, want: [0, 100, 200] },
-    { desc: 'a delay inside the first block interleaves, sorted', garp: { count: 3, intervalMs: 1000, delayMs: 1500 }, want: [0, 1000, 1500, 2000, 2500, 3500] },
+    {
+      desc: 'a delay inside the first block interleaves, sorted',
+      garp: { count: 3, intervalMs: 1000, delayMs: 1500 },
+      want: [0, 1000, 1500, 2000, 2500, 3500],
+    },
     { desc: 'count 1', garp: { count: 1, intervalMs: 1000, delayMs: 0 }, want: [0] },
   ];
   for (const c of cases) t.same(takeoverRoundOffsets(c.garp), c.want, c.desc);
@@ -59,7 +67,14 @@ async function setup(t: Test, opts: { vips?: number; role?: 'master' | 'backup';
   const conn = new RecordingConn(clock);
   let announcer!: AnnouncerFeature;
   const groups = opts.groups ?? [
-    { name: 'web', interface: 'lo', mac: GROUP_MAC, vips: vips(opts.vips ?? 3), initialRole: opts.role ?? 'master', garp: { count: 1, delayMs: 0, ...opts.garp } },
+    {
+      name: 'web',
+      interface: 'lo',
+      mac: GROUP_MAC,
+      vips: vips(opts.vips ?? 3),
+      initialRole: opts.role ?? 'master',
+      garp: { count: 1, delayMs: 0, ...opts.garp },
+    },
   ];
   const config = configWith(groups, { announce: { maxFramesPerSecond: opts.rate ?? 0 } });
   // Port fakes: links with the recording conn as their wire; no addon, no root.
@@ -157,9 +172,11 @@ t.test('leaving MASTER cancels queued frames and pending rounds at once', async 
 });
 
 t.test('unpaced: a 10,000-VIP round leaves in turns, all of it', async (t) => {
-  const { clock, conn, announcer } = await setup(t, { vips: 10_000, rate: 0, groups: [
-    { name: 'big', interface: 'lo', mac: GROUP_MAC, vips: ['198.51.100.0-198.51.139.15'], garp: { mode: 'request', count: 1, delayMs: 0 } },
-  ] });
+  const { clock, conn, announcer } = await setup(t, {
+    vips: 10_000,
+    rate: 0,
+    groups: [{ name: 'big', interface: 'lo', mac: GROUP_MAC, vips: ['198.51.100.0-198.51.139.15'], garp: { mode: 'request', count: 1, delayMs: 0 } }],
+  });
   t.equal(conn.sent.length, 4096, 'first turn synchronously');
   clock.advance(10);
   t.equal(conn.sent.length, 10_000);
@@ -192,13 +209,23 @@ t.test('the kernel refusing frames: EAGAIN is retried, other errors drop the rou
 t.test('VIPs added by a reload to a MASTER group are announced; to a BACKUP group not', async (t) => {
   const groups = (extra: string[]) => [
     { name: 'web', interface: 'lo', mac: GROUP_MAC, vips: ['198.51.100.1', ...extra], garp: { mode: 'request', count: 2, intervalMs: 100, delayMs: 0 } },
-    { name: 'mail', interface: 'lo', vips: ['203.0.113.1', ...extra.map((v) => v.replace('198.51.100', '203.0.113'))], initialRole: 'backup', garp: { mode: 'request', count: 1, delayMs: 0 } },
+    {
+      name: 'mail',
+      interface: 'lo',
+      vips: ['203.0.113.1', ...extra.map((v) => v.replace('198.51.100', '203.0.113'))],
+      initialRole: 'backup',
+      garp: { mode: 'request', count: 1, delayMs: 0 },
+    },
   ];
   const { clock, conn, daemon } = await setup(t, { groups: groups([]) });
   clock.advance(1000);
   conn.sent = [];
   daemon.apply(snapshotOf(configWith(groups(['198.51.100.2', '198.51.100.3']))));
-  t.same(conn.sent.map((f) => formatIpv4(f.senderIp)), ['198.51.100.2', '198.51.100.3'], 'only the added MASTER VIPs, at once');
+  t.same(
+    conn.sent.map((f) => formatIpv4(f.senderIp)),
+    ['198.51.100.2', '198.51.100.3'],
+    'only the added MASTER VIPs, at once',
+  );
   clock.advance(100);
   t.equal(conn.sent.length, 4, 'second round of the block');
 });
@@ -210,15 +237,20 @@ t.test('link-up re-announces the MASTER groups on that link', async (t) => {
   t.equal(conn.sent.length, 3);
 });
 
-t.test('announceOnce announces MASTER bindings only, in each group\'s mode', async (t) => {
-  const { conn, daemon, announcer } = await setup(t, { groups: [
-    { name: 'web', interface: 'lo', mac: GROUP_MAC, vips: ['198.51.100.1'], garp: { mode: 'reply', count: 1, delayMs: 0 } },
-    { name: 'mail', interface: 'lo', vips: ['203.0.113.1'], initialRole: 'backup' },
-  ] });
+t.test("announceOnce announces MASTER bindings only, in each group's mode", async (t) => {
+  const { conn, daemon, announcer } = await setup(t, {
+    groups: [
+      { name: 'web', interface: 'lo', mac: GROUP_MAC, vips: ['198.51.100.1'], garp: { mode: 'reply', count: 1, delayMs: 0 } },
+      { name: 'mail', interface: 'lo', vips: ['203.0.113.1'], initialRole: 'backup' },
+    ],
+  });
   conn.sent = [];
   t.equal(daemon.roles.listenerCount('role-changed'), 1, 'listening to the role machine');
   announcer.announceOnce([...daemon.table.sets()], 'defence');
-  t.same(conn.sent.map((f) => [formatIpv4(f.senderIp), f.op]), [['198.51.100.1', ARPOP_REPLY]]);
+  t.same(
+    conn.sent.map((f) => [formatIpv4(f.senderIp), f.op]),
+    [['198.51.100.1', ARPOP_REPLY]],
+  );
   const rows = announcer.counters.rows().filter((r) => r.frames > 0);
   t.same(rows, [{ group: 'web', iface: 'lo', mode: 'reply', frames: 2 }], 'counters per group/interface/form');
 });
@@ -228,15 +260,23 @@ t.test('stop clears every timer and unhooks from the daemon', async (t) => {
   t.ok(clock.pending > 0);
   await announcer.stop();
   t.equal(clock.pending, 0, 'no timers');
-  t.same([daemon.roles.listenerCount('role-changed'), daemon.config.listenerCount('snapshot-applied'), daemon.links.listenerCount('link-up')], [0, 0, 0], 'unhooked from roles, reloads and links');
+  t.same(
+    [daemon.roles.listenerCount('role-changed'), daemon.config.listenerCount('snapshot-applied'), daemon.links.listenerCount('link-up')],
+    [0, 0, 0],
+    'unhooked from roles, reloads and links',
+  );
   const n = conn.sent.length;
   daemon.setRole('web', 'BACKUP', 'test');
   daemon.setRole('web', 'MASTER', 'test');
   t.equal(conn.sent.length, n, 'no longer listening');
 });
 
-t.test('holdRounds skips the group\'s scheduled rounds and drops its queue; a defence still goes out; a role change ends the hold', async (t) => {
-  const { clock, conn, daemon, announcer } = await setup(t, { vips: 100, rate: 1000, garp: { mode: 'request', count: 3, intervalMs: 1000, delayMs: 0, refreshMs: 500 } });
+t.test("holdRounds skips the group's scheduled rounds and drops its queue; a defence still goes out; a role change ends the hold", async (t) => {
+  const { clock, conn, daemon, announcer } = await setup(t, {
+    vips: 100,
+    rate: 1000,
+    garp: { mode: 'request', count: 3, intervalMs: 1000, delayMs: 0, refreshMs: 500 },
+  });
   t.ok(announcer.queuedFrames > 0, 'the start-up round is being paced');
   announcer.holdRounds('web');
   t.equal(announcer.queuedFrames, 0, 'its queued frames are dropped at once');
@@ -259,7 +299,7 @@ t.test('holdRounds skips the group\'s scheduled rounds and drops its queue; a de
   t.ok(conn.sent.length > 0, 'a new takeover announces at once: the hold ended with the role change');
 });
 
-t.test('the pacer takes its frame bytes from the round\'s encoder: a 4-word (IPv6-shaped) family shares the queue with ARP', async (t) => {
+t.test("the pacer takes its frame bytes from the round's encoder: a 4-word (IPv6-shaped) family shares the queue with ARP", async (t) => {
   const clock = new FakeClock();
   const conn = new RecordingConn(clock);
   const pacer = new GarpPacer({ iface: 'eth0', wire: () => conn, maxFramesPerSecond: 0, log: pino({ level: 'silent' }), clock });
@@ -274,10 +314,39 @@ t.test('the pacer takes its frame bytes from the round\'s encoder: a 4-word (IPv
       return encodeGarp(buf, offset, form, mac, ips[index * 4]!);
     },
   };
-  pacer.enqueue({ group: 'v6', ips: Uint32Array.of(0x20010db8, 0, 0, 1, 0x20010db8, 0, 0, 2), forms: ['request'], encoder: wide, mac: 7, counts: counters.of('v6', 'eth0') });
-  pacer.enqueue({ group: 'v4', ips: [ip('198.51.100.1')], forms: ['request', 'reply'], encoder: arpAnnounceEncoder, mac: 7, counts: counters.of('v4', 'eth0') });
-  t.same(calls, [['request', 0], ['request', 1]], 'two addresses of four words each: two frames, by address index');
-  t.same(conn.sent.map((f) => [f.senderIp, f.op]), [[0x20010db8, ARPOP_REQUEST], [0x20010db8, ARPOP_REQUEST], [ip('198.51.100.1'), ARPOP_REQUEST], [ip('198.51.100.1'), ARPOP_REPLY]]);
+  pacer.enqueue({
+    group: 'v6',
+    ips: Uint32Array.of(0x20010db8, 0, 0, 1, 0x20010db8, 0, 0, 2),
+    forms: ['request'],
+    encoder: wide,
+    mac: 7,
+    counts: counters.of('v6', 'eth0'),
+  });
+  pacer.enqueue({
+    group: 'v4',
+    ips: [ip('198.51.100.1')],
+    forms: ['request', 'reply'],
+    encoder: arpAnnounceEncoder,
+    mac: 7,
+    counts: counters.of('v4', 'eth0'),
+  });
+  t.same(
+    calls,
+    [
+      ['request', 0],
+      ['request', 1],
+    ],
+    'two addresses of four words each: two frames, by address index',
+  );
+  t.same(
+    conn.sent.map((f) => [f.senderIp, f.op]),
+    [
+      [0x20010db8, ARPOP_REQUEST],
+      [0x20010db8, ARPOP_REQUEST],
+      [ip('198.51.100.1'), ARPOP_REQUEST],
+      [ip('198.51.100.1'), ARPOP_REPLY],
+    ],
+  );
   t.match(counters.of('v6', 'eth0'), { request: 2, dropped: 0 });
   t.match(counters.of('v4', 'eth0'), { request: 1, reply: 1 });
   pacer.close();

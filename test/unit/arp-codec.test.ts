@@ -1,7 +1,14 @@
 import t from 'tap';
 import {
-  ARP_FRAME_LENGTH, decodeArp, emptyArpFrame, encodeArp, encodeArpReply, encodeArpRequest, encodeGarp,
-  type ArpFrame, type MalformedReason,
+  ARP_FRAME_LENGTH,
+  decodeArp,
+  emptyArpFrame,
+  encodeArp,
+  encodeArpReply,
+  encodeArpRequest,
+  encodeGarp,
+  type ArpFrame,
+  type MalformedReason,
 } from '../../src/wire/arp.js';
 import { formatMac, parseMac, isGroupMac, BROADCAST_MAC } from '../../src/wire/mac.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
@@ -29,7 +36,13 @@ t.test('decodeArp accepts a well-formed request and reads every field', async (t
   const out = emptyArpFrame();
   t.equal(decodeArp(request(), 0, ARP_FRAME_LENGTH, out), undefined);
   t.same(out, {
-    ethDst: BROADCAST_MAC, ethSrc: CLIENT_MAC, op: 1, senderMac: CLIENT_MAC, senderIp: CLIENT_IP, targetMac: 0, targetIp: VIP,
+    ethDst: BROADCAST_MAC,
+    ethSrc: CLIENT_MAC,
+    op: 1,
+    senderMac: CLIENT_MAC,
+    senderIp: CLIENT_IP,
+    targetMac: 0,
+    targetIp: VIP,
   });
 });
 
@@ -60,7 +73,16 @@ const rejections: Array<{ desc: string; buf: Buffer; length: number; want: Malfo
   { desc: 'op 3 (RARP request)', buf: patched(21, 3), length: 42, want: 'op' },
   { desc: 'op 0', buf: patched(21, 0), length: 42, want: 'op' },
   { desc: 'a multicast sender MAC', buf: patched(22, 0x01), length: 42, want: 'sender-mac' },
-  { desc: 'a broadcast sender MAC', buf: (() => { const b = request(); b.fill(0xff, 22, 28); return b; })(), length: 42, want: 'sender-mac' },
+  {
+    desc: 'a broadcast sender MAC',
+    buf: (() => {
+      const b = request();
+      b.fill(0xff, 22, 28);
+      return b;
+    })(),
+    length: 42,
+    want: 'sender-mac',
+  },
 ];
 
 for (const c of rejections) {

@@ -30,16 +30,19 @@ const ETHERNET_ARP_HEADER = [
 
 t.test('encodeArpRequest writes the RFC 826 request byte for byte', async (t) => {
   const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpRequest(buf, 0, OUR_MAC, PEER_IP, VIP));
-  t.equal(got.toString('hex'), hex(
-    'ff ff ff ff ff ff', // Ethernet destination: broadcast
-    '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
-    ...ETHERNET_ARP_HEADER,
-    '00 01', // ar$op: REQUEST
-    '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
-    'c0 00 02 4d', // ar$spa: 192.0.2.77
-    '00 00 00 00 00 00', // ar$tha: unknown, zero
-    'c6 33 64 0a', // ar$tpa: 198.51.100.10
-  ).toString('hex'));
+  t.equal(
+    got.toString('hex'),
+    hex(
+      'ff ff ff ff ff ff', // Ethernet destination: broadcast
+      '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
+      ...ETHERNET_ARP_HEADER,
+      '00 01', // ar$op: REQUEST
+      '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
+      'c0 00 02 4d', // ar$spa: 192.0.2.77
+      '00 00 00 00 00 00', // ar$tha: unknown, zero
+      'c6 33 64 0a', // ar$tpa: 198.51.100.10
+    ).toString('hex'),
+  );
 });
 
 t.test('encodeArpReply writes the RFC 826 reply byte for byte: unicast, the fields swapped', async (t) => {
@@ -48,77 +51,92 @@ t.test('encodeArpReply writes the RFC 826 reply byte for byte: unicast, the fiel
   encodeArpRequest(wire, 0, PEER_MAC, PEER_IP, VIP);
   decodeArp(wire, 0, ARP_FRAME_LENGTH, request);
   const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpReply(buf, 0, request, OUR_MAC, VIP));
-  t.equal(got.toString('hex'), hex(
-    '02 a0 b1 c2 d3 e4', // Ethernet destination: the requester
-    '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
-    ...ETHERNET_ARP_HEADER,
-    '00 02', // ar$op: REPLY
-    '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
-    'c6 33 64 0a', // ar$spa: the VIP
-    '02 a0 b1 c2 d3 e4', // ar$tha: the requester's ar$sha
-    'c0 00 02 4d', // ar$tpa: the requester's ar$spa
-  ).toString('hex'));
+  t.equal(
+    got.toString('hex'),
+    hex(
+      '02 a0 b1 c2 d3 e4', // Ethernet destination: the requester
+      '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
+      ...ETHERNET_ARP_HEADER,
+      '00 02', // ar$op: REPLY
+      '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
+      'c6 33 64 0a', // ar$spa: the VIP
+      '02 a0 b1 c2 d3 e4', // ar$tha: the requester's ar$sha
+      'c0 00 02 4d', // ar$tpa: the requester's ar$spa
+    ).toString('hex'),
+  );
 });
 
 t.test('encodeArpReply to an RFC 5227 probe writes ar$tpa 0.0.0.0', async (t) => {
   const probe = { ...emptyArpFrame(), ethDst: 0xffff_ffff_ffff, ethSrc: PEER_MAC, op: 1, senderMac: PEER_MAC, targetIp: VIP };
   const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpReply(buf, 0, probe, OUR_MAC, VIP));
-  t.equal(got.toString('hex'), hex(
-    '02 a0 b1 c2 d3 e4', // Ethernet destination: the prober
-    '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
-    ...ETHERNET_ARP_HEADER,
-    '00 02', // ar$op: REPLY
-    '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
-    'c6 33 64 0a', // ar$spa: the VIP
-    '02 a0 b1 c2 d3 e4', // ar$tha: the prober
-    '00 00 00 00', // ar$tpa: the probe's ar$spa, 0.0.0.0
-  ).toString('hex'));
+  t.equal(
+    got.toString('hex'),
+    hex(
+      '02 a0 b1 c2 d3 e4', // Ethernet destination: the prober
+      '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
+      ...ETHERNET_ARP_HEADER,
+      '00 02', // ar$op: REPLY
+      '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
+      'c6 33 64 0a', // ar$spa: the VIP
+      '02 a0 b1 c2 d3 e4', // ar$tha: the prober
+      '00 00 00 00', // ar$tpa: the probe's ar$spa, 0.0.0.0
+    ).toString('hex'),
+  );
 });
 
 t.test('encodeGarp request form writes an RFC 5227 announcement byte for byte (arping -U)', async (t) => {
   const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeGarp(buf, 0, 'request', OUR_MAC, VIP));
-  t.equal(got.toString('hex'), hex(
-    'ff ff ff ff ff ff', // Ethernet destination: broadcast
-    '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
-    ...ETHERNET_ARP_HEADER,
-    '00 01', // ar$op: REQUEST
-    '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
-    'c6 33 64 0a', // ar$spa: the VIP
-    '00 00 00 00 00 00', // ar$tha: zero
-    'c6 33 64 0a', // ar$tpa: the VIP again
-  ).toString('hex'));
+  t.equal(
+    got.toString('hex'),
+    hex(
+      'ff ff ff ff ff ff', // Ethernet destination: broadcast
+      '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
+      ...ETHERNET_ARP_HEADER,
+      '00 01', // ar$op: REQUEST
+      '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
+      'c6 33 64 0a', // ar$spa: the VIP
+      '00 00 00 00 00 00', // ar$tha: zero
+      'c6 33 64 0a', // ar$tpa: the VIP again
+    ).toString('hex'),
+  );
 });
 
 t.test('encodeGarp reply form writes ar$op REPLY and ar$tha = our MAC byte for byte (arping -A)', async (t) => {
   const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeGarp(buf, 0, 'reply', OUR_MAC, VIP));
-  t.equal(got.toString('hex'), hex(
-    'ff ff ff ff ff ff', // Ethernet destination: broadcast
-    '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
-    ...ETHERNET_ARP_HEADER,
-    '00 02', // ar$op: REPLY
-    '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
-    'c6 33 64 0a', // ar$spa: the VIP
-    '0a 1b 2c 3d 4e 5f', // ar$tha: our MAC
-    'c6 33 64 0a', // ar$tpa: the VIP
-  ).toString('hex'));
+  t.equal(
+    got.toString('hex'),
+    hex(
+      'ff ff ff ff ff ff', // Ethernet destination: broadcast
+      '0a 1b 2c 3d 4e 5f', // Ethernet source: our MAC
+      ...ETHERNET_ARP_HEADER,
+      '00 02', // ar$op: REPLY
+      '0a 1b 2c 3d 4e 5f', // ar$sha: our MAC
+      'c6 33 64 0a', // ar$spa: the VIP
+      '0a 1b 2c 3d 4e 5f', // ar$tha: our MAC
+      'c6 33 64 0a', // ar$tpa: the VIP
+    ).toString('hex'),
+  );
 });
 
 t.test('encodeArp writes every field where it is told and touches no byte outside the frame', async (t) => {
   const buf = Buffer.alloc(5 + ARP_FRAME_LENGTH + 5, 0xee);
   const frame = { ethDst: PEER_MAC, ethSrc: OUR_MAC, op: 0x0102, senderMac: OUR_MAC, senderIp: VIP, targetMac: PEER_MAC, targetIp: PEER_IP };
   t.equal(encodeArp(buf, 5, frame), ARP_FRAME_LENGTH);
-  t.equal(buf.toString('hex'), hex(
-    'ee ee ee ee ee', // before the frame: untouched
-    '02 a0 b1 c2 d3 e4', // Ethernet destination
-    '0a 1b 2c 3d 4e 5f', // Ethernet source
-    ...ETHERNET_ARP_HEADER,
-    '01 02', // ar$op as given, high byte first
-    '0a 1b 2c 3d 4e 5f', // ar$sha
-    'c6 33 64 0a', // ar$spa
-    '02 a0 b1 c2 d3 e4', // ar$tha
-    'c0 00 02 4d', // ar$tpa
-    'ee ee ee ee ee', // after the frame: untouched
-  ).toString('hex'));
+  t.equal(
+    buf.toString('hex'),
+    hex(
+      'ee ee ee ee ee', // before the frame: untouched
+      '02 a0 b1 c2 d3 e4', // Ethernet destination
+      '0a 1b 2c 3d 4e 5f', // Ethernet source
+      ...ETHERNET_ARP_HEADER,
+      '01 02', // ar$op as given, high byte first
+      '0a 1b 2c 3d 4e 5f', // ar$sha
+      'c6 33 64 0a', // ar$spa
+      '02 a0 b1 c2 d3 e4', // ar$tha
+      'c0 00 02 4d', // ar$tpa
+      'ee ee ee ee ee', // after the frame: untouched
+    ).toString('hex'),
+  );
 });
 
 t.test('encodeArpRequest writes what the Linux kernel writes for the same request', async (t) => {
@@ -126,7 +144,7 @@ t.test('encodeArpRequest writes what the Linux kernel writes for the same reques
   t.equal(got.toString('hex'), KERNEL_ARP_REQUEST);
 });
 
-t.test('encodeArpReply answers the kernel\'s request with the bytes the kernel answered it with', async (t) => {
+t.test("encodeArpReply answers the kernel's request with the bytes the kernel answered it with", async (t) => {
   const request = emptyArpFrame();
   t.equal(decodeArp(Buffer.from(KERNEL_ARP_REQUEST, 'hex'), 0, ARP_FRAME_LENGTH, request), undefined, 'the kernel request decodes');
   const got = encoded(t, ARP_FRAME_LENGTH, (buf) => encodeArpReply(buf, 0, request, parseMac('02:00:00:00:00:01')!, parseIpv4('192.0.2.1')!));

@@ -35,7 +35,9 @@ const v6 = (rows: Uint32Array): string[] => Array.from({ length: rows.length / 4
 
 t.test('a group mixes IPv4 and IPv6, inline and from its VIP file', async (t) => {
   const dir = write(t, {
-    'config.json': json({ groups: [g({ vips: ['198.51.100.7', '2001:db8::7', '2001:db8::100/126'], vipsFile: 'web.vips' }), g({ name: 'v6only', vips: ['2001:db8:1::1'] })] }),
+    'config.json': json({
+      groups: [g({ vips: ['198.51.100.7', '2001:db8::7', '2001:db8::100/126'], vipsFile: 'web.vips' }), g({ name: 'v6only', vips: ['2001:db8:1::1'] })],
+    }),
     'web.vips': '# both families\n198.51.100.8\n2001:DB8::8\n!2001:db8::101\n',
   });
   const s = load(dir);
@@ -66,7 +68,14 @@ const bad: BadCase[] = [
   {
     desc: 'an inline zone index, at its string in the config, named by setting',
     files: { 'config.json': json({ groups: [g({ vips: ['198.51.100.7', '2001:db8::1%eth0'] })] }) },
-    want: [{ file: 'config.json', line: 8, column: 9, message: /^groups\[0\] \("web"\)\.vips\[1\]: invalid VIP entry "2001:db8::1%eth0": a VIP has no zone index \("%eth0"\)/ }],
+    want: [
+      {
+        file: 'config.json',
+        line: 8,
+        column: 9,
+        message: /^groups\[0\] \("web"\)\.vips\[1\]: invalid VIP entry "2001:db8::1%eth0": a VIP has no zone index \("%eth0"\)/,
+      },
+    ],
   },
   {
     desc: 'inline multicast, link-local, loopback and unspecified addresses, each reported',
@@ -98,7 +107,12 @@ const bad: BadCase[] = [
       'a.vips': '198.51.100.1\n2001:db8::2\n  2001:db8::3\n',
     },
     want: [
-      { file: 'config.json', line: 14, column: 9, message: /^VIP 2001:db8::2 is in group "web" \(.*a\.vips:2:1\) and group "mail" on interface eth0; .* exclude it with "!2001:db8::2"/ },
+      {
+        file: 'config.json',
+        line: 14,
+        column: 9,
+        message: /^VIP 2001:db8::2 is in group "web" \(.*a\.vips:2:1\) and group "mail" on interface eth0; .* exclude it with "!2001:db8::2"/,
+      },
       { file: 'config.json', line: 14, column: 9, message: /^VIP 2001:db8::3 is in group "web" \(.*a\.vips:3:3\) and group "mail"/ },
     ],
   },
@@ -137,9 +151,16 @@ for (const c of bad) {
 }
 
 t.test('the same IPv6 VIP on two interfaces, and an IPv4 and IPv6 VIP of one number, are fine', async (t) => {
-  const dir = write(t, { 'config.json': json({ groups: [g({ vips: ['2001:db8::7', '0.0.0.7'] }), g({ name: 'lan2', interface: 'eth1', vips: ['2001:db8::7'] }), g({ name: 'v6', vips: ['::7'] })] }) });
+  const dir = write(t, {
+    'config.json': json({
+      groups: [g({ vips: ['2001:db8::7', '0.0.0.7'] }), g({ name: 'lan2', interface: 'eth1', vips: ['2001:db8::7'] }), g({ name: 'v6', vips: ['::7'] })],
+    }),
+  });
   const s = load(dir);
-  t.same(s.groups.map((x) => v6(x.ipv6Vips)), [['2001:db8::7'], ['2001:db8::7'], ['::7']]);
+  t.same(
+    s.groups.map((x) => v6(x.ipv6Vips)),
+    [['2001:db8::7'], ['2001:db8::7'], ['::7']],
+  );
 });
 
 /** 600 groups (three worker pieces), each with VIPs of both families, some with none of one. */
@@ -165,10 +186,15 @@ t.test('the worker moves both families of every group over, piece by piece', asy
   t.same(vipCounts(r.snapshot.groups), { ipv4: 480, ipv6: 514 * 4 });
   const pieces = [...resultMessages({ kind: 'loaded', snapshot: here, unterminated: [] })].filter((m) => m.kind === 'groups');
   t.equal(pieces.length, 3);
-  const words = (from: number, to: number, of: (x: Snapshot['groups'][number]) => Uint32Array) => here.groups.slice(from, to).reduce((n, x) => n + of(x).length, 0);
+  const words = (from: number, to: number, of: (x: Snapshot['groups'][number]) => Uint32Array) =>
+    here.groups.slice(from, to).reduce((n, x) => n + of(x).length, 0);
   t.same(
     pieces.map((m) => (m.kind === 'groups' ? [m.vips.all.length, m.ipv6Vips.all.length] : [])),
-    [[0, 256], [256, 512], [512, 600]].map(([from, to]) => [words(from!, to!, (x) => x.vips), words(from!, to!, (x) => x.ipv6Vips)]),
+    [
+      [0, 256],
+      [256, 512],
+      [512, 600],
+    ].map(([from, to]) => [words(from!, to!, (x) => x.vips), words(from!, to!, (x) => x.ipv6Vips)]),
     'each piece: one array per family',
   );
 });
@@ -179,7 +205,12 @@ t.test('vip-arpd --check-config counts both families and refuses IPv6 errors wit
   const dir = write(t, { 'config.json': json({ groups: [g({ vipsFile: 'web.vips', interface: 'lo' })] }), 'web.vips': '2001:db8::/120\n198.51.100.8\n' });
   const ok = spawnSync(process.execPath, [CLI, '--check-config', '--config', join(dir, 'config.json')], { encoding: 'utf8' });
   t.equal(ok.status, 0, ok.stderr);
-  t.match(JSON.parse(ok.stdout), { vipCount: 258, ipv4VipCount: 2, ipv6VipCount: 256, groups: [{ name: 'web', vipCount: 258, ipv4VipCount: 2, ipv6VipCount: 256 }] });
+  t.match(JSON.parse(ok.stdout), {
+    vipCount: 258,
+    ipv4VipCount: 2,
+    ipv6VipCount: 256,
+    groups: [{ name: 'web', vipCount: 258, ipv4VipCount: 2, ipv6VipCount: 256 }],
+  });
   writeFileSync(join(dir, 'web.vips'), '2001:db8::/120\n2001:db8::1%eth0\n');
   const bad = spawnSync(process.execPath, [CLI, '--check-config', '--config', join(dir, 'config.json')], { encoding: 'utf8' });
   t.equal(bad.status, 78);
@@ -198,7 +229,10 @@ function bulkFile(n: number, changed = -1): string {
 
 t.test('100,000 IPv4 + 100,000 IPv6 VIPs load, build both tables, and reload as a diff', async (t) => {
   const N = 100_000;
-  const dir = write(t, { 'config.json': json({ groups: [g({ vips: ['198.51.100.10', '2001:db8::10'] }), g({ name: 'bulk', vips: [], vipsFile: 'bulk.vips' })] }), 'bulk.vips': bulkFile(N) });
+  const dir = write(t, {
+    'config.json': json({ groups: [g({ vips: ['198.51.100.10', '2001:db8::10'] }), g({ name: 'bulk', vips: [], vipsFile: 'bulk.vips' })] }),
+    'bulk.vips': bulkFile(N),
+  });
   const rss0 = process.memoryUsage().rss;
   const t0 = performance.now();
   const first = load(dir);
@@ -227,6 +261,8 @@ t.test('100,000 IPv4 + 100,000 IPv6 VIPs load, build both tables, and reload as 
   t.equal(after.v6.size, N + 1);
   t.ok(after.v6.isVip(added6) && !after.v6.isVip(removed6), 'the new table has the added VIP, not the removed one');
   t.equal(sortedIpv6Difference(second.groups[0]!.ipv6Vips, first.groups[0]!.ipv6Vips).length, 0, 'an unchanged group adds nothing');
-  t.comment(`load ${loadMs.toFixed(0)} ms, reload with diff and tables ${reloadMs.toFixed(0)} ms, RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MB (under the test loader; bench/vips-load.bench.mjs has the figures)`);
+  t.comment(
+    `load ${loadMs.toFixed(0)} ms, reload with diff and tables ${reloadMs.toFixed(0)} ms, RSS +${((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(0)} MB (under the test loader; bench/vips-load.bench.mjs has the figures)`,
+  );
   t.ok(loadMs < 20_000 && reloadMs < 20_000, 'generous bound: the benchmark holds the real figures');
 });

@@ -33,9 +33,12 @@ async function started(t: Test, vips: string, watch = true) {
   // per reload under the test loader); the worker itself is tested below and
   // by the e2e tests, which run the built daemon.
   let reloader!: ConfigReloader;
-  const daemon = await startFakeDaemon(loadSnapshot({ file: configFile, flags: {}, env: {} }), new RecordingConn(), (p) => [
-    (reloader = new ConfigReloader({ ...p, file: configFile, flags: {}, env: {}, log, sighup: false, load: loadInThread })),
-  ], { log });
+  const daemon = await startFakeDaemon(
+    loadSnapshot({ file: configFile, flags: {}, env: {} }),
+    new RecordingConn(),
+    (p) => [(reloader = new ConfigReloader({ ...p, file: configFile, flags: {}, env: {}, log, sighup: false, load: loadInThread }))],
+    { log },
+  );
   t.teardown(() => daemon.stop());
   await reloader.reload('control'); // after the check start() runs for changes since the first read
   const served = (): string[] => [...daemon.table.sets()].flatMap((s) => Array.from(s.ips, formatIpv4)).sort();
@@ -59,13 +62,22 @@ t.test('a valid change is applied; the same content again is not', async (t) => 
 
 const invalid: Array<{ desc: string; write: (f: { vipsFile: string; configFile: string }) => void; wantErr: RegExp }> = [
   { desc: 'a syntax error', write: (f) => writeFileSync(f.vipsFile, '198.51.100.1\n198.51.100.x\n'), wantErr: /web\.vips:2:1: invalid VIP entry/ },
-  { desc: 'a deleted VIP file', write: (f) => writeFileSync(f.configFile, JSON.stringify({ groups: [{ name: 'web', interface: 'lo', vipsFile: 'gone.vips' }] })), wantErr: /gone\.vips: cannot read the VIP file/ },
+  {
+    desc: 'a deleted VIP file',
+    write: (f) => writeFileSync(f.configFile, JSON.stringify({ groups: [{ name: 'web', interface: 'lo', vipsFile: 'gone.vips' }] })),
+    wantErr: /gone\.vips: cannot read the VIP file/,
+  },
   {
     desc: 'a duplicate VIP',
     write: (f) =>
       writeFileSync(
         f.configFile,
-        JSON.stringify({ groups: [{ name: 'web', interface: 'lo', vipsFile: 'web.vips' }, { name: 'dup', interface: 'lo', vips: ['198.51.100.1'] }] }),
+        JSON.stringify({
+          groups: [
+            { name: 'web', interface: 'lo', vipsFile: 'web.vips' },
+            { name: 'dup', interface: 'lo', vips: ['198.51.100.1'] },
+          ],
+        }),
       ),
     wantErr: /VIP 198\.51\.100\.1 is in group "web" .* and group "dup"/,
   },
@@ -138,7 +150,11 @@ t.test('a VIP file truncated to 0 bytes keeps its last good set; a comment line 
   writeFileSync(f.vipsFile, '');
   t.match(await f.reloader.reload('watch'), { status: 'applied', vips: 2 }, 'applied with the old content standing in');
   t.same(f.served(), ['198.51.100.1', '198.51.100.2'], 'the old set is still served');
-  t.match(await f.status(), { lastError: null, emptyVipFiles: [{ file: f.vipsFile, group: 'web', kept: true }] }, 'status says the file is taken as not yet written');
+  t.match(
+    await f.status(),
+    { lastError: null, emptyVipFiles: [{ file: f.vipsFile, group: 'web', kept: true }] },
+    'status says the file is taken as not yet written',
+  );
   writeFileSync(f.vipsFile, '198.51.100.3\n');
   t.match(await f.reloader.reload('watch'), { status: 'applied', vips: 1 });
   t.same(f.served(), ['198.51.100.3'], 'the written file is applied');
@@ -166,7 +182,10 @@ t.test('a VIP file replaced by a FIFO is refused by name, without blocking', asy
   execFileSync('mkfifo', [f.vipsFile]);
   const t0 = Date.now();
   const r = await f.reloader.reload('watch');
-  t.match(r, { status: 'invalid', error: `${f.vipsFile}: cannot read the VIP file of group "web" (it is a FIFO (named pipe), not a regular file; refusing to open it)` });
+  t.match(r, {
+    status: 'invalid',
+    error: `${f.vipsFile}: cannot read the VIP file of group "web" (it is a FIFO (named pipe), not a regular file; refusing to open it)`,
+  });
   t.ok(Date.now() - t0 < 5000, 'the reload ended without a writer on the FIFO');
   t.same(f.served(), ['198.51.100.1'], 'the last good set stays');
 });
@@ -199,7 +218,10 @@ t.test('loadInWorker loads on a worker thread and moves the VIP arrays over', as
   t.equal(r.kind, 'loaded');
   if (r.kind === 'loaded') t.same(Array.from(r.snapshot.groups[0]!.vips, formatIpv4), ['198.51.100.0', '198.51.100.1', '198.51.100.2', '198.51.100.3']);
   writeFileSync(file, '{"groups": [\n');
-  t.match(await loadInWorker({ source: { file, flags: {}, env: {} }, lastGood: new Map() }).result, { kind: 'invalid', problems: [{ file, line: 2, message: /JSON syntax error/ }] });
+  t.match(await loadInWorker({ source: { file, flags: {}, env: {} }, lastGood: new Map() }).result, {
+    kind: 'invalid',
+    problems: [{ file, line: 2, message: /JSON syntax error/ }],
+  });
   const slow = loadInWorker({ source: { file, flags: {}, env: {} }, lastGood: new Map() }, 1);
   t.match(await slow.result, { kind: 'invalid', problems: [{ message: /took over/ }] }, 'a load past its time is stopped and reported');
 });
@@ -212,12 +234,25 @@ t.test('a small config reloads on the event loop; one over SMALL_RELOAD_BYTES go
   const log = createLogger('silent');
   let offThread = 0;
   let reloader!: ConfigReloader;
-  const daemon = await startFakeDaemon(loadSnapshot({ file: configFile, flags: {}, env: {} }), new RecordingConn(), (p) => [
-    (reloader = new ConfigReloader({ ...p, file: configFile, flags: {}, env: {}, log, sighup: false, load: (req) => {
-      offThread++;
-      return loadInThread(req);
-    } })),
-  ], { log });
+  const daemon = await startFakeDaemon(
+    loadSnapshot({ file: configFile, flags: {}, env: {} }),
+    new RecordingConn(),
+    (p) => [
+      (reloader = new ConfigReloader({
+        ...p,
+        file: configFile,
+        flags: {},
+        env: {},
+        log,
+        sighup: false,
+        load: (req) => {
+          offThread++;
+          return loadInThread(req);
+        },
+      })),
+    ],
+    { log },
+  );
   t.teardown(() => daemon.stop());
   writeFileSync(configFile, config(['198.51.100.2']));
   t.match(await reloader.reload('control'), { status: 'applied', vips: 1 });

@@ -102,10 +102,14 @@ const bad: BadCase[] = [
   {
     desc: 'the same VIP in three groups on one interface, and one on another interface',
     files: {
-      'config.json': json({ groups: [
-        g({ vips: ['198.51.100.7'] }), g({ name: 'mail', vips: ['198.51.100.7'] }), g({ name: 'ftp', vips: ['198.51.100.7'] }),
-        g({ name: 'lan2', interface: 'eth1', vips: ['198.51.100.7'] }),
-      ] }),
+      'config.json': json({
+        groups: [
+          g({ vips: ['198.51.100.7'] }),
+          g({ name: 'mail', vips: ['198.51.100.7'] }),
+          g({ name: 'ftp', vips: ['198.51.100.7'] }),
+          g({ name: 'lan2', interface: 'eth1', vips: ['198.51.100.7'] }),
+        ],
+      }),
     },
     want: [
       { file: 'config.json', message: /VIP 198\.51\.100\.7 is in group "web" \(.*config\.json:\d+:\d+\) and group "mail" on interface eth0/ },
@@ -157,7 +161,14 @@ const bad: BadCase[] = [
   {
     desc: 'a value nested 5,000 deep (jsonc-parser overflowed its stack) at the bracket past the limit',
     files: { 'config.json': `{\n  "junk": ${'['.repeat(5000)}${']'.repeat(5000)}\n}` },
-    want: [{ file: 'config.json', line: 2, column: 11 + 63, message: /^JSON syntax error: nested more than 64 levels deep \("\{" and "\["\); a vip-arpd config needs at most 4$/ }],
+    want: [
+      {
+        file: 'config.json',
+        line: 2,
+        column: 11 + 63,
+        message: /^JSON syntax error: nested more than 64 levels deep \("\{" and "\["\); a vip-arpd config needs at most 4$/,
+      },
+    ],
   },
   {
     desc: 'a group holding a value nested 20,000 deep',
@@ -192,7 +203,14 @@ const bad: BadCase[] = [
   {
     desc: 'more groups on one interface than the table numbers, at the first one too many',
     files: { 'config.json': json({ groups: Array.from({ length: 65536 }, (_, i) => ({ name: `g${i}`, interface: 'eth0', vips: [] })) }) },
-    want: [{ file: 'config.json', line: 3 + 65535 * 5, column: 5, message: /^groups\[65535\] \("g65535"\) is group 65536 of 65536 on interface eth0; at most 65535 groups may share one interface/ }],
+    want: [
+      {
+        file: 'config.json',
+        line: 3 + 65535 * 5,
+        column: 5,
+        message: /^groups\[65535\] \("g65535"\) is group 65536 of 65536 on interface eth0; at most 65535 groups may share one interface/,
+      },
+    ],
   },
   {
     desc: 'many problems at once, all reported',
@@ -213,7 +231,11 @@ for (const c of bad) {
     t.equal(err.code, 'EINVALIDCONFIG');
     t.same(
       err.problems.map((p) => ({ file: p.file, line: p.line, column: p.column })),
-      c.want.map((w) => ({ file: w.file === '' ? undefined : join(dir, w.file), line: w.line ?? err.problems[c.want.indexOf(w)]?.line, column: w.column ?? err.problems[c.want.indexOf(w)]?.column })),
+      c.want.map((w) => ({
+        file: w.file === '' ? undefined : join(dir, w.file),
+        line: w.line ?? err.problems[c.want.indexOf(w)]?.line,
+        column: w.column ?? err.problems[c.want.indexOf(w)]?.column,
+      })),
       'every problem, with its file, line and column',
     );
     c.want.forEach((w, i) => {
@@ -231,7 +253,9 @@ t.test('loadSnapshot accepts a UTF-8 byte order mark before the config (and a VI
 t.test('loadSnapshot refuses a FIFO at once, without waiting for a writer', async (t) => {
   const { dir, run } = load(t, { 'config.json': json({ groups: [g({ vipsFile: 'web.vips' })] }) });
   execFileSync('mkfifo', [join(dir, 'web.vips')]);
-  t.throws(run, { message: `${join(dir, 'web.vips')}: cannot read the VIP file of group "web" (it is a FIFO (named pipe), not a regular file; refusing to open it)` });
+  t.throws(run, {
+    message: `${join(dir, 'web.vips')}: cannot read the VIP file of group "web" (it is a FIFO (named pipe), not a regular file; refusing to open it)`,
+  });
 });
 
 t.test('loadSnapshot takes a 0-byte VIP file as not yet written: no VIPs from it at start, and says so', async (t) => {
@@ -248,7 +272,10 @@ t.test('loadSnapshot takes a 0-byte VIP file as not yet written: no VIPs from it
 t.test('loadSnapshot accepts the same VIP in two groups on different interfaces', async (t) => {
   const { run } = load(t, { 'config.json': json({ groups: [g(), g({ name: 'lan2', interface: 'eth1' })] }) });
   const s = run();
-  t.same(s.groups.map((x) => Array.from(x.vips, formatIpv4)), [['198.51.100.7'], ['198.51.100.7']]);
+  t.same(
+    s.groups.map((x) => Array.from(x.vips, formatIpv4)),
+    [['198.51.100.7'], ['198.51.100.7']],
+  );
 });
 
 t.test('loadSnapshot merges inline VIPs with the VIP file, relative to the config file', async (t) => {
@@ -267,7 +294,14 @@ t.test('sources stack: defaults < file < VIP_ARPD_* environment < flags', async 
   const files = { 'config.json': json({ log: { level: 'warn' }, stateFile: '/tmp/from-file.json' }) };
   const cases: { desc: string; env: NodeJS.ProcessEnv; flags: Record<string, string>; level: string; stateFile: string; socket: string }[] = [
     { desc: 'file over default', env: {}, flags: {}, level: 'warn', stateFile: '/tmp/from-file.json', socket: '/run/vip-arpd/control.sock' },
-    { desc: 'env over file', env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_CONTROL_SOCKET: '/tmp/env.sock' }, flags: {}, level: 'debug', stateFile: '/tmp/from-file.json', socket: '/tmp/env.sock' },
+    {
+      desc: 'env over file',
+      env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_CONTROL_SOCKET: '/tmp/env.sock' },
+      flags: {},
+      level: 'debug',
+      stateFile: '/tmp/from-file.json',
+      socket: '/tmp/env.sock',
+    },
     {
       desc: 'flag over env',
       env: { VIP_ARPD_LOG_LEVEL: 'debug', VIP_ARPD_STATE_FILE: '/tmp/env.json' },
@@ -280,7 +314,11 @@ t.test('sources stack: defaults < file < VIP_ARPD_* environment < flags', async 
   for (const c of cases) {
     const { run } = load(t, files, { env: c.env, flags: c.flags });
     const cfg = run().config;
-    t.same({ level: cfg.log.level, stateFile: cfg.stateFile, socket: cfg.control.socket }, { level: c.level, stateFile: c.stateFile, socket: c.socket }, c.desc);
+    t.same(
+      { level: cfg.log.level, stateFile: cfg.stateFile, socket: cfg.control.socket },
+      { level: c.level, stateFile: c.stateFile, socket: c.socket },
+      c.desc,
+    );
   }
 });
 
@@ -294,5 +332,8 @@ t.test('without a config file, defaults, environment and flags still load', asyn
 t.test('the shipped example config and VIP files are valid', async (t) => {
   const s = loadSnapshot({ file: new URL('../../etc/vip-arpd.json', import.meta.url).pathname, flags: {}, env: {} });
   t.ok(s.groups.length >= 2, 'several groups');
-  t.ok(s.groups.every((x) => x.vips.length > 0), 'every group has VIPs');
+  t.ok(
+    s.groups.every((x) => x.vips.length > 0),
+    'every group has VIPs',
+  );
 });

@@ -72,8 +72,15 @@ t.test('200 pipelined requests: every one run once, answered in order under its 
   const cmds = Array.from({ length: 200 }, (_, i) => (i === 10 ? 'set BACKUP' : i === 150 ? 'set MASTER' : 'get'));
   socket.send(cmds.map((c, i) => JSON.stringify({ id: i, cmd: c.split(' ')[0], args: c.split(' ').slice(1) }) + '\n').join(''));
   await until(() => socket.answers.length === 200);
-  t.same(socket.answers.map((a) => a.id), cmds.map((_, i) => i), '200 answers, each with its id, in order');
-  t.ok(socket.answers.every((a) => a.ok), 'none refused');
+  t.same(
+    socket.answers.map((a) => a.id),
+    cmds.map((_, i) => i),
+    '200 answers, each with its id, in order',
+  );
+  t.ok(
+    socket.answers.every((a) => a.ok),
+    'none refused',
+  );
   t.same(ran, cmds, 'each request ran exactly once, in order');
   const seen = socket.answers.map((a) => (a.data as { state: string }).state);
   t.same([seen[9], seen[10], seen[149], seen[150], seen[199]], ['MASTER', 'BACKUP', 'BACKUP', 'MASTER', 'MASTER'], 'each answer shows its own effect');
@@ -95,7 +102,10 @@ t.test('a client that does not read: reading stops, nothing is run unanswered, a
   socket.startReading();
   await until(() => socket.answers.length === 3000);
   t.equal(socket.answers.length, 3000, 'then all 3000 are answered');
-  t.ok(socket.answers.every((a, k) => a.ok && a.id === `${Math.floor(k / 100)}-${k % 100}`), 'in order, under their ids');
+  t.ok(
+    socket.answers.every((a, k) => a.ok && a.id === `${Math.floor(k / 100)}-${k % 100}`),
+    'in order, under their ids',
+  );
   t.equal(ran.length, 3000);
   socket.destroy();
 });
@@ -117,7 +127,11 @@ t.test(`past ${MAX_PENDING_REQUESTS} waiting requests the connection reads no fu
   t.ok(socket.readableLength > 0, 'the next chunk waits unread');
   release();
   await until(() => socket.answers.length === MAX_PENDING_REQUESTS + 11);
-  t.same(socket.answers.map((a) => a.id), [...Array.from({ length: MAX_PENDING_REQUESTS + 10 }, (_, i) => i), 'later'], 'all answered, in order');
+  t.same(
+    socket.answers.map((a) => a.id),
+    [...Array.from({ length: MAX_PENDING_REQUESTS + 10 }, (_, i) => i), 'later'],
+    'all answered, in order',
+  );
   socket.destroy();
 });
 
@@ -126,7 +140,10 @@ t.test('an answer JSON cannot carry is an EINTERNAL error under its id; the conn
   const socket = connection(run);
   socket.send('{"id":"b","cmd":"big"}\n{"id":"g","cmd":"get"}\n');
   await until(() => socket.answers.length === 2);
-  t.match(socket.answers, [{ id: 'b', ok: false, error: { code: 'EINTERNAL' } }, { id: 'g', ok: true }]);
+  t.match(socket.answers, [
+    { id: 'b', ok: false, error: { code: 'EINTERNAL' } },
+    { id: 'g', ok: true },
+  ]);
   socket.destroy();
 });
 
@@ -135,7 +152,11 @@ t.test('requests before an overlong line are answered, then ELINETOOLONG and the
   const socket = connection(run);
   socket.send('{"id":1,"cmd":"get"}\n{"id":2,"cmd":"get"}\n' + 'x'.repeat(5000));
   await until(() => socket.answers.length === 3);
-  t.match(socket.answers, [{ id: 1, ok: true }, { id: 2, ok: true }, { id: null, ok: false, error: { code: 'ELINETOOLONG' } }]);
+  t.match(socket.answers, [
+    { id: 1, ok: true },
+    { id: 2, ok: true },
+    { id: null, ok: false, error: { code: 'ELINETOOLONG' } },
+  ]);
   t.equal(ran.length, 2);
   t.ok(socket.writableEnded, 'the connection is half-closed');
   socket.destroy();
@@ -147,7 +168,10 @@ t.test('5000 requests in one chunk are all answered, in order', async (t) => {
   socket.send(Array.from({ length: 5000 }, (_, i) => `{"id":${i},"cmd":"get"}\n`).join(''));
   await until(() => socket.answers.length === 5000, 10_000);
   t.equal(ran.length, 5000);
-  t.ok(socket.answers.every((a, i) => a.ok && a.id === i), 'each under its id, in order');
+  t.ok(
+    socket.answers.every((a, i) => a.ok && a.id === i),
+    'each under its id, in order',
+  );
   socket.destroy();
 });
 

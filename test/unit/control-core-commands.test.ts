@@ -17,10 +17,13 @@ const GROUPS = [
 async function daemonWithCommands(t: Test, opts: { announcer?: boolean; groups?: Record<string, unknown>[] } = {}) {
   const announced: Array<{ vips: number[]; groups: string[]; reason: string; families?: string[] }> = [];
   const announcer: AnnouncePort = {
-    announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({
-      vips: sets.flatMap((x) => Array.from(x.ips)), groups: [...new Set(sets.map((x) => x.group.name))], reason,
-      ...(sets.some((x) => x.family === 'ipv6') ? { families: sets.map((x) => x.family) } : {}),
-    }),
+    announceOnce: (sets: readonly VipSet[], reason: string) =>
+      announced.push({
+        vips: sets.flatMap((x) => Array.from(x.ips)),
+        groups: [...new Set(sets.map((x) => x.group.name))],
+        reason,
+        ...(sets.some((x) => x.family === 'ipv6') ? { families: sets.map((x) => x.family) } : {}),
+      }),
     holdRounds: () => {},
     resumeRounds: () => {},
   };
@@ -56,7 +59,10 @@ t.test('vips, role and help', async (t) => {
   t.match(await run('vips', 'mail'), [{ name: 'mail', role: 'MASTER', vips: ['203.0.113.5'] }]);
   t.same(await run('role', 'web'), { group: 'web', role: 'BACKUP' });
   const help = (await run('help')) as Array<{ name: string }>;
-  t.same(help.map((h) => h.name), ['announce', 'fault', 'garp', 'help', 'notify', 'release', 'role', 'status', 'takeover', 'vips']);
+  t.same(
+    help.map((h) => h.name),
+    ['announce', 'fault', 'garp', 'help', 'notify', 'release', 'role', 'status', 'takeover', 'vips'],
+  );
   await t.rejects(run('vips', 'nope'), { code: 'ENOGROUP', message: /configured groups: web, mail, VI_7/ });
   await t.rejects(run('role'), { code: 'EUSAGE' });
   await t.rejects(run('frobnicate'), { code: 'EUNKNOWNCMD' });
@@ -76,7 +82,11 @@ t.test('takeover, release and fault change roles with source "control"', async (
     t.same(await run(c.cmd, c.group), c.want, `${c.cmd} ${c.group}`);
     t.equal(daemon.groups.get(c.group)?.role, (c.want as { to: string }).to, `${c.group} is now ${(c.want as { to: string }).to}`);
   }
-  t.same(events, cases.map((c) => c.want), 'one role-changed event each');
+  t.same(
+    events,
+    cases.map((c) => c.want),
+    'one role-changed event each',
+  );
   for (const cmd of ['takeover', 'release', 'fault']) {
     await t.rejects(run(cmd, 'nope'), { code: 'ENOGROUP' }, `${cmd} of an unknown group`);
     await t.rejects(run(cmd), { code: 'EUSAGE' }, `${cmd} without a group`);
@@ -126,7 +136,10 @@ t.test('notify maps keepalived names to groups', async (t) => {
     { group: 'mail', to: 'MASTER', source: 'keepalived' },
   ]);
   t.match(await run('notify', 'GROUP', 'VG_MAIL', 'FAULT', '0'), [{ group: 'mail', from: 'MASTER', to: 'FAULT' }]);
-  t.match(await run('notify', 'INSTANCE', 'VI_1', 'STOP', '100'), [{ group: 'web', to: 'BACKUP' }, { group: 'mail', to: 'BACKUP' }]);
+  t.match(await run('notify', 'INSTANCE', 'VI_1', 'STOP', '100'), [
+    { group: 'web', to: 'BACKUP' },
+    { group: 'mail', to: 'BACKUP' },
+  ]);
   t.match(await run('notify', 'INSTANCE', 'VI_7', 'MASTER'), [{ group: 'VI_7', to: 'MASTER' }], 'a group named like the instance');
   t.equal(daemon.groups.get('web')?.role, 'BACKUP');
   await t.rejects(run('notify', 'INSTANCE', 'VI_2', 'MASTER', '100'), { code: 'ENOGROUP', message: /"keepalived" list/ });

@@ -11,12 +11,31 @@ const plain = { now: NOW, style: PLAIN };
 const coloured = { now: NOW, style: textStyle(true) };
 
 t.test('formatTable pads all but the last column, by what a terminal shows', async (t) => {
-  t.equal(formatTable([['A', 'BB', 'C'], ['xxx', 'y', 'zzzz']]), 'A    BB  C\nxxx  y   zzzz');
-  t.equal(formatTable([['ROLE', 'X'], ['\x1b[32mMASTER\x1b[0m', 'y']]), 'ROLE    X\n\x1b[32mMASTER\x1b[0m  y', 'colour codes take no columns');
+  t.equal(
+    formatTable([
+      ['A', 'BB', 'C'],
+      ['xxx', 'y', 'zzzz'],
+    ]),
+    'A    BB  C\nxxx  y   zzzz',
+  );
+  t.equal(
+    formatTable([
+      ['ROLE', 'X'],
+      ['\x1b[32mMASTER\x1b[0m', 'y'],
+    ]),
+    'ROLE    X\n\x1b[32mMASTER\x1b[0m  y',
+    'colour codes take no columns',
+  );
 });
 
 t.test('formatDuration', async (t) => {
-  const cases: Array<[number, string]> = [[0, '0s'], [59, '59s'], [61, '1m 1s'], [3725, '1h 2m 5s'], [90061, '1d 1h 1m 1s']];
+  const cases: Array<[number, string]> = [
+    [0, '0s'],
+    [59, '59s'],
+    [61, '1m 1s'],
+    [3725, '1h 2m 5s'],
+    [90061, '1d 1h 1m 1s'],
+  ];
   for (const [input, want] of cases) t.equal(formatDuration(input), want, `${input} s`);
 });
 
@@ -26,28 +45,95 @@ const STATUS = {
     { name: 'web', role: 'MASTER', interface: 'eth0', vips: 3, mac: '02:00:00:00:00:01' },
     { name: 'mail', role: 'FAULT', interface: 'eth0', vips: 1 },
   ],
-  interfaces: [{
-    name: 'eth0', mac: '02:00:00:00:00:01', present: true, state: 'up', flaps: 2, txDropped: 5, socketErrors: 1, sendErrors: { ENOBUFS: 2, ENETDOWN: 1 }, reopens: 0,
-    counts: { answered: 4, 'not-a-vip': 7, 'wrong-interface': 0, 'not-master': 2, 'not-request': 1, gratuitous: 1, 'not-for-us': 0, 'malformed:short': 2, 'malformed:htype': 1 },
-  }],
+  interfaces: [
+    {
+      name: 'eth0',
+      mac: '02:00:00:00:00:01',
+      present: true,
+      state: 'up',
+      flaps: 2,
+      txDropped: 5,
+      socketErrors: 1,
+      sendErrors: { ENOBUFS: 2, ENETDOWN: 1 },
+      reopens: 0,
+      counts: {
+        answered: 4,
+        'not-a-vip': 7,
+        'wrong-interface': 0,
+        'not-master': 2,
+        'not-request': 1,
+        gratuitous: 1,
+        'not-for-us': 0,
+        'malformed:short': 2,
+        'malformed:htype': 1,
+      },
+    },
+  ],
   events: {
     roleChanges: [{ at: before(12_000), group: 'web', from: 'BACKUP', to: 'MASTER', source: 'keepalived' }],
-    reloads: [{ at: before(10_000), ok: false, generation: 3, error: 'web.vips:2:1: invalid VIP entry "x"\nmore' }, { at: before(120_000), ok: true, generation: 3, error: null }],
+    reloads: [
+      { at: before(10_000), ok: false, generation: 3, error: 'web.vips:2:1: invalid VIP entry "x"\nmore' },
+      { at: before(120_000), ok: true, generation: 3, error: null },
+    ],
   },
   garp: { rounds: 2, interfaces: [{ name: 'eth0', request: 3, reply: 3, dropped: 1, cancelled: 0 }] },
   conflicts: {
     active: 1,
-    counters: { frames: 9, pairs: 1, untracked: 0, logsSuppressed: 0, peerFrames: 0, defencesSent: 2, defencesSuppressed: 0, defenceErrors: 0, handovers: 0, splitBrains: 1 },
-    splitBrains: [{ group: 'web', iface: 'eth0', vip: '198.51.100.10', mac: '02:00:00:00:00:02', vips: 2, peer: true, defence: 'sent', count: 1, firstSeen: before(20_000), lastSeen: before(20_000) }],
-    latest: [{
-      vip: '198.51.100.10', mac: '02:00:00:00:00:20', ip: '192.0.2.20', iface: 'eth0', group: 'web', kind: 'reply',
-      kinds: { reply: 9, 'request-as-sender': 0, gratuitous: 0 }, count: 9, firstSeen: before(600_000), lastSeen: before(3_000), lastDefended: before(5_000), splitBrain: null, fix: 'on 192.0.2.20: …',
-    }],
+    counters: {
+      frames: 9,
+      pairs: 1,
+      untracked: 0,
+      logsSuppressed: 0,
+      peerFrames: 0,
+      defencesSent: 2,
+      defencesSuppressed: 0,
+      defenceErrors: 0,
+      handovers: 0,
+      splitBrains: 1,
+    },
+    splitBrains: [
+      {
+        group: 'web',
+        iface: 'eth0',
+        vip: '198.51.100.10',
+        mac: '02:00:00:00:00:02',
+        vips: 2,
+        peer: true,
+        defence: 'sent',
+        count: 1,
+        firstSeen: before(20_000),
+        lastSeen: before(20_000),
+      },
+    ],
+    latest: [
+      {
+        vip: '198.51.100.10',
+        mac: '02:00:00:00:00:20',
+        ip: '192.0.2.20',
+        iface: 'eth0',
+        group: 'web',
+        kind: 'reply',
+        kinds: { reply: 9, 'request-as-sender': 0, gratuitous: 0 },
+        count: 9,
+        firstSeen: before(600_000),
+        lastSeen: before(3_000),
+        lastDefended: before(5_000),
+        splitBrain: null,
+        fix: 'on 192.0.2.20: …',
+      },
+    ],
   },
   control: { socket: '/run/vip-arpd/control.sock', clients: 1, refusedClients: 0, evictedClients: 2 },
   config: {
-    file: '/etc/vip-arpd/vip-arpd.json', generation: 3, loadedAt: before(120_000), lastError: 'web.vips:2:1: invalid VIP entry "x"', lastErrorAt: before(10_000),
-    reloadFailures: 1, reloads: 2, pending: null, watching: ['/etc/vip-arpd/vip-arpd.json', '/etc/vip-arpd/web.vips'],
+    file: '/etc/vip-arpd/vip-arpd.json',
+    generation: 3,
+    loadedAt: before(120_000),
+    lastError: 'web.vips:2:1: invalid VIP entry "x"',
+    lastErrorAt: before(10_000),
+    reloadFailures: 1,
+    reloads: 2,
+    pending: null,
+    watching: ['/etc/vip-arpd/vip-arpd.json', '/etc/vip-arpd/web.vips'],
   },
   fastPath: [{ iface: 'eth0', configured: true, mode: 'af_packet', vips: 0, code: 'EPERM', reason: 'BPF_PROG_LOAD: Operation not permitted' }],
 };
@@ -58,13 +144,27 @@ t.test('status: every section for a person, none as JSON', async (t) => {
   t.equal(lines[0], 'vip-arpd pid 42, up 1m 1s, config generation 3');
   t.match(out, /^web\s+MASTER\s+eth0\s+3\s+02:00:00:00:00:01$/m, 'group row');
   t.match(out, /^mail\s+FAULT\s+eth0\s+1\s+-$/m, 'a group without a MAC');
-  t.match(out, /^INTERFACE\s+STATE\s+MAC\s+ANSWERED\s+NOT-MASTER\s+NOT-A-VIP\s+WRONG-IF\s+MALFORMED\s+OTHER\s+TX-DROPPED\s+SOCK-ERRORS\s+SEND-ERRORS\s+FLAPS\s+REOPENS$/m);
-  t.match(out, /^eth0\s+up\s+02:00:00:00:00:01\s+4\s+2\s+7\s+0\s+3\s+2\s+5\s+1\s+3 \(ENOBUFS 2, ENETDOWN 1\)\s+2\s+0$/m, 'interface counters: malformed and other summed');
+  t.match(
+    out,
+    /^INTERFACE\s+STATE\s+MAC\s+ANSWERED\s+NOT-MASTER\s+NOT-A-VIP\s+WRONG-IF\s+MALFORMED\s+OTHER\s+TX-DROPPED\s+SOCK-ERRORS\s+SEND-ERRORS\s+FLAPS\s+REOPENS$/m,
+  );
+  t.match(
+    out,
+    /^eth0\s+up\s+02:00:00:00:00:01\s+4\s+2\s+7\s+0\s+3\s+2\s+5\s+1\s+3 \(ENOBUFS 2, ENETDOWN 1\)\s+2\s+0$/m,
+    'interface counters: malformed and other summed',
+  );
   t.match(out, /^conflicts: 1 active \(9 conflicting frames, 1 pair since start, 2 defences sent\)$/m);
-  t.match(out, /^SPLIT BRAIN {2}group web on eth0: 198\.51\.100\.10 \(\+1 VIP\) claimed by 02:00:00:00:00:02 \(peer\), 1 time, last 20 s ago, defence sent$/m, 'split brain line');
+  t.match(
+    out,
+    /^SPLIT BRAIN {2}group web on eth0: 198\.51\.100\.10 \(\+1 VIP\) claimed by 02:00:00:00:00:02 \(peer\), 1 time, last 20 s ago, defence sent$/m,
+    'split brain line',
+  );
   t.match(out, /^VIP\s+MAC\s+HOST IP\s+KIND\s+COUNT\s+LAST SEEN\s+DEFENDED\s+SPLIT BRAIN\s+GROUP$/m);
   t.match(out, /^198\.51\.100\.10\s+02:00:00:00:00:20\s+192\.0\.2\.20\s+reply\s+9 frames\s+3 s ago\s+5 s ago\s+-\s+web \(eth0\)$/m, 'conflict row');
-  t.match(out, /^config \/etc\/vip-arpd\/vip-arpd\.json: generation 3, loaded 2 min ago, watching 2 files, 2 reloads applied, 1 failed; last reload failed 10 s ago: web\.vips:2:1: invalid VIP entry "x"$/m);
+  t.match(
+    out,
+    /^config \/etc\/vip-arpd\/vip-arpd\.json: generation 3, loaded 2 min ago, watching 2 files, 2 reloads applied, 1 failed; last reload failed 10 s ago: web\.vips:2:1: invalid VIP entry "x"$/m,
+  );
   t.match(out, /^control: socket \/run\/vip-arpd\/control\.sock, 1 client connected, 0 refused, 2 idle evicted since start$/m);
   t.match(out, /^gratuitous ARP: 2 rounds; eth0 6 frames sent, 1 dropped$/m);
   t.match(out, /^fast path eth0: af_packet \(EPERM: BPF_PROG_LOAD: Operation not permitted; vip-arpctl doctor names the fix\)$/m);
@@ -76,12 +176,24 @@ t.test('status: every section for a person, none as JSON', async (t) => {
 });
 
 t.test('status: IPv6 VIP counts per group and the NDP side of interfaces that have one', async (t) => {
-  const ndp = { open: true, groups: ['ff02::1:ff00:10'], membershipFailures: 0, txDropped: 1, counts: { answered: 6, 'not-master': 1, 'not-a-vip': 2, 'wrong-interface': 0, advertisement: 3, 'malformed:hop-limit': 2, 'malformed-na:short': 1 } };
+  const ndp = {
+    open: true,
+    groups: ['ff02::1:ff00:10'],
+    membershipFailures: 0,
+    txDropped: 1,
+    counts: { answered: 6, 'not-master': 1, 'not-a-vip': 2, 'wrong-interface': 0, advertisement: 3, 'malformed:hop-limit': 2, 'malformed-na:short': 1 },
+  };
   const closed = { open: false, groups: [], membershipFailures: 0, txDropped: 0, counts: { answered: 0 } };
   const status = {
     ...STATUS,
-    groups: [{ ...STATUS.groups[0], ipv6Vips: 2 }, { ...STATUS.groups[1], ipv6Vips: 0 }],
-    interfaces: [{ ...STATUS.interfaces[0], ndp }, { ...STATUS.interfaces[0], name: 'eth1', ndp: closed }],
+    groups: [
+      { ...STATUS.groups[0], ipv6Vips: 2 },
+      { ...STATUS.groups[1], ipv6Vips: 0 },
+    ],
+    interfaces: [
+      { ...STATUS.interfaces[0], ndp },
+      { ...STATUS.interfaces[0], name: 'eth1', ndp: closed },
+    ],
   };
   const out = renderHuman('status', status, plain);
   t.match(out, /^GROUP\s+ROLE\s+INTERFACE\s+VIPS\s+IPV6-VIPS\s+MAC$/m);
@@ -116,7 +228,13 @@ t.test('status: fields and sections this version does not know are shown readabl
     config: { ...STATUS.config, zeroByteVipFileKept: '/etc/vip-arpd/web.vips' },
     conflicts: { ...STATUS.conflicts, graceUntil: before(-30_000), latest: [{ ...STATUS.conflicts.latest[0], graceOpen: true }] },
     keepalived: { fifo: '/run/keepalived.fifo', eventsRead: 12, lastEventAt: before(4_000), ignoredLines: 0 },
-    mystery: { peers: [{ name: 'b', lastSeen: before(2_000) }, { name: 'c', lastSeen: null }], nested: { deep: { x: 1 } } },
+    mystery: {
+      peers: [
+        { name: 'b', lastSeen: before(2_000) },
+        { name: 'c', lastSeen: null },
+      ],
+      nested: { deep: { x: 1 } },
+    },
   };
   const out = renderHuman('status', newer, plain);
   t.match(out, /^GROUP\s+ROLE\s+INTERFACE\s+VIPS\s+MAC\s+SPLIT BRAIN$/m);
@@ -128,7 +246,11 @@ t.test('status: fields and sections this version does not know are shown readabl
   t.match(out, /^ {2}grace until just now$/m, 'a time in the future reads as now');
   t.match(out, /DEFENDED\s+SPLIT BRAIN\s+GROUP\s+GRACE OPEN$/m, 'an unknown conflict field gets a column');
   t.match(out, /^keepalived: fifo \/run\/keepalived\.fifo, events read 12, last event at 4 s ago, ignored lines 0$/m, 'an unknown flat section is one line');
-  t.match(out, /^mystery:\n {2}peers:\n {4}NAME\s+LAST SEEN\n {4}b\s+2 s ago\n {4}c\s+-\n {2}nested:\n {4}deep: x 1$/m, 'nested data as indented lines and tables');
+  t.match(
+    out,
+    /^mystery:\n {2}peers:\n {4}NAME\s+LAST SEEN\n {4}b\s+2 s ago\n {4}c\s+-\n {2}nested:\n {4}deep: x 1$/m,
+    'nested data as indented lines and tables',
+  );
   t.notMatch(out, /[{}]/, 'no JSON braces anywhere');
 });
 
@@ -145,11 +267,15 @@ t.test('colour: roles in status, verdicts in doctor, only when asked for', async
   t.match(out, /\x1b\[32mMASTER\x1b\[0m/, 'MASTER green');
   t.match(out, /\x1b\[31mFAULT\x1b\[0m/, 'FAULT red');
   t.match(out, /^web\s+\x1b\[32mMASTER\x1b\[0m {2}eth0/m, 'padded by visible width');
-  const doctor = { ok: false, summary: { pass: 1, warn: 1, fail: 1 }, checks: [
-    { check: 'a', subject: 'eth0', status: 'pass', message: 'm', fix: [] },
-    { check: 'b', subject: 'eth0', status: 'warn', message: 'm', fix: [] },
-    { check: 'c', subject: 'eth0', status: 'fail', message: 'm', fix: [] },
-  ] };
+  const doctor = {
+    ok: false,
+    summary: { pass: 1, warn: 1, fail: 1 },
+    checks: [
+      { check: 'a', subject: 'eth0', status: 'pass', message: 'm', fix: [] },
+      { check: 'b', subject: 'eth0', status: 'warn', message: 'm', fix: [] },
+      { check: 'c', subject: 'eth0', status: 'fail', message: 'm', fix: [] },
+    ],
+  };
   const d = renderHuman('doctor', doctor, coloured);
   t.match(d, /\x1b\[31mFAIL\x1b\[0m {2}c/);
   t.match(d, /\x1b\[33mWARN\x1b\[0m {2}b/);
@@ -161,12 +287,45 @@ t.test('colour: roles in status, verdicts in doctor, only when asked for', async
 t.test('renderHuman of the other commands', async (t) => {
   const cases: Array<{ desc: string; cmd: string; data: unknown; want: string | RegExp }> = [
     { desc: 'role prints the bare role', cmd: 'role', data: { group: 'web', role: 'MASTER' }, want: 'MASTER' },
-    { desc: 'takeover prints the change', cmd: 'takeover', data: { group: 'web', from: 'BACKUP', to: 'MASTER', source: 'control' }, want: 'web: BACKUP -> MASTER' },
-    { desc: 'a repeated role says unchanged', cmd: 'release', data: { group: 'web', from: 'BACKUP', to: 'BACKUP', source: 'control' }, want: 'web: BACKUP (unchanged)' },
-    { desc: 'notify prints one line per group', cmd: 'notify', data: [{ group: 'a', from: 'BACKUP', to: 'MASTER' }, { group: 'b', from: 'BACKUP', to: 'MASTER' }], want: 'a: BACKUP -> MASTER\nb: BACKUP -> MASTER' },
-    { desc: 'vips lists one VIP per line', cmd: 'vips', data: [{ name: 'web', role: 'MASTER', interface: 'eth0', vips: ['198.51.100.1'] }], want: 'web (MASTER, eth0)\n  198.51.100.1' },
-    { desc: 'garp of IPv4 VIPs only reads as before', cmd: 'garp', data: { announced: 2, ipv4: 2, ipv6: 0, groups: ['web'] }, want: 'announced 2 VIP(s) of web' },
-    { desc: 'announce (garp\'s alias) names both families', cmd: 'announce', data: { announced: 3, ipv4: 1, ipv6: 2, groups: ['web'] }, want: 'announced 3 VIP(s) (1 IPv4, 2 IPv6) of web' },
+    {
+      desc: 'takeover prints the change',
+      cmd: 'takeover',
+      data: { group: 'web', from: 'BACKUP', to: 'MASTER', source: 'control' },
+      want: 'web: BACKUP -> MASTER',
+    },
+    {
+      desc: 'a repeated role says unchanged',
+      cmd: 'release',
+      data: { group: 'web', from: 'BACKUP', to: 'BACKUP', source: 'control' },
+      want: 'web: BACKUP (unchanged)',
+    },
+    {
+      desc: 'notify prints one line per group',
+      cmd: 'notify',
+      data: [
+        { group: 'a', from: 'BACKUP', to: 'MASTER' },
+        { group: 'b', from: 'BACKUP', to: 'MASTER' },
+      ],
+      want: 'a: BACKUP -> MASTER\nb: BACKUP -> MASTER',
+    },
+    {
+      desc: 'vips lists one VIP per line',
+      cmd: 'vips',
+      data: [{ name: 'web', role: 'MASTER', interface: 'eth0', vips: ['198.51.100.1'] }],
+      want: 'web (MASTER, eth0)\n  198.51.100.1',
+    },
+    {
+      desc: 'garp of IPv4 VIPs only reads as before',
+      cmd: 'garp',
+      data: { announced: 2, ipv4: 2, ipv6: 0, groups: ['web'] },
+      want: 'announced 2 VIP(s) of web',
+    },
+    {
+      desc: "announce (garp's alias) names both families",
+      cmd: 'announce',
+      data: { announced: 3, ipv4: 1, ipv6: 2, groups: ['web'] },
+      want: 'announced 3 VIP(s) (1 IPv4, 2 IPv6) of web',
+    },
     { desc: 'a command without a renderer reads as words', cmd: 'log-level', data: { level: 'info', previous: 'debug' }, want: 'level info, previous debug' },
     { desc: 'strings print as they are', cmd: 'metrics', data: '# HELP x\nx 1', want: '# HELP x\nx 1' },
     { desc: 'a known command of another shape falls back, readably', cmd: 'status', data: { other: true }, want: 'other yes' },
@@ -186,6 +345,13 @@ t.test('renderHuman of the other commands', async (t) => {
 
 t.test('findGroupId reads group(5)', async (t) => {
   const file = 'root:x:0:\nadm:x:4:syslog\nvip-arpd:x:998:alice,bob\nbroken\n';
-  const cases: Array<[string, number | undefined]> = [['root', 0], ['vip-arpd', 998], ['adm', 4], ['nobody', undefined], ['broken', undefined], ['', undefined]];
+  const cases: Array<[string, number | undefined]> = [
+    ['root', 0],
+    ['vip-arpd', 998],
+    ['adm', 4],
+    ['nobody', undefined],
+    ['broken', undefined],
+    ['', undefined],
+  ];
   for (const [name, want] of cases) t.equal(findGroupId(file, name), want, `"${name}"`);
 });

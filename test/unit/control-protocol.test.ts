@@ -49,7 +49,7 @@ t.test('binary garbage is named as such, not quoted back', async (t) => {
   for (const [input, message] of cases) t.match(decodeRequest(input), { ok: false, id: null, error: { code: 'EBADJSON', message } }, JSON.stringify(input));
   t.match(decodeRequest('{"id":1,\t"cmd":"status"}'), { ok: true }, 'a tab is whitespace, not binary');
   t.match(decodeRequest('{"id":"\ufffd","cmd":"status"}'), { ok: true }, 'U+FFFD inside valid JSON is accepted');
-  t.match(decodeRequest('status please'), { error: { message: /^request is not JSON/ } }, 'plain text keeps the parser\'s message');
+  t.match(decodeRequest('status please'), { error: { message: /^request is not JSON/ } }, "plain text keeps the parser's message");
 });
 
 t.test('decodeRequest survives any input', async (t) => {
@@ -73,7 +73,11 @@ t.test('decodeResponse', async (t) => {
   const cases: Array<{ desc: string; input: string; want?: object; wantErr?: boolean }> = [
     { desc: 'reads a success', input: '{"id":1,"ok":true,"data":{"a":1}}', want: { id: 1, ok: true, data: { a: 1 } } },
     { desc: 'fills missing data with null', input: '{"id":1,"ok":true}', want: { id: 1, ok: true, data: null } },
-    { desc: 'reads an error', input: '{"id":null,"ok":false,"error":{"code":"EIDLE","message":"bye"}}', want: { id: null, ok: false, error: { code: 'EIDLE', message: 'bye' } } },
+    {
+      desc: 'reads an error',
+      input: '{"id":null,"ok":false,"error":{"code":"EIDLE","message":"bye"}}',
+      want: { id: null, ok: false, error: { code: 'EIDLE', message: 'bye' } },
+    },
     { desc: 'rejects garbage', input: 'nope', wantErr: true },
     { desc: 'rejects a missing ok', input: '{"id":1}', wantErr: true },
     { desc: 'rejects an error without code', input: '{"id":1,"ok":false,"error":{"message":"x"}}', wantErr: true },

@@ -79,14 +79,18 @@ t.test('answers requests in order, errors as values', async (t) => {
   c.send('{"id":1,"cmd":"slow"}\n{"id":2,"cmd":"echo","args":["a","b"]}\n{"id":3,"cmd":"refuse"}\n{"id":4,"cmd":"crash"}\nnot json\n{"id":5,"cmd":"nope"}\n\n');
   const got = await c.waitLines(6);
   t.equal(got.length, 6, 'one answer per non-empty line');
-  t.match(got, [
-    { id: 1, ok: true, data: 'late' },
-    { id: 2, ok: true, data: ['a', 'b'] },
-    { id: 3, ok: false, error: { code: 'ENOPE', message: 'refused on purpose' } },
-    { id: 4, ok: false, error: { code: 'EINTERNAL', message: 'crash failed: handler bug' } },
-    { id: null, ok: false, error: { code: 'EBADJSON' } },
-    { id: 5, ok: false, error: { code: 'EUNKNOWNCMD' } },
-  ], 'slow first, then the rest, in order');
+  t.match(
+    got,
+    [
+      { id: 1, ok: true, data: 'late' },
+      { id: 2, ok: true, data: ['a', 'b'] },
+      { id: 3, ok: false, error: { code: 'ENOPE', message: 'refused on purpose' } },
+      { id: 4, ok: false, error: { code: 'EINTERNAL', message: 'crash failed: handler bug' } },
+      { id: null, ok: false, error: { code: 'EBADJSON' } },
+      { id: 5, ok: false, error: { code: 'EUNKNOWNCMD' } },
+    ],
+    'slow first, then the rest, in order',
+  );
   t.equal(c.closed, false, 'garbage does not close the connection');
   c.socket.destroy();
 });
@@ -202,7 +206,10 @@ t.test('a half-closed client still gets its answers, including an unterminated l
   const c = new Client(path);
   c.socket.end('{"id":1,"cmd":"echo","args":["x"]}\n{"id":2,"cmd":"echo"}');
   t.ok(await c.waitClosed(), 'server closes after answering');
-  t.same(await c.waitLines(2), [{ id: 1, ok: true, data: ['x'] }, { id: 2, ok: true, data: [] }]);
+  t.same(await c.waitLines(2), [
+    { id: 1, ok: true, data: ['x'] },
+    { id: 2, ok: true, data: [] },
+  ]);
 });
 
 t.test('a client that disconnects mid-request does not disturb the server', async (t) => {

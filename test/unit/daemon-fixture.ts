@@ -134,7 +134,11 @@ export function snapshotOf(config: DaemonConfig): Snapshot {
 /** A link without a socket of its own: its wire is the test's conn. */
 export class FakeLink implements ServedLink {
   closed = false;
-  constructor(readonly iface: string, public wire: FrameConn | undefined, public macAddress = 0) {}
+  constructor(
+    readonly iface: string,
+    public wire: FrameConn | undefined,
+    public macAddress = 0,
+  ) {}
   close(): void {
     this.closed = true;
   }
@@ -181,30 +185,62 @@ export interface FixtureOptions {
 
 export type Build<L extends ServedLink> = (ports: Ports<L>) => DaemonFeature[];
 
-export async function assemble<L extends ServedLink>(config: DaemonConfig | Snapshot, opener: (vips: SnapshotInForce) => LinkOpener<L>, build: Build<L>, opts: FixtureOptions): Promise<TestDaemon<L>> {
+export async function assemble<L extends ServedLink>(
+  config: DaemonConfig | Snapshot,
+  opener: (vips: SnapshotInForce) => LinkOpener<L>,
+  build: Build<L>,
+  opts: FixtureOptions,
+): Promise<TestDaemon<L>> {
   const log = opts.log ?? createLogger('silent');
   const inForce = new SnapshotInForce();
   const roles = new RoleMachine({ log, stateFile: () => inForce.config.stateFile, ...(opts.bootIdPath === undefined ? {} : { bootIdPath: opts.bootIdPath }) });
   const links = new LinkSet<L>();
   const ports: Ports<L> = {
-    log, roles, config: inForce, vips: inForce, links, commands: new CommandRegistry(), reloads: new EventEmitter<ReloadEventMap>(), startedAt: Date.now(),
+    log,
+    roles,
+    config: inForce,
+    vips: inForce,
+    links,
+    commands: new CommandRegistry(),
+    reloads: new EventEmitter<ReloadEventMap>(),
+    startedAt: Date.now(),
     apply: (s) => daemon.apply(s),
     prepare: (s) => daemon.prepare(s),
   };
   const features = build(ports);
-  const daemon: Daemon<L> = new Daemon({ log, roles, inForce, links, opener: opener(inForce), features: opts.bootIdPath === undefined ? features : [roles, ...features] });
+  const daemon: Daemon<L> = new Daemon({
+    log,
+    roles,
+    inForce,
+    links,
+    opener: opener(inForce),
+    features: opts.bootIdPath === undefined ? features : [roles, ...features],
+  });
   await daemon.start('config' in config ? config : snapshotOf(config));
   return {
-    ...ports, daemon, inForce,
-    get groups() { return roles.groups; },
-    get table() { return inForce.table; },
-    get generation() { return inForce.generation; },
+    ...ports,
+    daemon,
+    inForce,
+    get groups() {
+      return roles.groups;
+    },
+    get table() {
+      return inForce.table;
+    },
+    get generation() {
+      return inForce.generation;
+    },
     setRole: (group, to, source) => roles.setRole(group, to, source),
     stop: () => daemon.stop(),
   };
 }
 
 /** A daemon with fake links whose wire is `conn`, started on `config` with the features `build` makes: no addon, no root. */
-export function startFakeDaemon(config: DaemonConfig | Snapshot, conn: FrameConn, build: Build<FakeLink> = () => [], opts: FixtureOptions = {}): Promise<TestDaemon<FakeLink>> {
+export function startFakeDaemon(
+  config: DaemonConfig | Snapshot,
+  conn: FrameConn,
+  build: Build<FakeLink> = () => [],
+  opts: FixtureOptions = {},
+): Promise<TestDaemon<FakeLink>> {
   return assemble(config, () => fakeLinkOpener(conn), build, opts);
 }

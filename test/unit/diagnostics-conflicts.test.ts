@@ -50,13 +50,25 @@ t.test('ConflictLog records per (VIP, MAC) and rate-limits log lines', async (t)
   log.markLogged(first!);
   for (let i = 1; i <= 100; i++) t.equal(log.observe('eth0', 'web', VIP, RS_MAC, 'request-as-sender', 1000 + i * 100), undefined);
   const rec = log.records()[0]!;
-  t.match(rec, { vip: VIP, mac: RS_MAC, count: 101, firstSeen: 1000, lastSeen: 11_000, kind: 'request-as-sender', kinds: { reply: 1, 'request-as-sender': 100, gratuitous: 0 } });
+  t.match(rec, {
+    vip: VIP,
+    mac: RS_MAC,
+    count: 101,
+    firstSeen: 1000,
+    lastSeen: 11_000,
+    kind: 'request-as-sender',
+    kinds: { reply: 1, 'request-as-sender': 100, gratuitous: 0 },
+  });
   t.equal(log.observe('eth0', 'web', VIP, RS_MAC, 'reply', 61_000), rec, 'logged again once the relog interval passed');
   t.equal(log.observe('eth0', 'web', VIP, RS_MAC, 'reply', 61_001), undefined);
 
   // A flood of new MACs in one second: 3 lines, the rest suppressed and counted.
   const due = [1, 2, 3, 4].map((n) => log.observe('eth0', 'web', VIP2, RS_MAC + n, 'gratuitous', 100_000 + n));
-  t.same(due.map((d) => d !== undefined), [true, true, true, false], 'global budget of 3 lines per second');
+  t.same(
+    due.map((d) => d !== undefined),
+    [true, true, true, false],
+    'global budget of 3 lines per second',
+  );
   t.equal(log.logsSuppressed, 1);
   t.ok(log.observe('eth0', 'web', VIP2, RS_MAC + 4, 'gratuitous', 101_500), 'the suppressed pair logs in the next second');
   t.equal(log.pairs, 5);
@@ -103,7 +115,9 @@ type MonitorPorts = Omit<ConflictMonitorOptions, 'clock' | 'now' | 'neighbours'>
  * Port fakes for what ConflictMonitor reads and calls. `graceMs` is the handover
  * grace (default 0: defend at once, as the tests of the defence itself want).
  */
-function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number; graceMs?: number; lines?: Array<Record<string, unknown>> } = {}) {
+function fakeDaemon(
+  opts: { role?: GroupState['role']; defend?: boolean; peers?: string[]; interval?: number; graceMs?: number; lines?: Array<Record<string, unknown>> } = {},
+) {
   const group: GroupState = { name: 'web', role: opts.role ?? 'MASTER', mac: undefined };
   const announced: Array<{ vips: number[]; reason: string; family?: 'ipv6' }> = [];
   /** holdRounds / resumeRounds calls, in order */
@@ -118,15 +132,22 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
   const daemon: MonitorPorts = {
     roles,
     config,
-    log: opts.lines === undefined
-      ? pino({ level: 'silent' })
-      : pino({ level: 'info' }, { write: (s: string) => opts.lines!.push(JSON.parse(s) as Record<string, unknown>) }),
+    log:
+      opts.lines === undefined
+        ? pino({ level: 'silent' })
+        : pino({ level: 'info' }, { write: (s: string) => opts.lines!.push(JSON.parse(s) as Record<string, unknown>) }),
     commands: new CommandRegistry(),
-    vips: { table: { isVip: (n: number) => n === VIP || n === VIP2 } as MonitorPorts['vips']['table'], ipv6Table: { isVip: () => false } as unknown as MonitorPorts['vips']['ipv6Table'] },
+    vips: {
+      table: { isVip: (n: number) => n === VIP || n === VIP2 } as MonitorPorts['vips']['table'],
+      ipv6Table: { isVip: () => false } as unknown as MonitorPorts['vips']['ipv6Table'],
+    },
     announcer: {
-      announceOnce: (sets: readonly VipSet[], reason: string) => announced.push({
-        vips: sets.flatMap((x) => Array.from(x.ips)), reason, ...(sets.some((x) => x.family === 'ipv6') ? { family: 'ipv6' as const } : {}),
-      }),
+      announceOnce: (sets: readonly VipSet[], reason: string) =>
+        announced.push({
+          vips: sets.flatMap((x) => Array.from(x.ips)),
+          reason,
+          ...(sets.some((x) => x.family === 'ipv6') ? { family: 'ipv6' as const } : {}),
+        }),
       holdRounds: (g: string) => holds.push(`hold ${g}`),
       resumeRounds: (g: string) => holds.push(`resume ${g}`),
     },
@@ -141,7 +162,12 @@ function fakeDaemon(opts: { role?: GroupState['role']; defend?: boolean; peers?:
 }
 
 function monitor(daemon: MonitorPorts, clock: { now: number }, table = '') {
-  return new ConflictMonitor({ ...daemon, clock: new FakeClock(), now: () => clock.now, neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }) });
+  return new ConflictMonitor({
+    ...daemon,
+    clock: new FakeClock(),
+    now: () => clock.now,
+    neighbours: new NeighbourCache({ read: async () => table, now: () => clock.now }),
+  });
 }
 
 t.test('ConflictMonitor defends a MASTER VIP at most once per interval, however hard a peer floods', async (t) => {
@@ -198,8 +224,17 @@ t.test('conflicts command and status section name the MAC, its IP, kind and coun
   const r = (await daemon.commands.run('conflicts', [])) as { total: number; conflicts: Array<Record<string, unknown>> };
   t.equal(r.total, 1);
   t.match(r.conflicts[0], {
-    vip: '198.51.100.10', mac: '02:00:00:00:00:20', ip: '192.0.2.20', iface: 'eth0', group: 'web', kind: 'request-as-sender', count: 2,
-    firstSeen: '2024-01-01T00:00:00.000Z', lastSeen: '2024-01-01T00:00:00.500Z', lastDefended: null, fix: /arp_announce=2/,
+    vip: '198.51.100.10',
+    mac: '02:00:00:00:00:20',
+    ip: '192.0.2.20',
+    iface: 'eth0',
+    group: 'web',
+    kind: 'request-as-sender',
+    count: 2,
+    firstSeen: '2024-01-01T00:00:00.000Z',
+    lastSeen: '2024-01-01T00:00:00.500Z',
+    lastDefended: null,
+    fix: /arp_announce=2/,
   });
   const status = daemon.commands.statusSections()['conflicts'] as { active: number };
   t.equal(status.active, 1);
@@ -224,7 +259,17 @@ t.test('the conflict log line names the MAC and its IP, and repeats at most once
   }
   const conflictLines = lines.filter((l) => /^ARP conflict/.test(String(l['msg'])));
   t.equal(conflictLines.length, 3, '150 s of one frame a second: lines at 0, 60 and 120 s');
-  t.match(conflictLines[0], { level: 40, msg: 'ARP conflict: a foreign MAC claims a VIP', vip: '198.51.100.10', mac: '02:00:00:00:00:20', hostIp: '192.0.2.20', kind: 'request-as-sender', defence: 'sent', iface: 'eth0', group: 'web' });
+  t.match(conflictLines[0], {
+    level: 40,
+    msg: 'ARP conflict: a foreign MAC claims a VIP',
+    vip: '198.51.100.10',
+    mac: '02:00:00:00:00:20',
+    hostIp: '192.0.2.20',
+    kind: 'request-as-sender',
+    defence: 'sent',
+    iface: 'eth0',
+    group: 'web',
+  });
   t.match(conflictLines[1], { msg: 'ARP conflict continues: a foreign MAC still claims a VIP', count: 61, newFrames: 60, defence: 'sent' });
   m.stop();
 });
@@ -274,7 +319,12 @@ t.test('HandoverGrace: one grace per group, claims kept per VIP, ended by the re
 
 /** A monitor whose epoch clock and grace timers follow one fake clock, started on `daemon` {@link MASTER_FOR_MS} ago. */
 function graceMonitor(clock: FakeClock, daemon: MonitorPorts) {
-  const m = new ConflictMonitor({ ...daemon, now: () => EPOCH + clock.time, clock, neighbours: new NeighbourCache({ read: async () => '', now: () => EPOCH + clock.time }) });
+  const m = new ConflictMonitor({
+    ...daemon,
+    now: () => EPOCH + clock.time,
+    clock,
+    neighbours: new NeighbourCache({ read: async () => '', now: () => EPOCH + clock.time }),
+  });
   m.start();
   clock.advance(MASTER_FOR_MS);
   return m;
@@ -291,15 +341,22 @@ t.test('a make-before-break handover: the old MASTER holds defence and rounds, a
   m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP, VIP), IFACE_MAC); // the reply form of the same GARP
   m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP2, GW), IFACE_MAC); // the new MASTER answering a request
   t.same(announced, [], 'no defence while the grace runs');
-  t.same(holds, ['hold web'], 'the group\'s scheduled rounds are held, once');
+  t.same(holds, ['hold web'], "the group's scheduled rounds are held, once");
   await new Promise((r) => setImmediate(r));
-  t.match(lines.find((l) => /^ARP conflict/.test(String(l['msg']))), { kind: 'gratuitous', defence: 'grace' }, 'the conflict line says the defence waits');
+  t.match(
+    lines.find((l) => /^ARP conflict/.test(String(l['msg']))),
+    { kind: 'gratuitous', defence: 'grace' },
+    'the conflict line says the defence waits',
+  );
   clock.advance(90);
   setRole('BACKUP');
   clock.advance(10 * GRACE_MS);
   t.same(announced, [], 'released in time: never defended');
   t.match(m.counters(), { handovers: 1, splitBrains: 0, defencesSent: 0 });
-  t.match(lines.find((l) => /^handover/.test(String(l['msg']))), { level: 30, group: 'web', to: 'BACKUP', releasedAfterMs: 90 });
+  t.match(
+    lines.find((l) => /^handover/.test(String(l['msg']))),
+    { level: 30, group: 'web', to: 'BACKUP', releasedAfterMs: 90 },
+  );
   t.same(m.status().splitBrains, [], 'status lists no split brain');
   m.stop();
 });
@@ -315,19 +372,47 @@ t.test('a split brain: the grace runs out while MASTER, the VIPs are defended an
   clock.advance(GRACE_MS - 1100 - 1);
   t.same(announced, [], 'nothing before the grace is over');
   clock.advance(1);
-  t.same(announced, [{ vips: [VIP], reason: 'defend' }, { vips: [VIP2], reason: 'defend' }], 'every claimed VIP defended when the grace ran out');
+  t.same(
+    announced,
+    [
+      { vips: [VIP], reason: 'defend' },
+      { vips: [VIP2], reason: 'defend' },
+    ],
+    'every claimed VIP defended when the grace ran out',
+  );
   t.same(holds, ['hold web', 'resume web'], 'rounds resume');
   await new Promise((r) => setImmediate(r));
-  t.match(lines.find((l) => /^split brain/.test(String(l['msg']))), {
-    level: 40, group: 'web', iface: 'eth0', vip: '198.51.100.10', mac: '02:00:00:00:00:20', vips: 2, peer: false, graceMs: GRACE_MS, defence: 'sent', defended: 2, fix: /handoverGraceMs/,
-  });
+  t.match(
+    lines.find((l) => /^split brain/.test(String(l['msg']))),
+    {
+      level: 40,
+      group: 'web',
+      iface: 'eth0',
+      vip: '198.51.100.10',
+      mac: '02:00:00:00:00:20',
+      vips: 2,
+      peer: false,
+      graceMs: GRACE_MS,
+      defence: 'sent',
+      defended: 2,
+      fix: /handoverGraceMs/,
+    },
+  );
   t.match(m.counters(), { splitBrains: 1, handovers: 0, defencesSent: 2 });
   t.match(m.status().splitBrains, [{ group: 'web', vip: '198.51.100.10', mac: '02:00:00:00:00:20', vips: 2, count: 1, firstSeen: '2024-01-01T00:00:02.000Z' }]);
   const listed = (await daemon.commands.run('conflicts', [])) as { conflicts: Array<Record<string, unknown>>; splitBrains: unknown[] };
-  t.match(listed.conflicts.find((c) => c['vip'] === '198.51.100.10'), { splitBrain: '2024-01-01T00:00:02.000Z' }, 'conflicts marks the pair');
+  t.match(
+    listed.conflicts.find((c) => c['vip'] === '198.51.100.10'),
+    { splitBrain: '2024-01-01T00:00:02.000Z' },
+    'conflicts marks the pair',
+  );
   t.equal(listed.splitBrains.length, 1);
   const human = DIAGNOSTICS_RENDERERS['conflicts']!(listed, { now: Date.parse('2024-01-01T00:00:12.000Z'), style: PLAIN });
-  t.match(human, /^SPLIT BRAIN {2}group web on eth0: 198\.51\.100\.10 \(\+1 VIP\) claimed by 02:00:00:00:00:20, 1 time, last 10 s ago, defence sent\n/, 'vip-arpctl conflicts shows it first');
+  t.match(
+    human,
+    /^SPLIT BRAIN {2}group web on eth0: 198\.51\.100\.10 \(\+1 VIP\) claimed by 02:00:00:00:00:20, 1 time, last 10 s ago, defence sent\n/,
+    'vip-arpctl conflicts shows it first',
+  );
   t.match(human, /^198\.51\.100\.10\s+02:00:00:00:00:20\s.*\s10 s ago\s+web \(eth0\)$/m, 'and on the pair');
 
   // It goes on: the next claim opens a new grace; its defence is within the RFC 5227 interval, so suppressed; one log line a minute.
@@ -363,12 +448,16 @@ t.test('grace cases: a peer holds rounds and is reported, not defended; BACKUP i
   const peer = fakeDaemon({ graceMs: GRACE_MS, peers: ['02:00:00:00:00:02'], lines });
   const m = graceMonitor(clock, peer.daemon);
   m.onForeignClaim('eth0', peer.group, garpFrom(PEER_MAC), IFACE_MAC);
-  t.same(peer.holds, ['hold web'], 'a peer\'s GARP holds our rounds too');
+  t.same(peer.holds, ['hold web'], "a peer's GARP holds our rounds too");
   t.equal(m.conflicts.pairs, 0, 'a peer is no conflict');
   clock.advance(GRACE_MS);
   t.same(peer.announced, [], 'nor defended against');
   await new Promise((r) => setImmediate(r));
-  t.match(lines.find((l) => /^split brain/.test(String(l['msg']))), { peer: true, defence: 'peer', mac: '02:00:00:00:00:02' }, 'but a split brain with it is reported');
+  t.match(
+    lines.find((l) => /^split brain/.test(String(l['msg']))),
+    { peer: true, defence: 'peer', mac: '02:00:00:00:00:02' },
+    'but a split brain with it is reported',
+  );
   m.stop();
 
   const backup = fakeDaemon({ graceMs: GRACE_MS, role: 'BACKUP' });
@@ -397,7 +486,7 @@ t.test('stop closes an open grace and resumes the held rounds', async (t) => {
   t.same(announced, []);
 });
 
-t.test('the new MASTER: the old one\'s frames just after our takeover are neither held nor defended nor a split brain', async (t) => {
+t.test("the new MASTER: the old one's frames just after our takeover are neither held nor defended nor a split brain", async (t) => {
   const clock = new FakeClock();
   const lines: Array<Record<string, unknown>> = [];
   const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS, role: 'BACKUP', lines });
@@ -409,7 +498,10 @@ t.test('the new MASTER: the old one\'s frames just after our takeover are neithe
   t.same([announced, holds], [[], []], 'our own rounds go on, nothing defended');
   t.match(m.counters(), { splitBrains: 0, handovers: 0 });
   await new Promise((r) => setImmediate(r));
-  t.match(lines.find((l) => /^ARP conflict/.test(String(l['msg']))), { defence: 'taking-over' });
+  t.match(
+    lines.find((l) => /^ARP conflict/.test(String(l['msg']))),
+    { defence: 'taking-over' },
+  );
 
   // A handover back, even soon after our takeover, is someone taking over from us.
   setRole('BACKUP');
@@ -425,7 +517,7 @@ t.test('the new MASTER: the old one\'s frames just after our takeover are neithe
 const V6_TEXT = '2001:db8::10';
 const V6_WORDS = [0x20010db8, 0, 0, 0x10];
 
-t.test('an NDP claim is recorded under the VIP\'s RFC 5952 text (the reused array copied), shown with family ipv6 and defended with an NA', async (t) => {
+t.test("an NDP claim is recorded under the VIP's RFC 5952 text (the reused array copied), shown with family ipv6 and defended with an NA", async (t) => {
   const clock = { now: Date.parse('2024-01-01T00:00:00Z') };
   const lines: Array<Record<string, unknown>> = [];
   const { daemon, group, announced } = fakeDaemon({ lines });
@@ -442,33 +534,59 @@ t.test('an NDP claim is recorded under the VIP\'s RFC 5952 text (the reused arra
   const r = (await daemon.commands.run('conflicts', [])) as { total: number; conflicts: Array<Record<string, unknown>> };
   t.equal(r.total, 1);
   t.match(r.conflicts[0], {
-    vip: V6_TEXT, family: 'ipv6', mac: '02:00:00:00:00:20', iface: 'eth0', group: 'web', kind: 'solicitation-source', count: 2,
-    kinds: { advertisement: 0, 'dad-probe': 1, 'solicitation-source': 1 }, fix: /preferred_lft 0/,
+    vip: V6_TEXT,
+    family: 'ipv6',
+    mac: '02:00:00:00:00:20',
+    iface: 'eth0',
+    group: 'web',
+    kind: 'solicitation-source',
+    count: 2,
+    kinds: { advertisement: 0, 'dad-probe': 1, 'solicitation-source': 1 },
+    fix: /preferred_lft 0/,
   });
   t.notOk('gratuitous' in (r.conflicts[0]!['kinds'] as object), 'an IPv6 pair counts NDP kinds only');
   t.match(m.status(), { active: 1, latest: [{ vip: V6_TEXT, family: 'ipv6' }], counters: { frames: 2, defencesSent: 1, defencesSuppressed: 1 } });
   m.onForeignClaim('eth0', group, frame(ARPOP_REPLY, RS_MAC, VIP, GW), IFACE_MAC);
   const both = (await daemon.commands.run('conflicts', [])) as { conflicts: Array<Record<string, unknown>> };
-  t.same(both.conflicts.map((c) => [c['vip'], c['family']]).sort(), [['198.51.100.10', 'ipv4'], [V6_TEXT, 'ipv6']], 'both families side by side');
+  t.same(
+    both.conflicts.map((c) => [c['vip'], c['family']]).sort(),
+    [
+      ['198.51.100.10', 'ipv4'],
+      [V6_TEXT, 'ipv6'],
+    ],
+    'both families side by side',
+  );
   const text = DIAGNOSTICS_RENDERERS.conflicts!(both, { now: clock.now, style: PLAIN });
   t.match(text, /2001:db8::10\s+02:00:00:00:00:20\s+\S+\s+solicitation-source/, 'the table shows the IPv6 pair like an ARP one');
   await new Promise((r) => setImmediate(r));
-  t.match(lines.find((l) => /^NDP conflict/.test(String(l['msg']))), { vip: V6_TEXT, family: 'ipv6', defence: 'sent', fix: /preferred_lft/ }, 'logged as an NDP conflict');
+  t.match(
+    lines.find((l) => /^NDP conflict/.test(String(l['msg']))),
+    { vip: V6_TEXT, family: 'ipv6', defence: 'sent', fix: /preferred_lft/ },
+    'logged as an NDP conflict',
+  );
   m.stop();
 });
 
-t.test('another director\'s unsolicited NA while MASTER is a make-before-break handover; DAD probes and NS from the VIP are defended at once', async (t) => {
+t.test("another director's unsolicited NA while MASTER is a make-before-break handover; DAD probes and NS from the VIP are defended at once", async (t) => {
   const clock = new FakeClock();
   const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS });
   const m = graceMonitor(clock, daemon);
   m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'advertisement', PEER_MAC, IFACE_MAC);
   t.same(announced, [], 'no defence while the grace runs');
-  t.same(holds, ['hold web'], 'the group\'s scheduled rounds (GARP and NA) are held');
+  t.same(holds, ['hold web'], "the group's scheduled rounds (GARP and NA) are held");
   m.onNdpClaim('eth0', group, Uint32Array.of(0x20010db8, 0, 0, 0x11), 'dad-probe', RS_MAC, IFACE_MAC);
   m.onNdpClaim('eth0', group, Uint32Array.of(0x20010db8, 0, 0, 0x12), 'solicitation-source', RS_MAC, IFACE_MAC);
-  t.same(announced.map((a) => a.vips[3]), [0x11, 0x12], 'a DAD probe and an NS from the VIP are never a handover: defended at once');
+  t.same(
+    announced.map((a) => a.vips[3]),
+    [0x11, 0x12],
+    'a DAD probe and an NS from the VIP are never a handover: defended at once',
+  );
   clock.advance(GRACE_MS);
-  t.same(announced.map((a) => a.vips[3]), [0x11, 0x12, 0x10], 'the grace ran out while MASTER: a split brain, the NA-claimed VIP defended');
+  t.same(
+    announced.map((a) => a.vips[3]),
+    [0x11, 0x12, 0x10],
+    'the grace ran out while MASTER: a split brain, the NA-claimed VIP defended',
+  );
   t.match(m.status().splitBrains, [{ group: 'web', vip: V6_TEXT, mac: '02:00:00:00:00:02' }]);
   t.same(holds, ['hold web', 'resume web']);
 

@@ -35,12 +35,25 @@ t.test('probeVerdicts flags every MAC that is not this director or a peer', asyn
   const ipOf = (m: number): string | null => (m === RS ? '192.0.2.20' : null);
   const cases: Array<{ desc: string; macs: Array<[number, number]>; clean: boolean; want: Array<Record<string, unknown>> }> = [
     { desc: 'nobody answered', macs: [], clean: true, want: [] },
-    { desc: 'the peer director (MASTER) answered', macs: [[PEER, 2]], clean: true, want: [{ mac: '02:00:00:00:00:02', ours: true, reason: 'peer', replies: 2, ip: null }] },
+    {
+      desc: 'the peer director (MASTER) answered',
+      macs: [[PEER, 2]],
+      clean: true,
+      want: [{ mac: '02:00:00:00:00:02', ours: true, reason: 'peer', replies: 2, ip: null }],
+    },
     { desc: 'the group MAC answered', macs: [[VRRP, 1]], clean: true, want: [{ mac: '00:00:5e:00:01:0a', ours: true, reason: 'group-mac' }] },
     {
-      desc: 'a realserver answered beside the peer', macs: [[RS, 2], [PEER, 2]], clean: false,
+      desc: 'a realserver answered beside the peer',
+      macs: [
+        [RS, 2],
+        [PEER, 2],
+      ],
+      clean: false,
       // foreign responders first: they are what the operator must act on
-      want: [{ mac: '02:00:00:00:00:20', ip: '192.0.2.20', ours: false, replies: 2, fix: /arp_ignore=1.*arp_announce=2/ }, { mac: '02:00:00:00:00:02', ours: true }],
+      want: [
+        { mac: '02:00:00:00:00:20', ip: '192.0.2.20', ours: false, replies: 2, fix: /arp_ignore=1.*arp_announce=2/ },
+        { mac: '02:00:00:00:00:02', ours: true },
+      ],
     },
   ];
   for (const c of cases) {
@@ -57,19 +70,41 @@ t.test('vip-arpctl renderers and verdict', async (t) => {
   const { PLAIN } = await import('../../src/control/text-style.js');
   const ctx = { now: Date.now(), style: PLAIN };
   const probe = {
-    clean: false, ok: false, windowMs: 1000, sources: { eth0: '192.0.2.10' },
-    vips: [{ vip: '198.51.100.10', iface: 'eth0', group: 'web', role: 'BACKUP', clean: false, responders: [{ mac: '02:00:00:00:00:20', ip: '192.0.2.20', ours: false, replies: 2, fix: 'on that host: sysctl …' }] }],
+    clean: false,
+    ok: false,
+    windowMs: 1000,
+    sources: { eth0: '192.0.2.10' },
+    vips: [
+      {
+        vip: '198.51.100.10',
+        iface: 'eth0',
+        group: 'web',
+        role: 'BACKUP',
+        clean: false,
+        responders: [{ mac: '02:00:00:00:00:20', ip: '192.0.2.20', ours: false, replies: 2, fix: 'on that host: sysctl …' }],
+      },
+    ],
   };
   const text = DIAGNOSTICS_RENDERERS['probe']!(probe, ctx);
   t.match(text, /02:00:00:00:00:20 {2}192\.0\.2\.20 +NOT OURS {2}2 replies/);
   t.match(text, /fix: on that host/);
   t.match(text, /NOT CLEAN/);
-  const doctor = { ok: false, summary: { pass: 1, warn: 0, fail: 1 }, checks: [
-    { check: 'interface', subject: 'eth0', status: 'pass', message: 'fine', fix: [] },
-    { check: 'arp_ignore', subject: 'eth0', status: 'fail', message: 'arp_ignore is 0', fix: ['sysctl -w net.ipv4.conf.eth0.arp_ignore=1'] },
-  ] };
-  t.match(DIAGNOSTICS_RENDERERS['doctor']!(doctor, ctx), /^FAIL {2}arp_ignore \(eth0\): arp_ignore is 0\n {6}fix: sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1\nPASS/);
-  t.match(DIAGNOSTICS_RENDERERS['conflicts']!({ total: 0, frames: 0, defencesSent: 0, conflicts: [], cleared: false }, ctx), /^no conflicts \(0 conflicting frames since start\)$/);
+  const doctor = {
+    ok: false,
+    summary: { pass: 1, warn: 0, fail: 1 },
+    checks: [
+      { check: 'interface', subject: 'eth0', status: 'pass', message: 'fine', fix: [] },
+      { check: 'arp_ignore', subject: 'eth0', status: 'fail', message: 'arp_ignore is 0', fix: ['sysctl -w net.ipv4.conf.eth0.arp_ignore=1'] },
+    ],
+  };
+  t.match(
+    DIAGNOSTICS_RENDERERS['doctor']!(doctor, ctx),
+    /^FAIL {2}arp_ignore \(eth0\): arp_ignore is 0\n {6}fix: sysctl -w net\.ipv4\.conf\.eth0\.arp_ignore=1\nPASS/,
+  );
+  t.match(
+    DIAGNOSTICS_RENDERERS['conflicts']!({ total: 0, frames: 0, defencesSent: 0, conflicts: [], cleared: false }, ctx),
+    /^no conflicts \(0 conflicting frames since start\)$/,
+  );
   const cases = [
     { data: doctor, want: true },
     { data: { ...doctor, ok: true }, want: false },

@@ -36,8 +36,21 @@ t.test('ipv6VipsMatching finds an address among sorted VIPs', async (t) => {
 t.test('probeVerdicts for an IPv6 VIP: the IPv6 fix for a foreign host', async (t) => {
   const IFACE = parseMac('02:00:00:00:00:01')!;
   const RS = parseMac('02:00:00:00:00:20')!;
-  const replies: ReplyCounts = new Map([['2001:db8::10', new Map([[RS, 2], [IFACE, 1]])]]);
-  const [v] = probeVerdicts([{ vip: '2001:db8::10', iface: 'eth0', group: 'web', role: 'MASTER', groupMac: IFACE, interfaceMac: IFACE }], replies, new Set(), () => null);
+  const replies: ReplyCounts = new Map([
+    [
+      '2001:db8::10',
+      new Map([
+        [RS, 2],
+        [IFACE, 1],
+      ]),
+    ],
+  ]);
+  const [v] = probeVerdicts(
+    [{ vip: '2001:db8::10', iface: 'eth0', group: 'web', role: 'MASTER', groupMac: IFACE, interfaceMac: IFACE }],
+    replies,
+    new Set(),
+    () => null,
+  );
   t.equal(v!.vip, '2001:db8::10');
   t.equal(v!.clean, false);
   t.match(v!.responders, [
@@ -50,10 +63,17 @@ t.test('probeVerdicts for an IPv6 VIP: the IPv6 fix for a foreign host', async (
 t.test('the probe renderer names the link-local source', async (t) => {
   const { DIAGNOSTICS_RENDERERS } = await import('../../src/diagnostics/format.js');
   const { PLAIN } = await import('../../src/control/text-style.js');
-  const text = DIAGNOSTICS_RENDERERS['probe']!({
-    clean: true, ok: true, windowMs: 500, sources: { eth0: '192.0.2.10' }, sources6: { eth0: 'fe80::1' },
-    vips: [{ vip: '2001:db8::10', iface: 'eth0', group: 'web', role: 'BACKUP', clean: true, responders: [] }],
-  }, { now: Date.now(), style: PLAIN });
+  const text = DIAGNOSTICS_RENDERERS['probe']!(
+    {
+      clean: true,
+      ok: true,
+      windowMs: 500,
+      sources: { eth0: '192.0.2.10' },
+      sources6: { eth0: 'fe80::1' },
+      vips: [{ vip: '2001:db8::10', iface: 'eth0', group: 'web', role: 'BACKUP', clean: true, responders: [] }],
+    },
+    { now: Date.now(), style: PLAIN },
+  );
   t.match(text, /^2001:db8::10 \(group web, BACKUP, eth0\): clean/);
   t.match(text, /asked from 192\.0\.2\.10 on eth0, fe80::1 on eth0 for 500 ms/);
 });
@@ -66,10 +86,20 @@ t.test('ProbeFeature finds IPv6 VIPs through ipv6VipsOf, by address and by group
   const ports = {
     commands: { register: (name: string, spec: { handler: (args: string[]) => Promise<unknown> }) => handlers.set(name, spec.handler) },
     config: {
-      snapshot: { groups: [{ config: { name: 'web', interface: 'nosuchif0' }, vips: new Uint32Array(0) }, { config: { name: 'mail', interface: 'nosuchif0' }, vips: new Uint32Array(0) }] },
+      snapshot: {
+        groups: [
+          { config: { name: 'web', interface: 'nosuchif0' }, vips: new Uint32Array(0) },
+          { config: { name: 'mail', interface: 'nosuchif0' }, vips: new Uint32Array(0) },
+        ],
+      },
       config: { announce: { maxFramesPerSecond: 0 }, diagnostics: { peers: [] } },
     },
-    roles: { groups: new Map([['web', { name: 'web', role: 'BACKUP', mac: undefined }], ['mail', { name: 'mail', role: 'BACKUP', mac: undefined }]]) },
+    roles: {
+      groups: new Map([
+        ['web', { name: 'web', role: 'BACKUP', mac: undefined }],
+        ['mail', { name: 'mail', role: 'BACKUP', mac: undefined }],
+      ]),
+    },
     links,
     vips: { table: { bindingsOfVip: () => [], vipsOf: () => undefined, isVip: () => false } },
   };
@@ -79,7 +109,11 @@ t.test('ProbeFeature finds IPv6 VIPs through ipv6VipsOf, by address and by group
   await t.rejects(probe(['2001:db8::99']), { code: 'ENOTFOUND', message: /2001:db8::99 is not a configured VIP/ }, 'an IPv6 address that is no VIP');
   await t.rejects(probe(['mail']), { code: 'ENOTFOUND', message: /no group "mail" with VIPs/ }, 'a group without VIPs of either family');
   // Found: the next step is the interface's link-local address, which nosuchif0 has not.
-  await t.rejects(probe(['2001:db8:0::10']), { code: 'ENOLINKLOCAL', message: /nosuchif0 has no usable IPv6 link-local address/ }, 'a VIP in any inet_pton form');
+  await t.rejects(
+    probe(['2001:db8:0::10']),
+    { code: 'ENOLINKLOCAL', message: /nosuchif0 has no usable IPv6 link-local address/ },
+    'a VIP in any inet_pton form',
+  );
   await t.rejects(probe(['web']), { code: 'ENOLINKLOCAL' }, 'a group with only IPv6 VIPs');
   links.clear();
   await t.rejects(probe(['web']), { code: 'ENOLINK' }, 'no socket on the interface: said before the link-local address is looked for');

@@ -18,7 +18,10 @@ function codesOf(prefix: string): number[] {
 function codesInSentence(text: string, start: string): number[] {
   const from = text.indexOf(start);
   if (from < 0) return [];
-  const sentence = text.slice(from + start.length).replace(/\s+/g, ' ').split(/\.\s/)[0]!;
+  const sentence = text
+    .slice(from + start.length)
+    .replace(/\s+/g, ' ')
+    .split(/\.\s/)[0]!;
   return [...sentence.matchAll(/(?:^|,)\s*(\d+)\s/g)].map((m) => Number(m[1]));
 }
 
@@ -26,7 +29,11 @@ function codesInSentence(text: string, start: string): number[] {
 function codesInTable(text: string, heading: string): number[] {
   const from = text.indexOf(heading);
   if (from < 0) return [];
-  const rows = text.slice(from).split('\n\n').find((block) => block.startsWith('|')) ?? '';
+  const rows =
+    text
+      .slice(from)
+      .split('\n\n')
+      .find((block) => block.startsWith('|')) ?? '';
   return [...rows.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
 }
 

@@ -15,7 +15,10 @@ t.test('fastPath: off by default; "xdp", "xdp-generic" or a list of interfaces',
   const dir = mkdtempSync(join(tmpdir(), 'vip-arpd-fastpath-'));
   const file = join(dir, 'c.json');
   const load = (fastPath: unknown, env: NodeJS.ProcessEnv = {}) => {
-    writeFileSync(file, JSON.stringify({ groups: [{ name: 'web', interface: 'eth0', vips: ['198.51.100.10'] }], ...(fastPath === undefined ? {} : { fastPath }) }));
+    writeFileSync(
+      file,
+      JSON.stringify({ groups: [{ name: 'web', interface: 'eth0', vips: ['198.51.100.10'] }], ...(fastPath === undefined ? {} : { fastPath }) }),
+    );
     return loadConfig({ file, env });
   };
   t.equal(load(undefined).fastPath, 'off', 'default off: AF_PACKET only');
@@ -34,11 +37,18 @@ t.test('fastPath: off by default; "xdp", "xdp-generic" or a list of interfaces',
   t.equal(xdpPolicyFor(['eth1'], 'eth1'), 'auto');
 });
 
-t.test('XDP counters: names in the order of the program\'s enum; per-CPU values summed', async (t) => {
+t.test("XDP counters: names in the order of the program's enum; per-CPU values summed", async (t) => {
   const source = readFileSync(new URL('../../native/xdp/arp_xdp.bpf.c', import.meta.url), 'utf8');
   const enumBody = /enum counter \{([\s\S]*?)\};/.exec(source)?.[1] ?? '';
   const names = [...enumBody.matchAll(/^\s*C_([A-Z_]+),/gm)].map((m) => m[1]!).filter((n) => n !== 'COUNT');
-  const expected = names.map((n) => (n === 'ANSWERED' ? 'answered' : `pass:${n.replace(/^PASS_/, '').toLowerCase().replace(/_/g, '-')}`));
+  const expected = names.map((n) =>
+    n === 'ANSWERED'
+      ? 'answered'
+      : `pass:${n
+          .replace(/^PASS_/, '')
+          .toLowerCase()
+          .replace(/_/g, '-')}`,
+  );
   t.same([...XDP_VERDICTS], expected, 'src/fastpath/xdp-counters.ts lists the C enum in order');
 
   const buf = Buffer.alloc(24);
@@ -63,7 +73,13 @@ t.test('VIP map capacity: at least 65536, a power of two, twice the VIPs', async
 
 t.test('doctor fast-path check: pass with the mode, warn with the fix, nothing when not configured', async (t) => {
   const facts = (fastPath: DoctorFacts['fastPath']): DoctorFacts => ({
-    groups: [], sysctl: new Map(), interfaces: undefined, addresses: undefined, socketOpen: new Map(), capNetRaw: true, fastPath,
+    groups: [],
+    sysctl: new Map(),
+    interfaces: undefined,
+    addresses: undefined,
+    socketOpen: new Map(),
+    capNetRaw: true,
+    fastPath,
   });
   const counts = { ...zeroXdpCounts(), answered: 4, 'pass:not-arp': 9 };
   t.match(checkFastPath(facts([{ iface: 'eth0', configured: true, mode: 'xdp-native', vips: 2, counts }])), [

@@ -15,9 +15,13 @@ t.test('diagnostics.handoverGraceMs defaults to 2 s and takes 0-60000', async (t
 t.test('diagnostics.handoverGraceMs refuses what is not 0-60000 whole ms, naming file and line', async (t) => {
   // (A quoted number, "1500", is read as its number, as for every number in the config.)
   for (const bad of [-1, 1.5, MAX_HANDOVER_GRACE_MS + 1, 'soon', null, true, [2000]]) {
-    t.throws(() => load({ handoverGraceMs: bad }), {
-      code: 'EINVALIDCONFIG',
-      message: /^\/etc\/vip-arpd\/vip-arpd\.json:3:\d+: diagnostics\.handoverGraceMs: must be a whole number of milliseconds, 0-60000/,
-    }, `${JSON.stringify(bad)} refused`);
+    t.throws(
+      () => load({ handoverGraceMs: bad }),
+      {
+        code: 'EINVALIDCONFIG',
+        message: /^\/etc\/vip-arpd\/vip-arpd\.json:3:\d+: diagnostics\.handoverGraceMs: must be a whole number of milliseconds, 0-60000/,
+      },
+      `${JSON.stringify(bad)} refused`,
+    );
   }
 });

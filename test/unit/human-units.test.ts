@@ -13,7 +13,16 @@ t.test('count puts the unit, plural unless one', async (t) => {
 });
 
 t.test('span and ago use the largest sensible unit', async (t) => {
-  const cases: Array<[number, string]> = [[1, '1 s ago'], [12.4, '12 s ago'], [59, '59 s ago'], [60, '1 min ago'], [3599, '59 min ago'], [3600, '1 h ago'], [86_399, '23 h ago'], [86_400 * 3, '3 d ago']];
+  const cases: Array<[number, string]> = [
+    [1, '1 s ago'],
+    [12.4, '12 s ago'],
+    [59, '59 s ago'],
+    [60, '1 min ago'],
+    [3599, '59 min ago'],
+    [3600, '1 h ago'],
+    [86_399, '23 h ago'],
+    [86_400 * 3, '3 d ago'],
+  ];
   for (const [s, want] of cases) t.equal(ago(NOW - s * 1000, NOW), want, `${s} s`);
   t.equal(ago(new Date(NOW - 12_000).toISOString(), NOW), '12 s ago');
   t.equal(ago(NOW - 120_000, NOW), '2 min ago', 'epoch ms too');
@@ -23,7 +32,16 @@ t.test('span and ago use the largest sensible unit', async (t) => {
 });
 
 t.test('rate is short', async (t) => {
-  const cases: Array<[number, string]> = [[0, '0'], [0.5, '0.5'], [7, '7'], [950.4, '950'], [1234, '1.2k'], [48_400, '48k'], [1_500_000, '1.5M'], [-3, '0']];
+  const cases: Array<[number, string]> = [
+    [0, '0'],
+    [0.5, '0.5'],
+    [7, '7'],
+    [950.4, '950'],
+    [1234, '1.2k'],
+    [48_400, '48k'],
+    [1_500_000, '1.5M'],
+    [-3, '0'],
+  ];
   for (const [r, want] of cases) t.equal(rate(r), want, String(r));
 });
 

@@ -5,7 +5,10 @@ import { ipv6Forwarding } from '../../src/iface/ipv6-forwarding.js';
 
 t.test('reads net.ipv6.conf.<iface>.forwarding; unreadable is false', async (t) => {
   const root = t.testdir();
-  for (const [iface, value] of [['eth0', '1\n'], ['eth1', '0\n']] as const) {
+  for (const [iface, value] of [
+    ['eth0', '1\n'],
+    ['eth1', '0\n'],
+  ] as const) {
     mkdirSync(join(root, iface));
     writeFileSync(join(root, iface, 'forwarding'), value);
   }

@@ -1,8 +1,18 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import {
-  formatIpv6, isIpv6LinkLocal, isIpv6Loopback, isIpv6Multicast, isIpv6Unspecified, isSolicitedNodeMulticast,
-  multicastMac, parseIpv6, readIpv6, solicitedNodeAddress, writeIpv6, type Ipv6ParseError,
+  formatIpv6,
+  isIpv6LinkLocal,
+  isIpv6Loopback,
+  isIpv6Multicast,
+  isIpv6Unspecified,
+  isSolicitedNodeMulticast,
+  multicastMac,
+  parseIpv6,
+  readIpv6,
+  solicitedNodeAddress,
+  writeIpv6,
+  type Ipv6ParseError,
 } from '../../src/wire/ipv6.js';
 import { formatMac } from '../../src/wire/mac.js';
 import { seededRandomFor } from './seeded-random.js';
@@ -26,12 +36,15 @@ function python(script: string, lines: string[]): string[] {
 
 /** glibc's inet_pton(AF_INET6): the 16 bytes in hex, or '-' when it refuses. */
 function glibcInetPton(texts: string[]): string[] {
-  return python([
-    'import socket, sys',
-    'for line in sys.stdin.read().split("\\n")[:-1]:',
-    '    try: print(socket.inet_pton(socket.AF_INET6, line).hex())',
-    '    except OSError: print("-")',
-  ].join('\n'), texts);
+  return python(
+    [
+      'import socket, sys',
+      'for line in sys.stdin.read().split("\\n")[:-1]:',
+      '    try: print(socket.inet_pton(socket.AF_INET6, line).hex())',
+      '    except OSError: print("-")',
+    ].join('\n'),
+    texts,
+  );
 }
 
 const accepted: Array<{ input: string; want: string }> = [
@@ -156,12 +169,15 @@ t.test('formatIpv6 agrees with Python ipaddress and parses back, on seeded rando
     // Zero groups often, so that runs of every length and position occur.
     const words = Array.from({ length: 4 }, () => {
       const r = rng.nextUint32();
-      return (((r & 1 ? 0 : r & 0xffff0000) | (r & 2 ? 0 : r & 0xffff)) >>> 0);
+      return ((r & 1 ? 0 : r & 0xffff0000) | (r & 2 ? 0 : r & 0xffff)) >>> 0;
     });
     if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff) continue; // Python 3.11 writes mapped addresses in hex
     addresses.push(Uint32Array.from(words));
   }
-  const compressed = python('import ipaddress, sys\nfor h in sys.stdin.read().split():\n    print(ipaddress.IPv6Address(bytes.fromhex(h)).compressed)', addresses.map(bytesOf));
+  const compressed = python(
+    'import ipaddress, sys\nfor h in sys.stdin.read().split():\n    print(ipaddress.IPv6Address(bytes.fromhex(h)).compressed)',
+    addresses.map(bytesOf),
+  );
   const bad = addresses.flatMap((a, i) => {
     const text = formatIpv6(a);
     return text === compressed[i] && bytesOf(ip(text)) === bytesOf(a) ? [] : [`${bytesOf(a)}: ours ${text}, python ${compressed[i]}`];
@@ -200,7 +216,13 @@ t.test('the classes a VIP may not be', async (t) => {
   for (const c of cases) {
     const a = ip(c.input);
     t.same(
-      { multicast: isIpv6Multicast(a), linkLocal: isIpv6LinkLocal(a), loopback: isIpv6Loopback(a), unspecified: isIpv6Unspecified(a), solicitedNode: isSolicitedNodeMulticast(a) },
+      {
+        multicast: isIpv6Multicast(a),
+        linkLocal: isIpv6LinkLocal(a),
+        loopback: isIpv6Loopback(a),
+        unspecified: isIpv6Unspecified(a),
+        solicitedNode: isSolicitedNodeMulticast(a),
+      },
       { multicast: !!c.multicast, linkLocal: !!c.linkLocal, loopback: !!c.loopback, unspecified: !!c.unspecified, solicitedNode: !!c.solicitedNode },
       c.input,
     );

@@ -20,7 +20,7 @@ t.test('status.schema.json names every outcome the responder counts, and no othe
 t.test('status.schema.json names every XDP verdict the program counts, and no other', async (t) => {
   const fastPath = status.properties.fastPath.items;
   const xdpCounts = fastPath.properties.counts;
-  t.same(xdpCounts.required, [...XDP_VERDICTS], 'required verdicts, in the program\'s order');
+  t.same(xdpCounts.required, [...XDP_VERDICTS], "required verdicts, in the program's order");
   t.same(Object.keys(xdpCounts.properties), [...XDP_VERDICTS], 'verdict properties');
   t.equal(xdpCounts.additionalProperties, false, 'an unknown verdict fails validation');
   const modes: Record<FastPathMode, true> = { 'xdp-native': true, 'xdp-generic': true, af_packet: true };

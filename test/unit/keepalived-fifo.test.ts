@@ -88,7 +88,18 @@ t.test('the notify FIFO feature applies keepalived lines to mapped groups', asyn
   t.teardown(() => daemon.stop());
   const changes: string[] = [];
   daemon.roles.on('role-changed', (c) => changes.push(`${c.to}/${c.source}`));
-  writeFifo(path, ['INSTANCE "VI_1" MASTER 100', 'VS [192.0.2.1]:tcp:80 UP', 'garbage', 'INSTANCE "VI_2" MASTER 100', 'INSTANCE "VI_1" FAULT 0', 'INSTANCE "VI_1" MASTER 100', ''].join('\n'));
+  writeFifo(
+    path,
+    [
+      'INSTANCE "VI_1" MASTER 100',
+      'VS [192.0.2.1]:tcp:80 UP',
+      'garbage',
+      'INSTANCE "VI_2" MASTER 100',
+      'INSTANCE "VI_1" FAULT 0',
+      'INSTANCE "VI_1" MASTER 100',
+      '',
+    ].join('\n'),
+  );
   t.ok(await until(() => changes.length === 3));
   t.same(changes, ['MASTER/keepalived', 'FAULT/keepalived', 'MASTER/keepalived'], 'role changes in FIFO order; other lines skipped');
   t.equal(daemon.groups.get('web')?.role, 'MASTER');

@@ -3,12 +3,36 @@ import { groupsForKeepalivedName, parseFifoLine, parseNotifyArgs } from '../../s
 
 t.test('parseNotifyArgs', async (t) => {
   const cases: Array<{ desc: string; input: string[]; want?: object; wantErr?: RegExp }> = [
-    { desc: 'reads keepalived instance arguments', input: ['INSTANCE', 'VI_1', 'MASTER', '100'], want: { type: 'INSTANCE', name: 'VI_1', state: 'MASTER', role: 'MASTER', priority: 100 } },
-    { desc: 'reads group arguments without priority', input: ['GROUP', 'VG_1', 'BACKUP'], want: { type: 'GROUP', name: 'VG_1', state: 'BACKUP', role: 'BACKUP', priority: undefined } },
-    { desc: 'maps FAULT to FAULT', input: ['INSTANCE', 'VI_1', 'FAULT', '0'], want: { type: 'INSTANCE', name: 'VI_1', state: 'FAULT', role: 'FAULT', priority: 0 } },
-    { desc: 'maps STOP to BACKUP', input: ['INSTANCE', 'VI_1', 'STOP', '100'], want: { type: 'INSTANCE', name: 'VI_1', state: 'STOP', role: 'BACKUP', priority: 100 } },
-    { desc: 'maps DELETED to BACKUP', input: ['INSTANCE', 'VI_1', 'DELETED'], want: { type: 'INSTANCE', name: 'VI_1', state: 'DELETED', role: 'BACKUP', priority: undefined } },
-    { desc: 'accepts lower case type and state', input: ['instance', 'VI_1', 'master', '255'], want: { type: 'INSTANCE', name: 'VI_1', state: 'MASTER', role: 'MASTER', priority: 255 } },
+    {
+      desc: 'reads keepalived instance arguments',
+      input: ['INSTANCE', 'VI_1', 'MASTER', '100'],
+      want: { type: 'INSTANCE', name: 'VI_1', state: 'MASTER', role: 'MASTER', priority: 100 },
+    },
+    {
+      desc: 'reads group arguments without priority',
+      input: ['GROUP', 'VG_1', 'BACKUP'],
+      want: { type: 'GROUP', name: 'VG_1', state: 'BACKUP', role: 'BACKUP', priority: undefined },
+    },
+    {
+      desc: 'maps FAULT to FAULT',
+      input: ['INSTANCE', 'VI_1', 'FAULT', '0'],
+      want: { type: 'INSTANCE', name: 'VI_1', state: 'FAULT', role: 'FAULT', priority: 0 },
+    },
+    {
+      desc: 'maps STOP to BACKUP',
+      input: ['INSTANCE', 'VI_1', 'STOP', '100'],
+      want: { type: 'INSTANCE', name: 'VI_1', state: 'STOP', role: 'BACKUP', priority: 100 },
+    },
+    {
+      desc: 'maps DELETED to BACKUP',
+      input: ['INSTANCE', 'VI_1', 'DELETED'],
+      want: { type: 'INSTANCE', name: 'VI_1', state: 'DELETED', role: 'BACKUP', priority: undefined },
+    },
+    {
+      desc: 'accepts lower case type and state',
+      input: ['instance', 'VI_1', 'master', '255'],
+      want: { type: 'INSTANCE', name: 'VI_1', state: 'MASTER', role: 'MASTER', priority: 255 },
+    },
     { desc: 'rejects too few arguments', input: ['INSTANCE', 'VI_1'], wantErr: /TYPE NAME STATE/ },
     { desc: 'rejects too many arguments', input: ['INSTANCE', 'VI_1', 'MASTER', '1', 'x'], wantErr: /TYPE NAME STATE/ },
     { desc: 'rejects an unknown type', input: ['VS', 'x', 'MASTER'], wantErr: /INSTANCE or GROUP/ },
@@ -26,10 +50,22 @@ t.test('parseNotifyArgs', async (t) => {
 
 t.test('parseFifoLine', async (t) => {
   const cases: Array<{ desc: string; input: string; want: object }> = [
-    { desc: 'reads an instance line', input: 'INSTANCE "VI_1" MASTER 100', want: { kind: 'event', event: { type: 'INSTANCE', name: 'VI_1', state: 'MASTER', role: 'MASTER', priority: 100 } } },
-    { desc: 'reads a group line', input: 'GROUP "VG_1" BACKUP 0', want: { kind: 'event', event: { type: 'GROUP', name: 'VG_1', state: 'BACKUP', role: 'BACKUP', priority: 0 } } },
+    {
+      desc: 'reads an instance line',
+      input: 'INSTANCE "VI_1" MASTER 100',
+      want: { kind: 'event', event: { type: 'INSTANCE', name: 'VI_1', state: 'MASTER', role: 'MASTER', priority: 100 } },
+    },
+    {
+      desc: 'reads a group line',
+      input: 'GROUP "VG_1" BACKUP 0',
+      want: { kind: 'event', event: { type: 'GROUP', name: 'VG_1', state: 'BACKUP', role: 'BACKUP', priority: 0 } },
+    },
     { desc: 'reads a name with spaces', input: 'INSTANCE "web vip" FAULT 50', want: { kind: 'event', event: { name: 'web vip', role: 'FAULT' } } },
-    { desc: 'reads a line without priority', input: 'INSTANCE "VI_1" STOP', want: { kind: 'event', event: { state: 'STOP', role: 'BACKUP', priority: undefined } } },
+    {
+      desc: 'reads a line without priority',
+      input: 'INSTANCE "VI_1" STOP',
+      want: { kind: 'event', event: { state: 'STOP', role: 'BACKUP', priority: undefined } },
+    },
     { desc: 'ignores MASTER_RX_LOWER_PRI', input: 'INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100', want: { kind: 'ignored' } },
     { desc: 'ignores a checker VS line', input: 'VS [192.0.2.1]:tcp:80 UP', want: { kind: 'ignored' } },
     { desc: 'ignores a checker RS line', input: 'RS [192.0.2.5]:tcp:80 [192.0.2.1]:tcp:80 DOWN', want: { kind: 'ignored' } },

@@ -15,7 +15,15 @@ import { assemble, type Build, type FixtureOptions, type TestDaemon } from './da
 
 /** A daemon with real InterfaceLinks on `lo` whose wire is `conn` (needs the addon, not root). */
 export function startDaemon(
-  config: DaemonConfig | Snapshot, conn: FrameConn, build: Build<InterfaceLink> = () => [], opts: FixtureOptions & { foreignClaims?: ForeignClaimSink } = {},
+  config: DaemonConfig | Snapshot,
+  conn: FrameConn,
+  build: Build<InterfaceLink> = () => [],
+  opts: FixtureOptions & { foreignClaims?: ForeignClaimSink } = {},
 ): Promise<TestDaemon<InterfaceLink>> {
-  return assemble(config, (vips) => new InterfaceLinkOpener({ log: opts.log ?? createLogger('silent'), vips, foreignClaims: opts.foreignClaims ?? (() => {}), openConn: () => conn }), build, opts);
+  return assemble(
+    config,
+    (vips) => new InterfaceLinkOpener({ log: opts.log ?? createLogger('silent'), vips, foreignClaims: opts.foreignClaims ?? (() => {}), openConn: () => conn }),
+    build,
+    opts,
+  );
 }

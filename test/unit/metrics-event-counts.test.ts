@@ -7,10 +7,13 @@ t.test('EventCounts counts role transitions per (group, from, to), not same-role
   e.roleChanged({ group: 'web', from: 'BACKUP', to: 'MASTER', source: 'keepalived' });
   e.roleChanged({ group: 'web', from: 'MASTER', to: 'MASTER', source: 'control' });
   e.roleChanged({ group: 'mail', from: 'MASTER', to: 'FAULT', source: 'keepalived' });
-  t.same([...e.roleTransitions.values()], [
-    { group: 'web', from: 'BACKUP', to: 'MASTER', count: 2 },
-    { group: 'mail', from: 'MASTER', to: 'FAULT', count: 1 },
-  ]);
+  t.same(
+    [...e.roleTransitions.values()],
+    [
+      { group: 'web', from: 'BACKUP', to: 'MASTER', count: 2 },
+      { group: 'mail', from: 'MASTER', to: 'FAULT', count: 1 },
+    ],
+  );
 });
 
 t.test('EventCounts counts reloads by result and remembers the last one', async (t) => {

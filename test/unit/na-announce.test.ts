@@ -24,13 +24,26 @@ t.test('the NA encoder writes an unsolicited NA for the index-th 4-word address,
   // Two addresses; the encoder must take the second one's four words.
   const ips = Uint32Array.of(...ipv6('2001:db8::1'), ...ipv6('2001:db8::a:b0c1'));
   const vip = '20 01 0d b8 00 00 00 00 00 00 00 00 00 0a b0 c1';
-  const frame = (checksum: string, flags: string) => hex(
-    '33 33 00 00 00 01', '0a 1b 2c 3d 4e 5f', '86 dd',
-    '60 00 00 00', '00 20', '3a', 'ff', // payload 32, ICMPv6, hop limit 255
-    vip, 'ff 02 00 00 00 00 00 00 00 00 00 00 00 00 00 01',
-    '88', '00', checksum, flags, vip,
-    '02', '01', '0a 1b 2c 3d 4e 5f', // Target Link-Layer Address
-  );
+  const frame = (checksum: string, flags: string) =>
+    hex(
+      '33 33 00 00 00 01',
+      '0a 1b 2c 3d 4e 5f',
+      '86 dd',
+      '60 00 00 00',
+      '00 20',
+      '3a',
+      'ff', // payload 32, ICMPv6, hop limit 255
+      vip,
+      'ff 02 00 00 00 00 00 00 00 00 00 00 00 00 00 01',
+      '88',
+      '00',
+      checksum,
+      flags,
+      vip,
+      '02',
+      '01',
+      '0a 1b 2c 3d 4e 5f', // Target Link-Layer Address
+    );
   const host = encoded(t, 86, (buf) => naAnnounceEncoder(false).encode(buf, 0, 'na', mac, ips, 1));
   // R=0 S=0 O=1; its checksum is R=1's (94 de) plus 0x8000 in one's complement, as the cleared R bit asks.
   t.same(host, frame('14 df', '20 00 00 00'), 'R=0: golden bytes');
@@ -59,7 +72,16 @@ async function setup(t: Test, opts: { v4?: number; v6?: number; garp?: object; r
     return opts.router ?? false;
   };
   const config = configWith(
-    [{ name: 'web', interface: 'lo', mac: GROUP_MAC, vips: vips(opts.v4 ?? 2, opts.v6 ?? 3), initialRole: opts.role ?? 'master', garp: { count: 1, delayMs: 0, ...opts.garp } }],
+    [
+      {
+        name: 'web',
+        interface: 'lo',
+        mac: GROUP_MAC,
+        vips: vips(opts.v4 ?? 2, opts.v6 ?? 3),
+        initialRole: opts.role ?? 'master',
+        garp: { count: 1, delayMs: 0, ...opts.garp },
+      },
+    ],
     { announce: { maxFramesPerSecond: opts.rate ?? 0 } },
   );
   const daemon = await startFakeDaemon(config, conn, (p) => [(announcer = new AnnouncerFeature({ ...p, clock, router }))]);
@@ -71,8 +93,16 @@ t.test('a dual-stack takeover: GARP for the IPv4 VIPs and an unsolicited NA for 
   const { conn, daemon, announcer, routerAsked } = await setup(t, { role: 'backup', garp: { mode: 'request' } });
   t.equal(conn.sent.length + conn.sentNa.length, 0, 'BACKUP sends nothing');
   daemon.setRole('web', 'MASTER', 'test');
-  t.same(conn.sent.map((f) => formatIpv4(f.senderIp)), vips(2, 0), 'every IPv4 VIP by gratuitous ARP');
-  t.same(conn.sentNa.map((n) => n.targetText), vips(0, 3), 'every IPv6 VIP by NA, in the same round');
+  t.same(
+    conn.sent.map((f) => formatIpv4(f.senderIp)),
+    vips(2, 0),
+    'every IPv4 VIP by gratuitous ARP',
+  );
+  t.same(
+    conn.sentNa.map((n) => n.targetText),
+    vips(0, 3),
+    'every IPv6 VIP by NA, in the same round',
+  );
   for (const na of conn.sentNa) {
     t.equal(na.ethDst, ALL_NODES_MAC, 'Ethernet 33:33:00:00:00:01');
     t.equal(formatIpv6(na.destination), 'ff02::1', 'to all nodes');
@@ -91,13 +121,17 @@ t.test('R follows the router setting', async (t) => {
   t.ok(conn.sentNa.length > 0 && conn.sentNa.every((n) => n.router), 'R=1 on a forwarding interface');
 });
 
-t.test('without a router function, the group\'s ndpRouter sets R, as in the responder\'s answers', async (t) => {
+t.test("without a router function, the group's ndpRouter sets R, as in the responder's answers", async (t) => {
   for (const ndpRouter of [true, false]) {
     const clock = new FakeClock();
     const conn = new RecordingConn(clock);
     const config = configWith([{ name: 'web', interface: 'lo', mac: GROUP_MAC, vips: ['2001:db8::1'], ndpRouter, garp: { count: 1, delayMs: 0 } }]);
     const daemon = await startFakeDaemon(config, conn, (p) => [new AnnouncerFeature({ ...p, clock })]);
-    t.same(conn.sentNa.map((n) => n.router), [ndpRouter], `ndpRouter ${ndpRouter}: R=${ndpRouter ? 1 : 0}`);
+    t.same(
+      conn.sentNa.map((n) => n.router),
+      [ndpRouter],
+      `ndpRouter ${ndpRouter}: R=${ndpRouter ? 1 : 0}`,
+    );
     await daemon.stop();
   }
 });
@@ -143,23 +177,39 @@ t.test('holdRounds holds NAs too; a defence (announceOnce) of an IPv6 VIP still 
   t.equal(announcer.counters.roundsHeld, 3);
   const set = daemon.vips.ipv6Table.vipsOf('web')!;
   announcer.announceOnce([{ ...set, ips: set.ips.subarray(4, 8) }], 'defend');
-  t.same(conn.sentNa.map((n) => n.targetText), ['2001:db8::2'], 'the defence of one IPv6 VIP');
+  t.same(
+    conn.sentNa.map((n) => n.targetText),
+    ['2001:db8::2'],
+    'the defence of one IPv6 VIP',
+  );
 });
 
 t.test('a reload adding VIPs of both families to a MASTER group announces those only, each family in its own queued round', async (t) => {
-  const group = (extra: string[]) => [{ name: 'web', interface: 'lo', mac: GROUP_MAC, vips: ['198.51.100.1', '2001:db8::1', ...extra], garp: { mode: 'request', count: 1, delayMs: 0 } }];
+  const group = (extra: string[]) => [
+    { name: 'web', interface: 'lo', mac: GROUP_MAC, vips: ['198.51.100.1', '2001:db8::1', ...extra], garp: { mode: 'request', count: 1, delayMs: 0 } },
+  ];
   const clock = new FakeClock();
   const conn = new RecordingConn(clock);
   // 1 frame/s: the added rounds wait in the queue, where one key for both families would let the IPv6 round replace the IPv4 one.
-  const daemon = await startFakeDaemon(configWith(group([]), { announce: { maxFramesPerSecond: 1 } }), conn, (p) => [new AnnouncerFeature({ ...p, clock, router: () => false })]);
+  const daemon = await startFakeDaemon(configWith(group([]), { announce: { maxFramesPerSecond: 1 } }), conn, (p) => [
+    new AnnouncerFeature({ ...p, clock, router: () => false }),
+  ]);
   t.teardown(() => daemon.stop());
   clock.advance(10_000);
   conn.sent = [];
   conn.sentNa = [];
   daemon.apply(snapshotOf(configWith(group(['198.51.100.2', '2001:db8::77', '2001:db8::78']), { announce: { maxFramesPerSecond: 1 } })));
   clock.advance(10_000);
-  t.same(conn.sent.map((f) => formatIpv4(f.senderIp)), ['198.51.100.2'], 'the added IPv4 VIP');
-  t.same(conn.sentNa.map((n) => n.targetText), ['2001:db8::77', '2001:db8::78'], 'the added IPv6 VIPs, none of the kept one');
+  t.same(
+    conn.sent.map((f) => formatIpv4(f.senderIp)),
+    ['198.51.100.2'],
+    'the added IPv4 VIP',
+  );
+  t.same(
+    conn.sentNa.map((n) => n.targetText),
+    ['2001:db8::77', '2001:db8::78'],
+    'the added IPv6 VIPs, none of the kept one',
+  );
 });
 
 t.test('link-up re-announces a group that has IPv6 VIPs only', async (t) => {

@@ -23,16 +23,33 @@ function view(buf: Buffer, length = buf.length): Record<string, unknown> {
   const reason = decodeNa(buf, 0, length, out);
   if (reason !== undefined) return { reason };
   return {
-    ethDst: formatMac(out.ethDst), ethSrc: formatMac(out.ethSrc), source: formatIpv6(out.source), destination: formatIpv6(out.destination),
-    target: formatIpv6(out.target), router: out.router, solicited: out.solicited, override: out.override,
-    hasTargetLla: out.hasTargetLla, targetLla: formatMac(out.targetLla), advertised: formatMac(advertisedMac(out)),
+    ethDst: formatMac(out.ethDst),
+    ethSrc: formatMac(out.ethSrc),
+    source: formatIpv6(out.source),
+    destination: formatIpv6(out.destination),
+    target: formatIpv6(out.target),
+    router: out.router,
+    solicited: out.solicited,
+    override: out.override,
+    hasTargetLla: out.hasTargetLla,
+    targetLla: formatMac(out.targetLla),
+    advertised: formatMac(advertisedMac(out)),
   };
 }
 
 t.test("decodeNa reads the kernel's solicited and unsolicited NAs", async (t) => {
   t.same(view(Buffer.from(KERNEL_NA, 'hex')), {
-    ethDst: '02:00:00:00:00:02', ethSrc: '02:00:00:00:00:01', source: '2001:db8::1', destination: '2001:db8::2', target: '2001:db8::1',
-    router: false, solicited: true, override: true, hasTargetLla: true, targetLla: '02:00:00:00:00:01', advertised: '02:00:00:00:00:01',
+    ethDst: '02:00:00:00:00:02',
+    ethSrc: '02:00:00:00:00:01',
+    source: '2001:db8::1',
+    destination: '2001:db8::2',
+    target: '2001:db8::1',
+    router: false,
+    solicited: true,
+    override: true,
+    hasTargetLla: true,
+    targetLla: '02:00:00:00:00:01',
+    advertised: '02:00:00:00:00:01',
   });
   t.match(view(Buffer.from(KERNEL_UNSOLICITED_NA, 'hex')), { destination: 'ff02::1', solicited: false, override: true, targetLla: '02:00:00:00:00:03' });
 });
@@ -56,20 +73,93 @@ t.test('decodeNa: each invalid NA has its own reason', async (t) => {
     { desc: 'cut in the IPv6 header', frame: Buffer.from(KERNEL_NA, 'hex').subarray(0, 40), want: 'short' },
     { desc: 'cut in the message', frame: Buffer.from(KERNEL_NA, 'hex').subarray(0, 80), want: 'short' },
     { desc: 'wire length shorter than the payload length says', frame: Buffer.from(KERNEL_NA, 'hex'), length: 84, want: 'short' },
-    { desc: 'ARP ethertype', frame: kernelNaWith((f) => { f.writeUInt16BE(0x0806, 12); }), want: 'not-ipv6' },
-    { desc: 'IP version 4', frame: kernelNaWith((f) => { f[14] = 0x45; }), want: 'not-ipv6' },
-    { desc: 'UDP', frame: kernelNaWith((f) => { f[20] = 17; }), want: 'not-icmpv6' },
-    { desc: 'an NS', frame: kernelNaWith((f) => { f[54] = 135; }), want: 'not-na' },
-    { desc: 'hop limit 254 (crossed a router)', frame: kernelNaWith((f) => { f[21] = 254; }), want: 'hop-limit' },
-    { desc: 'code 1', frame: kernelNaWith((f) => { f[55] = 1; }), want: 'icmp-code' },
-    { desc: 'ICMPv6 length 16', frame: kernelNaWith((f) => { f.writeUInt16BE(16, 18); }, true), want: 'icmp-length' },
-    { desc: 'checksum off by one', frame: kernelNaWith((f) => { f[57] = f[57]! ^ 1; }, true), want: 'checksum' },
-    { desc: 'multicast target', frame: kernelNaWith((f) => { f[62] = 0xff; }), want: 'target-multicast' },
-    { desc: 'S=1 to a multicast destination', frame: kernelNaWith((f) => { hex('ff02 0000 0000 0000 0000 0000 0000 0001').copy(f, 38); }), want: 'solicited-multicast' },
-    { desc: 'zero-length option', frame: kernelNaWith((f) => { f[79] = 0; }), want: 'option-length' },
-    { desc: 'option longer than the message', frame: kernelNaWith((f) => { f[79] = 2; }), want: 'option-length' },
     {
-      desc: 'Target LLA option of two units', want: 'target-lla',
+      desc: 'ARP ethertype',
+      frame: kernelNaWith((f) => {
+        f.writeUInt16BE(0x0806, 12);
+      }),
+      want: 'not-ipv6',
+    },
+    {
+      desc: 'IP version 4',
+      frame: kernelNaWith((f) => {
+        f[14] = 0x45;
+      }),
+      want: 'not-ipv6',
+    },
+    {
+      desc: 'UDP',
+      frame: kernelNaWith((f) => {
+        f[20] = 17;
+      }),
+      want: 'not-icmpv6',
+    },
+    {
+      desc: 'an NS',
+      frame: kernelNaWith((f) => {
+        f[54] = 135;
+      }),
+      want: 'not-na',
+    },
+    {
+      desc: 'hop limit 254 (crossed a router)',
+      frame: kernelNaWith((f) => {
+        f[21] = 254;
+      }),
+      want: 'hop-limit',
+    },
+    {
+      desc: 'code 1',
+      frame: kernelNaWith((f) => {
+        f[55] = 1;
+      }),
+      want: 'icmp-code',
+    },
+    {
+      desc: 'ICMPv6 length 16',
+      frame: kernelNaWith((f) => {
+        f.writeUInt16BE(16, 18);
+      }, true),
+      want: 'icmp-length',
+    },
+    {
+      desc: 'checksum off by one',
+      frame: kernelNaWith((f) => {
+        f[57] = f[57]! ^ 1;
+      }, true),
+      want: 'checksum',
+    },
+    {
+      desc: 'multicast target',
+      frame: kernelNaWith((f) => {
+        f[62] = 0xff;
+      }),
+      want: 'target-multicast',
+    },
+    {
+      desc: 'S=1 to a multicast destination',
+      frame: kernelNaWith((f) => {
+        hex('ff02 0000 0000 0000 0000 0000 0000 0001').copy(f, 38);
+      }),
+      want: 'solicited-multicast',
+    },
+    {
+      desc: 'zero-length option',
+      frame: kernelNaWith((f) => {
+        f[79] = 0;
+      }),
+      want: 'option-length',
+    },
+    {
+      desc: 'option longer than the message',
+      frame: kernelNaWith((f) => {
+        f[79] = 2;
+      }),
+      want: 'option-length',
+    },
+    {
+      desc: 'Target LLA option of two units',
+      want: 'target-lla',
       frame: kernelNaWith((f) => {
         const grown = Buffer.concat([f, Buffer.alloc(8)]);
         grown[79] = 2;

@@ -8,9 +8,7 @@ import type { NdpOutcome } from '../../src/responder/ndp-outcome.js';
 import type { NdpClaimKind } from '../../src/responder/ndp-rules.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 import type { FrameBatch, FrameConn, RxBatch } from '../../src/io/frame-conn.js';
-import {
-  decodeNs, encodeNaReply, encodeNs, encodeUnsolicitedNa, emptyNeighborSolicitation, icmpv6Checksum, NDP_FRAME_LENGTH,
-} from '../../src/wire/ndp.js';
+import { decodeNs, encodeNaReply, encodeNs, encodeUnsolicitedNa, emptyNeighborSolicitation, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
 import { decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from '../../src/wire/ndp-advert.js';
 import { formatIpv6, multicastMac, parseIpv6, solicitedNodeAddress, writeIpv6, type Ipv6Address } from '../../src/wire/ipv6.js';
 import { formatMac, parseMac, writeMac } from '../../src/wire/mac.js';
@@ -55,7 +53,11 @@ function setup() {
   const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
   const vrrp: GroupState = { name: 'vrrp', role: 'MASTER', mac: VRRP_MAC };
   const mail: GroupState = { name: 'mail', role: 'BACKUP', mac: undefined };
-  const here = new Map([[formatIpv6(WEB_VIP), web], [formatIpv6(VRRP_VIP), vrrp], [formatIpv6(MAIL_VIP), mail]]);
+  const here = new Map([
+    [formatIpv6(WEB_VIP), web],
+    [formatIpv6(VRRP_VIP), vrrp],
+    [formatIpv6(MAIL_VIP), mail],
+  ]);
   const everywhere = new Set([...here.keys(), formatIpv6(LAN2_VIP)]);
   const conn = new FakeConn();
   const claims: Array<{ group: string; vip: string; kind: NdpClaimKind; mac: string }> = [];
@@ -120,11 +122,15 @@ function nud(target: Ipv6Address, ethDst: number): Buffer {
 
 /** A DAD probe for `target` from `mac`: source ::, no Source LLA option. */
 function dad(target: Ipv6Address, mac = OTHER_MAC): Buffer {
-  return ns(target, (f) => {
-    const cut = Buffer.from(f.subarray(0, 78));
-    cut.writeUInt16BE(24, 18);
-    return cut;
-  }, { mac, source: UNSPECIFIED });
+  return ns(
+    target,
+    (f) => {
+      const cut = Buffer.from(f.subarray(0, 78));
+      cut.writeUInt16BE(24, 18);
+      return cut;
+    },
+    { mac, source: UNSPECIFIED },
+  );
 }
 
 function handle(responder: NdpResponder, ...frames: TestFrame[]): void {
@@ -141,14 +147,35 @@ t.test('a multicast NS for a VIP of a MASTER group is answered unicast to the so
   t.same(nonZero(responder.counts), { answered: 2 });
   const [web, vrrp] = conn.sent;
   t.same(
-    { ethDst: formatMac(web!.ethDst), ethSrc: formatMac(web!.ethSrc), src: formatIpv6(web!.source), dst: formatIpv6(web!.destination),
-      target: formatIpv6(web!.target), r: web!.router, s: web!.solicited, o: web!.override, tlla: formatMac(web!.targetLla) },
-    { ethDst: '02:00:00:00:00:02', ethSrc: '02:00:00:00:00:01', src: '2001:db8::10', dst: '2001:db8::2',
-      target: '2001:db8::10', r: true, s: true, o: true, tlla: '02:00:00:00:00:01' },
+    {
+      ethDst: formatMac(web!.ethDst),
+      ethSrc: formatMac(web!.ethSrc),
+      src: formatIpv6(web!.source),
+      dst: formatIpv6(web!.destination),
+      target: formatIpv6(web!.target),
+      r: web!.router,
+      s: web!.solicited,
+      o: web!.override,
+      tlla: formatMac(web!.targetLla),
+    },
+    {
+      ethDst: '02:00:00:00:00:02',
+      ethSrc: '02:00:00:00:00:01',
+      src: '2001:db8::10',
+      dst: '2001:db8::2',
+      target: '2001:db8::10',
+      r: true,
+      s: true,
+      o: true,
+      tlla: '02:00:00:00:00:01',
+    },
   );
   t.equal(conn.raw[0]!.readUInt8(21), 255, 'hop limit 255');
-  t.same({ ethSrc: formatMac(vrrp!.ethSrc), tlla: formatMac(vrrp!.targetLla), r: vrrp!.router },
-    { ethSrc: '00:00:5e:00:02:0a', tlla: '00:00:5e:00:02:0a', r: false }, 'a group MAC answers with that MAC, R from its group');
+  t.same(
+    { ethSrc: formatMac(vrrp!.ethSrc), tlla: formatMac(vrrp!.targetLla), r: vrrp!.router },
+    { ethSrc: '00:00:5e:00:02:0a', tlla: '00:00:5e:00:02:0a', r: false },
+    'a group MAC answers with that MAC, R from its group',
+  );
 });
 
 t.test('the NA is byte for byte what the codec writes for the NS', async (t) => {
@@ -164,13 +191,22 @@ t.test('the NA is byte for byte what the codec writes for the NS', async (t) => 
 
 t.test('unicast NUD probes to the VIP are answered at the interface MAC and the group MAC, not at another MAC', async (t) => {
   const { responder, conn } = setup();
-  handle(responder,
+  handle(
+    responder,
     { frame: nud(WEB_VIP, IFACE_MAC), packetType: PACKET_HOST },
     { frame: nud(VRRP_VIP, VRRP_MAC), packetType: PACKET_HOST },
     { frame: nud(VRRP_VIP, IFACE_MAC), packetType: PACKET_HOST },
-    { frame: nud(WEB_VIP, OTHER_MAC), packetType: PACKET_HOST });
+    { frame: nud(WEB_VIP, OTHER_MAC), packetType: PACKET_HOST },
+  );
   t.same(nonZero(responder.counts), { answered: 3, 'not-for-us': 1 });
-  t.same(conn.sent.map((na) => [formatIpv6(na.destination), na.solicited]), [['2001:db8::2', true], ['2001:db8::2', true], ['2001:db8::2', true]]);
+  t.same(
+    conn.sent.map((na) => [formatIpv6(na.destination), na.solicited]),
+    [
+      ['2001:db8::2', true],
+      ['2001:db8::2', true],
+      ['2001:db8::2', true],
+    ],
+  );
 });
 
 t.test('a DAD probe for our VIP is answered to ff02::1 with S=0 and reported as a foreign claim', async (t) => {
@@ -182,7 +218,7 @@ t.test('a DAD probe for our VIP is answered to ff02::1 with S=0 and reported as 
   t.same(claims, [{ group: 'web', vip: '2001:db8::10', kind: 'dad-probe', mac: '02:00:00:00:00:99' }]);
 });
 
-t.test('silent when not MASTER, for other interfaces\' VIPs and for addresses that are no VIP', async (t) => {
+t.test("silent when not MASTER, for other interfaces' VIPs and for addresses that are no VIP", async (t) => {
   const { responder, conn, groups } = setup();
   handle(responder, { frame: ns(MAIL_VIP) }, { frame: ns(LAN2_VIP) }, { frame: ns(ip('2001:db8::77')) });
   t.same(nonZero(responder.counts), { 'not-master': 1, 'wrong-interface': 1, 'not-a-vip': 1 });
@@ -196,9 +232,20 @@ t.test('an NS to another solicited-node group, or to the group at the wrong MAC,
   const { responder, conn } = setup();
   const otherGroup = new Uint32Array(4);
   solicitedNodeAddress(ip('2001:db8::abcd'), otherGroup);
-  handle(responder,
-    { frame: ns(WEB_VIP, (f) => { writeIpv6(f, 38, otherGroup); writeMac(f, 0, multicastMac(otherGroup)); }) },
-    { frame: ns(WEB_VIP, (f) => { writeMac(f, 0, 0x3333_0000_0001); }) });
+  handle(
+    responder,
+    {
+      frame: ns(WEB_VIP, (f) => {
+        writeIpv6(f, 38, otherGroup);
+        writeMac(f, 0, multicastMac(otherGroup));
+      }),
+    },
+    {
+      frame: ns(WEB_VIP, (f) => {
+        writeMac(f, 0, 0x3333_0000_0001);
+      }),
+    },
+  );
   t.same(nonZero(responder.counts), { 'not-for-us': 2 });
   t.equal(conn.sent.length, 0);
 });
@@ -206,18 +253,79 @@ t.test('an NS to another solicited-node group, or to the group at the wrong MAC,
 t.test('every RFC 4861 §7.1.1 failure is counted by reason and never answered', async (t) => {
   const { responder, conn } = setup();
   const cases: Array<[Buffer, NdpOutcome]> = [
-    [ns(WEB_VIP, (f) => { f[21] = 64; }), 'malformed:hop-limit'],
-    [ns(WEB_VIP, (f) => { f[55] = 1; }), 'malformed:icmp-code'],
-    [(() => { const f = ns(WEB_VIP); f[57] ^= 0xff; return f; })(), 'malformed:checksum'],
+    [
+      ns(WEB_VIP, (f) => {
+        f[21] = 64;
+      }),
+      'malformed:hop-limit',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        f[55] = 1;
+      }),
+      'malformed:icmp-code',
+    ],
+    [
+      (() => {
+        const f = ns(WEB_VIP);
+        f[57] ^= 0xff;
+        return f;
+      })(),
+      'malformed:checksum',
+    ],
     [ns(WEB_VIP).subarray(0, 70), 'malformed:short'],
-    [ns(WEB_VIP, (f) => { f.writeUInt16BE(16, 18); }), 'malformed:icmp-length'],
-    [ns(WEB_VIP, (f) => { writeIpv6(f, 62, ip('ff02::1')); }), 'malformed:target-multicast'],
-    [ns(WEB_VIP, (f) => { f[79] = 0; }), 'malformed:option-length'],
-    [ns(WEB_VIP, (f) => { f[79] = 2; const g = Buffer.concat([f, Buffer.alloc(8)]); g.writeUInt16BE(40, 18); return g; }), 'malformed:source-lla'],
-    [ns(WEB_VIP, (f) => { f.fill(0, 22, 38); writeIpv6(f, 38, WEB_VIP); }), 'malformed:dad-destination'],
-    [ns(WEB_VIP, (f) => { f.fill(0, 22, 38); }), 'malformed:dad-source-lla'],
-    [ns(WEB_VIP, (f) => { f[20] = 17; }), 'malformed:not-icmpv6'],
-    [ns(WEB_VIP, (f) => { f[54] = 128; }), 'malformed:not-ns'],
+    [
+      ns(WEB_VIP, (f) => {
+        f.writeUInt16BE(16, 18);
+      }),
+      'malformed:icmp-length',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        writeIpv6(f, 62, ip('ff02::1'));
+      }),
+      'malformed:target-multicast',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        f[79] = 0;
+      }),
+      'malformed:option-length',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        f[79] = 2;
+        const g = Buffer.concat([f, Buffer.alloc(8)]);
+        g.writeUInt16BE(40, 18);
+        return g;
+      }),
+      'malformed:source-lla',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        f.fill(0, 22, 38);
+        writeIpv6(f, 38, WEB_VIP);
+      }),
+      'malformed:dad-destination',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        f.fill(0, 22, 38);
+      }),
+      'malformed:dad-source-lla',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        f[20] = 17;
+      }),
+      'malformed:not-icmpv6',
+    ],
+    [
+      ns(WEB_VIP, (f) => {
+        f[54] = 128;
+      }),
+      'malformed:not-ns',
+    ],
   ];
   handle(responder, ...cases.map(([frame]) => ({ frame })));
   const want: Partial<Record<NdpOutcome, number>> = {};
@@ -225,7 +333,15 @@ t.test('every RFC 4861 §7.1.1 failure is counted by reason and never answered',
   t.same(nonZero(responder.counts), want);
   t.equal(conn.sent.length, 0);
   // A valid NS in the same batch as a bad one is still answered.
-  handle(responder, { frame: ns(WEB_VIP, (f) => { f[21] = 1; }) }, { frame: ns(WEB_VIP) });
+  handle(
+    responder,
+    {
+      frame: ns(WEB_VIP, (f) => {
+        f[21] = 1;
+      }),
+    },
+    { frame: ns(WEB_VIP) },
+  );
   t.equal(conn.sent.length, 1);
 });
 
@@ -250,8 +366,13 @@ t.test('an NA for our VIP from another MAC is a foreign claim; our own, or one f
     encodeUnsolicitedNa(f, 0, mac, target, false);
     return f;
   };
-  handle(responder, { frame: na(OTHER_MAC, WEB_VIP) }, { frame: na(IFACE_MAC, WEB_VIP) }, { frame: na(VRRP_MAC, VRRP_VIP) },
-    { frame: na(OTHER_MAC, ip('2001:db8::77')) });
+  handle(
+    responder,
+    { frame: na(OTHER_MAC, WEB_VIP) },
+    { frame: na(IFACE_MAC, WEB_VIP) },
+    { frame: na(VRRP_MAC, VRRP_VIP) },
+    { frame: na(OTHER_MAC, ip('2001:db8::77')) },
+  );
   t.same(nonZero(responder.counts), { advertisement: 4 });
   t.same(claims, [{ group: 'web', vip: '2001:db8::10', kind: 'advertisement', mac: '02:00:00:00:00:99' }]);
   // S=1 to a multicast destination is invalid (§7.1.2): counted, and no claim.
@@ -265,7 +386,10 @@ t.test('an NA for our VIP from another MAC is a foreign claim; our own, or one f
 
 t.test('an NS whose source is our VIP from another MAC is a foreign claim (and answered when its target is ours)', async (t) => {
   const { responder, claims } = setup();
-  handle(responder, { frame: ns(ip('2001:db8::1'), undefined, { mac: OTHER_MAC, source: WEB_VIP }) },
-    { frame: ns(WEB_VIP, undefined, { mac: IFACE_MAC, source: WEB_VIP }) });
+  handle(
+    responder,
+    { frame: ns(ip('2001:db8::1'), undefined, { mac: OTHER_MAC, source: WEB_VIP }) },
+    { frame: ns(WEB_VIP, undefined, { mac: IFACE_MAC, source: WEB_VIP }) },
+  );
   t.same(claims, [{ group: 'web', vip: '2001:db8::10', kind: 'solicitation-source', mac: '02:00:00:00:00:99' }]);
 });

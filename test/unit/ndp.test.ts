@@ -9,14 +9,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  decodeNs, emptyNeighborSolicitation, encodeNaReply, encodeNs, encodeUnsolicitedNa, icmpv6Checksum, NDP_FRAME_LENGTH, NS_INVALID_REASONS,
-  type NeighborSolicitation, type NsInvalidReason,
+  decodeNs,
+  emptyNeighborSolicitation,
+  encodeNaReply,
+  encodeNs,
+  encodeUnsolicitedNa,
+  icmpv6Checksum,
+  NDP_FRAME_LENGTH,
+  NS_INVALID_REASONS,
+  type NeighborSolicitation,
+  type NsInvalidReason,
 } from '../../src/wire/ndp.js';
 import { formatIpv6 } from '../../src/wire/ipv6.js';
 import { formatMac, parseMac } from '../../src/wire/mac.js';
-import {
-  KERNEL_DAD_NS, KERNEL_NA, KERNEL_NS, KERNEL_UNSOLICITED_NA, KERNEL_UNSOLICITED_NA_AFTER_DAD,
-} from './fixtures/kernel-frames.js';
+import { KERNEL_DAD_NS, KERNEL_NA, KERNEL_NS, KERNEL_UNSOLICITED_NA, KERNEL_UNSOLICITED_NA_AFTER_DAD } from './fixtures/kernel-frames.js';
 import { seededRandomFor } from './seeded-random.js';
 import { encoded, hex, ipv6 as ip } from './golden-bytes.js';
 
@@ -54,19 +60,24 @@ function asDadProbe(f: Buffer): void {
 const CLIENT_MAC = parseMac('02:00:00:00:00:02')!;
 const SERVER_MAC = parseMac('02:00:00:00:00:01')!;
 
-t.test('decodeNs reads every field of the kernel\'s NS', async (t) => {
+t.test("decodeNs reads every field of the kernel's NS", async (t) => {
   const out = emptyNeighborSolicitation();
   t.equal(decodeNs(Buffer.from(KERNEL_NS, 'hex'), 0, 86, out), undefined);
   t.same(
     { ...out, source: formatIpv6(out.source), destination: formatIpv6(out.destination), target: formatIpv6(out.target) },
     {
-      ethDst: parseMac('33:33:ff:00:00:01'), ethSrc: CLIENT_MAC, source: '2001:db8::2', destination: 'ff02::1:ff00:1',
-      target: '2001:db8::1', hasSourceLla: true, sourceLla: CLIENT_MAC,
+      ethDst: parseMac('33:33:ff:00:00:01'),
+      ethSrc: CLIENT_MAC,
+      source: '2001:db8::2',
+      destination: 'ff02::1:ff00:1',
+      target: '2001:db8::1',
+      hasSourceLla: true,
+      sourceLla: CLIENT_MAC,
     },
   );
 });
 
-t.test('decodeNs reads the kernel\'s DAD probe: from ::, no Source LLA, its nonce option skipped', async (t) => {
+t.test("decodeNs reads the kernel's DAD probe: from ::, no Source LLA, its nonce option skipped", async (t) => {
   const out = emptyNeighborSolicitation();
   out.hasSourceLla = true; // left over from an earlier frame: must be reset
   t.equal(decodeNs(Buffer.from(KERNEL_DAD_NS, 'hex'), 0, 86, out), undefined);
@@ -110,16 +121,76 @@ for (const c of accepted) {
 const rejections: Array<{ desc: string; frame: Buffer; length?: number; want: NsInvalidReason }> = [
   { desc: 'a frame too short for the headers', frame: Buffer.from(KERNEL_NS, 'hex').subarray(0, 57), want: 'short' },
   { desc: 'a buffer that holds less than the message', frame: Buffer.from(KERNEL_NS, 'hex').subarray(0, 85), length: 86, want: 'short' },
-  { desc: 'a payload length past the frame', frame: kernelNsWith((f) => { f.writeUInt16BE(40, 18); }, true), want: 'short' },
-  { desc: 'an IPv4 ethertype', frame: kernelNsWith((f) => { f.writeUInt16BE(0x0800, 12); }), want: 'not-ipv6' },
-  { desc: 'IP version 4 in the IPv6 header', frame: kernelNsWith((f) => { f[14] = 0x40; }), want: 'not-ipv6' },
-  { desc: 'next header UDP', frame: kernelNsWith((f) => { f[20] = 17; }, true), want: 'not-icmpv6' },
-  { desc: 'a hop-by-hop extension header', frame: kernelNsWith((f) => { f[20] = 0; }, true), want: 'not-icmpv6' },
-  { desc: 'an NA', frame: kernelNsWith((f) => { f[54] = 136; }), want: 'not-ns' },
-  { desc: 'an echo request', frame: kernelNsWith((f) => { f[54] = 128; }), want: 'not-ns' },
-  { desc: 'hop limit 254 (it crossed a router)', frame: kernelNsWith((f) => { f[21] = 254; }), want: 'hop-limit' },
-  { desc: 'hop limit 64', frame: kernelNsWith((f) => { f[21] = 64; }), want: 'hop-limit' },
-  { desc: 'ICMP code 1', frame: kernelNsWith((f) => { f[55] = 1; }), want: 'icmp-code' },
+  {
+    desc: 'a payload length past the frame',
+    frame: kernelNsWith((f) => {
+      f.writeUInt16BE(40, 18);
+    }, true),
+    want: 'short',
+  },
+  {
+    desc: 'an IPv4 ethertype',
+    frame: kernelNsWith((f) => {
+      f.writeUInt16BE(0x0800, 12);
+    }),
+    want: 'not-ipv6',
+  },
+  {
+    desc: 'IP version 4 in the IPv6 header',
+    frame: kernelNsWith((f) => {
+      f[14] = 0x40;
+    }),
+    want: 'not-ipv6',
+  },
+  {
+    desc: 'next header UDP',
+    frame: kernelNsWith((f) => {
+      f[20] = 17;
+    }, true),
+    want: 'not-icmpv6',
+  },
+  {
+    desc: 'a hop-by-hop extension header',
+    frame: kernelNsWith((f) => {
+      f[20] = 0;
+    }, true),
+    want: 'not-icmpv6',
+  },
+  {
+    desc: 'an NA',
+    frame: kernelNsWith((f) => {
+      f[54] = 136;
+    }),
+    want: 'not-ns',
+  },
+  {
+    desc: 'an echo request',
+    frame: kernelNsWith((f) => {
+      f[54] = 128;
+    }),
+    want: 'not-ns',
+  },
+  {
+    desc: 'hop limit 254 (it crossed a router)',
+    frame: kernelNsWith((f) => {
+      f[21] = 254;
+    }),
+    want: 'hop-limit',
+  },
+  {
+    desc: 'hop limit 64',
+    frame: kernelNsWith((f) => {
+      f[21] = 64;
+    }),
+    want: 'hop-limit',
+  },
+  {
+    desc: 'ICMP code 1',
+    frame: kernelNsWith((f) => {
+      f[55] = 1;
+    }),
+    want: 'icmp-code',
+  },
   {
     desc: 'an ICMP length of 16',
     frame: kernelNsWith((f) => {
@@ -128,19 +199,53 @@ const rejections: Array<{ desc: string; frame: Buffer; length?: number; want: Ns
     }),
     want: 'icmp-length',
   },
-  { desc: 'a bad checksum', frame: kernelNsWith((f) => { f[57] ^= 0x01; }, true), want: 'checksum' },
-  { desc: 'a byte changed after the checksum was made', frame: kernelNsWith((f) => { f[77] = 0x02; }, true), want: 'checksum' },
-  { desc: 'a multicast target', frame: kernelNsWith((f) => { hex('ff020000000000000000000000000001').copy(f, 62); }), want: 'target-multicast' },
-  { desc: 'a zero-length option', frame: kernelNsWith((f) => { f[79] = 0; }), want: 'option-length' },
-  { desc: 'an option running past the message', frame: kernelNsWith((f) => { f[79] = 2; }), want: 'option-length' },
+  {
+    desc: 'a bad checksum',
+    frame: kernelNsWith((f) => {
+      f[57] ^= 0x01;
+    }, true),
+    want: 'checksum',
+  },
+  {
+    desc: 'a byte changed after the checksum was made',
+    frame: kernelNsWith((f) => {
+      f[77] = 0x02;
+    }, true),
+    want: 'checksum',
+  },
+  {
+    desc: 'a multicast target',
+    frame: kernelNsWith((f) => {
+      hex('ff020000000000000000000000000001').copy(f, 62);
+    }),
+    want: 'target-multicast',
+  },
+  {
+    desc: 'a zero-length option',
+    frame: kernelNsWith((f) => {
+      f[79] = 0;
+    }),
+    want: 'option-length',
+  },
+  {
+    desc: 'an option running past the message',
+    frame: kernelNsWith((f) => {
+      f[79] = 2;
+    }),
+    want: 'option-length',
+  },
   { desc: 'a one-byte tail after the options', frame: withOptions('00'), want: 'option-length' },
   { desc: 'a zero-length option after a good one', frame: withOptions('0e 00 00 00 00 00 00 00'), want: 'option-length' },
-  { desc: 'a 16-byte Source LLA option', frame: kernelNsWith((f) => {
-    const grown = Buffer.concat([f, Buffer.alloc(8)]);
-    grown[79] = 2;
-    grown.writeUInt16BE(40, 18);
-    return grown;
-  }), want: 'source-lla' },
+  {
+    desc: 'a 16-byte Source LLA option',
+    frame: kernelNsWith((f) => {
+      const grown = Buffer.concat([f, Buffer.alloc(8)]);
+      grown[79] = 2;
+      grown.writeUInt16BE(40, 18);
+      return grown;
+    }),
+    want: 'source-lla',
+  },
   {
     desc: 'a DAD probe to a unicast destination',
     frame: kernelNsWith((f) => {
@@ -149,8 +254,21 @@ const rejections: Array<{ desc: string; frame: Buffer; length?: number; want: Ns
     }),
     want: 'dad-destination',
   },
-  { desc: 'a DAD probe to all-nodes', frame: kernelNsWith((f) => { asDadProbe(f); hex('ff020000000000000000000000000001').copy(f, 38); }), want: 'dad-destination' },
-  { desc: 'a DAD probe with a Source LLA option', frame: kernelNsWith((f) => { f.fill(0, 22, 38); }), want: 'dad-source-lla' },
+  {
+    desc: 'a DAD probe to all-nodes',
+    frame: kernelNsWith((f) => {
+      asDadProbe(f);
+      hex('ff020000000000000000000000000001').copy(f, 38);
+    }),
+    want: 'dad-destination',
+  },
+  {
+    desc: 'a DAD probe with a Source LLA option',
+    frame: kernelNsWith((f) => {
+      f.fill(0, 22, 38);
+    }),
+    want: 'dad-source-lla',
+  },
 ];
 
 for (const c of rejections) {
@@ -223,12 +341,13 @@ const golden: Array<{ desc: string; encode: (buf: Buffer) => number; want: Buffe
       'a5 af', // checksum
       '60 00 00 00', // R=0 S=1 O=1, reserved
       VIP_BYTES, // target: the VIP
-      '02', '01', // option: Target Link-Layer Address, 1 unit of 8 bytes
+      '02',
+      '01', // option: Target Link-Layer Address, 1 unit of 8 bytes
       '0a 1b 2c 3d 4e 5f', // our MAC
     ),
   },
   {
-    desc: 'encodeNaReply answers a NUD probe without a Source LLA to the frame\'s source, R=1',
+    desc: "encodeNaReply answers a NUD probe without a Source LLA to the frame's source, R=1",
     encode: (buf) => encodeNaReply(buf, 0, ns({}), OUR_MAC, true),
     want: hex(
       '02 a0 b1 c2 d3 f5', // Ethernet destination: the NS frame's Ethernet source
@@ -236,11 +355,14 @@ const golden: Array<{ desc: string; encode: (buf: Buffer) => number; want: Buffe
       ...IPV6_NDP_HEADER,
       VIP_BYTES,
       '20 01 0d b8 00 00 00 01 00 00 00 00 00 00 00 77',
-      '88', '00',
+      '88',
+      '00',
       '25 af', // checksum
       'e0 00 00 00', // R=1 S=1 O=1
       VIP_BYTES,
-      '02', '01', '0a 1b 2c 3d 4e 5f',
+      '02',
+      '01',
+      '0a 1b 2c 3d 4e 5f',
     ),
   },
   {
@@ -252,11 +374,14 @@ const golden: Array<{ desc: string; encode: (buf: Buffer) => number; want: Buffe
       ...IPV6_NDP_HEADER,
       VIP_BYTES,
       'ff 02 00 00 00 00 00 00 00 00 00 00 00 00 00 01', // destination: ff02::1
-      '88', '00',
+      '88',
+      '00',
       '14 dd', // checksum
       '20 00 00 00', // R=0 S=0 O=1
       VIP_BYTES,
-      '02', '01', '0a 1b 2c 3d 4e 5f',
+      '02',
+      '01',
+      '0a 1b 2c 3d 4e 5f',
     ),
   },
   {
@@ -268,11 +393,14 @@ const golden: Array<{ desc: string; encode: (buf: Buffer) => number; want: Buffe
       ...IPV6_NDP_HEADER,
       VIP_BYTES,
       'ff 02 00 00 00 00 00 00 00 00 00 00 00 00 00 01',
-      '88', '00',
+      '88',
+      '00',
       '94 dc', // checksum
       'a0 00 00 00', // R=1 S=0 O=1
       VIP_BYTES,
-      '02', '01', '0a 1b 2c 3d 4e 5f',
+      '02',
+      '01',
+      '0a 1b 2c 3d 4e 5f',
     ),
   },
   {
@@ -289,7 +417,8 @@ const golden: Array<{ desc: string; encode: (buf: Buffer) => number; want: Buffe
       'e5 5d', // checksum
       '00 00 00 00', // reserved
       VIP_BYTES, // target
-      '01', '01', // option: Source Link-Layer Address, 1 unit
+      '01',
+      '01', // option: Source Link-Layer Address, 1 unit
       '0a 1b 2c 3d 4e 5f',
     ),
   },
@@ -304,17 +433,27 @@ for (const c of golden) {
 t.test('the encoders write what the Linux kernel writes', async (t) => {
   const kernelNs = emptyNeighborSolicitation();
   t.equal(decodeNs(Buffer.from(KERNEL_NS, 'hex'), 0, 86, kernelNs), undefined);
-  t.equal(encoded(t, NDP_FRAME_LENGTH, (buf) => encodeNaReply(buf, 0, kernelNs, SERVER_MAC, false)).toString('hex'), KERNEL_NA, 'the NA answering the kernel\'s NS');
-  t.equal(encoded(t, NDP_FRAME_LENGTH, (buf) => encodeNs(buf, 0, CLIENT_MAC, ip('2001:db8::2'), ip('2001:db8::1'))).toString('hex'), KERNEL_NS, 'the NS for 2001:db8::1');
+  t.equal(
+    encoded(t, NDP_FRAME_LENGTH, (buf) => encodeNaReply(buf, 0, kernelNs, SERVER_MAC, false)).toString('hex'),
+    KERNEL_NA,
+    "the NA answering the kernel's NS",
+  );
+  t.equal(
+    encoded(t, NDP_FRAME_LENGTH, (buf) => encodeNs(buf, 0, CLIENT_MAC, ip('2001:db8::2'), ip('2001:db8::1'))).toString('hex'),
+    KERNEL_NS,
+    'the NS for 2001:db8::1',
+  );
   t.equal(
     encoded(t, NDP_FRAME_LENGTH, (buf) => encodeUnsolicitedNa(buf, 0, parseMac('02:00:00:00:00:03')!, ip('2001:db8::1'), false)).toString('hex'),
-    KERNEL_UNSOLICITED_NA, 'the unsolicited NA after a MAC change',
+    KERNEL_UNSOLICITED_NA,
+    'the unsolicited NA after a MAC change',
   );
   const dad = emptyNeighborSolicitation();
   t.equal(decodeNs(Buffer.from(KERNEL_DAD_NS, 'hex'), 0, 86, dad), undefined);
   t.equal(
     encoded(t, NDP_FRAME_LENGTH, (buf) => encodeNaReply(buf, 0, dad, SERVER_MAC, false)).toString('hex'),
-    KERNEL_UNSOLICITED_NA_AFTER_DAD, 'the answer to a DAD probe: the NA the kernel sends to ff02::1 for that address',
+    KERNEL_UNSOLICITED_NA_AFTER_DAD,
+    'the answer to a DAD probe: the NA the kernel sends to ff02::1 for that address',
   );
 });
 
@@ -350,10 +489,23 @@ t.test('tshark finds the checksum good (icmpv6.checksum.status 1) and reads the 
   const frames = golden.map((c) => c.want);
   const file = join(dir, 'ndp.pcap');
   writePcap(file, frames);
-  const fields = ['icmpv6.type', 'icmpv6.checksum.status', 'ipv6.hlim', 'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o', 'icmpv6.opt.type', 'icmpv6.opt.linkaddr', '_ws.malformed'];
+  const fields = [
+    'icmpv6.type',
+    'icmpv6.checksum.status',
+    'ipv6.hlim',
+    'icmpv6.nd.na.flag.r',
+    'icmpv6.nd.na.flag.s',
+    'icmpv6.nd.na.flag.o',
+    'icmpv6.opt.type',
+    'icmpv6.opt.linkaddr',
+    '_ws.malformed',
+  ];
   const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
   t.equal(r.status, 0, r.status === 0 ? 'tshark ran' : `tshark failed: ${r.stderr}`);
-  const rows = r.stdout.trim().split('\n').map((line) => line.split('|'));
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split('|'));
   t.equal(rows.length, frames.length, 'one row per frame');
   const want = [
     ['136', '1', '255', '0', '1', '1', '2', '0a:1b:2c:3d:4e:5f', ''],

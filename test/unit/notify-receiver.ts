@@ -6,10 +6,10 @@
  * from SCM_CREDENTIALS so tests can check it came from the main process
  * (what NotifyAccess=main enforces).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Python that ships with Debian; any python3 would do (stdlib only). */
-const PYTHON = '/usr/bin/python3'
+const PYTHON = '/usr/bin/python3';
 
 const RECEIVER_PY = String.raw`
 import json, os, socket, struct, sys, time
@@ -27,28 +27,28 @@ while True:
         if level == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
             pid = struct.unpack('3i', d[:ucred])[0]
     print(json.dumps({'t': time.monotonic(), 'pid': pid, 'msg': data.decode()}), flush=True)
-`
+`;
 
 /** One datagram received. */
 export interface NotifyMessage {
   /** receive time, seconds of CLOCK_MONOTONIC */
-  t: number
+  t: number;
   /** sender PID (SCM_CREDENTIALS) */
-  pid: number
+  pid: number;
   /** the datagram: newline-separated KEY=value lines */
-  msg: string
+  msg: string;
   /** msg parsed into fields (a repeated key keeps its last value) */
-  fields: Record<string, string>
+  fields: Record<string, string>;
 }
 
 export interface NotifyReceiver {
   /** every datagram so far */
-  messages: NotifyMessage[]
+  messages: NotifyMessage[];
   /** waits until a datagram matches `pred`, returning it */
-  waitFor(pred: (m: NotifyMessage) => boolean, timeoutMs?: number): Promise<NotifyMessage>
+  waitFor(pred: (m: NotifyMessage) => boolean, timeoutMs?: number): Promise<NotifyMessage>;
   /** waits for the n-th datagram (1-based), returning it */
-  nth(n: number, timeoutMs?: number): Promise<NotifyMessage>
-  close(): void
+  nth(n: number, timeoutMs?: number): Promise<NotifyMessage>;
+  close(): void;
 }
 
 /**
@@ -60,56 +60,56 @@ export async function startNotifyReceiver(
   name: string,
   spawnIn: (cmd: string, args: string[]) => ChildProcess = (cmd, args) => spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }),
 ): Promise<NotifyReceiver> {
-  const proc = spawnIn(PYTHON, ['-c', RECEIVER_PY, name])
-  const messages: NotifyMessage[] = []
-  const waiters = new Set<() => void>()
-  let stderr = ''
-  let buf = ''
+  const proc = spawnIn(PYTHON, ['-c', RECEIVER_PY, name]);
+  const messages: NotifyMessage[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  let buf = '';
   proc.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
+    stderr += d.toString();
+  });
   const bound = new Promise<void>((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`notify receiver exited (${code}): ${stderr}`)))
+    proc.once('exit', (code) => reject(new Error(`notify receiver exited (${code}): ${stderr}`)));
     proc.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString()
-      let nl: number
+      buf += d.toString();
+      let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buf.slice(0, nl)) as { bound?: string; t: number; pid: number; msg: string }
-        buf = buf.slice(nl + 1)
+        const line = JSON.parse(buf.slice(0, nl)) as { bound?: string; t: number; pid: number; msg: string };
+        buf = buf.slice(nl + 1);
         if (line.bound !== undefined) {
-          resolve()
-          continue
+          resolve();
+          continue;
         }
-        const fields: Record<string, string> = {}
+        const fields: Record<string, string> = {};
         for (const l of line.msg.split('\n')) {
-          const eq = l.indexOf('=')
-          if (eq > 0) fields[l.slice(0, eq)] = l.slice(eq + 1)
+          const eq = l.indexOf('=');
+          if (eq > 0) fields[l.slice(0, eq)] = l.slice(eq + 1);
         }
-        messages.push({ t: line.t, pid: line.pid, msg: line.msg, fields })
-        for (const w of waiters) w()
+        messages.push({ t: line.t, pid: line.pid, msg: line.msg, fields });
+        for (const w of waiters) w();
       }
-    })
-  })
-  await bound
+    });
+  });
+  await bound;
   const waitFor = (pred: (m: NotifyMessage) => boolean, timeoutMs = 5000): Promise<NotifyMessage> =>
     new Promise((resolve, reject) => {
       const check = (): boolean => {
-        const m = messages.find(pred)
-        if (m === undefined) return false
-        waiters.delete(check)
-        clearTimeout(timer)
-        resolve(m)
-        return true
-      }
+        const m = messages.find(pred);
+        if (m === undefined) return false;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+        return true;
+      };
       const timer = setTimeout(() => {
-        waiters.delete(check)
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for a notify message; got: ${JSON.stringify(messages.map((m) => m.msg))}`))
-      }, timeoutMs)
-      if (!check()) waiters.add(check)
-    })
+        waiters.delete(check);
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for a notify message; got: ${JSON.stringify(messages.map((m) => m.msg))}`));
+      }, timeoutMs);
+      if (!check()) waiters.add(check);
+    });
   const nth = async (n: number, timeoutMs?: number): Promise<NotifyMessage> => {
-    await waitFor(() => messages.length >= n, timeoutMs)
-    return messages[n - 1]!
-  }
-  return { messages, waitFor, nth, close: () => proc.kill('SIGKILL') }
+    await waitFor(() => messages.length >= n, timeoutMs);
+    return messages[n - 1]!;
+  };
+  return { messages, waitFor, nth, close: () => proc.kill('SIGKILL') };
 }

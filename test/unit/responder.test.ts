@@ -89,10 +89,16 @@ function batchOf(frames: TestFrame[]): RxBatch {
 }
 
 const req = (target: string, opts: { ethDst?: number; senderIp?: number; op?: number } = {}) => ({
-  build: (b: Buffer) => encodeArp(b, 0, {
-    ethDst: opts.ethDst ?? BROADCAST_MAC, ethSrc: CLIENT_MAC, op: opts.op ?? 1, senderMac: CLIENT_MAC,
-    senderIp: opts.senderIp ?? CLIENT_IP, targetMac: 0, targetIp: ip(target),
-  }),
+  build: (b: Buffer) =>
+    encodeArp(b, 0, {
+      ethDst: opts.ethDst ?? BROADCAST_MAC,
+      ethSrc: CLIENT_MAC,
+      op: opts.op ?? 1,
+      senderMac: CLIENT_MAC,
+      senderIp: opts.senderIp ?? CLIENT_IP,
+      targetMac: 0,
+      targetIp: ip(target),
+    }),
 });
 
 const cases: Array<{ desc: string; frame: TestFrame; want: Outcome; replyMac?: number }> = [
@@ -104,23 +110,67 @@ const cases: Array<{ desc: string; frame: TestFrame; want: Outcome; replyMac?: n
   { desc: 'is silent for a BACKUP group', frame: req('198.51.100.20'), want: 'not-master' },
   { desc: 'is silent for an address that is no VIP', frame: req('198.51.100.99'), want: 'not-a-vip' },
   { desc: 'is silent for a VIP of another interface', frame: req('203.0.113.5'), want: 'wrong-interface' },
-  { desc: 'is silent for a unicast request to a MAC that does not answer for the VIP', frame: { ...req('198.51.100.10', { ethDst: OTHER_MAC }), packetType: PACKET_HOST }, want: 'not-for-us' },
-  { desc: 'is silent for a request to a multicast MAC', frame: { ...req('198.51.100.10', { ethDst: parseMac('01:00:5e:00:00:01')! }), packetType: PACKET_MULTICAST }, want: 'not-for-us' },
-  { desc: 'is silent for a frame the kernel marked for another host (promiscuous, veth)', frame: { ...req('198.51.100.10', { ethDst: OTHER_MAC }), packetType: PACKET_OTHERHOST }, want: 'other-host' },
-  { desc: 'is silent for a broadcast the kernel marked for another host (a foreign VLAN tag it removed)', frame: { ...req('198.51.100.10'), packetType: PACKET_OTHERHOST }, want: 'foreign-vlan' },
-  { desc: 'is silent for a request to its MAC the kernel marked for another host (a foreign VLAN tag)', frame: { ...req('198.51.100.10', { ethDst: IFACE_MAC }), packetType: PACKET_OTHERHOST }, want: 'foreign-vlan' },
+  {
+    desc: 'is silent for a unicast request to a MAC that does not answer for the VIP',
+    frame: { ...req('198.51.100.10', { ethDst: OTHER_MAC }), packetType: PACKET_HOST },
+    want: 'not-for-us',
+  },
+  {
+    desc: 'is silent for a request to a multicast MAC',
+    frame: { ...req('198.51.100.10', { ethDst: parseMac('01:00:5e:00:00:01')! }), packetType: PACKET_MULTICAST },
+    want: 'not-for-us',
+  },
+  {
+    desc: 'is silent for a frame the kernel marked for another host (promiscuous, veth)',
+    frame: { ...req('198.51.100.10', { ethDst: OTHER_MAC }), packetType: PACKET_OTHERHOST },
+    want: 'other-host',
+  },
+  {
+    desc: 'is silent for a broadcast the kernel marked for another host (a foreign VLAN tag it removed)',
+    frame: { ...req('198.51.100.10'), packetType: PACKET_OTHERHOST },
+    want: 'foreign-vlan',
+  },
+  {
+    desc: 'is silent for a request to its MAC the kernel marked for another host (a foreign VLAN tag)',
+    frame: { ...req('198.51.100.10', { ethDst: IFACE_MAC }), packetType: PACKET_OTHERHOST },
+    want: 'foreign-vlan',
+  },
   { desc: 'is silent for a frame still tagged VID 100 (DSA conduit)', frame: { ...req('198.51.100.10'), vlanTag: 100 }, want: 'foreign-vlan' },
   { desc: 'is silent for a frame still tagged VID 4095 with PCP 7', frame: { ...req('198.51.100.10'), vlanTag: 0xefff }, want: 'foreign-vlan' },
   { desc: 'answers a priority-tagged request (VID 0, PCP 5)', frame: { ...req('198.51.100.10'), vlanTag: 0xa000 }, want: 'answered', replyMac: IFACE_MAC },
-  { desc: 'answers a unicast request the kernel marked for this host', frame: { ...req('198.51.100.10', { ethDst: IFACE_MAC }), packetType: PACKET_HOST }, want: 'answered', replyMac: IFACE_MAC },
+  {
+    desc: 'answers a unicast request the kernel marked for this host',
+    frame: { ...req('198.51.100.10', { ethDst: IFACE_MAC }), packetType: PACKET_HOST },
+    want: 'answered',
+    replyMac: IFACE_MAC,
+  },
   { desc: 'does not answer ARP replies', frame: req('198.51.100.10', { op: 2 }), want: 'not-request' },
   { desc: 'does not answer a gratuitous request', frame: { build: (b) => encodeGarp(b, 0, 'request', CLIENT_MAC, ip('198.51.100.10')) }, want: 'gratuitous' },
-  { desc: 'drops a frame with a bad header', frame: { build: (b) => { const n = encodeArpRequest(b, 0, CLIENT_MAC, CLIENT_IP, ip('198.51.100.10')); b[19] = 16; return n; } }, want: 'malformed:plen' },
-  { desc: 'answers a request followed by trailing bytes (a 1514-byte frame cut to 42 by the filter)', frame: { ...req('198.51.100.10'), length: 1514 }, want: 'answered', replyMac: IFACE_MAC },
+  {
+    desc: 'drops a frame with a bad header',
+    frame: {
+      build: (b) => {
+        const n = encodeArpRequest(b, 0, CLIENT_MAC, CLIENT_IP, ip('198.51.100.10'));
+        b[19] = 16;
+        return n;
+      },
+    },
+    want: 'malformed:plen',
+  },
+  {
+    desc: 'answers a request followed by trailing bytes (a 1514-byte frame cut to 42 by the filter)',
+    frame: { ...req('198.51.100.10'), length: 1514 },
+    want: 'answered',
+    replyMac: IFACE_MAC,
+  },
   { desc: 'answers a request in a jumbo frame', frame: { ...req('198.51.100.10'), length: 9014 }, want: 'answered', replyMac: IFACE_MAC },
-  ...['127.0.0.1', '127.255.255.255', '224.0.0.1', '239.255.255.255', '255.255.255.255', '240.0.0.1', '254.1.2.3', '0.0.0.1', '0.255.255.255'].map((sender) => ({
-    desc: `is silent for a request from martian sender ${sender}`, frame: req('198.51.100.10', { senderIp: ip(sender) }), want: 'martian-sender' as const,
-  })),
+  ...['127.0.0.1', '127.255.255.255', '224.0.0.1', '239.255.255.255', '255.255.255.255', '240.0.0.1', '254.1.2.3', '0.0.0.1', '0.255.255.255'].map(
+    (sender) => ({
+      desc: `is silent for a request from martian sender ${sender}`,
+      frame: req('198.51.100.10', { senderIp: ip(sender) }),
+      want: 'martian-sender' as const,
+    }),
+  ),
   { desc: 'counts a martian reply as a reply', frame: req('198.51.100.10', { senderIp: ip('127.0.0.1'), op: 2 }), want: 'not-request' },
   { desc: 'drops a truncated frame', frame: { ...req('198.51.100.10'), length: 30 }, want: 'malformed:short' },
 ];
@@ -141,10 +191,19 @@ for (const c of cases) {
     const asked = emptyArpFrame();
     const b = Buffer.alloc(128);
     decodeArp(b, 0, c.frame.build(b), asked);
-    t.same(r, {
-      ethDst: CLIENT_MAC, ethSrc: c.replyMac, op: 2, senderMac: c.replyMac, senderIp: asked.targetIp,
-      targetMac: CLIENT_MAC, targetIp: asked.senderIp,
-    }, 'unicast reply claiming the VIP');
+    t.same(
+      r,
+      {
+        ethDst: CLIENT_MAC,
+        ethSrc: c.replyMac,
+        op: 2,
+        senderMac: c.replyMac,
+        senderIp: asked.targetIp,
+        targetMac: CLIENT_MAC,
+        targetIp: asked.senderIp,
+      },
+      'unicast reply claiming the VIP',
+    );
   });
 }
 
@@ -171,11 +230,16 @@ t.test('Responder answers a whole batch with one send and counts refused replies
 
 t.test('Responder reports foreign claims on our VIPs, not our own frames', async (t) => {
   const { responder, claims } = setup();
-  responder.handleBatch(batchOf([
-    { build: (b) => encodeGarp(b, 0, 'reply', OTHER_MAC, ip('198.51.100.10')) },
-    { build: (b) => encodeArpRequest(b, 0, OTHER_MAC, ip('198.51.100.20'), ip('192.0.2.1')) },
-    { build: (b) => encodeGarp(b, 0, 'request', VRRP_MAC, ip('198.51.100.11')) },
-    { build: (b) => encodeArpRequest(b, 0, OTHER_MAC, ip('198.51.100.99'), ip('192.0.2.1')) },
-  ]));
-  t.same(claims, [{ vip: ip('198.51.100.10'), mac: OTHER_MAC }, { vip: ip('198.51.100.20'), mac: OTHER_MAC }]);
+  responder.handleBatch(
+    batchOf([
+      { build: (b) => encodeGarp(b, 0, 'reply', OTHER_MAC, ip('198.51.100.10')) },
+      { build: (b) => encodeArpRequest(b, 0, OTHER_MAC, ip('198.51.100.20'), ip('192.0.2.1')) },
+      { build: (b) => encodeGarp(b, 0, 'request', VRRP_MAC, ip('198.51.100.11')) },
+      { build: (b) => encodeArpRequest(b, 0, OTHER_MAC, ip('198.51.100.99'), ip('192.0.2.1')) },
+    ]),
+  );
+  t.same(claims, [
+    { vip: ip('198.51.100.10'), mac: OTHER_MAC },
+    { vip: ip('198.51.100.20'), mac: OTHER_MAC },
+  ]);
 });

@@ -37,10 +37,14 @@ t.test('setRole changes the live state before its listeners run, and says who as
   t.same(roles.setRole('web', 'BACKUP', 'control'), { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control' });
   t.equal(web.role, 'BACKUP', 'the state the responders read per frame changed in place');
   roles.setRole('mail', 'FAULT', 'keepalived');
-  t.same(seen, [
-    { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control', live: 'BACKUP' },
-    { group: 'mail', from: 'BACKUP', to: 'FAULT', source: 'keepalived', live: 'FAULT' },
-  ], 'one event per change, after it took effect');
+  t.same(
+    seen,
+    [
+      { group: 'web', from: 'MASTER', to: 'BACKUP', source: 'control', live: 'BACKUP' },
+      { group: 'mail', from: 'BACKUP', to: 'FAULT', source: 'keepalived', live: 'FAULT' },
+    ],
+    'one event per change, after it took effect',
+  );
   t.throws(() => roles.setRole('nope', 'MASTER', 'control'), /unknown group "nope"/);
   t.equal(seen.length, 2, 'no event for a refused change');
 });

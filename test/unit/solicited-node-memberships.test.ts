@@ -79,11 +79,17 @@ t.test('a socket out of option memory spills to a new one; leaving frees room th
   const five = vips('2001:db8::1', '2001:db8::2', '2001:db8::3', '2001:db8::4', '2001:db8::5');
   t.same(m.reconcile(five), { joined: 5, left: 0, failures: [] });
   t.equal(m.socketCount, 3);
-  t.same([...held.values()].map((s) => s.size), [2, 2, 1]);
+  t.same(
+    [...held.values()].map((s) => s.size),
+    [2, 2, 1],
+  );
   m.reconcile(vips('2001:db8::2', '2001:db8::3', '2001:db8::4', '2001:db8::5'));
   m.reconcile(vips('2001:db8::2', '2001:db8::3', '2001:db8::4', '2001:db8::5', '2001:db8::6'));
   t.equal(m.socketCount, 3, 'the freed place on the first socket is reused');
-  t.same([...held.values()].map((s) => s.size), [2, 2, 1]);
+  t.same(
+    [...held.values()].map((s) => s.size),
+    [2, 2, 1],
+  );
 });
 
 t.test('10,000 distinct groups at the measured 2,340 per socket need 5 sockets', async (t) => {
@@ -105,7 +111,10 @@ t.test('a refused join is reported with its code and retried on the next reconci
   refuseWith(constants.errno.ENODEV);
   const change = m.reconcile(vips('2001:db8::1'));
   t.equal(change.joined, 0);
-  t.same(change.failures.map((f) => [f.group, f.error.code, f.error.syscall]), [['ff02::1:ff00:1', 'ENODEV', 'setsockopt(IPV6_ADD_MEMBERSHIP)']]);
+  t.same(
+    change.failures.map((f) => [f.group, f.error.code, f.error.syscall]),
+    [['ff02::1:ff00:1', 'ENODEV', 'setsockopt(IPV6_ADD_MEMBERSHIP)']],
+  );
   t.same(m.joined(), []);
   refuseWith(undefined);
   t.same(m.reconcile(vips('2001:db8::1')), { joined: 1, left: 0, failures: [] });

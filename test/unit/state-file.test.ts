@@ -18,7 +18,11 @@ function tmp(t: Test): string {
 
 t.test('parseStateFile', async (t) => {
   const cases: Array<{ desc: string; input: string; want?: object; wantErr?: RegExp }> = [
-    { desc: 'accepts a version 1 file', input: `{"version":1,"bootId":"${BOOT}","groups":{"web":"MASTER","mail":"BACKUP","db":"FAULT"}}`, want: { bootId: BOOT, groups: { web: 'MASTER', mail: 'BACKUP', db: 'FAULT' } } },
+    {
+      desc: 'accepts a version 1 file',
+      input: `{"version":1,"bootId":"${BOOT}","groups":{"web":"MASTER","mail":"BACKUP","db":"FAULT"}}`,
+      want: { bootId: BOOT, groups: { web: 'MASTER', mail: 'BACKUP', db: 'FAULT' } },
+    },
     { desc: 'accepts lower-case roles', input: `{"version":1,"bootId":"x","groups":{"web":"master"}}`, want: { bootId: 'x', groups: { web: 'MASTER' } } },
     { desc: 'accepts no groups', input: `{"version":1,"bootId":"x","groups":{}}`, want: { bootId: 'x', groups: {} } },
     { desc: 'rejects a half-written file', input: `{"version":1,"bootId":"x","gro`, wantErr: /not JSON/ },
@@ -54,7 +58,10 @@ t.test('writeStateFile writes atomically, creating the directory; readStateFile 
 
   const blocked = join(dir, 'file');
   writeFileSync(blocked, '');
-  t.throws(() => writeStateFile(join(blocked, 'state.json'), { bootId: BOOT, groups: {} }), { code: 'ESTATEFILE', message: /cannot write role state file .*\(EEXIST\)/ });
+  t.throws(() => writeStateFile(join(blocked, 'state.json'), { bootId: BOOT, groups: {} }), {
+    code: 'ESTATEFILE',
+    message: /cannot write role state file .*\(EEXIST\)/,
+  });
 });
 
 /** The role machine's persistence counters (it must be persisting). */
@@ -77,7 +84,14 @@ async function daemonWith(t: Test, dir: string, initialRole: 'master' | 'backup'
   const conn = new RecordingConn(clock);
   const config = configWith(
     [
-      { name: 'web', interface: 'lo', mac: '02:00:00:00:aa:01', vips: ['198.51.100.1', '198.51.100.2'], initialRole, garp: { mode: 'request', count: 1, delayMs: 0 } },
+      {
+        name: 'web',
+        interface: 'lo',
+        mac: '02:00:00:00:aa:01',
+        vips: ['198.51.100.1', '198.51.100.2'],
+        initialRole,
+        garp: { mode: 'request', count: 1, delayMs: 0 },
+      },
       { name: 'mail', interface: 'lo', vips: ['203.0.113.1'], initialRole: 'backup' },
     ],
     { stateFile: join(dir, 'state', 'state.json') },
@@ -141,7 +155,12 @@ t.test('stop writes a pending change; an unwritable path is logged, not fatal', 
   const blocked = join(dir, 'blocked');
   writeFileSync(blocked, '');
   const bootIdPath = join(dir, 'boot_id');
-  const daemon = await startFakeDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: join(blocked, 'state.json') }), new RecordingConn(), () => [], { bootIdPath });
+  const daemon = await startFakeDaemon(
+    configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: join(blocked, 'state.json') }),
+    new RecordingConn(),
+    () => [],
+    { bootIdPath },
+  );
   t.teardown(() => daemon.stop());
   const persistence = persisted(daemon.roles);
   t.equal(persistence.writeErrors, 1, 'write failed and was counted');
@@ -156,7 +175,12 @@ t.test('an empty stateFile turns persistence off', async (t) => {
   const dir = tmp(t);
   const bootIdPath = join(dir, 'boot_id');
   writeFileSync(bootIdPath, BOOT);
-  const daemon = await startFakeDaemon(configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: '' }), new RecordingConn(), () => [], { bootIdPath });
+  const daemon = await startFakeDaemon(
+    configWith([{ name: 'web', interface: 'lo', vips: ['198.51.100.1'] }], { stateFile: '' }),
+    new RecordingConn(),
+    () => [],
+    { bootIdPath },
+  );
   t.teardown(() => daemon.stop());
   daemon.setRole('web', 'BACKUP', 'control');
   await Promise.resolve();

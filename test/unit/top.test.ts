@@ -14,7 +14,10 @@ const before = (ms: number): string => new Date(NOW - ms).toISOString();
 function status(counts: Record<string, number>, garp: number, extra: object = {}): Record<string, unknown> {
   return {
     daemon: { pid: 7, uptimeSec: 65, startedAt: before(65_000), generation: 2 },
-    groups: [{ name: 'web', role: 'MASTER', interface: 'eth0', vips: 2 }, { name: 'mail', role: 'BACKUP', interface: 'eth0', vips: 1 }],
+    groups: [
+      { name: 'web', role: 'MASTER', interface: 'eth0', vips: 2 },
+      { name: 'mail', role: 'BACKUP', interface: 'eth0', vips: 1 },
+    ],
     interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:01', present: true, counts, txDropped: 0 }],
     garp: { rounds: 1, interfaces: [{ name: 'eth0', request: garp, reply: 0, dropped: 0, cancelled: 0 }] },
     conflicts: { active: 0, counters: {}, latest: [] },
@@ -48,8 +51,21 @@ t.test('renderTop: groups, interface rates, conflicts and recent events', async 
   const a = sampleOf(status({ answered: 0, 'not-master': 0, 'not-a-vip': 0, 'foreign-vlan': 0, 'malformed:short': 0 }, 0), NOW - 1000);
   const cur = status({ answered: 1200, 'not-master': 30, 'not-a-vip': 5, 'foreign-vlan': 7, 'malformed:short': 2 }, 6, {
     conflicts: {
-      active: 1, counters: {},
-      latest: [{ vip: '198.51.100.10', mac: '02:00:00:00:00:20', ip: null, iface: 'eth0', group: 'web', kind: 'gratuitous', count: 3, lastSeen: before(1_000), lastDefended: null }],
+      active: 1,
+      counters: {},
+      latest: [
+        {
+          vip: '198.51.100.10',
+          mac: '02:00:00:00:00:20',
+          ip: null,
+          iface: 'eth0',
+          group: 'web',
+          kind: 'gratuitous',
+          count: 3,
+          lastSeen: before(1_000),
+          lastDefended: null,
+        },
+      ],
     },
   });
   const lines = renderTop(frame(cur, ratesBetween(a, sampleOf(cur, NOW))), { now: NOW, style: PLAIN });
@@ -70,7 +86,10 @@ t.test('renderTop: groups, interface rates, conflicts and recent events', async 
 });
 
 t.test('renderTop: an unreachable daemon is said first, with how old the figures are', async (t) => {
-  const lines = renderTop(frame(status({}, 0), undefined, { unreachable: { since: NOW - 3000, message: 'cannot connect to /run/x.sock: ECONNREFUSED' }, receivedAt: NOW - 4000 }), { now: NOW, style: PLAIN });
+  const lines = renderTop(
+    frame(status({}, 0), undefined, { unreachable: { since: NOW - 3000, message: 'cannot connect to /run/x.sock: ECONNREFUSED' }, receivedAt: NOW - 4000 }),
+    { now: NOW, style: PLAIN },
+  );
   t.equal(lines[1], 'daemon unreachable, retrying (3 s): cannot connect to /run/x.sock: ECONNREFUSED');
   t.equal(lines[2], '(last answer 4 s ago; figures below are from then)');
   const never = renderTop({ status: undefined, rates: undefined, intervalMs: 1000, socket: '/run/x.sock' }, { now: NOW, style: PLAIN });
@@ -120,7 +139,11 @@ t.test('runTop: survives the daemon going away, says so, clears it on reconnect,
   const input = new FakeTty();
   let calls = 0;
   const done = runTop({
-    socket: '/run/x.sock', intervalMs: 10, style: PLAIN, out, in: input,
+    socket: '/run/x.sock',
+    intervalMs: 10,
+    style: PLAIN,
+    out,
+    in: input,
     request: async () => {
       const a = answers[calls++];
       if (a === undefined) {
@@ -149,7 +172,11 @@ t.test('runTop: SIGTERM ends it and a refused status is shown as unreachable', a
   const input = Object.assign(new EventEmitter(), { isTTY: false }) as unknown as PassThrough;
   const listeners = process.listenerCount('SIGTERM');
   const done = runTop({
-    socket: '/run/x.sock', intervalMs: 10, style: PLAIN, out, in: input,
+    socket: '/run/x.sock',
+    intervalMs: 10,
+    style: PLAIN,
+    out,
+    in: input,
     request: async () => {
       setImmediate(() => process.emit('SIGTERM'));
       return { id: 1, ok: false, error: { code: 'EUNKNOWNCMD', message: 'unknown command "status"' } };

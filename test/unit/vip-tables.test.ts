@@ -78,9 +78,29 @@ function lookups<A>(f: Family<A>): void {
     t.same(f.texts(table.vipsOf('mail')!.ips), [f.a, f.b]);
     t.equal(table.vipsOf('empty'), undefined);
     t.ok(table.hasGroup('empty'));
-    t.same(table.bindingsOfVip(f.addr(f.a)).map((b) => [b.iface, b.group.name]), [['eth0', 'web'], ['eth1', 'mail']]);
-    t.throws(() => f.table([{ group: web, iface: 'eth0', ips: f.rows(f.a) }, { group: mail, iface: 'eth0', ips: f.rows(f.a) }]), /two groups on interface eth0: "web" and "mail"/);
-    t.throws(() => f.table([{ group: web, iface: 'eth0', ips: f.rows() }, { group: web, iface: 'eth1', ips: f.rows() }]), /listed twice/);
+    t.same(
+      table.bindingsOfVip(f.addr(f.a)).map((b) => [b.iface, b.group.name]),
+      [
+        ['eth0', 'web'],
+        ['eth1', 'mail'],
+      ],
+    );
+    t.throws(
+      () =>
+        f.table([
+          { group: web, iface: 'eth0', ips: f.rows(f.a) },
+          { group: mail, iface: 'eth0', ips: f.rows(f.a) },
+        ]),
+      /two groups on interface eth0: "web" and "mail"/,
+    );
+    t.throws(
+      () =>
+        f.table([
+          { group: web, iface: 'eth0', ips: f.rows() },
+          { group: web, iface: 'eth1', ips: f.rows() },
+        ]),
+      /listed twice/,
+    );
   });
 }
 

@@ -18,15 +18,29 @@ const good: Array<{ desc: string; text: string; want: string[] }> = [
   { desc: 'trailing comments', text: '198.51.100.7   # web\n198.51.100.8#mail\n', want: ['198.51.100.7', '198.51.100.8'] },
   { desc: 'leading and trailing blanks', text: '   198.51.100.7 \t\n', want: ['198.51.100.7'] },
   { desc: 'a CIDR block', text: '198.51.100.4/30\n', want: ['198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7'] },
-  { desc: 'a range, spaced or not', text: '198.51.100.1-198.51.100.2\n203.0.113.5 - 203.0.113.6\n', want: ['198.51.100.1', '198.51.100.2', '203.0.113.5', '203.0.113.6'] },
+  {
+    desc: 'a range, spaced or not',
+    text: '198.51.100.1-198.51.100.2\n203.0.113.5 - 203.0.113.6\n',
+    want: ['198.51.100.1', '198.51.100.2', '203.0.113.5', '203.0.113.6'],
+  },
   { desc: 'an exclusion after the block it cuts', text: '198.51.100.4/30\n!198.51.100.5\n', want: ['198.51.100.4', '198.51.100.6', '198.51.100.7'] },
   { desc: 'an exclusion before the block it cuts', text: '! 198.51.100.5\n198.51.100.4/30\n', want: ['198.51.100.4', '198.51.100.6', '198.51.100.7'] },
   { desc: 'the same address twice (a set)', text: '198.51.100.7\n198.51.100.7\n198.51.100.6-198.51.100.7\n', want: ['198.51.100.6', '198.51.100.7'] },
 ];
 
 const good6: Array<{ desc: string; text: string; want4: string[]; want6: string[] }> = [
-  { desc: 'IPv6 and IPv4 lines mixed', text: '2001:db8::7\n198.51.100.7\n# v6\n2001:DB8:0:0::8   # upper case\n', want4: ['198.51.100.7'], want6: ['2001:db8::7', '2001:db8::8'] },
-  { desc: 'an IPv6 block, range and exclusion', text: '2001:db8::/126\r\n2001:db8::a - 2001:db8::b\r\n! 2001:db8::1\r\n', want4: [], want6: ['2001:db8::', '2001:db8::2', '2001:db8::3', '2001:db8::a', '2001:db8::b'] },
+  {
+    desc: 'IPv6 and IPv4 lines mixed',
+    text: '2001:db8::7\n198.51.100.7\n# v6\n2001:DB8:0:0::8   # upper case\n',
+    want4: ['198.51.100.7'],
+    want6: ['2001:db8::7', '2001:db8::8'],
+  },
+  {
+    desc: 'an IPv6 block, range and exclusion',
+    text: '2001:db8::/126\r\n2001:db8::a - 2001:db8::b\r\n! 2001:db8::1\r\n',
+    want4: [],
+    want6: ['2001:db8::', '2001:db8::2', '2001:db8::3', '2001:db8::a', '2001:db8::b'],
+  },
 ];
 for (const c of good6) {
   t.test(`parseVipsFile accepts ${c.desc}`, async (t) => {
@@ -34,7 +48,10 @@ for (const c of good6) {
     t.same(r.problems, []);
     t.same(Array.from(expandVipEntries(r.entries), formatIpv4), c.want4);
     const rows = expandIpv6VipEntries(r.entries);
-    t.same(Array.from({ length: rows.length / 4 }, (_, i) => formatIpv6(rows.subarray(4 * i, 4 * i + 4))), c.want6);
+    t.same(
+      Array.from({ length: rows.length / 4 }, (_, i) => formatIpv6(rows.subarray(4 * i, 4 * i + 4))),
+      c.want6,
+    );
   });
 }
 for (const c of good) {
@@ -55,7 +72,13 @@ const bad: Array<{ desc: string; text: string; line: number; column: number; wan
   { desc: 'a range over a /16', text: '198.0.0.0-198.2.0.0\n', line: 1, column: 11, wantErr: /at most 65536/ },
   { desc: 'a range with a bad end', text: '198.51.100.1-198.51.100\n', line: 1, column: 14, wantErr: /two IPv4 addresses/ },
   { desc: 'a lone "!"', text: '!\n', line: 1, column: 2, wantErr: /empty VIP entry/ },
-  { desc: 'two entries on one line', text: '198.51.100.1 198.51.100.2\n', line: 1, column: 14, wantErr: /one entry per line: "198\.51\.100\.1" is followed by "198\.51\.100\.2"/ },
+  {
+    desc: 'two entries on one line',
+    text: '198.51.100.1 198.51.100.2\n',
+    line: 1,
+    column: 14,
+    wantErr: /one entry per line: "198\.51\.100\.1" is followed by "198\.51\.100\.2"/,
+  },
   { desc: 'a comma-separated list', text: '198.51.100.1,198.51.100.2\n', line: 1, column: 1, wantErr: /not an IPv4 or IPv6 address/ },
   { desc: 'an IPv6 zone index', text: '2001:db8::1\n  2001:db8::2%eth0\n', line: 2, column: 14, wantErr: /a VIP has no zone index \("%eth0"\)/ },
   { desc: 'an IPv6 multicast address', text: '\n\tff02::1:ff00:1\n', line: 2, column: 2, wantErr: /multicast/ },
@@ -65,7 +88,13 @@ const bad: Array<{ desc: string; text: string; line: number; column: number; wan
   { desc: 'an IPv6 /64', text: '2001:db8::/64\n', line: 1, column: 12, wantErr: /larger than \/112.*got \/64/ },
   { desc: 'an IPv6 range over 65,536', text: '2001:db8::-2001:db8::1:0\n', line: 1, column: 12, wantErr: /at most 65536 addresses \(a \/112\)/ },
   { desc: 'a range from IPv4 to IPv6', text: '198.51.100.1-2001:db8::1\n', line: 1, column: 14, wantErr: /one family/ },
-  { desc: 'two IPv6 entries on one line', text: '2001:db8::1 2001:db8::2\n', line: 1, column: 13, wantErr: /one entry per line: "2001:db8::1" is followed by "2001:db8::2"/ },
+  {
+    desc: 'two IPv6 entries on one line',
+    text: '2001:db8::1 2001:db8::2\n',
+    line: 1,
+    column: 13,
+    wantErr: /one entry per line: "2001:db8::1" is followed by "2001:db8::2"/,
+  },
 ];
 for (const c of bad) {
   t.test(`parseVipsFile rejects ${c.desc} at line ${c.line}, column ${c.column}`, async (t) => {
@@ -77,11 +106,30 @@ for (const c of bad) {
 
 t.test('parseVipsFile reports every bad line, keeping the good ones', async (t) => {
   const r = parseVipsFile('198.51.100.1\nbad\n198.51.100.2\nalso bad\n', FILE);
-  t.same(r.problems.map((p) => p.line), [2, 4]);
-  t.same(Array.from({ length: r.entries.count }, (_, i) => r.entries.at(i)).map((e) => [e.line, e.column]), [[1, 1], [3, 1]]);
+  t.same(
+    r.problems.map((p) => p.line),
+    [2, 4],
+  );
+  t.same(
+    Array.from({ length: r.entries.count }, (_, i) => r.entries.at(i)).map((e) => [e.line, e.column]),
+    [
+      [1, 1],
+      [3, 1],
+    ],
+  );
   const mixed = parseVipsFile('2001:db8::1\nfe80::1\n  198.51.100.1\n::1\n2001:db8::2\n', FILE);
-  t.same(mixed.problems.map((p) => p.line), [2, 4]);
-  t.same(Array.from({ length: mixed.entries.count }, (_, i) => mixed.entries.at(i)).map((e) => [e.first, e.line, e.column]), [['2001:db8::1', 1, 1], ['198.51.100.1', 3, 3], ['2001:db8::2', 5, 1]]);
+  t.same(
+    mixed.problems.map((p) => p.line),
+    [2, 4],
+  );
+  t.same(
+    Array.from({ length: mixed.entries.count }, (_, i) => mixed.entries.at(i)).map((e) => [e.first, e.line, e.column]),
+    [
+      ['2001:db8::1', 1, 1],
+      ['198.51.100.1', 3, 3],
+      ['2001:db8::2', 5, 1],
+    ],
+  );
 });
 
 t.test('parseVipsFile caps the problems of a file that is not a VIP file', async (t) => {

@@ -67,7 +67,11 @@ const accepted = [
   { desc: 'a range', input: '2001:db8::a-2001:db8::14', want: v6(false, '2001:db8::a', '2001:db8::14') },
   { desc: 'a spaced range', input: '2001:db8::a - 2001:db8::14', want: v6(false, '2001:db8::a', '2001:db8::14') },
   { desc: 'a range across a 32-bit word', input: '2001:db8::ffff:ff00-2001:db8::1:0:ff', want: v6(false, '2001:db8::ffff:ff00', '2001:db8::1:0:ff') },
-  { desc: 'a range across three words', input: '2001:db8:0:ffff:ffff:ffff:ffff:fff0-2001:db8:1::f', want: v6(false, '2001:db8:0:ffff:ffff:ffff:ffff:fff0', '2001:db8:1::f') },
+  {
+    desc: 'a range across three words',
+    input: '2001:db8:0:ffff:ffff:ffff:ffff:fff0-2001:db8:1::f',
+    want: v6(false, '2001:db8:0:ffff:ffff:ffff:ffff:fff0', '2001:db8:1::f'),
+  },
   { desc: 'a range of 65,536 addresses', input: '2001:db8::8000-2001:db8::1:7fff', want: v6(false, '2001:db8::8000', '2001:db8::1:7fff') },
   { desc: 'a one-address range', input: '2001:db8::1-2001:db8::1', want: v6(false, '2001:db8::1') },
   { desc: 'an exclusion', input: '!2001:db8::9', want: v6(true, '2001:db8::9') },
@@ -150,13 +154,33 @@ const expansions: Array<{ desc: string; entries: string[]; want: string[] }> = [
   { desc: 'a block minus an address', entries: ['2001:db8::/126', '!2001:db8::2'], want: ['2001:db8::', '2001:db8::1', '2001:db8::3'] },
   { desc: 'the exclusion first', entries: ['!2001:db8::2', '2001:db8::/126'], want: ['2001:db8::', '2001:db8::1', '2001:db8::3'] },
   { desc: 'duplicates once', entries: ['2001:db8::2', '2001:db8::2', '2001:db8::1'], want: ['2001:db8::1', '2001:db8::2'] },
-  { desc: 'overlapping and touching ranges merged', entries: ['2001:db8::4-2001:db8::6', '2001:db8::5-2001:db8::7', '2001:db8::8/127'], want: ['2001:db8::4', '2001:db8::5', '2001:db8::6', '2001:db8::7', '2001:db8::8', '2001:db8::9'] },
-  { desc: 'out of order, across prefixes', entries: ['2001:db8:2::1', '2001:db8:1::1', 'fd00::1', '2001:db8:1::'], want: ['2001:db8:1::', '2001:db8:1::1', '2001:db8:2::1', 'fd00::1'] },
-  { desc: 'across a 32-bit word', entries: ['2001:db8::ffff:fffe-2001:db8::1:0:1', '!2001:db8::1:0:0'], want: ['2001:db8::ffff:fffe', '2001:db8::ffff:ffff', '2001:db8::1:0:1'] },
+  {
+    desc: 'overlapping and touching ranges merged',
+    entries: ['2001:db8::4-2001:db8::6', '2001:db8::5-2001:db8::7', '2001:db8::8/127'],
+    want: ['2001:db8::4', '2001:db8::5', '2001:db8::6', '2001:db8::7', '2001:db8::8', '2001:db8::9'],
+  },
+  {
+    desc: 'out of order, across prefixes',
+    entries: ['2001:db8:2::1', '2001:db8:1::1', 'fd00::1', '2001:db8:1::'],
+    want: ['2001:db8:1::', '2001:db8:1::1', '2001:db8:2::1', 'fd00::1'],
+  },
+  {
+    desc: 'across a 32-bit word',
+    entries: ['2001:db8::ffff:fffe-2001:db8::1:0:1', '!2001:db8::1:0:0'],
+    want: ['2001:db8::ffff:fffe', '2001:db8::ffff:ffff', '2001:db8::1:0:1'],
+  },
   { desc: 'an exclusion covering the end', entries: ['2001:db8::/127', '!2001:db8::1-2001:db8::9'], want: ['2001:db8::'] },
   { desc: 'an exclusion covering it all', entries: ['2001:db8::4/126', '!2001:db8::/125'], want: [] },
-  { desc: 'two exclusions in one range', entries: ['2001:db8::/125', '!2001:db8::1', '!2001:db8::5-2001:db8::6'], want: ['2001:db8::', '2001:db8::2', '2001:db8::3', '2001:db8::4', '2001:db8::7'] },
-  { desc: 'the top of unicast space', entries: ['feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127'], want: ['feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe', 'feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'] },
+  {
+    desc: 'two exclusions in one range',
+    entries: ['2001:db8::/125', '!2001:db8::1', '!2001:db8::5-2001:db8::6'],
+    want: ['2001:db8::', '2001:db8::2', '2001:db8::3', '2001:db8::4', '2001:db8::7'],
+  },
+  {
+    desc: 'the top of unicast space',
+    entries: ['feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127'],
+    want: ['feff:ffff:ffff:ffff:ffff:ffff:ffff:fffe', 'feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+  },
 ];
 for (const c of expansions) {
   t.test(`expandIpv6VipEntries: ${c.desc}`, async (t) => {
@@ -165,15 +189,20 @@ for (const c of expansions) {
 }
 
 t.test('one list holds both families; each expansion takes its own', async (t) => {
-  t.same(expandBoth('198.51.100.1', '2001:db8::1', '!198.51.100.1', '198.51.100.2', '2001:db8::/127', '!2001:db8::'), { v4: ['198.51.100.2'], v6: ['2001:db8::1'] });
+  t.same(expandBoth('198.51.100.1', '2001:db8::1', '!198.51.100.1', '198.51.100.2', '2001:db8::/127', '!2001:db8::'), {
+    v4: ['198.51.100.2'],
+    v6: ['2001:db8::1'],
+  });
 });
 
 t.test('a /112 expands to 65,536 rows in order', async (t) => {
-  const rows = expandIpv6VipEntries((() => {
-    const list = new VipEntryList();
-    parseVipEntry('2001:db8::7:0/112', list);
-    return list;
-  })());
+  const rows = expandIpv6VipEntries(
+    (() => {
+      const list = new VipEntryList();
+      parseVipEntry('2001:db8::7:0/112', list);
+      return list;
+    })(),
+  );
   t.equal(rows.length, 65536 * IPV6_WORDS);
   let ordered = true;
   for (let i = 4; i < rows.length; i += 4) if (compareWords(rows, i - 4, rows, i, 4) >= 0) ordered = false;
@@ -201,7 +230,14 @@ t.test('expandIpv6VipEntries matches a BigInt set on random entries (seeded)', a
     const rows = expandIpv6VipEntries(list);
     const got: bigint[] = [];
     for (let at = 0; at < rows.length; at += 4) got.push(big(rows, at));
-    if (!t.same(got, [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)), `round ${round}, seed ${rng.seed}`)) break;
+    if (
+      !t.same(
+        got,
+        [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+        `round ${round}, seed ${rng.seed}`,
+      )
+    )
+      break;
   }
 });
 
@@ -211,7 +247,12 @@ t.test('expandIpv6VipEntries sorts 20,000 shuffled entries (the radix path) as B
   const want = new Set<bigint>();
   for (let i = 0; i < 20_000; i++) {
     // Every word varies somewhere, in both 16-bit halves, and entries overlap.
-    const words = new Uint32Array([0x2001_0db8 + (rng.nextUint32() % 3) * 0x1_0001, rng.nextUint32() % 5, rng.nextUint32() % 2 === 0 ? 0 : rng.nextUint32(), rng.nextUint32()]);
+    const words = new Uint32Array([
+      0x2001_0db8 + (rng.nextUint32() % 3) * 0x1_0001,
+      rng.nextUint32() % 5,
+      rng.nextUint32() % 2 === 0 ? 0 : rng.nextUint32(),
+      rng.nextUint32(),
+    ]);
     if (words[3]! > 0xffff_fff0) words[3] = 0;
     const span = rng.nextUint32() % 3;
     list.pushIpv6(false, words, 0, span);
@@ -220,7 +261,11 @@ t.test('expandIpv6VipEntries sorts 20,000 shuffled entries (the radix path) as B
   const rows = expandIpv6VipEntries(list);
   const got: bigint[] = [];
   for (let at = 0; at < rows.length; at += 4) got.push(big(rows, at));
-  t.same(got, [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)), `seed ${rng.seed}`);
+  t.same(
+    got,
+    [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+    `seed ${rng.seed}`,
+  );
 });
 
 t.test('address words: compare, offset and add agree with BigInt (seeded)', async (t) => {
@@ -285,7 +330,11 @@ t.test('Ipv6VipTable takes an address at an offset, and tells prefixes apart', a
   t.equal(table.forInterface('eth1')?.groupOf(frame, 2), web, 'an address at an offset of a larger array');
   t.notOk(table.isVip(a6('2001:db9::1')), 'same last word, another prefix');
   t.throws(
-    () => new Ipv6VipTable([{ family: 'ipv6', group: web, iface: 'eth0', ips: rowsOf('2001:db8::1') }, { family: 'ipv6', group: state('mail'), iface: 'eth0', ips: rowsOf('2001:db8::5', '2001:db8::1') }]),
+    () =>
+      new Ipv6VipTable([
+        { family: 'ipv6', group: web, iface: 'eth0', ips: rowsOf('2001:db8::1') },
+        { family: 'ipv6', group: state('mail'), iface: 'eth0', ips: rowsOf('2001:db8::5', '2001:db8::1') },
+      ]),
     /^VIP 2001:db8::1 is in two groups on interface eth0: "web" and "mail"$/,
   );
 });
@@ -318,9 +367,12 @@ t.test('Ipv6VipTable finds each of 200,000 VIPs and no other address', async (t)
 
 t.test('forEachIpv6Duplicate reports each shared VIP as consecutive pairs, like IPv4', async (t) => {
   const seen: string[] = [];
-  forEachIpv6Duplicate([rowsOf('2001:db8::1', '2001:db8::2'), rowsOf('2001:db8::3'), rowsOf('2001:db8::1', '2001:db8::3'), rowsOf('2001:db8::1')], (earlier, later, rows, at) => {
-    seen.push(`${formatIpv6(rows.subarray(at, at + 4))} ${earlier}-${later}`);
-  });
+  forEachIpv6Duplicate(
+    [rowsOf('2001:db8::1', '2001:db8::2'), rowsOf('2001:db8::3'), rowsOf('2001:db8::1', '2001:db8::3'), rowsOf('2001:db8::1')],
+    (earlier, later, rows, at) => {
+      seen.push(`${formatIpv6(rows.subarray(at, at + 4))} ${earlier}-${later}`);
+    },
+  );
   t.same(seen, ['2001:db8::1 0-2', '2001:db8::3 1-2', '2001:db8::1 2-3']);
 });
 
@@ -347,8 +399,11 @@ t.test('forEachIpv6Duplicate: the same pairs in the same order wherever the larg
     t.same(seen, want, `round ${round}: sizes ${sets.map((s) => s.length / 4).join(',')}`);
   }
   const seen: string[] = [];
-  forEachIpv6Duplicate([rowsOf('2001:db8::1'), rowsOf('2001:db8::1', '2001:db8::2', '2001:db8::3'), rowsOf('2001:db8::2'), rowsOf('2001:db8::1', '2001:db8::2')], (earlier, later, rows, at) => {
-    seen.push(`${formatIpv6(rows.subarray(at, at + 4))} ${earlier}-${later}`);
-  });
+  forEachIpv6Duplicate(
+    [rowsOf('2001:db8::1'), rowsOf('2001:db8::1', '2001:db8::2', '2001:db8::3'), rowsOf('2001:db8::2'), rowsOf('2001:db8::1', '2001:db8::2')],
+    (earlier, later, rows, at) => {
+      seen.push(`${formatIpv6(rows.subarray(at, at + 4))} ${earlier}-${later}`);
+    },
+  );
   t.same(seen, ['2001:db8::1 0-1', '2001:db8::2 1-2', '2001:db8::1 1-3', '2001:db8::2 2-3'], 'the largest set in the middle');
 });

@@ -70,8 +70,16 @@ const expansions: Array<{ desc: string; entries: string[]; want: string[] }> = [
   { desc: 'nothing', entries: [], want: [] },
   { desc: 'exclusions only', entries: ['!198.51.100.1'], want: [] },
   { desc: 'duplicates once', entries: ['198.51.100.2', '198.51.100.2', '198.51.100.1'], want: ['198.51.100.1', '198.51.100.2'] },
-  { desc: 'overlapping ranges merged', entries: ['198.51.100.4-198.51.100.6', '198.51.100.5-198.51.100.7', '198.51.100.4/31'], want: ['198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7'] },
-  { desc: 'a range inside another', entries: ['198.51.100.0/29', '198.51.100.2-198.51.100.3', '!198.51.100.1-198.51.100.6'], want: ['198.51.100.0', '198.51.100.7'] },
+  {
+    desc: 'overlapping ranges merged',
+    entries: ['198.51.100.4-198.51.100.6', '198.51.100.5-198.51.100.7', '198.51.100.4/31'],
+    want: ['198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7'],
+  },
+  {
+    desc: 'a range inside another',
+    entries: ['198.51.100.0/29', '198.51.100.2-198.51.100.3', '!198.51.100.1-198.51.100.6'],
+    want: ['198.51.100.0', '198.51.100.7'],
+  },
   { desc: 'adjacent exclusions', entries: ['198.51.100.0/30', '!198.51.100.1', '!198.51.100.2'], want: ['198.51.100.0', '198.51.100.3'] },
   { desc: 'an exclusion past the end', entries: ['198.51.100.0/31', '!198.51.100.1-198.51.100.9'], want: ['198.51.100.0'] },
   { desc: 'the top of the address space', entries: ['255.255.255.254/31', '0.0.0.0'], want: ['0.0.0.0', '255.255.255.254', '255.255.255.255'] },
@@ -101,7 +109,14 @@ t.test('expandVipEntries matches a set-based expansion on random entries', async
     const list = new VipEntryList();
     for (const e of entries) list.push(e.exclude, e.first, e.last);
     const got = expandVipEntries(list);
-    if (!t.same(Array.from(got), [...want].sort((a, b) => a - b), `round ${round}`)) break;
+    if (
+      !t.same(
+        Array.from(got),
+        [...want].sort((a, b) => a - b),
+        `round ${round}`,
+      )
+    )
+      break;
   }
 });
 
@@ -121,7 +136,8 @@ t.test('VipTable finds each of 131,072 VIPs and no other address', async (t) => 
   let wrong = 0;
   for (const a of all) if (table.groupOf('eth0', a) !== (a % 2 === 0 ? web : mail)) wrong++;
   // 70.18.0.0 differs from 198.18.0.0 in the top bit only.
-  for (const a of [ip('198.17.255.255'), ip('198.20.0.0'), ip('0.0.0.0'), ip('255.255.255.255'), ip('70.18.0.0')]) if (table.groupOf('eth0', a) !== undefined) wrong++;
+  for (const a of [ip('198.17.255.255'), ip('198.20.0.0'), ip('0.0.0.0'), ip('255.255.255.255'), ip('70.18.0.0')])
+    if (table.groupOf('eth0', a) !== undefined) wrong++;
   t.equal(wrong, 0, 'every lookup right');
 });
 

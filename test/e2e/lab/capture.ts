@@ -2,84 +2,84 @@
  * Captures: tshark on a lab interface, and its frames decoded from
  * `tshark -T json` into {@link Frame}s.
  */
-import { join } from 'node:path'
-import { killAndWait } from '../../../lab/processes.mjs'
-import { run } from '../../../lab/run.mjs'
-import type { Lab } from './namespaces.js'
-import { sleep } from './wait.js'
+import { join } from 'node:path';
+import { killAndWait } from '../../../lab/processes.mjs';
+import { run } from '../../../lab/run.mjs';
+import type { Lab } from './namespaces.js';
+import { sleep } from './wait.js';
 
 /** tshark's expert severity for errors (PI_ERROR = 0x00800000, epan/proto.h). */
-const EXPERT_SEVERITY_ERROR = 0x00800000
+const EXPERT_SEVERITY_ERROR = 0x00800000;
 
 /** tshark's per-frame JSON: the `_source.layers` object of `tshark -T json`. */
-export type TsharkLayers = Record<string, unknown>
+export type TsharkLayers = Record<string, unknown>;
 
 /** One captured frame, decoded by tshark. ARP fields are 0 / '' for non-ARP frames. */
 export interface Frame {
   /** Capture time, epoch seconds. */
-  time: number
+  time: number;
   /** Frame length on the wire (frame.len). */
-  length: number
-  ethSrc: string
-  ethDst: string
+  length: number;
+  ethSrc: string;
+  ethDst: string;
   /** EtherType, e.g. 0x0806. */
-  ethType: number
-  arpOp: number
-  senderMac: string
-  senderIp: string
-  targetMac: string
-  targetIp: string
+  ethType: number;
+  arpOp: number;
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
   /** True when tshark marked the frame malformed or raised an error-level expert item. */
-  malformed: boolean
+  malformed: boolean;
   /** The raw tshark layers, for field-by-field checks (e.g. raw['arp']['arp.hw.size']). */
-  raw: TsharkLayers
+  raw: TsharkLayers;
 }
 
 /** A running capture; see {@link startCapture}. */
 export interface Capture {
   /** The pcap(ng) file being written. */
-  readonly file: string
+  readonly file: string;
   /** stop ends the capture and returns its frames; may be called again (returns the same frames). */
-  stop(): Promise<Frame[]>
+  stop(): Promise<Frame[]>;
 }
 
 function field(layer: unknown, name: string): string {
-  if (layer === null || typeof layer !== 'object') return ''
-  const v = (layer as Record<string, unknown>)[name]
-  if (typeof v === 'string') return v
-  if (Array.isArray(v) && typeof v[0] === 'string') return v[0]
-  return ''
+  if (layer === null || typeof layer !== 'object') return '';
+  const v = (layer as Record<string, unknown>)[name];
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  return '';
 }
 
 function num(s: string): number {
-  if (s === '') return 0
-  const n = Number(s)
-  return Number.isNaN(n) ? 0 : n
+  if (s === '') return 0;
+  const n = Number(s);
+  return Number.isNaN(n) ? 0 : n;
 }
 
 function timeOf(frame: unknown): number {
-  const epoch = field(frame, 'frame.time_epoch')
-  const n = Number(epoch)
-  if (epoch !== '' && !Number.isNaN(n)) return n
+  const epoch = field(frame, 'frame.time_epoch');
+  const n = Number(epoch);
+  if (epoch !== '' && !Number.isNaN(n)) return n;
   // Newer tshark prints ISO 8601 here.
-  const d = Date.parse(epoch)
-  return Number.isNaN(d) ? 0 : d / 1000
+  const d = Date.parse(epoch);
+  return Number.isNaN(d) ? 0 : d / 1000;
 }
 
 function isMalformed(node: unknown): boolean {
-  if (node === null || typeof node !== 'object') return false
+  if (node === null || typeof node !== 'object') return false;
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-    if (k === '_ws.malformed' || k.startsWith('_ws.malformed')) return true
-    if (k === '_ws.expert.severity' && num(field(node, k)) >= EXPERT_SEVERITY_ERROR) return true
-    if (typeof v === 'object' && isMalformed(v)) return true
+    if (k === '_ws.malformed' || k.startsWith('_ws.malformed')) return true;
+    if (k === '_ws.expert.severity' && num(field(node, k)) >= EXPERT_SEVERITY_ERROR) return true;
+    if (typeof v === 'object' && isMalformed(v)) return true;
   }
-  return false
+  return false;
 }
 
 /** toFrame maps one tshark `_source.layers` object to a {@link Frame}. */
 export function toFrame(layers: TsharkLayers): Frame {
-  const arp = layers['arp']
-  const eth = layers['eth']
+  const arp = layers['arp'];
+  const eth = layers['eth'];
   return {
     time: timeOf(layers['frame']),
     length: num(field(layers['frame'], 'frame.len')),
@@ -93,7 +93,7 @@ export function toFrame(layers: TsharkLayers): Frame {
     targetIp: field(arp, 'arp.dst.proto_ipv4'),
     malformed: isMalformed(layers),
     raw: layers,
-  }
+  };
 }
 
 /**
@@ -102,11 +102,11 @@ export function toFrame(layers: TsharkLayers): Frame {
  * @throws Error when tshark fails.
  */
 export async function readPcap(file: string): Promise<Frame[]> {
-  const r = await run('tshark', ['-r', file, '-T', 'json', '-n'], { check: true })
-  const text = r.stdout.trim()
-  if (text === '') return []
-  const packets = JSON.parse(text) as Array<{ _source?: { layers?: TsharkLayers } }>
-  return packets.map((p) => toFrame(p._source?.layers ?? {}))
+  const r = await run('tshark', ['-r', file, '-T', 'json', '-n'], { check: true });
+  const text = r.stdout.trim();
+  if (text === '') return [];
+  const packets = JSON.parse(text) as Array<{ _source?: { layers?: TsharkLayers } }>;
+  return packets.map((p) => toFrame(p._source?.layers ?? {}));
 }
 
 /**
@@ -117,44 +117,44 @@ export async function readPcap(file: string): Promise<Frame[]> {
  * @throws Error when tshark exits or does not start within 10 s.
  */
 export async function startCapture(lab: Lab, host: string, iface: string, bpfFilter = ''): Promise<Capture> {
-  const dir = lab.tempDir('vip-arpd-cap-')
-  const file = join(dir, `${host}-${iface}.pcapng`)
+  const dir = lab.tempDir('vip-arpd-cap-');
+  const file = join(dir, `${host}-${iface}.pcapng`);
   // tshark drops to dumpcap which must be able to write the file; root can.
-  const args = ['-i', iface, '-n', '-q', '-w', file]
-  if (bpfFilter !== '') args.push('-f', bpfFilter)
-  const child = lab.spawn(host, 'tshark', args)
-  let stderr = ''
-  child.stdout?.resume()
+  const args = ['-i', iface, '-n', '-q', '-w', file];
+  if (bpfFilter !== '') args.push('-f', bpfFilter);
+  const child = lab.spawn(host, 'tshark', args);
+  let stderr = '';
+  child.stdout?.resume();
   await new Promise<void>((resolveP, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`Cannot start capture on ${host}/${iface}: no "Capturing on" within 10 s: ${stderr}`))
-    }, 10_000)
+      child.kill('SIGKILL');
+      reject(new Error(`Cannot start capture on ${host}/${iface}: no "Capturing on" within 10 s: ${stderr}`));
+    }, 10_000);
     child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString()
+      stderr += d.toString();
       if (stderr.includes('Capturing on')) {
-        clearTimeout(timer)
-        resolveP()
+        clearTimeout(timer);
+        resolveP();
       }
-    })
+    });
     child.once('exit', (code, sig) => {
-      clearTimeout(timer)
-      reject(new Error(`Cannot start capture on ${host}/${iface}: tshark exited (${code ?? sig}): ${stderr}`))
-    })
-  })
+      clearTimeout(timer);
+      reject(new Error(`Cannot start capture on ${host}/${iface}: tshark exited (${code ?? sig}): ${stderr}`));
+    });
+  });
   // "Capturing on" is printed once dumpcap has opened the device; a short
   // pause covers the hand-off so the first frame sent next is not missed.
-  await sleep(150)
-  let frames: Promise<Frame[]> | undefined
+  await sleep(150);
+  let frames: Promise<Frame[]> | undefined;
   const stop = (): Promise<Frame[]> => {
     frames ??= (async () => {
       // Let frames in flight land before stopping.
-      await sleep(200)
-      await killAndWait(child, 'SIGINT', 5000)
-      return readPcap(file)
-    })()
-    return frames
-  }
-  lab.teardown(() => killAndWait(child, 'SIGINT', 2000))
-  return { file, stop }
+      await sleep(200);
+      await killAndWait(child, 'SIGINT', 5000);
+      return readPcap(file);
+    })();
+    return frames;
+  };
+  lab.teardown(() => killAndWait(child, 'SIGINT', 2000));
+  return { file, stop };
 }

@@ -4,21 +4,21 @@
  * ARP problem"), the client reaching the VIP ranges on-link as a router in
  * front of the directors does. vip-arpd is started by the test.
  */
-import type { Test } from 'tap'
-import { createLab, silenceKernelArp, type HostSpec, type Lab } from './namespaces.js'
+import type { Test } from 'tap';
+import { createLab, silenceKernelArp, type HostSpec, type Lab } from './namespaces.js';
 
-export const DIRECTOR_IP = '192.0.2.1'
-export const CLIENT_IP = '192.0.2.2'
+export const DIRECTOR_IP = '192.0.2.1';
+export const CLIENT_IP = '192.0.2.2';
 
 export interface DirectorLabOpts {
   /** Addresses put on the director's lo, each as /32. */
-  vips?: readonly string[]
+  vips?: readonly string[];
   /** Prefixes the client routes out of its eth0 (e.g. '198.51.100.0/24'). */
-  clientRoutes?: readonly string[]
+  clientRoutes?: readonly string[];
   /** The client keeps the kernel defaults that let a GARP move an entry ({@link followGratuitousArp}). */
-  clientFollowsGarp?: boolean
+  clientFollowsGarp?: boolean;
   /** More hosts on the same LAN. */
-  extraHosts?: readonly HostSpec[]
+  extraHosts?: readonly HostSpec[];
 }
 
 /**
@@ -29,12 +29,12 @@ export interface DirectorLabOpts {
 export async function createDirectorLab(t: Test, opts: DirectorLabOpts = {}): Promise<Lab> {
   const lab = await createLab(t, {
     hosts: [{ name: 'client', ip: `${CLIENT_IP}/24` }, { name: 'director', ip: `${DIRECTOR_IP}/24` }, ...(opts.extraHosts ?? [])],
-  })
-  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0'])
-  for (const vip of opts.vips ?? []) await lab.addAddress('director', 'lo', `${vip}/32`)
-  if (opts.clientFollowsGarp) await followGratuitousArp(lab, 'client', ['all', 'default', 'eth0'])
-  for (const prefix of opts.clientRoutes ?? []) await lab.exec('client', 'ip', ['route', 'add', prefix, 'dev', 'eth0'], { check: true })
-  return lab
+  });
+  await silenceKernelArp(lab, 'director', ['all', 'default', 'eth0']);
+  for (const vip of opts.vips ?? []) await lab.addAddress('director', 'lo', `${vip}/32`);
+  if (opts.clientFollowsGarp) await followGratuitousArp(lab, 'client', ['all', 'default', 'eth0']);
+  for (const prefix of opts.clientRoutes ?? []) await lab.exec('client', 'ip', ['route', 'add', prefix, 'dev', 'eth0'], { check: true });
+  return lab;
 }
 
 /**
@@ -44,7 +44,7 @@ export async function createDirectorLab(t: Test, opts: DirectorLabOpts = {}): Pr
  */
 export async function followGratuitousArp(lab: Lab, host: string, keys: readonly string[]): Promise<void> {
   for (const key of keys) {
-    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_accept`, 0)
-    await lab.sysctl(host, `net.ipv4.conf.${key}.drop_gratuitous_arp`, 0)
+    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_accept`, 0);
+    await lab.sysctl(host, `net.ipv4.conf.${key}.drop_gratuitous_arp`, 0);
   }
 }

@@ -5,18 +5,18 @@
  * crashes. Stale labs of a crashed run are swept by the next one and by
  * `.ci/run` (lab/sweep-stale.mjs).
  */
-import type { Test } from 'tap'
-import { buildLab, type LabOpts, type NetLab } from '../../../lab/topology.mjs'
-import { tempDir } from './environment.js'
+import type { Test } from 'tap';
+import { buildLab, type LabOpts, type NetLab } from '../../../lab/topology.mjs';
+import { tempDir } from './environment.js';
 
-export type { HostSpec, LabOpts } from '../../../lab/topology.mjs'
+export type { HostSpec, LabOpts } from '../../../lab/topology.mjs';
 
 /** A running lab; see {@link createLab}. */
 export interface Lab extends NetLab {
   /** teardown registers `fn` with the test that made the lab (`t.teardown`). */
-  teardown(fn: () => unknown): void
+  teardown(fn: () => unknown): void;
   /** tempDir makes a directory removed when the test that made the lab ends. */
-  tempDir(prefix?: string): string
+  tempDir(prefix?: string): string;
 }
 
 /**
@@ -27,9 +27,9 @@ export interface Lab extends NetLab {
  * @throws RangeError for a bad host name or duplicate host.
  */
 export async function createLab(t: Test, opts: LabOpts): Promise<Lab> {
-  const net = await buildLab(opts)
-  t.teardown(net.destroy)
-  return { ...net, teardown: (fn) => t.teardown(fn), tempDir: (prefix) => tempDir(t, prefix) }
+  const net = await buildLab(opts);
+  t.teardown(net.destroy);
+  return { ...net, teardown: (fn) => t.teardown(fn), tempDir: (prefix) => tempDir(t, prefix) };
 }
 
 /**
@@ -39,7 +39,7 @@ export async function createLab(t: Test, opts: LabOpts): Promise<Lab> {
  */
 export async function silenceKernelArp(lab: Lab, host: string, keys: readonly string[]): Promise<void> {
   for (const key of keys) {
-    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_ignore`, 1)
-    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_announce`, 2)
+    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_ignore`, 1);
+    await lab.sysctl(host, `net.ipv4.conf.${key}.arp_announce`, 2);
   }
 }
