@@ -37,6 +37,7 @@ export interface Settings {
   metrics: { listen: string };
   diagnostics: { peers: string[]; defendIntervalMs: number; handoverGraceMs: number };
   fastPath: FastPathSetting;
+  ndp: { maxSolicitedNodeGroups: number };
   log: { level: string };
 }
 
@@ -120,6 +121,11 @@ export const SETTINGS: SettingsTable = {
     default: 'off',
     env: 'VIP_ARPD_FAST_PATH',
     doc: 'XDP fast path (docs/xdp.md): "off", "xdp" or "xdp-generic" on every group interface, or a list of interface names for "xdp"',
+  },
+  'ndp.maxSolicitedNodeGroups': {
+    type: count,
+    default: 4096,
+    doc: 'solicited-node groups joined per interface at most; more: the interface receives all multicast instead (an MLD-snooping switch then needs a querier or static config)',
   },
   'log.level': { type: oneOf(LOG_LEVELS), default: 'info', env: 'VIP_ARPD_LOG_LEVEL', flag: 'log-level', doc: 'pino log level' },
 };

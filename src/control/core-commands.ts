@@ -94,6 +94,8 @@ function ndpStatus(ndp: NdpLink | undefined): Record<string, unknown> {
   return {
     open: ndp?.open ?? false,
     groups: ndp?.joinedGroups() ?? [],
+    pendingGroups: ndp?.pendingGroups ?? 0,
+    allMulticast: ndp?.allMulticast ?? false,
     membershipFailures: ndp?.membershipFailures ?? 0,
     counts: { ...(ndp?.responder.counts ?? zeroNdpOutcomeCounts()) },
     txDropped: ndp?.responder.txDropped ?? 0,

@@ -21,6 +21,8 @@ export interface InterfaceLinkOpenerOptions {
   foreignClaims: ForeignClaimSink;
   /** told of every NDP message that claims one of our IPv6 VIPs from another MAC; undefined: not watched */
   ndpForeignClaims?: NdpForeignClaimListener;
+  /** ndp.maxSolicitedNodeGroups in force */
+  maxSolicitedNodeGroups?: () => number;
   /** opens an interface's wire; tests may inject a fake */
   openConn?: (iface: string, ifindex: number) => FrameConn;
 }
@@ -35,7 +37,7 @@ export class InterfaceLinkOpener implements LinkOpener<InterfaceLink> {
 
   /** @throws {SystemError} when the interface exists and its socket cannot be opened */
   open(iface: string, reports: LinkReports<InterfaceLink>): InterfaceLink {
-    const { log, vips, foreignClaims, ndpForeignClaims, openConn } = this.opts;
+    const { log, vips, foreignClaims, ndpForeignClaims, openConn, maxSolicitedNodeGroups } = this.opts;
     this.monitor ??= new LinkMonitor({ log });
     return new InterfaceLink({
       iface,
@@ -46,7 +48,11 @@ export class InterfaceLinkOpener implements LinkOpener<InterfaceLink> {
       onPhaseChange: reports.onPhaseChange,
       monitor: this.monitor,
       ...(openConn === undefined ? {} : { openConn }),
-      ndp: { vips: ipv6VipsOf(vips, iface), ...(ndpForeignClaims === undefined ? {} : { onForeignClaim: ndpForeignClaims }) },
+      ndp: {
+        vips: ipv6VipsOf(vips, iface),
+        ...(ndpForeignClaims === undefined ? {} : { onForeignClaim: ndpForeignClaims }),
+        ...(maxSolicitedNodeGroups === undefined ? {} : { maxGroups: maxSolicitedNodeGroups }),
+      },
     });
   }
 

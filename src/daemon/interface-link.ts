@@ -37,7 +37,7 @@ export interface InterfaceLinkOptions {
   /** Opens the wire; tests may inject a fake. */
   openConn?: (iface: string, ifindex: number) => FrameConn;
   /** The IPv6 side (IPv6 VIPs, NDP claims, fakes); without it the link answers ARP only. */
-  ndp?: Pick<NdpLinkOptions, 'vips' | 'onForeignClaim' | 'openConn' | 'openMemberships' | 'forwarding'>;
+  ndp?: Pick<NdpLinkOptions, 'vips' | 'onForeignClaim' | 'openConn' | 'openMemberships' | 'maxGroups' | 'forwarding'>;
 }
 
 export class InterfaceLink {

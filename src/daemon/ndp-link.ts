@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../log/log.js';
 import { openNdpSocket } from '../native/ndp-socket.js';
-import { SolicitedNodeMemberships, type MembershipChange } from '../native/solicited-node-memberships.js';
+import { SolicitedNodeMemberships, type MembershipChange, type MembershipOptions } from '../native/solicited-node-memberships.js';
 import { NdpResponder, type NdpForeignClaimListener } from '../responder/ndp-responder.js';
 import { ipv6Forwarding } from '../iface/ipv6-forwarding.js';
 import type { FrameConn } from '../io/frame-conn.js';
@@ -27,7 +27,7 @@ export interface NdpLinkVips {
 }
 
 /** The memberships' calls the link makes; SolicitedNodeMemberships in production. */
-export type Memberships = Pick<SolicitedNodeMemberships, 'reconcile' | 'joined' | 'close'>;
+export type Memberships = Pick<SolicitedNodeMemberships, 'reconcile' | 'joined' | 'close' | 'pending' | 'allMulticast'>;
 
 export interface NdpLinkOptions {
   iface: string;
@@ -43,7 +43,9 @@ export interface NdpLinkOptions {
   onSocketError: (err: Error) => void;
   /** tests inject fakes of these three */
   openConn?: (iface: string, ifindex: number) => FrameConn;
-  openMemberships?: (iface: string, ifindex: number) => Memberships;
+  openMemberships?: (iface: string, ifindex: number, opts: MembershipOptions) => Memberships;
+  /** ndp.maxSolicitedNodeGroups, read per sync */
+  maxGroups?: () => number;
   forwarding?: (iface: string) => boolean;
 }
 
@@ -54,6 +56,7 @@ export class NdpLink {
   readonly responder: NdpResponder;
   /** joins and leaves that failed, all time */
   membershipFailures = 0;
+  private allMulticastLogged = false;
   private conn: FrameConn | undefined;
   private memberships: Memberships | undefined;
   private ifindex = 0;
@@ -87,6 +90,16 @@ export class NdpLink {
     return this.memberships?.joined() ?? [];
   }
 
+  /** Joins and leaves of the last sync not done yet (they run in slices). */
+  get pendingGroups(): number {
+    return this.memberships?.pending ?? 0;
+  }
+
+  /** True while the interface receives all multicast in place of the groups (more than ndp.maxSolicitedNodeGroups). */
+  get allMulticast(): boolean {
+    return this.memberships?.allMulticast ?? false;
+  }
+
   /**
    * Brings the socket and the memberships in line with the IPv6 VIPs of the
    * interface (index `ifindex`, present): opens or closes the socket, joins
@@ -114,8 +127,11 @@ export class NdpLink {
         return;
       }
     }
-    const open = this.opts.openMemberships ?? ((iface, index) => new SolicitedNodeMemberships(iface, index));
-    this.memberships ??= open(this.opts.iface, ifindex);
+    const open = this.opts.openMemberships ?? ((iface, index, opts) => new SolicitedNodeMemberships(iface, index, opts));
+    this.memberships ??= open(this.opts.iface, ifindex, {
+      onChange: (change) => this.logChange(change),
+      ...(this.opts.maxGroups === undefined ? {} : { maxGroups: this.opts.maxGroups }),
+    });
     this.logChange(this.memberships.reconcile(words));
   }
 
@@ -138,10 +154,13 @@ export class NdpLink {
 
   private logChange(change: MembershipChange): void {
     this.membershipFailures += change.failures.length;
-    for (const f of change.failures)
-      this.log.warn({ group: f.group, code: f.error.code, reason: f.error.message }, 'solicited-node group not joined or left; retried on the next reload');
-    if (change.joined + change.left > 0)
-      this.log.info({ joined: change.joined, left: change.left, groups: this.joinedGroups().length }, 'solicited-node groups reconciled');
+    for (const f of change.failures) this.log.warn({ group: f.group, code: f.error.code, reason: f.error.message }, 'solicited-node group not joined or left; retried on the next reload');
+    const allMulticast = this.allMulticast;
+    if (allMulticast && !this.allMulticastLogged) {
+      this.log.warn({ limit: this.opts.maxGroups?.() }, 'more solicited-node groups than ndp.maxSolicitedNodeGroups: receiving all multicast instead of joining them; an MLD-snooping switch forwards their NS only with an MLD querier or a static entry for this port');
+    }
+    this.allMulticastLogged = allMulticast;
+    if (change.joined + change.left > 0 && this.pendingGroups === 0) this.log.info({ joined: this.joinedGroups().length, allMulticast }, 'solicited-node groups reconciled');
   }
 
   private forwarding(): boolean {

@@ -17,20 +17,36 @@
  * spread over as many AF_INET6 datagram sockets as they need, a new one opened
  * when the last refuses (10,000 distinct groups: 5 sockets). Closing a socket
  * leaves its groups (the kernel drops a socket's memberships with it).
+ *
+ * Cost: each join walks the device's and the socket's membership lists, so n
+ * joins cost O(n²) (docs/benchmarks.md "Solicited-node joins"). Joins and
+ * leaves therefore run in slices of at most `sliceMs` with the event loop free
+ * in between (the responder keeps answering both families), a newer reconcile
+ * replacing the pending work; and past `maxGroups` distinct groups the
+ * interface receives all multicast instead (PACKET_MR_ALLMULTI on a packet
+ * socket of protocol 0, which receives nothing itself) and no group is joined.
  */
 import { constants, endianness } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { native, systemError, type SystemError } from './addon.js';
 import { formatIpv6, type Ipv6Address } from '../wire/ipv6.js';
 
-// linux/in6.h, linux/socket.h
+// linux/in6.h, linux/socket.h, linux/if_packet.h
 const AF_INET6 = 10;
+const AF_PACKET = 17;
 const SOCK_DGRAM = 2;
+const SOCK_RAW = 3;
 const IPPROTO_IPV6 = 41;
 const IPV6_ADD_MEMBERSHIP = 20;
 const IPV6_DROP_MEMBERSHIP = 21;
+const SOL_PACKET = 263;
+const PACKET_ADD_MEMBERSHIP = 1;
+const PACKET_MR_ALLMULTI = 2;
 const { ENOMEM, ENOBUFS } = constants.errno;
 /** struct ipv6_mreq: the group (16 bytes), then the interface index (host-order int). */
 const MREQ_LENGTH = 20;
+/** struct packet_mreq: int ifindex, u16 type, u16 alen, u8 address[8]. */
+const PACKET_MREQ_LENGTH = 16;
 
 /** The fd-level calls memberships need; the native addon in production, a fake in unit tests. */
 export interface MembershipSocketOps {
@@ -38,20 +54,39 @@ export interface MembershipSocketOps {
   open(): number;
   /** setsockopt(fd, IPPROTO_IPV6, name, mreq): 0 or -errno. */
   setOption(fd: number, name: number, mreq: Buffer): number;
+  /** Opens an AF_PACKET socket of protocol 0 (receives nothing): fd or -errno. */
+  openPacket(): number;
+  /** setsockopt(fd, SOL_PACKET, name, mreq): 0 or -errno. */
+  setPacketOption(fd: number, name: number, mreq: Buffer): number;
   close(fd: number): void;
 }
 
 const nativeOps: MembershipSocketOps = {
   open: () => native.openSocket(AF_INET6, SOCK_DGRAM, 0),
   setOption: (fd, name, mreq) => native.setSocketOptionBytes(fd, IPPROTO_IPV6, name, mreq),
+  openPacket: () => native.openSocket(AF_PACKET, SOCK_RAW, 0),
+  setPacketOption: (fd, name, mreq) => native.setSocketOptionBytes(fd, SOL_PACKET, name, mreq),
   close: (fd) => void native.closeFd(fd),
 };
 
-/** What one reconcile did: the groups joined and left, and those that failed with the error. */
+/** What one slice of work did: the groups joined and left, and those that failed with the error. */
 export interface MembershipChange {
   joined: number;
   left: number;
   failures: { group: string; error: SystemError }[];
+}
+
+export interface MembershipOptions {
+  ops?: MembershipSocketOps;
+  /** more distinct groups than this: all-multicast reception instead of joins (read per reconcile; default: no limit) */
+  maxGroups?: () => number;
+  /** longest run of joins and leaves before the event loop gets a turn (default 2 ms) */
+  sliceMs?: number;
+  /** told of what each slice after the first did */
+  onChange?: (change: MembershipChange) => void;
+  /** tests inject these two */
+  now?: () => number;
+  defer?: (run: () => void) => void;
 }
 
 /** A group is named by the low 24 bits of the addresses that share it. */
@@ -59,30 +94,54 @@ type GroupKey = number;
 
 export class SolicitedNodeMemberships {
   readonly iface: string;
+  private readonly ifindex: number;
   private readonly ops: MembershipSocketOps;
-  /** Sockets holding memberships, each with how many. */
-  private readonly sockets: { fd: number; groups: number }[] = [];
+  private readonly maxGroups: () => number;
+  private readonly sliceMs: number;
+  private readonly onChange: (change: MembershipChange) => void;
+  private readonly now: () => number;
+  private readonly defer: (run: () => void) => void;
+  /** Sockets holding memberships, each with how many, and whether it last refused one for lack of memory. */
+  private readonly sockets: { fd: number; groups: number; full: boolean }[] = [];
+  /** The first socket that may have room: joins start here rather than at 0. */
+  private roomAt = 0;
   /** Joined groups: the index in {@link sockets} of the socket holding each. */
   private readonly joinedOn = new Map<GroupKey, number>();
   /** VIPs per wanted group, from the last reconcile. */
   private refs = new Map<GroupKey, number>();
+  /** Work of the last reconcile: groups to leave, then to join, each done up to its cursor. */
+  private leaves: GroupKey[] = [];
+  private joins: GroupKey[] = [];
+  private leftUpTo = 0;
+  private joinedUpTo = 0;
+  /** The all-multicast packet socket while over the limit (or until joins below it are done). */
+  private allMulticastFd: number | undefined;
+  private wantAllMulticast = false;
+  private scheduled = false;
   private readonly mreq = Buffer.alloc(MREQ_LENGTH);
 
-  constructor(iface: string, ifindex: number, ops: MembershipSocketOps = nativeOps) {
+  constructor(iface: string, ifindex: number, opts: MembershipOptions = {}) {
     this.iface = iface;
-    this.ops = ops;
+    this.ifindex = ifindex;
+    this.ops = opts.ops ?? nativeOps;
+    this.maxGroups = opts.maxGroups ?? (() => Infinity);
+    this.sliceMs = opts.sliceMs ?? 2;
+    this.onChange = opts.onChange ?? (() => {});
+    this.now = opts.now ?? (() => performance.now());
+    this.defer = opts.defer ?? ((run) => void setImmediate(run));
     this.mreq.writeUInt32BE(0xff02_0000, 0);
     this.mreq.writeUInt32BE(1, 8);
-    if (endianness() === 'LE') this.mreq.writeUInt32LE(ifindex, 16);
-    else this.mreq.writeUInt32BE(ifindex, 16);
+    writeHostInt(this.mreq, ifindex, 16);
   }
 
   /**
    * Makes the joined groups exactly those of `vips` (four words per VIP, as
-   * the IPv6 VIP table holds them): joins the new ones, leaves the ones no VIP
-   * needs any more. A group that fails to join is retried on the next
-   * reconcile; one that fails to leave is forgotten (its socket still holds
-   * it until closed).
+   * the IPv6 VIP table holds them), or none with all-multicast reception when
+   * they are more than `maxGroups`: leaves the ones not wanted, joins the new
+   * ones. Does one slice now and returns what it did; the rest follows in
+   * later slices (reported to `onChange`), replaced by the next reconcile. A
+   * group that fails to join is retried on the next reconcile; one that fails
+   * to leave is forgotten (its socket still holds it until closed).
    */
   reconcile(vips: Uint32Array): MembershipChange {
     const wanted = new Map<GroupKey, number>();
@@ -90,45 +149,115 @@ export class SolicitedNodeMemberships {
       const key = vips[i]! & 0xff_ffff;
       wanted.set(key, (wanted.get(key) ?? 0) + 1);
     }
+    this.refs = wanted;
     const change: MembershipChange = { joined: 0, left: 0, failures: [] };
-    for (const [key, at] of this.joinedOn) {
-      if (wanted.has(key)) continue;
-      this.joinedOn.delete(key);
-      this.sockets[at]!.groups--;
-      const rc = this.ops.setOption(this.sockets[at]!.fd, IPV6_DROP_MEMBERSHIP, this.request(key));
-      if (rc < 0) change.failures.push({ group: groupName(key), error: systemError(rc, 'setsockopt(IPV6_DROP_MEMBERSHIP)', this.iface) });
-      else change.left++;
-    }
-    for (const key of wanted.keys()) {
-      if (this.joinedOn.has(key)) continue;
+    this.wantAllMulticast = wanted.size > this.maxGroups();
+    if (this.wantAllMulticast) this.enterAllMulticast(change);
+    const target = this.allMulticastFd !== undefined && this.wantAllMulticast ? new Map<GroupKey, number>() : wanted;
+    this.leaves = [...this.joinedOn.keys()].filter((key) => !target.has(key));
+    this.joins = [...target.keys()].filter((key) => !this.joinedOn.has(key));
+    this.leftUpTo = 0;
+    this.joinedUpTo = 0;
+    this.slice(change);
+    return change;
+  }
+
+  /** Joins and leaves not done yet. */
+  get pending(): number {
+    return this.leaves.length - this.leftUpTo + this.joins.length - this.joinedUpTo;
+  }
+
+  /** True while the interface receives all multicast in place of the groups. */
+  get allMulticast(): boolean {
+    return this.allMulticastFd !== undefined;
+  }
+
+  /** Runs queued work for up to `sliceMs`, then defers the rest. */
+  private slice(change: MembershipChange): void {
+    const until = this.now() + this.sliceMs;
+    while (this.leftUpTo < this.leaves.length && this.now() < until) this.leave(this.leaves[this.leftUpTo++]!, change);
+    while (this.leftUpTo === this.leaves.length && this.joinedUpTo < this.joins.length && this.now() < until) {
+      const key = this.joins[this.joinedUpTo++]!;
       const error = this.join(key);
       if (error === undefined) change.joined++;
       else change.failures.push({ group: groupName(key), error });
     }
-    this.refs = wanted;
-    return change;
+    if (this.pending === 0 && !this.wantAllMulticast) this.leaveAllMulticast();
+    if (this.pending > 0 && !this.scheduled) {
+      this.scheduled = true;
+      this.defer(() => {
+        this.scheduled = false;
+        if (this.pending === 0) return;
+        const next: MembershipChange = { joined: 0, left: 0, failures: [] };
+        this.slice(next);
+        this.onChange(next);
+      });
+    }
   }
 
-  /** Joins `key` on the first socket with room, opening one when all refuse for lack of option memory. */
+  private leave(key: GroupKey, change: MembershipChange): void {
+    const at = this.joinedOn.get(key);
+    if (at === undefined) return;
+    this.joinedOn.delete(key);
+    const socket = this.sockets[at]!;
+    socket.groups--;
+    socket.full = false;
+    this.roomAt = Math.min(this.roomAt, at);
+    const rc = this.ops.setOption(socket.fd, IPV6_DROP_MEMBERSHIP, this.request(key));
+    if (rc < 0) change.failures.push({ group: groupName(key), error: systemError(rc, 'setsockopt(IPV6_DROP_MEMBERSHIP)', this.iface) });
+    else change.left++;
+  }
+
+  /** Joins `key` on the first socket that may have room, opening one when all refuse for lack of option memory. */
   private join(key: GroupKey): SystemError | undefined {
     const mreq = this.request(key);
-    for (let at = 0; ; at++) {
+    for (let at = this.roomAt; ; at++) {
       if (at === this.sockets.length) {
         const fd = this.ops.open();
         if (fd < 0) return systemError(fd, 'socket(AF_INET6)', this.iface);
-        this.sockets.push({ fd, groups: 0 });
+        this.sockets.push({ fd, groups: 0, full: false });
       }
       const socket = this.sockets[at]!;
+      if (socket.full) continue;
       const rc = this.ops.setOption(socket.fd, IPV6_ADD_MEMBERSHIP, mreq);
       if (rc === 0) {
         socket.groups++;
         this.joinedOn.set(key, at);
+        this.roomAt = at;
         return undefined;
       }
       // A full socket says ENOMEM (sock_kmalloc against optmem_max); try the next.
       if (rc !== -ENOMEM && rc !== -ENOBUFS) return systemError(rc, 'setsockopt(IPV6_ADD_MEMBERSHIP)', this.iface);
       if (socket.groups === 0) return systemError(rc, 'setsockopt(IPV6_ADD_MEMBERSHIP)', this.iface);
+      socket.full = true;
     }
+  }
+
+  /** Puts the interface into all-multicast reception; a failure is reported and the groups are joined instead. */
+  private enterAllMulticast(change: MembershipChange): void {
+    if (this.allMulticastFd !== undefined) return;
+    const fd = this.ops.openPacket();
+    if (fd < 0) {
+      change.failures.push({ group: 'all-multicast', error: systemError(fd, 'socket(AF_PACKET)', this.iface) });
+      return;
+    }
+    const mreq = Buffer.alloc(PACKET_MREQ_LENGTH);
+    writeHostInt(mreq, this.ifindex, 0);
+    writeHostShort(mreq, PACKET_MR_ALLMULTI, 4);
+    const rc = this.ops.setPacketOption(fd, PACKET_ADD_MEMBERSHIP, mreq);
+    if (rc < 0) {
+      this.ops.close(fd);
+      change.failures.push({ group: 'all-multicast', error: systemError(rc, 'setsockopt(PACKET_ADD_MEMBERSHIP)', this.iface) });
+      return;
+    }
+    this.allMulticastFd = fd;
+  }
+
+  /** Closing the packet socket drops its all-multicast membership. */
+  private leaveAllMulticast(): void {
+    if (this.allMulticastFd === undefined) return;
+    this.ops.close(this.allMulticastFd);
+    this.allMulticastFd = undefined;
   }
 
   private request(key: GroupKey): Buffer {
@@ -151,12 +280,19 @@ export class SolicitedNodeMemberships {
     return this.sockets.length;
   }
 
-  /** Leaves every group by closing the sockets; idempotent. */
+  /** Leaves every group and all-multicast reception by closing the sockets, drops pending work; idempotent. */
   close(): void {
     for (const s of this.sockets) this.ops.close(s.fd);
     this.sockets.length = 0;
+    this.roomAt = 0;
     this.joinedOn.clear();
     this.refs = new Map();
+    this.leaves = [];
+    this.joins = [];
+    this.leftUpTo = 0;
+    this.joinedUpTo = 0;
+    this.wantAllMulticast = false;
+    this.leaveAllMulticast();
   }
 }
 
@@ -165,4 +301,14 @@ const groupWords = new Uint32Array([0xff02_0000, 0, 1, 0]);
 function groupName(key: GroupKey): string {
   groupWords[3] = (0xff00_0000 | key) >>> 0;
   return formatIpv6(groupWords);
+}
+
+function writeHostInt(buf: Buffer, value: number, offset: number): void {
+  if (endianness() === 'LE') buf.writeUInt32LE(value, offset);
+  else buf.writeUInt32BE(value, offset);
+}
+
+function writeHostShort(buf: Buffer, value: number, offset: number): void {
+  if (endianness() === 'LE') buf.writeUInt16LE(value, offset);
+  else buf.writeUInt16BE(value, offset);
 }

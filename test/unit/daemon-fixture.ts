@@ -122,6 +122,7 @@ export function configWith(groups: Record<string, unknown>[], extra: Partial<Dae
     metrics: { listen: '' },
     diagnostics: { peers: [], defendIntervalMs: 10000, handoverGraceMs: 2000 },
     fastPath: 'off',
+    ndp: { maxSolicitedNodeGroups: 4096 },
     log: { level: 'silent' },
     ...extra,
   };

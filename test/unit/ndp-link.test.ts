@@ -38,6 +38,8 @@ class FakeConn implements FrameConn {
 class FakeMemberships implements Memberships {
   groups = new Set<number>();
   closed = false;
+  pending = 0;
+  allMulticast = false;
   reconcile(vips: Uint32Array) {
     const want = new Set<number>();
     for (let i = 3; i < vips.length; i += 4) want.add(vips[i]! & 0xffffff);
