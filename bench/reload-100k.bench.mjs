@@ -23,7 +23,7 @@
 // VIP too (2001:db8::10), flooded with NS at the same rate beside the ARP
 // flood (bench/lib/ns-frame.mjs), and lost NAs are counted like lost replies.
 //
-// Usage: sudo node bench/reload-100k.bench.mjs [--rate N] [--vips N] [--ipv6] [--node-flags '--max-semi-space-size=1']
+// Usage: sudo node bench/reload-100k.bench.mjs [--rate N] [--vips N] [--ipv6] [--max-groups N] [--node-flags '--max-semi-space-size=1']
 // Needs: dist/ built (npm run build), cc (the flood sender), iproute2.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -49,6 +49,8 @@ const { values: opt } = parseArgs({
     rate: { type: 'string', default: '10000' },
     vips: { type: 'string', default: '100000' },
     ipv6: { type: 'boolean', default: false },
+    // ndp.maxSolicitedNodeGroups for the daemon (default: the setting's default)
+    'max-groups': { type: 'string' },
     // node flags for the daemon; default: the systemd unit's NODE_OPTIONS ("" for node's defaults)
     'node-flags': { type: 'string', default: unitNodeOptions() },
   },
@@ -97,6 +99,7 @@ writeFileSync(
     stateFile: '',
     control: { socket: '' },
     log: { level: 'info' },
+    ...(opt['max-groups'] === undefined ? {} : { ndp: { maxSolicitedNodeGroups: Number(opt['max-groups']) } }),
     groups: [
       // One GARP at start, no second burst: GARP replies name the stable VIP
       // and would be counted as replies to the flood.

@@ -30,13 +30,7 @@ interface DaemonSection {
   generation: number;
 }
 type GroupRow = { name: string; role: string; interface: string; vips: number; ipv6Vips?: number; mac?: string | null } & Record<string, unknown>;
-interface NdpSide {
-  open: boolean;
-  groups: string[];
-  membershipFailures: number;
-  counts: Record<string, number>;
-  txDropped: number;
-}
+interface NdpSide { open: boolean; groups: string[]; membershipFailures: number; pendingGroups?: number; allMulticast?: boolean; counts: Record<string, number>; txDropped: number }
 type InterfaceRow = {
   name: string;
   mac: string;
@@ -154,11 +148,17 @@ function renderNdp(interfaces: InterfaceRow[]): string {
         String(sumOf(n.counts, (k) => k.startsWith('malformed'))),
         String(sumOf(n.counts, (k) => !k.startsWith('malformed') && !OUTCOME_COLUMNS.includes(k))),
         String(n.txDropped),
-        String(n.groups.length),
+        groupsCell(n),
         String(n.membershipFailures),
       ];
     }),
   ]);
+}
+
+/** Groups joined, with the joins and leaves still pending; `allmulti` past ndp.maxSolicitedNodeGroups. */
+function groupsCell(n: NdpSide): string {
+  if (n.allMulticast === true) return 'allmulti';
+  return (n.pendingGroups ?? 0) > 0 ? `${n.groups.length} (+${n.pendingGroups} pending)` : String(n.groups.length);
 }
 
 /** One section through `formatter`, or the fallback when there is none or it cannot read the shape. */
