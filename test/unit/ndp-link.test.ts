@@ -3,6 +3,7 @@
 // has IPv6 VIPs, reconciled on every sync, started afresh for a new ifindex,
 // and the NA's R flag from the group or the (cached) forwarding setting.
 import t from 'tap';
+import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/log/log.js';
 import { NdpLink, type Memberships } from '../../src/daemon/ndp-link.js';
 import { Ipv6VipTable } from '../../src/vips/ipv6-vip-table.js';
@@ -131,4 +132,43 @@ t.test('the NDP side opens only with IPv6 VIPs, follows them, and starts afresh 
   t.ok(memberships[1]!.closed, 'and every group is left');
   t.same(link.joinedGroups(), []);
   t.equal(link.responder.counts.answered, 3, 'the counts outlive the socket');
+});
+
+t.test('all-multicast reception past ndp.maxSolicitedNodeGroups: the limit reaches the memberships, one warning, shown on the link', async (t) => {
+  const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
+  const table = new Ipv6VipTable([{ family: 'ipv6', group: web, iface: 'eth0', ips: a6('2001:db8::10') }]);
+  const out = new PassThrough();
+  const lines: { level: number; msg: string; limit?: number }[] = [];
+  out.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l))));
+  const fake = new FakeMemberships();
+  let limitSeen: number | undefined;
+  const link = new NdpLink({
+    iface: 'eth0',
+    log: createLogger('info', out),
+    vips: { onInterface: () => table.forInterface('eth0'), isVip: (a) => table.isVip(a), words: () => table.vipsOf('web')!.ips },
+    interfaceMac: () => OUR_MAC,
+    sendVia: (get) => ({ start: () => undefined, send: (b) => get()?.send(b) ?? 0, close: () => undefined }),
+    onSendError: () => undefined,
+    onSocketError: () => undefined,
+    openConn: () => new FakeConn(),
+    openMemberships: (_iface, _index, opts) => {
+      limitSeen = opts.maxGroups?.();
+      return fake;
+    },
+    maxGroups: () => 8,
+  });
+  link.sync(7);
+  t.equal(limitSeen, 8, 'ndp.maxSolicitedNodeGroups reaches the memberships');
+  t.notOk(link.allMulticast);
+  fake.allMulticast = true;
+  link.sync(7);
+  link.sync(7);
+  t.ok(link.allMulticast, 'the link shows it');
+  const warned = lines.filter((l) => /receiving all multicast/.test(l.msg));
+  t.same(warned.map((l) => [l.level, l.limit]), [[40, 8]], 'one warning, with the limit');
+  fake.allMulticast = false;
+  link.sync(7);
+  fake.allMulticast = true;
+  link.sync(7);
+  t.equal(lines.filter((l) => /receiving all multicast/.test(l.msg)).length, 2, 'warned again after it ended and came back');
 });
