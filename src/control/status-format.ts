@@ -30,7 +30,15 @@ interface DaemonSection {
   generation: number;
 }
 type GroupRow = { name: string; role: string; interface: string; vips: number; ipv6Vips?: number; mac?: string | null } & Record<string, unknown>;
-interface NdpSide { open: boolean; groups: string[]; membershipFailures: number; pendingGroups?: number; allMulticast?: boolean; counts: Record<string, number>; txDropped: number }
+interface NdpSide {
+  open: boolean;
+  groups: string[];
+  membershipFailures: number;
+  pendingGroups?: number;
+  allMulticast?: boolean;
+  counts: Record<string, number>;
+  txDropped: number;
+}
 type InterfaceRow = {
   name: string;
   mac: string;

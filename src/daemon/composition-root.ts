@@ -114,7 +114,10 @@ export function composeDaemon(ctx: CompositionContext): ComposedDaemon {
     new SystemdNotifyFeature({ log, roles, config, vips, links, reloads: reloader, conflicts: () => conflicts.counters().pairs }),
   ];
   const opener = new InterfaceLinkOpener({
-    log, vips, foreignClaims: conflicts.onForeignClaim, ndpForeignClaims: conflicts.onNdpClaim,
+    log,
+    vips,
+    foreignClaims: conflicts.onForeignClaim,
+    ndpForeignClaims: conflicts.onNdpClaim,
     maxSolicitedNodeGroups: () => config.config.ndp.maxSolicitedNodeGroups,
     ...(ctx.openConn === undefined ? {} : { openConn: ctx.openConn }),
   });

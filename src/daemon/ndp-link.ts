@@ -154,13 +154,18 @@ export class NdpLink {
 
   private logChange(change: MembershipChange): void {
     this.membershipFailures += change.failures.length;
-    for (const f of change.failures) this.log.warn({ group: f.group, code: f.error.code, reason: f.error.message }, 'solicited-node group not joined or left; retried on the next reload');
+    for (const f of change.failures)
+      this.log.warn({ group: f.group, code: f.error.code, reason: f.error.message }, 'solicited-node group not joined or left; retried on the next reload');
     const allMulticast = this.allMulticast;
     if (allMulticast && !this.allMulticastLogged) {
-      this.log.warn({ limit: this.opts.maxGroups?.() }, 'more solicited-node groups than ndp.maxSolicitedNodeGroups: receiving all multicast instead of joining them; an MLD-snooping switch forwards their NS to this port only while it floods unregistered multicast or with a static or multicast-router entry for the port');
+      this.log.warn(
+        { limit: this.opts.maxGroups?.() },
+        'more solicited-node groups than ndp.maxSolicitedNodeGroups: receiving all multicast instead of joining them; an MLD-snooping switch forwards their NS to this port only while it floods unregistered multicast or with a static or multicast-router entry for the port',
+      );
     }
     this.allMulticastLogged = allMulticast;
-    if (change.joined + change.left > 0 && this.pendingGroups === 0) this.log.info({ joined: this.joinedGroups().length, allMulticast }, 'solicited-node groups reconciled');
+    if (change.joined + change.left > 0 && this.pendingGroups === 0)
+      this.log.info({ joined: this.joinedGroups().length, allMulticast }, 'solicited-node groups reconciled');
   }
 
   private forwarding(): boolean {

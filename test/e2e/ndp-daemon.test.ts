@@ -42,8 +42,19 @@ function nsHex(mac: string, target: string, edit?: (f: Buffer) => void): string 
   return f.toString('hex');
 }
 
-interface NdpStatus { open: boolean; groups: string[]; membershipFailures: number; pendingGroups: number; allMulticast: boolean; counts: Record<string, number>; txDropped: number }
-interface Status { groups: Array<{ name: string; vips: number; ipv6Vips: number }>; interfaces: Array<{ name: string; counts: Record<string, number>; ndp: NdpStatus }> }
+interface NdpStatus {
+  open: boolean;
+  groups: string[];
+  membershipFailures: number;
+  pendingGroups: number;
+  allMulticast: boolean;
+  counts: Record<string, number>;
+  txDropped: number;
+}
+interface Status {
+  groups: Array<{ name: string; vips: number; ipv6Vips: number }>;
+  interfaces: Array<{ name: string; counts: Record<string, number>; ndp: NdpStatus }>;
+}
 
 async function maddr(lab: Lab): Promise<string> {
   return (await lab.exec('dir', 'ip', ['-6', 'maddr', 'show', 'dev', 'eth0'], { check: true })).stdout;
@@ -318,59 +329,88 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   );
   t.match(again.out, `target link-layer address: ${newMac}`, 'NS answered again, with the new MAC');
 
-  await cap.stop()
-  const errors = daemon.logs().filter((l) => (l.level ?? 0) >= 50)
-  t.same(errors, [], 'no error logged')
-})
+  await cap.stop();
+  const errors = daemon.logs().filter((l) => (l.level ?? 0) >= 50);
+  t.same(errors, [], 'no error logged');
+});
 
-t.test('past ndp.maxSolicitedNodeGroups the interface receives all multicast (allmulti) and NS are still answered; back under it the groups are joined', async (t) => {
-  if (skipUnlessRoot(t, ['ndisc6'])) return
-  const lab = await createLab(t, { hosts: [{ name: 'dir', ip: '192.0.2.1/24' }, { name: 'client', ip: '192.0.2.2/24' }], disableIpv6: false })
-  // Ten VIPs, ten distinct groups (ff02::1:ff0a:1 …), over a limit of 8.
-  const many = Array.from({ length: 10 }, (_, i) => `2001:db8::a:${i + 1}`)
-  for (const v of many) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true })
-  await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true })
-  await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true })
-  const dir = lab.tempDir('vip-arpd-allmulti-')
-  const socket = join(dir, 'ctl.sock')
-  const daemon = await startDaemon(lab, 'dir', {
-    stateFile: '', control: { socket }, watch: { enabled: false }, log: { level: 'info' }, ndp: { maxSolicitedNodeGroups: 8 },
-    groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }],
-  }, { dir })
-  const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 })
-    return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr }
-  }
-  const eth0 = async (): Promise<NdpStatus> => ((await ctl('status')).data as Status).interfaces.find((i) => i.name === 'eth0')!.ndp
-  // The kernel counts all-multicast users in IFLA_ALLMULTI (`ip -d link`: "allmulti N"); the ALLMULTI flag of
-  // `ip link` shows only `ip link set allmulticast on`.
-  const allmultiCount = async (): Promise<number> =>
-    (JSON.parse((await lab.exec('dir', 'ip', ['-j', '-d', 'link', 'show', 'dev', 'eth0'], { check: true })).stdout) as Array<{ allmulti: number }>)[0]!.allmulti
+t.test(
+  'past ndp.maxSolicitedNodeGroups the interface receives all multicast (allmulti) and NS are still answered; back under it the groups are joined',
+  async (t) => {
+    if (skipUnlessRoot(t, ['ndisc6'])) return;
+    const lab = await createLab(t, {
+      hosts: [
+        { name: 'dir', ip: '192.0.2.1/24' },
+        { name: 'client', ip: '192.0.2.2/24' },
+      ],
+      disableIpv6: false,
+    });
+    // Ten VIPs, ten distinct groups (ff02::1:ff0a:1 …), over a limit of 8.
+    const many = Array.from({ length: 10 }, (_, i) => `2001:db8::a:${i + 1}`);
+    for (const v of many) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true });
+    await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+    await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+    const dir = lab.tempDir('vip-arpd-allmulti-');
+    const socket = join(dir, 'ctl.sock');
+    const daemon = await startDaemon(
+      lab,
+      'dir',
+      {
+        stateFile: '',
+        control: { socket },
+        watch: { enabled: false },
+        log: { level: 'info' },
+        ndp: { maxSolicitedNodeGroups: 8 },
+        groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }],
+      },
+      { dir },
+    );
+    const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
+      const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 });
+      return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr };
+    };
+    const eth0 = async (): Promise<NdpStatus> => ((await ctl('status')).data as Status).interfaces.find((i) => i.name === 'eth0')!.ndp;
+    // The kernel counts all-multicast users in IFLA_ALLMULTI (`ip -d link`: "allmulti N"); the ALLMULTI flag of
+    // `ip link` shows only `ip link set allmulticast on`.
+    const allmultiCount = async (): Promise<number> =>
+      (JSON.parse((await lab.exec('dir', 'ip', ['-j', '-d', 'link', 'show', 'dev', 'eth0'], { check: true })).stdout) as Array<{ allmulti: number }>)[0]!
+        .allmulti;
 
-  const over = await waitFor(async () => {
-    const n = await eth0()
-    return n.open && n.allMulticast ? n : undefined
-  }, { timeoutMs: 10_000, what: 'all-multicast reception' })
-  t.same([over.groups, over.pendingGroups], [[], 0], 'status: no group joined, none pending')
-  t.equal(await allmultiCount(), 1, '`ip -d link`: allmulti 1')
-  t.notMatch(await maddr(lab), 'ff02::1:ff0a:', '`ip -6 maddr`: no VIP group joined')
-  t.same(loadSchemas()('status', (await ctl('status')).data), [], 'status matches status.schema.json')
-  const warned = daemon.logs().filter((l) => /receiving all multicast/.test(String(l.msg)))
-  t.equal(warned.length, 1, 'one warning says so')
-  const answered = await ndisc(lab, many[9]!)
-  t.equal(answered.code, 0, `an NS for a VIP is answered in all-multicast mode: ${answered.out.trim()}`)
+    const over = await waitFor(
+      async () => {
+        const n = await eth0();
+        return n.open && n.allMulticast ? n : undefined;
+      },
+      { timeoutMs: 10_000, what: 'all-multicast reception' },
+    );
+    t.same([over.groups, over.pendingGroups], [[], 0], 'status: no group joined, none pending');
+    t.equal(await allmultiCount(), 1, '`ip -d link`: allmulti 1');
+    t.notMatch(await maddr(lab), 'ff02::1:ff0a:', '`ip -6 maddr`: no VIP group joined');
+    t.same(loadSchemas()('status', (await ctl('status')).data), [], 'status matches status.schema.json');
+    const warned = daemon.logs().filter((l) => /receiving all multicast/.test(String(l.msg)));
+    t.equal(warned.length, 1, 'one warning says so');
+    const answered = await ndisc(lab, many[9]!);
+    t.equal(answered.code, 0, `an NS for a VIP is answered in all-multicast mode: ${answered.out.trim()}`);
 
-  // Reload down to 4 VIPs: the groups are joined, ALLMULTI goes.
-  const fewer = JSON.parse(readFileSync(daemon.configPath, 'utf8')) as { groups: Array<{ vips: string[] }> }
-  fewer.groups[0]!.vips = many.slice(0, 4)
-  writeFileSync(daemon.configPath, JSON.stringify(fewer))
-  t.equal((await ctl('reload')).code, 0, 'reload applied')
-  const under = await waitFor(async () => {
-    const n = await eth0()
-    return !n.allMulticast && n.groups.length === 4 ? n : undefined
-  }, { timeoutMs: 10_000, what: 'the groups joined under the limit' })
-  t.same(under.groups, ['ff02::1:ff0a:1', 'ff02::1:ff0a:2', 'ff02::1:ff0a:3', 'ff02::1:ff0a:4'], 'status: the four groups joined')
-  t.equal(await allmultiCount(), 0, '`ip -d link`: allmulti 0')
-  t.match(await maddr(lab), 'ff02::1:ff0a:4', '`ip -6 maddr` shows the groups')
-  t.same(daemon.logs().filter((l) => (l.level ?? 0) >= 50), [], 'no error logged')
-})
+    // Reload down to 4 VIPs: the groups are joined, ALLMULTI goes.
+    const fewer = JSON.parse(readFileSync(daemon.configPath, 'utf8')) as { groups: Array<{ vips: string[] }> };
+    fewer.groups[0]!.vips = many.slice(0, 4);
+    writeFileSync(daemon.configPath, JSON.stringify(fewer));
+    t.equal((await ctl('reload')).code, 0, 'reload applied');
+    const under = await waitFor(
+      async () => {
+        const n = await eth0();
+        return !n.allMulticast && n.groups.length === 4 ? n : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the groups joined under the limit' },
+    );
+    t.same(under.groups, ['ff02::1:ff0a:1', 'ff02::1:ff0a:2', 'ff02::1:ff0a:3', 'ff02::1:ff0a:4'], 'status: the four groups joined');
+    t.equal(await allmultiCount(), 0, '`ip -d link`: allmulti 0');
+    t.match(await maddr(lab), 'ff02::1:ff0a:4', '`ip -6 maddr` shows the groups');
+    t.same(
+      daemon.logs().filter((l) => (l.level ?? 0) >= 50),
+      [],
+      'no error logged',
+    );
+  },
+);

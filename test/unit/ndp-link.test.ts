@@ -139,7 +139,15 @@ t.test('all-multicast reception past ndp.maxSolicitedNodeGroups: the limit reach
   const table = new Ipv6VipTable([{ family: 'ipv6', group: web, iface: 'eth0', ips: a6('2001:db8::10') }]);
   const out = new PassThrough();
   const lines: { level: number; msg: string; limit?: number }[] = [];
-  out.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l))));
+  out.on('data', (chunk: Buffer) =>
+    lines.push(
+      ...chunk
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ),
+  );
   const fake = new FakeMemberships();
   let limitSeen: number | undefined;
   const link = new NdpLink({
@@ -165,7 +173,11 @@ t.test('all-multicast reception past ndp.maxSolicitedNodeGroups: the limit reach
   link.sync(7);
   t.ok(link.allMulticast, 'the link shows it');
   const warned = lines.filter((l) => /receiving all multicast/.test(l.msg));
-  t.same(warned.map((l) => [l.level, l.limit]), [[40, 8]], 'one warning, with the limit');
+  t.same(
+    warned.map((l) => [l.level, l.limit]),
+    [[40, 8]],
+    'one warning, with the limit',
+  );
   fake.allMulticast = false;
   link.sync(7);
   fake.allMulticast = true;

@@ -182,7 +182,10 @@ t.test('joins run in slices of sliceMs with the loop free in between; a newer re
   while (deferred.length > 0) deferred.shift()!();
   t.equal(m.pending, 0);
   t.same(m.joined(), ['ff02::1:ff00:64', 'ff02::1:ff00:65', 'ff02::1:ff00:66']);
-  t.notOk(calls.slice(before).some((c) => /join 10 00000[0-9]/.test(c)), 'no group of the replaced work joined after the replacement');
+  t.notOk(
+    calls.slice(before).some((c) => /join 10 00000[0-9]/.test(c)),
+    'no group of the replaced work joined after the replacement',
+  );
   t.ok(later.length > 0 && later.every((c) => c.joined + c.left > 0), 'each later slice reported');
   m.close();
 });
@@ -216,7 +219,10 @@ t.test('all-multicast refused: reported, the groups joined one by one instead, a
   const refusing: MembershipSocketOps = { ...ops, openPacket: () => (refused ? -constants.errno.EPERM : ops.openPacket()) };
   const m = new SolicitedNodeMemberships('eth0', 3, { ...inOneSlice(refusing), maxGroups: () => 1 });
   const change = m.reconcile(distinct(2));
-  t.same(change.failures.map((f) => [f.group, f.error.code, f.error.syscall]), [['all-multicast', 'EPERM', 'socket(AF_PACKET)']]);
+  t.same(
+    change.failures.map((f) => [f.group, f.error.code, f.error.syscall]),
+    [['all-multicast', 'EPERM', 'socket(AF_PACKET)']],
+  );
   t.equal(change.joined, 2);
   t.notOk(m.allMulticast);
   refused = false;
