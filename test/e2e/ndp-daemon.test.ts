@@ -56,6 +56,18 @@ interface Status {
   interfaces: Array<{ name: string; counts: Record<string, number>; ndp: NdpStatus }>;
 }
 
+/** The daemon on `dir` with a control socket, no watch, info logs, and `config` (groups, any setting); `ctl` runs vip-arpctl --json on it. */
+async function startDirDaemon(lab: Lab, config: object) {
+  const dir = lab.tempDir('vip-arpd-ndp-');
+  const socket = join(dir, 'ctl.sock');
+  const daemon = await startDaemon(lab, 'dir', { stateFile: '', control: { socket }, watch: { enabled: false }, log: { level: 'info' }, ...config }, { dir });
+  const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
+    const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 });
+    return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr };
+  };
+  return { daemon, socket, ctl };
+}
+
 async function maddr(lab: Lab): Promise<string> {
   return (await lab.exec('dir', 'ip', ['-6', 'maddr', 'show', 'dev', 'eth0'], { check: true })).stdout;
 }
@@ -89,27 +101,12 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   const clientMac = lab.mac('client');
   const cap = await startCapture(lab, 'client', 'eth0', 'ip6');
 
-  const dir = lab.tempDir('vip-arpd-ndp-');
-  const socket = join(dir, 'ctl.sock');
-  const daemon = await startDaemon(
-    lab,
-    'dir',
-    {
-      stateFile: '',
-      control: { socket },
-      watch: { enabled: false },
-      log: { level: 'info' },
-      groups: [
-        { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
-        { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
-      ],
-    },
-    { dir },
-  );
-  const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 });
-    return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr };
-  };
+  const { daemon, socket, ctl } = await startDirDaemon(lab, {
+    groups: [
+      { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
+      { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
+    ],
+  });
   const status = async (): Promise<Status> => (await ctl('status')).data as Status;
   const eth0 = async (): Promise<NdpStatus> => (await status()).interfaces.find((i) => i.name === 'eth0')!.ndp;
 
@@ -350,25 +347,10 @@ t.test(
     for (const v of many) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true });
     await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
     await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
-    const dir = lab.tempDir('vip-arpd-allmulti-');
-    const socket = join(dir, 'ctl.sock');
-    const daemon = await startDaemon(
-      lab,
-      'dir',
-      {
-        stateFile: '',
-        control: { socket },
-        watch: { enabled: false },
-        log: { level: 'info' },
-        ndp: { maxSolicitedNodeGroups: 8 },
-        groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }],
-      },
-      { dir },
-    );
-    const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
-      const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 });
-      return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr };
-    };
+    const { daemon, ctl } = await startDirDaemon(lab, {
+      ndp: { maxSolicitedNodeGroups: 8 },
+      groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }],
+    });
     const eth0 = async (): Promise<NdpStatus> => ((await ctl('status')).data as Status).interfaces.find((i) => i.name === 'eth0')!.ndp;
     // The kernel counts all-multicast users in IFLA_ALLMULTI (`ip -d link`: "allmulti N"); the ALLMULTI flag of
     // `ip link` shows only `ip link set allmulticast on`.
