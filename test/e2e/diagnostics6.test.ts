@@ -276,7 +276,16 @@ t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the
     [lab.mac('dir')],
     "a probe from rs1 lists the director's MAC, answered by vip-arpd",
   );
-  const own = await ctl<ProbeData>(['--json', 'probe', VIP, '--window', '500']);
+  // disable_ipv6 was just undone: eth0's new link-local address is tentative
+  // until its DAD ends, and the probe refuses (ENOLINKLOCAL) until then.
+  const own = await waitFor(
+    async () => {
+      const r = await ctl<ProbeData>(['--json', 'probe', VIP, '--window', '500']);
+      return JSON.stringify(r.error ?? {}).includes('ENOLINKLOCAL') ? undefined : r;
+    },
+    { timeoutMs: 10_000, what: "a usable link-local address on the director's eth0" },
+  );
+  t.notOk(own.error, `the MASTER's own probe: no error ${JSON.stringify(own.error)}`);
   t.equal(own.data?.clean, true, "the MASTER's own probe is clean");
   t.ok(
     own.data?.vips[0]?.responders.every((x) => x.ours),
