@@ -27,7 +27,7 @@ import {
 } from './lab.js';
 import { CLIENT_IP, createDirectorLab } from './lab/director.js';
 import { malformedArpFrames } from './malformed-frames.js';
-import { CTL, ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js';
+import { CTL, arpDelta, ctlJson, delta, enableXdpReceive, pathCounts, total, xdpProgramOn, xdpUnavailable } from './lab-xdp.js';
 import { loadSchemas } from './json-schemas.js';
 
 const VIP = '198.51.100.10';
@@ -166,7 +166,7 @@ t.test('release, takeover and reload change what XDP answers before the command 
   let before = await pathCounts(sock, 'eth0');
   t.same(await replyMacs(lab, VIP), [], 'silent right after release returned');
   let after = await pathCounts(sock, 'eth0');
-  t.same(delta(after.xdp, before.xdp), { 'pass:not-master': 1 }, 'XDP passed it up as not-master');
+  t.same(arpDelta(after.xdp, before.xdp), { 'pass:not-master': 1 }, 'XDP passed it up as not-master');
 
   t.equal((await ctlJson(sock, 'takeover', 'web')).code, 0, 'takeover');
   before = await pathCounts(sock, 'eth0');
@@ -190,7 +190,7 @@ t.test('release, takeover and reload change what XDP answers before the command 
   t.same(await replyMacs(lab, VIP2), [dmac], 'the added VIP is answered');
   t.same(await replyMacs(lab, VIP), [], 'the removed VIP is silent');
   after = await pathCounts(sock, 'eth0');
-  t.same(delta(after.xdp, before.xdp), { answered: 1, 'pass:not-a-vip': 1 }, 'both decided as the reload says: answered in XDP, the removed VIP passed up');
+  t.same(arpDelta(after.xdp, before.xdp), { answered: 1, 'pass:not-a-vip': 1 }, 'both decided as the reload says: answered in XDP, the removed VIP passed up');
   const status = await ctlJson(sock, 'status');
   t.match(status.data['fastPath'], [{ iface: 'eth0', mode: 'xdp-native', vips: 2 }], 'the map holds the two VIPs of the new config');
   await d.stop();
