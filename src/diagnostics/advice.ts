@@ -33,6 +33,7 @@ export function foreignHostFix(vip: string, kind: ConflictKind | 'probe-reply'):
       return `on that host: ${sysctls}; ${lo}`;
     case 'advertisement':
       return `if it is a peer director, list its MAC in diagnostics.peers and check that only one is MASTER; otherwise ${foreignHostFix6(vip)}`;
+    case 'solicited-advertisement':
     case 'dad-probe':
       return foreignHostFix6(vip);
     case 'solicitation-source':

@@ -18,7 +18,7 @@ import type { NdpClaimKind } from '../responder/ndp-rules.js';
  */
 export type ArpConflictKind = 'reply' | 'request-as-sender' | 'gratuitous';
 
-/** Both protocols' kinds: ARP's above, NDP's (`advertisement`, `dad-probe`, `solicitation-source`: ndp-rules.ts). */
+/** Both protocols' kinds: ARP's above, NDP's (`advertisement`, `solicited-advertisement`, `dad-probe`, `solicitation-source`: ndp-rules.ts). */
 export type ConflictKind = ArpConflictKind | NdpClaimKind;
 
 /** Each kind's count, zero for every kind of the record's protocol. */
@@ -32,9 +32,9 @@ export function classifyConflict(frame: Readonly<ArpFrame>): ArpConflictKind {
 
 /**
  * What a claim of `kind` is in a handover: `announcement`, a host saying the
- * VIP is its own (another director's takeover: gratuitous ARP, an NA);
- * `answer`, a reply to a request (the new MASTER answering, or a realserver
- * leaking one); `leak`, never a director's (a request or NS with the VIP as
+ * VIP is its own (another director's takeover: gratuitous ARP, an unsolicited
+ * NA); `answer`, a reply to a request or a solicited NA (the new MASTER
+ * answering, or a realserver leaking one); `leak`, never a director's (a request or NS with the VIP as
  * source, a DAD probe for an address a director keeps on lo with nodad).
  */
 export function handoverRole(kind: ConflictKind): 'announcement' | 'answer' | 'leak' {
@@ -43,6 +43,7 @@ export function handoverRole(kind: ConflictKind): 'announcement' | 'answer' | 'l
     case 'advertisement':
       return 'announcement';
     case 'reply':
+    case 'solicited-advertisement':
       return 'answer';
     case 'request-as-sender':
     case 'solicitation-source':
@@ -55,5 +56,5 @@ export function handoverRole(kind: ConflictKind): 'announcement' | 'answer' | 'l
 export function zeroKindCounts(kind: ConflictKind): ConflictKindCounts {
   return kind === 'reply' || kind === 'request-as-sender' || kind === 'gratuitous'
     ? { reply: 0, 'request-as-sender': 0, gratuitous: 0 }
-    : { advertisement: 0, 'dad-probe': 0, 'solicitation-source': 0 };
+    : { advertisement: 0, 'solicited-advertisement': 0, 'dad-probe': 0, 'solicitation-source': 0 };
 }

@@ -17,7 +17,9 @@
  * a split brain: defended then, logged, counted and listed in `status`.
  * Just after our own takeover the roles are the other way round: the claims
  * are the old MASTER's last frames before it saw ours, not defended.
- * A request with the VIP as sender (the realserver leak) is defended at once.
+ * A request with the VIP as sender (the realserver leak), and a reply or a
+ * solicited NA from a host that is not the claiming director (a realserver
+ * answering for the VIP), are defended at once.
  */
 import type { DaemonFeature } from '../daemon/feature.js';
 import type { ConfigView } from '../config/config-view.js';
@@ -235,8 +237,8 @@ export class ConflictMonitor implements DaemonFeature {
    * What a handover makes of this claim, or undefined when it is no handover
    * matter (defend as usual). Another director's announcement (gratuitous
    * ARP, unsolicited NA: conflict-kind.ts handoverRole) while MASTER opens the group's grace (and holds its scheduled rounds) or joins
-   * the open one: `grace`; a reply from a MAC already claiming in the open
-   * grace joins it too (the new MASTER answering a request). Within
+   * the open one: `grace`; a reply or solicited NA from a MAC already claiming
+   * in the open grace joins it too (the new MASTER answering a request). Within
    * {@link TAKEOVER_RACE_MS} of our own takeover we are the new MASTER and the
    * claim is the old one's last frame: `taking-over`, nothing held, nothing
    * sent (if it never releases, its grace runs out and its defence opens ours).

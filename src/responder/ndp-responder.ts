@@ -14,7 +14,7 @@ import type { SystemError } from '../util/errors.js';
 import type { FrameConn, RxBatch } from '../io/frame-conn.js';
 import type { GroupState } from '../vips/group-state.js';
 import { linkDrop } from './arp-rules.js';
-import { isForUs, isMartianSource, solicitorMac, type NdpClaimKind } from './ndp-rules.js';
+import { classifyAdvertisement, isForUs, isMartianSource, solicitorMac, type NdpClaimKind } from './ndp-rules.js';
 import { zeroNdpOutcomeCounts, type NdpOutcome, type NdpOutcomeCounts } from './ndp-outcome.js';
 
 /** What the NDP responder asks about IPv6 VIPs; backed by the current IPv6 VIP table. */
@@ -114,7 +114,7 @@ export class NdpResponder {
   private handleAdvertisement(buf: Buffer, offset: number, length: number, ifaceMac: number): NdpOutcome {
     const bad = decodeNa(buf, offset, length, this.na);
     if (bad !== undefined) return `malformed-na:${bad}`;
-    this.checkClaim(this.na.target, 'advertisement', advertisedMac(this.na), ifaceMac);
+    this.checkClaim(this.na.target, classifyAdvertisement(this.na), advertisedMac(this.na), ifaceMac);
     return 'advertisement';
   }
 

@@ -10,7 +10,8 @@
  *  2. An NA (ICMPv6 type 136) is checked as RFC 4861 §7.1.2 says
  *     (decodeNa, ../wire/ndp-advert.ts) → `malformed-na:<reason>`, else
  *     `advertisement`: never answered, but an NA for our VIP from another MAC
- *     is a foreign claim.
+ *     is a foreign claim, an answer or an announcement by its S flag
+ *     ({@link classifyAdvertisement}).
  *  3. Anything else is checked as an NS, RFC 4861 §7.1.1 (decodeNs) →
  *     `malformed:<reason>`: hop limit 255, code 0, valid checksum, ICMPv6
  *     length ≥ 24, target not multicast, no zero-length option, a DAD probe
@@ -29,6 +30,7 @@
  */
 import { isIpv6Loopback, isIpv6Multicast, isSolicitedNodeMulticast, multicastMac, type Ipv6Address } from '../wire/ipv6.js';
 import type { NeighborSolicitation } from '../wire/ndp.js';
+import type { NeighborAdvertisement } from '../wire/ndp-advert.js';
 
 /** True for a source address ip6_rcv_core drops on a frame from the wire: multicast or loopback. */
 export function isMartianSource(source: Ipv6Address): boolean {
@@ -54,16 +56,26 @@ export function isForUs(ns: Readonly<NeighborSolicitation>, replyMac: number, if
 }
 
 /**
- * How a neighbour message claims one of our VIPs for another host:
- * - `advertisement`: an NA for the VIP with another MAC (a second director,
- *   a realserver whose kernel answers for the VIP on its eth0);
+ * How a neighbour message claims one of our VIPs for another host (the ARP
+ * kinds they mirror: ../diagnostics/conflict-kind.ts):
+ * - `advertisement`: an unsolicited NA (S=0) for the VIP with another MAC: a
+ *   host announcing the VIP as its own (a second director taking over, or a
+ *   realserver bringing it up on eth0 with ndisc_notify), as a gratuitous ARP;
+ * - `solicited-advertisement`: an NA with S=1, an answer to somebody's NS for
+ *   the VIP: a realserver whose kernel answers NS for it (the VIP on its
+ *   eth0, or a proxy entry), as an ARP `reply`;
  * - `dad-probe`: a DAD probe for the VIP from another host (someone about to
  *   configure the VIP on the wire);
  * - `solicitation-source`: an NS from the VIP at another MAC (a realserver
  *   resolving its gateway with the VIP as source; every listener caching the
  *   Source LLA learns the wrong MAC, as with ARP's request-as-sender).
  */
-export type NdpClaimKind = 'advertisement' | 'dad-probe' | 'solicitation-source';
+export type NdpClaimKind = 'advertisement' | 'solicited-advertisement' | 'dad-probe' | 'solicitation-source';
+
+/** The claim a valid NA for our VIP makes, by its Solicited flag: an answer (S=1) or an announcement (S=0). */
+export function classifyAdvertisement(na: Readonly<Pick<NeighborAdvertisement, 'solicited'>>): 'solicited-advertisement' | 'advertisement' {
+  return na.solicited ? 'solicited-advertisement' : 'advertisement';
+}
 
 /** The MAC an NS says its source is at: its Source LLA option, else the frame's source. */
 export function solicitorMac(ns: Readonly<NeighborSolicitation>): number {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
-import { classifyConflict, type ConflictKind } from '../../src/diagnostics/conflict-kind.js';
+import { classifyConflict, handoverRole, type ConflictKind } from '../../src/diagnostics/conflict-kind.js';
 import { ConflictLog } from '../../src/diagnostics/conflict-log.js';
 import { DefenceLimiter, DEFEND_INTERVAL_MS } from '../../src/diagnostics/defence-limiter.js';
 import { ConflictMonitor, TAKEOVER_RACE_MS } from '../../src/diagnostics/conflict-monitor.js';
@@ -595,6 +595,59 @@ t.test("another director's unsolicited NA while MASTER is a make-before-break ha
   clock.advance(60_000);
   m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'advertisement', PEER_MAC, IFACE_MAC);
   clock.advance(100);
+  setRole('BACKUP');
+  clock.advance(10 * GRACE_MS);
+  t.same(announced, [], 'released in time: never defended');
+  t.equal(m.counters().handovers, 1);
+  m.stop();
+});
+
+t.test('each NDP kind plays the handover role of its ARP twin: a solicited NA answers as an ARP reply does, an unsolicited one announces', async (t) => {
+  t.equal(handoverRole('solicited-advertisement'), handoverRole('reply'), 'solicited NA (S=1) = ARP reply: an answer');
+  t.equal(handoverRole('advertisement'), handoverRole('gratuitous'), 'unsolicited NA (S=0) = gratuitous ARP: an announcement');
+  t.equal(handoverRole('solicitation-source'), handoverRole('request-as-sender'), 'NS from the VIP = who-has … tell VIP: a leak');
+});
+
+t.test("a realserver's solicited NA for our VIP is defended at once like an ARP reply, with the same limiter; the new MASTER's joins its grace", async (t) => {
+  const clock = new FakeClock();
+  const lines: Array<Record<string, unknown>> = [];
+  const { daemon, group, announced, holds, setRole } = fakeDaemon({ graceMs: GRACE_MS, lines });
+  const m = graceMonitor(clock, daemon);
+  m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'solicited-advertisement', RS_MAC, IFACE_MAC);
+  t.same(announced, [{ vips: V6_WORDS, reason: 'defend', family: 'ipv6' }], 'defended at once by an unsolicited NA, not after the grace');
+  t.same(holds, [], 'no grace opened: our rounds go on');
+  clock.advance(100);
+  m.onNdpClaim('eth0', group, Uint32Array.from(V6_WORDS), 'solicited-advertisement', RS_MAC, IFACE_MAC);
+  t.equal(announced.length, 1, 'the second answer within defendIntervalMs: suppressed by the limiter');
+  clock.advance(GRACE_MS);
+  t.match(m.counters(), { defencesSent: 1, defencesSuppressed: 1, splitBrains: 0 });
+  const r = (await daemon.commands.run('conflicts', [])) as { conflicts: Array<Record<string, unknown>> };
+  t.match(r.conflicts, [
+    {
+      vip: V6_TEXT,
+      family: 'ipv6',
+      mac: '02:00:00:00:00:20',
+      kind: 'solicited-advertisement',
+      count: 2,
+      kinds: { advertisement: 0, 'solicited-advertisement': 2, 'dad-probe': 0, 'solicitation-source': 0 },
+      lastDefended: String,
+      splitBrain: null,
+      fix: /ip -6 addr add 2001:db8::10\/128 dev lo nodad/,
+    },
+  ]);
+  await new Promise((r) => setImmediate(r));
+  t.match(
+    lines.find((l) => /^NDP conflict/.test(String(l['msg']))),
+    { vip: V6_TEXT, kind: 'solicited-advertisement', defence: 'sent' },
+    'logged with its kind and the defence sent',
+  );
+
+  // A make-before-break handover: the new MASTER's unsolicited NA opens the grace, its answers to NS join it.
+  announced.length = 0;
+  m.onNdpClaim('eth0', group, Uint32Array.of(0x20010db8, 0, 0, 0x11), 'advertisement', PEER_MAC, IFACE_MAC);
+  m.onNdpClaim('eth0', group, Uint32Array.of(0x20010db8, 0, 0, 0x12), 'solicited-advertisement', PEER_MAC, IFACE_MAC);
+  t.same(announced, [], "the claiming director's solicited NA waits in its grace");
+  t.same(holds, ['hold web']);
   setRole('BACKUP');
   clock.advance(10 * GRACE_MS);
   t.same(announced, [], 'released in time: never defended');

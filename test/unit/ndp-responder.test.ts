@@ -5,7 +5,7 @@
 import t from 'tap';
 import { NdpResponder } from '../../src/responder/ndp-responder.js';
 import type { NdpOutcome } from '../../src/responder/ndp-outcome.js';
-import type { NdpClaimKind } from '../../src/responder/ndp-rules.js';
+import { classifyAdvertisement, type NdpClaimKind } from '../../src/responder/ndp-rules.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 import type { FrameBatch, FrameConn, RxBatch } from '../../src/io/frame-conn.js';
 import { decodeNs, encodeNaReply, encodeNs, encodeUnsolicitedNa, emptyNeighborSolicitation, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
@@ -382,6 +382,33 @@ t.test('an NA for our VIP from another MAC is a foreign claim; our own, or one f
   t.equal(responder.counts['malformed-na:solicited-multicast'], 1);
   t.equal(claims.length, 1);
   t.equal(conn.sent.length, 0);
+});
+
+t.test("a solicited NA (S=1) for our VIP from another MAC is an answer to someone's NS: claim kind solicited-advertisement", async (t) => {
+  const { responder, conn, claims } = setup();
+  /** `mac`'s answer to the director's own NS for `target` (as `probe` sends it): unicast to the director, S=1. */
+  const answer = (mac: number, target: Ipv6Address) => {
+    const solicitation = emptyNeighborSolicitation();
+    const q = ns(target, undefined, { mac: IFACE_MAC, source: ip('fe80::1') });
+    if (decodeNs(q, 0, q.length, solicitation) !== undefined) throw new Error('bad NS');
+    const f = Buffer.alloc(NDP_FRAME_LENGTH);
+    encodeNaReply(f, 0, solicitation, mac, false);
+    return f;
+  };
+  handle(
+    responder,
+    { frame: answer(OTHER_MAC, WEB_VIP), packetType: PACKET_HOST },
+    { frame: answer(IFACE_MAC, WEB_VIP), packetType: PACKET_HOST },
+    { frame: answer(OTHER_MAC, ip('2001:db8::77')), packetType: PACKET_HOST },
+  );
+  t.same(nonZero(responder.counts), { advertisement: 3 }, 'counted as NAs, never answered');
+  t.same(claims, [{ group: 'web', vip: '2001:db8::10', kind: 'solicited-advertisement', mac: '02:00:00:00:00:99' }]);
+  t.equal(conn.sent.length, 0);
+  t.same(
+    [classifyAdvertisement({ solicited: true }), classifyAdvertisement({ solicited: false })],
+    ['solicited-advertisement', 'advertisement'],
+    'by the S flag alone',
+  );
 });
 
 t.test('an NS whose source is our VIP from another MAC is a foreign claim (and answered when its target is ours)', async (t) => {
