@@ -4,11 +4,15 @@
 // the VIP as source, are foreign claims: `vip-arpctl conflicts` and `status`
 // show them like ARP ones, with family ipv6, and the director defends the VIP
 // with an unsolicited NA that tshark reads on the client's wire (and the
-// realserver's DAD fails: the VIP stays the director's).
+// realserver's DAD fails: the VIP stays the director's). A realserver whose
+// kernel answers NS for the VIP (solicited NA, S=1: the twin of an ARP reply)
+// is defended at once, not after the handover grace an unsolicited NA waits.
 import t from 'tap';
 import { join } from 'node:path';
 import { createLab, REPO_ROOT, run, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor } from './lab.js';
 import { frameFields } from './lab-ndp.js';
+import { ndiscAnswerers } from './lab-ndp-director.js';
+import { loadSchemas } from './json-schemas.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP6 = '2001:db8:100::10';
@@ -123,4 +127,118 @@ t.test('a realserver with the IPv6 VIP on eth0: conflict shown with family ipv6 
       'unsolicited NA from the director: S=0 O=1, its MAC, checksum good',
     );
   }
+});
+
+t.test("a realserver's kernel answering NS for the IPv6 VIP (solicited NA) is defended at once, within the handover grace", async (t) => {
+  if (skipUnlessRoot(t, ['tshark', 'ndisc6'])) return;
+  const GRACE_MS = 2000;
+  const lab = await createLab(t, {
+    hosts: [
+      { name: 'a', ip: '192.0.2.11/24' },
+      { name: 'r', ip: '192.0.2.21/24' },
+    ],
+    disableIpv6: false,
+  });
+  await lab.exec('a', 'ip', ['-6', 'addr', 'add', `${VIP6}/128`, 'dev', 'lo', 'nodad'], { check: true });
+  await silenceKernelArp(lab, 'a', ['all', 'eth0']);
+  const dir = lab.tempDir();
+  const sock = join(dir, 'ctl.sock');
+  await startDaemon(
+    lab,
+    'a',
+    {
+      groups: [{ name: 'web', interface: 'eth0', vips: [VIP6], initialRole: 'master', garp: { count: 1, delayMs: 0 } }],
+      stateFile: join(dir, 'state.json'),
+      control: { socket: sock },
+      watch: { enabled: false },
+      diagnostics: { handoverGraceMs: GRACE_MS },
+    },
+    { dir },
+  );
+  const ctl = async (args: string[]): Promise<unknown> =>
+    JSON.parse((await run(process.execPath, [CTL, '--socket', sock, '--json', ...args], { check: true })).stdout);
+  // The realserver's mistake: the VIP on eth0 (nodad, so no DAD probe claims it first; ndisc_notify is off, so no unsolicited NA either).
+  await lab.exec('r', 'ip', ['-6', 'addr', 'add', `${VIP6}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+  await sleep(300); // the start-up round is out
+  t.same(((await ctl(['conflicts'])) as { conflicts: ConflictRow[] }).conflicts, [], 'no conflict before anyone solicits the VIP');
+  const cap = await startCapture(lab, 'a', 'eth0', 'icmp6');
+  const rsMac = lab.mac('r');
+  const dirMac = lab.mac('a');
+
+  // Somebody solicits the VIP and the realserver's kernel answers. A solicited NA is unicast to its
+  // solicitor, and the director's socket takes only frames addressed to it (one flooded to another
+  // host is PACKET_OTHERHOST, ignored as the kernel does), so the solicitor is on the director's
+  // host: ndisc6, as an operator checking who answers would run it (vip-arpd ignores outgoing
+  // frames, so only the realserver answers it). Retried until eth0's link-local address is past DAD.
+  const answerers = await waitFor(
+    async () => {
+      const macs = await ndiscAnswerers(lab, 'a', VIP6);
+      return macs.includes(rsMac) ? macs : undefined;
+    },
+    { timeoutMs: 10_000, what: "the realserver's answer to ndisc6" },
+  );
+  t.same(answerers, [rsMac], "only the realserver's kernel answers ndisc6's NS");
+  const row = await waitFor(async () => ((await ctl(['conflicts'])) as { conflicts: ConflictRow[] }).conflicts.find((c) => c.mac === rsMac), {
+    timeoutMs: 3000,
+    what: 'the solicited NA as a conflict',
+  });
+  await sleep(GRACE_MS + 500); // a grace opened by the answer would run out in here, with a second NA
+  await cap.stop();
+
+  const answer = await frameFields(
+    cap.file,
+    `icmpv6.type == 136 && eth.src == ${rsMac} && icmpv6.nd.na.target_address == ${VIP6} && icmpv6.nd.na.flag.s == 1`,
+    ['frame.time_epoch', 'eth.dst', 'icmpv6.opt.linkaddr'],
+  );
+  t.ok(answer.length >= 1, `the realserver's solicited NA (S=1) is on the wire (${answer.length})`);
+  t.match(answer[0], { 'eth.dst': dirMac, 'icmpv6.opt.linkaddr': rsMac }, 'unicast to the director, advertising the realserver MAC');
+  const answeredAt = Number(answer[0]!['frame.time_epoch']) * 1000;
+  const defences = (
+    await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${dirMac} && icmpv6.nd.na.target_address == ${VIP6}`, [
+      'frame.time_epoch',
+      'ipv6.dst',
+      'icmpv6.nd.na.flag.s',
+      'icmpv6.nd.na.flag.o',
+      'icmpv6.opt.linkaddr',
+      'icmpv6.checksum.status',
+    ])
+  ).filter((n) => Number(n['frame.time_epoch']) * 1000 >= answeredAt);
+  t.equal(defences.length, 1, 'one defence (the limiter holds the rest): none when a grace would have run out');
+  const delayMs = Number(defences[0]?.['frame.time_epoch']) * 1000 - answeredAt;
+  t.ok(delayMs < GRACE_MS / 2, `the director's NA follows the realserver's answer ${delayMs.toFixed(1)} ms later, well within the ${GRACE_MS} ms grace`);
+  t.match(
+    defences[0],
+    {
+      'ipv6.dst': 'ff02::1',
+      'icmpv6.nd.na.flag.s': /^(0|False)$/,
+      'icmpv6.nd.na.flag.o': /^(1|True)$/,
+      'icmpv6.opt.linkaddr': dirMac,
+      'icmpv6.checksum.status': '1',
+    },
+    'the defence: an unsolicited NA (S=0, O=1) with the director MAC, checksum good',
+  );
+
+  t.match(
+    row,
+    {
+      vip: VIP6,
+      family: 'ipv6',
+      mac: rsMac,
+      kind: 'solicited-advertisement',
+      kinds: { 'solicited-advertisement': Number, advertisement: 0 },
+      lastDefended: String,
+    },
+    'conflicts names it a solicited-advertisement, defended',
+  );
+  const conflicts = (await ctl(['conflicts'])) as { conflicts: Array<ConflictRow & { splitBrain: string | null }>; splitBrains: unknown[] };
+  const status = (await ctl(['status'])) as {
+    conflicts: { latest: ConflictRow[]; splitBrains: unknown[]; counters: { defencesSent: number; splitBrains: number } };
+  };
+  t.match(conflicts, { conflicts: [{ mac: rsMac, kind: 'solicited-advertisement', splitBrain: null }], splitBrains: [] }, 'no grace, so no split brain');
+  t.match(status.conflicts, { latest: [{ vip: VIP6, kind: 'solicited-advertisement' }], splitBrains: [], counters: { defencesSent: 1, splitBrains: 0 } });
+  const validate = loadSchemas();
+  t.same(validate('conflicts', conflicts), [], 'conflicts --json with the new kind matches docs/schema');
+  t.same(validate('status', status), [], 'status --json likewise');
+  const text = (await run(process.execPath, [CTL, '--socket', sock, 'conflicts'], { check: true })).stdout;
+  t.match(text, /solicited-advertisement/, 'the conflicts table shows the kind');
 });
