@@ -9,7 +9,7 @@
 // is defended at once, not after the handover grace an unsolicited NA waits.
 import t from 'tap';
 import { join } from 'node:path';
-import { createLab, REPO_ROOT, run, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor } from './lab.js';
+import { createLab, REPO_ROOT, run, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
 import { frameFields } from './lab-ndp.js';
 import { ndiscAnswerers } from './lab-ndp-director.js';
 import { loadSchemas } from './json-schemas.js';
@@ -28,19 +28,13 @@ interface ConflictRow {
   count: number;
 }
 
-t.test('a realserver with the IPv6 VIP on eth0: conflict shown with family ipv6 and defended by unsolicited NA', async (t) => {
-  if (skipUnlessRoot(t, ['tshark', 'ping'])) return;
-  const lab = await createLab(t, {
-    hosts: [
-      { name: 'a', ip: '192.0.2.11/24' },
-      { name: 'r', ip: '192.0.2.21/24' },
-      { name: 'c', ip: '192.0.2.1/24' },
-    ],
-    disableIpv6: false,
-  });
+/**
+ * Director `a` of `lab`: the VIP on lo (nodad), the kernel quiet for ARP, vip-arpd MASTER for it with
+ * `diagnostics`. Returns vip-arpctl against it: the parsed `--json` output, or the text with `json` false.
+ */
+async function startDirector(lab: Lab, diagnostics: object): Promise<(args: string[], json?: boolean) => Promise<unknown>> {
   await lab.exec('a', 'ip', ['-6', 'addr', 'add', `${VIP6}/128`, 'dev', 'lo', 'nodad'], { check: true });
   await silenceKernelArp(lab, 'a', ['all', 'eth0']);
-  await lab.exec('c', 'ip', ['-6', 'addr', 'add', `${CLIENT6}/64`, 'dev', 'eth0', 'nodad'], { check: true });
   const dir = lab.tempDir();
   const sock = join(dir, 'ctl.sock');
   await startDaemon(
@@ -51,14 +45,48 @@ t.test('a realserver with the IPv6 VIP on eth0: conflict shown with family ipv6 
       stateFile: join(dir, 'state.json'),
       control: { socket: sock },
       watch: { enabled: false },
-      // Each of the two claims below is defended, not suppressed as a repeat within the interval.
-      diagnostics: { defendIntervalMs: 100 },
+      diagnostics,
     },
     { dir },
   );
-  const conflicts = async (): Promise<ConflictRow[]> =>
-    (JSON.parse((await run(process.execPath, [CTL, '--socket', sock, '--json', 'conflicts'], { check: true })).stdout) as { conflicts: ConflictRow[] })
-      .conflicts;
+  return async (args, json = true) => {
+    const out = (await run(process.execPath, [CTL, '--socket', sock, ...(json ? ['--json'] : []), ...args], { check: true })).stdout;
+    return json ? JSON.parse(out) : out;
+  };
+}
+
+/** The NAs for the VIP from `mac` in capture `file`, sent at or after `sinceMs` (epoch ms). */
+async function nasForVipSince(file: string, mac: string, sinceMs: number): Promise<Array<Record<string, string>>> {
+  const fields = ['frame.time_epoch', 'ipv6.dst', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o', 'icmpv6.opt.linkaddr', 'icmpv6.checksum.status'];
+  const nas = await frameFields(file, `icmpv6.type == 136 && eth.src == ${mac} && icmpv6.nd.na.target_address == ${VIP6}`, fields);
+  return nas.filter((n) => Number(n['frame.time_epoch']) * 1000 >= sinceMs);
+}
+
+/** What a defence (or any announcement) from `mac` is: an unsolicited NA to all nodes, S=0 O=1, its MAC as Target LLA, checksum good. */
+function unsolicitedNaFrom(mac: string): Record<string, string | RegExp> {
+  return {
+    'ipv6.dst': 'ff02::1',
+    'icmpv6.nd.na.flag.s': /^(0|False)$/,
+    'icmpv6.nd.na.flag.o': /^(1|True)$/,
+    'icmpv6.opt.linkaddr': mac,
+    'icmpv6.checksum.status': '1',
+  };
+}
+
+t.test('a realserver with the IPv6 VIP on eth0: conflict shown with family ipv6 and defended by unsolicited NA', async (t) => {
+  if (skipUnlessRoot(t, ['tshark', 'ping'])) return;
+  const lab = await createLab(t, {
+    hosts: [
+      { name: 'a', ip: '192.0.2.11/24' },
+      { name: 'r', ip: '192.0.2.21/24' },
+      { name: 'c', ip: '192.0.2.1/24' },
+    ],
+    disableIpv6: false,
+  });
+  await lab.exec('c', 'ip', ['-6', 'addr', 'add', `${CLIENT6}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+  // Each of the two claims below is defended, not suppressed as a repeat within the interval.
+  const ctl = await startDirector(lab, { defendIntervalMs: 100 });
+  const conflicts = async (): Promise<ConflictRow[]> => ((await ctl(['conflicts'])) as { conflicts: ConflictRow[] }).conflicts;
   await sleep(300); // the start-up round is out
   const cap = await startCapture(lab, 'c', 'eth0', 'icmp6');
   const rsMac = lab.mac('r');
@@ -93,40 +121,20 @@ t.test('a realserver with the IPv6 VIP on eth0: conflict shown with family ipv6 
     what: 'the NS from the VIP as a conflict',
   });
   t.match(leak, { vip: VIP6, family: 'ipv6', kinds: { 'dad-probe': Number, 'solicitation-source': Number } }, 'one pair, both kinds counted');
-  const status = JSON.parse((await run(process.execPath, [CTL, '--socket', sock, '--json', 'status'], { check: true })).stdout) as {
+  const status = (await ctl(['status'])) as {
     conflicts: { active: number; latest: ConflictRow[]; counters: { defencesSent: number } };
   };
   t.match(status.conflicts, { active: 1, latest: [{ vip: VIP6, family: 'ipv6', mac: rsMac }] }, 'status shows the IPv6 conflict like an ARP one');
   t.ok(status.conflicts.counters.defencesSent >= 2, `both claims defended (${status.conflicts.counters.defencesSent} defences)`);
-  const text = (await run(process.execPath, [CTL, '--socket', sock, 'conflicts'], { check: true })).stdout;
+  const text = (await ctl(['conflicts'], false)) as string;
   t.match(text, new RegExp(`${VIP6.replace(/\./g, '\\.')}\\s+${rsMac}`), 'the conflicts table lists the IPv6 VIP and the realserver MAC');
 
   await sleep(300);
   await cap.stop();
-  const nas = await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${lab.mac('a')} && icmpv6.nd.na.target_address == ${VIP6}`, [
-    'frame.time_epoch',
-    'ipv6.dst',
-    'icmpv6.nd.na.flag.s',
-    'icmpv6.nd.na.flag.o',
-    'icmpv6.opt.linkaddr',
-    'icmpv6.checksum.status',
-  ]);
-  const after = nas.filter((n) => Number(n['frame.time_epoch']) * 1000 >= claimedAt - 50);
+  const after = await nasForVipSince(cap.file, lab.mac('a'), claimedAt - 50);
   // The DAD answer (the responder's) is one NA; each defence another.
   t.ok(after.length >= 3, `the director's NAs after the claims: the DAD answer and the defences (${after.length})`);
-  for (const n of after) {
-    t.match(
-      n,
-      {
-        'ipv6.dst': 'ff02::1',
-        'icmpv6.nd.na.flag.s': /^(0|False)$/,
-        'icmpv6.nd.na.flag.o': /^(1|True)$/,
-        'icmpv6.opt.linkaddr': lab.mac('a'),
-        'icmpv6.checksum.status': '1',
-      },
-      'unsolicited NA from the director: S=0 O=1, its MAC, checksum good',
-    );
-  }
+  for (const n of after) t.match(n, unsolicitedNaFrom(lab.mac('a')), 'unsolicited NA from the director: S=0 O=1, its MAC, checksum good');
 });
 
 t.test("a realserver's kernel answering NS for the IPv6 VIP (solicited NA) is defended at once, within the handover grace", async (t) => {
@@ -139,24 +147,7 @@ t.test("a realserver's kernel answering NS for the IPv6 VIP (solicited NA) is de
     ],
     disableIpv6: false,
   });
-  await lab.exec('a', 'ip', ['-6', 'addr', 'add', `${VIP6}/128`, 'dev', 'lo', 'nodad'], { check: true });
-  await silenceKernelArp(lab, 'a', ['all', 'eth0']);
-  const dir = lab.tempDir();
-  const sock = join(dir, 'ctl.sock');
-  await startDaemon(
-    lab,
-    'a',
-    {
-      groups: [{ name: 'web', interface: 'eth0', vips: [VIP6], initialRole: 'master', garp: { count: 1, delayMs: 0 } }],
-      stateFile: join(dir, 'state.json'),
-      control: { socket: sock },
-      watch: { enabled: false },
-      diagnostics: { handoverGraceMs: GRACE_MS },
-    },
-    { dir },
-  );
-  const ctl = async (args: string[]): Promise<unknown> =>
-    JSON.parse((await run(process.execPath, [CTL, '--socket', sock, '--json', ...args], { check: true })).stdout);
+  const ctl = await startDirector(lab, { handoverGraceMs: GRACE_MS });
   // The realserver's mistake: the VIP on eth0 (nodad, so no DAD probe claims it first; ndisc_notify is off, so no unsolicited NA either).
   await lab.exec('r', 'ip', ['-6', 'addr', 'add', `${VIP6}/64`, 'dev', 'eth0', 'nodad'], { check: true });
   await sleep(300); // the start-up round is out
@@ -193,30 +184,11 @@ t.test("a realserver's kernel answering NS for the IPv6 VIP (solicited NA) is de
   t.ok(answer.length >= 1, `the realserver's solicited NA (S=1) is on the wire (${answer.length})`);
   t.match(answer[0], { 'eth.dst': dirMac, 'icmpv6.opt.linkaddr': rsMac }, 'unicast to the director, advertising the realserver MAC');
   const answeredAt = Number(answer[0]!['frame.time_epoch']) * 1000;
-  const defences = (
-    await frameFields(cap.file, `icmpv6.type == 136 && eth.src == ${dirMac} && icmpv6.nd.na.target_address == ${VIP6}`, [
-      'frame.time_epoch',
-      'ipv6.dst',
-      'icmpv6.nd.na.flag.s',
-      'icmpv6.nd.na.flag.o',
-      'icmpv6.opt.linkaddr',
-      'icmpv6.checksum.status',
-    ])
-  ).filter((n) => Number(n['frame.time_epoch']) * 1000 >= answeredAt);
+  const defences = await nasForVipSince(cap.file, dirMac, answeredAt);
   t.equal(defences.length, 1, 'one defence (the limiter holds the rest): none when a grace would have run out');
   const delayMs = Number(defences[0]?.['frame.time_epoch']) * 1000 - answeredAt;
   t.ok(delayMs < GRACE_MS / 2, `the director's NA follows the realserver's answer ${delayMs.toFixed(1)} ms later, well within the ${GRACE_MS} ms grace`);
-  t.match(
-    defences[0],
-    {
-      'ipv6.dst': 'ff02::1',
-      'icmpv6.nd.na.flag.s': /^(0|False)$/,
-      'icmpv6.nd.na.flag.o': /^(1|True)$/,
-      'icmpv6.opt.linkaddr': dirMac,
-      'icmpv6.checksum.status': '1',
-    },
-    'the defence: an unsolicited NA (S=0, O=1) with the director MAC, checksum good',
-  );
+  t.match(defences[0], unsolicitedNaFrom(dirMac), 'the defence: an unsolicited NA (S=0, O=1) with the director MAC, checksum good');
 
   t.match(
     row,
@@ -239,6 +211,5 @@ t.test("a realserver's kernel answering NS for the IPv6 VIP (solicited NA) is de
   const validate = loadSchemas();
   t.same(validate('conflicts', conflicts), [], 'conflicts --json with the new kind matches docs/schema');
   t.same(validate('status', status), [], 'status --json likewise');
-  const text = (await run(process.execPath, [CTL, '--socket', sock, 'conflicts'], { check: true })).stdout;
-  t.match(text, /solicited-advertisement/, 'the conflicts table shows the kind');
+  t.match(await ctl(['conflicts'], false), /solicited-advertisement/, 'the conflicts table shows the kind');
 });
