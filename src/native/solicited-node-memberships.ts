@@ -29,7 +29,7 @@
 import { constants, endianness } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { native, systemError, type SystemError } from './addon.js';
-import { formatIpv6, type Ipv6Address } from '../wire/ipv6.js';
+import { formatIpv6 } from '../wire/ipv6.js';
 
 // linux/in6.h, linux/socket.h, linux/if_packet.h
 const AF_INET6 = 10;
@@ -107,11 +107,9 @@ export class SolicitedNodeMemberships {
   private roomAt = 0;
   /** Joined groups: the index in {@link sockets} of the socket holding each. */
   private readonly joinedOn = new Map<GroupKey, number>();
-  /** VIPs per wanted group, from the last reconcile. */
-  private refs = new Map<GroupKey, number>();
   /** Work of the last reconcile: groups to leave, then to join, each done up to its cursor. */
   private leaves: GroupKey[] = [];
-  private joins: GroupKey[] = [];
+  private joins = NO_KEYS;
   private leftUpTo = 0;
   private joinedUpTo = 0;
   /** The all-multicast packet socket while over the limit (or until joins below it are done). */
@@ -144,18 +142,13 @@ export class SolicitedNodeMemberships {
    * to leave is forgotten (its socket still holds it until closed).
    */
   reconcile(vips: Uint32Array): MembershipChange {
-    const wanted = new Map<GroupKey, number>();
-    for (let i = 3; i < vips.length; i += 4) {
-      const key = vips[i]! & 0xff_ffff;
-      wanted.set(key, (wanted.get(key) ?? 0) + 1);
-    }
-    this.refs = wanted;
+    const wanted = groupKeysOf(vips);
     const change: MembershipChange = { joined: 0, left: 0, failures: [] };
-    this.wantAllMulticast = wanted.size > this.maxGroups();
+    this.wantAllMulticast = wanted.length > this.maxGroups();
     if (this.wantAllMulticast) this.enterAllMulticast(change);
-    const target = this.allMulticastFd !== undefined && this.wantAllMulticast ? new Map<GroupKey, number>() : wanted;
-    this.leaves = [...this.joinedOn.keys()].filter((key) => !target.has(key));
-    this.joins = [...target.keys()].filter((key) => !this.joinedOn.has(key));
+    const target = this.allMulticastFd !== undefined && this.wantAllMulticast ? NO_KEYS : wanted;
+    this.leaves = [...this.joinedOn.keys()].filter((key) => !includesKey(target, key));
+    this.joins = target.filter((key) => !this.joinedOn.has(key));
     this.leftUpTo = 0;
     this.joinedUpTo = 0;
     this.slice(change);
@@ -270,11 +263,6 @@ export class SolicitedNodeMemberships {
     return [...this.joinedOn.keys()].sort((a, b) => a - b).map(groupName);
   }
 
-  /** How many VIPs need the group of `vip` (0: not wanted). */
-  vipsSharing(vip: Ipv6Address): number {
-    return this.refs.get(vip[3]! & 0xff_ffff) ?? 0;
-  }
-
   /** Sockets holding memberships (each holds up to ~2,340 with the default optmem_max). */
   get socketCount(): number {
     return this.sockets.length;
@@ -286,14 +274,41 @@ export class SolicitedNodeMemberships {
     this.sockets.length = 0;
     this.roomAt = 0;
     this.joinedOn.clear();
-    this.refs = new Map();
     this.leaves = [];
-    this.joins = [];
+    this.joins = NO_KEYS;
     this.leftUpTo = 0;
     this.joinedUpTo = 0;
     this.wantAllMulticast = false;
     this.leaveAllMulticast();
   }
+}
+
+const NO_KEYS = new Uint32Array(0);
+
+/**
+ * The distinct groups of `vips` (four words per VIP), ascending: in typed
+ * arrays, not a Map, so 100,000 IPv6 VIPs cost 400 KB for a moment instead
+ * of several MB of garbage on every reload (docs/benchmarks.md).
+ */
+function groupKeysOf(vips: Uint32Array): Uint32Array {
+  const keys = new Uint32Array(vips.length / 4);
+  for (let i = 0; i < keys.length; i++) keys[i] = vips[4 * i + 3]! & 0xff_ffff;
+  keys.sort();
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if (n === 0 || keys[i] !== keys[n - 1]) keys[n++] = keys[i]!;
+  return keys.subarray(0, n);
+}
+
+/** Whether ascending `keys` has `key`. */
+function includesKey(keys: Uint32Array, key: GroupKey): boolean {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < keys.length && keys[lo] === key;
 }
 
 const groupWords = new Uint32Array([0xff02_0000, 0, 1, 0]);
