@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../util/errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
 import { FileSet } from './file-set.js';
-import { configPath, loadSnapshot, type ConfigSource, type LastGoodVipFiles } from './load-snapshot.js';
+import { configPath, loadSnapshotSteps, type ConfigSource, type LastGoodVipFiles } from './load-snapshot.js';
+import { runToEnd } from '../util/run-steps.js';
 import type { GroupConfig } from './group-config.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -56,30 +57,41 @@ export function readApplied(applied: { hash: string; paths: readonly string[] },
 
 /** The load itself, as the worker runs it (callable in-thread by tests). Never throws. */
 export function runLoad(req: WorkerLoadRequest): WorkerLoadResult {
-  return load(req) as WorkerLoadResult;
+  return runToEnd(loadSteps(req)) as WorkerLoadResult;
 }
 
 /**
- * The load in this thread when its files are at most `budget` bytes in all
- * (then it is quick: see SMALL_RELOAD_BYTES in reloader.ts); undefined as
- * soon as they would be more, before any parsing. Never throws.
+ * What a load on the event loop may read: a config file of at most
+ * `configBytes` (its JSON is parsed and checked in one step) and at most
+ * `totalBytes` with its VIP files (a file is read, decoded and hashed in one step).
  */
-export function loadIfSmall(req: WorkerLoadRequest, budget: number): WorkerLoadResult | undefined {
-  const r = load(req, budget);
-  return r.kind === 'too-big' ? undefined : r;
+export interface LoopBudget {
+  configBytes: number;
+  totalBytes: number;
 }
 
-function load(req: WorkerLoadRequest, budget?: number): WorkerLoadResult | { kind: 'too-big' } {
+/**
+ * The load, pausing every few thousand VIP entries (util/run-steps.ts), or,
+ * given a budget, `too-big` as soon as its files would be over it, before any
+ * parsing. Never throws.
+ */
+export function* loadSteps(req: WorkerLoadRequest, budget?: LoopBudget): Generator<void, WorkerLoadResult | { kind: 'too-big' }> {
   let prefetched: FileSet | undefined;
   if (req.applied !== undefined) {
-    const applied = readApplied(req.applied, budget);
+    const applied = readApplied(req.applied, budget?.totalBytes);
     if (applied.files.overBudget) return { kind: 'too-big' };
     if (applied.unchanged) return { kind: 'unchanged' };
     prefetched = applied.files;
   }
-  const files = new FileSet(prefetched, budget);
+  const files = new FileSet(prefetched, budget?.totalBytes);
+  const config = configPath(req.source);
+  if (budget !== undefined && config !== undefined) {
+    const r = files.read(config);
+    if (files.overBudget || (r.ok && r.size > budget.configBytes)) return { kind: 'too-big' };
+  }
+  yield;
   try {
-    const snapshot = loadSnapshot(req.source, files, req.lastGood);
+    const snapshot = yield* loadSnapshotSteps(req.source, files, req.lastGood);
     if (files.overBudget) return { kind: 'too-big' };
     return { kind: 'loaded', snapshot, unterminated: unterminatedFiles(req.source, files) };
   } catch (err) {
@@ -159,11 +171,15 @@ export interface WorkerLoad {
   cancel(): void;
 }
 
+/** A load that failed as a whole, for a reason not in the files (cancelled, timed out, the worker died). */
+export function failedLoad(message: string): WorkerLoadResult {
+  return { kind: 'invalid', problems: [{ message }], paths: [], unterminated: [] };
+}
+
 /** Runs {@link runLoad} on a fresh worker thread. The promise never rejects. */
 export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIMEOUT_MS): WorkerLoad {
   const worker = new Worker(WORKER_SCRIPT, { workerData: req });
   let settle: (r: WorkerLoadResult) => void = () => {};
-  const failed = (message: string): WorkerLoadResult => ({ kind: 'invalid', problems: [{ message }], paths: [], unterminated: [] });
   const result = new Promise<WorkerLoadResult>((resolve) => {
     let done = false;
     settle = (r) => {
@@ -173,7 +189,7 @@ export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIM
       resolve(r);
       void worker.terminate();
     };
-    const timer = setTimeout(() => settle(failed(`loading the config took over ${timeoutMs / 1000} s; stopped (a hung file system?)`)), timeoutMs);
+    const timer = setTimeout(() => settle(failedLoad(`loading the config took over ${timeoutMs / 1000} s; stopped (a hung file system?)`)), timeoutMs);
     let head: Extract<WorkerMessage, { kind: 'head' }> | undefined;
     const more = (): void => void setImmediate(() => !done && worker.postMessage('more'));
     worker.on('message', (m: WorkerMessage) => {
@@ -191,8 +207,8 @@ export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIM
         return settle({ kind: 'loaded', snapshot: head.snapshot, unterminated: head.unterminated });
       more();
     });
-    worker.once('error', (err) => settle(failed(`internal error while loading the config: ${errorMessage(err)}`)));
-    worker.once('exit', (code) => settle(failed(`the config loader exited (${code}) without a result`)));
+    worker.once('error', (err) => settle(failedLoad(`internal error while loading the config: ${errorMessage(err)}`)));
+    worker.once('exit', (code) => settle(failedLoad(`the config loader exited (${code}) without a result`)));
   });
-  return { result, cancel: () => settle(failed('the config load was cancelled')) };
+  return { result, cancel: () => settle(failedLoad('the config load was cancelled')) };
 }

@@ -8,8 +8,9 @@ import { errorMessage } from '../util/errors.js';
 import { ConfigError, loadConfig, unreadableConfig, type SettingFlags } from './load-config.js';
 import { FileSet } from './file-set.js';
 import { jsonLocator } from './json-locate.js';
-import { parseVipsFile } from './vips-file.js';
-import { buildSnapshot, type EmptyVipFile, type SettingLocator, type Snapshot, type VipsFileReader } from './snapshot.js';
+import { parseVipsFileSteps } from './vips-file.js';
+import { runToEnd } from '../util/run-steps.js';
+import { buildSnapshotSteps, type EmptyVipFile, type SettingLocator, type Snapshot, type VipsFileReader } from './snapshot.js';
 
 /** Where the config comes from: the file (if any), the process's flags and environment. */
 export interface ConfigSource {
@@ -54,8 +55,13 @@ export type LastGoodVipFiles = ReadonlyMap<string, string>;
  *   also for an unexpected failure (a bug), so no exception of a load can take the daemon down.
  */
 export function loadSnapshot(source: ConfigSource, files: FileSet = new FileSet(), lastGood: LastGoodVipFiles = new Map()): Snapshot {
+  return runToEnd(loadSnapshotSteps(source, files, lastGood));
+}
+
+/** {@link loadSnapshot}, pausing every few thousand VIP entries (util/run-steps.ts). */
+export function* loadSnapshotSteps(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles): Generator<void, Snapshot> {
   try {
-    return load(source, files, lastGood);
+    return yield* load(source, files, lastGood);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const file = configPath(source);
@@ -63,7 +69,7 @@ export function loadSnapshot(source: ConfigSource, files: FileSet = new FileSet(
   }
 }
 
-function load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles): Snapshot {
+function* load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles): Generator<void, Snapshot> {
   const path = configPath(source);
   let text: string | undefined;
   if (path !== undefined) {
@@ -80,7 +86,7 @@ function load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles):
   }
   const emptyVipFiles: EmptyVipFile[] = [];
   const vipFileTexts = new Map<string, string>();
-  const readVipsFile: VipsFileReader = (group, into) => {
+  const readVipsFile: VipsFileReader = function* (group, into) {
     const vipsPath = vipsFilePath(source, group.vipsFile!);
     const r = files.read(vipsPath);
     if (!r.ok) throw new ConfigError(`cannot read the VIP file of group "${group.name}" (${r.reason})`, { file: vipsPath, ...(r.position ?? {}) });
@@ -91,10 +97,10 @@ function load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles):
       vipsText = kept ?? '';
     }
     if (vipsText !== '') vipFileTexts.set(vipsPath, vipsText);
-    const parsed = parseVipsFile(vipsText, vipsPath, into);
+    const parsed = yield* parseVipsFileSteps(vipsText, vipsPath, into);
     if (parsed.problems.length > 0) throw ConfigError.fromProblems(parsed.problems);
   };
-  const snapshot = buildSnapshot(config, readVipsFile, locate);
+  const snapshot = yield* buildSnapshotSteps(config, readVipsFile, locate);
   snapshot.source = { hash: files.hash(), paths: files.paths(), emptyVipFiles, vipFileTexts };
   return snapshot;
 }

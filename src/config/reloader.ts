@@ -22,10 +22,11 @@ import type { Logger } from '../log/log.js';
 import { VipArpdError } from '../util/errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
 import { configPath, type ConfigSource } from './load-snapshot.js';
+import { loadOnLoop } from './load-on-loop.js';
 import {
-  loadIfSmall,
   loadInWorker,
   readApplied,
+  type LoopBudget,
   type UnterminatedFile,
   type WorkerLoad,
   type WorkerLoadRequest,
@@ -46,13 +47,16 @@ import { countVips } from '../vips/vip-table.js';
 export const HALF_WRITE_SETTLE_MS = 1000;
 
 /**
- * Configs whose files total at most this many bytes are reloaded on the
- * event loop: they load in a few milliseconds (a handful of groups, VIP files
- * of a few thousand lines), while starting a worker costs 100-500 ms of
- * latency on a loaded machine, which made quick successive edits coalesce.
- * Anything larger goes to the worker (docs/benchmarks.md).
+ * A reload whose config file is at most `configBytes` and whose files total
+ * at most `totalBytes` loads on the event loop, a slice at a time
+ * (load-on-loop.ts): its JSON is parsed in one step, each file read and
+ * hashed in one, each of those well under the responders' 50 ms. Anything
+ * larger goes to a worker thread (docs/benchmarks.md).
  */
-export const SMALL_RELOAD_BYTES = 64 * 1024;
+export const LOOP_RELOAD_BUDGET: LoopBudget = { configBytes: 64 * 1024, totalBytes: 8 * 1024 * 1024 };
+
+/** Longest slice of a load on the event loop, as for a snapshot's preparation (daemon/apply-steps.ts). */
+const LOAD_SLICE_MS = 4;
 
 export type ReloadTrigger = 'watch' | 'signal' | 'control' | 'start' | 'settle';
 
@@ -220,8 +224,7 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
       ...(this.appliedHash === undefined ? {} : { applied: { hash: this.appliedHash, paths: this.appliedPaths } }),
       lastGood: config.snapshot.source?.vipFileTexts ?? new Map(),
     };
-    const small = loadIfSmall(req, SMALL_RELOAD_BYTES);
-    const load = small !== undefined ? { result: Promise.resolve(small), cancel() {} } : (this.opts.load ?? loadInWorker)(req);
+    const load = loadOnLoop(req, LOOP_RELOAD_BUDGET, LOAD_SLICE_MS, this.opts.load ?? loadInWorker);
     this.inFlight = load;
     let loaded: WorkerLoadResult;
     try {

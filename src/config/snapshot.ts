@@ -12,6 +12,7 @@ import { forEachIpv6Duplicate } from '../vips/ipv6-vip-table.js';
 import { IPV6_WORDS } from '../vips/address-words.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 import { formatIpv6 } from '../wire/ipv6.js';
+import { runToEnd } from '../util/run-steps.js';
 
 export interface GroupSnapshot {
   config: GroupConfig;
@@ -53,10 +54,11 @@ export interface Snapshot {
 }
 
 /**
- * Reads a group's `vipsFile`, adding its entries to `into` (config/vips-file.ts via load-snapshot.ts).
+ * Reads a group's `vipsFile`, adding its entries to `into` (config/vips-file.ts via load-snapshot.ts),
+ * pausing where it may (util/run-steps.ts).
  * @throws {ConfigError} with every problem of the file.
  */
-export type VipsFileReader = (group: GroupConfig, into: VipEntryList) => void;
+export type VipsFileReader = (group: GroupConfig, into: VipEntryList) => Generator<void, void>;
 
 /**
  * Where a setting (`['groups', 3, 'vips', 7]`) is written in the config file,
@@ -64,6 +66,9 @@ export type VipsFileReader = (group: GroupConfig, into: VipEntryList) => void;
  * locating anything.
  */
 export type SettingLocator = (path: Array<string | number>) => EntryPosition | undefined;
+
+/** Inline entries parsed between two pauses of a load on the event loop: about a millisecond. */
+const ENTRIES_PER_STEP = 4096;
 
 /** Duplicates listed in one error before "and N more": enough to see the pattern. */
 const MAX_DUPLICATES_LISTED = 20;
@@ -86,15 +91,22 @@ interface ConfigEntries {
  * {@link entryPosition} finds it when an error needs it); the entries that do
  * not parse are problems, placed at their string in the config file.
  */
-function addInlineEntries(entries: ConfigEntries, group: GroupConfig, gi: number, locate: SettingLocator | undefined, problems: ConfigProblem[]): void {
+function* addInlineEntries(
+  entries: ConfigEntries,
+  group: GroupConfig,
+  gi: number,
+  locate: SettingLocator | undefined,
+  problems: ConfigProblem[],
+): Generator<void, void> {
   entries.list.reserve(entries.list.count + group.vips.length);
-  group.vips.forEach((text, i) => {
-    const r = parseVipEntry(text, entries.list);
-    if (r === undefined) return;
+  for (let i = 0; i < group.vips.length; i++) {
+    if (i % ENTRIES_PER_STEP === ENTRIES_PER_STEP - 1) yield;
+    const r = parseVipEntry(group.vips[i]!, entries.list);
+    if (r === undefined) continue;
     const unparsed = entries.unparsed.get(gi) ?? [];
     if (unparsed.push(i) === 1) entries.unparsed.set(gi, unparsed);
     problems.push({ ...locate?.(['groups', gi, 'vips', i]), message: `${groupSettingName(gi, group.name, ['vips', i])}: ${r.message}` });
-  });
+  }
 }
 
 /**
@@ -105,26 +117,36 @@ function addInlineEntries(entries: ConfigEntries, group: GroupConfig, gi: number
  * @throws {ConfigError} listing every bad entry and every duplicate, each with where it is written.
  */
 export function buildSnapshot(config: DaemonConfig, readVipsFile?: VipsFileReader, locate?: SettingLocator): Snapshot {
+  return runToEnd(buildSnapshotSteps(config, readVipsFile, locate));
+}
+
+/** {@link buildSnapshot}, pausing between groups and every few thousand entries (util/run-steps.ts). */
+export function* buildSnapshotSteps(config: DaemonConfig, readVipsFile?: VipsFileReader, locate?: SettingLocator): Generator<void, Snapshot> {
   const problems: ConfigProblem[] = [];
   const entries: ConfigEntries = { list: new VipEntryList(), start: [], unparsed: new Map() };
-  const groups = config.groups.map((g, gi) => {
+  const groups: GroupSnapshot[] = [];
+  for (let gi = 0; gi < config.groups.length; gi++) {
+    const g = config.groups[gi]!;
     const from = entries.list.count;
     entries.start.push(from);
-    addInlineEntries(entries, g, gi, locate, problems);
+    yield* addInlineEntries(entries, g, gi, locate, problems);
     if (g.vipsFile !== undefined) {
       if (readVipsFile === undefined) throw new ConfigError(`group "${g.name}": vipsFile is not supported here`);
       try {
-        readVipsFile(g, entries.list);
+        yield* readVipsFile(g, entries.list);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
       }
     }
     const to = entries.list.count;
-    return { config: g, vips: expandVipEntries(entries.list, from, to), ipv6Vips: expandIpv6VipEntries(entries.list, from, to) };
-  });
+    const vips = expandVipEntries(entries.list, from, to);
+    yield;
+    groups.push({ config: g, vips, ipv6Vips: expandIpv6VipEntries(entries.list, from, to) });
+    yield;
+  }
   entries.start.push(entries.list.count);
-  problems.push(...duplicateProblems(groups, entries, locate));
+  problems.push(...(yield* duplicateProblems(groups, entries, locate)));
   if (problems.length > 0) throw ConfigError.fromProblems(problems);
   return { config, groups };
 }
@@ -155,7 +177,7 @@ export function vipCounts(groups: readonly GroupSnapshot[]): VipCounts {
  */
 const GROUP_SLOTS = 2 ** 20;
 
-function duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, locate: SettingLocator | undefined): ConfigProblem[] {
+function* duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, locate: SettingLocator | undefined): Generator<void, ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
   let more = 0;
   const report = (problem: () => ConfigProblem): void => {
@@ -169,6 +191,7 @@ function duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, loca
     else list.push(gi);
   });
   for (const [iface, members] of byIface) {
+    yield;
     if (members.length > MAX_GROUPS_PER_INTERFACE) {
       const over = members[MAX_GROUPS_PER_INTERFACE]!;
       problems.push({
@@ -192,6 +215,7 @@ function duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, loca
         duplicateProblem(groups, other, gi, formatIpv4(ip), (g) => entries.list.findInclusion(ip, entries.start[g]!, entries.start[g + 1]!), entries, locate),
       );
     }
+    yield;
     const with6 = members.filter((gi) => groups[gi]!.ipv6Vips.length > 0);
     if (with6.length < 2) continue;
     forEachIpv6Duplicate(

@@ -21,6 +21,7 @@
 import { parseVipEntry, type VipEntryProblem } from '../vips/vip-spec.js';
 import { VipEntryList } from '../vips/vip-entry-list.js';
 import type { ConfigProblem } from './load-config.js';
+import { runToEnd } from '../util/run-steps.js';
 
 export interface VipsFileParse {
   /** every entry with its file, line and column, so later errors (duplicates) can point at it */
@@ -71,12 +72,20 @@ function lineCounts(text: string): { lines: number; colonLines: number } {
   return { lines, colonLines };
 }
 
+/** Lines parsed between two pauses of a load on the event loop (load-in-worker.ts): about a millisecond. */
+const LINES_PER_STEP = 4096;
+
 /**
  * Parses the text of a VIP file named `file` (the name only labels errors)
  * into `entries` (a new list by default). Never throws; an empty result with
  * no problems is a valid, empty file.
  */
 export function parseVipsFile(text: string, file: string, entries = new VipEntryList(0)): VipsFileParse {
+  return runToEnd(parseVipsFileSteps(text, file, entries));
+}
+
+/** {@link parseVipsFile}, pausing every few thousand lines (util/run-steps.ts). */
+export function* parseVipsFileSteps(text: string, file: string, entries: VipEntryList): Generator<void, VipsFileParse> {
   const counts = lineCounts(text);
   entries.reserve(entries.count + counts.lines);
   entries.reserveIpv6(entries.ipv6Count + counts.colonLines);
@@ -85,6 +94,7 @@ export function parseVipsFile(text: string, file: string, entries = new VipEntry
   // Line by line without text.split: a 100,000-line file would otherwise
   // keep 100,000 line strings alive for the whole parse (reload memory peak).
   for (let i = 0, start = 0; start <= text.length; i++) {
+    if (i % LINES_PER_STEP === LINES_PER_STEP - 1) yield;
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     let line = text.slice(start, end);

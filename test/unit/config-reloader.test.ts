@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { RecordingConn, startFakeDaemon } from './daemon-fixture.js';
 import { createLogger } from '../../src/log/log.js';
 import { loadSnapshot } from '../../src/config/load-snapshot.js';
-import { ConfigReloader, HALF_WRITE_SETTLE_MS, SMALL_RELOAD_BYTES, type ConfigStatus } from '../../src/config/reloader.js';
+import { ConfigReloader, HALF_WRITE_SETTLE_MS, LOOP_RELOAD_BUDGET, type ConfigStatus } from '../../src/config/reloader.js';
+import { loadOnLoop } from '../../src/config/load-on-loop.js';
 import { loadInWorker, runLoad, type WorkerLoad, type WorkerLoadRequest } from '../../src/config/load-in-worker.js';
 import { formatIpv4 } from '../../src/wire/ipv4.js';
 import { sleep, tempDir } from '../e2e/lab.js';
@@ -226,11 +227,21 @@ t.test('loadInWorker loads on a worker thread and moves the VIP arrays over', as
   t.match(await slow.result, { kind: 'invalid', problems: [{ message: /took over/ }] }, 'a load past its time is stopped and reported');
 });
 
-t.test('a small config reloads on the event loop; one over SMALL_RELOAD_BYTES goes to the worker loader', async (t) => {
+t.test('a reload within LOOP_RELOAD_BUDGET loads on the event loop in slices; a bigger config file or files go to the worker loader', async (t) => {
   const dir = tempDir(t, 'vip-arpd-reload-');
   const configFile = join(dir, 'config.json');
-  const config = (vips: string[]): string => JSON.stringify({ groups: [{ name: 'web', interface: 'lo', vips }], watch: { enabled: false } });
+  const vipsFile = join(dir, 'bulk.vips');
+  const config = (vips: string[]): string =>
+    JSON.stringify({
+      groups: [
+        { name: 'web', interface: 'lo', vips },
+        { name: 'bulk', interface: 'lo', vipsFile: 'bulk.vips' },
+      ],
+      watch: { enabled: false },
+    });
+  const bulk = (n: number, base = 0): string => `${Array.from({ length: n }, (_, i) => `198.19.${((base + i) >> 8) & 255}.${(base + i) & 255}`).join('\n')}\n`;
   writeFileSync(configFile, config(['198.51.100.1']));
+  writeFileSync(vipsFile, bulk(1));
   const log = createLogger('silent');
   let offThread = 0;
   let reloader!: ConfigReloader;
@@ -255,11 +266,43 @@ t.test('a small config reloads on the event loop; one over SMALL_RELOAD_BYTES go
   );
   t.teardown(() => daemon.stop());
   writeFileSync(configFile, config(['198.51.100.2']));
-  t.match(await reloader.reload('control'), { status: 'applied', vips: 1 });
-  t.equal(offThread, 0, 'small: in-thread');
-  const big = Array.from({ length: 6000 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
-  writeFileSync(configFile, config(big));
-  t.ok(config(big).length > SMALL_RELOAD_BYTES);
-  t.match(await reloader.reload('control'), { status: 'applied', vips: 6000 });
-  t.equal(offThread, 1, 'big: the worker loader');
+  t.match(await reloader.reload('control'), { status: 'applied', vips: 2 });
+  t.equal(offThread, 0, 'small: on the event loop');
+
+  // 60,000 lines: several slices, with turns of the event loop between them.
+  writeFileSync(vipsFile, bulk(60_000));
+  let turns = 0;
+  let turning = true;
+  const turn = (): void => {
+    turns++;
+    if (turning) setImmediate(turn);
+  };
+  setImmediate(turn);
+  t.match(await reloader.reload('control'), { status: 'applied', vips: 60_001 });
+  turning = false;
+  t.equal(offThread, 0, 'a large VIP file: still on the event loop');
+  t.ok(turns > 2, `the event loop turned during the load (${turns} turns)`);
+
+  const inline = Array.from({ length: 6000 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
+  writeFileSync(configFile, config(inline));
+  t.ok(config(inline).length > LOOP_RELOAD_BUDGET.configBytes);
+  t.match(await reloader.reload('control'), { status: 'applied', vips: 66_000 });
+  t.equal(offThread, 1, 'a config file over the budget: the worker loader');
+
+  writeFileSync(configFile, config(['198.51.100.3']));
+  writeFileSync(vipsFile, bulk(65_536).repeat(Math.ceil(LOOP_RELOAD_BUDGET.totalBytes / 900_000)));
+  t.match(await reloader.reload('control'), { status: 'applied', vips: 65_537 }, 'a line repeated in one file is one VIP');
+  t.equal(offThread, 2, 'files over the budget in all: the worker loader');
+});
+
+t.test('loadOnLoop: cancel stops a load on the event loop at its next pause', async (t) => {
+  const dir = tempDir(t, 'vip-arpd-reload-');
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({ groups: [{ name: 'bulk', interface: 'lo', vipsFile: 'bulk.vips' }] }));
+  writeFileSync(join(dir, 'bulk.vips'), `${Array.from({ length: 60_000 }, (_, i) => `198.19.${i >> 8}.${i & 255}`).join('\n')}\n`);
+  const req = { source: { file: configFile, flags: {}, env: {} }, lastGood: new Map() };
+  const load = loadOnLoop(req, LOOP_RELOAD_BUDGET, 0, () => t.fail('not over the budget') as never);
+  load.cancel();
+  t.match(await load.result, { kind: 'invalid', problems: [{ message: /cancelled/ }] });
+  t.match(await loadOnLoop(req, LOOP_RELOAD_BUDGET, 0, () => t.fail('not over the budget') as never).result, { kind: 'loaded' }, 'uncancelled, it loads');
 });
