@@ -3,8 +3,7 @@
  * `groups[2].vips[5]` can name the line and column to fix. Uses jsonc-parser
  * (the parser behind VS Code's JSON support) for the syntax tree.
  */
-import type { Node } from 'jsonc-parser';
-import { jsonc } from './jsonc.js';
+import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
 import { LineIndex, type TextPosition } from './json-position.js';
 
 /** A path into the JSON value: object keys and array indexes. */
@@ -23,11 +22,11 @@ export type JsonPath = Array<string | number>;
 export function jsonLocator(text: string): (path: JsonPath) => TextPosition | undefined {
   let built: { root: Node | undefined; lines: LineIndex } | undefined;
   return (path) => {
-    built ??= { root: jsonc.parseTree(text), lines: new LineIndex(text) };
+    built ??= { root: parseTree(text), lines: new LineIndex(text) };
     const { root, lines } = built;
     if (root === undefined) return undefined;
     for (let n = path.length; n > 0; n--) {
-      const node = jsonc.findNodeAtLocation(root, path.slice(0, n));
+      const node = findNodeAtLocation(root, path.slice(0, n));
       if (node !== undefined) return lines.positionOf(anchor(node).offset);
     }
     return undefined;

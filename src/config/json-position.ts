@@ -2,8 +2,7 @@
  * Turns offsets in a config's text into "line L, column C", so a config error
  * points at the spot to fix. Pure.
  */
-import type { ParseError } from 'jsonc-parser';
-import { jsonc } from './jsonc.js';
+import { parse, type ParseError } from 'jsonc-parser';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepAt } from './json-depth.js';
 
 export interface TextPosition {
@@ -86,7 +85,7 @@ export function parseJsonWithPosition(
     const deep = tooDeep();
     if (deep !== undefined) return deep;
     const errors: ParseError[] = [];
-    jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
     const first = errors[0];
     if (first === undefined) return { ok: false, message };
     return { ok: false, message: `unexpected ${describeChar(text[first.offset])}`, position: positionOf(text, first.offset) };

@@ -2,12 +2,7 @@
  * pino JSON logs on stdout (journald keeps them). Stable keys across the
  * code base: `iface`, `group`, `vip`, `mac`, `op`, `err`; message last.
  */
-import { createRequire } from 'node:module';
-import type { Logger } from 'pino';
-
-// With require: pino is CommonJS, and an ES import of CommonJS starts node's
-// export lexer (WebAssembly, ~1-4 MB of RSS) that nothing else needs (config/jsonc.ts).
-const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
