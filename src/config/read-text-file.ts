@@ -11,6 +11,7 @@
 import type { Stats } from 'node:fs';
 import { LineIndex, type TextPosition } from './json-position.js';
 import { fs } from '../util/node-builtins.js';
+import { releaseBuffers } from '../util/release-buffer.js';
 
 const { closeSync, constants, fstatSync, openSync, readFileSync, statSync } = fs;
 
@@ -93,9 +94,11 @@ export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
     }
     const bytes = readFileSync(fd);
     if (bytes.length > MAX_FILE_BYTES) return failure('EFBIG', `it grew past ${MAX_FILE_BYTES / 1024 / 1024} MiB while being read`);
+    const size = bytes.length;
     const decoded = decodeText(bytes);
+    releaseBuffers(bytes);
     if (!decoded.ok) return decoded;
-    return { ok: true, text: decoded.text, mtimeMs: st.mtimeMs, size: bytes.length };
+    return { ok: true, text: decoded.text, mtimeMs: st.mtimeMs, size };
   } catch (err) {
     return errnoFailure(err);
   } finally {

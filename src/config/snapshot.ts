@@ -147,6 +147,8 @@ export function* buildSnapshotSteps(config: DaemonConfig, readVipsFile?: VipsFil
   }
   entries.start.push(entries.list.count);
   problems.push(...(yield* duplicateProblems(groups, entries, locate)));
+  // Every problem's text is made: nothing reads the entries again.
+  entries.list.release();
   if (problems.length > 0) throw ConfigError.fromProblems(problems);
   return { config, groups };
 }

@@ -9,6 +9,7 @@
  */
 import { IPV6_WORDS, addWords, compareWords, offsetWords } from './address-words.js';
 import { EXCLUDE, IPV6, type EntryKind, type VipEntryList } from './vip-entry-list.js';
+import { releaseBuffers } from '../util/release-buffer.js';
 
 const W = IPV6_WORDS;
 
@@ -37,10 +38,17 @@ function ranges6(n: number): Ranges6 {
 }
 
 function shrinkScratch(): void {
-  if (scratch.order.length > SCRATCH_KEPT) scratch.order = new Uint32Array(SCRATCH_KEPT);
+  if (scratch.order.length > SCRATCH_KEPT) {
+    releaseBuffers(scratch.order);
+    scratch.order = new Uint32Array(SCRATCH_KEPT);
+  }
+  releaseBuffers(scratch.swap);
   scratch.swap = new Uint32Array(0);
-  if (scratch.inc.first.length > SCRATCH_KEPT * W) scratch.inc = ranges6(SCRATCH_KEPT);
-  if (scratch.exc.first.length > SCRATCH_KEPT * W) scratch.exc = ranges6(SCRATCH_KEPT);
+  for (const r of [scratch.inc, scratch.exc]) {
+    if (r.first.length <= SCRATCH_KEPT * W) continue;
+    releaseBuffers(r.first, r.last);
+    Object.assign(r, ranges6(SCRATCH_KEPT));
+  }
 }
 
 /** Copies the address at src[si] to dst[di]. */

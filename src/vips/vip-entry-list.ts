@@ -14,6 +14,7 @@
 import { IPV6_WORDS, addWords, offsetWords } from './address-words.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 import { formatIpv6 } from '../wire/ipv6.js';
+import { releaseBuffers } from '../util/release-buffer.js';
 
 /** Where an entry is written, when known (inline entries of a config read from memory have no file). */
 export interface EntryPosition {
@@ -199,6 +200,13 @@ export class VipEntryList {
    * already), at least doubling: one list takes the entries of every group,
    * one small reservation after another.
    */
+  /** Frees the columns (util/release-buffer.ts); the list is empty and must not be used after. */
+  release(): void {
+    releaseBuffers(this.first, this.span, this.kind, this.fileIndex, this.line, this.column, this.firsts6);
+    this.count = 0;
+    this.ipv6Count = 0;
+  }
+
   reserve(wanted: number): void {
     if (wanted <= this.first.length) return;
     const capacity = Math.max(wanted, this.first.length * 2);

@@ -9,6 +9,7 @@ import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { formatIpv6, isIpv6LinkLocal, isIpv6Loopback, isIpv6Multicast, isIpv6Unspecified, parseIpv6 } from '../wire/ipv6.js';
 import { addWords, compareWords, offsetWords } from './address-words.js';
 import { EXCLUDE, MAX_SPAN, type EntryKind, type EntryPosition, type VipEntryList } from './vip-entry-list.js';
+import { releaseBuffers } from '../util/release-buffer.js';
 
 /**
  * Largest block one entry may name: 65,536 addresses, a /16 in IPv4, a /112
@@ -223,9 +224,15 @@ const scratch = { keys: new Float64Array(SCRATCH_KEPT), inc: ranges(SCRATCH_KEPT
 
 /** Lets go of working arrays grown by a large list (a 3M-entry config would keep 70 MB). */
 function shrinkScratch(): void {
-  if (scratch.keys.length > SCRATCH_KEPT) scratch.keys = new Float64Array(SCRATCH_KEPT);
-  if (scratch.inc.first.length > SCRATCH_KEPT) scratch.inc = ranges(SCRATCH_KEPT);
-  if (scratch.exc.first.length > SCRATCH_KEPT) scratch.exc = ranges(SCRATCH_KEPT);
+  if (scratch.keys.length > SCRATCH_KEPT) {
+    releaseBuffers(scratch.keys);
+    scratch.keys = new Float64Array(SCRATCH_KEPT);
+  }
+  for (const r of [scratch.inc, scratch.exc]) {
+    if (r.first.length <= SCRATCH_KEPT) continue;
+    releaseBuffers(r.first, r.last);
+    Object.assign(r, ranges(SCRATCH_KEPT));
+  }
 }
 
 function ranges(n: number): Ranges {
