@@ -5,6 +5,7 @@
  */
 import { readTextFile, type FileRead } from './read-text-file.js';
 import { crypto } from '../util/node-builtins.js';
+import { releaseBuffers } from '../util/release-buffer.js';
 
 const { createHash } = crypto;
 
@@ -40,6 +41,11 @@ export class FileSet {
     return r;
   }
 
+  /** Frees the bytes read (util/release-buffer.ts), when nothing loaded from them is kept. */
+  release(): void {
+    for (const r of this.reads.values()) if (r.ok) releaseBuffers(r.bytes);
+  }
+
   /** Paths read, in first-read order. */
   paths(): string[] {
     return [...this.reads.keys()];
@@ -50,8 +56,8 @@ export class FileSet {
     const h = createHash('sha256');
     for (const path of [...this.reads.keys()].sort()) {
       const r = this.reads.get(path)!;
-      h.update(`${path}\0${r.ok ? `ok\0${r.text.length}\0` : `err\0${r.code}`}\0`);
-      if (r.ok) h.update(r.text);
+      h.update(`${path}\0${r.ok ? `ok\0${r.bytes.length}\0` : `err\0${r.code}`}\0`);
+      if (r.ok) h.update(r.bytes);
     }
     return h.digest('hex');
   }

@@ -9,7 +9,7 @@ import { checkSettings, type SettingSources } from './check-settings.js';
 import { groupProblemText, groupsProblems, normalizeGroup, type GroupConfig } from './group-config.js';
 import { parseJsonWithPosition } from './json-position.js';
 import { jsonLocator } from './json-locate.js';
-import { readTextFile, type FileReadFailure } from './read-text-file.js';
+import { readTextFile, textOf, type FileReadFailure } from './read-text-file.js';
 
 /** Everything the daemon reads: the settings of schema.ts and the groups. */
 export interface DaemonConfig extends Settings {
@@ -97,7 +97,7 @@ export function loadConfig(opts: LoadOptions): DaemonConfig {
     if (text === undefined) {
       const r = readTextFile(opts.file);
       if (!r.ok) throw unreadableConfig(opts.file, r);
-      text = r.text;
+      text = textOf(r.bytes);
     }
     // Editors on Windows save UTF-8 with a byte order mark; it is no content.
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

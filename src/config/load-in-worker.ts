@@ -80,7 +80,10 @@ export function* loadSteps(req: WorkerLoadRequest, budget?: LoopBudget): Generat
   if (req.applied !== undefined) {
     const applied = readApplied(req.applied, budget?.totalBytes);
     if (applied.files.overBudget) return { kind: 'too-big' };
-    if (applied.unchanged) return { kind: 'unchanged' };
+    if (applied.unchanged) {
+      applied.files.release();
+      return { kind: 'unchanged' };
+    }
     prefetched = applied.files;
   }
   const files = new FileSet(prefetched, budget?.totalBytes);
@@ -97,16 +100,26 @@ export function* loadSteps(req: WorkerLoadRequest, budget?: LoopBudget): Generat
   } catch (err) {
     if (files.overBudget) return { kind: 'too-big' };
     const problems = err instanceof ConfigError ? [...err.problems] : [{ message: `internal error while loading the config: ${errorMessage(err)}` }];
-    return { kind: 'invalid', problems, paths: files.paths(), unterminated: unterminatedFiles(req.source, files), hash: files.hash() };
+    const invalid: WorkerLoadResult = {
+      kind: 'invalid',
+      problems,
+      paths: files.paths(),
+      unterminated: unterminatedFiles(req.source, files),
+      hash: files.hash(),
+    };
+    files.release();
+    return invalid;
   }
 }
+
+const NEWLINE = 0x0a;
 
 function unterminatedFiles(source: ConfigSource, files: FileSet): UnterminatedFile[] {
   const config = configPath(source);
   const out: UnterminatedFile[] = [];
   for (const path of files.paths()) {
     const r = files.read(path);
-    if (path !== config && r.ok && r.text !== '' && !r.text.endsWith('\n')) out.push({ path, mtimeMs: r.mtimeMs });
+    if (path !== config && r.ok && r.bytes.length > 0 && r.bytes[r.bytes.length - 1] !== NEWLINE) out.push({ path, mtimeMs: r.mtimeMs });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../util/errors.js';
 import { ConfigError, loadConfig, unreadableConfig, type SettingFlags } from './load-config.js';
 import { FileSet } from './file-set.js';
+import { textOf } from './read-text-file.js';
 import { jsonLocator } from './json-locate.js';
 import { parseVipsFileSteps } from './vips-file.js';
 import { runToEnd } from '../util/run-steps.js';
@@ -35,10 +36,10 @@ export function vipsFilePath(source: ConfigSource, vipsFile: string): string {
 }
 
 /**
- * VIP file texts of the snapshot in force, by absolute path: what a 0-byte
+ * VIP file contents of the snapshot in force, by absolute path: what a 0-byte
  * VIP file is replaced with on a reload (see {@link loadSnapshot}).
  */
-export type LastGoodVipFiles = ReadonlyMap<string, string>;
+export type LastGoodVipFiles = ReadonlyMap<string, Uint8Array>;
 
 /**
  * Reads every file once through `files` (which keeps what was read, even when
@@ -75,7 +76,7 @@ function* load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles)
   if (path !== undefined) {
     const r = files.read(path);
     if (!r.ok) throw unreadableConfig(source.file!, r);
-    text = r.text;
+    text = textOf(r.bytes);
   }
   const config = loadConfig({ file: source.file, flags: source.flags, env: source.env ?? process.env, ...(text === undefined ? {} : { text }) });
 
@@ -85,22 +86,22 @@ function* load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles)
     locate = (setting) => ({ file: source.file!, ...locateText(setting) });
   }
   const emptyVipFiles: EmptyVipFile[] = [];
-  const vipFileTexts = new Map<string, string>();
+  const vipFileBytes = new Map<string, Uint8Array>();
   const readVipsFile: VipsFileReader = function* (group, into) {
     const vipsPath = vipsFilePath(source, group.vipsFile!);
     const r = files.read(vipsPath);
     if (!r.ok) throw new ConfigError(`cannot read the VIP file of group "${group.name}" (${r.reason})`, { file: vipsPath, ...(r.position ?? {}) });
-    let vipsText = r.text;
+    let vipsBytes = r.bytes;
     if (r.size === 0) {
       const kept = lastGood.get(vipsPath);
       emptyVipFiles.push({ file: vipsPath, group: group.name, kept: kept !== undefined });
-      vipsText = kept ?? '';
+      vipsBytes = kept ?? vipsBytes;
     }
-    if (vipsText !== '') vipFileTexts.set(vipsPath, vipsText);
-    const parsed = yield* parseVipsFileSteps(vipsText, vipsPath, into);
+    if (vipsBytes.length > 0) vipFileBytes.set(vipsPath, vipsBytes);
+    const parsed = yield* parseVipsFileSteps(vipsBytes, vipsPath, into);
     if (parsed.problems.length > 0) throw ConfigError.fromProblems(parsed.problems);
   };
   const snapshot = yield* buildSnapshotSteps(config, readVipsFile, locate);
-  snapshot.source = { hash: files.hash(), paths: files.paths(), emptyVipFiles, vipFileTexts };
+  snapshot.source = { hash: files.hash(), paths: files.paths(), emptyVipFiles, vipFileBytes };
   return snapshot;
 }

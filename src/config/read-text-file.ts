@@ -11,7 +11,7 @@
 import type { Stats } from 'node:fs';
 import { LineIndex, type TextPosition } from './json-position.js';
 import { fs } from '../util/node-builtins.js';
-import { releaseBuffers } from '../util/release-buffer.js';
+import { isUtf8 } from 'node:buffer';
 
 const { closeSync, constants, fstatSync, openSync, readFileSync, statSync } = fs;
 
@@ -31,7 +31,13 @@ export interface FileReadFailure {
   position?: TextPosition;
 }
 
-export type FileRead = { ok: true; text: string; mtimeMs: number; size: number } | FileReadFailure;
+/**
+ * A file's bytes, checked to be UTF-8 text without NUL: VIP files are parsed
+ * from them line by line (config/vips-file.ts) and never turned into one
+ * string, which Node.js 24 keeps outside the heap until a full collection
+ * (docs/benchmarks.md); the config file's JSON is decoded with {@link textOf}.
+ */
+export type FileRead = { ok: true; bytes: Uint8Array; mtimeMs: number; size: number } | FileReadFailure;
 
 const ERRNO_REASONS: Record<string, string> = {
   ENOENT: 'it does not exist',
@@ -94,11 +100,9 @@ export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
     }
     const bytes = readFileSync(fd);
     if (bytes.length > MAX_FILE_BYTES) return failure('EFBIG', `it grew past ${MAX_FILE_BYTES / 1024 / 1024} MiB while being read`);
-    const size = bytes.length;
-    const decoded = decodeText(bytes);
-    releaseBuffers(bytes);
-    if (!decoded.ok) return decoded;
-    return { ok: true, text: decoded.text, mtimeMs: st.mtimeMs, size };
+    const refusedContent = checkText(bytes);
+    if (refusedContent !== undefined) return refusedContent;
+    return { ok: true, bytes, mtimeMs: st.mtimeMs, size: bytes.length };
   } catch (err) {
     return errnoFailure(err);
   } finally {
@@ -106,26 +110,29 @@ export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
   }
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const UTF8 = new TextDecoder('utf-8');
+
+/** Checked bytes → text, BOM dropped (TextDecoder's default). */
+export function textOf(bytes: Uint8Array): string {
+  return UTF8.decode(bytes);
+}
 
 /**
- * UTF-8 bytes → text, BOM dropped (TextDecoder's default). Binary content is
- * named with its place: the first byte that is not UTF-8, or a NUL character
- * (valid UTF-8, but never in a text file).
+ * Undefined for UTF-8 text; binary content is named with its place: the
+ * first byte that is not UTF-8, or a NUL character (valid UTF-8, but never in
+ * a text file).
  */
-export function decodeText(bytes: Uint8Array): { ok: true; text: string } | FileReadFailure {
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
+export function checkText(bytes: Uint8Array): FileReadFailure | undefined {
+  if (!isUtf8(bytes)) {
     const at = firstInvalidUtf8(bytes);
-    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, at));
+    const before = textOf(bytes.subarray(0, at));
     const byte = bytes[at]!.toString(16).padStart(2, '0');
     return failure('EILSEQ', `byte 0x${byte} is not UTF-8 text: is this a binary file?`, new LineIndex(before).positionOf(before.length));
   }
-  const nul = text.indexOf('\0');
-  if (nul >= 0) return failure('EILSEQ', 'a NUL character: is this a binary file?', new LineIndex(text).positionOf(nul));
-  return { ok: true, text };
+  const nul = bytes.indexOf(0);
+  if (nul < 0) return undefined;
+  const before = textOf(bytes.subarray(0, nul));
+  return failure('EILSEQ', 'a NUL character: is this a binary file?', new LineIndex(before).positionOf(before.length));
 }
 
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence (RFC 3629). */

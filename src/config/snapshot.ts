@@ -42,8 +42,8 @@ export interface SnapshotSource {
   paths: string[];
   /** VIP files that were empty, taken as not yet written */
   emptyVipFiles: EmptyVipFile[];
-  /** text of every VIP file used (absolute path → text), the next reload's stand-in for a file found empty */
-  vipFileTexts: Map<string, string>;
+  /** content of every VIP file used (absolute path → its bytes), the next reload's stand-in for a file found empty */
+  vipFileBytes: Map<string, Uint8Array>;
 }
 
 export interface Snapshot {

@@ -51,56 +51,67 @@ function lineProblem(line: string, r: VipEntryProblem): VipEntryProblem {
   return { message: r.message, column: r.column };
 }
 
+const NEWLINE = 0x0a;
+const COLON = 0x3a;
+const HASH = 0x23;
+const BOM = [0xef, 0xbb, 0xbf];
+
 /**
- * Lines in `text` and lines with a colon (IPv6 entries, or comments): at
- * least as many as the entries of each family, so the entry columns are
- * allocated once, at their final size.
+ * Lines in `bytes` from `from` and lines with a colon (IPv6 entries, or
+ * comments): at least as many as the entries of each family, so the entry
+ * columns are allocated once, at their final size.
  */
-function lineCounts(text: string): { lines: number; colonLines: number } {
+function lineCounts(bytes: Buffer, from: number): { lines: number; colonLines: number } {
   let lines = 0;
   let colonLines = 0;
-  let colon = text.indexOf(':');
-  for (let start = 0; start <= text.length; lines++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
+  let colon = bytes.indexOf(COLON, from);
+  for (let start = from; start <= bytes.length; lines++) {
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end < 0) end = bytes.length;
     if (colon >= 0 && colon < end) {
       colonLines++;
-      colon = text.indexOf(':', end);
+      colon = bytes.indexOf(COLON, end);
     }
     start = end + 1;
   }
   return { lines, colonLines };
 }
 
-/** Lines parsed between two pauses of a load on the event loop (load-in-worker.ts): about a millisecond. */
+/** Lines parsed between two pauses of a load on the event loop (load-on-loop.ts): about a millisecond. */
 const LINES_PER_STEP = 4096;
 
 /**
- * Parses the text of a VIP file named `file` (the name only labels errors)
- * into `entries` (a new list by default). Never throws; an empty result with
- * no problems is a valid, empty file.
+ * Parses a VIP file named `file` (the name only labels errors), its text or
+ * its bytes (UTF-8, checked by read-text-file.ts), into `entries` (a new list
+ * by default). Never throws; an empty result with no problems is a valid,
+ * empty file.
  */
-export function parseVipsFile(text: string, file: string, entries = new VipEntryList(0)): VipsFileParse {
-  return runToEnd(parseVipsFileSteps(text, file, entries));
+export function parseVipsFile(content: string | Uint8Array, file: string, entries = new VipEntryList(0)): VipsFileParse {
+  return runToEnd(parseVipsFileSteps(typeof content === 'string' ? Buffer.from(content) : content, file, entries));
 }
 
-/** {@link parseVipsFile}, pausing every few thousand lines (util/run-steps.ts). */
-export function* parseVipsFileSteps(text: string, file: string, entries: VipEntryList): Generator<void, VipsFileParse> {
-  const counts = lineCounts(text);
+/**
+ * {@link parseVipsFile} of the bytes, pausing every few thousand lines
+ * (util/run-steps.ts). Only one line at a time is a string: the whole file
+ * as one would be a copy of it that outlives the load (read-text-file.ts).
+ */
+export function* parseVipsFileSteps(content: Uint8Array, file: string, entries: VipEntryList): Generator<void, VipsFileParse> {
+  const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  // A byte order mark is no content (Windows editors write one).
+  const from = BOM.every((b, i) => bytes[i] === b) ? BOM.length : 0;
+  const counts = lineCounts(bytes, from);
   entries.reserve(entries.count + counts.lines);
   entries.reserveIpv6(entries.ipv6Count + counts.colonLines);
   const problems: ConfigProblem[] = [];
   let badLines = 0;
-  // Line by line without text.split: a 100,000-line file would otherwise
-  // keep 100,000 line strings alive for the whole parse (reload memory peak).
-  for (let i = 0, start = 0; start <= text.length; i++) {
+  let hash = bytes.indexOf(HASH, from);
+  for (let i = 0, start = from; start <= bytes.length; i++) {
     if (i % LINES_PER_STEP === LINES_PER_STEP - 1) yield;
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    let line = text.slice(start, end);
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end < 0) end = bytes.length;
+    if (hash >= 0 && hash < start) hash = bytes.indexOf(HASH, start);
+    const line = bytes.toString('utf8', start, hash >= 0 && hash < end ? hash : end);
     start = end + 1;
-    const hash = line.indexOf('#');
-    if (hash >= 0) line = line.slice(0, hash);
     const lead = line.length - line.trimStart().length;
     if (lead === line.length) continue;
     const r = parseVipEntry(line, entries, { file, line: i + 1, column: lead + 1 });

@@ -264,8 +264,12 @@ t.test('loadSnapshot takes a 0-byte VIP file as not yet written: no VIPs from it
   t.same(Array.from(s.groups[0]!.vips, formatIpv4), ['198.51.100.7'], 'the inline VIPs only');
   t.same(s.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: false }]);
   t.same(effectiveConfig(s).emptyVipFiles, [join(dir, 'web.vips')], '--check-config lists it');
-  const kept = loadSnapshot({ file: join(dir, 'config.json'), flags: {}, env: {} }, undefined, new Map([[join(dir, 'web.vips'), '198.51.100.9\n']]));
-  t.same(Array.from(kept.groups[0]!.vips, formatIpv4), ['198.51.100.7', '198.51.100.9'], 'with a last good text, that text stands in');
+  const kept = loadSnapshot(
+    { file: join(dir, 'config.json'), flags: {}, env: {} },
+    undefined,
+    new Map([[join(dir, 'web.vips'), Buffer.from('198.51.100.9\n')]]),
+  );
+  t.same(Array.from(kept.groups[0]!.vips, formatIpv4), ['198.51.100.7', '198.51.100.9'], 'with last good content, that content stands in');
   t.same(kept.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: true }]);
 });
 

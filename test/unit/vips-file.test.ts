@@ -14,6 +14,8 @@ const good: Array<{ desc: string; text: string; want: string[] }> = [
   { desc: 'comments and blank lines only', text: '# nothing yet\n\n   \n\t# indented comment\n', want: [] },
   { desc: 'one address a line', text: '198.51.100.7\n198.51.100.8\n', want: ['198.51.100.7', '198.51.100.8'] },
   { desc: 'no newline after the last line', text: '198.51.100.7', want: ['198.51.100.7'] },
+  { desc: 'a byte order mark (a Windows editor)', text: '\ufeff198.51.100.7\n198.51.100.8\n', want: ['198.51.100.7', '198.51.100.8'] },
+  { desc: 'UTF-8 in comments', text: '# café ☕\n198.51.100.7 # naïve #2\n#\n198.51.100.8#x\n', want: ['198.51.100.7', '198.51.100.8'] },
   { desc: 'CRLF line ends (a file edited on Windows)', text: '198.51.100.7\r\n198.51.100.8\r\n', want: ['198.51.100.7', '198.51.100.8'] },
   { desc: 'trailing comments', text: '198.51.100.7   # web\n198.51.100.8#mail\n', want: ['198.51.100.7', '198.51.100.8'] },
   { desc: 'leading and trailing blanks', text: '   198.51.100.7 \t\n', want: ['198.51.100.7'] },
@@ -163,4 +165,17 @@ t.test('parseVipsFile takes 100,000 IPv4 and 100,000 IPv6 lines in one file', as
   t.equal(v6.length, 100_000 * 4);
   t.comment(`parsed and expanded 200,000 lines in ${ms.toFixed(0)} ms`);
   t.ok(ms < 4000, 'generous bound: the benchmark holds the real figure');
+});
+
+t.test('parseVipsFile reads bytes as it reads text, positions counted in characters', async (t) => {
+  const text = '# café\n  198.51.100.7\n☕ 198.51.100.8\n';
+  const fromText = parseVipsFile(text, FILE);
+  const fromBytes = parseVipsFile(new Uint8Array(Buffer.from(text)), FILE);
+  t.same(fromBytes.problems, fromText.problems);
+  t.same(
+    fromBytes.problems.map((p) => [p.line, p.column]),
+    [[3, 1]],
+    'the bad line, at its first character',
+  );
+  t.same(Array.from(expandVipEntries(fromBytes.entries), formatIpv4), ['198.51.100.7']);
 });
