@@ -14,6 +14,7 @@
  */
 import { readMac } from './mac.js';
 import { isIpv6Multicast, readIpv6, type Ipv6Address } from './ipv6.js';
+import { LLA_ABSENT, scanLlaOption } from './ndp-options.js';
 import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, NDP_HOP_LIMIT, NDP_LAYOUT, icmpv6Checksum } from './ndp.js';
 
 const {
@@ -107,18 +108,10 @@ export function decodeNa(buf: Uint8Array, offset: number, length: number, out: N
   readIpv6(buf, ip + 24, out.destination);
   const flags = buf[icmp + 4]!;
   if ((flags & FLAG_SOLICITED) !== 0 && isIpv6Multicast(out.destination)) return 'solicited-multicast';
-  out.hasTargetLla = false;
-  out.targetLla = 0;
-  for (let o = icmp + NA_MESSAGE_LENGTH; o < end; ) {
-    const units = o + 1 < end ? buf[o + 1]! : 0;
-    if (units === 0 || o + units * 8 > end) return 'option-length';
-    if (buf[o] === OPTION_TARGET_LLA && !out.hasTargetLla) {
-      if (units !== 1) return 'target-lla';
-      out.hasTargetLla = true;
-      out.targetLla = readMac(buf, o + 2);
-    }
-    o += units * 8;
-  }
+  const lla = scanLlaOption(buf, icmp + NA_MESSAGE_LENGTH, end, OPTION_TARGET_LLA, 'target-lla');
+  if (typeof lla === 'string') return lla;
+  out.hasTargetLla = lla !== LLA_ABSENT;
+  out.targetLla = lla === LLA_ABSENT ? 0 : readMac(buf, lla);
   readIpv6(buf, ip + 8, out.source);
   out.ethDst = readMac(buf, offset);
   out.ethSrc = readMac(buf, offset + 6);
