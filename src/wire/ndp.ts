@@ -119,15 +119,16 @@ export function icmpv6Checksum(buf: Uint8Array, ip: number, icmpLength: number):
   return ~sum & 0xffff;
 }
 
-/** Why a frame is not a valid NS before its options are read. */
+/** Why a frame is not a valid NS or NA before its options are read. */
 type HeaderReason = 'short' | 'not-ipv6' | 'not-icmpv6' | 'hop-limit' | 'icmp-code' | 'icmp-length' | 'checksum';
 
 /**
- * The checks RFC 4861 §7.1.1 makes of an NS before its options, in the order
- * decodeNs reports them. Returns the ICMPv6 length, `wrongType` when the
- * message is another ICMPv6 type, or the reason.
+ * The checks RFC 4861 §7.1.1 and §7.1.2 make of an NS or NA before its
+ * options, in the order decodeNs and decodeNa report them. Returns the ICMPv6
+ * length, `wrongType` when the message is another ICMPv6 type than `type`,
+ * or the reason.
  */
-function checkHeader<T extends string>(buf: Uint8Array, offset: number, length: number, type: number, wrongType: T): number | HeaderReason | T {
+export function checkNdpHeader<T extends string>(buf: Uint8Array, offset: number, length: number, type: number, wrongType: T): number | HeaderReason | T {
   if (length < ICMPV6_OFFSET + 4 || offset < 0 || offset + ICMPV6_OFFSET + 4 > buf.length) return 'short';
   const ip = offset + IPV6_OFFSET;
   if (((buf[offset + 12]! << 8) | buf[offset + 13]!) !== ETHERTYPE_IPV6 || buf[ip]! >>> 4 !== 6) return 'not-ipv6';
@@ -153,7 +154,7 @@ function checkHeader<T extends string>(buf: Uint8Array, offset: number, length: 
  * outside the buffer, never throws.
  */
 export function decodeNs(buf: Uint8Array, offset: number, length: number, out: NeighborSolicitation): NsInvalidReason | undefined {
-  const icmpLength = checkHeader(buf, offset, length, ICMPV6_NEIGHBOR_SOLICITATION, 'not-ns');
+  const icmpLength = checkNdpHeader(buf, offset, length, ICMPV6_NEIGHBOR_SOLICITATION, 'not-ns');
   if (typeof icmpLength === 'string') return icmpLength;
   const ip = offset + IPV6_OFFSET;
   const icmp = offset + ICMPV6_OFFSET;
