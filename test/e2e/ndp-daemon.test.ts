@@ -12,13 +12,11 @@
 // status and vips with IPv6 in them match docs/schema; metrics count NDP.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { arping, createLab, REPO_ROOT, run, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
+import { arping, createLab, CTL_ENTRY, run, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startControlledDaemon, waitFor, type Lab } from './lab.js';
 import { assertInvalidNsCounted, assertResolvesAndRevalidates, invalidNsMac, malformedNs } from './lab-ndp.js';
 import { loadSchemas } from './json-schemas.js';
 import { parseExposition } from './exposition.js';
 
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP4 = '198.51.100.10';
 const VIP = '2001:db8::10';
 const VIP_GROUP = 'ff02::1:ff00:10';
@@ -40,18 +38,6 @@ interface NdpStatus {
 interface Status {
   groups: Array<{ name: string; vips: number; ipv6Vips: number }>;
   interfaces: Array<{ name: string; counts: Record<string, number>; ndp: NdpStatus }>;
-}
-
-/** The daemon on `dir` with a control socket, no watch, info logs, and `config` (groups, any setting); `ctl` runs vip-arpctl --json on it. */
-async function startDirDaemon(lab: Lab, config: object) {
-  const dir = lab.tempDir('vip-arpd-ndp-');
-  const socket = join(dir, 'ctl.sock');
-  const daemon = await startDaemon(lab, 'dir', { stateFile: '', control: { socket }, watch: { enabled: false }, log: { level: 'info' }, ...config }, { dir });
-  const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 });
-    return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr };
-  };
-  return { daemon, socket, ctl };
 }
 
 async function maddr(lab: Lab): Promise<string> {
@@ -87,12 +73,19 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   const clientMac = lab.mac('client');
   const cap = await startCapture(lab, 'client', 'eth0', 'ip6');
 
-  const { daemon, socket, ctl } = await startDirDaemon(lab, {
-    groups: [
-      { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
-      { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
-    ],
-  });
+  const daemon = await startControlledDaemon(
+    lab,
+    'dir',
+    {
+      stateFile: '',
+      groups: [
+        { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
+        { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
+      ],
+    },
+    { prefix: 'vip-arpd-ndp-' },
+  );
+  const { socket, ctl } = daemon;
   const status = async (): Promise<Status> => (await ctl('status')).data as Status;
   const eth0 = async (): Promise<NdpStatus> => (await status()).interfaces.find((i) => i.name === 'eth0')!.ndp;
 
@@ -174,7 +167,7 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1'], { check: true });
 
   // The same counts as metrics, next to the ARP ones.
-  const scrape = await run(process.execPath, [CTL, '--socket', socket, 'metrics'], { timeoutMs: 20_000 });
+  const scrape = await run(process.execPath, [CTL_ENTRY, '--socket', socket, 'metrics'], { timeoutMs: 20_000 });
   const counted = await eth0();
   const metrics = parseExposition(scrape.stdout);
   t.equal(
@@ -277,10 +270,13 @@ t.test(
     for (const v of many) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true });
     await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
     await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
-    const { daemon, ctl } = await startDirDaemon(lab, {
-      ndp: { maxSolicitedNodeGroups: 8 },
-      groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }],
-    });
+    const daemon = await startControlledDaemon(
+      lab,
+      'dir',
+      { stateFile: '', ndp: { maxSolicitedNodeGroups: 8 }, groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }] },
+      { prefix: 'vip-arpd-ndp-' },
+    );
+    const { ctl } = daemon;
     const eth0 = async (): Promise<NdpStatus> => ((await ctl('status')).data as Status).interfaces.find((i) => i.name === 'eth0')!.ndp;
     // The kernel counts all-multicast users in IFLA_ALLMULTI (`ip -d link`: "allmulti N"); the ALLMULTI flag of
     // `ip link` shows only `ip link set allmulticast on`.
