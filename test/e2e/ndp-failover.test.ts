@@ -7,7 +7,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
-import { frameFields, neighbour6 } from './lab-ndp.js';
+import { frameFields, NA_FIELDS, neighbour6 } from './lab-ndp.js';
 import { createDualStackLab, ndiscAnswerers, VIP4, VIP6 } from './lab-ndp-director.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
@@ -61,19 +61,7 @@ t.test("takeover on B and release on A move the client's IPv6 neighbour entry to
   await sleep(1300);
   await cap.stop();
 
-  const nas = await frameFields(cap.file, `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP6}`, [
-    'frame.time_epoch',
-    'eth.src',
-    'eth.dst',
-    'ipv6.src',
-    'ipv6.dst',
-    'ipv6.hlim',
-    'icmpv6.nd.na.flag.r',
-    'icmpv6.nd.na.flag.s',
-    'icmpv6.nd.na.flag.o',
-    'icmpv6.opt.linkaddr',
-    'icmpv6.checksum.status',
-  ]);
+  const nas = await frameFields(cap.file, `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP6}`, ['frame.time_epoch', 'eth.src', ...NA_FIELDS]);
   const fromB = nas.filter((n) => n['eth.src'] === lab.mac('b'));
   t.ok(fromB.length > 0, 'B announced the IPv6 VIP by NA');
   for (const n of fromB) {
