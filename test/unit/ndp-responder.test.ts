@@ -13,6 +13,7 @@ import { decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from
 import { formatIpv6, multicastMac, solicitedNodeAddress, writeIpv6, type Ipv6Address } from '../../src/wire/ipv6.js';
 import { formatMac, parseMac, writeMac } from '../../src/wire/mac.js';
 import { fixIcmpv6Checksum, ipv6 as ip } from './golden-bytes.js';
+import { PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, rxBatch } from './rx-batch.js';
 
 const IFACE_MAC = parseMac('02:00:00:00:00:01')!;
 const VRRP_MAC = parseMac('00:00:5e:00:02:0a')!;
@@ -68,30 +69,18 @@ function setup() {
   return { responder, conn, claims, groups: { web, vrrp, mail } };
 }
 
-const PACKET_HOST = 0;
-const PACKET_MULTICAST = 2;
-const PACKET_OTHERHOST = 3;
-
 interface TestFrame {
   frame: Buffer;
   packetType?: number;
   vlanTag?: number;
 }
 
-/** Frames in a batch of 256-byte slots, as the NDP socket delivers them. */
+/** Frames in a batch of 256-byte slots, as the NDP socket delivers them (multicast unless told). */
 function batchOf(frames: TestFrame[]): RxBatch {
-  const slot = 256;
-  const buf = Buffer.alloc(slot * frames.length);
-  const lengths = new Int32Array(frames.length);
-  const packetTypes = new Uint8Array(frames.length);
-  const vlanTags = new Int32Array(frames.length);
-  frames.forEach((f, i) => {
-    f.frame.copy(buf, i * slot);
-    lengths[i] = f.frame.length;
-    packetTypes[i] = f.packetType ?? PACKET_MULTICAST;
-    vlanTags[i] = f.vlanTag ?? -1;
-  });
-  return { buf, slotSize: slot, lengths, packetTypes, vlanTags, count: frames.length };
+  return rxBatch(
+    256,
+    frames.map((f) => ({ bytes: f.frame, packetType: f.packetType ?? PACKET_MULTICAST, vlanTag: f.vlanTag })),
+  );
 }
 
 /** A multicast NS from the client for `target`, with its Source LLA option, edited by `edit` (checksum fixed after). */
