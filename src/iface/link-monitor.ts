@@ -8,7 +8,8 @@
  * false and the watches fall back to polling.
  */
 import type { Logger } from '../log/log.js';
-import { NetlinkSocket, NETLINK_ROUTE, RTNLGRP_LINK, groupMask, type NetlinkHandlers } from '../native/netlink-socket.js';
+import { NetlinkSocket, groupMask, type NetlinkHandlers } from '../native/netlink-socket.js';
+import { NETLINK_ROUTE, RTNLGRP_LINK } from '../native/socket-constants.js';
 import { decodeLinkMessages, type LinkMessage } from './rtnetlink.js';
 
 /** What a watch gets from the monitor. */

@@ -11,10 +11,8 @@
  * PACKET_IGNORE_OUTGOING (openPacket) keeps outgoing frames out of the tap.
  */
 import { PacketSocket, type PacketProtocol } from './packet-socket.js';
+import { ETH_P_ALL } from './socket-constants.js';
 import { ndpSocketFilter, NDP_FILTER_CUT } from '../wire/ndp-filter.js';
-
-/** packet(7): every protocol; the filter picks IPv6 (ndp-filter.ts). */
-const ETH_P_ALL = 0x0003;
 
 /**
  * Slots of the filter's 256-byte cut; ring frames of 512 bytes (the frame
@@ -22,7 +20,7 @@ const ETH_P_ALL = 0x0003;
  * rate ARP floods reach, and a full ring drops in the kernel, counted there.
  */
 export const NDP_PACKET_PROTOCOL: PacketProtocol = {
-  ethertype: ETH_P_ALL,
+  ethertype: ETH_P_ALL, // the filter picks IPv6 (ndp-filter.ts)
   filter: ndpSocketFilter(),
   slotSize: NDP_FILTER_CUT,
   ringFrameSize: 512,

@@ -4,11 +4,7 @@
  * elsewhere (src/iface/rtnetlink.ts); this file only moves them.
  */
 import { check, native, systemError, type NativePoller } from './addon.js';
-
-/** rtnetlink(7) protocol number. */
-export const NETLINK_ROUTE = 0;
-/** RTNLGRP_LINK: link created, changed or deleted (linux/rtnetlink.h). */
-export const RTNLGRP_LINK = 1;
+import { SO_RCVBUF, SO_RCVBUFFORCE, SOL_SOCKET } from './socket-constants.js';
 
 /** The nl_groups bind mask for `group` (bit group-1, netlink(7)). */
 export function groupMask(group: number): number {
@@ -27,10 +23,6 @@ const RECV_BUFFER_BYTES = 64 * 1024;
  * (ENOBUFS → resync) but costs a full re-read.
  */
 const SOCKET_BUFFER_BYTES = 1024 * 1024;
-// asm-generic/socket.h
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
-const SO_RCVBUFFORCE = 33;
 
 export interface NetlinkHandlers {
   /** One datagram from the kernel: `buf[0..length)` (valid only during the call). */

@@ -6,6 +6,7 @@
  */
 import { constants } from 'node:os';
 import { check, native, systemError, type NativePoller, type NativeRxRing } from './addon.js';
+import { SO_SNDBUF, SO_SNDBUFFORCE, SOL_SOCKET } from './socket-constants.js';
 import { arpSocketFilter } from '../wire/arp-filter.js';
 import { ETHERTYPE_ARP } from '../wire/arp.js';
 import type { FrameBatch, FrameConn, RxBatch } from '../io/frame-conn.js';
@@ -72,10 +73,6 @@ const TX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
  */
 export const OPEN_PACKET_SYSCALL = 'socket(AF_PACKET)';
 
-// linux/socket.h, asm-generic/socket.h
-const SOL_SOCKET = 1;
-const SO_SNDBUF = 7;
-const SO_SNDBUFFORCE = 32;
 const { ENETDOWN } = constants.errno;
 
 export class PacketSocket implements FrameConn {

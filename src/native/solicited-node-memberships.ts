@@ -29,19 +29,20 @@
 import { constants, endianness } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { native, systemError, type SystemError } from './addon.js';
+import {
+  AF_INET6,
+  AF_PACKET,
+  IPPROTO_IPV6,
+  IPV6_ADD_MEMBERSHIP,
+  IPV6_DROP_MEMBERSHIP,
+  PACKET_ADD_MEMBERSHIP,
+  PACKET_MR_ALLMULTI,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  SOL_PACKET,
+} from './socket-constants.js';
 import { formatIpv6 } from '../wire/ipv6.js';
 
-// linux/in6.h, linux/socket.h, linux/if_packet.h
-const AF_INET6 = 10;
-const AF_PACKET = 17;
-const SOCK_DGRAM = 2;
-const SOCK_RAW = 3;
-const IPPROTO_IPV6 = 41;
-const IPV6_ADD_MEMBERSHIP = 20;
-const IPV6_DROP_MEMBERSHIP = 21;
-const SOL_PACKET = 263;
-const PACKET_ADD_MEMBERSHIP = 1;
-const PACKET_MR_ALLMULTI = 2;
 const { ENOMEM, ENOBUFS } = constants.errno;
 /** struct ipv6_mreq: the group (16 bytes), then the interface index (host-order int). */
 const MREQ_LENGTH = 20;

@@ -14,7 +14,8 @@
  */
 import { readMac } from './mac.js';
 import { isIpv6Multicast, readIpv6, type Ipv6Address } from './ipv6.js';
-import { ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT, IPPROTO_ICMPV6, NDP_HOP_LIMIT, NDP_LAYOUT, icmpv6Checksum } from './ndp.js';
+import { LLA_ABSENT, scanLlaOption } from './ndp-options.js';
+import { checkNdpHeader, ICMPV6_NEIGHBOR_ADVERTISEMENT, NDP_LAYOUT } from './ndp.js';
 
 const {
   ipv6Offset: IPV6_OFFSET,
@@ -88,37 +89,20 @@ export function emptyNeighborAdvertisement(): NeighborAdvertisement {
  * ICMPv6 message. Never reads outside the buffer, never throws.
  */
 export function decodeNa(buf: Uint8Array, offset: number, length: number, out: NeighborAdvertisement): NaInvalidReason | undefined {
+  const messageLength = checkNdpHeader(buf, offset, length, ICMPV6_NEIGHBOR_ADVERTISEMENT, 'not-na');
+  if (typeof messageLength === 'string') return messageLength;
   const ip = offset + IPV6_OFFSET;
   const icmp = offset + ICMPV6_OFFSET;
-  if (offset < 0 || length < ICMPV6_OFFSET + 4 || icmp + 4 > buf.length) return 'short';
-  const ethertype = (buf[offset + 12]! << 8) | buf[offset + 13]!;
-  if (ethertype !== ETHERTYPE_IPV6 || buf[ip]! >>> 4 !== 6) return 'not-ipv6';
-  if (buf[ip + 6] !== IPPROTO_ICMPV6) return 'not-icmpv6';
-  if (buf[icmp] !== ICMPV6_NEIGHBOR_ADVERTISEMENT) return 'not-na';
-  if (buf[ip + 7] !== NDP_HOP_LIMIT) return 'hop-limit';
-  if (buf[icmp + 1] !== 0) return 'icmp-code';
-  const messageLength = (buf[ip + 4]! << 8) | buf[ip + 5]!;
-  if (messageLength < NA_MESSAGE_LENGTH) return 'icmp-length';
   const end = icmp + messageLength;
-  if (ICMPV6_OFFSET + messageLength > length || end > buf.length) return 'short';
-  if (icmpv6Checksum(buf, ip, messageLength) !== 0) return 'checksum';
   readIpv6(buf, icmp + 8, out.target);
   if (isIpv6Multicast(out.target)) return 'target-multicast';
   readIpv6(buf, ip + 24, out.destination);
   const flags = buf[icmp + 4]!;
   if ((flags & FLAG_SOLICITED) !== 0 && isIpv6Multicast(out.destination)) return 'solicited-multicast';
-  out.hasTargetLla = false;
-  out.targetLla = 0;
-  for (let o = icmp + NA_MESSAGE_LENGTH; o < end; ) {
-    const units = o + 1 < end ? buf[o + 1]! : 0;
-    if (units === 0 || o + units * 8 > end) return 'option-length';
-    if (buf[o] === OPTION_TARGET_LLA && !out.hasTargetLla) {
-      if (units !== 1) return 'target-lla';
-      out.hasTargetLla = true;
-      out.targetLla = readMac(buf, o + 2);
-    }
-    o += units * 8;
-  }
+  const lla = scanLlaOption(buf, icmp + NA_MESSAGE_LENGTH, end, OPTION_TARGET_LLA, 'target-lla');
+  if (typeof lla === 'string') return lla;
+  out.hasTargetLla = lla !== LLA_ABSENT;
+  out.targetLla = lla === LLA_ABSENT ? 0 : readMac(buf, lla);
   readIpv6(buf, ip + 8, out.source);
   out.ethDst = readMac(buf, offset);
   out.ethSrc = readMac(buf, offset + 6);

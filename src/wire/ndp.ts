@@ -31,6 +31,7 @@ import {
   writeIpv6,
   type Ipv6Address,
 } from './ipv6.js';
+import { LLA_ABSENT, scanLlaOption } from './ndp-options.js';
 
 export const ETHERTYPE_IPV6 = 0x86dd;
 export const IPPROTO_ICMPV6 = 58;
@@ -118,15 +119,16 @@ export function icmpv6Checksum(buf: Uint8Array, ip: number, icmpLength: number):
   return ~sum & 0xffff;
 }
 
-/** Why a frame is not a valid NS before its options are read. */
+/** Why a frame is not a valid NS or NA before its options are read. */
 type HeaderReason = 'short' | 'not-ipv6' | 'not-icmpv6' | 'hop-limit' | 'icmp-code' | 'icmp-length' | 'checksum';
 
 /**
- * The checks RFC 4861 §7.1.1 makes of an NS before its options, in the order
- * decodeNs reports them. Returns the ICMPv6 length, `wrongType` when the
- * message is another ICMPv6 type, or the reason.
+ * The checks RFC 4861 §7.1.1 and §7.1.2 make of an NS or NA before its
+ * options, in the order decodeNs and decodeNa report them. Returns the ICMPv6
+ * length, `wrongType` when the message is another ICMPv6 type than `type`,
+ * or the reason.
  */
-function checkHeader<T extends string>(buf: Uint8Array, offset: number, length: number, type: number, wrongType: T): number | HeaderReason | T {
+export function checkNdpHeader<T extends string>(buf: Uint8Array, offset: number, length: number, type: number, wrongType: T): number | HeaderReason | T {
   if (length < ICMPV6_OFFSET + 4 || offset < 0 || offset + ICMPV6_OFFSET + 4 > buf.length) return 'short';
   const ip = offset + IPV6_OFFSET;
   if (((buf[offset + 12]! << 8) | buf[offset + 13]!) !== ETHERTYPE_IPV6 || buf[ip]! >>> 4 !== 6) return 'not-ipv6';
@@ -142,34 +144,6 @@ function checkHeader<T extends string>(buf: Uint8Array, offset: number, length: 
   return icmpLength;
 }
 
-/** What scanOptions found: the first link-layer address option of the type asked for (not reentrant, need not be). */
-const found = { lla: false, mac: 0 };
-
-/**
- * Walks the options of the message at `buf[icmp]`, `icmpLength` bytes, and
- * records in {@link found} the first option of type `llaType`. Returns
- * 'option-length' for an option of length 0 or one running past the message,
- * 'lla-length' for a link-layer address option that is not one 8-byte unit
- * (Linux drops those too), else undefined. Later duplicates are ignored, as
- * Linux ignores them.
- */
-function scanOptions(buf: Uint8Array, icmp: number, icmpLength: number, llaType: number): 'option-length' | 'lla-length' | undefined {
-  found.lla = false;
-  found.mac = 0;
-  const end = icmp + icmpLength;
-  for (let o = icmp + NDP_MESSAGE_LENGTH; o < end; ) {
-    const units = o + 1 < end ? buf[o + 1]! : 0;
-    if (units === 0 || o + units * 8 > end) return 'option-length';
-    if (buf[o] === llaType && !found.lla) {
-      if (units !== 1) return 'lla-length';
-      found.lla = true;
-      found.mac = readMac(buf, o + 2);
-    }
-    o += units * 8;
-  }
-  return undefined;
-}
-
 /**
  * Decodes the frame `buf[offset, offset+length)` as an NS into `out` and
  * checks it as RFC 4861 §7.1.1 says a node must before acting on it.
@@ -180,24 +154,24 @@ function scanOptions(buf: Uint8Array, icmp: number, icmpLength: number, llaType:
  * outside the buffer, never throws.
  */
 export function decodeNs(buf: Uint8Array, offset: number, length: number, out: NeighborSolicitation): NsInvalidReason | undefined {
-  const icmpLength = checkHeader(buf, offset, length, ICMPV6_NEIGHBOR_SOLICITATION, 'not-ns');
+  const icmpLength = checkNdpHeader(buf, offset, length, ICMPV6_NEIGHBOR_SOLICITATION, 'not-ns');
   if (typeof icmpLength === 'string') return icmpLength;
   const ip = offset + IPV6_OFFSET;
   const icmp = offset + ICMPV6_OFFSET;
   readIpv6(buf, icmp + 8, out.target);
   if (isIpv6Multicast(out.target)) return 'target-multicast';
-  const options = scanOptions(buf, icmp, icmpLength, OPTION_SOURCE_LLA);
-  if (options !== undefined) return options === 'lla-length' ? 'source-lla' : options;
+  const lla = scanLlaOption(buf, icmp + NDP_MESSAGE_LENGTH, icmp + icmpLength, OPTION_SOURCE_LLA, 'source-lla');
+  if (typeof lla === 'string') return lla;
   readIpv6(buf, ip + 8, out.source);
   readIpv6(buf, ip + 24, out.destination);
   if (isIpv6Unspecified(out.source)) {
     if (!isSolicitedNodeMulticast(out.destination)) return 'dad-destination';
-    if (found.lla) return 'dad-source-lla';
+    if (lla !== LLA_ABSENT) return 'dad-source-lla';
   }
   out.ethDst = readMac(buf, offset);
   out.ethSrc = readMac(buf, offset + 6);
-  out.hasSourceLla = found.lla;
-  out.sourceLla = found.mac;
+  out.hasSourceLla = lla !== LLA_ABSENT;
+  out.sourceLla = lla === LLA_ABSENT ? 0 : readMac(buf, lla);
   return undefined;
 }
 

@@ -10,19 +10,18 @@
 // The client gets an on-link route to the VIP range, arp_accept=0 and
 // drop_gratuitous_arp=0 (see test/e2e/garp.test.ts for why).
 import t, { type Test } from 'tap';
-import { join } from 'node:path';
 import {
   arpFrameHex,
   arping,
+  CTL_ENTRY,
   createLab,
   neighbour,
   run,
-  REPO_ROOT,
   scapySend,
   skipUnlessRoot,
   sleep,
   startCapture,
-  startDaemon,
+  startControlledDaemon,
   waitFor,
   type DaemonProcess,
   type Lab,
@@ -36,7 +35,6 @@ const DIR1_IP = '192.0.2.10';
 const DIR2_IP = '192.0.2.11';
 const RS_IP = '192.0.2.20';
 const VIP = '198.51.100.10';
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const CONFLICT_MSG = /^ARP conflict/;
 
 async function makeLab(t: Test, withDir2 = false): Promise<Lab> {
@@ -61,21 +59,15 @@ interface Director {
 }
 
 async function startDirector(lab: Lab, host: string, group: object = {}, extra: object = {}): Promise<Director> {
-  const dir = lab.tempDir('vip-arpd-diag-');
-  const socket = join(dir, 'control.sock');
   const config = {
-    stateFile: join(dir, 'state.json'),
-    control: { socket },
-    watch: { enabled: false },
-    log: { level: 'info' },
     // One request-form GARP per announcement, so frames count rounds.
     groups: [{ name: 'web', interface: 'eth0', vips: [VIP], garp: { mode: 'request', count: 1, delayMs: 0 }, ...group }],
     ...extra,
   };
-  const daemon = await startDaemon(lab, host, config, { dir });
+  const daemon = await startControlledDaemon(lab, host, config, { prefix: 'vip-arpd-diag-' });
   const ctl = async (args: string[]) => {
     const json = args.includes('--json');
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--timeout', '15000', ...args], { timeoutMs: 20_000 });
+    const r = await run(process.execPath, [CTL_ENTRY, '--socket', daemon.socket, '--timeout', '15000', ...args], { timeoutMs: 20_000 });
     return { code: r.code, stdout: r.stdout, stderr: r.stderr, data: json && r.stdout.trim() !== '' ? JSON.parse(r.stdout) : undefined };
   };
   return { daemon, ctl };

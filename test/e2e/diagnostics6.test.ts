@@ -11,22 +11,13 @@
 // realserver) is what doctor said; once MASTER, vip-arpd answers and that
 // probe lists the director's MAC.
 import t, { type Test } from 'tap';
-import { join } from 'node:path';
-import { createLab, REPO_ROOT, run, skipUnlessRoot, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
+import { createLab, CTL_ENTRY, run, skipUnlessRoot, startCapture, startControlledDaemon, waitFor, type DoctorCheck, type Lab } from './lab.js';
 import { loadSchemas } from './json-schemas.js';
 
 const VIP = '2001:db8::10';
 const VIP4 = '198.51.100.10';
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const schemaErrors = loadSchemas();
 
-interface Check {
-  check: string;
-  subject: string;
-  status: string;
-  message: string;
-  fix: string[];
-}
 interface Responder {
   mac: string;
   ours: boolean;
@@ -53,18 +44,14 @@ type Ctl = <T>(args: string[]) => Promise<CtlResult<T>>;
  * returns a vip-arpctl for it. --json output is checked against docs/schema.
  */
 async function startVipArpd(lab: Lab, host: string): Promise<Ctl> {
-  const dir = lab.tempDir('vip-arpd-diag6-');
-  const socket = join(dir, 'control.sock');
-  const config = {
-    stateFile: join(dir, 'state.json'),
-    control: { socket },
-    watch: { enabled: false },
-    log: { level: 'info' },
-    groups: [{ name: 'web', interface: 'eth0', vips: [VIP4, VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } }],
-  };
-  await startDaemon(lab, host, config, { dir });
+  const { socket } = await startControlledDaemon(
+    lab,
+    host,
+    { groups: [{ name: 'web', interface: 'eth0', vips: [VIP4, VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } }] },
+    { prefix: 'vip-arpd-diag6-' },
+  );
   return async <T>(args: string[]): Promise<CtlResult<T>> => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--timeout', '20000', ...args], { timeoutMs: 25_000 });
+    const r = await run(process.execPath, [CTL_ENTRY, '--socket', socket, '--timeout', '20000', ...args], { timeoutMs: 25_000 });
     const out: CtlResult<T> = { code: r.code, stdout: r.stdout, stderr: r.stderr };
     if (!args.includes('--json')) return out;
     const json = JSON.parse(r.stdout) as T & { code?: string; message?: string };
@@ -170,12 +157,12 @@ t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the
   // A second vip-arpd (BACKUP, silent) on rs1, only to probe the director's kernel from the LAN.
   const rs1Ctl = await startVipArpd(lab, 'rs1');
   const checks6 = new Set(['vip6-local', 'vip6-off-wire', 'kernel-ndp-silent', 'proxy_ndp', 'disable_ipv6', 'forwarding6']);
-  const doctor = async (): Promise<Check[]> => {
-    const r = await ctl<{ checks: Check[] }>(['--json', 'doctor']);
+  const doctor = async (): Promise<DoctorCheck[]> => {
+    const r = await ctl<{ checks: DoctorCheck[] }>(['--json', 'doctor']);
     t.notOk(r.error, JSON.stringify(r.error));
     return (r.data?.checks ?? []).filter((c) => checks6.has(c.check));
   };
-  const problems = (checks: Check[]) =>
+  const problems = (checks: DoctorCheck[]) =>
     checks
       .filter((c) => c.status !== 'pass')
       .map((c) => `${c.check} ${c.status}`)
@@ -194,7 +181,7 @@ t.test('doctor judges IPv6 setups of a real director; its fixes repair them; the
    * Runs the `ip`/`sysctl -w` fix lines of `check`'s non-pass verdicts in the
    * director's namespace (not the sysctl.d line: /etc is the host's).
    */
-  const applyFixes = async (checks: Check[], check: string) => {
+  const applyFixes = async (checks: DoctorCheck[], check: string) => {
     const lines = checks
       .filter((c) => c.check === check && c.status !== 'pass')
       .flatMap((c) => c.fix)

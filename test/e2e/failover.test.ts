@@ -3,10 +3,21 @@
 // client's kernel neighbour entry for the VIP to B's MAC from B's gratuitous
 // ARP alone, within 1 s, while the client sends nothing.
 import t from 'tap';
-import { join } from 'node:path';
-import { arping, createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab, silenceKernelArp } from './lab.js';
+import {
+  arping,
+  createLab,
+  CTL_ENTRY,
+  neighbour,
+  run,
+  skipUnlessRoot,
+  sleep,
+  startCapture,
+  startControlledDaemon,
+  waitFor,
+  type Lab,
+  silenceKernelArp,
+} from './lab.js';
 
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP = '198.51.100.10';
 /** Linux ignores a neighbour update within arp locktime (1 s) of the last one; wait past it before failing over. */
 const LOCKTIME_MS = 1100;
@@ -20,7 +31,7 @@ async function director(lab: Lab, host: string): Promise<void> {
 }
 
 function ctl(sock: string, ...args: string[]) {
-  return run(process.execPath, [CTL, '--socket', sock, ...args], { check: true });
+  return run(process.execPath, [CTL_ENTRY, '--socket', sock, ...args], { check: true });
 }
 
 t.test('takeover on B and release on A move the client to B by GARP alone, within 1 s', async (t) => {
@@ -37,23 +48,8 @@ t.test('takeover on B and release on A move the client to B by GARP alone, withi
   // The client reaches the VIP on-link, as a router in front of the directors does.
   await lab.exec('c', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
 
-  const start = async (host: string, initialRole: string) => {
-    const dir = lab.tempDir();
-    const daemon = await startDaemon(
-      lab,
-      host,
-      {
-        groups: [{ name: 'web', interface: 'eth0', vips: [VIP], initialRole }],
-        stateFile: join(dir, 'state.json'),
-        control: { socket: join(dir, 'ctl.sock') },
-        watch: { enabled: false },
-      },
-      { dir },
-    );
-    return { daemon, sock: join(dir, 'ctl.sock') };
-  };
-  const a = await start('a', 'master');
-  const b = await start('b', 'backup');
+  const a = await startControlledDaemon(lab, 'a', { groups: [{ name: 'web', interface: 'eth0', vips: [VIP], initialRole: 'master' }] });
+  const b = await startControlledDaemon(lab, 'b', { groups: [{ name: 'web', interface: 'eth0', vips: [VIP], initialRole: 'backup' }] });
 
   const before = await arping(lab, 'c', 'eth0', VIP, { count: 3, broadcast: true });
   t.same([...new Set(before.replies.map((r) => r.mac))], [lab.mac('a')], 'only A answers while A is MASTER');
@@ -64,17 +60,17 @@ t.test('takeover on B and release on A move the client to B by GARP alone, withi
 
   const cap = await startCapture(lab, 'c', 'eth0', 'arp');
   // A releases first, as keepalived's BACKUP transition would; that also cancels what is left of A's start-up burst.
-  await ctl(a.sock, 'release', 'web');
+  await ctl(a.socket, 'release', 'web');
   const released = Date.now();
   const t0 = Date.now();
-  await ctl(b.sock, 'takeover', 'web');
+  await ctl(b.socket, 'takeover', 'web');
   const tReturned = Date.now() - t0;
   const moved = await waitFor(async () => ((await neighbour(lab, 'c', VIP))?.mac === lab.mac('b') ? Date.now() - t0 : 0), {
     timeoutMs: 3000,
     intervalMs: 5,
     what: "the client's neighbour entry to move to B",
   });
-  const roleChangedAt = (await b.daemon.waitForLog((l) => l.msg === 'role changed' && l.to === 'MASTER')).time ?? 0;
+  const roleChangedAt = (await b.waitForLog((l) => l.msg === 'role changed' && l.to === 'MASTER')).time ?? 0;
   t.comment(
     `client's entry moved to B ${moved} ms after \`vip-arpctl takeover\` was run (vip-arpctl returned after ${tReturned} ms, ` +
       `most of it node start-up); ${moved - (roleChangedAt - t0)} ms after B's daemon took the command`,

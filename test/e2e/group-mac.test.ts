@@ -4,54 +4,25 @@
 // (check group-mac) with the fix; once a macvlan on eth0 holds the MAC (what
 // keepalived's use_vmac creates) the pings are answered and doctor passes.
 import t from 'tap';
-import { join } from 'node:path';
-import { createLab, neighbour, REPO_ROOT, run, skipUnlessRoot, startDaemon, waitFor } from './lab.js';
+import { neighbour, skipUnlessRoot, startControlledDaemon, waitFor, type DoctorCheck } from './lab.js';
+import { createDirectorLab } from './lab/director.js';
 
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP = '198.51.100.10';
 const VMAC = '00:00:5e:00:01:0a';
 
-interface Check {
-  check: string;
-  subject: string;
-  status: string;
-  message: string;
-  fix: string[];
-}
-
 t.test('doctor fails for a group MAC nobody holds and passes once a macvlan on the interface holds it', async (t) => {
   if (skipUnlessRoot(t, ['arping', 'ping', 'bridge'])) return;
-  const lab = await createLab(t, {
-    hosts: [
-      { name: 'client', ip: '192.0.2.2/24' },
-      { name: 'director', ip: '192.0.2.1/24' },
-    ],
-  });
-  for (const key of ['all', 'default', 'eth0']) {
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_ignore`, 1);
-    await lab.sysctl('director', `net.ipv4.conf.${key}.arp_announce`, 2);
-    await lab.sysctl('director', `net.ipv4.conf.${key}.rp_filter`, 0);
-  }
-  await lab.addAddress('director', 'lo', `${VIP}/32`);
-  await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
-  const dir = lab.tempDir('vip-arpd-gmac-');
-  const socket = join(dir, 'control.sock');
-  const d = await startDaemon(
+  const lab = await createDirectorLab(t, { vips: [VIP], clientRoutes: ['198.51.100.0/24'] });
+  for (const key of ['all', 'default', 'eth0']) await lab.sysctl('director', `net.ipv4.conf.${key}.rp_filter`, 0);
+  const d = await startControlledDaemon(
     lab,
     'director',
-    {
-      stateFile: join(dir, 'state.json'),
-      control: { socket },
-      watch: { enabled: false },
-      log: { level: 'info' },
-      groups: [{ name: 'web', interface: 'eth0', vips: [VIP], mac: VMAC, garp: { mode: 'request', count: 1, delayMs: 0 } }],
-    },
-    { dir },
+    { groups: [{ name: 'web', interface: 'eth0', vips: [VIP], mac: VMAC, garp: { mode: 'request', count: 1, delayMs: 0 } }] },
+    { prefix: 'vip-arpd-gmac-' },
   );
   const doctor = async () => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--timeout', '15000', '--json', 'doctor'], { timeoutMs: 20_000 });
-    const report = JSON.parse(r.stdout) as { ok: boolean; checks: Check[] };
-    return { code: r.code, report, mac: report.checks.find((c) => c.check === 'group-mac') };
+    const r = await d.ctl<{ ok: boolean; checks: DoctorCheck[] }>('doctor');
+    return { code: r.code, report: r.data, mac: r.data.checks.find((c) => c.check === 'group-mac') };
   };
   const ping = async () => (await lab.exec('client', 'ping', ['-c', '3', '-i', '0.2', '-W', '1', VIP])).code === 0;
 

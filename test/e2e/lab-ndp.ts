@@ -1,8 +1,13 @@
 // IPv6 neighbour helpers for the NDP e2e tests: a host's neighbour entry as
 // the kernel holds it, and tshark's view of captured frames, as raw bytes or
-// as fields; the resolution every NDP e2e test checks.
+// as fields; the resolution every NDP e2e test checks; the invalid NS they
+// put on the wire and the check that each is counted.
 import type { Test } from 'tap';
-import { run, waitFor, type Lab } from './lab.js';
+import { writeIpv6 } from '../../src/wire/ipv6.js';
+import { parseMac } from '../../src/wire/mac.js';
+import { encodeNs, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
+import { fixIcmpv6Checksum, ipv6 } from '../unit/golden-bytes.js';
+import { run, scapySend, waitFor, type Lab } from './lab.js';
 
 /** `host`'s IPv6 neighbour entry for `addr` on eth0, from `ip -j -6 neigh`. */
 export async function neighbour6(lab: Lab, host: string, addr: string): Promise<{ mac?: string; state: string } | undefined> {
@@ -143,4 +148,113 @@ export async function assertResolvesAndRevalidates(t: Test, lab: Lab, capture: s
     { timeoutMs: 5000, what: 'a unicast NUD probe' },
   );
   t.ok(nud.length > 0, 'the client probed the VIP with a unicast NS to our MAC');
+}
+
+/**
+ * An NS from `mac` and `source` (Source LLA option included) for `target`, to
+ * the target's solicited-node group, changed by `edit` (in place, or a new
+ * frame returned), its checksum fixed; as hex for scapySend.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: an edit changes the frame in place (void) or returns a new one
+export function nsHex(mac: string, source: string, target: string, edit?: (f: Buffer) => Buffer | void): string {
+  const f = Buffer.alloc(NDP_FRAME_LENGTH);
+  encodeNs(f, 0, parseMac(mac)!, ipv6(source), ipv6(target));
+  return fixIcmpv6Checksum(edit?.(f) ?? f).toString('hex');
+}
+
+/** The source MAC of the `n`th invalid NS (from 1): each its own, where an answer would go, under the prefix {@link INVALID_NS_FILTER} matches. */
+export function invalidNsMac(n: number): string {
+  return `02:00:00:00:0e:${n.toString(16).padStart(2, '0')}`;
+}
+
+/** tshark display filter for the frames from every {@link invalidNsMac}. */
+const INVALID_NS_FILTER = 'eth.src[0:5] == 02:00:00:00:0e';
+
+/**
+ * The invalid NS every NDP e2e test sends, as [outcome counted, frame hex]:
+ * from `source` for `target`, each failing one RFC 4861 §7.1.1 check that a
+ * bridge passes on, from invalidNsMac(1) to invalidNsMac(5).
+ */
+export function malformedNs(source: string, target: string): Array<[string, string]> {
+  const from = (n: number, edit: (f: Buffer) => void) => nsHex(invalidNsMac(n), source, target, edit);
+  const badChecksum = Buffer.from(nsHex(invalidNsMac(3), source, target), 'hex');
+  badChecksum[57] = badChecksum[57]! ^ 0xff;
+  return [
+    [
+      'malformed:hop-limit',
+      from(1, (f) => {
+        f[21] = 64;
+      }),
+    ],
+    [
+      'malformed:icmp-code',
+      from(2, (f) => {
+        f[55] = 1;
+      }),
+    ],
+    ['malformed:checksum', badChecksum.toString('hex')],
+    [
+      'malformed:target-multicast',
+      from(4, (f) => {
+        writeIpv6(f, 62, ipv6('ff02::1'));
+      }),
+    ],
+    [
+      'malformed:option-length',
+      from(5, (f) => {
+        f[79] = 0;
+      }),
+    ],
+  ];
+}
+
+/**
+ * scapy sends `invalid` ([outcome, frame hex], from invalidNsMac(1..n) in that
+ * order) from `host`'s eth0; every one must reach the director's wire
+ * (`dirCapture`, a capture on its eth0) and be counted once as its outcome by
+ * `counts` (the director's outcome counts, read anew each call). Returns the
+ * counts that showed it. Whether any was answered the caller checks when its
+ * capture stops.
+ */
+export async function assertInvalidNsCounted(
+  t: Test,
+  lab: Lab,
+  host: string,
+  dirCapture: string,
+  invalid: Array<[string, string]>,
+  counts: () => Promise<Record<string, number>>,
+): Promise<Record<string, number>> {
+  const before = await counts();
+  t.equal(
+    await scapySend(
+      lab,
+      host,
+      'eth0',
+      invalid.map(([, hex]) => hex),
+    ),
+    invalid.length,
+    'scapy sent every invalid NS',
+  );
+  let seen: string[] = [];
+  await waitFor(
+    async () => {
+      seen = (await frameFields(dirCapture, INVALID_NS_FILTER, ['eth.src'])).map((f) => f['eth.src']!);
+      return seen.length >= invalid.length ? seen : undefined;
+    },
+    { timeoutMs: 10_000, what: "the invalid NS on the director's wire" },
+  ).catch(() => undefined);
+  t.same(
+    [...new Set(seen)].sort(),
+    invalid.map((_, i) => invalidNsMac(i + 1)),
+    "every invalid NS reached the director's eth0",
+  );
+  const after = await waitFor(
+    async () => {
+      const c = await counts();
+      return invalid.every(([o]) => (c[o] ?? 0) > (before[o] ?? 0)) ? c : undefined;
+    },
+    { timeoutMs: 5000, what: 'every invalid NS counted' },
+  );
+  for (const [outcome] of invalid) t.equal((after[outcome] ?? 0) - (before[outcome] ?? 0), 1, `counted once as ${outcome}`);
+  return after;
 }

@@ -9,6 +9,7 @@ export { waitExit } from '../../lab/processes.mjs';
 export { run, type ExecOpts, type ExecResult } from '../../lab/run.mjs';
 export * from './lab/capture.js';
 export * from './lab/clients.js';
+export * from './lab/controlled-daemon.js';
 export * from './lab/daemon.js';
 export * from './lab/environment.js';
 export * from './lab/frames.js';

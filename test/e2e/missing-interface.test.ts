@@ -5,11 +5,21 @@
 // are answered meanwhile, and its own as soon as it appears.
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { arping, createLab, DAEMON_ENTRY, REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, silenceKernelArp } from './lab.js';
+import {
+  arping,
+  controlledConfig,
+  createLab,
+  DAEMON_ENTRY,
+  skipUnlessRoot,
+  sleep,
+  startCapture,
+  startControlledDaemon,
+  waitFor,
+  silenceKernelArp,
+  type DoctorCheck,
+} from './lab.js';
 import { startNotifyReceiver } from '../unit/notify-receiver.js';
 
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP = '198.51.100.10';
 const LATE_VIP = '203.0.113.5';
 
@@ -18,13 +28,6 @@ interface IfaceRow {
   state: string;
   present: boolean;
   missingSince?: string;
-}
-interface Check {
-  check: string;
-  subject: string;
-  status: string;
-  message: string;
-  fix: string[];
 }
 
 t.test('a missing interface is waited for and reported, at start and on reload', async (t) => {
@@ -41,9 +44,6 @@ t.test('a missing interface is waited for and reported, at start and on reload',
   // A VLAN or bond that comes up after the daemon: eth1 is not there at start.
   await lab.deleteIface('director', 'eth1');
 
-  const dir = lab.tempDir('vip-arpd-missing-');
-  const socket = join(dir, 'control.sock');
-  const config = (groups: object[]) => ({ stateFile: join(dir, 'state.json'), control: { socket }, watch: { enabled: false }, log: { level: 'info' }, groups });
   const groups = [
     { name: 'web', interface: 'eth0', vips: [VIP] },
     { name: 'late', interface: 'eth1', vips: [LATE_VIP], garp: { mode: 'request', count: 1, delayMs: 0 } },
@@ -51,15 +51,11 @@ t.test('a missing interface is waited for and reported, at start and on reload',
   const notifyName = `@vip-arpd-missing-${process.pid}-${lab.id}`;
   const rx = await startNotifyReceiver(notifyName, (cmd, args) => lab.spawn('director', cmd, args));
   t.teardown(() => rx.close());
-  const d = await startDaemon(lab, 'director', config(groups), { dir, env: { NOTIFY_SOCKET: notifyName } });
-  const ctl = async (...args: string[]) => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--timeout', '15000', '--json', ...args], { timeoutMs: 20_000 });
-    return { code: r.code, data: JSON.parse(r.stdout) as unknown };
-  };
-  const ifaceRow = async (name: string) => ((await ctl('status')).data as { interfaces: IfaceRow[] }).interfaces.find((i) => i.name === name);
+  const d = await startControlledDaemon(lab, 'director', { groups }, { prefix: 'vip-arpd-missing-', env: { NOTIFY_SOCKET: notifyName } });
+  const ifaceRow = async (name: string) => (await d.ctl<{ interfaces: IfaceRow[] }>('status')).data.interfaces.find((i) => i.name === name);
   const interfaceCheck = async (name: string) => {
-    const r = await ctl('doctor');
-    return { code: r.code, check: (r.data as { checks: Check[] }).checks.find((c) => c.check === 'interface' && c.subject === name) };
+    const r = await d.ctl<{ checks: DoctorCheck[] }>('doctor');
+    return { code: r.code, check: r.data.checks.find((c) => c.check === 'interface' && c.subject === name) };
   };
 
   t.equal(d.proc.exitCode, null, 'the daemon started and runs (before: exit 69)');
@@ -91,7 +87,7 @@ t.test('a missing interface is waited for and reported, at start and on reload',
   t.match(back.fields.STATUS, /MASTER web, late; 2 VIPs on 2 interfaces/, 'STATUS= no longer waits');
 
   // Reload naming an interface that does not exist (issue 10 item 9).
-  writeFileSync(d.configPath, JSON.stringify(config([...groups, { name: 'later', interface: 'eth7', vips: ['203.0.113.77'] }])));
+  writeFileSync(d.configPath, JSON.stringify(controlledConfig(d.dir, { groups: [...groups, { name: 'later', interface: 'eth7', vips: ['203.0.113.77'] }] })));
   d.proc.kill('SIGHUP');
   await d.waitForLog((l) => l.msg?.includes('interface does not exist') === true && l['iface'] === 'eth7');
   t.match(await ifaceRow('eth7'), { state: 'missing' }, 'status: eth7 missing after the reload');
@@ -116,29 +112,19 @@ t.test('an interface down at start: GARP failures logged by code without a stack
     ],
   });
   await lab.setLink('director', 'eth0', 'down');
-  const dir = lab.tempDir('vip-arpd-down-');
-  const socket = join(dir, 'control.sock');
   const cap = await startCapture(lab, 'client', 'eth0', 'arp');
-  const d = await startDaemon(
+  const d = await startControlledDaemon(
     lab,
     'director',
-    {
-      stateFile: join(dir, 'state.json'),
-      control: { socket },
-      watch: { enabled: false },
-      log: { level: 'info' },
-      groups: [{ name: 'web', interface: 'eth0', vips: [VIP], garp: { mode: 'request', count: 5, intervalMs: 100, delayMs: 0 } }],
-    },
-    { dir },
+    { groups: [{ name: 'web', interface: 'eth0', vips: [VIP], garp: { mode: 'request', count: 5, intervalMs: 100, delayMs: 0 } }] },
+    { prefix: 'vip-arpd-down-' },
   );
   await sleep(700); // the five rounds of the start burst, all refused with ENETDOWN
   const failures = d.logs().filter((l) => l.msg?.startsWith('cannot send gratuitous ARP'));
   t.equal(failures.length, 1, `5 failed rounds, ${failures.length} log line (rate-limited per code)`);
   t.match(failures[0], { code: 'ENETDOWN', group: 'web', level: 40 });
   t.notOk(JSON.stringify(d.logs()).includes('"stack"'), 'no stack trace in any log line (before: one per failure)');
-  const status = JSON.parse((await run(process.execPath, [CTL, '--socket', socket, '--json', 'status'], { timeoutMs: 20_000 })).stdout) as {
-    interfaces: Array<{ name: string; state: string; sendErrors: Record<string, number> }>;
-  };
+  const status = (await d.ctl<{ interfaces: Array<{ name: string; state: string; sendErrors: Record<string, number> }> }>('status')).data;
   t.match(status.interfaces[0], { name: 'eth0', state: 'down' });
   t.ok((status.interfaces[0]?.sendErrors['ENETDOWN'] ?? 0) >= 5, `ENETDOWN counted: ${JSON.stringify(status.interfaces[0]?.sendErrors)}`);
   await lab.setLink('director', 'eth0', 'up');

@@ -12,17 +12,11 @@
 // status and vips with IPv6 in them match docs/schema; metrics count NDP.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { encodeNs, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
-import { parseMac } from '../../src/wire/mac.js';
-import { writeIpv6 } from '../../src/wire/ipv6.js';
-import { ipv6 as ip } from '../unit/golden-bytes.js';
-import { arping, createLab, REPO_ROOT, run, scapySend, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
-import { assertResolvesAndRevalidates, frameFields } from './lab-ndp.js';
+import { arping, createLab, CTL_ENTRY, run, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startControlledDaemon, waitFor, type Lab } from './lab.js';
+import { assertInvalidNsCounted, assertResolvesAndRevalidates, invalidNsMac, malformedNs } from './lab-ndp.js';
 import { loadSchemas } from './json-schemas.js';
 import { parseExposition } from './exposition.js';
 
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const VIP4 = '198.51.100.10';
 const VIP = '2001:db8::10';
 const VIP_GROUP = 'ff02::1:ff00:10';
@@ -31,16 +25,6 @@ const ADDED_VIP = '2001:db8::7:30';
 const ADDED_GROUP = 'ff02::1:ff07:30';
 const DIR_IP = '2001:db8::1';
 const CLIENT_IP = '2001:db8::2';
-
-/** An NS for `target` from `mac` (with Source LLA) to the target's solicited-node group, edited, checksum fixed. */
-function nsHex(mac: string, target: string, edit?: (f: Buffer) => void): string {
-  const f = Buffer.alloc(NDP_FRAME_LENGTH);
-  encodeNs(f, 0, parseMac(mac)!, ip(CLIENT_IP), ip(target));
-  edit?.(f);
-  f.writeUInt16BE(0, 56);
-  f.writeUInt16BE(icmpv6Checksum(f, 14, f.readUInt16BE(18)), 56);
-  return f.toString('hex');
-}
 
 interface NdpStatus {
   open: boolean;
@@ -54,18 +38,6 @@ interface NdpStatus {
 interface Status {
   groups: Array<{ name: string; vips: number; ipv6Vips: number }>;
   interfaces: Array<{ name: string; counts: Record<string, number>; ndp: NdpStatus }>;
-}
-
-/** The daemon on `dir` with a control socket, no watch, info logs, and `config` (groups, any setting); `ctl` runs vip-arpctl --json on it. */
-async function startDirDaemon(lab: Lab, config: object) {
-  const dir = lab.tempDir('vip-arpd-ndp-');
-  const socket = join(dir, 'ctl.sock');
-  const daemon = await startDaemon(lab, 'dir', { stateFile: '', control: { socket }, watch: { enabled: false }, log: { level: 'info' }, ...config }, { dir });
-  const ctl = async (...args: string[]): Promise<{ code: number; data: unknown; stderr: string }> => {
-    const r = await run(process.execPath, [CTL, '--socket', socket, '--json', '--timeout', '15000', ...args], { timeoutMs: 20_000 });
-    return { code: r.code, data: r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout), stderr: r.stderr };
-  };
-  return { daemon, socket, ctl };
 }
 
 async function maddr(lab: Lab): Promise<string> {
@@ -101,12 +73,19 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   const clientMac = lab.mac('client');
   const cap = await startCapture(lab, 'client', 'eth0', 'ip6');
 
-  const { daemon, socket, ctl } = await startDirDaemon(lab, {
-    groups: [
-      { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
-      { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
-    ],
-  });
+  const daemon = await startControlledDaemon(
+    lab,
+    'dir',
+    {
+      stateFile: '',
+      groups: [
+        { name: 'web', interface: 'eth0', vips: [VIP4, VIP], garp: { count: 1, delayMs: 0 } },
+        { name: 'mail', interface: 'eth0', vips: [MAIL_VIP], initialRole: 'backup', garp: { count: 1, delayMs: 0 } },
+      ],
+    },
+    { prefix: 'vip-arpd-ndp-' },
+  );
+  const { socket, ctl } = daemon;
   const status = async (): Promise<Status> => (await ctl('status')).data as Status;
   const eth0 = async (): Promise<NdpStatus> => (await status()).interfaces.find((i) => i.name === 'eth0')!.ndp;
 
@@ -179,72 +158,16 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   // ICMPv6 checksums and drops the bad one before the director sees it: snooping off for this batch.
   await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0'], { check: true });
   const dirCap = await startCapture(lab, 'dir', 'eth0', 'icmp6');
-  const mac = (n: number) => `02:00:00:00:0e:${n.toString(16).padStart(2, '0')}`;
-  const invalid: Array<[string, string]> = [
-    [
-      'malformed:hop-limit',
-      nsHex(mac(1), VIP, (f) => {
-        f[21] = 64;
-      }),
-    ],
-    [
-      'malformed:icmp-code',
-      nsHex(mac(2), VIP, (f) => {
-        f[55] = 1;
-      }),
-    ],
-    [
-      'malformed:checksum',
-      (() => {
-        const f = Buffer.from(nsHex(mac(3), VIP), 'hex');
-        f[57] = f[57]! ^ 0xff;
-        return f.toString('hex');
-      })(),
-    ],
-    [
-      'malformed:target-multicast',
-      nsHex(mac(4), VIP, (f) => {
-        writeIpv6(f, 62, ip('ff02::1'));
-      }),
-    ],
-    [
-      'malformed:option-length',
-      nsHex(mac(5), VIP, (f) => {
-        f[79] = 0;
-      }),
-    ],
-  ];
-  const before = await eth0();
-  t.equal(
-    await scapySend(
-      lab,
-      'client',
-      'eth0',
-      invalid.map(([, hex]) => hex),
-    ),
-    invalid.length,
-    'scapy sent the invalid NS',
-  );
-  await waitFor(async () => (await frameFields(dirCap.file, 'eth.src[0:5] == 02:00:00:00:0e', ['eth.src'])).length >= invalid.length, {
-    timeoutMs: 10_000,
-    what: "the invalid NS on the director's wire",
-  });
-  const after = await waitFor(
-    async () => {
-      const n = await eth0();
-      return invalid.every(([o]) => (n.counts[o] ?? 0) > (before.counts[o] ?? 0)) ? n : undefined;
-    },
-    { timeoutMs: 5000, what: 'every invalid NS counted in status' },
-  );
-  for (const [o] of invalid) t.equal(after.counts[o]! - (before.counts[o] ?? 0), 1, `status counts one ${o}`);
+  const invalid = malformedNs(CLIENT_IP, VIP);
+  const after = await assertInvalidNsCounted(t, lab, 'client', dirCap.file, invalid, async () => (await eth0()).counts);
   t.equal((await ndisc(lab, VIP)).code, 0, 'a valid NS after them is still answered');
   await sleep(300);
   const onDir = await dirCap.stop();
-  t.equal(onDir.filter((f) => invalid.some((_, i) => f.ethDst === mac(i + 1))).length, 0, 'no NA to any invalid NS');
+  t.equal(onDir.filter((f) => invalid.some((_, i) => f.ethDst === invalidNsMac(i + 1))).length, 0, 'no NA to any invalid NS');
   await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '1'], { check: true });
 
   // The same counts as metrics, next to the ARP ones.
-  const scrape = await run(process.execPath, [CTL, '--socket', socket, 'metrics'], { timeoutMs: 20_000 });
+  const scrape = await run(process.execPath, [CTL_ENTRY, '--socket', socket, 'metrics'], { timeoutMs: 20_000 });
   const counted = await eth0();
   const metrics = parseExposition(scrape.stdout);
   t.equal(
@@ -252,7 +175,7 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
     1,
     'vip_arpd_ndp_frames_total counts the invalid NS by reason',
   );
-  t.ok(metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'answered' }) >= after.counts['answered']!, 'and the answered ones');
+  t.ok(metrics.sum('vip_arpd_ndp_frames_total', { iface: 'eth0', outcome: 'answered' }) >= after['answered']!, 'and the answered ones');
   t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) <= counted.counts['answered']!, 'NAs sent: at most those answered');
   t.ok(metrics.sum('vip_arpd_ndp_replies_sent_total', { iface: 'eth0' }) >= 1, 'NAs sent');
   t.equal(metrics.sum('vip_arpd_ndp_solicited_node_groups', { iface: 'eth0' }), 2, 'two solicited-node groups joined');
@@ -347,10 +270,13 @@ t.test(
     for (const v of many) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true });
     await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
     await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
-    const { daemon, ctl } = await startDirDaemon(lab, {
-      ndp: { maxSolicitedNodeGroups: 8 },
-      groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }],
-    });
+    const daemon = await startControlledDaemon(
+      lab,
+      'dir',
+      { stateFile: '', ndp: { maxSolicitedNodeGroups: 8 }, groups: [{ name: 'web', interface: 'eth0', vips: many, garp: { count: 1, delayMs: 0 } }] },
+      { prefix: 'vip-arpd-ndp-' },
+    );
+    const { ctl } = daemon;
     const eth0 = async (): Promise<NdpStatus> => ((await ctl('status')).data as Status).interfaces.find((i) => i.name === 'eth0')!.ndp;
     // The kernel counts all-multicast users in IFLA_ALLMULTI (`ip -d link`: "allmulti N"); the ALLMULTI flag of
     // `ip link` shows only `ip link set allmulticast on`.

@@ -5,33 +5,19 @@
 // client sends nothing; tshark reads the NA (S=0, O=1, Target LLA = B, hop
 // limit 255, checksum good); after the release A answers no NS.
 import t from 'tap';
-import { join } from 'node:path';
-import { REPO_ROOT, run, skipUnlessRoot, sleep, startCapture, startDaemon, waitFor, type Lab } from './lab.js';
-import { frameFields, neighbour6 } from './lab-ndp.js';
+import { CTL_ENTRY, run, skipUnlessRoot, sleep, startCapture, startControlledDaemon, waitFor, type Lab } from './lab.js';
+import { frameFields, NA_FIELDS, neighbour6 } from './lab-ndp.js';
 import { createDualStackLab, ndiscAnswerers, VIP4, VIP6 } from './lab-ndp-director.js';
 
-const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 /** Frames sent just before a release may still be in flight to the capture. */
 const IN_FLIGHT_GRACE_MS = 100;
 
 function ctl(sock: string, ...args: string[]) {
-  return run(process.execPath, [CTL, '--socket', sock, ...args], { check: true });
+  return run(process.execPath, [CTL_ENTRY, '--socket', sock, ...args], { check: true });
 }
 
-async function start(lab: Lab, host: string, initialRole: string) {
-  const dir = lab.tempDir();
-  const daemon = await startDaemon(
-    lab,
-    host,
-    {
-      groups: [{ name: 'web', interface: 'eth0', vips: [VIP4, VIP6], initialRole }],
-      stateFile: join(dir, 'state.json'),
-      control: { socket: join(dir, 'ctl.sock') },
-      watch: { enabled: false },
-    },
-    { dir },
-  );
-  return { daemon, sock: join(dir, 'ctl.sock') };
+function start(lab: Lab, host: string, initialRole: string) {
+  return startControlledDaemon(lab, host, { groups: [{ name: 'web', interface: 'eth0', vips: [VIP4, VIP6], initialRole }] });
 }
 
 t.test("takeover on B and release on A move the client's IPv6 neighbour entry to B by unsolicited NA alone, within 1 s", async (t) => {
@@ -47,10 +33,10 @@ t.test("takeover on B and release on A move the client's IPv6 neighbour entry to
   await sleep(500);
 
   const cap = await startCapture(lab, 'c', 'eth0', 'icmp6');
-  await ctl(a.sock, 'release', 'web');
+  await ctl(a.socket, 'release', 'web');
   const released = Date.now();
   const t0 = Date.now();
-  await ctl(b.sock, 'takeover', 'web');
+  await ctl(b.socket, 'takeover', 'web');
   const moved = await waitFor(async () => ((await neighbour6(lab, 'c', VIP6))?.mac === lab.mac('b') ? Date.now() - t0 : 0), {
     timeoutMs: 3000,
     intervalMs: 5,
@@ -61,19 +47,7 @@ t.test("takeover on B and release on A move the client's IPv6 neighbour entry to
   await sleep(1300);
   await cap.stop();
 
-  const nas = await frameFields(cap.file, `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP6}`, [
-    'frame.time_epoch',
-    'eth.src',
-    'eth.dst',
-    'ipv6.src',
-    'ipv6.dst',
-    'ipv6.hlim',
-    'icmpv6.nd.na.flag.r',
-    'icmpv6.nd.na.flag.s',
-    'icmpv6.nd.na.flag.o',
-    'icmpv6.opt.linkaddr',
-    'icmpv6.checksum.status',
-  ]);
+  const nas = await frameFields(cap.file, `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP6}`, ['frame.time_epoch', 'eth.src', ...NA_FIELDS]);
   const fromB = nas.filter((n) => n['eth.src'] === lab.mac('b'));
   t.ok(fromB.length > 0, 'B announced the IPv6 VIP by NA');
   for (const n of fromB) {
@@ -104,7 +78,7 @@ t.test("takeover on B and release on A move the client's IPv6 neighbour entry to
 
   t.same(await ndiscAnswerers(lab, 'c', VIP6), [lab.mac('b')], 'after the release only B answers NS (A is silent)');
   t.equal((await lab.exec('c', 'ping', ['-6', '-c', '1', '-W', '2', VIP6])).code, 0, 'the client reaches the IPv6 VIP on B');
-  const counters = (await ctl(b.sock, '--json', 'status')).stdout;
+  const counters = (await ctl(b.socket, '--json', 'status')).stdout;
   t.match(JSON.parse(counters), { garp: { interfaces: [{ name: 'eth0', na: Number }] } }, 'status counts the NAs');
   t.ok(JSON.parse(counters).garp.interfaces[0].na > 0, 'B counted NA frames');
 });

@@ -13,12 +13,11 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { encodeNs, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
 import { parseMac, writeMac } from '../../src/wire/mac.js';
 import { writeIpv6 } from '../../src/wire/ipv6.js';
 import { ipv6 as ip } from '../unit/golden-bytes.js';
 import { createLab, REPO_ROOT, run, scapySend, skipUnlessRoot, sleep, startCapture, waitFor, type Lab } from './lab.js';
-import { assertResolvesAndRevalidates, frameFields, NA_FIELDS } from './lab-ndp.js';
+import { assertInvalidNsCounted, assertResolvesAndRevalidates, frameFields, invalidNsMac, malformedNs, NA_FIELDS, nsHex } from './lab-ndp.js';
 
 const PROBE = join(REPO_ROOT, 'test', 'e2e', 'fixtures', 'ndp-responder-probe.mjs');
 const VIP = '2001:db8::10';
@@ -26,20 +25,6 @@ const VIP_GROUP = 'ff02::1:ff00:10';
 const VIP_ELSEWHERE = '2001:db8::20';
 const DIR_IP = '2001:db8::1';
 const CLIENT_IP = '2001:db8::2';
-
-function fixChecksum(f: Buffer): Buffer {
-  f.writeUInt16BE(0, 56);
-  f.writeUInt16BE(icmpv6Checksum(f, 14, f.readUInt16BE(18)), 56);
-  return f;
-}
-
-/** An NS for `target` from `mac` (Source LLA option included) to the target's solicited-node group, edited, checksum fixed. */
-// biome-ignore lint/suspicious/noConfusingVoidType: an edit changes the frame in place (void) or returns a new one
-function nsHex(mac: string, target = VIP, edit?: (f: Buffer) => Buffer | void, source = CLIENT_IP): string {
-  const f = Buffer.alloc(NDP_FRAME_LENGTH);
-  encodeNs(f, 0, parseMac(mac)!, ip(source), ip(target));
-  return fixChecksum(edit?.(f) ?? f).toString('hex');
-}
 
 /** Drops the Source LLA option (a DAD probe carries none). */
 function withoutOption(f: Buffer): Buffer {
@@ -135,50 +120,18 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
   t.ok(nudAnswers.length >= 2, `answered both the multicast NS and the unicast probe (${nudAnswers.length} solicited NAs)`);
 
   // Invalid NS, each from its own MAC (where an answer would go), and one for another interface's VIP.
-  const mac = (n: number) => `02:00:00:00:0e:${n.toString(16).padStart(2, '0')}`;
   const dirMacBytes = parseMac(dirMac)!;
   const invalid: Array<[string, string]> = [
-    [
-      'malformed:hop-limit',
-      nsHex(mac(1), VIP, (f) => {
-        f[21] = 64;
-      }),
-    ],
-    [
-      'malformed:icmp-code',
-      nsHex(mac(2), VIP, (f) => {
-        f[55] = 1;
-      }),
-    ],
-    [
-      'malformed:checksum',
-      (() => {
-        const f = Buffer.from(nsHex(mac(3)), 'hex');
-        f[57] = f[57]! ^ 0xff;
-        return f.toString('hex');
-      })(),
-    ],
+    ...malformedNs(CLIENT_IP, VIP),
     [
       'malformed:short',
-      Buffer.from(nsHex(mac(4)), 'hex')
+      Buffer.from(nsHex(invalidNsMac(6), CLIENT_IP, VIP), 'hex')
         .subarray(0, 70)
         .toString('hex'),
     ],
     [
-      'malformed:target-multicast',
-      nsHex(mac(5), VIP, (f) => {
-        writeIpv6(f, 62, ip('ff02::1'));
-      }),
-    ],
-    [
-      'malformed:option-length',
-      nsHex(mac(6), VIP, (f) => {
-        f[79] = 0;
-      }),
-    ],
-    [
       'malformed:dad-destination',
-      nsHex(mac(7), VIP, (f) => {
+      nsHex(invalidNsMac(7), CLIENT_IP, VIP, (f) => {
         const g = withoutOption(f);
         g.fill(0, 22, 38);
         writeIpv6(g, 38, ip(VIP));
@@ -188,46 +141,19 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
     ],
     [
       'malformed:dad-source-lla',
-      nsHex(mac(8), VIP, (f) => {
+      nsHex(invalidNsMac(8), CLIENT_IP, VIP, (f) => {
         f.fill(0, 22, 38);
       }),
     ],
-    ['wrong-interface', nsHex(mac(9), VIP_ELSEWHERE)],
+    ['wrong-interface', nsHex(invalidNsMac(9), CLIENT_IP, VIP_ELSEWHERE)],
   ];
   // The lab's bridge drops an IPv6 frame shorter than its header says, before it reaches the director, when it
   // snoops multicast (ipv6_mc_check_mld) or hands IPv6 to ip6tables (br_validate_ipv6): both off for this batch,
   // so that the cut NS reaches the director's wire, as it would from a switch that does neither.
   await run('ip', ['-n', lab.switchNs, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0'], { check: true });
   await run('ip', ['netns', 'exec', lab.switchNs, 'sysctl', '-qw', 'net.bridge.bridge-nf-call-ip6tables=0'], { check: true });
-  const beforeInvalid = await readCounts(probe, () => stdout);
-  t.equal(
-    await scapySend(
-      lab,
-      'client',
-      'eth0',
-      invalid.map(([, hex]) => hex),
-    ),
-    invalid.length,
-    'scapy sent every invalid NS',
-  );
-  const macs = invalid.map((_, i) => mac(i + 1));
-  let seen: string[] = [];
-  await waitFor(
-    async () => {
-      seen = (await frameFields(dirCap.file, 'eth.src[0:5] == 02:00:00:00:0e', ['eth.src'])).map((f) => f['eth.src']!);
-      return seen.length >= invalid.length ? seen : undefined;
-    },
-    { timeoutMs: 10_000, what: "the invalid NS on the director's wire" },
-  ).catch(() => undefined);
-  t.same([...new Set(seen)].sort(), macs, "every invalid NS reached the director's eth0");
-  const afterInvalid = await waitFor(
-    async () => {
-      const c = await readCounts(probe, () => stdout);
-      return invalid.every(([o]) => (c.counts[o] ?? 0) >= 1) ? c : undefined;
-    },
-    { timeoutMs: 5000, what: 'every invalid NS counted' },
-  );
-  for (const [outcome] of invalid) t.equal((afterInvalid.counts[outcome] ?? 0) - (beforeInvalid.counts[outcome] ?? 0), 1, `counted once as ${outcome}`);
+  await assertInvalidNsCounted(t, lab, 'client', dirCap.file, invalid, async () => (await readCounts(probe, () => stdout)).counts);
+  const macs = invalid.map((_, i) => invalidNsMac(i + 1));
   // (Unanswered: checked at the end, no frame to any of their MACs; the client's kernel may meanwhile probe and be answered.)
 
   // Still answering valid NS: ndisc6, a second real client.
@@ -239,16 +165,11 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
   const prober = '02:00:00:00:0d:01';
   t.equal(
     await scapySend(lab, 'client', 'eth0', [
-      nsHex(
-        prober,
-        VIP,
-        (f) => {
-          const g = withoutOption(f);
-          g.fill(0, 22, 38);
-          return g;
-        },
-        '::',
-      ),
+      nsHex(prober, '::', VIP, (f) => {
+        const g = withoutOption(f);
+        g.fill(0, 22, 38);
+        return g;
+      }),
     ]),
     1,
     'scapy sent the DAD probe',
@@ -283,7 +204,7 @@ t.test('the NDP socket, membership and responder answer the kernel and ndisc6, c
   probe.kill('SIGUSR2');
   await waitFor(() => stdout.includes('backup\n'), { timeoutMs: 5000, what: 'the group going BACKUP' });
   const silentMac = '02:00:00:00:0f:01';
-  t.equal(await scapySend(lab, 'client', 'eth0', [nsHex(silentMac)]), 1, 'scapy sent a valid NS');
+  t.equal(await scapySend(lab, 'client', 'eth0', [nsHex(silentMac, CLIENT_IP, VIP)]), 1, 'scapy sent a valid NS');
   const backup = await waitFor(
     async () => {
       const c = await readCounts(probe, () => stdout);

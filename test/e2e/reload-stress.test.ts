@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
-import { createLab, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, SYSTEM_PYTHON, tempDir, waitFor, type Lab } from './lab.js';
+import { REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, SYSTEM_PYTHON, tempDir, waitFor, type Lab } from './lab.js';
+import { createDirectorLab } from './lab/director.js';
 
 const CTL = join(REPO_ROOT, 'dist', 'cli', 'vip-arpctl.js');
 const GAP = join(REPO_ROOT, 'test', 'e2e', 'arp-reply-gap.py');
@@ -28,16 +29,8 @@ function gapBound(): { ms: number; why: string } {
   return { ms: 4 * GAP_GOAL_MS, why: `load ${perCpu.toFixed(1)} per CPU: 4x the goal` };
 }
 
-async function lanLab(t: Test): Promise<Lab> {
-  const lab = await createLab(t, {
-    hosts: [
-      { name: 'client', ip: '192.0.2.2/24' },
-      { name: 'director', ip: '192.0.2.1/24' },
-    ],
-  });
-  await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
-  return lab;
-}
+/** The client and the director on one LAN (lab/director.ts), the client reaching the VIP range on-link. */
+const lanLab = (t: Test): Promise<Lab> => createDirectorLab(t, { clientRoutes: ['198.51.100.0/24'] });
 
 interface ConfigStatus {
   generation: number;

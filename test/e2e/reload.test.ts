@@ -3,7 +3,8 @@
 import t, { type Test } from 'tap';
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLab, REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, SYSTEM_PYTHON, tempDir, waitFor, type Lab } from './lab.js';
+import { REPO_ROOT, run, skipUnlessRoot, sleep, startDaemon, SYSTEM_PYTHON, tempDir, waitFor, type Lab } from './lab.js';
+import { createDirectorLab } from './lab/director.js';
 import { sendRequest } from '../../src/control/client.js';
 import { HALF_WRITE_SETTLE_MS } from '../../src/config/reloader.js';
 
@@ -20,16 +21,8 @@ const DEBOUNCE_MS = 20;
 /** The client's resolve rate: 10 a second. */
 const PROBE_INTERVAL_S = 0.1;
 
-async function lanLab(t: Test): Promise<Lab> {
-  const lab = await createLab(t, {
-    hosts: [
-      { name: 'client', ip: '192.0.2.2/24' },
-      { name: 'director', ip: '192.0.2.1/24' },
-    ],
-  });
-  await lab.exec('client', 'ip', ['route', 'add', '198.51.100.0/24', 'dev', 'eth0'], { check: true });
-  return lab;
-}
+/** The client and the director on one LAN (lab/director.ts), the client reaching the VIP range on-link. */
+const lanLab = (t: Test): Promise<Lab> => createDirectorLab(t, { clientRoutes: ['198.51.100.0/24'] });
 
 const vipsText = (...vips: string[]): string => `# written by reload.test.ts\n${vips.join('\n')}\n`;
 

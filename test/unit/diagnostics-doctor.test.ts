@@ -6,6 +6,7 @@ import { gatherDoctorFacts, type DoctorSources } from '../../src/diagnostics/doc
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertDoctorCases, type DoctorCase } from './doctor-cases.js';
 
 const ip = (s: string): number => parseIpv4(s)!;
 const VIP = ip('198.51.100.10');
@@ -41,7 +42,7 @@ function find(checks: DoctorCheck[], check: string, status: string): DoctorCheck
 }
 
 t.test('doctor checks: one broken fact, one failed check with its fix', async (t) => {
-  const cases: Array<{ desc: string; change: (f: DoctorFacts) => void; check: string; status: 'fail' | 'warn'; fix?: RegExp; message?: RegExp }> = [
+  const cases: DoctorCase[] = [
     {
       desc: 'arp_ignore 0 on all and eth0',
       change: (f) => f.sysctl.set('eth0', { arpIgnore: 0, arpAnnounce: 2 }),
@@ -168,20 +169,7 @@ t.test('doctor checks: one broken fact, one failed check with its fix', async (t
   const good = runDoctorChecks(goodFacts());
   t.equal(good.ok, true, 'a correct director passes');
   t.same(good.summary, { pass: good.checks.length, warn: 0, fail: 0 });
-  for (const c of cases) {
-    const facts = goodFacts();
-    c.change(facts);
-    const r = runDoctorChecks(facts);
-    const hit = find(r.checks, c.check, c.status);
-    t.ok(hit, `${c.desc}: ${c.check} ${c.status}`);
-    t.equal(r.ok, !r.checks.some((x) => x.status === 'fail'), `${c.desc}: ok follows the fails`);
-    if (c.fix)
-      t.ok(
-        hit?.fix.some((l) => c.fix!.test(l)),
-        `${c.desc}: fix ${c.fix} in ${JSON.stringify(hit?.fix)}`,
-      );
-    if (c.message) t.match(hit?.message, c.message, `${c.desc}: message`);
-  }
+  assertDoctorCases(t, goodFacts, cases);
 });
 
 t.test('arp_ignore and arp_announce are judged as max(all, iface)', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { runDoctorChecks, type DoctorCheck } from '../../src/diagnostics/doctor-checks.js';
+import { runDoctorChecks } from '../../src/diagnostics/doctor-checks.js';
 import type { DoctorFacts, InterfaceFacts } from '../../src/diagnostics/doctor-facts.js';
 import {
   addressesByText,
@@ -13,6 +13,7 @@ import {
   type Ipv6Facts,
 } from '../../src/diagnostics/doctor6-facts.js';
 import { parseIpv6 } from '../../src/wire/ipv6.js';
+import { assertDoctorCases, type DoctorCase } from './doctor-cases.js';
 
 const PERMANENT = 0x80;
 const VIP = '2001:db8::10';
@@ -84,7 +85,7 @@ t.test('IPv6 doctor checks: a correct director passes every one, with the facts 
 });
 
 t.test('IPv6 doctor checks: one broken fact, one verdict with its fix', async (t) => {
-  const cases: Array<{ desc: string; change: (f: DoctorFacts) => void; check: string; status: 'fail' | 'warn' | 'pass'; fix?: RegExp; message?: RegExp }> = [
+  const cases: DoctorCase[] = [
     {
       desc: 'VIP missing on the MASTER',
       change: (f) => v6(f).addresses!.delete(VIP),
@@ -274,20 +275,7 @@ t.test('IPv6 doctor checks: one broken fact, one verdict with its fix', async (t
       message: /ENOENT/,
     },
   ];
-  for (const c of cases) {
-    const facts = goodFacts();
-    c.change(facts);
-    const r = runDoctorChecks(facts);
-    const hit = r.checks.find((x: DoctorCheck) => x.check === c.check && x.status === c.status);
-    t.ok(hit, `${c.desc}: ${c.check} ${c.status} in ${JSON.stringify(r.checks.filter((x) => x.status !== 'pass').map((x) => `${x.check} ${x.status}`))}`);
-    t.equal(r.ok, !r.checks.some((x) => x.status === 'fail'), `${c.desc}: ok follows the fails`);
-    if (c.fix)
-      t.ok(
-        hit?.fix.some((l) => c.fix!.test(l)),
-        `${c.desc}: fix ${c.fix} in ${JSON.stringify(hit?.fix)}`,
-      );
-    if (c.message) t.match(hit?.message, c.message, `${c.desc}: message`);
-  }
+  assertDoctorCases(t, goodFacts, cases);
 });
 
 t.test('without IPv6 VIPs there are no IPv6 checks, whatever the IPv6 facts say', async (t) => {

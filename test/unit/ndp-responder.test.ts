@@ -8,21 +8,18 @@ import type { NdpOutcome } from '../../src/responder/ndp-outcome.js';
 import { classifyAdvertisement, type NdpClaimKind } from '../../src/responder/ndp-rules.js';
 import type { GroupState } from '../../src/vips/group-state.js';
 import type { FrameBatch, FrameConn, RxBatch } from '../../src/io/frame-conn.js';
-import { decodeNs, encodeNaReply, encodeNs, encodeUnsolicitedNa, emptyNeighborSolicitation, icmpv6Checksum, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
+import { decodeNs, encodeNaReply, encodeNs, encodeUnsolicitedNa, emptyNeighborSolicitation, NDP_FRAME_LENGTH } from '../../src/wire/ndp.js';
 import { decodeNa, emptyNeighborAdvertisement, type NeighborAdvertisement } from '../../src/wire/ndp-advert.js';
-import { formatIpv6, multicastMac, parseIpv6, solicitedNodeAddress, writeIpv6, type Ipv6Address } from '../../src/wire/ipv6.js';
+import { formatIpv6, multicastMac, solicitedNodeAddress, writeIpv6, type Ipv6Address } from '../../src/wire/ipv6.js';
 import { formatMac, parseMac, writeMac } from '../../src/wire/mac.js';
+import { fixIcmpv6Checksum, ipv6 as ip } from './golden-bytes.js';
+import { PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, rxBatch } from './rx-batch.js';
 
 const IFACE_MAC = parseMac('02:00:00:00:00:01')!;
 const VRRP_MAC = parseMac('00:00:5e:00:02:0a')!;
 const CLIENT_MAC = parseMac('02:00:00:00:00:02')!;
 const OTHER_MAC = parseMac('02:00:00:00:00:99')!;
 
-function ip(text: string): Ipv6Address {
-  const a = new Uint32Array(4);
-  if (parseIpv6(text, a) !== undefined) throw new Error(text);
-  return a;
-}
 const CLIENT = ip('2001:db8::2');
 const WEB_VIP = ip('2001:db8::10');
 const VRRP_VIP = ip('2001:db8::11');
@@ -72,36 +69,18 @@ function setup() {
   return { responder, conn, claims, groups: { web, vrrp, mail } };
 }
 
-const PACKET_HOST = 0;
-const PACKET_MULTICAST = 2;
-const PACKET_OTHERHOST = 3;
-
 interface TestFrame {
   frame: Buffer;
   packetType?: number;
   vlanTag?: number;
 }
 
-/** Frames in a batch of 256-byte slots, as the NDP socket delivers them. */
+/** Frames in a batch of 256-byte slots, as the NDP socket delivers them (multicast unless told). */
 function batchOf(frames: TestFrame[]): RxBatch {
-  const slot = 256;
-  const buf = Buffer.alloc(slot * frames.length);
-  const lengths = new Int32Array(frames.length);
-  const packetTypes = new Uint8Array(frames.length);
-  const vlanTags = new Int32Array(frames.length);
-  frames.forEach((f, i) => {
-    f.frame.copy(buf, i * slot);
-    lengths[i] = f.frame.length;
-    packetTypes[i] = f.packetType ?? PACKET_MULTICAST;
-    vlanTags[i] = f.vlanTag ?? -1;
-  });
-  return { buf, slotSize: slot, lengths, packetTypes, vlanTags, count: frames.length };
-}
-
-function fixChecksum(f: Buffer): Buffer {
-  f.writeUInt16BE(0, 56);
-  f.writeUInt16BE(icmpv6Checksum(f, 14, f.readUInt16BE(18)), 56);
-  return f;
+  return rxBatch(
+    256,
+    frames.map((f) => ({ bytes: f.frame, packetType: f.packetType ?? PACKET_MULTICAST, vlanTag: f.vlanTag })),
+  );
 }
 
 /** A multicast NS from the client for `target`, with its Source LLA option, edited by `edit` (checksum fixed after). */
@@ -109,7 +88,7 @@ function fixChecksum(f: Buffer): Buffer {
 function ns(target: Ipv6Address, edit?: (f: Buffer) => Buffer | void, opts: { mac?: number; source?: Ipv6Address } = {}): Buffer {
   const f = Buffer.alloc(NDP_FRAME_LENGTH);
   encodeNs(f, 0, opts.mac ?? CLIENT_MAC, opts.source ?? CLIENT, target);
-  return fixChecksum(edit?.(f) ?? f);
+  return fixIcmpv6Checksum(edit?.(f) ?? f);
 }
 
 /** A unicast NUD probe: to the VIP itself at `ethDst`. */
@@ -378,7 +357,7 @@ t.test('an NA for our VIP from another MAC is a foreign claim; our own, or one f
   // S=1 to a multicast destination is invalid (§7.1.2): counted, and no claim.
   const bad = na(OTHER_MAC, WEB_VIP);
   bad[58] |= 0x40;
-  handle(responder, { frame: fixChecksum(bad) });
+  handle(responder, { frame: fixIcmpv6Checksum(bad) });
   t.equal(responder.counts['malformed-na:solicited-multicast'], 1);
   t.equal(claims.length, 1);
   t.equal(conn.sent.length, 0);

@@ -14,7 +14,6 @@ import {
   encodeNaReply,
   encodeNs,
   encodeUnsolicitedNa,
-  icmpv6Checksum,
   NDP_FRAME_LENGTH,
   NS_INVALID_REASONS,
   type NeighborSolicitation,
@@ -24,22 +23,14 @@ import { formatIpv6 } from '../../src/wire/ipv6.js';
 import { formatMac, parseMac } from '../../src/wire/mac.js';
 import { KERNEL_DAD_NS, KERNEL_NA, KERNEL_NS, KERNEL_UNSOLICITED_NA, KERNEL_UNSOLICITED_NA_AFTER_DAD } from './fixtures/kernel-frames.js';
 import { seededRandomFor } from './seeded-random.js';
-import { encoded, hex, ipv6 as ip } from './golden-bytes.js';
-
-/** Rewrites the ICMPv6 checksum of an Ethernet/IPv6 frame after a change. */
-function fixChecksum(frame: Buffer): Buffer {
-  const icmpLength = frame.readUInt16BE(18);
-  frame.writeUInt16BE(0, 56);
-  frame.writeUInt16BE(icmpv6Checksum(frame, 14, icmpLength), 56);
-  return frame;
-}
+import { encoded, fixIcmpv6Checksum, hex, ipv6 as ip } from './golden-bytes.js';
 
 /** KERNEL_NS changed by `edit`, its checksum made right again unless `keepChecksum`. */
 // biome-ignore lint/suspicious/noConfusingVoidType: an edit changes the frame in place (void) or returns a new one
 function kernelNsWith(edit: (frame: Buffer) => Buffer | void, keepChecksum = false): Buffer {
   const frame = Buffer.from(KERNEL_NS, 'hex');
   const edited = edit(frame) ?? frame;
-  return keepChecksum ? edited : fixChecksum(edited);
+  return keepChecksum ? edited : fixIcmpv6Checksum(edited);
 }
 
 /** KERNEL_NS with its ICMPv6 message grown by `extra` option bytes (payload length follows). */
@@ -292,7 +283,7 @@ t.test('decodeNs never throws and never reads out of range on 100,000 random buf
     const buf = rng.bytes(len);
     // Most buffers start as a valid NS so that the deeper checks run too.
     if (i % 4 !== 0) valid.copy(buf, 0, 0, Math.min(len, 54 + (i % 30)));
-    if (i % 8 === 1 && len >= 58) fixChecksum(buf.subarray(0, Math.min(len, 54 + buf.readUInt16BE(18))));
+    if (i % 8 === 1 && len >= 58) fixIcmpv6Checksum(buf.subarray(0, Math.min(len, 54 + buf.readUInt16BE(18))));
     try {
       const r = decodeNs(buf, 0, len + (i % 7 === 0 ? 100 : 0), out) ?? 'valid';
       reasons.set(r, (reasons.get(r) ?? 0) + 1);

@@ -7,6 +7,7 @@ import type { FrameBatch, FrameConn, RxBatch } from '../../src/io/frame-conn.js'
 import { decodeArp, emptyArpFrame, encodeArp, encodeArpRequest, encodeGarp, type ArpFrame } from '../../src/wire/arp.js';
 import { BROADCAST_MAC, parseMac } from '../../src/wire/mac.js';
 import { parseIpv4 } from '../../src/wire/ipv4.js';
+import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, rxBatch } from './rx-batch.js';
 
 const IFACE_MAC = parseMac('02:00:00:00:00:01')!;
 const VRRP_MAC = parseMac('00:00:5e:00:01:0a')!;
@@ -55,12 +56,6 @@ function setup() {
   return { responder, conn, claims, groups: { web, vrrp, mail } };
 }
 
-// sll_pkttype values (linux/if_packet.h)
-const PACKET_HOST = 0;
-const PACKET_BROADCAST = 1;
-const PACKET_MULTICAST = 2;
-const PACKET_OTHERHOST = 3;
-
 /** A frame to put in a batch, with what the ring says about it. */
 interface TestFrame {
   build: (buf: Buffer) => number;
@@ -75,17 +70,14 @@ interface TestFrame {
 /** Frames in a batch of fixed 64-byte slots, as the packet socket delivers them. */
 function batchOf(frames: TestFrame[]): RxBatch {
   const slot = 64;
-  const buf = Buffer.alloc(slot * frames.length);
-  const lengths = new Int32Array(frames.length);
-  const packetTypes = new Uint8Array(frames.length);
-  const vlanTags = new Int32Array(frames.length);
-  frames.forEach((f, i) => {
-    const n = f.build(buf.subarray(i * slot, (i + 1) * slot));
-    lengths[i] = f.length ?? n;
-    packetTypes[i] = f.packetType ?? PACKET_BROADCAST;
-    vlanTags[i] = f.vlanTag ?? -1;
-  });
-  return { buf, slotSize: slot, lengths, packetTypes, vlanTags, count: frames.length };
+  return rxBatch(
+    slot,
+    frames.map((f) => {
+      const bytes = Buffer.alloc(slot);
+      const n = f.build(bytes);
+      return { bytes, length: f.length ?? n, packetType: f.packetType ?? PACKET_BROADCAST, vlanTag: f.vlanTag };
+    }),
+  );
 }
 
 const req = (target: string, opts: { ethDst?: number; senderIp?: number; op?: number } = {}) => ({
