@@ -4,7 +4,7 @@
  * snapshot's sets: a group's IPv6 VIPs are one sorted Uint32Array of 4 words
  * per address (GroupSnapshot.ipv6Vips), and each interface has an
  * open-addressing hash on the 4 words for the O(1) lookup an NS target
- * needs, with no allocation per lookup: 36 bytes per VIP at a load factor of
+ * needs, with no allocation per lookup: 12 bytes per VIP at a load factor of
  * 1/2, outside the JS heap.
  */
 import { IPV6_WORDS } from './address-words.js';
@@ -29,23 +29,35 @@ const W = IPV6_WORDS;
 
 /**
  * Open-addressing slots keyed on 4-word addresses, each owned by a number
- * 1-65535 (0: empty). The hash mixes all four words, so a block of
- * consecutive addresses (a /112: the last word counts up) and addresses that
- * differ only in their prefix both spread over the slots.
+ * 1-65535 (0: empty). A slot holds no copy of its address, only where it is
+ * in its owner's array (the group's sorted VIPs): 6 bytes a slot, 12 per VIP,
+ * where a copy of the 4 words made it 36, twice over while a reload builds
+ * the new table beside the one in force (docs/benchmarks.md). The hash mixes
+ * all four words, so a block of consecutive addresses (a /112: the last word
+ * counts up) and addresses that differ only in their prefix both spread over
+ * the slots.
  */
 class Ipv6Slots {
-  private readonly keys: Uint32Array;
+  /** per slot: the word offset of its address in its owner's array */
+  private readonly offsets: Uint32Array;
   readonly owners: Uint16Array;
+  /** per owner (owner - 1): the array its addresses are in */
+  private readonly arrays: Uint32Array[] = [];
   private readonly mask: number;
   private readonly shift: number;
 
   constructor(size: number) {
     let slots = MIN_SLOTS;
     while (slots < size * SLOTS_PER_VIP) slots *= 2;
-    this.keys = new Uint32Array(slots * W);
+    this.offsets = new Uint32Array(slots);
     this.owners = new Uint16Array(slots);
     this.mask = slots - 1;
     this.shift = 32 - Math.log2(slots);
+  }
+
+  /** Says that `owner`'s addresses are in `words`: before it claims any. */
+  own(owner: number, words: Uint32Array): void {
+    this.arrays[owner - 1] = words;
   }
 
   /** The slot holding the address at words[at], or the empty slot where it would go (linear probing). */
@@ -59,10 +71,10 @@ class Ipv6Slots {
     h = Math.imul(h ^ w2, 0xc2b2ae35);
     h = Math.imul(h ^ w3, 0x9e3779b1);
     let slot = h >>> this.shift;
-    const keys = this.keys;
-    while (this.owners[slot] !== 0) {
-      const k = slot * W;
-      if (keys[k] === w0 && keys[k + 1] === w1 && keys[k + 2] === w2 && keys[k + 3] === w3) break;
+    for (let owner = this.owners[slot]!; owner !== 0; owner = this.owners[slot]!) {
+      const keys = this.arrays[owner - 1]!;
+      const k = this.offsets[slot]!;
+      if (keys[k + 3] === w3 && keys[k] === w0 && keys[k + 1] === w1 && keys[k + 2] === w2) break;
       slot = (slot + 1) & this.mask;
     }
     return slot;
@@ -73,11 +85,11 @@ class Ipv6Slots {
     return this.owners[this.slotOf(words, at)]!;
   }
 
-  /** Gives the address at words[at] to `owner`; returns its owner before, 0 when it was not in. */
+  /** Gives the address at words[at] (an array `owner` {@link own}s) to `owner`; returns its owner before, 0 when it was not in. */
   claim(words: Uint32Array, at: number, owner: number): number {
     const slot = this.slotOf(words, at);
     const before = this.owners[slot]!;
-    if (before === 0) for (let w = 0; w < W; w++) this.keys[slot * W + w] = words[at + w]!;
+    this.offsets[slot] = at;
     this.owners[slot] = owner;
     return before;
   }
@@ -101,6 +113,7 @@ export class Ipv6InterfaceVips implements FillableLookup<Ipv6Address, Ipv6GroupV
   /** Enters one of the sets this lookup was sized for. @throws {Error} when one of its VIPs is in already */
   add(set: Ipv6GroupVips): void {
     const owner = this.groups.push(set.group);
+    this.slots.own(owner, set.ips);
     for (let at = 0; at < set.ips.length; at += W) {
       const before = this.slots.claim(set.ips, at, owner);
       if (before !== 0) {
@@ -149,7 +162,7 @@ export function ipv6VipTableParts(sets: readonly Ipv6GroupVips[]): Generator<voi
  */
 export function forEachIpv6Duplicate(sets: readonly Uint32Array[], visit: (earlier: number, later: number, rows: Uint32Array, at: number) => void): void {
   // The largest set stays out of the hash and is binary-searched instead: a
-  // 100,000-VIP group beside a few small ones costs no 4.7 MB hash of it in
+  // 100,000-VIP group beside a few small ones costs no 1.5 MB hash of it in
   // the reload's worker (docs/benchmarks.md, "Reload of 100k + 100k").
   let largest = 0;
   sets.forEach((s, i) => {
@@ -158,6 +171,7 @@ export function forEachIpv6Duplicate(sets: readonly Uint32Array[], visit: (earli
   const big = sets[largest]!;
   const slots = new Ipv6Slots(sets.reduce((n, s, i) => (i === largest ? n : n + s.length / W), 0));
   sets.forEach((rows, i) => {
+    if (i !== largest) slots.own(i + 1, rows);
     for (let at = 0; at < rows.length; at += W) {
       if (i === largest) {
         const before = slots.ownerOf(rows, at);
