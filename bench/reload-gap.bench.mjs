@@ -13,6 +13,7 @@
 //   groups-65535               the most groups one interface may have
 //   groups-65536               one over: rejected, with its place
 //   inline-100k                100,000 inline VIPs in one group
+//   vipsfile-100k-100k         a VIP file of 100,000 IPv4 + 100,000 IPv6 lines (loaded on the event loop)
 //   file-50mb                  a 50 MB config (3.5M inline entries naming 1,024 VIPs)
 // Also printed: `vip-arpd --check-config` seconds for each file.
 //
@@ -24,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nsSpawn, stopChild } from './lib/netns.mjs';
+import { enableIpv6, nsSpawn, stopChild } from './lib/netns.mjs';
 import { clientDirectorLan } from './lib/lan.mjs';
 import { followLogs } from './lib/daemon-logs.mjs';
 import { runSender, warmUp } from './lib/sender.mjs';
@@ -42,7 +43,7 @@ const LEAD_MS = 1000;
 
 const { values: opt } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'groups-4000,groups-8000,groups-65535,groups-65536,inline-100k,file-50mb' },
+    scenarios: { type: 'string', default: 'groups-4000,groups-8000,groups-65535,groups-65536,inline-100k,vipsfile-100k-100k,file-50mb' },
     root: { type: 'string', default: resolve(dirname(fileURLToPath(import.meta.url)), '..') },
     'window-ms': { type: 'string' },
     'node-flags': { type: 'string', default: unitNodeOptions() },
@@ -75,6 +76,15 @@ const SCENARIOS = {
     }),
     15_000,
   ],
+  'vipsfile-100k-100k': () => {
+    // A VIP file of 100,000 IPv4 and 100,000 IPv6 lines (3.4 MB): loaded on
+    // the event loop in slices (config/load-on-loop.ts), not on a worker.
+    const lines = Array.from({ length: 100_000 }, (_, i) => `${bulkIp(i)}\n2001:db8:0:1::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`);
+    const vipsFile = join(tmp, 'bulk.vips');
+    writeFileSync(vipsFile, `${lines.join('\n')}\n`);
+    enableIpv6(director, 'eth0');
+    return [JSON.stringify({ ...base, groups: [web, { name: 'bulk', interface: 'eth0', initialRole: 'backup', vipsFile }] }), 15_000];
+  },
   'file-50mb': () => {
     // `"198.18.x.y",` is 14-16 bytes: 3.5M entries make ~50 MB, over 1,024
     // addresses, so this measures reading and validating 50 MB (the apply of

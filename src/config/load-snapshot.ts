@@ -90,6 +90,7 @@ function* load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles)
   const readVipsFile: VipsFileReader = function* (group, into) {
     const vipsPath = vipsFilePath(source, group.vipsFile!);
     const r = files.read(vipsPath);
+    yield;
     if (!r.ok) throw new ConfigError(`cannot read the VIP file of group "${group.name}" (${r.reason})`, { file: vipsPath, ...(r.position ?? {}) });
     let vipsBytes = r.bytes;
     if (r.size === 0) {

@@ -55,7 +55,7 @@ export const HALF_WRITE_SETTLE_MS = 1000;
  * hashed in one, each of those well under the responders' 50 ms. Anything
  * larger goes to a worker thread (docs/benchmarks.md).
  */
-export const LOOP_RELOAD_BUDGET: LoopBudget = { configBytes: 64 * 1024, totalBytes: 8 * 1024 * 1024 };
+export const LOOP_RELOAD_BUDGET: LoopBudget = { configBytes: 64 * 1024, totalBytes: 4 * 1024 * 1024 };
 
 /** Reloads from or to this many VIPs start a garbage collection once applied (util/collect-garbage.ts). */
 const LARGE_RELOAD_VIPS = 10_000;

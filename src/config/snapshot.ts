@@ -4,8 +4,8 @@
  */
 import { ConfigError, type ConfigProblem, type DaemonConfig } from './load-config.js';
 import { groupSettingName, type GroupConfig } from './group-config.js';
-import { expandVipEntries, parseVipEntry } from '../vips/vip-spec.js';
-import { expandIpv6VipEntries } from '../vips/ipv6-expand.js';
+import { expandVipEntriesSteps, parseVipEntry } from '../vips/vip-spec.js';
+import { expandIpv6VipEntriesSteps } from '../vips/ipv6-expand.js';
 import { VipEntryList, type EntryPosition } from '../vips/vip-entry-list.js';
 import { MAX_GROUPS_PER_INTERFACE } from '../vips/vip-table.js';
 import { forEachIpv6Duplicate } from '../vips/ipv6-vip-table.js';
@@ -140,9 +140,9 @@ export function* buildSnapshotSteps(config: DaemonConfig, readVipsFile?: VipsFil
       }
     }
     const to = entries.list.count;
-    const vips = expandVipEntries(entries.list, from, to);
+    const vips = yield* expandVipEntriesSteps(entries.list, from, to);
     yield;
-    groups.push({ config: g, vips, ipv6Vips: expandIpv6VipEntries(entries.list, from, to) });
+    groups.push({ config: g, vips, ipv6Vips: yield* expandIpv6VipEntriesSteps(entries.list, from, to) });
     yield;
   }
   entries.start.push(entries.list.count);
@@ -208,7 +208,9 @@ function* duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, loc
     const keys = new Float64Array(members.reduce((n, gi) => n + groups[gi]!.vips.length, 0));
     let n = 0;
     for (const gi of members) for (const ip of groups[gi]!.vips) keys[n++] = ip * GROUP_SLOTS + gi;
+    yield;
     keys.sort();
+    yield;
     for (let k = 1; k < keys.length; k++) {
       const ip = Math.floor(keys[k]! / GROUP_SLOTS);
       if (Math.floor(keys[k - 1]! / GROUP_SLOTS) !== ip) continue;

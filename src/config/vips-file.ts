@@ -61,24 +61,31 @@ const BOM = [0xef, 0xbb, 0xbf];
  * comments): at least as many as the entries of each family, so the entry
  * columns are allocated once, at their final size.
  */
-function lineCounts(bytes: Buffer, from: number): { lines: number; colonLines: number } {
-  let lines = 0;
+function* lineCounts(bytes: Uint8Array, from: number): Generator<void, { lines: number; colonLines: number }> {
+  // One pass over the bytes: a Buffer.indexOf call per line cost 20-40 ms for
+  // 200,000 lines, in one step of a load on the event loop.
+  let lines = 1;
   let colonLines = 0;
-  let colon = bytes.indexOf(COLON, from);
-  for (let start = from; start <= bytes.length; lines++) {
-    let end = bytes.indexOf(NEWLINE, start);
-    if (end < 0) end = bytes.length;
-    if (colon >= 0 && colon < end) {
-      colonLines++;
-      colon = bytes.indexOf(COLON, end);
+  let colon = false;
+  for (let i = from; i < bytes.length; i++) {
+    if (i % BYTES_PER_STEP === 0) yield;
+    const b = bytes[i];
+    if (b === NEWLINE) {
+      lines++;
+      if (colon) colonLines++;
+      colon = false;
+    } else if (b === COLON) {
+      colon = true;
     }
-    start = end + 1;
   }
+  if (colon) colonLines++;
   return { lines, colonLines };
 }
 
 /** Lines parsed between two pauses of a load on the event loop (load-on-loop.ts): about a millisecond. */
 const LINES_PER_STEP = 4096;
+/** Bytes counted between two such pauses. */
+const BYTES_PER_STEP = 256 * 1024;
 
 /**
  * Parses a VIP file named `file` (the name only labels errors), its text or
@@ -99,7 +106,7 @@ export function* parseVipsFileSteps(content: Uint8Array, file: string, entries: 
   const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   // A byte order mark is no content (Windows editors write one).
   const from = BOM.every((b, i) => bytes[i] === b) ? BOM.length : 0;
-  const counts = lineCounts(bytes, from);
+  const counts = yield* lineCounts(bytes, from);
   entries.reserve(entries.count + counts.lines);
   entries.reserveIpv6(entries.ipv6Count + counts.colonLines);
   const problems: ConfigProblem[] = [];

@@ -10,6 +10,7 @@
 import { IPV6_WORDS, addWords, compareWords, offsetWords } from './address-words.js';
 import { EXCLUDE, IPV6, type EntryKind, type VipEntryList } from './vip-entry-list.js';
 import { releaseBuffers } from '../util/release-buffer.js';
+import { runToEnd } from '../util/run-steps.js';
 
 const W = IPV6_WORDS;
 
@@ -26,6 +27,8 @@ const NONE = new Uint32Array(0);
 /** Working arrays, grown as needed and reused (see vip-spec.ts, SCRATCH_KEPT). */
 const SCRATCH_KEPT = 64;
 const scratch = { order: new Uint32Array(SCRATCH_KEPT), swap: new Uint32Array(0), inc: ranges6(SCRATCH_KEPT), exc: ranges6(SCRATCH_KEPT) };
+/** Addresses written between two pauses of {@link expandIpv6VipEntriesSteps}: a few milliseconds. */
+const ADDRESSES_PER_STEP = 16_384;
 /** Below this many entries a comparator sort is quicker than radix passes over 65,536 buckets. */
 const RADIX_FROM = 2048;
 const buckets = new Uint32Array(0x1_0000);
@@ -57,9 +60,10 @@ function copy(src: Uint32Array, si: number, dst: Uint32Array, di: number): void 
 }
 
 /** The IPv6 entries of `kind` in [from, to) of `list`, sorted and merged where they overlap or touch, into `out`. */
-function mergedRanges6(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges6): Ranges6 {
+function* mergedRanges6(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges6): Generator<void, Ranges6> {
   let n = 0;
   for (let i = from; i < to; i++) if (list.kindOf(i) === kind) n++;
+  yield;
   // Grown to what this list needs (at least doubling, for many small lists
   // one after another): 32 bytes per entry, a few MB for 100,000 of them.
   if (scratch.order.length < n) scratch.order = new Uint32Array(Math.max(n, 2 * scratch.order.length));
@@ -73,11 +77,14 @@ function mergedRanges6(list: VipEntryList, from: number, to: number, kind: Entry
     if (n > 0 && compareWords(firsts, list.ipv6FirstAt(order[n - 1]!), firsts, list.ipv6FirstAt(i), W) > 0) sorted = false;
     order[n++] = i;
   }
+  yield;
   if (!sorted && n < RADIX_FROM) order.sort((i, j) => compareWords(firsts, list.ipv6FirstAt(i), firsts, list.ipv6FirstAt(j), W));
   else if (!sorted) radixSort(list, order);
+  yield;
   const { first, last } = out;
   let count = 0;
   for (let k = 0; k < n; k++) {
+    if (k % ADDRESSES_PER_STEP === ADDRESSES_PER_STEP - 1) yield;
     const i = order[k]!;
     const at = list.ipv6FirstAt(i);
     addWords(firsts, at, list.spanOf(i), end, 0, W);
@@ -149,10 +156,19 @@ function radixSort(list: VipEntryList, order: Uint32Array): void {
  * duplicates, in a Uint32Array of its own.
  */
 export function expandIpv6VipEntries(list: VipEntryList, from = 0, to = list.count): Uint32Array {
+  return runToEnd(expandIpv6VipEntriesSteps(list, from, to));
+}
+
+/**
+ * {@link expandIpv6VipEntries}, pausing between its passes and every
+ * {@link ADDRESSES_PER_STEP} addresses written (a reload on the event loop,
+ * config/load-on-loop.ts). One expansion at a time: the working arrays are shared.
+ */
+export function* expandIpv6VipEntriesSteps(list: VipEntryList, from: number, to: number): Generator<void, Uint32Array> {
   if (list.ipv6Count === 0) return NONE;
-  const inc = mergedRanges6(list, from, to, IPV6, scratch.inc);
+  const inc = yield* mergedRanges6(list, from, to, IPV6, scratch.inc);
   if (inc.count === 0) return NONE;
-  const exc = mergedRanges6(list, from, to, IPV6 | EXCLUDE, scratch.exc);
+  const exc = yield* mergedRanges6(list, from, to, IPV6 | EXCLUDE, scratch.exc);
   let total = 0;
   // A merged range is at most the sum of its entries' sizes: far below 2^32.
   for (let r = 0; r < inc.count; r++) total += offsetWords(inc.first, r * W, inc.last, r * W, W) + 1;
@@ -176,6 +192,7 @@ export function expandIpv6VipEntries(list: VipEntryList, from = 0, to = list.cou
       for (let k = 0; k < count; k++, n += W) {
         copy(cursor, 0, out, n);
         addWords(cursor, 0, 1, cursor, 0, W);
+        if (n % (ADDRESSES_PER_STEP * W) === 0) yield;
       }
       if (!cut) break;
     }

@@ -10,6 +10,7 @@ import { formatIpv6, isIpv6LinkLocal, isIpv6Loopback, isIpv6Multicast, isIpv6Uns
 import { addWords, compareWords, offsetWords } from './address-words.js';
 import { EXCLUDE, MAX_SPAN, type EntryKind, type EntryPosition, type VipEntryList } from './vip-entry-list.js';
 import { releaseBuffers } from '../util/release-buffer.js';
+import { runToEnd } from '../util/run-steps.js';
 
 /**
  * Largest block one entry may name: 65,536 addresses, a /16 in IPv4, a /112
@@ -220,6 +221,8 @@ interface Ranges {
  * arrays for each (a microsecond apiece, and garbage) took over a second.
  */
 const SCRATCH_KEPT = 64;
+/** Addresses written between two pauses of {@link expandVipEntriesSteps}: about a millisecond. */
+const ADDRESSES_PER_STEP = 65_536;
 const scratch = { keys: new Float64Array(SCRATCH_KEPT), inc: ranges(SCRATCH_KEPT), exc: ranges(SCRATCH_KEPT) };
 
 /** Lets go of working arrays grown by a large list (a 3M-entry config would keep 70 MB). */
@@ -240,9 +243,10 @@ function ranges(n: number): Ranges {
 }
 
 /** The IPv4 entries of `kind` (inclusions or exclusions) in [from, to) of `list`, sorted and merged where they overlap or touch, into `out`. */
-function mergedRanges(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges): Ranges {
+function* mergedRanges(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges): Generator<void, Ranges> {
   let n = 0;
   for (let i = from; i < to; i++) if (list.kindOf(i) === kind) n++;
+  yield;
   if (scratch.keys.length < n) scratch.keys = new Float64Array(n * 2);
   if (out.first.length < n) Object.assign(out, ranges(n * 2));
   const keys = scratch.keys.subarray(0, n);
@@ -250,7 +254,9 @@ function mergedRanges(list: VipEntryList, from: number, to: number, kind: EntryK
   for (let i = from; i < to; i++) {
     if (list.kindOf(i) === kind) keys[n++] = list.firstOf(i) * SPAN + list.spanOf(i);
   }
+  yield;
   if (n > 1) keys.sort();
+  yield;
   const { first, last } = out;
   let count = 0;
   for (let k = 0; k < n; k++) {
@@ -277,8 +283,17 @@ function mergedRanges(list: VipEntryList, from: number, to: number, kind: EntryK
  * entries cost one sort and no per-address set.
  */
 export function expandVipEntries(list: VipEntryList, from = 0, to = list.count): Uint32Array {
-  const inc = mergedRanges(list, from, to, 0, scratch.inc);
-  const exc = mergedRanges(list, from, to, EXCLUDE, scratch.exc);
+  return runToEnd(expandVipEntriesSteps(list, from, to));
+}
+
+/**
+ * {@link expandVipEntries}, pausing between its passes and every
+ * {@link ADDRESSES_PER_STEP} addresses written (a reload on the event loop,
+ * config/load-on-loop.ts). One expansion at a time: the working arrays are shared.
+ */
+export function* expandVipEntriesSteps(list: VipEntryList, from: number, to: number): Generator<void, Uint32Array> {
+  const inc = yield* mergedRanges(list, from, to, 0, scratch.inc);
+  const exc = yield* mergedRanges(list, from, to, EXCLUDE, scratch.exc);
   let total = 0;
   for (let r = 0; r < inc.count; r++) total += inc.last[r]! - inc.first[r]! + 1;
   const out = new Uint32Array(total);
@@ -294,7 +309,10 @@ export function expandVipEntries(list: VipEntryList, from = 0, to = list.count):
         continue;
       }
       const end = x < exc.count && exc.first[x]! <= last ? exc.first[x]! - 1 : last;
-      for (; ip <= end; ip++) out[n++] = ip;
+      for (; ip <= end; ip++) {
+        out[n++] = ip;
+        if (n % ADDRESSES_PER_STEP === 0) yield;
+      }
     }
   }
   shrinkScratch();
