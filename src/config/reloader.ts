@@ -32,11 +32,10 @@ import {
   type WorkerLoadRequest,
   type WorkerLoadResult,
 } from './load-in-worker.js';
-import { vipCounts, type EmptyVipFile } from './snapshot.js';
+import type { EmptyVipFile } from './snapshot.js';
 import { ConfigWatcher } from './watcher.js';
 import { countVips } from '../vips/vip-table.js';
 import { releaseBuffers } from '../util/release-buffer.js';
-import { collectGarbageSoon } from '../util/collect-garbage.js';
 
 /**
  * A VIP file whose last line has no newline, and that was written less than
@@ -56,9 +55,6 @@ export const HALF_WRITE_SETTLE_MS = 1000;
  * larger goes to a worker thread (docs/benchmarks.md).
  */
 export const LOOP_RELOAD_BUDGET: LoopBudget = { configBytes: 64 * 1024, totalBytes: 4 * 1024 * 1024 };
-
-/** Reloads from or to this many VIPs start a garbage collection once applied (util/collect-garbage.ts). */
-const LARGE_RELOAD_VIPS = 10_000;
 
 /** Longest slice of a load on the event loop, as for a snapshot's preparation (daemon/apply-steps.ts). */
 const LOAD_SLICE_MS = 4;
@@ -294,8 +290,6 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
       return { status: 'unchanged', generation };
     }
     this.warnEmptyVipFiles(snapshot.source!.emptyVipFiles);
-    const replaced = vipCounts(this.opts.config.snapshot.groups);
-    const replacedVips = replaced.ipv4 + replaced.ipv6;
     const applied = apply!();
     releaseVipFiles(inForce, snapshot.source!.vipFileBytes);
     this.appliedHash = snapshot.source!.hash;
@@ -305,8 +299,6 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
     this.settled();
     this.syncWatcher();
     const vips = snapshot.groups.reduce((n, g) => n + g.vips.length, 0);
-    const counts = vipCounts(snapshot.groups);
-    if (Math.max(counts.ipv4 + counts.ipv6, replacedVips) >= LARGE_RELOAD_VIPS) collectGarbageSoon();
     return { status: 'applied', generation: applied.generation, added: countVips(applied.added), removed: countVips(applied.removed), vips, durationMs: 0 };
   }
 

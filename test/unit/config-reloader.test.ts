@@ -131,24 +131,19 @@ t.test('the watcher applies file changes by itself; stop() ends watching', async
   t.equal(f.daemon.generation, 2, 'no reload after stop');
 });
 
-t.test('a reload of 10,000+ VIPs starts a concurrent collection, never a blocking one (that stopped the responder for 100-200 ms)', async (t) => {
+t.test('no reload forces a full GC, not even one of 65,536 VIPs (it stopped the responder for 100-200 ms)', async (t) => {
   const f = await started(t, '198.51.100.1\n', false);
-  const calls: unknown[] = [];
-  const g = globalThis as { gc?: (options?: unknown) => void };
+  const calls: string[] = [];
+  const g = globalThis as { gc?: () => void };
   const saved = g.gc;
-  g.gc = (options) => void calls.push(options);
+  g.gc = () => calls.push('gc');
   t.teardown(() => {
     g.gc = saved;
   });
-  writeFileSync(f.vipsFile, '198.51.100.1\n198.51.100.2\n');
-  t.match(await f.reloader.reload('watch'), { status: 'applied', vips: 2 });
-  t.same(calls, [], 'a small reload: none');
   writeFileSync(f.vipsFile, '198.18.0.0/16\n');
   t.match(await f.reloader.reload('watch'), { status: 'applied', vips: 65536 });
-  t.same(calls, [{ type: 'major', execution: 'async' }], 'to 65,536 VIPs: one, asynchronous');
-  writeFileSync(f.vipsFile, '198.51.100.1\n');
-  t.match(await f.reloader.reload('watch'), { status: 'applied', vips: 1 });
-  t.equal(calls.length, 2, 'from 65,536 VIPs: one more (the replaced tables are the garbage)');
+  await sleep(20);
+  t.same(calls, [], 'no GC called');
 });
 
 t.test('a VIP file truncated to 0 bytes keeps its last good set; a comment line means "no VIPs"', async (t) => {
