@@ -1,10 +1,12 @@
 /**
- * Loads a snapshot on a worker thread, so a reload of any size never stops
- * the event loop that answers ARP: reading the files (never blocking on a
- * FIFO, see read-text-file.ts), hashing them, JSON parsing, validation and
- * VIP expansion all run there. A 50 MB config takes seconds of CPU; on the
- * main thread that was seconds without a single ARP reply
- * (docs/benchmarks.md, "Reloads off the event loop").
+ * A reload's load: {@link loadSteps}, the load as a generator that reads the
+ * files (never blocking on a FIFO, see read-text-file.ts), hashes them,
+ * parses, validates and expands the VIPs, pausing where it may; the event
+ * loop runs it in slices when it fits a budget (load-on-loop.ts), and
+ * {@link loadInWorker} runs it whole on a worker thread when it does not. A
+ * 50 MB config takes seconds of CPU, mostly one JSON.parse; on the main
+ * thread that was seconds without a single ARP reply (docs/benchmarks.md,
+ * "Reloads off the event loop").
  *
  * The main thread only receives the result: the problems, or the snapshot,
  * which comes in pieces of GROUPS_PER_MESSAGE groups, each asked for when the

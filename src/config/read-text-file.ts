@@ -1,5 +1,5 @@
 /**
- * Reads a config or VIP file as text without ever blocking on it, and says
+ * Reads a config or VIP file, checked to be text, without ever blocking on it, and says
  * exactly what is wrong when it is not a readable UTF-8 text file.
  *
  * open(2) of a FIFO blocks until a writer opens it, and a device file can

@@ -4,8 +4,10 @@
  *
  * A reload (file watch, SIGHUP, or `vip-arpctl reload`) reads every file once,
  * validates the whole (loadSnapshot: config, environment, flags, every VIP
- * file, duplicates) on a worker thread (load-in-worker.ts), so the responder
- * keeps answering meanwhile, and only then applies it (Daemon.apply) — a diff
+ * file, duplicates) a few milliseconds at a time on the event loop
+ * (load-on-loop.ts), or on a worker thread when the files are large
+ * (load-in-worker.ts), so the responder keeps answering meanwhile, and only
+ * then applies it (Daemon.apply) — a diff
  * whose VIP-table swap is one assignment, so a VIP in both the old and new
  * set is never unanswered. Anything invalid is not applied at all: the last
  * good snapshot stays, the error (with file:line:column) is logged and kept

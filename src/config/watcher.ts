@@ -18,8 +18,8 @@
  * the first rename.
  *
  * Events are debounced (`debounceMs` of quiet), then reported once. The
- * watcher reads no file: the reload it triggers reads and hashes them on a
- * worker thread (load-in-worker.ts) and does nothing when the bytes are the
+ * watcher reads no file: the reload it triggers reads and hashes them, in
+ * slices or on a worker thread (load-on-loop.ts), and does nothing when the bytes are the
  * ones applied, so `touch`, a rewrite with the same bytes or a ConfigMap
  * resync changes nothing, and no file (a FIFO, a 50 MB config) can stall the
  * event loop here.
