@@ -4,8 +4,8 @@
  */
 import { ConfigError, type ConfigProblem, type DaemonConfig } from './load-config.js';
 import { groupSettingName, type GroupConfig } from './group-config.js';
-import { expandVipEntriesSteps, parseVipEntry } from '../vips/vip-spec.js';
-import { expandIpv6VipEntriesSteps } from '../vips/ipv6-expand.js';
+import { expandVipEntries, expandVipEntriesSteps, parseVipEntry } from '../vips/vip-spec.js';
+import { expandIpv6VipEntries, expandIpv6VipEntriesSteps } from '../vips/ipv6-expand.js';
 import { VipEntryList, type EntryPosition } from '../vips/vip-entry-list.js';
 import { MAX_GROUPS_PER_INTERFACE } from '../vips/vip-table.js';
 import { forEachIpv6Duplicate } from '../vips/ipv6-vip-table.js';
@@ -69,6 +69,8 @@ export type SettingLocator = (path: Array<string | number>) => EntryPosition | u
 
 /** Inline entries parsed between two pauses of a load on the event loop: about a millisecond. */
 const ENTRIES_PER_STEP = 4096;
+/** Small groups expanded between two such pauses. */
+const GROUPS_PER_STEP = 256;
 
 /** Duplicates listed in one error before "and N more": enough to see the pattern. */
 const MAX_DUPLICATES_LISTED = 20;
@@ -140,10 +142,13 @@ export function* buildSnapshotSteps(config: DaemonConfig, readVipsFile?: VipsFil
       }
     }
     const to = entries.list.count;
-    const vips = yield* expandVipEntriesSteps(entries.list, from, to);
-    yield;
-    groups.push({ config: g, vips, ipv6Vips: yield* expandIpv6VipEntriesSteps(entries.list, from, to) });
-    yield;
+    // A small group is expanded in one go: pausing inside each of 65,535
+    // one-VIP groups cost the load more than its whole expansion.
+    const large = to - from > ENTRIES_PER_STEP;
+    const vips = large ? yield* expandVipEntriesSteps(entries.list, from, to) : expandVipEntries(entries.list, from, to);
+    const ipv6Vips = large ? yield* expandIpv6VipEntriesSteps(entries.list, from, to) : expandIpv6VipEntries(entries.list, from, to);
+    groups.push({ config: g, vips, ipv6Vips });
+    if (large || gi % GROUPS_PER_STEP === GROUPS_PER_STEP - 1) yield;
   }
   entries.start.push(entries.list.count);
   problems.push(...(yield* duplicateProblems(groups, entries, locate)));
