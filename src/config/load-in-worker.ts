@@ -23,7 +23,7 @@ import { FileSet } from './file-set.js';
 import { configPath, loadSnapshotSteps, type ConfigSource, type LastGoodVipFiles } from './load-snapshot.js';
 import { runToEnd } from '../util/run-steps.js';
 import type { GroupConfig } from './group-config.js';
-import type { Snapshot } from './snapshot.js';
+import type { GroupSnapshot, LoadedVipsFile, Snapshot } from './snapshot.js';
 
 /**
  * A load still running after this long is stopped and reported: far more
@@ -114,14 +114,12 @@ export function* loadSteps(req: WorkerLoadRequest, budget?: LoopBudget): Generat
   }
 }
 
-const NEWLINE = 0x0a;
-
 function unterminatedFiles(source: ConfigSource, files: FileSet): UnterminatedFile[] {
   const config = configPath(source);
   const out: UnterminatedFile[] = [];
   for (const path of files.paths()) {
     const r = files.read(path);
-    if (path !== config && r.ok && r.bytes.length > 0 && r.bytes[r.bytes.length - 1] !== NEWLINE) out.push({ path, mtimeMs: r.mtimeMs });
+    if (path !== config && r.ok && r.size > 0 && !r.endsInNewline) out.push({ path, mtimeMs: r.mtimeMs });
   }
   return out;
 }
@@ -136,7 +134,22 @@ export const GROUPS_PER_MESSAGE = 256;
 export type WorkerMessage =
   | Exclude<WorkerLoadResult, { kind: 'loaded' }>
   | { kind: 'head'; snapshot: Snapshot; groupCount: number; unterminated: UnterminatedFile[] }
-  | { kind: 'groups'; configs: GroupConfig[]; vips: JoinedVips; ipv6Vips: JoinedVips };
+  | { kind: 'groups'; configs: GroupConfig[]; vips: JoinedVips; ipv6Vips: JoinedVips; vipsFiles: Array<VipsFileMessage | undefined> };
+
+/** A group's `vipsFile` in a message: without the arrays that are the group's own (most often both), given back on receipt. */
+type VipsFileMessage = Omit<LoadedVipsFile, 'vips' | 'ipv6Vips'> & { vips?: Uint32Array; ipv6Vips?: Uint32Array };
+
+function vipsFileMessage(g: GroupSnapshot): VipsFileMessage | undefined {
+  if (g.vipsFile === undefined) return undefined;
+  const { vips, ipv6Vips, ...rest } = g.vipsFile;
+  return { ...rest, ...(vips === g.vips ? {} : { vips }), ...(ipv6Vips === g.ipv6Vips ? {} : { ipv6Vips }) };
+}
+
+function receivedGroup(config: GroupConfig, vips: Uint32Array, ipv6Vips: Uint32Array, file: VipsFileMessage | undefined): GroupSnapshot {
+  const group: GroupSnapshot = { config, vips, ipv6Vips };
+  if (file !== undefined) group.vipsFile = { ...file, vips: file.vips ?? vips, ipv6Vips: file.ipv6Vips ?? ipv6Vips };
+  return group;
+}
 
 /** Several groups' VIP arrays of one family in one: group i's are [ends[i - 1], ends[i]) of `all`. */
 export interface JoinedVips {
@@ -173,7 +186,13 @@ export function* resultMessages(result: Extract<WorkerLoadResult, { kind: 'loade
   };
   for (let at = 0; at < groups.length; at += GROUPS_PER_MESSAGE) {
     const some = groups.slice(at, at + GROUPS_PER_MESSAGE);
-    yield { kind: 'groups', configs: some.map((g) => g.config), vips: joinVips(some.map((g) => g.vips)), ipv6Vips: joinVips(some.map((g) => g.ipv6Vips)) };
+    yield {
+      kind: 'groups',
+      configs: some.map((g) => g.config),
+      vips: joinVips(some.map((g) => g.vips)),
+      ipv6Vips: joinVips(some.map((g) => g.ipv6Vips)),
+      vipsFiles: some.map(vipsFileMessage),
+    };
   }
 }
 
@@ -213,7 +232,7 @@ export function loadInWorker(req: WorkerLoadRequest, timeoutMs = WORKER_LOAD_TIM
       } else if (m.kind === 'groups' && head !== undefined) {
         m.configs.forEach((config, i) => {
           head!.snapshot.config.groups.push(config);
-          head!.snapshot.groups.push({ config, vips: vipsOfGroup(m.vips, i), ipv6Vips: vipsOfGroup(m.ipv6Vips, i) });
+          head!.snapshot.groups.push(receivedGroup(config, vipsOfGroup(m.vips, i), vipsOfGroup(m.ipv6Vips, i), m.vipsFiles[i]));
         });
       } else if (m.kind !== 'groups') {
         return settle(m);

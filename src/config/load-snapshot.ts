@@ -11,7 +11,9 @@ import { textOf } from './read-text-file.js';
 import { jsonLocator } from './json-locate.js';
 import { parseVipsFileSteps } from './vips-file.js';
 import { runToEnd } from '../util/run-steps.js';
-import { buildSnapshotSteps, type EmptyVipFile, type SettingLocator, type Snapshot, type VipsFileReader } from './snapshot.js';
+import { buildSnapshotSteps, type EmptyVipFile, type LoadedVipsFile, type SettingLocator, type Snapshot, type VipsFileReader } from './snapshot.js';
+import { addVipsFileContent } from '../vips/vips-file-content.js';
+import { releaseBuffers } from '../util/release-buffer.js';
 
 /** Where the config comes from: the file (if any), the process's flags and environment. */
 export interface ConfigSource {
@@ -36,10 +38,17 @@ export function vipsFilePath(source: ConfigSource, vipsFile: string): string {
 }
 
 /**
- * VIP file contents of the snapshot in force, by absolute path: what a 0-byte
- * VIP file is replaced with on a reload (see {@link loadSnapshot}).
+ * What the VIP files of the snapshot in force gave, by absolute path: what a
+ * 0-byte VIP file is replaced with on a reload (see {@link loadSnapshot}).
  */
-export type LastGoodVipFiles = ReadonlyMap<string, Uint8Array>;
+export type LastGoodVipFiles = ReadonlyMap<string, LoadedVipsFile>;
+
+/** The last good VIP files of `snapshot`, for its next reload. */
+export function lastGoodVipFiles(snapshot: Snapshot): LastGoodVipFiles {
+  const files = new Map<string, LoadedVipsFile>();
+  for (const g of snapshot.groups) if (g.vipsFile !== undefined) files.set(g.vipsFile.path, g.vipsFile);
+  return files;
+}
 
 /**
  * Reads every file once through `files` (which keeps what was read, even when
@@ -47,10 +56,13 @@ export type LastGoodVipFiles = ReadonlyMap<string, Uint8Array>;
  * validates the whole.
  *
  * A VIP file of 0 bytes is taken as not yet written (the first half of an
- * in-place write, a failed copy), never as "no VIPs": its text in `lastGood`
- * is used instead, and with none (at startup, or a file new to the config) it
- * gives no VIPs. Either way the snapshot lists it in `source.emptyVipFiles`.
- * A file that says "no VIPs" has at least a line (a comment).
+ * in-place write, a failed copy), never as "no VIPs": what it gave before, in
+ * `lastGood`, is used instead, and with none (at startup, or a file new to the
+ * config) it gives no VIPs. Either way the snapshot lists it in
+ * `source.emptyVipFiles`. A file that says "no VIPs" has at least a line (a comment).
+ *
+ * A VIP file's bytes are freed once parsed (by the last group that names it):
+ * nothing reads them again (file-set.ts hashed them as they were read).
  *
  * @throws {ConfigError} with every problem found, each naming file, line and column;
  *   also for an unexpected failure (a bug), so no exception of a load can take the daemon down.
@@ -86,23 +98,33 @@ function* load(source: ConfigSource, files: FileSet, lastGood: LastGoodVipFiles)
     locate = (setting) => ({ file: source.file!, ...locateText(setting) });
   }
   const emptyVipFiles: EmptyVipFile[] = [];
-  const vipFileBytes = new Map<string, Uint8Array>();
+  // Groups still to parse each VIP file: its bytes are freed after the last.
+  const parsesLeft = new Map<string, number>();
+  for (const g of config.groups) {
+    if (g.vipsFile === undefined) continue;
+    const vipsPath = vipsFilePath(source, g.vipsFile);
+    parsesLeft.set(vipsPath, (parsesLeft.get(vipsPath) ?? 0) + 1);
+  }
   const readVipsFile: VipsFileReader = function* (group, into) {
     const vipsPath = vipsFilePath(source, group.vipsFile!);
     const r = files.read(vipsPath);
     yield;
     if (!r.ok) throw new ConfigError(`cannot read the VIP file of group "${group.name}" (${r.reason})`, { file: vipsPath, ...(r.position ?? {}) });
-    let vipsBytes = r.bytes;
     if (r.size === 0) {
-      const kept = lastGood.get(vipsPath);
-      emptyVipFiles.push({ file: vipsPath, group: group.name, kept: kept !== undefined });
-      vipsBytes = kept ?? vipsBytes;
+      const standIn = lastGood.get(vipsPath);
+      emptyVipFiles.push({ file: vipsPath, group: group.name, kept: standIn !== undefined });
+      if (standIn === undefined) return undefined;
+      addVipsFileContent(into, standIn, { file: vipsPath });
+      return { path: vipsPath, standIn };
     }
-    if (vipsBytes.length > 0) vipFileBytes.set(vipsPath, vipsBytes);
-    const parsed = yield* parseVipsFileSteps(vipsBytes, vipsPath, into);
+    const left = parsesLeft.get(vipsPath)! - 1;
+    parsesLeft.set(vipsPath, left);
+    const parsed = yield* parseVipsFileSteps(r.bytes, vipsPath, into);
+    if (left === 0) releaseBuffers(r.bytes);
     if (parsed.problems.length > 0) throw ConfigError.fromProblems(parsed.problems);
+    return { path: vipsPath };
   };
   const snapshot = yield* buildSnapshotSteps(config, readVipsFile, locate);
-  snapshot.source = { hash: files.hash(), paths: files.paths(), emptyVipFiles, vipFileBytes };
+  snapshot.source = { hash: files.hash(), paths: files.paths(), emptyVipFiles };
   return snapshot;
 }

@@ -22,6 +22,8 @@ const { closeSync, constants, fstatSync, openSync, readFileSync, statSync } = fs
  */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
+const NEWLINE = 0x0a;
+
 /** A failed read: `code` is stable (an errno name or one of ours), `reason` says it for people. */
 export interface FileReadFailure {
   ok: false;
@@ -36,8 +38,10 @@ export interface FileReadFailure {
  * from them line by line (config/vips-file.ts) and never turned into one
  * string, which Node.js 24 keeps outside the heap until a full collection
  * (docs/benchmarks.md); the config file's JSON is decoded with {@link textOf}.
+ * `size` and `endsInNewline` stay true of the file when the bytes are freed
+ * after parsing (load-snapshot.ts).
  */
-export type FileRead = { ok: true; bytes: Uint8Array; mtimeMs: number; size: number } | FileReadFailure;
+export type FileRead = { ok: true; bytes: Uint8Array; mtimeMs: number; size: number; endsInNewline: boolean } | FileReadFailure;
 
 const ERRNO_REASONS: Record<string, string> = {
   ENOENT: 'it does not exist',
@@ -102,7 +106,7 @@ export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
     if (bytes.length > MAX_FILE_BYTES) return failure('EFBIG', `it grew past ${MAX_FILE_BYTES / 1024 / 1024} MiB while being read`);
     const refusedContent = checkText(bytes);
     if (refusedContent !== undefined) return refusedContent;
-    return { ok: true, bytes, mtimeMs: st.mtimeMs, size: bytes.length };
+    return { ok: true, bytes, mtimeMs: st.mtimeMs, size: bytes.length, endsInNewline: bytes[bytes.length - 1] === NEWLINE };
   } catch (err) {
     return errnoFailure(err);
   } finally {

@@ -23,7 +23,7 @@ import type { Snapshot } from './snapshot.js';
 import type { Logger } from '../log/log.js';
 import { VipArpdError } from '../util/errors.js';
 import { ConfigError, type ConfigProblem } from './load-config.js';
-import { configPath, type ConfigSource } from './load-snapshot.js';
+import { configPath, lastGoodVipFiles, type ConfigSource } from './load-snapshot.js';
 import { loadOnLoop } from './load-on-loop.js';
 import {
   loadInWorker,
@@ -37,7 +37,6 @@ import {
 import type { EmptyVipFile } from './snapshot.js';
 import { ConfigWatcher } from './watcher.js';
 import { countVips } from '../vips/vip-table.js';
-import { releaseBuffers } from '../util/release-buffer.js';
 
 /**
  * A VIP file whose last line has no newline, and that was written less than
@@ -225,7 +224,7 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
     const req: WorkerLoadRequest = {
       source: { file: this.opts.file, flags: this.opts.flags, ...(this.opts.env === undefined ? {} : { env: this.opts.env }) },
       ...(this.appliedHash === undefined ? {} : { applied: { hash: this.appliedHash, paths: this.appliedPaths } }),
-      lastGood: config.snapshot.source?.vipFileBytes ?? new Map(),
+      lastGood: lastGoodVipFiles(config.snapshot),
     };
     const load = loadOnLoop(req, LOOP_RELOAD_BUDGET, LOAD_SLICE_MS, this.opts.load ?? loadInWorker);
     this.inFlight = load;
@@ -285,15 +284,12 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
       return this.reject(err, trigger, generation);
     }
     const snapshot = loaded.snapshot;
-    const inForce = this.opts.config.snapshot.source?.vipFileBytes;
     if (snapshot.source!.hash === this.appliedHash) {
-      releaseVipFiles(snapshot.source!.vipFileBytes, inForce);
       this.settled();
       return { status: 'unchanged', generation };
     }
     this.warnEmptyVipFiles(snapshot.source!.emptyVipFiles);
     const applied = apply!();
-    releaseVipFiles(inForce, snapshot.source!.vipFileBytes);
     this.appliedHash = snapshot.source!.hash;
     this.appliedPaths = snapshot.source!.paths;
     this.loadedAt = Date.now();
@@ -394,15 +390,4 @@ export class ConfigReloader extends EventEmitter<ReloadEventMap> implements Daem
   private watchAlso(paths: string[]): void {
     this.watcher?.setPaths([...this.appliedPaths, ...paths]);
   }
-}
-
-/**
- * Frees the VIP file contents of a snapshot nobody will load against again
- * (util/release-buffer.ts), but those `kept` holds too (a 0-byte file's
- * stand-in): for 100k + 100k VIPs 3.4 MB that otherwise stayed until a full
- * garbage collection, through the next reload.
- */
-function releaseVipFiles(done: ReadonlyMap<string, Uint8Array> | undefined, kept: ReadonlyMap<string, Uint8Array> | undefined): void {
-  const keep = new Set(kept?.values());
-  for (const bytes of done?.values() ?? []) if (!keep.has(bytes)) releaseBuffers(bytes);
 }

@@ -7,8 +7,11 @@ import { groupSettingName, type GroupConfig } from './group-config.js';
 import { expandVipEntries, expandVipEntriesSteps, parseVipEntry } from '../vips/vip-spec.js';
 import { expandIpv6VipEntries, expandIpv6VipEntriesSteps } from '../vips/ipv6-expand.js';
 import { VipEntryList, type EntryPosition } from '../vips/vip-entry-list.js';
+import { exclusionsOf, vipsFileContentSteps, type VipsFileContent } from '../vips/vips-file-content.js';
 import { MAX_GROUPS_PER_INTERFACE } from '../vips/vip-table.js';
 import { forEachIpv6Duplicate } from '../vips/ipv6-vip-table.js';
+import { sortedIpv4Has } from '../vips/sorted-set.js';
+import { releaseBuffers } from '../util/release-buffer.js';
 import { IPV6_WORDS } from '../vips/address-words.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 import { formatIpv6 } from '../wire/ipv6.js';
@@ -24,6 +27,17 @@ export interface GroupSnapshot {
    * (vips/sorted-set.ts), look up with Ipv6VipTable (vips/ipv6-vip-table.ts).
    */
   ipv6Vips: Uint32Array;
+  /**
+   * What the group's `vipsFile` gave (absolute path and content), the next
+   * reload's stand-in for the file if it is found empty; absent when there
+   * is no file or it was empty with nothing to stand in for it.
+   */
+  vipsFile?: LoadedVipsFile;
+}
+
+/** A group's VIP file as loaded: its absolute path and what it gave (vips/vips-file-content.ts). */
+export interface LoadedVipsFile extends VipsFileContent {
+  path: string;
 }
 
 /** A VIP file that was 0 bytes when the snapshot was loaded (load-snapshot.ts). */
@@ -42,8 +56,6 @@ export interface SnapshotSource {
   paths: string[];
   /** VIP files that were empty, taken as not yet written */
   emptyVipFiles: EmptyVipFile[];
-  /** content of every VIP file used (absolute path → its bytes), the next reload's stand-in for a file found empty */
-  vipFileBytes: Map<string, Uint8Array>;
 }
 
 export interface Snapshot {
@@ -55,10 +67,14 @@ export interface Snapshot {
 
 /**
  * Reads a group's `vipsFile`, adding its entries to `into` (config/vips-file.ts via load-snapshot.ts),
- * pausing where it may (util/run-steps.ts).
+ * pausing where it may (util/run-steps.ts). Says which file it was, with the
+ * content it added in place of the file's (an empty file's stand-in), if so;
+ * undefined when it added nothing (an empty file with no stand-in).
  * @throws {ConfigError} with every problem of the file.
  */
-export type VipsFileReader = (group: GroupConfig, into: VipEntryList) => Generator<void, void>;
+export type VipsFileReader = (group: GroupConfig, into: VipEntryList) => Generator<void, VipsFileAdded>;
+
+export type VipsFileAdded = { path: string; standIn?: LoadedVipsFile } | undefined;
 
 /**
  * Where a setting (`['groups', 3, 'vips', 7]`) is written in the config file,
@@ -132,22 +148,36 @@ export function* buildSnapshotSteps(config: DaemonConfig, readVipsFile?: VipsFil
     const from = entries.list.count;
     entries.start.push(from);
     yield* addInlineEntries(entries, g, gi, locate, problems);
+    const fileFrom = entries.list.count;
+    let added: VipsFileAdded;
     if (g.vipsFile !== undefined) {
       if (readVipsFile === undefined) throw new ConfigError(`group "${g.name}": vipsFile is not supported here`);
       try {
-        yield* readVipsFile(g, entries.list);
+        added = yield* readVipsFile(g, entries.list);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
       }
     }
     const to = entries.list.count;
+    const fileOnly = added !== undefined && fileFrom === from;
     // A small group is expanded in one go: pausing inside each of 65,535
     // one-VIP groups cost the load more than its whole expansion.
     const large = to - from > ENTRIES_PER_STEP;
-    const vips = large ? yield* expandVipEntriesSteps(entries.list, from, to) : expandVipEntries(entries.list, from, to);
-    const ipv6Vips = large ? yield* expandIpv6VipEntriesSteps(entries.list, from, to) : expandIpv6VipEntries(entries.list, from, to);
-    groups.push({ config: g, vips, ipv6Vips });
+    let vips: Uint32Array;
+    let ipv6Vips: Uint32Array;
+    if (fileOnly && added!.standIn !== undefined) {
+      ({ vips, ipv6Vips } = added!.standIn);
+    } else {
+      vips = large ? yield* expandVipEntriesSteps(entries.list, from, to) : expandVipEntries(entries.list, from, to);
+      ipv6Vips = large ? yield* expandIpv6VipEntriesSteps(entries.list, from, to) : expandIpv6VipEntries(entries.list, from, to);
+    }
+    const group: GroupSnapshot = { config: g, vips, ipv6Vips };
+    if (added?.standIn !== undefined) group.vipsFile = added.standIn;
+    // With no inline VIPs the file's content is the group's arrays: kept at no cost.
+    else if (fileOnly) group.vipsFile = { path: added!.path, vips, ipv6Vips, ...exclusionsOf(entries.list, fileFrom, to) };
+    else if (added !== undefined) group.vipsFile = { path: added.path, ...(yield* vipsFileContentSteps(entries.list, fileFrom, to)) };
+    groups.push(group);
     if (large || gi % GROUPS_PER_STEP === GROUPS_PER_STEP - 1) yield;
   }
   entries.start.push(entries.list.count);
@@ -180,7 +210,9 @@ export function vipCounts(groups: readonly GroupSnapshot[]): VipCounts {
  * VIP: each (VIP, group) pair is the number `ip × 2^20 + group index` (exact
  * in a double for up to 2^20 groups), so equal VIPs of two groups end up next
  * to each other, the earlier group first. A group's own VIPs are already
- * unique. IPv6 (128-bit, no such number) with one hash insert per VIP.
+ * unique. IPv6 (128-bit, no such number) with one hash insert per VIP. In
+ * both, the interface's largest group is binary-searched instead of sorted or
+ * hashed: a 100,000-VIP group beside small ones costs no copy of itself.
  */
 const GROUP_SLOTS = 2 ** 20;
 
@@ -210,20 +242,31 @@ function* duplicateProblems(groups: GroupSnapshot[], entries: ConfigEntries, loc
       continue;
     }
     if (members.length < 2) continue;
-    const keys = new Float64Array(members.reduce((n, gi) => n + groups[gi]!.vips.length, 0));
+    let largest = members[0]!;
+    for (const gi of members) if (groups[gi]!.vips.length > groups[largest]!.vips.length) largest = gi;
+    const big = groups[largest]!.vips;
+    const keys = new Float64Array(members.reduce((n, gi) => (gi === largest ? n : n + groups[gi]!.vips.length), 0));
     let n = 0;
-    for (const gi of members) for (const ip of groups[gi]!.vips) keys[n++] = ip * GROUP_SLOTS + gi;
+    for (const gi of members) if (gi !== largest) for (const ip of groups[gi]!.vips) keys[n++] = ip * GROUP_SLOTS + gi;
     yield;
     keys.sort();
     yield;
-    for (let k = 1; k < keys.length; k++) {
+    for (let k = 0; k < keys.length; ) {
       const ip = Math.floor(keys[k]! / GROUP_SLOTS);
-      if (Math.floor(keys[k - 1]! / GROUP_SLOTS) !== ip) continue;
-      const [other, gi] = [keys[k - 1]! % GROUP_SLOTS, keys[k]! % GROUP_SLOTS];
-      report(() =>
-        duplicateProblem(groups, other, gi, formatIpv4(ip), (g) => entries.list.findInclusion(ip, entries.start[g]!, entries.start[g + 1]!), entries, locate),
-      );
+      let end = k + 1;
+      while (end < keys.length && Math.floor(keys[end]! / GROUP_SLOTS) === ip) end++;
+      const inBig = sortedIpv4Has(big, ip);
+      if (end - k > 1 || inBig) {
+        // The groups that hold it, in order: the run's, and the largest among them.
+        const holders: number[] = [];
+        for (let j = k; j < end; j++) holders.push(keys[j]! % GROUP_SLOTS);
+        if (inBig) holders.splice(holders.filter((gi) => gi < largest).length, 0, largest);
+        const find = (g: number) => entries.list.findInclusion(ip, entries.start[g]!, entries.start[g + 1]!);
+        for (let h = 1; h < holders.length; h++) report(() => duplicateProblem(groups, holders[h - 1]!, holders[h]!, formatIpv4(ip), find, entries, locate));
+      }
+      k = end;
     }
+    releaseBuffers(keys);
     yield;
     const with6 = members.filter((gi) => groups[gi]!.ipv6Vips.length > 0);
     if (with6.length < 2) continue;
@@ -265,7 +308,10 @@ function duplicateProblem(
   const g = groups[gi]!;
   const first = entryPosition(entries, locate, other, find(other));
   const here = entryPosition(entries, locate, gi, find(gi));
-  const firstAt = first?.file === undefined ? '' : ` (${first.file}:${first.line}${first.column === undefined ? '' : `:${first.column}`})`;
+  const firstAt =
+    first?.file === undefined
+      ? ''
+      : ` (${first.file}${first.line === undefined ? '' : `:${first.line}`}${first.column === undefined ? '' : `:${first.column}`})`;
   return {
     file: here?.file,
     line: here?.line,

@@ -18,6 +18,20 @@ export function sortedIpv6Difference(a: Uint32Array, b: Uint32Array): Uint32Arra
   return difference(a, b, IPV6_WORDS);
 }
 
+/** Whether `ip` is one of `sorted` (ascending IPv4 addresses): a binary search. */
+export function sortedIpv4Has(sorted: Uint32Array, ip: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === ip) return true;
+    if (v < ip) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** Whether the IPv6 address at words[at] is one of `sorted` (4 words each, ascending): a binary search. */
 export function sortedIpv6Has(sorted: Uint32Array, words: Uint32Array, at = 0): boolean {
   let lo = 0;

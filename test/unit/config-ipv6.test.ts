@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/load-config.js';
-import { loadSnapshot } from '../../src/config/load-snapshot.js';
+import { lastGoodVipFiles, loadSnapshot } from '../../src/config/load-snapshot.js';
 import { effectiveConfig } from '../../src/config/effective-config.js';
 import { loadInWorker, resultMessages } from '../../src/config/load-in-worker.js';
 import { vipCounts, type Snapshot } from '../../src/config/snapshot.js';
@@ -173,6 +173,27 @@ function manyGroups(): string {
     })),
   });
 }
+
+t.test("the worker moves each group's VIP file content over, sharing the group's arrays where the file is its only source", async (t) => {
+  const dir = write(t, {
+    'config.json': json({
+      groups: [g({ vips: ['198.51.100.7', '2001:db8::7'], vipsFile: 'web.vips' }), g({ name: 'file-only', interface: 'eth1', vips: [], vipsFile: 'web.vips' })],
+    }),
+    'web.vips': '198.51.100.8\n!198.51.100.7\n2001:db8::8\n!2001:db8::9\n',
+  });
+  const here = load(dir);
+  const r = await loadInWorker({ source: { file: join(dir, 'config.json'), flags: {}, env: {} }, lastGood: lastGoodVipFiles(here) }).result;
+  t.equal(r.kind, 'loaded');
+  if (r.kind !== 'loaded') return;
+  t.same(
+    r.snapshot.groups.map((x) => x.vipsFile),
+    here.groups.map((x) => x.vipsFile),
+  );
+  t.same(Array.from(r.snapshot.groups[0]!.vipsFile!.excluded, formatIpv4), ['198.51.100.7', '0.0.0.0'], "the file's exclusion: first address, span 0");
+  const only = r.snapshot.groups[1]!;
+  t.equal(only.vipsFile!.vips, only.vips, 'one array, not a copy');
+  t.equal(only.vipsFile!.ipv6Vips, only.ipv6Vips);
+});
 
 t.test('the worker moves both families of every group over, piece by piece', async (t) => {
   const dir = write(t, { 'config.json': manyGroups() });

@@ -5,9 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/load-config.js';
-import { loadSnapshot } from '../../src/config/load-snapshot.js';
+import { lastGoodVipFiles, loadSnapshot, type LastGoodVipFiles } from '../../src/config/load-snapshot.js';
+import { FileSet } from '../../src/config/file-set.js';
+import type { Snapshot } from '../../src/config/snapshot.js';
 import { effectiveConfig } from '../../src/config/effective-config.js';
 import { formatIpv4 } from '../../src/wire/ipv4.js';
+import { formatIpv6 } from '../../src/wire/ipv6.js';
 import { tempDir } from '../e2e/lab.js';
 
 /** Writes `files` (name → text) into a fresh dir and loads `config.json` from it. */
@@ -17,11 +20,15 @@ function load(t: Test, files: Record<string, string | Buffer>, opts: { env?: Nod
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), text);
   }
-  return { dir, run: () => loadSnapshot({ file: join(dir, 'config.json'), flags: opts.flags ?? {}, env: opts.env ?? {} }) };
+  const source = { file: join(dir, 'config.json'), flags: opts.flags ?? {}, env: opts.env ?? {} };
+  const run = Object.assign(() => loadSnapshot(source), { with: (lastGood: LastGoodVipFiles) => loadSnapshot(source, undefined, lastGood) });
+  return { dir, run };
 }
 
 /** Pretty JSON with one group per line, so tests can say which line a key is on. */
 const json = (v: unknown): string => JSON.stringify(v, null, 2);
+
+const formatIpv6Vips = (rows: Uint32Array): string[] => Array.from({ length: rows.length / 4 }, (_, i) => formatIpv6(rows.subarray(4 * i, 4 * i + 4)));
 
 const g = (extra: Record<string, unknown> = {}) => ({ name: 'web', interface: 'eth0', vips: ['198.51.100.7'], ...extra });
 
@@ -114,6 +121,23 @@ const bad: BadCase[] = [
     want: [
       { file: 'config.json', message: /VIP 198\.51\.100\.7 is in group "web" \(.*config\.json:\d+:\d+\) and group "mail" on interface eth0/ },
       { file: 'config.json', message: /VIP 198\.51\.100\.7 is in group "mail" \(.*config\.json:\d+:\d+\) and group "ftp" on interface eth0/ },
+    ],
+  },
+  {
+    desc: 'VIPs in three groups of one interface, the largest (searched, not sorted) between the others',
+    files: {
+      'config.json': json({
+        groups: [
+          g({ vips: ['198.51.100.7'] }),
+          g({ name: 'mail', vips: ['198.51.100.7', '198.51.100.8', '198.51.100.9'] }),
+          g({ name: 'ftp', vips: ['198.51.100.7', '198.51.100.9'] }),
+        ],
+      }),
+    },
+    want: [
+      { file: 'config.json', message: /VIP 198\.51\.100\.7 is in group "web" \(.*config\.json:\d+:\d+\) and group "mail" on interface eth0/ },
+      { file: 'config.json', message: /VIP 198\.51\.100\.7 is in group "mail" \(.*config\.json:\d+:\d+\) and group "ftp" on interface eth0/ },
+      { file: 'config.json', message: /VIP 198\.51\.100\.9 is in group "mail" \(.*config\.json:\d+:\d+\) and group "ftp" on interface eth0/ },
     ],
   },
   {
@@ -264,13 +288,69 @@ t.test('loadSnapshot takes a 0-byte VIP file as not yet written: no VIPs from it
   t.same(Array.from(s.groups[0]!.vips, formatIpv4), ['198.51.100.7'], 'the inline VIPs only');
   t.same(s.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: false }]);
   t.same(effectiveConfig(s).emptyVipFiles, [join(dir, 'web.vips')], '--check-config lists it');
-  const kept = loadSnapshot(
-    { file: join(dir, 'config.json'), flags: {}, env: {} },
-    undefined,
-    new Map([[join(dir, 'web.vips'), Buffer.from('198.51.100.9\n')]]),
-  );
+  t.equal(s.groups[0]!.vipsFile, undefined, 'nothing to stand in for it next time');
+  writeFileSync(join(dir, 'web.vips'), '198.51.100.9\n');
+  const good = run();
+  writeFileSync(join(dir, 'web.vips'), '');
+  const kept = loadSnapshot({ file: join(dir, 'config.json'), flags: {}, env: {} }, undefined, lastGoodVipFiles(good));
   t.same(Array.from(kept.groups[0]!.vips, formatIpv4), ['198.51.100.7', '198.51.100.9'], 'with last good content, that content stands in');
   t.same(kept.source?.emptyVipFiles, [{ file: join(dir, 'web.vips'), group: 'web', kept: true }]);
+});
+
+t.test('an empty VIP file stands in for exactly what its last good text said: its exclusions still apply to the inline VIPs', async (t) => {
+  const text = ['198.51.100.9', '198.51.100.30-198.51.100.32', '!198.51.100.20', '!198.51.100.31', '2001:db8::9', '2001:db8::a', '!2001:db8::a', ''].join('\n');
+  const config = (vips: string[]) =>
+    json({ groups: [g({ vips, vipsFile: 'web.vips' }), g({ name: 'only-file', interface: 'eth1', vips: [], vipsFile: 'web.vips' })] });
+  const { dir, run } = load(t, { 'config.json': config(['198.51.100.7', '198.51.100.20']), 'web.vips': text });
+  const view = (s: Snapshot) => s.groups.map((x) => [Array.from(x.vips, formatIpv4), formatIpv6Vips(x.ipv6Vips)]);
+  const good = run();
+  t.same(view(good), [
+    [['198.51.100.7', '198.51.100.9', '198.51.100.30', '198.51.100.32'], ['2001:db8::9']],
+    [['198.51.100.9', '198.51.100.30', '198.51.100.32'], ['2001:db8::9']],
+  ]);
+  t.equal(good.groups[1]!.vipsFile!.vips, good.groups[1]!.vips, 'a group with no inline VIPs keeps its file content at no cost: its own arrays');
+  writeFileSync(join(dir, 'web.vips'), '');
+  // New inline VIPs the last good file excludes stay excluded; others are added.
+  writeFileSync(join(dir, 'config.json'), config(['198.51.100.7', '198.51.100.20', '198.51.100.31', '198.51.100.40', '2001:db8::a', '2001:db8::b']));
+  const kept = run.with(lastGoodVipFiles(good));
+  t.same(view(kept), [
+    [
+      ['198.51.100.7', '198.51.100.9', '198.51.100.30', '198.51.100.32', '198.51.100.40'],
+      ['2001:db8::9', '2001:db8::b'],
+    ],
+    [['198.51.100.9', '198.51.100.30', '198.51.100.32'], ['2001:db8::9']],
+  ]);
+  t.same(lastGoodVipFiles(kept), lastGoodVipFiles(good), 'the stand-in is kept for the next reload');
+  writeFileSync(join(dir, 'config.json'), json({ groups: [g({ vipsFile: 'web.vips' }), g({ name: 'dup', vips: ['198.51.100.9'] })] }));
+  t.throws(
+    () => run.with(lastGoodVipFiles(good)),
+    {
+      problems: [{ message: /^VIP 198\.51\.100\.9 is in group "web" \(\/\S+\/web\.vips\) and group "dup" on interface eth0/ }],
+    },
+    'a stand-in VIP in two groups names the file, without a line that is no longer there',
+  );
+});
+
+t.test("loadSnapshot frees a VIP file's bytes once the last group naming it has parsed them, and the files hash the same", async (t) => {
+  const text = `${Array.from({ length: 2000 }, (_, i) => formatIpv4(0xc6120000 + i)).join('\n')}\n`;
+  const { dir } = load(t, {
+    'config.json': json({ groups: [g({ vipsFile: 'web.vips' }), g({ name: 'lan2', interface: 'eth1', vipsFile: 'web.vips' })] }),
+    'web.vips': text,
+  });
+  const files = new FileSet();
+  const s = loadSnapshot({ file: join(dir, 'config.json'), flags: {}, env: {} }, files);
+  t.same(
+    s.groups.map((x) => x.vips.length),
+    [2001, 2001],
+    'both groups parsed the whole file',
+  );
+  const read = files.read(join(dir, 'web.vips'));
+  t.equal(read.ok && read.bytes.byteLength, 0, 'the bytes are freed');
+  t.equal(read.ok && read.size, text.length, 'its size is still known');
+  t.equal(files.hash(), s.source?.hash);
+  const again = new FileSet();
+  loadSnapshot({ file: join(dir, 'config.json'), flags: {}, env: {} }, again);
+  t.equal(again.hash(), files.hash(), 'the hash is of the content, freed or not');
 });
 
 t.test('loadSnapshot accepts the same VIP in two groups on different interfaces', async (t) => {
