@@ -3,7 +3,7 @@
  * addresses, links, the daemon's sockets and capabilities) and runs the pure
  * checks of doctor-checks.ts over them.
  */
-import { readFile } from 'node:fs/promises';
+import { fs } from '../util/node-builtins.js';
 import type { DaemonFeature } from '../daemon/feature.js';
 import type { LinkView } from '../daemon/link-view.js';
 import type { ConfigView } from '../config/config-view.js';
@@ -73,7 +73,7 @@ export async function gatherDoctorFacts(daemon: DoctorSources): Promise<DoctorFa
   const socketOpen = new Map(ifaces.map((i) => [i, daemon.links.get(i)?.wire !== undefined]));
   let capNetRaw: boolean | undefined;
   try {
-    capNetRaw = hasEffectiveCapability(await readFile('/proc/self/status', 'utf8'), CAP_NET_RAW);
+    capNetRaw = hasEffectiveCapability(await fs.promises.readFile('/proc/self/status', 'utf8'), CAP_NET_RAW);
   } catch {
     capNetRaw = undefined;
   }

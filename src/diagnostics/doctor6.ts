@@ -3,7 +3,7 @@
  * namespace the process runs in). Never throws: what cannot be read is left
  * undefined with the reason, and the checks say so.
  */
-import { readFile } from 'node:fs/promises';
+import { fs } from '../util/node-builtins.js';
 import { errorMessage } from '../util/errors.js';
 import { addressesByText, parseAnycast6, parseIfInet6, parseProxyNeighbours, type Ipv6Facts, type Ipv6SysctlFacts } from './doctor6-facts.js';
 import { readNumberFile as readNumber, runIproute } from './host-read.js';
@@ -23,12 +23,12 @@ export async function gatherIpv6Facts(ifaces: readonly string[]): Promise<Ipv6Fa
   for (const name of ['all', ...new Set(ifaces)]) sysctl.set(name, await readSysctls(name));
   const facts: Ipv6Facts = { addresses: undefined, anycast: undefined, sysctl, proxies: undefined };
   try {
-    facts.addresses = addressesByText(parseIfInet6(await readFile('/proc/net/if_inet6', 'utf8')));
+    facts.addresses = addressesByText(parseIfInet6(await fs.promises.readFile('/proc/net/if_inet6', 'utf8')));
   } catch (err) {
     facts.addressError = `cannot read /proc/net/if_inet6: ${errorMessage(err)}`;
   }
   try {
-    facts.anycast = parseAnycast6(await readFile('/proc/net/anycast6', 'utf8'));
+    facts.anycast = parseAnycast6(await fs.promises.readFile('/proc/net/anycast6', 'utf8'));
   } catch {
     // The check says the anycast list could not be read.
   }

@@ -2,9 +2,7 @@
  * Small readers of host state shared by doctor.ts and doctor6.ts: a number
  * from a /proc file, and `ip` runs with the same bounds.
  */
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { util } from '../util/node-builtins.js';
+import { childProcess, fs, util } from '../util/node-builtins.js';
 
 const { promisify } = util;
 
@@ -13,17 +11,15 @@ const IP_MAX_BUFFER = 64 * 1024 * 1024;
 /** iproute2 answers in milliseconds; a hung netlink dump must not hang the control client. */
 const IP_TIMEOUT_MS = 10_000;
 
-const execFileAsync = promisify(execFile);
-
 /** Runs `cmd args` (iproute2's ip or bridge) and returns its stdout. @throws the child_process error (code, stderr). */
 export async function runIproute(cmd: 'ip' | 'bridge', args: readonly string[]): Promise<string> {
-  return (await execFileAsync(cmd, args, { maxBuffer: IP_MAX_BUFFER, timeout: IP_TIMEOUT_MS })).stdout;
+  return (await promisify(childProcess().execFile)(cmd, args, { maxBuffer: IP_MAX_BUFFER, timeout: IP_TIMEOUT_MS })).stdout;
 }
 
 /** The integer in file `path` (a sysctl under /proc/sys), undefined when unreadable or not a number. */
 export async function readNumberFile(path: string): Promise<number | undefined> {
   try {
-    const n = Number.parseInt(await readFile(path, 'utf8'), 10);
+    const n = Number.parseInt(await fs.promises.readFile(path, 'utf8'), 10);
     return Number.isNaN(n) ? undefined : n;
   } catch {
     return undefined;

@@ -5,7 +5,7 @@
  * Read from /proc/net/arp (packet-free, no subprocess, the daemon's own
  * network namespace), off the receive path, cached.
  */
-import { readFile } from 'node:fs/promises';
+import { fs } from '../util/node-builtins.js';
 import { parseMac } from '../wire/mac.js';
 import { parseIpv4 } from '../wire/ipv4.js';
 
@@ -57,7 +57,7 @@ export class NeighbourCache {
   private readonly maxAgeMs: number;
 
   constructor(opts: NeighbourCacheOptions = {}) {
-    this.read = opts.read ?? (() => readFile('/proc/net/arp', 'utf8'));
+    this.read = opts.read ?? (() => fs.promises.readFile('/proc/net/arp', 'utf8'));
     this.now = opts.now ?? Date.now;
     this.maxAgeMs = opts.maxAgeMs ?? NEIGHBOUR_CACHE_MS;
   }

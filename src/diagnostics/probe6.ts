@@ -10,7 +10,7 @@
  * AF_PACKET socket for IPv6 whose filter passes only ICMPv6 NAs, closed when
  * the probe ends. The NAs answer our Source LLA, so they arrive unicast.
  */
-import { readFile } from 'node:fs/promises';
+import { fs } from '../util/node-builtins.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { check, native, systemError, type NativePoller } from '../native/addon.js';
 import { interfaceInfo } from '../native/interface-info.js';
@@ -50,7 +50,7 @@ export function linkLocalOf(ifInet6: string, iface: string): Ipv6Address | undef
 export async function readLinkLocal(iface: string): Promise<Ipv6Address> {
   let text = '';
   try {
-    text = await readFile('/proc/net/if_inet6', 'utf8');
+    text = await fs.promises.readFile('/proc/net/if_inet6', 'utf8');
   } catch {
     // No IPv6 in this kernel: the same error as no address.
   }

@@ -15,8 +15,6 @@ import { parseListenAddress } from './listen-address.js';
 import type { MetricsFeature } from './metrics-feature.js';
 import { http } from '../util/node-builtins.js';
 
-const { createServer } = http;
-
 /** A scrape that takes longer than this is a stuck client; Prometheus' own default timeout is 10 s. */
 export const SCRAPE_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -75,7 +73,7 @@ export class MetricsHttpFeature implements DaemonFeature {
       this.log.error({ err }, 'metrics listener not started');
       return;
     }
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = http().createServer((req, res) => void this.handle(req, res));
     server.requestTimeout = SCRAPE_REQUEST_TIMEOUT_MS;
     try {
       await new Promise<void>((resolve, reject) => {
