@@ -85,16 +85,6 @@ function ipv6VipsOf(vips: VipSource, iface: string): NdpLinkVips {
   return {
     onInterface: () => vips.ipv6Table.forInterface(iface),
     isVip: (addr) => vips.ipv6Table.isVip(addr),
-    words: () => {
-      const sets = [...vips.ipv6Table.sets()].filter((s) => s.iface === iface && s.ips.length > 0);
-      if (sets.length === 1) return sets[0]!.ips;
-      const out = new Uint32Array(sets.reduce((n, s) => n + s.ips.length, 0));
-      let at = 0;
-      for (const s of sets) {
-        out.set(s.ips, at);
-        at += s.ips.length;
-      }
-      return out;
-    },
+    vipSets: () => [...vips.ipv6Table.sets()].filter((s) => s.iface === iface && s.ips.length > 0).map((s) => s.ips),
   };
 }

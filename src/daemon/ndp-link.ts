@@ -22,8 +22,8 @@ export interface NdpLinkVips {
   /** the interface's IPv6 VIPs (undefined: none), read per received batch */
   onInterface(): Ipv6InterfaceVips | undefined;
   isVip(addr: Ipv6Address): boolean;
-  /** every IPv6 VIP of the interface, 4 words each, for the memberships */
-  words(): Uint32Array;
+  /** every IPv6 VIP of the interface, as its groups' arrays (4 words a VIP), for the memberships */
+  vipSets(): Uint32Array[];
 }
 
 /** The memberships' calls the link makes; SolicitedNodeMemberships in production. */
@@ -110,8 +110,8 @@ export class NdpLink {
   sync(ifindex: number): void {
     if (ifindex !== this.ifindex) this.close();
     this.ifindex = ifindex;
-    const words = this.opts.vips.words();
-    if (words.length === 0) {
+    const vipSets = this.opts.vips.vipSets();
+    if (vipSets.length === 0) {
       this.close();
       return;
     }
@@ -132,7 +132,7 @@ export class NdpLink {
       onChange: (change) => this.logChange(change),
       ...(this.opts.maxGroups === undefined ? {} : { maxGroups: this.opts.maxGroups }),
     });
-    this.logChange(this.memberships.reconcile(words));
+    this.logChange(this.memberships.reconcile(...vipSets));
   }
 
   /** Closes the socket and leaves every group; idempotent. */

@@ -134,16 +134,16 @@ export class SolicitedNodeMemberships {
   }
 
   /**
-   * Makes the joined groups exactly those of `vips` (four words per VIP, as
-   * the IPv6 VIP table holds them), or none with all-multicast reception when
+   * Makes the joined groups exactly those of `vipSets` (four words per VIP, as
+   * the IPv6 VIP table holds its groups' VIPs), or none with all-multicast reception when
    * they are more than `maxGroups`: leaves the ones not wanted, joins the new
    * ones. Does one slice now and returns what it did; the rest follows in
    * later slices (reported to `onChange`), replaced by the next reconcile. A
    * group that fails to join is retried on the next reconcile; one that fails
    * to leave is forgotten (its socket still holds it until closed).
    */
-  reconcile(vips: Uint32Array): MembershipChange {
-    const wanted = groupKeysOf(vips);
+  reconcile(...vipSets: Uint32Array[]): MembershipChange {
+    const wanted = groupKeysOf(vipSets);
     const change: MembershipChange = { joined: 0, left: 0, failures: [] };
     this.wantAllMulticast = wanted.length > this.maxGroups();
     if (this.wantAllMulticast) this.enterAllMulticast(change);
@@ -287,13 +287,15 @@ export class SolicitedNodeMemberships {
 const NO_KEYS = new Uint32Array(0);
 
 /**
- * The distinct groups of `vips` (four words per VIP), ascending: in typed
- * arrays, not a Map, so 100,000 IPv6 VIPs cost 400 KB for a moment instead
- * of several MB of garbage on every reload (docs/benchmarks.md).
+ * The distinct groups of the VIPs in `vipSets` (four words per VIP), ascending:
+ * in typed arrays, not a Map (or a copy of the sets joined), so 100,000 IPv6
+ * VIPs cost 400 KB for a moment instead of several MB of garbage on every
+ * reload (docs/benchmarks.md).
  */
-function groupKeysOf(vips: Uint32Array): Uint32Array {
-  const keys = new Uint32Array(vips.length / 4);
-  for (let i = 0; i < keys.length; i++) keys[i] = vips[4 * i + 3]! & 0xff_ffff;
+function groupKeysOf(vipSets: readonly Uint32Array[]): Uint32Array {
+  const keys = new Uint32Array(vipSets.reduce((n, vips) => n + vips.length / 4, 0));
+  let k = 0;
+  for (const vips of vipSets) for (let i = 3; i < vips.length; i += 4) keys[k++] = vips[i]! & 0xff_ffff;
   keys.sort();
   let n = 0;
   for (let i = 0; i < keys.length; i++) if (n === 0 || keys[i] !== keys[n - 1]) keys[n++] = keys[i]!;

@@ -40,6 +40,16 @@ function ranges6(n: number): Ranges6 {
   return { first: new Uint32Array(n * W), last: new Uint32Array(n * W), count: 0 };
 }
 
+/** Doubles the room of `r`, keeping its ranges. */
+function growRanges6(r: Ranges6): void {
+  const wider = ranges6((2 * r.first.length) / W);
+  wider.first.set(r.first);
+  wider.last.set(r.last);
+  releaseBuffers(r.first, r.last);
+  r.first = wider.first;
+  r.last = wider.last;
+}
+
 function shrinkScratch(): void {
   if (scratch.order.length > SCRATCH_KEPT) {
     releaseBuffers(scratch.order);
@@ -65,9 +75,12 @@ function* mergedRanges6(list: VipEntryList, from: number, to: number, kind: Entr
   for (let i = from; i < to; i++) if (list.kindOf(i) === kind) n++;
   yield;
   // Grown to what this list needs (at least doubling, for many small lists
-  // one after another): 32 bytes per entry, a few MB for 100,000 of them.
-  if (scratch.order.length < n) scratch.order = new Uint32Array(Math.max(n, 2 * scratch.order.length));
-  if (out.first.length < n * W) Object.assign(out, ranges6(Math.max(n, (2 * out.first.length) / W)));
+  // one after another). The ranges grow as they are merged: room for every
+  // entry was 32 bytes each, 3.2 MB for 100,000 that merge into one range.
+  if (scratch.order.length < n) {
+    releaseBuffers(scratch.order);
+    scratch.order = new Uint32Array(Math.max(n, 2 * scratch.order.length));
+  }
   const order = scratch.order.subarray(0, n);
   const firsts = list.ipv6Firsts;
   n = 0;
@@ -81,7 +94,6 @@ function* mergedRanges6(list: VipEntryList, from: number, to: number, kind: Entr
   if (!sorted && n < RADIX_FROM) order.sort((i, j) => compareWords(firsts, list.ipv6FirstAt(i), firsts, list.ipv6FirstAt(j), W));
   else if (!sorted) radixSort(list, order);
   yield;
-  const { first, last } = out;
   let count = 0;
   for (let k = 0; k < n; k++) {
     if (k % ADDRESSES_PER_STEP === ADDRESSES_PER_STEP - 1) yield;
@@ -90,11 +102,12 @@ function* mergedRanges6(list: VipEntryList, from: number, to: number, kind: Entr
     addWords(firsts, at, list.spanOf(i), end, 0, W);
     const prev = (count - 1) * W;
     // Overlapping, or starting right after the previous range: extend it.
-    if (count > 0 && (compareWords(firsts, at, last, prev, W) <= 0 || offsetWords(last, prev, firsts, at, W) === 1)) {
-      if (compareWords(end, 0, last, prev, W) > 0) copy(end, 0, last, prev);
+    if (count > 0 && (compareWords(firsts, at, out.last, prev, W) <= 0 || offsetWords(out.last, prev, firsts, at, W) === 1)) {
+      if (compareWords(end, 0, out.last, prev, W) > 0) copy(end, 0, out.last, prev);
     } else {
-      copy(firsts, at, first, count * W);
-      copy(end, 0, last, count * W);
+      if (count * W === out.first.length) growRanges6(out);
+      copy(firsts, at, out.first, count * W);
+      copy(end, 0, out.last, count * W);
       count++;
     }
   }
@@ -198,5 +211,8 @@ export function* expandIpv6VipEntriesSteps(list: VipEntryList, from: number, to:
     }
   }
   shrinkScratch();
-  return n === out.length ? out : out.slice(0, n);
+  if (n === out.length) return out;
+  const kept = out.slice(0, n);
+  releaseBuffers(out);
+  return kept;
 }

@@ -242,13 +242,28 @@ function ranges(n: number): Ranges {
   return { first: new Uint32Array(n), last: new Uint32Array(n), count: 0 };
 }
 
+/** Doubles the room of `r`, keeping its ranges. */
+function growRanges(r: Ranges): void {
+  const wider = ranges(2 * r.first.length);
+  wider.first.set(r.first);
+  wider.last.set(r.last);
+  releaseBuffers(r.first, r.last);
+  r.first = wider.first;
+  r.last = wider.last;
+}
+
 /** The IPv4 entries of `kind` (inclusions or exclusions) in [from, to) of `list`, sorted and merged where they overlap or touch, into `out`. */
 function* mergedRanges(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges): Generator<void, Ranges> {
   let n = 0;
   for (let i = from; i < to; i++) if (list.kindOf(i) === kind) n++;
   yield;
-  if (scratch.keys.length < n) scratch.keys = new Float64Array(n * 2);
-  if (out.first.length < n) Object.assign(out, ranges(n * 2));
+  // Grown to what this list needs, at least doubling (for many small lists one
+  // after another). The ranges grow as they are merged: 100,000 consecutive
+  // addresses are one range, not 100,000 rows of room (0.8 MB).
+  if (scratch.keys.length < n) {
+    releaseBuffers(scratch.keys);
+    scratch.keys = new Float64Array(Math.max(n, 2 * scratch.keys.length));
+  }
   const keys = scratch.keys.subarray(0, n);
   n = 0;
   for (let i = from; i < to; i++) {
@@ -257,17 +272,17 @@ function* mergedRanges(list: VipEntryList, from: number, to: number, kind: Entry
   yield;
   if (n > 1) keys.sort();
   yield;
-  const { first, last } = out;
   let count = 0;
   for (let k = 0; k < n; k++) {
     const key = keys[k]!;
     const start = Math.floor(key / SPAN);
     const end = start + (key % SPAN);
-    if (count > 0 && start <= last[count - 1]! + 1) {
-      if (end > last[count - 1]!) last[count - 1] = end;
+    if (count > 0 && start <= out.last[count - 1]! + 1) {
+      if (end > out.last[count - 1]!) out.last[count - 1] = end;
     } else {
-      first[count] = start;
-      last[count++] = end;
+      if (count === out.first.length) growRanges(out);
+      out.first[count] = start;
+      out.last[count++] = end;
     }
   }
   out.count = count;
@@ -316,5 +331,8 @@ export function* expandVipEntriesSteps(list: VipEntryList, from: number, to: num
     }
   }
   shrinkScratch();
-  return n === total ? out : out.slice(0, n);
+  if (n === total) return out;
+  const kept = out.slice(0, n);
+  releaseBuffers(out);
+  return kept;
 }

@@ -322,11 +322,10 @@ t.test('an empty VIP file stands in for exactly what its last good text said: it
   ]);
   t.same(lastGoodVipFiles(kept), lastGoodVipFiles(good), 'the stand-in is kept for the next reload');
   writeFileSync(join(dir, 'config.json'), json({ groups: [g({ vipsFile: 'web.vips' }), g({ name: 'dup', vips: ['198.51.100.9'] })] }));
-  t.throws(
-    () => run.with(lastGoodVipFiles(good)),
-    {
-      problems: [{ message: /^VIP 198\.51\.100\.9 is in group "web" \(\/\S+\/web\.vips\) and group "dup" on interface eth0/ }],
-    },
+  const err = t.throws(() => run.with(lastGoodVipFiles(good))) as ConfigError;
+  t.match(
+    err.problems,
+    [{ message: /^VIP 198\.51\.100\.9 is in group "web" \(\/\S+\/web\.vips\) and group "dup" on interface eth0/ }],
     'a stand-in VIP in two groups names the file, without a line that is no longer there',
   );
 });

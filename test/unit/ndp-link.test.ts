@@ -41,9 +41,9 @@ class FakeMemberships implements Memberships {
   closed = false;
   pending = 0;
   allMulticast = false;
-  reconcile(vips: Uint32Array) {
+  reconcile(...vipSets: Uint32Array[]) {
     const want = new Set<number>();
-    for (let i = 3; i < vips.length; i += 4) want.add(vips[i]! & 0xffffff);
+    for (const vips of vipSets) for (let i = 3; i < vips.length; i += 4) want.add(vips[i]! & 0xffffff);
     const joined = [...want].filter((k) => !this.groups.has(k)).length;
     const left = [...this.groups].filter((k) => !want.has(k)).length;
     this.groups = want;
@@ -75,7 +75,7 @@ t.test('the NDP side opens only with IPv6 VIPs, follows them, and starts afresh 
     vips: {
       onInterface: () => table.forInterface('eth0'),
       isVip: (a) => table.isVip(a),
-      words: () => table.vipsOf('web')?.ips ?? new Uint32Array(0),
+      vipSets: () => [table.vipsOf('web')?.ips ?? new Uint32Array(0)].filter((ips) => ips.length > 0),
     },
     interfaceMac: () => OUR_MAC,
     sendVia: (get) => ({ start: () => undefined, send: (b) => get()?.send(b) ?? 0, close: () => undefined }),
@@ -153,7 +153,7 @@ t.test('all-multicast reception past ndp.maxSolicitedNodeGroups: the limit reach
   const link = new NdpLink({
     iface: 'eth0',
     log: createLogger('info', out),
-    vips: { onInterface: () => table.forInterface('eth0'), isVip: (a) => table.isVip(a), words: () => table.vipsOf('web')!.ips },
+    vips: { onInterface: () => table.forInterface('eth0'), isVip: (a) => table.isVip(a), vipSets: () => [table.vipsOf('web')!.ips] },
     interfaceMac: () => OUR_MAC,
     sendVia: (get) => ({ start: () => undefined, send: (b) => get()?.send(b) ?? 0, close: () => undefined }),
     onSendError: () => undefined,

@@ -86,6 +86,16 @@ function vips(...texts: string[]): Uint32Array {
   return words;
 }
 
+t.test("the groups of several groups' VIP sets: a group two sets share is joined once", async (t) => {
+  const { ops, calls } = fakeOps(100);
+  const m = new SolicitedNodeMemberships('eth0', 7, inOneSlice(ops));
+  t.same(m.reconcile(vips('2001:db8::10', '2001:db8::abc:def0'), vips('2001:db8:1::10'), vips()), { joined: 2, left: 0, failures: [] });
+  t.same(calls, ['open 10', 'join 10 000010@7', 'join 10 bcdef0@7']);
+  t.same(m.reconcile(vips('2001:db8:1::10')), { joined: 0, left: 1, failures: [] }, 'the other set still needs ff02::1:ff00:10');
+  t.same(m.joined(), ['ff02::1:ff00:10']);
+  m.close();
+});
+
 t.test('VIPs sharing a group join it once; the group goes when its last VIP does', async (t) => {
   const { ops, calls } = fakeOps(100);
   const m = new SolicitedNodeMemberships('eth0', 7, inOneSlice(ops));

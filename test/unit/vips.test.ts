@@ -122,6 +122,18 @@ t.test('expandVipEntries matches a set-based expansion on random entries', async
 
 const sorted = (...ips: string[]): Uint32Array => Uint32Array.from(ips.map(ip)).sort();
 
+t.test('expandVipEntries of 5,000 disjoint shuffled entries: its ranges grow as they are merged', async (t) => {
+  const list = new VipEntryList();
+  const base = 0xc6120000;
+  const order = Array.from({ length: 5000 }, (_, i) => i).sort((a, b) => ((a * 7919) % 5000) - ((b * 7919) % 5000));
+  for (const i of order) list.push(false, base + 2 * i, base + 2 * i);
+  for (let i = 0; i < 5000; i += 100) list.push(true, base + 2 * i, base + 2 * i);
+  const want = Array.from({ length: 5000 }, (_, i) => i)
+    .filter((i) => i % 100 !== 0)
+    .map((i) => base + 2 * i);
+  t.same(Array.from(expandVipEntries(list)), want);
+});
+
 t.test('VipTable finds each of 131,072 VIPs and no other address', async (t) => {
   const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
   const mail: GroupState = { name: 'mail', role: 'MASTER', mac: undefined };
