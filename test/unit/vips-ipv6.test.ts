@@ -268,6 +268,32 @@ t.test('expandIpv6VipEntries sorts 20,000 shuffled entries (the radix path) as B
   );
 });
 
+t.test('expandIpv6VipEntries merges the runs of a sorted file with lines edited out of place, as BigInt sorts them (seeded)', async (t) => {
+  const rng = seededRandomFor(t);
+  for (const moved of [1, 5, 40]) {
+    const list = new VipEntryList();
+    const want = new Set<bigint>();
+    // 10,000 ascending addresses two apart, `moved` of them written elsewhere in the file.
+    const addresses = Array.from({ length: 10_000 }, (_, i) => (0x2001_0db8n << 96n) + 0xffff_0000n + 2n * BigInt(i));
+    for (let m = 0; m < moved; m++) {
+      const [a] = addresses.splice(rng.nextUint32() % addresses.length, 1);
+      addresses.splice(rng.nextUint32() % addresses.length, 0, a!);
+    }
+    for (const a of addresses) {
+      list.pushIpv6(false, fromBig(a), 0, 0);
+      want.add(a);
+    }
+    const rows = expandIpv6VipEntries(list);
+    const got: bigint[] = [];
+    for (let at = 0; at < rows.length; at += 4) got.push(big(rows, at));
+    t.same(
+      got,
+      [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+      `${moved} moved, seed ${rng.seed}`,
+    );
+  }
+});
+
 t.test('address words: compare, offset and add agree with BigInt (seeded)', async (t) => {
   const rng = seededRandomFor(t);
   let wrong = 0;
