@@ -84,6 +84,17 @@ t.test('the rules cover the four alerts the operators asked for', async (t) => {
   }
 });
 
+t.test('the NDP twins: NAs refused and all-multicast reception, each alert with a summary, a description and a promtool case', async (t) => {
+  const rules = readFileSync(join(DIR, 'vip-arpd.rules.yml'), 'utf8');
+  const cases = readFileSync(join(DIR, 'vip-arpd.rules.test.yml'), 'utf8');
+  for (const a of ['VipArpdNdpRepliesDropped', 'VipArpdNdpAllMulticast']) t.match(rules, new RegExp(`alert: ${a}\\n`), a);
+  const alerts = [...rules.matchAll(/alert: (\w+)\n/g)].map((m) => m[1]!);
+  const blocks = rules.split(/\n\s*- alert: /).slice(1);
+  t.equal(blocks.length, alerts.length);
+  for (const [i, b] of blocks.entries()) t.ok(/\n\s+summary: "/.test(b) && /\n\s+description: "/.test(b), `${alerts[i]}: summary and description`);
+  for (const a of alerts) t.match(cases, new RegExp(`alertname: ${a}\\n\\s+exp_alerts:\\n\\s+- exp_labels`), `${a}: a promtool case expects it to fire`);
+});
+
 t.test('rules and dashboard name only exported metrics, and only their labels', async (t) => {
   const exported = exportedMetrics();
   t.ok(
