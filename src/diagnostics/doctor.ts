@@ -49,10 +49,10 @@ async function readUnicastFilters(ifaces: string[]): Promise<Map<string, string[
 /** The daemon's solicited-node memberships on each of `ifaces` whose NDP socket is open (a missing interface has neither). */
 function solicitedNodeFacts(daemon: DoctorSources, ifaces: readonly string[]): Map<string, SolicitedNodeFacts> {
   const out = new Map<string, SolicitedNodeFacts>();
-  const limit = daemon.config.config.ndp.maxSolicitedNodeGroups;
   for (const iface of new Set(ifaces)) {
     const ndp = daemon.links.get(iface)?.ndp;
     if (ndp?.open !== true) continue;
+    const limit = daemon.config.config.ndp.maxSolicitedNodeGroups;
     out.set(iface, { needed: ndp.neededGroups, joined: ndp.joinedGroups().length, pending: ndp.pendingGroups, allMulticast: ndp.allMulticast, limit });
   }
   return out;
