@@ -5,16 +5,18 @@
 // reception (`ip -d link`: allmulti 1, no VIP group in `ip -6 maddr`),
 // vip_arpd_ndp_all_multicast reads 1 and `doctor` warns with its solicited-node
 // check; and the snooping bridge shows why that matters: it has no mdb entry for
-// the VIPs' groups, so it does not forward a client's NS to the director and
-// the client cannot resolve a VIP. The doctor's two fixes are then proven: the
+// the VIPs' groups, so it does not forward a client's NS to the director (tshark:
+// sent by the client, never seen on the director's eth0) and the client cannot
+// resolve a VIP. The doctor's two fixes are then proven: the
 // director's bridge port made a multicast-router port forwards the NS; a reload
 // that raises the cap joins the groups, the bridge learns them from the MLD
 // reports, and allmulti, the metric and the warning all clear.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CTL_ENTRY, run, skipUnlessRoot, startControlledDaemon, waitFor, type DoctorCheck } from './lab.js';
+import { CTL_ENTRY, run, skipUnlessRoot, startCapture, startControlledDaemon, waitFor, type DoctorCheck } from './lab.js';
 import { allmultiCount, bridgeMdb, createIpv6Pair, makeSnoopingQuerier, switchPort } from './lab-mld.js';
 import { ndiscAnswerers } from './lab-ndp-director.js';
+import { frameFields } from './lab-ndp.js';
 import { parseExposition } from './exposition.js';
 import { loadSchemas } from './json-schemas.js';
 
@@ -31,7 +33,7 @@ interface NdpStatus {
 }
 
 t.test('all-multicast past ndp.maxSolicitedNodeGroups: allmulti, metric and doctor say so, a snooping bridge drops the NS; the fixes clear it', async (t) => {
-  if (skipUnlessRoot(t, ['ndisc6'])) return;
+  if (skipUnlessRoot(t, ['ndisc6', 'tshark'])) return;
   const lab = await createIpv6Pair(t, VIPS);
   await makeSnoopingQuerier(lab);
   const dirPort = await switchPort(lab, 'dir');
@@ -74,7 +76,13 @@ t.test('all-multicast past ndp.maxSolicitedNodeGroups: allmulti, metric and doct
 
   // What that means behind a snooping switch: no report, no mdb entry, the client's NS goes nowhere.
   t.notMatch(await bridgeMdb(lab), 'ff02::1:ff0a:', 'the snooping bridge has no entry for the VIP groups');
-  t.same(await ndiscAnswerers(lab, 'client', LAST_VIP), [], "the client's NS does not reach the director through the snooping bridge: no answer");
+  const sent = await startCapture(lab, 'client', 'eth0', 'icmp6');
+  const received = await startCapture(lab, 'dir', 'eth0', 'icmp6');
+  t.same(await ndiscAnswerers(lab, 'client', LAST_VIP), [], "the client's NS is not answered through the snooping bridge");
+  await Promise.all([sent.stop(), received.stop()]);
+  const ns = `icmpv6.type == 135 && icmpv6.nd.ns.target_address == ${LAST_VIP}`;
+  t.ok((await frameFields(sent.file, ns, ['ipv6.dst'])).length > 0, "the client's NS left on the wire");
+  t.same(await frameFields(received.file, ns, ['ipv6.dst']), [], 'and none reached the director: no MLD report, no forwarding');
 
   // Fix 2: the director's port as a multicast-router port gets every multicast, the NS among it.
   await run('bridge', ['-n', lab.switchNs, 'link', 'set', 'dev', dirPort, 'mcast_router', '2'], { check: true });
