@@ -1,6 +1,6 @@
 /**
- * The per-family half of an announcement. The schedule (garp-schedule.ts),
- * the pacer (garp-pacer.ts) and the counters are the same for every family;
+ * The per-family half of an announcement. The schedule (announce-schedule.ts),
+ * the pacer (announce-pacer.ts) and the counters are the same for every family;
  * what differs is the bytes of one frame and the forms a group's mode asks
  * for. IPv4: gratuitous ARP (arp-announce.ts). IPv6: an unsolicited Neighbor
  * Advertisement encoder over src/wire/ndp.ts `encodeUnsolicitedNa` slots in

@@ -13,7 +13,7 @@
  *   the pacers, before the role-change handler returns.
  * - VIPs a reload adds to a MASTER group get a burst of their own; a link that
  *   comes back (or is recreated with a new MAC) re-announces its MASTER groups.
- * - Frames go through one GarpPacer per interface (announce.maxFramesPerSecond).
+ * - Frames go through one AnnouncePacer per interface (announce.maxFramesPerSecond).
  * - While diagnostics see another director claim a MASTER group's VIPs (a
  *   make-before-break handover or a split brain), the group's own scheduled
  *   rounds are held (`holdRounds`), so they cannot pull clients back in the
@@ -36,10 +36,10 @@ import { groupVipSets } from '../vips/group-vip-sets.js';
 import { ipv6Forwarding } from '../iface/ipv6-forwarding.js';
 import { NA_FORMS, naAnnounceEncoder } from './na-announce.js';
 import type { Logger } from '../log/log.js';
-import { GarpPacer } from './garp-pacer.js';
+import { AnnouncePacer } from './announce-pacer.js';
 import { arpAnnounceEncoder } from './arp-announce.js';
-import { GarpCounters } from './garp-counters.js';
-import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from './garp-schedule.js';
+import { AnnounceCounters } from './announce-counters.js';
+import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from './announce-schedule.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
 export interface AnnouncerOptions {
@@ -77,13 +77,13 @@ type VipSelector = () => readonly VipSet[];
 
 export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
   readonly name = 'announcer';
-  /** GARP frames sent per group/interface/form, for the metrics feature. */
-  readonly counters = new GarpCounters();
+  /** Announcement frames (GARP, unsolicited NA) sent per group/interface/form, for the metrics feature. */
+  readonly counters = new AnnounceCounters();
   private readonly clock: Clock;
   private readonly opts: AnnouncerOptions;
   private readonly log: Logger;
   private started = false;
-  private readonly pacers = new Map<string, GarpPacer>();
+  private readonly pacers = new Map<string, AnnouncePacer>();
   private readonly timers = new Map<string, GroupTimers>();
   /** groups whose scheduled rounds are held (see {@link holdRounds}) */
   private readonly held = new Set<string>();
@@ -296,11 +296,11 @@ export class AnnouncerFeature implements DaemonFeature, AnnouncePort {
     return groupVipSets(this.opts.vips, group);
   }
 
-  private pacerOf(iface: string): GarpPacer {
+  private pacerOf(iface: string): AnnouncePacer {
     let pacer = this.pacers.get(iface);
     if (pacer === undefined) {
       const links = this.opts.links;
-      pacer = new GarpPacer({
+      pacer = new AnnouncePacer({
         iface,
         wire: () => links.get(iface)?.wire,
         maxFramesPerSecond: this.opts.config.config.announce.maxFramesPerSecond,

@@ -10,7 +10,7 @@ import type { ConfigView } from '../config/config-view.js';
 import type { ReloadEvents, ReloadFinished } from '../config/reload-events.js';
 import type { RoleChange, RoleSource } from '../roles/role-source.js';
 import type { CommandRegistry } from '../control/command-registry.js';
-import { addGarpFrameCounts, zeroGarpFrameCounts, type GarpCounters, type GarpFrameCounts } from '../announcer/garp-counters.js';
+import { addAnnounceFrameCounts, zeroAnnounceFrameCounts, type AnnounceCounters, type AnnounceFrameCounts } from '../announcer/announce-counters.js';
 import { RecentEvents } from './recent-events.js';
 
 /** Enough to see a flapping group or a run of failed reloads; a few KB at most. */
@@ -26,7 +26,7 @@ export interface ReloadEvent {
   error: string | null;
 }
 /** One interface's announcement frames: ARP request and reply forms, unsolicited NA (IPv6), and those not sent. */
-export interface GarpInterfaceCounts extends GarpFrameCounts {
+export interface GarpInterfaceCounts extends AnnounceFrameCounts {
   name: string;
 }
 
@@ -38,7 +38,7 @@ export interface ActivityFeatureOptions {
   /** the `events` and `garp` status sections */
   commands: CommandRegistry;
   /** the announcer's counters, read on every `status` */
-  garps: () => GarpCounters;
+  garps: () => AnnounceCounters;
   now?: () => number;
 }
 
@@ -85,8 +85,8 @@ export class ActivityFeature implements DaemonFeature {
     const byIface = new Map<string, GarpInterfaceCounts>();
     for (const perIface of counters.byGroup.values()) {
       for (const [name, c] of perIface) {
-        const sum = byIface.get(name) ?? { name, ...zeroGarpFrameCounts() };
-        addGarpFrameCounts(sum, c);
+        const sum = byIface.get(name) ?? { name, ...zeroAnnounceFrameCounts() };
+        addAnnounceFrameCounts(sum, c);
         byIface.set(name, sum);
       }
     }

@@ -27,7 +27,7 @@ export interface NdpLinkVips {
 }
 
 /** The memberships' calls the link makes; SolicitedNodeMemberships in production. */
-export type Memberships = Pick<SolicitedNodeMemberships, 'reconcile' | 'joined' | 'close' | 'pending' | 'allMulticast'>;
+export type Memberships = Pick<SolicitedNodeMemberships, 'reconcile' | 'joined' | 'close' | 'pending' | 'allMulticast' | 'neededGroups'>;
 
 export interface NdpLinkOptions {
   iface: string;
@@ -95,6 +95,11 @@ export class NdpLink {
     return this.memberships?.pending ?? 0;
   }
 
+  /** Distinct solicited-node groups the interface's IPv6 VIPs need (all-multicast reception past ndp.maxSolicitedNodeGroups). */
+  get neededGroups(): number {
+    return this.memberships?.neededGroups ?? 0;
+  }
+
   /** True while the interface receives all multicast in place of the groups (more than ndp.maxSolicitedNodeGroups). */
   get allMulticast(): boolean {
     return this.memberships?.allMulticast ?? false;
@@ -159,7 +164,7 @@ export class NdpLink {
     const allMulticast = this.allMulticast;
     if (allMulticast && !this.allMulticastLogged) {
       this.log.warn(
-        { limit: this.opts.maxGroups?.() },
+        { limit: this.opts.maxGroups?.(), needed: this.neededGroups },
         'more solicited-node groups than ndp.maxSolicitedNodeGroups: receiving all multicast instead of joining them; an MLD-snooping switch forwards their NS to this port only while it floods unregistered multicast or with a static or multicast-router entry for the port',
       );
     }

@@ -10,7 +10,7 @@ export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface DoctorCheck {
   /**
    * stable id: `arp_ignore`, `arp_announce`, `interface`, `group-mac`, `socket`, `capability`, `vip-local`, `vip-off-wire`, `fast-path`;
-   * for IPv6 VIPs `vip6-local`, `vip6-off-wire`, `kernel-ndp-silent`, `proxy_ndp`, `disable_ipv6`, `forwarding6`
+   * for IPv6 VIPs `vip6-local`, `vip6-off-wire`, `kernel-ndp-silent`, `proxy_ndp`, `disable_ipv6`, `forwarding6`, `solicited-node`
    */
   check: string;
   /** what was checked: an interface, a group, or `daemon` */

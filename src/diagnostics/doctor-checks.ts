@@ -8,6 +8,7 @@ import { formatIpv4 } from '../wire/ipv4.js';
 import { sysctlFixLines, sysctlKey } from './advice.js';
 import { checkFastPath } from './fast-path-check.js';
 import { checkIpv6Interfaces, checkIpv6Vips } from './doctor6-checks.js';
+import { checkSolicitedNode } from './solicited-node-check.js';
 import { CAP_NET_RAW, type DoctorFacts, type GroupFacts } from './doctor-facts.js';
 import { isVipHome, pass, vipCheck, type CheckStatus, type DoctorCheck, type DoctorReport, type VipHit } from './doctor-check.js';
 
@@ -305,6 +306,7 @@ export function runDoctorChecks(facts: DoctorFacts): DoctorReport {
     ...checkSysctls(facts),
     ...checkVips(facts),
     ...checkIpv6Interfaces(facts),
+    ...checkSolicitedNode(facts),
     ...checkIpv6Vips(facts),
     ...checkDaemon(facts),
     ...checkFastPath(facts),

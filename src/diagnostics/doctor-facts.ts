@@ -74,6 +74,22 @@ export interface DoctorFacts {
   fastPath?: FastPathReport[];
   /** IPv6 addresses and settings (doctor6-facts.ts); absent when no group has IPv6 VIPs */
   ipv6?: Ipv6Facts;
+  /** interface → the daemon's solicited-node memberships there, for interfaces with IPv6 VIPs; absent in facts built without them */
+  solicitedNode?: Map<string, SolicitedNodeFacts>;
+}
+
+/** One interface's solicited-node memberships, as the daemon holds them (src/daemon/ndp-link.ts). */
+export interface SolicitedNodeFacts {
+  /** distinct groups the interface's IPv6 VIPs need */
+  needed: number;
+  /** groups joined now */
+  joined: number;
+  /** joins and leaves not done yet (they run in slices) */
+  pending: number;
+  /** all-multicast reception in place of the groups (needed > limit) */
+  allMulticast: boolean;
+  /** ndp.maxSolicitedNodeGroups in force */
+  limit: number;
 }
 
 interface IpAddrJson {

@@ -1,7 +1,7 @@
 /**
  * The `doctor` control command: gathers facts about this director (sysctls,
- * addresses, links, the daemon's sockets and capabilities) and runs the pure
- * checks of doctor-checks.ts over them.
+ * addresses, links, the daemon's sockets, solicited-node memberships and
+ * capabilities) and runs the pure checks of doctor-checks.ts over them.
  */
 import { fs } from '../util/node-builtins.js';
 import type { DaemonFeature } from '../daemon/feature.js';
@@ -12,7 +12,15 @@ import type { CommandRegistry } from '../control/command-registry.js';
 import { VipArpdError, errorMessage } from '../util/errors.js';
 import { runDoctorChecks, type DoctorReport } from './doctor-checks.js';
 import type { FastPathReport } from '../fastpath/fast-path-report.js';
-import { CAP_NET_RAW, hasEffectiveCapability, parseIpAddrJson, parseUnicastFilters, type DoctorFacts, type SysctlFacts } from './doctor-facts.js';
+import {
+  CAP_NET_RAW,
+  hasEffectiveCapability,
+  parseIpAddrJson,
+  parseUnicastFilters,
+  type DoctorFacts,
+  type SolicitedNodeFacts,
+  type SysctlFacts,
+} from './doctor-facts.js';
 import { gatherIpv6Facts } from './doctor6.js';
 import { readNumberFile, runIproute } from './host-read.js';
 import { formatMac, parseMac } from '../wire/mac.js';
@@ -34,6 +42,18 @@ async function readUnicastFilters(ifaces: string[]): Promise<Map<string, string[
     } catch {
       // The macvlan and own-MAC checks still apply; the message says the list was not read.
     }
+  }
+  return out;
+}
+
+/** The daemon's solicited-node memberships on each of `ifaces` whose NDP socket is open (a missing interface has neither). */
+function solicitedNodeFacts(daemon: DoctorSources, ifaces: readonly string[]): Map<string, SolicitedNodeFacts> {
+  const out = new Map<string, SolicitedNodeFacts>();
+  for (const iface of new Set(ifaces)) {
+    const ndp = daemon.links.get(iface)?.ndp;
+    if (ndp?.open !== true) continue;
+    const limit = daemon.config.config.ndp.maxSolicitedNodeGroups;
+    out.set(iface, { needed: ndp.neededGroups, joined: ndp.joinedGroups().length, pending: ndp.pendingGroups, allMulticast: ndp.allMulticast, limit });
   }
   return out;
 }
@@ -92,6 +112,7 @@ export async function gatherDoctorFacts(daemon: DoctorSources): Promise<DoctorFa
   }
   const ipv6Ifaces = groups.filter((g) => (g.ipv6Vips?.length ?? 0) > 0).map((g) => g.iface);
   if (ipv6Ifaces.length > 0) facts.ipv6 = await gatherIpv6Facts(ipv6Ifaces);
+  facts.solicitedNode = solicitedNodeFacts(daemon, ipv6Ifaces);
   facts.unicastFilters = await readUnicastFilters(groups.filter((g) => g.mac !== undefined && facts.interfaces?.has(g.iface) === true).map((g) => g.iface));
   return facts;
 }

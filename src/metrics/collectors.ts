@@ -10,7 +10,7 @@ import type { LinkView } from '../daemon/link-view.js';
 import type { ConfigView } from '../config/config-view.js';
 import type { VipSource } from '../vips/vip-lookup.js';
 import type { RoleSource } from '../roles/role-source.js';
-import type { GarpCounters } from '../announcer/garp-counters.js';
+import type { AnnounceCounters } from '../announcer/announce-counters.js';
 import type { ControlCounters } from '../control/control-feature.js';
 import { OUTCOMES } from '../responder/outcome.js';
 import { ROLES } from '../roles/role.js';
@@ -30,7 +30,7 @@ export interface DaemonReadings {
 /** Plain counters other features keep; each optional, so metrics never depend on a feature being there. */
 export interface MetricSources {
   /** the announcer's GARP frame counters */
-  garps?: () => Pick<GarpCounters, 'byGroup' | 'roundsHeld'> | undefined;
+  garps?: () => Pick<AnnounceCounters, 'byGroup' | 'roundsHeld'> | undefined;
   /** diagnostics' conflict counters */
   conflicts?: () => { frames: number; pairs: number; defencesSent: number; handovers: number; splitBrains: number } | undefined;
   /** the control socket's client counts */

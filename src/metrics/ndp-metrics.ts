@@ -1,7 +1,8 @@
 /**
  * The IPv6 side's metrics, beside the ARP ones of collectors.ts and named
  * after them with `ndp_`: NS/NA outcomes per interface, NAs sent and
- * dropped, the solicited-node groups joined, and each group's IPv6 VIPs.
+ * dropped, the solicited-node groups joined (or all-multicast reception in
+ * their place), and each group's IPv6 VIPs.
  * Read from the NDP responders' plain counters at scrape time.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -51,6 +52,16 @@ export function registerNdpMetrics(registry: Registry, daemon: Pick<DaemonReadin
     collect() {
       this.reset();
       for (const { iface, ndp } of ndps()) this.set({ iface }, ndp.joinedGroups().length);
+    },
+  });
+  new Gauge({
+    name: 'vip_arpd_ndp_all_multicast',
+    help: '1 while the interface receives all multicast instead of joining its solicited-node groups (more than ndp.maxSolicitedNodeGroups), else 0, by interface',
+    labelNames: ['iface'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { iface, ndp } of ndps()) this.set({ iface }, ndp.allMulticast ? 1 : 0);
     },
   });
   new Gauge({

@@ -116,6 +116,8 @@ export class SolicitedNodeMemberships {
   /** The all-multicast packet socket while over the limit (or until joins below it are done). */
   private allMulticastFd: number | undefined;
   private wantAllMulticast = false;
+  /** Distinct groups the last reconcile's VIPs need, joined or not. */
+  private needed = 0;
   private scheduled = false;
   private readonly mreq = Buffer.alloc(MREQ_LENGTH);
 
@@ -145,6 +147,7 @@ export class SolicitedNodeMemberships {
   reconcile(...vipSets: Uint32Array[]): MembershipChange {
     const wanted = groupKeysOf(vipSets);
     const change: MembershipChange = { joined: 0, left: 0, failures: [] };
+    this.needed = wanted.length;
     this.wantAllMulticast = wanted.length > this.maxGroups();
     if (this.wantAllMulticast) this.enterAllMulticast(change);
     const target = this.allMulticastFd !== undefined && this.wantAllMulticast ? NO_KEYS : wanted;
@@ -159,6 +162,11 @@ export class SolicitedNodeMemberships {
   /** Joins and leaves not done yet. */
   get pending(): number {
     return this.leaves.length - this.leftUpTo + this.joins.length - this.joinedUpTo;
+  }
+
+  /** Distinct groups the VIPs of the last reconcile need (what `maxGroups` is compared with). */
+  get neededGroups(): number {
+    return this.needed;
   }
 
   /** True while the interface receives all multicast in place of the groups. */
@@ -280,6 +288,7 @@ export class SolicitedNodeMemberships {
     this.leftUpTo = 0;
     this.joinedUpTo = 0;
     this.wantAllMulticast = false;
+    this.needed = 0;
     this.leaveAllMulticast();
   }
 }

@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { arping, createLab, CTL_ENTRY, run, silenceKernelArp, skipUnlessRoot, sleep, startCapture, startControlledDaemon, waitFor, type Lab } from './lab.js';
 import { assertInvalidNsCounted, assertResolvesAndRevalidates, invalidNsMac, malformedNs } from './lab-ndp.js';
 import { loadSchemas } from './json-schemas.js';
+import { allmultiCount, bridgeMdb, createIpv6Pair, switchPort } from './lab-mld.js';
 import { parseExposition } from './exposition.js';
 
 const VIP4 = '198.51.100.10';
@@ -123,12 +124,11 @@ t.test('vip-arpd answers NS for a dual-stack group: kernel, ndisc6, snooping bri
   t.same(validate('vips', vips), [], 'vips with IPv6 matches vips.schema.json');
 
   // The snooping bridge learnt the director's port for the group from the MLD report.
-  const ports = JSON.parse((await run('ip', ['-n', lab.switchNs, '-j', 'link', 'show', 'master', 'br0'], { check: true })).stdout) as Array<{ ifname: string }>;
-  const dirPort = () => ports.find((p) => p.ifname.endsWith('dir'))!.ifname;
-  await waitFor(
-    async () => (await run('bridge', ['-n', lab.switchNs, 'mdb', 'show', 'dev', 'br0'], { check: true })).stdout.includes(`port ${dirPort()} grp ${VIP_GROUP}`),
-    { timeoutMs: 10_000, what: `the snooping bridge learning ${VIP_GROUP}` },
-  );
+  const dirPort = await switchPort(lab, 'dir');
+  await waitFor(async () => (await bridgeMdb(lab)).includes(`port ${dirPort} grp ${VIP_GROUP}`), {
+    timeoutMs: 10_000,
+    what: `the snooping bridge learning ${VIP_GROUP}`,
+  });
   t.pass("the snooping bridge forwards the VIP's group to the director (bridge mdb)");
 
   // ping -6 through the snooping bridge: the client's kernel resolves the VIP by our NA (R=1: forwarding), and
@@ -258,18 +258,9 @@ t.test(
   'past ndp.maxSolicitedNodeGroups the interface receives all multicast (allmulti) and NS are still answered; back under it the groups are joined',
   async (t) => {
     if (skipUnlessRoot(t, ['ndisc6'])) return;
-    const lab = await createLab(t, {
-      hosts: [
-        { name: 'dir', ip: '192.0.2.1/24' },
-        { name: 'client', ip: '192.0.2.2/24' },
-      ],
-      disableIpv6: false,
-    });
     // Ten VIPs, ten distinct groups (ff02::1:ff0a:1 …), over a limit of 8.
     const many = Array.from({ length: 10 }, (_, i) => `2001:db8::a:${i + 1}`);
-    for (const v of many) await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${v}/128`, 'dev', 'lo', 'nodad'], { check: true });
-    await lab.exec('dir', 'ip', ['-6', 'addr', 'add', `${DIR_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
-    await lab.exec('client', 'ip', ['-6', 'addr', 'add', `${CLIENT_IP}/64`, 'dev', 'eth0', 'nodad'], { check: true });
+    const lab = await createIpv6Pair(t, many);
     const daemon = await startControlledDaemon(
       lab,
       'dir',
@@ -278,11 +269,6 @@ t.test(
     );
     const { ctl } = daemon;
     const eth0 = async (): Promise<NdpStatus> => ((await ctl('status')).data as Status).interfaces.find((i) => i.name === 'eth0')!.ndp;
-    // The kernel counts all-multicast users in IFLA_ALLMULTI (`ip -d link`: "allmulti N"); the ALLMULTI flag of
-    // `ip link` shows only `ip link set allmulticast on`.
-    const allmultiCount = async (): Promise<number> =>
-      (JSON.parse((await lab.exec('dir', 'ip', ['-j', '-d', 'link', 'show', 'dev', 'eth0'], { check: true })).stdout) as Array<{ allmulti: number }>)[0]!
-        .allmulti;
 
     const over = await waitFor(
       async () => {
@@ -292,7 +278,7 @@ t.test(
       { timeoutMs: 10_000, what: 'all-multicast reception' },
     );
     t.same([over.groups, over.pendingGroups], [[], 0], 'status: no group joined, none pending');
-    t.equal(await allmultiCount(), 1, '`ip -d link`: allmulti 1');
+    t.equal(await allmultiCount(lab, 'dir', 'eth0'), 1, '`ip -d link`: allmulti 1');
     t.notMatch(await maddr(lab), 'ff02::1:ff0a:', '`ip -6 maddr`: no VIP group joined');
     t.same(loadSchemas()('status', (await ctl('status')).data), [], 'status matches status.schema.json');
     const warned = daemon.logs().filter((l) => /receiving all multicast/.test(String(l.msg)));
@@ -313,7 +299,7 @@ t.test(
       { timeoutMs: 10_000, what: 'the groups joined under the limit' },
     );
     t.same(under.groups, ['ff02::1:ff0a:1', 'ff02::1:ff0a:2', 'ff02::1:ff0a:3', 'ff02::1:ff0a:4'], 'status: the four groups joined');
-    t.equal(await allmultiCount(), 0, '`ip -d link`: allmulti 0');
+    t.equal(await allmultiCount(lab, 'dir', 'eth0'), 0, '`ip -d link`: allmulti 0');
     t.match(await maddr(lab), 'ff02::1:ff0a:4', '`ip -6 maddr` shows the groups');
     t.same(
       daemon.logs().filter((l) => (l.level ?? 0) >= 50),

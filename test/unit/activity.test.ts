@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { RecentEvents } from '../../src/daemon/recent-events.js';
 import { ActivityFeature } from '../../src/daemon/activity-feature.js';
 import { CommandRegistry } from '../../src/control/command-registry.js';
-import { GarpCounters } from '../../src/announcer/garp-counters.js';
+import { AnnounceCounters } from '../../src/announcer/announce-counters.js';
 import type { RoleEvents } from '../../src/roles/role-source.js';
 import type { ReloadEventMap } from '../../src/config/reload-events.js';
 
@@ -23,7 +23,7 @@ t.test('ActivityFeature: role changes, applied and failed reloads, GARP frames p
   const roles = Object.assign(new EventEmitter<RoleEvents>(), { groups: new Map() });
   const reloads = new EventEmitter<ReloadEventMap>();
   const daemon = { commands: new CommandRegistry(), generation: 1 };
-  const garps = new GarpCounters();
+  const garps = new AnnounceCounters();
   let now = Date.parse('2026-12-01T12:00:00.000Z');
   const f = new ActivityFeature({ roles, reloads, config: daemon, commands: daemon.commands, garps: () => garps, now: () => now });
   f.start();

@@ -2,10 +2,10 @@ import t, { type Test } from 'tap';
 import { constants } from 'node:os';
 import { systemError } from '../../src/util/errors.js';
 import { AnnouncerFeature } from '../../src/announcer/announcer.js';
-import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from '../../src/announcer/garp-schedule.js';
+import { addedRoundOffsets, garpForms, takeoverRoundOffsets } from '../../src/announcer/announce-schedule.js';
 import { TokenBucket } from '../../src/announcer/token-bucket.js';
-import { GarpPacer } from '../../src/announcer/garp-pacer.js';
-import { GarpCounters } from '../../src/announcer/garp-counters.js';
+import { AnnouncePacer } from '../../src/announcer/announce-pacer.js';
+import { AnnounceCounters } from '../../src/announcer/announce-counters.js';
 import type { AnnounceEncoder } from '../../src/announcer/announce-encoder.js';
 import { arpAnnounceEncoder } from '../../src/announcer/arp-announce.js';
 import { encodeGarp } from '../../src/wire/arp.js';
@@ -302,8 +302,8 @@ t.test("holdRounds skips the group's scheduled rounds and drops its queue; a def
 t.test("the pacer takes its frame bytes from the round's encoder: a 4-word (IPv6-shaped) family shares the queue with ARP", async (t) => {
   const clock = new FakeClock();
   const conn = new RecordingConn(clock);
-  const pacer = new GarpPacer({ iface: 'eth0', wire: () => conn, maxFramesPerSecond: 0, log: pino({ level: 'silent' }), clock });
-  const counters = new GarpCounters();
+  const pacer = new AnnouncePacer({ iface: 'eth0', wire: () => conn, maxFramesPerSecond: 0, log: pino({ level: 'silent' }), clock });
+  const counters = new AnnounceCounters();
   const calls: Array<[string, number]> = [];
   // A stand-in for the NA encoder: 4 words per address, one form; it writes an ARP frame for the first word so RecordingConn can read it.
   const wide: AnnounceEncoder<'request'> = {

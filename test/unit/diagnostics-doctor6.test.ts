@@ -65,6 +65,7 @@ function goodFacts(): DoctorFacts {
     socketOpen: new Map([['eth0', true]]),
     capNetRaw: true,
     ipv6: ipv6Facts(),
+    solicitedNode: new Map([['eth0', { needed: 2, joined: 2, pending: 0, allMulticast: false, limit: 4096 }]]),
   };
 }
 
@@ -78,7 +79,8 @@ t.test('IPv6 doctor checks: a correct director passes every one, with the facts 
   t.equal(r.ok, true);
   t.same(r.summary, { pass: r.checks.length, warn: 0, fail: 0 });
   const ids = r.checks.map((c) => c.check);
-  for (const id of ['vip6-local', 'vip6-off-wire', 'kernel-ndp-silent', 'proxy_ndp', 'disable_ipv6', 'forwarding6']) t.ok(ids.includes(id), `${id} is checked`);
+  for (const id of ['vip6-local', 'vip6-off-wire', 'kernel-ndp-silent', 'proxy_ndp', 'disable_ipv6', 'forwarding6', 'solicited-node'])
+    t.ok(ids.includes(id), `${id} is checked`);
   const silent = r.checks.find((c) => c.check === 'kernel-ndp-silent')!;
   t.match(silent.message, /\/proc\/net\/if_inet6.*\/proc\/net\/anycast6.*ip -6 neigh show proxy/);
   t.match(r.checks.find((c) => c.check === 'forwarding6')!.message, /forwarding is 0: .*R=0/);
@@ -256,6 +258,44 @@ t.test('IPv6 doctor checks: one broken fact, one verdict with its fix', async (t
       check: 'disable_ipv6',
       status: 'fail',
       fix: /ipv6\.disable=1/,
+    },
+    {
+      desc: 'solicited-node groups joined',
+      change: () => undefined,
+      check: 'solicited-node',
+      status: 'pass',
+      message: /^2 solicited-node group\(s\) joined on eth0 .*\(2 needed, at most ndp\.maxSolicitedNodeGroups \(4096\)\): their MLD reports/,
+    },
+    {
+      desc: 'more groups than ndp.maxSolicitedNodeGroups: all-multicast reception',
+      change: (f) => f.solicitedNode!.set('eth0', { needed: 5000, joined: 0, pending: 0, allMulticast: true, limit: 4096 }),
+      check: 'solicited-node',
+      status: 'warn',
+      fix: /^vip-arpctl reload {2}# after setting "ndp": \{"maxSolicitedNodeGroups": 5000\} or more in the config$/,
+      message:
+        /need 5000 solicited-node groups, more than ndp\.maxSolicitedNodeGroups \(4096\).*receives all multicast.*no MLD report.*MLD-snooping switch.*multicast-router port/,
+    },
+    {
+      desc: 'all-multicast: the bridge fix names the mrouter port',
+      change: (f) => f.solicitedNode!.set('eth0', { needed: 9, joined: 0, pending: 0, allMulticast: true, limit: 8 }),
+      check: 'solicited-node',
+      status: 'warn',
+      fix: /^bridge link set dev PORT mcast_router 2 /,
+    },
+    {
+      desc: 'joins still running',
+      change: (f) => f.solicitedNode!.set('eth0', { needed: 3000, joined: 1200, pending: 1800, allMulticast: false, limit: 4096 }),
+      check: 'solicited-node',
+      status: 'pass',
+      message: /1800 joins and leaves still running/,
+    },
+    {
+      desc: 'joins failed',
+      change: (f) => f.solicitedNode!.set('eth0', { needed: 3, joined: 1, pending: 0, allMulticast: false, limit: 4096 }),
+      check: 'solicited-node',
+      status: 'warn',
+      message: /^1 of the 3 solicited-node groups .* are joined/,
+      fix: /solicited-node group not joined/,
     },
     {
       desc: 'forwarding on: R=1',

@@ -5,8 +5,8 @@ import t from 'tap';
 import { constants } from 'node:os';
 import { systemError } from '../../src/util/errors.js';
 import { pino } from 'pino';
-import { GarpPacer } from '../../src/announcer/garp-pacer.js';
-import { GarpCounters } from '../../src/announcer/garp-counters.js';
+import { AnnouncePacer } from '../../src/announcer/announce-pacer.js';
+import { AnnounceCounters } from '../../src/announcer/announce-counters.js';
 import { arpAnnounceEncoder } from '../../src/announcer/arp-announce.js';
 import { InterfaceLink } from '../../src/daemon/interface-link.js';
 import { LinkMonitor } from '../../src/iface/link-monitor.js';
@@ -22,8 +22,8 @@ t.test('a down interface: one line per code per minute, no stack trace; other er
   const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
   const conn = new RecordingConn();
   const clock = new FakeClock();
-  const pacer = new GarpPacer({ iface: 'eth0', wire: () => conn, maxFramesPerSecond: 0, log, clock });
-  const counters = new GarpCounters();
+  const pacer = new AnnouncePacer({ iface: 'eth0', wire: () => conn, maxFramesPerSecond: 0, log, clock });
+  const counters = new AnnounceCounters();
   const round = () =>
     pacer.enqueue({ group: 'web', ips: [1, 2, 3], forms: ['request'], encoder: arpAnnounceEncoder, mac: 1, counts: counters.of('web', 'eth0') });
   conn.error = errnoError('ENETDOWN');

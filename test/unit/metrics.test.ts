@@ -14,7 +14,7 @@ import { MetricsFeature } from '../../src/metrics/metrics-feature.js';
 import { MetricsHttpFeature } from '../../src/metrics/http-listener.js';
 import { parseListenAddress } from '../../src/metrics/listen-address.js';
 import { LogLevelFeature } from '../../src/log/log-level-feature.js';
-import { GarpCounters } from '../../src/announcer/garp-counters.js';
+import { AnnounceCounters } from '../../src/announcer/announce-counters.js';
 import { parseExposition } from '../e2e/exposition.js';
 
 function snapshot(opts: { listen?: string; logLevel?: string } = {}) {
@@ -51,7 +51,7 @@ t.test('parseListenAddress', async (t) => {
 
 t.test('metrics command: every metric from the daemon and the other features', async (t) => {
   const log = pino({ level: 'silent' });
-  const garps = new GarpCounters();
+  const garps = new AnnounceCounters();
   garps.of('web', 'lo').request = 5;
   garps.of('web', 'lo').reply = 4;
   garps.of('web', 'lo').na = 3;

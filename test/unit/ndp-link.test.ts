@@ -41,9 +41,11 @@ class FakeMemberships implements Memberships {
   closed = false;
   pending = 0;
   allMulticast = false;
+  neededGroups = 0;
   reconcile(...vipSets: Uint32Array[]) {
     const want = new Set<number>();
     for (const vips of vipSets) for (let i = 3; i < vips.length; i += 4) want.add(vips[i]! & 0xffffff);
+    this.neededGroups = want.size;
     const joined = [...want].filter((k) => !this.groups.has(k)).length;
     const left = [...this.groups].filter((k) => !want.has(k)).length;
     this.groups = want;
@@ -138,7 +140,7 @@ t.test('all-multicast reception past ndp.maxSolicitedNodeGroups: the limit reach
   const web: GroupState = { name: 'web', role: 'MASTER', mac: undefined };
   const table = new Ipv6VipTable([{ family: 'ipv6', group: web, iface: 'eth0', ips: a6('2001:db8::10') }]);
   const out = new PassThrough();
-  const lines: { level: number; msg: string; limit?: number }[] = [];
+  const lines: { level: number; msg: string; limit?: number; needed?: number }[] = [];
   out.on('data', (chunk: Buffer) =>
     lines.push(
       ...chunk
@@ -172,11 +174,12 @@ t.test('all-multicast reception past ndp.maxSolicitedNodeGroups: the limit reach
   link.sync(7);
   link.sync(7);
   t.ok(link.allMulticast, 'the link shows it');
+  t.equal(link.neededGroups, 1, 'and how many groups its VIPs need');
   const warned = lines.filter((l) => /receiving all multicast/.test(l.msg));
   t.same(
-    warned.map((l) => [l.level, l.limit]),
-    [[40, 8]],
-    'one warning, with the limit',
+    warned.map((l) => [l.level, l.limit, l.needed]),
+    [[40, 8, 1]],
+    'one warning, with the limit and the groups needed',
   );
   fake.allMulticast = false;
   link.sync(7);

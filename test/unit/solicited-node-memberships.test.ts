@@ -207,7 +207,7 @@ t.test('more groups than maxGroups: all-multicast reception, no group joined; ba
   t.notOk(m.allMulticast);
   t.same(m.reconcile(distinct(3)), { joined: 0, left: 2, failures: [] });
   t.ok(m.allMulticast && allMulticast());
-  t.same(m.joined(), []);
+  t.same([m.joined(), m.neededGroups], [[], 3], 'no group joined; the three needed are counted');
   const packet = calls.findIndex((c) => c.startsWith('packet'));
   t.equal(calls[packet], 'packet 11 1 ifindex=9 type=2', 'PACKET_ADD_MEMBERSHIP, PACKET_MR_ALLMULTI on the interface');
   t.ok(packet < calls.findIndex((c) => c.startsWith('leave')), 'all-multicast is on before the groups are left');
@@ -219,6 +219,7 @@ t.test('more groups than maxGroups: all-multicast reception, no group joined; ba
   m.reconcile(distinct(3));
   m.close();
   t.notOk(allMulticast(), 'close ends all-multicast too');
+  t.equal(m.neededGroups, 0, 'and needs no group any more');
 });
 
 t.test('all-multicast refused: reported, the groups joined one by one instead, and retried on the next reconcile', async (t) => {

@@ -1,22 +1,22 @@
 /**
- * GarpPacer: one per interface. Queues announcement rounds — gratuitous ARP
- * today; the frame bytes come from each round's per-family encoder
- * (announce-encoder.ts), so unsolicited NA shares the queue — and puts their
- * frames on the wire in small sendmmsg batches, never faster than
+ * AnnouncePacer: one per interface. Queues announcement rounds of either
+ * family — gratuitous ARP and unsolicited NA, the frame bytes from each
+ * round's per-family encoder (announce-encoder.ts) — and puts their frames
+ * on the wire in small sendmmsg batches, never faster than
  * `announce.maxFramesPerSecond` (keepalived's vrrp_garp_interval idea: a
  * thousand VIPs must not hit a switch's CPU in one millisecond). Frames are
  * encoded at send time into one preallocated TxBatch, so a queued round costs
  * one small object, not one buffer per frame.
  *
  * The first batch of a round leaves synchronously inside `enqueue` when the
- * bucket has tokens, so a takeover's first GARP is on the wire before the
- * role-change handler returns.
+ * bucket has tokens, so a takeover's first GARP or NA is on the wire before
+ * the role-change handler returns.
  */
 import type { Logger } from '../log/log.js';
 import type { FrameConn } from '../io/frame-conn.js';
 import { TxBatch } from '../io/tx-batch.js';
 import type { AnnounceEncoder } from './announce-encoder.js';
-import type { FrameCounts } from './garp-counters.js';
+import type { FrameCounts } from './announce-counters.js';
 import { TokenBucket } from './token-bucket.js';
 import { SendErrorLog, sendErrorKind, trySend, type SendOutcome } from '../io/send-errors.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -66,7 +66,7 @@ interface Job {
   next: number;
 }
 
-export interface GarpPacerOptions {
+export interface AnnouncePacerOptions {
   iface: string;
   /** The interface's current connection; undefined while the interface is missing. */
   wire: () => FrameConn | undefined;
@@ -91,9 +91,9 @@ export interface PacedRound<Form extends string = string> {
   counts: FrameCounts<Form>;
 }
 
-export class GarpPacer {
+export class AnnouncePacer {
   readonly iface: string;
-  private readonly opts: GarpPacerOptions;
+  private readonly opts: AnnouncePacerOptions;
   private readonly clock: Clock;
   private readonly bucket: TokenBucket | undefined;
   private readonly tx = new TxBatch(MAX_TX_BATCH, ANNOUNCE_SLOT_SIZE);
@@ -105,7 +105,7 @@ export class GarpPacer {
   private readonly log: Logger;
   private readonly sendErrors: SendErrorLog;
 
-  constructor(opts: GarpPacerOptions) {
+  constructor(opts: AnnouncePacerOptions) {
     this.opts = opts;
     this.iface = opts.iface;
     this.clock = opts.clock ?? systemClock;

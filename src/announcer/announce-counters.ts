@@ -20,41 +20,41 @@ export type AnnounceForm = GarpForm | NaForm;
 const FORMS: readonly AnnounceForm[] = ['request', 'reply', 'na'];
 
 /** Announcement frames the kernel took, by form (ARP request, ARP reply, NA), and those not sent (both families). */
-export type GarpFrameCounts = FrameCounts<AnnounceForm>;
+export type AnnounceFrameCounts = FrameCounts<AnnounceForm>;
 
 /** Zeroed counts. */
-export function zeroGarpFrameCounts(): GarpFrameCounts {
+export function zeroAnnounceFrameCounts(): AnnounceFrameCounts {
   return { request: 0, reply: 0, na: 0, dropped: 0, cancelled: 0 };
 }
 
-/** One row of {@link GarpCounters.rows}, for exporters. */
-export interface GarpCounterRow {
+/** One row of {@link AnnounceCounters.rows}, for exporters. */
+export interface AnnounceCounterRow {
   group: string;
   iface: string;
   mode: AnnounceForm;
   frames: number;
 }
 
-export class GarpCounters {
+export class AnnounceCounters {
   /** group → interface → counts; entries are created on first use and kept. */
-  readonly byGroup = new Map<string, Map<string, GarpFrameCounts>>();
+  readonly byGroup = new Map<string, Map<string, AnnounceFrameCounts>>();
   /** rounds started (takeover, refresh, reload, link-up, announceOnce) */
   rounds = 0;
   /** scheduled rounds skipped because another director claimed the group's VIPs (announcer `holdRounds`) */
   roundsHeld = 0;
 
   /** The counts object of (`group`, `iface`), created at zero if new. Callers keep it to count without lookups. */
-  of(group: string, iface: string): GarpFrameCounts {
+  of(group: string, iface: string): AnnounceFrameCounts {
     let byIface = this.byGroup.get(group);
     if (byIface === undefined) this.byGroup.set(group, (byIface = new Map()));
     let counts = byIface.get(iface);
-    if (counts === undefined) byIface.set(iface, (counts = zeroGarpFrameCounts()));
+    if (counts === undefined) byIface.set(iface, (counts = zeroAnnounceFrameCounts()));
     return counts;
   }
 
   /** Frames sent, one row per (group, interface, form). */
-  rows(): GarpCounterRow[] {
-    const out: GarpCounterRow[] = [];
+  rows(): AnnounceCounterRow[] {
+    const out: AnnounceCounterRow[] = [];
     for (const [group, byIface] of this.byGroup) {
       for (const [iface, c] of byIface) for (const mode of FORMS) out.push({ group, iface, mode, frames: c[mode] });
     }
@@ -62,15 +62,15 @@ export class GarpCounters {
   }
 
   /** Sum over every group and interface. */
-  totals(): GarpFrameCounts {
-    const t = zeroGarpFrameCounts();
-    for (const byIface of this.byGroup.values()) for (const c of byIface.values()) addGarpFrameCounts(t, c);
+  totals(): AnnounceFrameCounts {
+    const t = zeroAnnounceFrameCounts();
+    for (const byIface of this.byGroup.values()) for (const c of byIface.values()) addAnnounceFrameCounts(t, c);
     return t;
   }
 }
 
 /** Adds `c` into `sum`. */
-export function addGarpFrameCounts(sum: GarpFrameCounts, c: Readonly<GarpFrameCounts>): void {
+export function addAnnounceFrameCounts(sum: AnnounceFrameCounts, c: Readonly<AnnounceFrameCounts>): void {
   for (const form of FORMS) sum[form] += c[form];
   sum.dropped += c.dropped;
   sum.cancelled += c.cancelled;

@@ -1,6 +1,7 @@
 /**
- * When the rounds of a gratuitous ARP burst go out, and which frame forms a
- * mode sends. Pure; the announcer turns the offsets into timers.
+ * When the rounds of an announcement burst go out (gratuitous ARP and
+ * unsolicited NA keep the same `garp` schedule), and which gratuitous ARP
+ * forms a `garp.mode` sends. Pure; the announcer turns the offsets into timers.
  */
 import type { GarpConfig, GarpMode } from '../config/group-config.js';
 import type { GarpForm } from '../wire/arp.js';
