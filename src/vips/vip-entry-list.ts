@@ -2,9 +2,10 @@
  * VipEntryList: parsed VIP entries of both families (address ranges to add or
  * remove) and where each was written, in typed columns instead of one object
  * per entry. A 100,000-line VIP file is 100,000 entries; as objects they cost
- * ~12 MB of heap during every reload, as columns 15 bytes each (plus 16 for an
- * IPv6 entry's first address) outside the heap, and positions are only turned
- * into objects for the few entries an error message names.
+ * ~12 MB of heap during every reload, as columns 8 bytes each (plus 16 for an
+ * IPv6 entry's first address) outside the heap, their positions one of those
+ * (entry-positions.ts), turned into objects only for the few entries an
+ * error message names.
  *
  * An entry is its first address and its span (addresses after the first,
  * 0-65535: no entry names more than 65,536 addresses, vip-spec.ts). IPv6
@@ -15,6 +16,7 @@ import { IPV6_WORDS, addWords, offsetWords } from './address-words.js';
 import { formatIpv4 } from '../wire/ipv4.js';
 import { formatIpv6 } from '../wire/ipv6.js';
 import { releaseBuffers } from '../util/release-buffer.js';
+import { EntryPositions } from './entry-positions.js';
 
 /** Where an entry is written, when known (inline entries of a config read from memory have no file). */
 export interface EntryPosition {
@@ -41,9 +43,6 @@ export type EntryKind = number;
 export const MAX_SPAN = 0xffff;
 
 const INITIAL_CAPACITY = 16;
-/** `line`/`column` value meaning "not known"; columns past 65535 are not kept either. */
-const UNKNOWN = 0;
-const MAX_COLUMN = 0xffff;
 
 export class VipEntryList {
   /** Entries held. */
@@ -54,13 +53,9 @@ export class VipEntryList {
   private first: Uint32Array;
   private span: Uint16Array;
   private kind: Uint8Array;
-  private fileIndex: Uint16Array;
-  private line: Uint32Array;
-  private column: Uint16Array;
+  private readonly positions: EntryPositions;
   /** first addresses of the IPv6 entries, 4 words each */
   private firsts6 = new Uint32Array(0);
-  /** index 0: no file */
-  private readonly files: Array<string | undefined> = [undefined];
 
   /** @param capacity entries to make room for at once (a file's line count), so the columns are allocated once */
   constructor(capacity = INITIAL_CAPACITY) {
@@ -68,9 +63,7 @@ export class VipEntryList {
     this.first = new Uint32Array(n);
     this.span = new Uint16Array(n);
     this.kind = new Uint8Array(n);
-    this.fileIndex = new Uint16Array(n);
-    this.line = new Uint32Array(n);
-    this.column = new Uint16Array(n);
+    this.positions = new EntryPositions(n);
   }
 
   /** Adds an IPv4 entry [first, last]; `at` says where it is written. */
@@ -93,9 +86,7 @@ export class VipEntryList {
     this.first[i] = first;
     this.span[i] = span;
     this.kind[i] = kind;
-    this.fileIndex[i] = this.indexOf(at.file);
-    this.line[i] = at.line ?? UNKNOWN;
-    this.column[i] = at.column !== undefined && at.column <= MAX_COLUMN ? at.column : UNKNOWN;
+    this.positions.add(i, at);
   }
 
   kindOf(i: number): EntryKind {
@@ -127,14 +118,7 @@ export class VipEntryList {
   }
 
   positionOf(i: number): EntryPosition {
-    const file = this.files[this.fileIndex[i]!];
-    const line = this.line[i]!;
-    const column = this.column[i]!;
-    return {
-      ...(file === undefined ? {} : { file }),
-      ...(line === UNKNOWN ? {} : { line }),
-      ...(column === UNKNOWN ? {} : { column }),
-    };
+    return this.positions.positionOf(i);
   }
 
   /** Entry `i` as text (for error messages and tests). */
@@ -173,15 +157,6 @@ export class VipEntryList {
     return -1;
   }
 
-  private indexOf(file: string | undefined): number {
-    if (file === undefined) return 0;
-    // A group has entries from at most two files (config, VIP file): a scan is enough.
-    const i = this.files.indexOf(file);
-    if (i >= 0) return i;
-    if (this.files.length > 0xffff) throw new RangeError('VipEntryList: too many files');
-    return this.files.push(file) - 1;
-  }
-
   /**
    * Makes room for `rows` IPv6 entries in all (no-op when there is room):
    * a VIP file reserves its IPv6 lines at once, so 100,000 IPv6 entries cost
@@ -202,7 +177,8 @@ export class VipEntryList {
    */
   /** Frees the columns (util/release-buffer.ts); the list is empty and must not be used after. */
   release(): void {
-    releaseBuffers(this.first, this.span, this.kind, this.fileIndex, this.line, this.column, this.firsts6);
+    releaseBuffers(this.first, this.span, this.kind, this.firsts6);
+    this.positions.release();
     this.count = 0;
     this.ipv6Count = 0;
   }
@@ -218,8 +194,6 @@ export class VipEntryList {
     this.first = widen(this.first, (n) => new Uint32Array(n));
     this.span = widen(this.span, (n) => new Uint16Array(n));
     this.kind = widen(this.kind, (n) => new Uint8Array(n));
-    this.fileIndex = widen(this.fileIndex, (n) => new Uint16Array(n));
-    this.line = widen(this.line, (n) => new Uint32Array(n));
-    this.column = widen(this.column, (n) => new Uint16Array(n));
+    this.positions.reserve(capacity);
   }
 }

@@ -163,6 +163,42 @@ t.test('sortedDifference keeps what the second set lacks', async (t) => {
   t.equal(sortedDifference(same, sorted('192.0.2.5')), same, 'nothing removed: the same array, no copy');
 });
 
+t.test('VipEntryList keeps every position, however entries follow each other (one byte each, anchors aside)', async (t) => {
+  // Each entry's position, against what the list says: line steps of 1 and
+  // 254, a jump of 255 and of 100,000, a column change, a new file, entries
+  // with no position between, a file's stand-in entries (file only, no line),
+  // a position with no file, and two entries at one place.
+  const positions: Array<{ file?: string; line?: number; column?: number }> = [
+    { file: 'a.vips', line: 1, column: 1 },
+    { file: 'a.vips', line: 2, column: 1 },
+    { file: 'a.vips', line: 256, column: 1 },
+    { file: 'a.vips', line: 511, column: 1 },
+    { file: 'a.vips', line: 100_511, column: 1 },
+    { file: 'a.vips', line: 100_512, column: 4 },
+    { file: 'a.vips', line: 100_513, column: 4 },
+    {},
+    { file: 'a.vips', line: 100_514, column: 4 },
+    { file: 'b.vips', line: 3, column: 1 },
+    { file: 'b.vips' },
+    { file: 'b.vips' },
+    { file: 'a.vips' },
+    { line: 7, column: 2 },
+    { line: 8, column: 2 },
+    {},
+    { file: 'c.vips', line: 5, column: 1 },
+    { file: 'c.vips', line: 5, column: 1 },
+    { file: 'c.vips', line: 6, column: 1 },
+  ];
+  const list = new VipEntryList(2);
+  positions.forEach((at, i) => {
+    list.push(false, i, i, at);
+  });
+  t.same(
+    positions.map((_, i) => list.positionOf(i)),
+    positions,
+  );
+});
+
 t.test('VipEntryList keeps positions and grows past its capacity', async (t) => {
   const list = new VipEntryList(3);
   for (let i = 0; i < 1000; i++) list.push(i % 2 === 1, i, i + 1, i === 0 ? {} : { file: i < 500 ? 'a.vips' : 'b.vips', line: i, column: 3 });
