@@ -1,7 +1,7 @@
 // IPv6 VIP entries (every form inet_pton accepts, blocks, ranges,
 // exclusions, the classes a VIP may not be), their expansion into sorted
 // 4-word rows, set differences on those rows, and the IPv6 VIP table.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseVipEntry } from '../../src/vips/vip-spec.js';
 import { expandIpv6VipEntries } from '../../src/vips/ipv6-expand.js';
 import { expandVipEntries } from '../../src/vips/vip-spec.js';
@@ -210,6 +210,18 @@ t.test('a /112 expands to 65,536 rows in order', async (t) => {
   t.same(textsOf(rows.subarray(-4)), ['2001:db8::7:ffff']);
 });
 
+/** Whether `list` expands to the addresses of `want`, in order (a test point). */
+function expandsAs(t: Test, list: VipEntryList, want: ReadonlySet<bigint>, message: string): boolean {
+  const rows = expandIpv6VipEntries(list);
+  const got: bigint[] = [];
+  for (let at = 0; at < rows.length; at += 4) got.push(big(rows, at));
+  return t.same(
+    got,
+    [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+    message,
+  );
+}
+
 t.test('expandIpv6VipEntries matches a BigInt set on random entries (seeded)', async (t) => {
   const rng = seededRandomFor(t);
   // Around a 32-bit word boundary, so ranges and merges carry.
@@ -227,17 +239,7 @@ t.test('expandIpv6VipEntries matches a BigInt set on random entries (seeded)', a
       else for (let a = first; a <= first + BigInt(span); a++) want.add(a);
     }
     for (const [f, l] of excluded) for (let a = f; a <= l; a++) want.delete(a);
-    const rows = expandIpv6VipEntries(list);
-    const got: bigint[] = [];
-    for (let at = 0; at < rows.length; at += 4) got.push(big(rows, at));
-    if (
-      !t.same(
-        got,
-        [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
-        `round ${round}, seed ${rng.seed}`,
-      )
-    )
-      break;
+    if (!expandsAs(t, list, want, `round ${round}, seed ${rng.seed}`)) break;
   }
 });
 
@@ -258,14 +260,7 @@ t.test('expandIpv6VipEntries sorts 20,000 shuffled entries (the radix path) as B
     list.pushIpv6(false, words, 0, span);
     for (let k = 0n; k <= BigInt(span); k++) want.add(big(words) + k);
   }
-  const rows = expandIpv6VipEntries(list);
-  const got: bigint[] = [];
-  for (let at = 0; at < rows.length; at += 4) got.push(big(rows, at));
-  t.same(
-    got,
-    [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
-    `seed ${rng.seed}`,
-  );
+  expandsAs(t, list, want, `seed ${rng.seed}`);
 });
 
 t.test('expandIpv6VipEntries merges the runs of a sorted file with lines edited out of place, as BigInt sorts them (seeded)', async (t) => {
@@ -283,14 +278,7 @@ t.test('expandIpv6VipEntries merges the runs of a sorted file with lines edited 
       list.pushIpv6(false, fromBig(a), 0, 0);
       want.add(a);
     }
-    const rows = expandIpv6VipEntries(list);
-    const got: bigint[] = [];
-    for (let at = 0; at < rows.length; at += 4) got.push(big(rows, at));
-    t.same(
-      got,
-      [...want].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
-      `${moved} moved, seed ${rng.seed}`,
-    );
+    expandsAs(t, list, want, `${moved} moved, seed ${rng.seed}`);
   }
 });
 
