@@ -13,7 +13,7 @@ import { LineIndex, type TextPosition } from './json-position.js';
 import { fs } from '../util/node-builtins.js';
 import { isUtf8 } from 'node:buffer';
 
-const { closeSync, constants, fstatSync, openSync, readFileSync, statSync } = fs;
+const { closeSync, constants, fstatSync, openSync, readSync, statSync } = fs;
 
 /**
  * Larger files are refused instead of read: the largest legitimate config
@@ -102,7 +102,7 @@ export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
     if (st.size > limit) {
       return failure('EFBIG', `it is ${st.size} bytes; files over ${Math.round(limit / 1024 / 1024)} MiB are refused (is it the right file?)`);
     }
-    const bytes = readFileSync(fd);
+    const bytes = readWhole(fd, st.size);
     if (bytes.length > MAX_FILE_BYTES) return failure('EFBIG', `it grew past ${MAX_FILE_BYTES / 1024 / 1024} MiB while being read`);
     const refusedContent = checkText(bytes);
     if (refusedContent !== undefined) return refusedContent;
@@ -112,6 +112,32 @@ export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where the bytes past the fstat() size are read: a file that grew while being read (rare), or none. */
+const spare = Buffer.allocUnsafeSlow(16 * 1024);
+
+/**
+ * The bytes of open file `fd` (`size` as fstat() said) in a buffer of exactly
+ * their length (util/release-buffer.ts can free it once parsed): readFileSync
+ * of an fd on Node.js 24 returns a file under 64 KiB as a slice of a 64 KiB
+ * buffer. A file that grew or shrank meanwhile is read to its end.
+ */
+function readWhole(fd: number, size: number): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(size);
+  let n = 0;
+  for (let read = 1; n < size && read > 0; n += read) read = readSync(fd, bytes, n, size - n, null);
+  const parts = [bytes.subarray(0, n)];
+  let total = n;
+  for (let read = 1; read > 0 && total <= MAX_FILE_BYTES; total += read) {
+    read = readSync(fd, spare, 0, spare.length, null);
+    if (read > 0) parts.push(Buffer.from(spare.subarray(0, read)));
+  }
+  if (total === size) return bytes;
+  const exact = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const p of parts) at += p.copy(exact, at);
+  return exact;
 }
 
 const UTF8 = new TextDecoder('utf-8');

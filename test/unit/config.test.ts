@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../src/config/load-config.js';
 import { lastGoodVipFiles, loadSnapshot, type LastGoodVipFiles } from '../../src/config/load-snapshot.js';
 import { FileSet } from '../../src/config/file-set.js';
+import { readTextFile } from '../../src/config/read-text-file.js';
 import type { Snapshot } from '../../src/config/snapshot.js';
 import { effectiveConfig } from '../../src/config/effective-config.js';
 import { formatIpv4 } from '../../src/wire/ipv4.js';
@@ -272,6 +273,17 @@ for (const c of bad) {
 t.test('loadSnapshot accepts a UTF-8 byte order mark before the config (and a VIP file)', async (t) => {
   const { run } = load(t, { 'config.json': `\ufeff${json({ groups: [g({ vipsFile: 'web.vips' })] })}`, 'web.vips': '\ufeff198.51.100.8\n' });
   t.same(Array.from(run().groups[0]!.vips, formatIpv4), ['198.51.100.7', '198.51.100.8']);
+});
+
+t.test('readTextFile gives each file a buffer of its own, of its exact length (so it can be freed once parsed)', async (t) => {
+  const dir = tempDir(t, 'vip-arpd-read-');
+  for (const size of [0, 100, 25_000, 70_000]) {
+    const path = join(dir, `f${size}`);
+    writeFileSync(path, Buffer.alloc(size, 'a'));
+    const r = readTextFile(path);
+    t.ok(r.ok, `${size} bytes read`);
+    if (r.ok) t.same([r.size, r.bytes.byteOffset, r.bytes.buffer.byteLength], [size, 0, size], `${size} bytes: the whole buffer`);
+  }
 });
 
 t.test('loadSnapshot refuses a FIFO at once, without waiting for a writer', async (t) => {
