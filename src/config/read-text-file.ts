@@ -13,7 +13,7 @@ import { LineIndex, type TextPosition } from './json-position.js';
 import { fs } from '../util/node-builtins.js';
 import { isUtf8 } from 'node:buffer';
 
-const { closeSync, constants, fstatSync, openSync, readSync, statSync } = fs;
+const { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } = fs;
 
 /**
  * Larger files are refused instead of read: the largest legitimate config
@@ -114,9 +114,6 @@ export function readTextFile(path: string, limit = MAX_FILE_BYTES): FileRead {
   }
 }
 
-/** Where the bytes past the fstat() size are read: a file that grew while being read (rare), or none. */
-const spare = Buffer.allocUnsafeSlow(16 * 1024);
-
 /**
  * The bytes of open file `fd` (`size` as fstat() said) in a buffer of exactly
  * their length (util/release-buffer.ts can free it once parsed): readFileSync
@@ -126,18 +123,13 @@ const spare = Buffer.allocUnsafeSlow(16 * 1024);
 function readWhole(fd: number, size: number): Buffer {
   const bytes = Buffer.allocUnsafeSlow(size);
   let n = 0;
-  for (let read = 1; n < size && read > 0; n += read) read = readSync(fd, bytes, n, size - n, null);
-  const parts = [bytes.subarray(0, n)];
-  let total = n;
-  for (let read = 1; read > 0 && total <= MAX_FILE_BYTES; total += read) {
-    read = readSync(fd, spare, 0, spare.length, null);
-    if (read > 0) parts.push(Buffer.from(spare.subarray(0, read)));
+  while (n < size) {
+    const read = readSync(fd, bytes, n, size - n, null);
+    if (read === 0) break;
+    n += read;
   }
-  if (total === size) return bytes;
-  const exact = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (const p of parts) at += p.copy(exact, at);
-  return exact;
+  const rest = readFileSync(fd);
+  return n === size && rest.length === 0 ? bytes : Buffer.concat([bytes.subarray(0, n), rest]);
 }
 
 const UTF8 = new TextDecoder('utf-8');
