@@ -12,23 +12,17 @@
 import { IPV6_WORDS, addWords, compareWords, offsetWords } from './address-words.js';
 import { EXCLUDE, IPV6, type EntryKind, type VipEntryList } from './vip-entry-list.js';
 import { releaseBuffers } from '../util/release-buffer.js';
+import { growRanges, mergedRanges, shrinkRanges, trimmed, type MergedRanges } from './merged-ranges.js';
 import { runToEnd } from '../util/run-steps.js';
 
 const W = IPV6_WORDS;
-
-/** Merged ranges: `count` of them, rows of 4 words in `first`/`last` (which may be longer: they are reused). */
-interface Ranges6 {
-  first: Uint32Array;
-  last: Uint32Array;
-  count: number;
-}
 
 /** Empty, so never written: what a group without IPv6 entries gets. */
 const NONE = new Uint32Array(0);
 
 /** Working arrays, grown as needed and reused (see vip-spec.ts, SCRATCH_KEPT). */
 const SCRATCH_KEPT = 64;
-const scratch = { order: new Uint32Array(SCRATCH_KEPT), swap: new Uint32Array(0), inc: ranges6(SCRATCH_KEPT), exc: ranges6(SCRATCH_KEPT) };
+const scratch = { order: new Uint32Array(SCRATCH_KEPT), swap: new Uint32Array(0), inc: mergedRanges(SCRATCH_KEPT * W), exc: mergedRanges(SCRATCH_KEPT * W) };
 /** Addresses written between two pauses of {@link expandIpv6VipEntriesSteps}: a few milliseconds. */
 const ADDRESSES_PER_STEP = 16_384;
 /** Below this many entries a comparator sort is quicker than radix passes over 65,536 buckets. */
@@ -42,20 +36,6 @@ const buckets = new Uint32Array(0x1_0000);
 const cursor = new Uint32Array(W);
 const end = new Uint32Array(W);
 
-function ranges6(n: number): Ranges6 {
-  return { first: new Uint32Array(n * W), last: new Uint32Array(n * W), count: 0 };
-}
-
-/** Doubles the room of `r`, keeping its ranges. */
-function growRanges6(r: Ranges6): void {
-  const wider = ranges6((2 * r.first.length) / W);
-  wider.first.set(r.first);
-  wider.last.set(r.last);
-  releaseBuffers(r.first, r.last);
-  r.first = wider.first;
-  r.last = wider.last;
-}
-
 function shrinkScratch(): void {
   if (scratch.order.length > SCRATCH_KEPT) {
     releaseBuffers(scratch.order);
@@ -63,11 +43,8 @@ function shrinkScratch(): void {
   }
   releaseBuffers(scratch.swap);
   scratch.swap = new Uint32Array(0);
-  for (const r of [scratch.inc, scratch.exc]) {
-    if (r.first.length <= SCRATCH_KEPT * W) continue;
-    releaseBuffers(r.first, r.last);
-    Object.assign(r, ranges6(SCRATCH_KEPT));
-  }
+  shrinkRanges(scratch.inc, SCRATCH_KEPT * W);
+  shrinkRanges(scratch.exc, SCRATCH_KEPT * W);
 }
 
 /** Copies the address at src[si] to dst[di]. */
@@ -76,7 +53,7 @@ function copy(src: Uint32Array, si: number, dst: Uint32Array, di: number): void 
 }
 
 /** The IPv6 entries of `kind` in [from, to) of `list`, sorted and merged where they overlap or touch, into `out`. */
-function* mergedRanges6(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges6): Generator<void, Ranges6> {
+function* mergeEntries6(list: VipEntryList, from: number, to: number, kind: EntryKind, out: MergedRanges): Generator<void, MergedRanges> {
   let n = 0;
   for (let i = from; i < to; i++) if (list.kindOf(i) === kind) n++;
   yield;
@@ -112,7 +89,7 @@ function* mergedRanges6(list: VipEntryList, from: number, to: number, kind: Entr
     if (count > 0 && (compareWords(firsts, at, out.last, prev, W) <= 0 || offsetWords(out.last, prev, firsts, at, W) === 1)) {
       if (compareWords(end, 0, out.last, prev, W) > 0) copy(end, 0, out.last, prev);
     } else {
-      if (count * W === out.first.length) growRanges6(out);
+      if (count * W === out.first.length) growRanges(out);
       copy(firsts, at, out.first, count * W);
       copy(end, 0, out.last, count * W);
       count++;
@@ -222,9 +199,9 @@ export function expandIpv6VipEntries(list: VipEntryList, from = 0, to = list.cou
  */
 export function* expandIpv6VipEntriesSteps(list: VipEntryList, from: number, to: number): Generator<void, Uint32Array> {
   if (list.ipv6Count === 0) return NONE;
-  const inc = yield* mergedRanges6(list, from, to, IPV6, scratch.inc);
+  const inc = yield* mergeEntries6(list, from, to, IPV6, scratch.inc);
   if (inc.count === 0) return NONE;
-  const exc = yield* mergedRanges6(list, from, to, IPV6 | EXCLUDE, scratch.exc);
+  const exc = yield* mergeEntries6(list, from, to, IPV6 | EXCLUDE, scratch.exc);
   let total = 0;
   // A merged range is at most the sum of its entries' sizes: far below 2^32.
   for (let r = 0; r < inc.count; r++) total += offsetWords(inc.first, r * W, inc.last, r * W, W) + 1;
@@ -254,8 +231,5 @@ export function* expandIpv6VipEntriesSteps(list: VipEntryList, from: number, to:
     }
   }
   shrinkScratch();
-  if (n === out.length) return out;
-  const kept = out.slice(0, n);
-  releaseBuffers(out);
-  return kept;
+  return trimmed(out, n);
 }

@@ -10,6 +10,7 @@ import { formatIpv6, isIpv6LinkLocal, isIpv6Loopback, isIpv6Multicast, isIpv6Uns
 import { addWords, compareWords, offsetWords } from './address-words.js';
 import { EXCLUDE, MAX_SPAN, type EntryKind, type EntryPosition, type VipEntryList } from './vip-entry-list.js';
 import { releaseBuffers } from '../util/release-buffer.js';
+import { growRanges, mergedRanges, shrinkRanges, trimmed, type MergedRanges } from './merged-ranges.js';
 import { runToEnd } from '../util/run-steps.js';
 
 /**
@@ -208,13 +209,6 @@ function parseBody(body: string, exclude: boolean, into: VipEntryList, where: En
  */
 const SPAN = 2 ** 17;
 
-/** Merged ranges: `count` of them in `first`/`last`, which may be longer (they are reused). */
-interface Ranges {
-  first: Uint32Array;
-  last: Uint32Array;
-  count: number;
-}
-
 /**
  * Working arrays of {@link expandVipEntries}, grown as needed and reused: a
  * config with 65,535 one-VIP groups expands 65,535 lists, and fresh typed
@@ -223,7 +217,7 @@ interface Ranges {
 const SCRATCH_KEPT = 64;
 /** Addresses written between two pauses of {@link expandVipEntriesSteps}: about a millisecond. */
 const ADDRESSES_PER_STEP = 65_536;
-const scratch = { keys: new Float64Array(SCRATCH_KEPT), inc: ranges(SCRATCH_KEPT), exc: ranges(SCRATCH_KEPT) };
+const scratch = { keys: new Float64Array(SCRATCH_KEPT), inc: mergedRanges(SCRATCH_KEPT), exc: mergedRanges(SCRATCH_KEPT) };
 
 /** Lets go of working arrays grown by a large list (a 3M-entry config would keep 70 MB). */
 function shrinkScratch(): void {
@@ -231,29 +225,12 @@ function shrinkScratch(): void {
     releaseBuffers(scratch.keys);
     scratch.keys = new Float64Array(SCRATCH_KEPT);
   }
-  for (const r of [scratch.inc, scratch.exc]) {
-    if (r.first.length <= SCRATCH_KEPT) continue;
-    releaseBuffers(r.first, r.last);
-    Object.assign(r, ranges(SCRATCH_KEPT));
-  }
-}
-
-function ranges(n: number): Ranges {
-  return { first: new Uint32Array(n), last: new Uint32Array(n), count: 0 };
-}
-
-/** Doubles the room of `r`, keeping its ranges. */
-function growRanges(r: Ranges): void {
-  const wider = ranges(2 * r.first.length);
-  wider.first.set(r.first);
-  wider.last.set(r.last);
-  releaseBuffers(r.first, r.last);
-  r.first = wider.first;
-  r.last = wider.last;
+  shrinkRanges(scratch.inc, SCRATCH_KEPT);
+  shrinkRanges(scratch.exc, SCRATCH_KEPT);
 }
 
 /** The IPv4 entries of `kind` (inclusions or exclusions) in [from, to) of `list`, sorted and merged where they overlap or touch, into `out`. */
-function* mergedRanges(list: VipEntryList, from: number, to: number, kind: EntryKind, out: Ranges): Generator<void, Ranges> {
+function* mergeEntries(list: VipEntryList, from: number, to: number, kind: EntryKind, out: MergedRanges): Generator<void, MergedRanges> {
   let n = 0;
   for (let i = from; i < to; i++) if (list.kindOf(i) === kind) n++;
   yield;
@@ -307,8 +284,8 @@ export function expandVipEntries(list: VipEntryList, from = 0, to = list.count):
  * config/load-on-loop.ts). One expansion at a time: the working arrays are shared.
  */
 export function* expandVipEntriesSteps(list: VipEntryList, from: number, to: number): Generator<void, Uint32Array> {
-  const inc = yield* mergedRanges(list, from, to, 0, scratch.inc);
-  const exc = yield* mergedRanges(list, from, to, EXCLUDE, scratch.exc);
+  const inc = yield* mergeEntries(list, from, to, 0, scratch.inc);
+  const exc = yield* mergeEntries(list, from, to, EXCLUDE, scratch.exc);
   let total = 0;
   for (let r = 0; r < inc.count; r++) total += inc.last[r]! - inc.first[r]! + 1;
   const out = new Uint32Array(total);
@@ -331,8 +308,5 @@ export function* expandVipEntriesSteps(list: VipEntryList, from: number, to: num
     }
   }
   shrinkScratch();
-  if (n === total) return out;
-  const kept = out.slice(0, n);
-  releaseBuffers(out);
-  return kept;
+  return trimmed(out, n);
 }
